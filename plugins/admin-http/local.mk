@@ -1,0 +1,1 @@
+# plugins/admin-http/local.mk — (to be built by the replicated-KV issue)

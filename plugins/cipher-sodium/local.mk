@@ -1,0 +1,1 @@
+# plugins/cipher-sodium/local.mk — placeholder

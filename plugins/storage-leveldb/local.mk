@@ -1,0 +1,1 @@
+# plugins/storage-leveldb/local.mk — placeholder

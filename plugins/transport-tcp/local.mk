@@ -1,0 +1,1 @@
+# plugins/transport-tcp/local.mk — (to be built by the replicated-KV issue)
