@@ -3,3 +3,59 @@
 TEST_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests/unit
 TEST_LIBS = core/libsealkv-core.la $(CUNIT_LIBS)
 EXTRA_DIST += tests/unit/skv_test.h
+
+# Loader tests: one fake admin plugin built in several variants.
+FAKE_PLUGIN_LDFLAGS_ = $(AM_LDFLAGS) -module -avoid-version -shared -rpath $(abs_builddir)/tests/unit
+check_LTLIBRARIES += tests/unit/admin-fakegood.la tests/unit/admin-fakemajor.la tests/unit/admin-fakekind.la tests/unit/admin-fakeshortops.la tests/unit/admin-fakeshortdesc.la tests/unit/admin-fakenosym.la tests/unit/admin-fakenullop.la
+tests_unit_admin_fakegood_la_SOURCES = tests/unit/fake_plugin.c
+tests_unit_admin_fakegood_la_CPPFLAGS = $(AM_CPPFLAGS) -DFAKE_VARIANT=1
+tests_unit_admin_fakegood_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_unit_admin_fakegood_la_LDFLAGS = $(FAKE_PLUGIN_LDFLAGS_)
+tests_unit_admin_fakemajor_la_SOURCES = tests/unit/fake_plugin.c
+tests_unit_admin_fakemajor_la_CPPFLAGS = $(AM_CPPFLAGS) -DFAKE_VARIANT=2
+tests_unit_admin_fakemajor_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_unit_admin_fakemajor_la_LDFLAGS = $(FAKE_PLUGIN_LDFLAGS_)
+tests_unit_admin_fakekind_la_SOURCES = tests/unit/fake_plugin.c
+tests_unit_admin_fakekind_la_CPPFLAGS = $(AM_CPPFLAGS) -DFAKE_VARIANT=3
+tests_unit_admin_fakekind_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_unit_admin_fakekind_la_LDFLAGS = $(FAKE_PLUGIN_LDFLAGS_)
+tests_unit_admin_fakeshortops_la_SOURCES = tests/unit/fake_plugin.c
+tests_unit_admin_fakeshortops_la_CPPFLAGS = $(AM_CPPFLAGS) -DFAKE_VARIANT=4
+tests_unit_admin_fakeshortops_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_unit_admin_fakeshortops_la_LDFLAGS = $(FAKE_PLUGIN_LDFLAGS_)
+tests_unit_admin_fakeshortdesc_la_SOURCES = tests/unit/fake_plugin.c
+tests_unit_admin_fakeshortdesc_la_CPPFLAGS = $(AM_CPPFLAGS) -DFAKE_VARIANT=5
+tests_unit_admin_fakeshortdesc_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_unit_admin_fakeshortdesc_la_LDFLAGS = $(FAKE_PLUGIN_LDFLAGS_)
+tests_unit_admin_fakenosym_la_SOURCES = tests/unit/fake_plugin.c
+tests_unit_admin_fakenosym_la_CPPFLAGS = $(AM_CPPFLAGS) -DFAKE_VARIANT=6
+tests_unit_admin_fakenosym_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_unit_admin_fakenosym_la_LDFLAGS = $(FAKE_PLUGIN_LDFLAGS_)
+tests_unit_admin_fakenullop_la_SOURCES = tests/unit/fake_plugin.c
+tests_unit_admin_fakenullop_la_CPPFLAGS = $(AM_CPPFLAGS) -DFAKE_VARIANT=7
+tests_unit_admin_fakenullop_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_unit_admin_fakenullop_la_LDFLAGS = $(FAKE_PLUGIN_LDFLAGS_)
+check_PROGRAMS += tests/unit/test_loader
+TESTS += tests/unit/test_loader
+tests_unit_test_loader_SOURCES = tests/unit/test_loader.c
+tests_unit_test_loader_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_loader_LDADD = $(TEST_LIBS)
+tests_unit_test_loader_DEPENDENCIES = core/libsealkv-core.la $(check_LTLIBRARIES)
+
+check_PROGRAMS += tests/unit/test_abi_layout
+TESTS += tests/unit/test_abi_layout
+tests_unit_test_abi_layout_SOURCES = tests/unit/test_abi_layout.c
+tests_unit_test_abi_layout_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_abi_layout_LDADD = $(TEST_LIBS)
+
+# Runs after the plugins are built (they are ordinary build products).
+TESTS += tests/unit/check_exports.sh
+EXTRA_DIST += tests/unit/check_exports.sh
+
+# Wire codec: round trips of every frame type + robustness against garbage.
+check_PROGRAMS += tests/unit/test_wire
+TESTS += tests/unit/test_wire
+tests_unit_test_wire_SOURCES = tests/unit/test_wire.c
+tests_unit_test_wire_CFLAGS = $(TEST_CFLAGS) $(RAFT_CFLAGS)
+tests_unit_test_wire_LDADD = $(TEST_LIBS) $(RAFT_LIBS)
+EXTRA_DIST += tests/fuzz/fuzz_wire.c tests/fuzz/gen_wire_corpus.c

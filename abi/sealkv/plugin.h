@@ -52,8 +52,10 @@ extern "C" {
 #define SKV_PLUGIN_EXPORT
 #endif
 
-/* True when a struct whose first-known size is `sz` contains `member`
- * and the member is non-NULL. `p` points at the struct. */
+/* SKV_COVERS: the struct at `p` (of C type `type`, e.g.
+ * `struct skv_storage_ops`) is large enough to contain `member`.
+ * SKV_HAS: ... and that member is non-NULL. Use before calling any member
+ * added after the first version of a struct. */
 #define SKV_COVERS(p, type, member)                                      \
     ((p)->struct_size >= offsetof(type, member) + sizeof((p)->member))
 #define SKV_HAS(p, type, member) (SKV_COVERS(p, type, member) && (p)->member)
