@@ -5,9 +5,11 @@ core_libsealkv_core_la_SOURCES = \
 	core/config.c core/config.h \
 	core/loader.c core/loader.h \
 	core/host_api.c core/host_api.h \
-	core/plugin_set.c core/plugin_set.h
-core_libsealkv_core_la_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(SODIUM_CFLAGS)
-core_libsealkv_core_la_LIBADD = $(YAML_LIBS) $(SODIUM_LIBS) $(LIBS)
+	core/plugin_set.c core/plugin_set.h \
+	core/wire.c core/wire.h core/wire_prim.h \
+	core/wire_raft.c core/wire_raft.h
+core_libsealkv_core_la_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(SODIUM_CFLAGS) $(RAFT_CFLAGS) $(UV_CFLAGS) $(JANSSON_CFLAGS)
+core_libsealkv_core_la_LIBADD = $(YAML_LIBS) $(SODIUM_LIBS) $(RAFT_LIBS) $(UV_LIBS) $(JANSSON_LIBS) -lpthread $(LIBS)
 core_libsealkv_core_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 \
 	-export-symbols-regex '^skv_'
 
@@ -15,3 +17,15 @@ bin_PROGRAMS += core/sealkvd
 core_sealkvd_SOURCES = core/sealkvd.c
 core_sealkvd_CFLAGS = $(AM_CFLAGS)
 core_sealkvd_LDADD = core/libsealkv-core.la
+# config loader internals (config.c is the public entry point)
+core_libsealkv_core_la_SOURCES += \
+	core/conf_tree.c core/conf_tree.h \
+	core/conf_value.c core/conf_value.h \
+	core/conf_schema.c core/conf_schema.h core/conf_plugins.c
+# node: lifecycle, inbox, dispatch, FSM, ops (lead)
+core_libsealkv_core_la_SOURCES += \
+	core/node.c core/node.h core/inbox.c core/dispatch.c core/dispatch.h \
+	core/op.c core/op.h core/admin_ops.c core/admin_ops.h core/members.c \
+	core/status.c core/forward.c core/reads.c core/ready.c \
+	core/fsm.c core/fsm.h core/fsm_snapshot.c core/command.c core/command.h \
+	core/bytes.h core/keys.h

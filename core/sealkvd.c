@@ -5,6 +5,7 @@
  */
 #include "config.h"
 #include "log.h"
+#include "node.h"
 #include "plugin_set.h"
 
 #include <getopt.h>
@@ -54,6 +55,37 @@ static int check_config(const char *path)
     return 0;
 }
 
+/* Open the node, run until signalled or halted, close. */
+static int run(const char *path)
+{
+    struct skv_config c;
+    struct skv_node *n;
+    char msg[SKV_CONF_ERR_MAX];
+    int code;
+
+    if (skv_config_load(path, &c, msg, sizeof msg) != 0) {
+        fprintf(stderr, "sealkvd: %s\n", msg);
+        return 1;
+    }
+    n = calloc(1, sizeof *n);
+    if (!n) {
+        skv_config_free(&c);
+        return 1;
+    }
+    if (skv_node_open(n, &c, msg, sizeof msg) != 0) {
+        fprintf(stderr, "sealkvd: %s\n", msg);
+        skv_node_close(n);
+        free(n);
+        skv_config_free(&c);
+        return 1;
+    }
+    code = skv_node_run(n);
+    skv_node_close(n);
+    free(n);
+    skv_config_free(&c);
+    return code;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -89,6 +121,5 @@ int main(int argc, char **argv)
     }
     if (check)
         return check_config(conf);
-    fprintf(stderr, "sealkvd: serving is not available in this build yet\n");
-    return 1;
+    return run(conf);
 }

@@ -59,3 +59,17 @@ tests_unit_test_wire_SOURCES = tests/unit/test_wire.c
 tests_unit_test_wire_CFLAGS = $(TEST_CFLAGS) $(RAFT_CFLAGS)
 tests_unit_test_wire_LDADD = $(TEST_LIBS) $(RAFT_LIBS)
 EXTRA_DIST += tests/fuzz/fuzz_wire.c tests/fuzz/gen_wire_corpus.c
+
+# config loader (core/config.c): values, defaults, one test per error class
+check_PROGRAMS += tests/unit/test_config
+TESTS += tests/unit/test_config
+tests_unit_test_config_SOURCES = tests/unit/test_config.c
+tests_unit_test_config_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_config_LDADD = $(TEST_LIBS)
+EXTRA_DIST += \
+	tests/unit/conf/full.yaml \
+	tests/unit/conf/minimal.yaml \
+	tests/unit/conf/empty.yaml \
+	tests/unit/conf/bad-syntax.yaml \
+	tests/unit/conf/unknown-key.yaml \
+	tests/unit/conf/dup-address.yaml
