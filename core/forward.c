@@ -82,8 +82,10 @@ void skv_forward_on_resp(struct skv_node *n, uint64_t from, const void *resp)
             json = strndup((const char *)m->json.p, m->json.len);
             r.json = json;
         }
-        r.body = m->body.p;
-        r.body_len = m->body.len;
+        if (m->body.len) {
+            r.body = m->body.p;
+            r.body_len = m->body.len;
+        }
         skv_op_reply(op, &r);
         free(json);
         return;

@@ -6,7 +6,7 @@
 #ifndef SKV_KEYS_H
 #define SKV_KEYS_H
 
-#define SKV_PFX_RAFT_META 0x01   /* + "term" | "vote" | "bootstrapped" ... */
+#define SKV_PFX_RAFT_META 0x01   /* + "hard" → term + vote (raft_log_store.h) */
 #define SKV_PFX_RAFT_LOG 0x02    /* + u64 index BE  → encoded raft_entry */
 #define SKV_PFX_RAFT_SNAP 0x03   /* + "meta" | "data" (chunked: + u32 BE) */
 #define SKV_PFX_FSM_DATA 0x10    /* + user key      → stored value record */

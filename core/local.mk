@@ -29,3 +29,15 @@ core_libsealkv_core_la_SOURCES += \
 	core/status.c core/forward.c core/reads.c core/ready.c \
 	core/fsm.c core/fsm.h core/fsm_snapshot.c core/command.c core/command.h \
 	core/bytes.h core/keys.h
+# raft_io adapter: C-Raft's struct raft_io over the storage + transport plugins
+core_libsealkv_core_la_SOURCES += \
+	core/raft_io.c core/raft_io.h core/raft_io_impl.h \
+	core/raft_io_queue.c core/raft_io_net.c \
+	core/raft_log_store.c core/raft_log_store.h core/raft_log_load.c \
+	core/raft_snap_store.c core/raft_ls_codec.c core/raft_ls_codec.h \
+	core/raft_conf.c core/raft_conf.h core/crc32.c core/crc32.h
+# sealkv CLI (admin-http client)
+bin_PROGRAMS += core/sealkv
+core_sealkv_SOURCES = core/cli_main.c core/cli_http.c core/cli_http.h core/cli_print.c core/cli_print.h
+core_sealkv_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
+core_sealkv_LDADD = $(CURL_LIBS) $(JANSSON_LIBS)

@@ -95,10 +95,8 @@ int skv_raft_conf_decode(const void *buf, size_t len,
     for (unsigned i = 0; i < n; i++)
         if ((rv = conf_server(p, len, &off, out, i, errmsg, errlen)) != 0)
             return rv;
+    /* C-Raft pads to 8 bytes and leaves the padding uninitialised. */
     if (len - off >= 8)
         return conf_fail(out, errmsg, errlen, "configuration: %zu trailing bytes", len - off);
-    for (; off < len; off++)
-        if (p[off] != 0)
-            return conf_fail(out, errmsg, errlen, "configuration: non-zero padding");
     return 0;
 }

@@ -13,7 +13,8 @@
 /* Decode `len` bytes at `buf` into `out` (initialised here; servers and
  * addresses are raft_malloc'd, release with raft_configuration_close()).
  * Format: u8 version (1), u64 LE count, then per server u64 LE id,
- * NUL-terminated address, u8 role; zero padding to a multiple of 8.
+ * NUL-terminated address, u8 role; padding (any bytes, C-Raft leaves it
+ * uninitialised) up to a multiple of 8.
  * Returns 0, or RAFT_MALFORMED / RAFT_NOMEM with a message in errmsg
  * (`out` is then empty). */
 int skv_raft_conf_decode(const void *buf, size_t len,

@@ -42,9 +42,17 @@ void skv_rio_wake(struct skv_rio *rio)
         uv_idle_start(&rio->idle, rio_idle_cb);
 }
 
+static void rio_free(struct skv_rio *rio)
+{
+    skv_rio_peers_free(rio);
+    free(rio->address);
+    free(rio);
+}
+
 void skv_rio_maybe_closed(struct skv_rio *rio)
 {
-    raft_io_close_cb cb;
+    raft_io_close_cb cb = rio->close_cb;
+    struct raft_io *io = rio->io;
     if (!rio->closing || rio->handles > 0 || rio->close_fired)
         return;
     skv_rio_sends_fire(rio);
@@ -53,9 +61,10 @@ void skv_rio_maybe_closed(struct skv_rio *rio)
     if (rio->n_work > 0 || rio->log_busy)
         return;
     rio->close_fired = 1;
-    cb = rio->close_cb;
+    if (rio->free_on_close)
+        rio_free(rio);
     if (cb)
-        cb(rio->io); /* may free rio: nothing after this */
+        cb(io); /* may destroy rio: nothing after this */
 }
 
 static void rio_handle_closed(uv_handle_t *h)
@@ -65,16 +74,21 @@ static void rio_handle_closed(uv_handle_t *h)
     skv_rio_maybe_closed(rio);
 }
 
+static void rio_begin_close(struct skv_rio *rio)
+{
+    rio->closing = 1;
+    uv_timer_stop(&rio->timer);
+    uv_close((uv_handle_t *)&rio->timer, rio_handle_closed);
+    uv_close((uv_handle_t *)&rio->idle, rio_handle_closed);
+}
+
 static void rio_close(struct raft_io *io, raft_io_close_cb cb)
 {
     struct skv_rio *rio = io->impl;
     if (rio->closing)
         return;
-    rio->closing = 1;
     rio->close_cb = cb;
-    uv_timer_stop(&rio->timer);
-    uv_close((uv_handle_t *)&rio->timer, rio_handle_closed);
-    uv_close((uv_handle_t *)&rio->idle, rio_handle_closed);
+    rio_begin_close(rio);
 }
 
 /* ---- init / start / clock / random ------------------------------------- */
@@ -313,13 +327,13 @@ void skv_raftio_destroy(struct raft_io *io)
     struct skv_rio *rio = io ? io->impl : NULL;
     if (!rio)
         return;
-    if (!rio->close_fired) {
-        skv_rio_logf(rio, SKV_LOG_ERROR,
-                     "raft io destroyed before its close completed; leaking it");
+    io->impl = NULL;
+    if (rio->close_fired) {
+        rio_free(rio);
         return;
     }
-    skv_rio_peers_free(rio);
-    free(rio->address);
-    free(rio);
-    io->impl = NULL;
+    /* Not closed yet: finish closing on the loop, then free. */
+    rio->free_on_close = 1;
+    if (!rio->closing)
+        rio_begin_close(rio);
 }

@@ -39,7 +39,8 @@ struct skv_raftio_env {
     /* optional logger; may be NULL */
     void (*log)(void *arg, int level, const char *msg);
     void *log_arg;
-    /* optional: the raft instance this io serves. The wire frames carry
+    /* optional: the raft instance this io serves (default: io->data,
+     * which raft_init() points at its struct raft). The wire frames carry
      * only the sender's id; its address (which C-Raft needs to reply) is
      * looked up in this raft's configuration first, then in the address
      * book (skv_raftio_set_peer_address + addresses seen in sends). */
@@ -51,10 +52,11 @@ struct skv_raftio_env {
 int skv_raftio_init(struct raft_io *io, const struct skv_raftio_env *env,
                     char *err, size_t errlen);
 
-/* Release what skv_raftio_init allocated; call after raft_close()'s
- * callback fired (io->close has then already run). Calling it before the
- * io's close completed is a bug: it logs and leaks instead of freeing
- * handles the loop still references. */
+/* Release what skv_raftio_init allocated. Normally called after
+ * raft_close()'s callback fired (io->close completed): frees at once. If
+ * the io was never closed (e.g. raft_init never ran), it is closed here
+ * and freed from the loop: run the loop once more before
+ * uv_loop_close(). io->impl is NULL afterwards. */
 void skv_raftio_destroy(struct raft_io *io);
 
 /* Hand a decoded raft message (from the wire codec) to raft's recv

@@ -73,3 +73,54 @@ EXTRA_DIST += \
 	tests/unit/conf/bad-syntax.yaml \
 	tests/unit/conf/unknown-key.yaml \
 	tests/unit/conf/dup-address.yaml
+
+# Integration tests: real sealkvd processes on 127.0.0.1, free ports.
+check_PROGRAMS += tests/integration/freeport
+tests_integration_freeport_SOURCES = tests/integration/freeport.c
+TESTS += tests/integration/test_cluster_basic.sh
+EXTRA_DIST += tests/integration/lib.sh tests/integration/test_cluster_basic.sh
+TESTS += tests/integration/test_failover.sh tests/integration/test_standby_snapshot.sh \
+	tests/integration/test_concurrent_writers.sh
+EXTRA_DIST += tests/integration/test_failover.sh tests/integration/test_standby_snapshot.sh \
+	tests/integration/test_concurrent_writers.sh
+
+# sealkv CLI: usage errors and unreachable endpoints (no server needed);
+# key percent-encoding and retry classification.
+TESTS += tests/integration/test_cli_usage.sh
+EXTRA_DIST += tests/integration/test_cli_usage.sh
+check_PROGRAMS += tests/unit/test_cli_url
+TESTS += tests/unit/test_cli_url
+tests_unit_test_cli_url_SOURCES = tests/unit/test_cli_url.c core/cli_http.c core/cli_http.h
+tests_unit_test_cli_url_CFLAGS = $(TEST_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_cli_url_LDADD = $(CUNIT_LIBS) $(CURL_LIBS) $(JANSSON_LIBS)
+
+# raft_io adapter: storage contract, loop-side contract, real C-Raft smoke
+# (all over the real storage-leveldb plugin, loaded through the core loader).
+EXTRA_DIST += tests/unit/raft_io_fx.h
+check_PROGRAMS += tests/unit/test_raft_io tests/unit/test_raft_io_msg \
+	tests/unit/test_raft_io_smoke
+TESTS += tests/unit/test_raft_io tests/unit/test_raft_io_msg \
+	tests/unit/test_raft_io_smoke
+tests_unit_test_raft_io_SOURCES = tests/unit/test_raft_io.c
+tests_unit_test_raft_io_CFLAGS = $(TEST_CFLAGS) $(RAFT_CFLAGS) $(UV_CFLAGS)
+tests_unit_test_raft_io_LDADD = $(TEST_LIBS) $(RAFT_LIBS) $(UV_LIBS)
+tests_unit_test_raft_io_DEPENDENCIES = core/libsealkv-core.la \
+	plugins/storage-leveldb/storage-leveldb.la
+tests_unit_test_raft_io_msg_SOURCES = tests/unit/test_raft_io_msg.c
+tests_unit_test_raft_io_msg_CFLAGS = $(TEST_CFLAGS) $(RAFT_CFLAGS) $(UV_CFLAGS)
+tests_unit_test_raft_io_msg_LDADD = $(TEST_LIBS) $(RAFT_LIBS) $(UV_LIBS)
+tests_unit_test_raft_io_msg_DEPENDENCIES = core/libsealkv-core.la \
+	plugins/storage-leveldb/storage-leveldb.la
+tests_unit_test_raft_io_smoke_SOURCES = tests/unit/test_raft_io_smoke.c
+tests_unit_test_raft_io_smoke_CFLAGS = $(TEST_CFLAGS) $(RAFT_CFLAGS) $(UV_CFLAGS)
+tests_unit_test_raft_io_smoke_LDADD = $(TEST_LIBS) $(RAFT_LIBS) $(UV_LIBS)
+tests_unit_test_raft_io_smoke_DEPENDENCIES = core/libsealkv-core.la \
+	plugins/storage-leveldb/storage-leveldb.la
+# libFuzzer target for the config loader (not built here; see its header)
+EXTRA_DIST += tests/fuzz/fuzz_config.c \
+	tests/fuzz/corpus/config/reference.yaml \
+	tests/fuzz/corpus/config/full.yaml \
+	tests/fuzz/corpus/config/n2.yaml \
+	tests/fuzz/corpus/config/minimal.yaml \
+	tests/fuzz/corpus/config/flow.yaml \
+	tests/fuzz/corpus/config/refused.yaml

@@ -66,20 +66,28 @@ int skv_http_body_append(struct skv_http_body *b, const char *data,
     return SKV_OK;
 }
 
-int skv_http_body_declared_too_big(const struct skv_http_body *b,
-                                   const char *content_length)
+uint64_t skv_http_body_declared(const char *content_length)
 {
     unsigned long long v;
     char *end = NULL;
-    if (!content_length || !*content_length)
+    if (!content_length || *content_length < '0' || *content_length > '9')
         return 0;
     errno = 0;
     v = strtoull(content_length, &end, 10);
     if (errno == ERANGE)
-        return 1;
-    if (end == content_length || *end)
-        return 0;   /* MHD validates the header; be lenient here */
-    return v > (unsigned long long)b->max;
+        return UINT64_MAX;
+    return *end ? 0 : (uint64_t)v;   /* MHD validates the header itself */
+}
+
+void skv_http_body_refuse(struct skv_http_body *b)
+{
+    drop_contents(b);
+}
+
+uint64_t skv_http_body_drain_limit(const struct skv_http_body *b)
+{
+    uint64_t twice = (uint64_t)b->max * 2;
+    return twice > (1u << 20) ? twice : (1u << 20);
 }
 
 void skv_http_body_free(struct skv_http_body *b)

@@ -26,9 +26,18 @@ void skv_http_body_init(struct skv_http_body *b, size_t max);
 int skv_http_body_append(struct skv_http_body *b, const char *data,
                          size_t n);
 
-/* True when a declared Content-Length already exceeds the limit. */
-int skv_http_body_declared_too_big(const struct skv_http_body *b,
-                                   const char *content_length);
+/* Parse a Content-Length header value; 0 if absent or not a number,
+ * UINT64_MAX if it overflows. */
+uint64_t skv_http_body_declared(const char *content_length);
+
+/* Refuse the body up front (a declared length over the limit): every
+ * byte that still arrives is only counted. */
+void skv_http_body_refuse(struct skv_http_body *b);
+
+/* How many refused bytes a request may still send so that the client can
+ * read a clean 413 (beyond it the connection is dropped): twice the
+ * limit, at least 1 MiB. */
+uint64_t skv_http_body_drain_limit(const struct skv_http_body *b);
 
 void skv_http_body_free(struct skv_http_body *b);
 

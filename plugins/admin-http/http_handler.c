@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
+#include "http_auth.h"
 #include "http_body.h"
 #include "http_call.h"
 #include "http_plugin.h"
@@ -71,7 +73,7 @@ void skv_http_on_completed(void *cls, struct MHD_Connection *c,
 static enum MHD_Result reply_err(struct MHD_Connection *c, unsigned status,
                                  const char *name, const char *message)
 {
-    struct skv_http_error e = {status, name, message, 0, NULL};
+    struct skv_http_error e = {status, name, message, 0, NULL, NULL};
     return skv_http_reply_error(c, &e);
 }
 
@@ -85,31 +87,56 @@ static enum MHD_Result reply_too_big(const struct skv_http_plugin *p,
     return reply_err(c, 413, "ErrTooBig", msg);
 }
 
-/* First call: route, and refuse a declared oversized body unread. */
+/* Client sent "Expect: 100-continue": it waits before sending the body. */
+static int expects_continue(struct MHD_Connection *c)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                MHD_HTTP_HEADER_EXPECT);
+    return v && strcasecmp(v, "100-continue") == 0;
+}
+
+/* First call: route; a declared oversized body is refused. The 413 goes
+ * out at once (body never read) when the client waits for 100-continue
+ * or the body is huge; otherwise the body is drained unbuffered first,
+ * because answering while the client is still sending makes many clients
+ * see a connection reset instead of the 413. */
 static enum MHD_Result first_call(struct skv_http_plugin *p,
                                   struct MHD_Connection *c, struct req *r,
                                   const char *method)
 {
-    const char *clen;
+    uint64_t declared;
     r->routed = 1;
     skv_http_body_init(&r->body, p->opts.max_body_bytes);
+    if (!skv_http_auth_ok(p->auth, MHD_lookup_connection_value(
+                                       c, MHD_HEADER_KIND,
+                                       MHD_HTTP_HEADER_AUTHORIZATION))) {
+        struct skv_http_error e = {401, "ErrUnauthorized",
+                                   "missing or wrong bearer token", 0, NULL,
+                                   "Bearer realm=\"sealkv\""};
+        return skv_http_reply_error(c, &e);
+    }
     if (skv_http_route_match(method, r->target, r->target_len, r->scratch,
                              r->target_len + 1, &r->route) != 0) {
         struct skv_http_error e = {(unsigned)r->route.status, r->route.error,
                                    r->route.message, 0,
                                    r->route.status == 405 ? r->route.allow
-                                                          : NULL};
+                                                          : NULL,
+                                   NULL};
         return skv_http_reply_error(c, &e);
     }
-    clen = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                       MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (skv_http_body_declared_too_big(&r->body, clen))
+    declared = skv_http_body_declared(MHD_lookup_connection_value(
+        c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH));
+    if (declared <= p->opts.max_body_bytes)
+        return MHD_YES;
+    if (expects_continue(c) ||
+        declared > skv_http_body_drain_limit(&r->body))
         return reply_too_big(p, c);
+    skv_http_body_refuse(&r->body);
     return MHD_YES;
 }
 
 /* Upload chunk: keep it, or count it once over the limit. A sender that
- * keeps streaming far past the limit is disconnected. */
+ * keeps streaming past the drain limit is disconnected. */
 static enum MHD_Result receive(struct req *r, const char *data,
                                size_t *size)
 {
@@ -117,7 +144,8 @@ static enum MHD_Result receive(struct req *r, const char *data,
     *size = 0;
     if (rc == SKV_ERR_NOMEM)
         r->nomem = 1;
-    if (rc == SKV_ERR_TOOBIG && r->body.dropped / 2 > r->body.max)
+    if (rc == SKV_ERR_TOOBIG &&
+        r->body.dropped > skv_http_body_drain_limit(&r->body))
         return MHD_NO;
     return MHD_YES;
 }
@@ -188,7 +216,8 @@ static enum MHD_Result call_core(struct skv_http_plugin *p,
         skv_http_answer_free(a);
         return ok;
     case SKV_HTTP_CALL_REFUSED: {
-        struct skv_http_error e = {503, "ErrUnavailable", msg, 1, NULL};
+        struct skv_http_error e = {503, "ErrUnavailable", msg, 1, NULL,
+                                   NULL};
         snprintf(msg, sizeof msg, "the node did not accept the request: %s",
                  skv_strerror(refused));
         return skv_http_reply_error(c, &e);

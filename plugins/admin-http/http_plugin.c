@@ -16,6 +16,7 @@
 #include <microhttpd.h>
 #include <sealkv/admin.h>
 
+#include "http_auth.h"
 #include "http_handler.h"
 
 #ifndef SKV_HTTP_VERSION
@@ -63,6 +64,20 @@ static int read_opts(const struct skv_host *h, struct skv_http_opts *o,
     return SKV_OK;
 }
 
+/* Optional `token_file`: every request then needs "Bearer <token>". */
+static int read_token(const struct skv_host *h, struct skv_http_plugin *p,
+                      struct skv_err *err)
+{
+    const char *path = NULL;
+    int rc = h->opt_string(h->ctx, "token_file", NULL, &path, err);
+    if (rc != SKV_OK || !path)
+        return rc;
+    if (!*path)
+        return skv_err_set(err, SKV_ERR_CONFIG,
+                           "option 'token_file': expected a file path, found ''");
+    return skv_http_auth_load(path, &p->auth, err);
+}
+
 static int http_init(const struct skv_host *host, void **state,
                      struct skv_err *err)
 {
@@ -77,7 +92,8 @@ static int http_init(const struct skv_host *host, void **state,
     if (!p)
         return skv_err_set(err, SKV_ERR_NOMEM, "out of memory");
     p->host = host;
-    if ((rc = read_opts(host, &p->opts, err)) != SKV_OK) {
+    if ((rc = read_opts(host, &p->opts, err)) != SKV_OK ||
+        (rc = read_token(host, p, err)) != SKV_OK) {
         free(p);
         return rc;
     }
@@ -172,6 +188,7 @@ static void http_fini(void *state)
     if (!p)
         return;
     http_stop(p);
+    skv_http_auth_free(p->auth);
     free(p);
 }
 

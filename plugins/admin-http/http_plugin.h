@@ -12,6 +12,7 @@
 #include "http_addr.h"
 
 struct MHD_Daemon;
+struct skv_http_auth;
 
 struct skv_http_opts {
     char listen[128];             /* as configured, for messages */
@@ -25,6 +26,7 @@ struct skv_http_opts {
 struct skv_http_plugin {
     const struct skv_host *host;
     struct skv_http_opts opts;
+    struct skv_http_auth *auth;   /* NULL: no token_file configured */
     struct MHD_Daemon *daemon;    /* NULL while stopped */
 };
 

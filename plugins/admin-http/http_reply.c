@@ -64,19 +64,25 @@ static int add_retry_after(struct MHD_Response *r, int secs)
            MHD_YES;
 }
 
+static int add_opt(struct MHD_Response *r, const char *name,
+                   const char *value)
+{
+    return !value || MHD_add_response_header(r, name, value) == MHD_YES;
+}
+
 /* Queue `r` (consumed) with status; MHD_NO when anything failed. */
 static enum MHD_Result queue(struct MHD_Connection *c, unsigned status,
                              struct MHD_Response *r, const char *ctype,
-                             int retry_after_s, const char *allow)
+                             int retry_after_s, const char *allow,
+                             const char *www_auth)
 {
     enum MHD_Result ok = MHD_NO;
     if (!r)
         return MHD_NO;
-    if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) ==
-            MHD_YES &&
+    if (add_opt(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) &&
         add_retry_after(r, retry_after_s) &&
-        (!allow ||
-         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow) == MHD_YES))
+        add_opt(r, MHD_HTTP_HEADER_ALLOW, allow) &&
+        add_opt(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, www_auth))
         ok = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ok;
@@ -107,7 +113,8 @@ enum MHD_Result skv_http_reply_error(struct MHD_Connection *c,
     if (!text)
         return MHD_NO;
     return queue(c, e->status, from_owned(&text, strlen(text)),
-                 "application/json", e->retry_after_s, e->allow);
+                 "application/json", e->retry_after_s, e->allow,
+                 e->www_auth);
 }
 
 static unsigned answer_status(const struct skv_http_answer *a)
@@ -126,15 +133,16 @@ enum MHD_Result skv_http_reply_answer(struct MHD_Connection *c,
             status >= 400 ? status : 500u,
             a->error ? a->error : skv_http_rc_name(a->rc),
             a->message ? a->message : skv_strerror(a->rc),
-            a->retry_after_s, NULL};
+            a->retry_after_s, NULL, NULL};
         return skv_http_reply_error(c, &e);
     }
     if (a->has_body)
         return queue(c, status, from_owned(&a->body, a->body_len),
-                     "application/octet-stream", a->retry_after_s, NULL);
+                     "application/octet-stream", a->retry_after_s, NULL,
+                     NULL);
     if (a->json)
         return queue(c, status, from_owned(&a->json, strlen(a->json)),
-                     "application/json", a->retry_after_s, NULL);
+                     "application/json", a->retry_after_s, NULL, NULL);
     return queue(c, status, from_copy("{}", 2), "application/json",
-                 a->retry_after_s, NULL);
+                 a->retry_after_s, NULL, NULL);
 }

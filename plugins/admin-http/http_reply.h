@@ -16,6 +16,7 @@ struct skv_http_error {
     const char *message;      /* may be NULL */
     int retry_after_s;        /* > 0: Retry-After header */
     const char *allow;        /* non-NULL: Allow header (405) */
+    const char *www_auth;     /* non-NULL: WWW-Authenticate header (401) */
 };
 
 /* Queue an error response. MHD_NO means the connection must close. */

@@ -11,7 +11,11 @@ plugins_storage_leveldb_storage_leveldb_la_SOURCES = \
 	plugins/storage-leveldb/storage_leveldb.c
 plugins_storage_leveldb_storage_leveldb_la_CFLAGS = $(PLUGIN_CFLAGS) \
 	-DSKV_LDB_VERSION='"$(PACKAGE_VERSION)"'
-plugins_storage_leveldb_storage_leveldb_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+# -z nodelete: LevelDB's process-wide Env starts a background compaction
+# thread that never exits; unmapping libleveldb under it on dlclose()
+# crashes the process, so this module (and with it libleveldb) stays mapped.
+plugins_storage_leveldb_storage_leveldb_la_LDFLAGS = $(PLUGIN_LDFLAGS) \
+	-Wl,-z,nodelete
 plugins_storage_leveldb_storage_leveldb_la_LIBADD = $(LEVELDB_LIBS)
 
 check_PROGRAMS += tests/unit/test_storage_leveldb

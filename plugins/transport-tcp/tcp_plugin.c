@@ -87,12 +87,14 @@ static int tcp_start(void *state, const char *listen_address,
     struct tcp_transport *t = state;
     int rc;
     pthread_mutex_lock(&t->lock);
-    if (t->running)
-        rc = skv_err_set(err, SKV_ERR_INVALID, "transport already started");
-    else if ((rc = tcp_peer_table_new(t->host, &t->opt, &t->peers, err)) ==
-             SKV_OK &&
-             (rc = tcp_listener_start(t->host, listen_address, &t->listener,
-                                      err)) != SKV_OK) {
+    if (t->running) {
+        pthread_mutex_unlock(&t->lock);
+        return skv_err_set(err, SKV_ERR_INVALID, "transport already started");
+    }
+    rc = tcp_peer_table_new(t->host, &t->opt, &t->peers, err);
+    if (rc == SKV_OK)
+        rc = tcp_listener_start(t->host, listen_address, &t->listener, err);
+    if (rc != SKV_OK) {
         tcp_peer_table_free(t->peers);
         t->peers = NULL;
     }

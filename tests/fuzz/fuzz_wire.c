@@ -5,7 +5,8 @@
  * Not part of the build. Run from the top of the tree:
  *   clang -fsanitize=fuzzer,address -Iabi -Icore tests/fuzz/fuzz_wire.c \
  *         core/wire.c core/wire_raft.c -lraft -o /tmp/fuzz_wire
- *   /tmp/fuzz_wire -max_total_time=30 tests/fuzz/corpus/wire
+ *   mkdir -p /tmp/fw && /tmp/fuzz_wire -max_total_time=30 /tmp/fw \
+ *         tests/fuzz/corpus/wire   (new inputs go to the first dir)
  */
 #include "wire.h"
 

@@ -386,7 +386,7 @@ static size_t on_read(char *buf, size_t sz, size_t n, void *ud)
     return take;
 }
 
-enum { PLAIN = 0, CHUNKED = 1, EXPECT = 2 };
+enum { PLAIN = 0, CHUNKED = 1, EXPECT = 2, QUIET = 4 };
 
 /* One request on a fresh connection; path is sent as-is (pre-encoded). */
 static CURLcode http(int port, const char *method, const char *path,
@@ -425,6 +425,9 @@ static CURLcode http(int port, const char *method, const char *path,
     }
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
     rc = curl_easy_perform(h);
+    if (rc != CURLE_OK && !(how & QUIET))
+        fprintf(stderr, "\n%s %s (%zu bytes, mode %d): curl: %s\n", method,
+                path, body_len, how, curl_easy_strerror(rc));
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
     curl_easy_getinfo(h, CURLINFO_TOTAL_TIME, &out->seconds);
     curl_slist_free_all(hdrs);
@@ -672,6 +675,8 @@ static void test_oversized_body(void)
 {
     static char big[4096];
     struct http_resp r;
+    char *huge;
+    int before;
     memset(big, 'x', sizeof big);
     fake_set(ANSWER_LOOP, SKV_OK, 200, NULL);
     expect_error("PUT", "/v1/kv/big", big, 1025, PLAIN, 413, "ErrTooBig");
@@ -681,7 +686,17 @@ static void test_oversized_body(void)
                  "ErrTooBig");
     expect_error("POST", "/v1/cluster/members", big, sizeof big, PLAIN, 413,
                  "ErrTooBig");
+    /* a chunked sender far past the limit is cut off, never buffered */
+    huge = calloc(1, 3u << 20);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(huge);
+    before = fake_calls();
+    if (http(S.port, "PUT", "/v1/kv/huge", huge, 3u << 20, CHUNKED | QUIET,
+             &r) == CURLE_OK)
+        CU_ASSERT_EQUAL(r.status, 413);
+    resp_free(&r);
+    free(huge);
     /* exactly the limit is fine */
+    CU_ASSERT_EQUAL(fake_calls(), before);
     CU_ASSERT_EQUAL_FATAL(http(S.port, "PUT", "/v1/kv/big", big, 1024, PLAIN,
                                &r), CURLE_OK);
     CU_ASSERT_EQUAL(r.status, 200);
@@ -855,6 +870,44 @@ static void test_timeout_then_late_answer(void)
     resp_free(&r);
 }
 
+/* Concurrent clients on the thread pool, answered by the loop thread. */
+#define N_CLIENTS 6
+#define N_EACH 15
+static void *client_main(void *arg)
+{
+    long id = (long)arg, ok = 0;
+    int i;
+    for (i = 0; i < N_EACH; i++) {
+        struct http_resp r;
+        char path[64], val[32];
+        int n = snprintf(val, sizeof val, "v-%ld-%d", id, i);
+        snprintf(path, sizeof path, "/v1/kv/c%ld/%d", id, i);
+        if (http(S.port, "PUT", path, val, (size_t)n, PLAIN, &r) == CURLE_OK &&
+            r.status == 200)
+            ok++;
+        resp_free(&r);
+    }
+    return (void *)ok;
+}
+
+static void test_concurrent_clients(void)
+{
+    pthread_t t[N_CLIENTS];
+    long i, total = 0;
+    int before = fake_calls();
+    fake_set(ANSWER_LOOP, SKV_OK, 200, "{\"index\":1}");
+    for (i = 0; i < N_CLIENTS; i++)
+        CU_ASSERT_EQUAL_FATAL(pthread_create(&t[i], NULL, client_main,
+                                             (void *)i), 0);
+    for (i = 0; i < N_CLIENTS; i++) {
+        void *ok = NULL;
+        pthread_join(t[i], &ok);
+        total += (long)ok;
+    }
+    CU_ASSERT_EQUAL(total, N_CLIENTS * N_EACH);
+    CU_ASSERT_EQUAL(fake_calls(), before + N_CLIENTS * N_EACH);
+}
+
 /* ---- binding ----------------------------------------------------------- */
 
 static void test_bad_listen_refused(void)
@@ -961,7 +1014,7 @@ static void test_stop_and_restart(void)
     void *st = skv_plugin_state(S.inst);
     S.ops->stop(st);
     S.ops->stop(st);                             /* idempotent */
-    CU_ASSERT_NOT_EQUAL(http(S.port, "GET", "/v1/status", NULL, 0, PLAIN, &r),
+    CU_ASSERT_NOT_EQUAL(http(S.port, "GET", "/v1/status", NULL, 0, QUIET, &r),
                         CURLE_OK);
     resp_free(&r);
     CU_ASSERT_EQUAL_FATAL(S.ops->start(st, &err), SKV_OK);
@@ -1000,6 +1053,7 @@ int main(void)
     CU_add_test(s, "admin_call refused -> 503", test_core_refuses);
     CU_add_test(s, "no answer -> 504, late answer safe",
                 test_timeout_then_late_answer);
+    CU_add_test(s, "concurrent clients", test_concurrent_clients);
     CU_add_test(s, "bad listen option refused", test_bad_listen_refused);
     CU_add_test(s, "bad numeric/unknown options refused",
                 test_bad_numeric_options_refused);

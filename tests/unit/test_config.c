@@ -252,7 +252,7 @@ static void test_unknown_key(void)
                "unknown key 'nmae' in 'plugins.storage' (expected: name, options)");
     EXPECT_ERR(NODE "plugins:\n  chiper: { name: x }\n", 3, 3,
                "unknown key 'chiper' in 'plugins'");
-    EXPECT_ERR(NODE "cluster: { bootstrap: [ { id: 1, adr: x } ] }\n", 2, 33,
+    EXPECT_ERR(NODE "cluster: { bootstrap: [ { id: 1, adr: x } ] }\n", 2, 34,
                "unknown key 'adr' in 'cluster.bootstrap[0]'");
     CU_ASSERT_EQUAL(skv_config_load(path, &c, err, sizeof err), -1);
     snprintf(want, sizeof want, "%s:7:3: unknown key 'adress' in 'node' "
@@ -359,7 +359,7 @@ static void test_bad_address(void)
     EXPECT_ERR("node: { id: 1, address: 'a b:1', data_dir: d }\n", 1, 25,
                "bad character in host");
     EXPECT_ERR(NODE "cluster:\n  bootstrap:\n    - { id: 1, address: 127.0.0.1 }\n",
-               4, 26, "'cluster.bootstrap[0].address' is not a valid host:port");
+               4, 25, "'cluster.bootstrap[0].address' is not a valid host:port");
 }
 
 static void test_dup_node_id(void)
@@ -403,8 +403,8 @@ static void test_dup_mapping_key(void)
                "duplicate key 'log' (first at 2:1)");
     EXPECT_ERR("node:\n  id: 1\n  address: a:1\n  id: 2\n", 4, 3,
                "duplicate key 'id' (first at 2:3)");
-    EXPECT_ERR(NODE "plugins: { storage: { options: { a: 1, a: 2 } } }\n", 2, 41,
-               "duplicate key 'a' (first at 2:35)");
+    EXPECT_ERR(NODE "plugins: { storage: { options: { a: 1, a: 2 } } }\n", 2, 40,
+               "duplicate key 'a' (first at 2:34)");
 }
 
 static void test_missing_required(void)
@@ -466,7 +466,7 @@ static void test_nonexistent_file(void)
 static void test_options_nested_refused(void)
 {
     EXPECT_ERR(NODE "plugins:\n  storage:\n    name: leveldb\n    options:\n"
-               "      cache: { mb: 32 }\n", 7, 14,
+               "      cache: { mb: 32 }\n", 6, 14,
                "option 'cache' in 'plugins.storage.options' must be a scalar, "
                "got a mapping");
     EXPECT_ERR(NODE "plugins: { cipher: { options: { suites: [a, b] } } }\n", 2, 41,

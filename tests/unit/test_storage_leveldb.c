@@ -820,15 +820,13 @@ static void test_compact_small(void)
     fx_close(&f);
 }
 
-/* Larger store (several flushes), then a bounded range; a key exactly at
- * `end` keeps its value. */
+/* A bounded range in a small store: the bounds are used as given; a key
+ * exactly at `end` keeps its value, keys outside are untouched. */
 static void test_compact_range(void)
 {
     struct fx f;
-    int i;
-    char k[16];
     CU_ASSERT_FATAL(fx_open(&f) == 0);
-    churn(&f, "m", 1500, 0); /* ~6 MiB: more than one memtable */
+    churn(&f, "m", 64, 0);
     CU_ASSERT(PUTS(&f, "n", "end-key") == SKV_OK);
     CU_ASSERT(PUTS(&f, "a", "before") == SKV_OK);
     CU_ASSERT(files_with_mark(f.path) > 0);
@@ -837,11 +835,45 @@ static void test_compact_range(void)
     CU_ASSERT(GET_IS(&f, NULL, "n", "end-key"));
     CU_ASSERT(GET_IS(&f, NULL, "a", "before"));
     CU_ASSERT(get_rc(&f, NULL, "m", 1) == SKV_ERR_NOTFOUND);
+    CU_ASSERT(get_rc(&f, NULL, "m00010", 6) == SKV_ERR_NOTFOUND);
+    CU_ASSERT(compact(&f, "z", 1, "a", 1) == SKV_OK); /* empty range */
+    fx_close(&f);
+}
+
+/* Larger store: several memtable flushes spread data over levels. */
+static void test_compact_large(void)
+{
+    struct fx f;
+    int i;
+    char k[16];
+    CU_ASSERT_FATAL(fx_open(&f) == 0);
+    churn(&f, "L", 1500, 0); /* ~6 MiB: more than one memtable */
+    churn(&f, "M", 300, 1);
+    CU_ASSERT(files_with_mark(f.path) > 0);
+    CU_ASSERT(compact(&f, NULL, 0, NULL, 0) == SKV_OK);
+    CU_ASSERT(files_with_mark(f.path) == 0);
     for (i = 0; i < 1500; i += 97) {
-        snprintf(k, sizeof k, "m%05d", i);
+        snprintf(k, sizeof k, "L%05d", i);
         CU_ASSERT(get_rc(&f, NULL, k, strlen(k)) == SKV_ERR_NOTFOUND);
     }
-    CU_ASSERT(compact(&f, "z", 1, "a", 1) == SKV_OK); /* empty range */
+    CU_ASSERT(GET_IS(&f, NULL, "M00299", "clean"));
+    fx_close(&f);
+}
+
+/* A read view pins what it can see: compaction keeps it readable. */
+static void test_compact_keeps_view(void)
+{
+    struct fx f;
+    struct skv_err err = {0};
+    void *view;
+    CU_ASSERT_FATAL(fx_open(&f) == 0);
+    CU_ASSERT(PUTS(&f, "k", "old") == SKV_OK);
+    CU_ASSERT_FATAL(f.ops->view_new(f.db, &view, &err) == SKV_OK);
+    CU_ASSERT(del(&f, "k", 1) == SKV_OK);
+    CU_ASSERT(compact(&f, NULL, 0, NULL, 0) == SKV_OK);
+    CU_ASSERT(GET_IS(&f, view, "k", "old"));
+    CU_ASSERT(get_rc(&f, NULL, "k", 1) == SKV_ERR_NOTFOUND);
+    f.ops->view_release(f.db, view);
     fx_close(&f);
 }
 
@@ -944,6 +976,8 @@ int main(void)
         !CU_add_test(s, "good options", test_good_options) ||
         !CU_add_test(s, "compact: small store", test_compact_small) ||
         !CU_add_test(s, "compact: bounded range", test_compact_range) ||
+        !CU_add_test(s, "compact: larger store", test_compact_large) ||
+        !CU_add_test(s, "compact: keeps read views", test_compact_keeps_view) ||
         !CU_add_test(s, "threads", test_threads) ||
         !CU_add_test(s, "exports only the entry", test_exports_only_entry)) {
         CU_cleanup_registry();

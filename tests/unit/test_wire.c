@@ -264,7 +264,8 @@ static void test_request_vote_result(void)
         wb.len = 0;
         raft_roundtrip(&m, &f, &wb);
         CU_ASSERT_EQUAL(f.u.raft.request_vote_result.term, 100 + i);
-        CU_ASSERT_EQUAL(f.u.raft.request_vote_result.vote_granted, (i & 1) != 0);
+        CU_ASSERT_EQUAL(f.u.raft.request_vote_result.vote_granted,
+                        (i & 1) != 0);
         CU_ASSERT_EQUAL(f.u.raft.request_vote_result.pre_vote, tb[i / 2]);
     }
     skv_wbuf_free(&wb);
