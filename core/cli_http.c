@@ -262,7 +262,7 @@ static char *build_url(const char *endpoint, const char *path)
 int skv_cli_http_do(const struct skv_cli_http *h, const struct skv_cli_req *rq,
                     struct skv_cli_resp *out)
 {
-    long deadline = now_ms() + (h->retry_ms > 0 ? h->retry_ms : 0), left;
+    long deadline = now_ms() + (h->retry_ms > 0 ? h->retry_ms : 0), left, delay;
     unsigned attempt;
     char *url = build_url(h->endpoint, rq->path);
     int rc = -1;
@@ -271,7 +271,7 @@ int skv_cli_http_do(const struct skv_cli_http *h, const struct skv_cli_req *rq,
     out->retry_after_s = -1;
     if (!url)
         return snprintf(out->conn_msg, sizeof out->conn_msg, "out of memory"), -1;
-    /* Bounded: every retry sleeps >= 1 ms and the deadline is fixed. */
+    /* Bounded: every retry sleeps > 0 ms and the deadline is fixed. */
     for (attempt = 0;; attempt++) {
         rc = request_once(h, rq, url, out);
         if (rc != 0 || h->retry_ms <= 0 || !skv_cli_http_retryable(out))
@@ -279,10 +279,9 @@ int skv_cli_http_do(const struct skv_cli_http *h, const struct skv_cli_req *rq,
         left = deadline - now_ms();
         if (left <= 0)
             break;
-        left = left < skv_cli_http_retry_delay_ms(attempt, out->retry_after_s)
-                   ? left : skv_cli_http_retry_delay_ms(attempt, out->retry_after_s);
+        delay = skv_cli_http_retry_delay_ms(attempt, out->retry_after_s);
         skv_cli_resp_free(out);
-        sleep_ms(left > 0 ? left : 1);
+        sleep_ms(delay < left ? delay : left);
     }
     free(url);
     return rc;

@@ -30,8 +30,9 @@ struct skv_conf_option {
 };
 
 struct skv_conf_plugin {
-    char *name;                         /* e.g. "leveldb"; NULL if absent */
-    struct skv_conf_pos pos;            /* of the slot's mapping */
+    char *name;                         /* e.g. "leveldb"; the slot's default
+                                           name when not given */
+    struct skv_conf_pos pos;            /* of the slot's mapping; 0:0 if absent */
     struct skv_conf_option options[SKV_MAX_OPTIONS];
     size_t n_options;
 };

@@ -67,6 +67,14 @@ void skv_dispatch_frame(struct skv_node *n, uint64_t from, const void *data,
     }
     switch (f.type) {
     case SKV_FRAME_RAFT:
+        if (f.raft_from.len) {
+            /* remember where the sender listens: a joining node has no
+             * configuration to look it up in yet */
+            char addr[SKV_WIRE_MAX_ADDRESS + 1];
+            memcpy(addr, f.raft_from.p, f.raft_from.len);
+            addr[f.raft_from.len] = 0;
+            skv_raftio_set_peer_address(&n->io, f.from_id, addr);
+        }
         skv_raftio_recv(&n->io, &f.u.raft);
         break;
     case SKV_FRAME_ADMIN_REQ:

@@ -116,8 +116,8 @@ static int transmit(struct skv_rio *rio, const struct raft_message *m)
     int rc;
     if (!env->tr || !env->tr->send || !m->server_address)
         return RAFT_NOCONNECTION;
-    if (skv_wire_encode_raft(&wb, env->self_id ? env->self_id : rio->id, m,
-                             why, sizeof why) != 0) {
+    if (skv_wire_encode_raft_from(&wb, env->self_id ? env->self_id : rio->id,
+                                  rio->address, m, why, sizeof why) != 0) {
         skv_wbuf_free(&wb);
         skv_rio_logf(rio, SKV_LOG_WARN, "raft send to %llu: %s",
                      m->server_id, why);
@@ -178,6 +178,7 @@ void skv_rio_sends_fire(struct skv_rio *rio)
 void skv_raftio_recv(struct raft_io *io, struct raft_message *m)
 {
     struct skv_rio *rio = io ? io->impl : NULL;
+    const char *orig;
     char *addr;
     if (!m)
         return;
@@ -192,7 +193,9 @@ void skv_raftio_recv(struct raft_io *io, struct raft_message *m)
         skv_wire_raft_message_free(m);
         return;
     }
+    orig = m->server_address;
     m->server_address = addr;
     rio->recv_cb(io, m);
+    m->server_address = orig; /* never leave the caller a freed pointer */
     free(addr);
 }

@@ -26,6 +26,7 @@ struct load_ctx {
     size_t blen, bcap;
     raft_index first, last;
     raft_term last_term;
+    const struct raft_snapshot *snap; /* loaded snapshot or NULL */
 };
 
 static void load_ctx_free(struct load_ctx *c)
@@ -95,10 +96,16 @@ static int load_entry_cb(void *arg, const uint8_t *key, size_t klen,
     if (!skv_ls_log_key_index(key, klen, &index) || index == 0)
         return skv_ls_fail(errmsg, RAFT_CORRUPT,
                            "raft log: malformed key of %zu bytes", klen);
-    if (c->n && index != c->last + 1)
-        return skv_ls_fail(errmsg, RAFT_CORRUPT,
-                           "raft log: entries %llu..%llu are missing",
-                           c->last + 1, index - 1);
+    if (c->n && index != c->last + 1) {
+        if (!c->snap || index > c->snap->index + 1)
+            return skv_ls_fail(errmsg, RAFT_CORRUPT,
+                               "raft log: entries %llu..%llu are missing",
+                               c->last + 1, index - 1);
+        /* what we have so far is a stale run the snapshot covers */
+        c->n = 0;
+        c->blen = 0;
+        c->last_term = 0;
+    }
     if ((rc = skv_ls_entry_decode(index, val, vlen, &rec, errmsg)) != 0)
         return rc;
     if (rec.term < c->last_term)
@@ -193,6 +200,7 @@ int skv_ls_load(const struct skv_ls *ls, raft_term *term, raft_id *vote,
     if ((rc = skv_ls_hard_state(ls, term, vote, errmsg)) != 0 ||
         (rc = skv_ls_snap_read(ls, NULL, &snap, errmsg)) != 0)
         return rc;
+    c.snap = snap;
     rc = skv_ls_scan(ls, NULL, &pfx, 1, &pfx, 1, load_entry_cb, &c, errmsg);
     if (rc == 0)
         rc = load_place(&c, snap, start_index, errmsg);

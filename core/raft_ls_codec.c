@@ -211,7 +211,7 @@ int skv_ls_snap_meta_decode(const void *val, size_t len,
     m->conf = p + SKV_LS_SNAP_HDR;
     chunks = (m->data_len + SKV_LS_SNAP_CHUNK - 1) / SKV_LS_SNAP_CHUNK;
     if (m->conf_len != len - SKV_LS_SNAP_HDR || chunks != m->n_chunks ||
-        m->index == 0 || m->term == 0 || m->conf_index > m->index ||
+        m->index == 0 || m->term == 0 ||
         m->data_len > SIZE_MAX - 1)
         return skv_ls_fail(errmsg, RAFT_CORRUPT,
                            "snapshot metadata: inconsistent fields (index %llu "

@@ -199,7 +199,12 @@ int skv_wire_decode(const void *buf, size_t len, struct skv_frame *out,
     r = (struct rd){(const uint8_t *)buf + SKV_WIRE_HDR_LEN, body_len, 0,
                     err, errlen};
     if (out->type == SKV_FRAME_RAFT)
-        rc = wire_raft_decode(&r, &out->u.raft, out->from_id);
+        rc = rd_slice(&r, &out->raft_from, "sender address") ||
+                     out->raft_from.len > SKV_WIRE_MAX_ADDRESS ||
+                     (out->raft_from.len &&
+                      memchr(out->raft_from.p, 0, out->raft_from.len))
+                 ? fail(err, errlen, "bad sender address")
+                 : wire_raft_decode(&r, &out->u.raft, out->from_id);
     else
         rc = dec_control(&r, out->type, out) ? -1 : 0;
     if (rc == 0 && r.off != r.len)

@@ -17,6 +17,7 @@
 
 #define SKV_WIRE_VERSION 1
 #define SKV_WIRE_HDR_LEN 16
+#define SKV_WIRE_MAX_ADDRESS 1024u
 #define SKV_WIRE_MAX_BODY (64u * 1024u * 1024u - SKV_WIRE_HDR_LEN)
 
 enum skv_frame_type {
@@ -78,6 +79,10 @@ struct skv_ctl_simple {
 struct skv_frame {
     uint8_t type;              /* enum skv_frame_type */
     uint64_t from_id;
+    /* SKV_FRAME_RAFT only: the sender's raft address ("host:port", may be
+     * empty), so a node that has no configuration yet (a joining member)
+     * can answer. Points into the input buffer. */
+    struct skv_slice raft_from;
     union {
         struct raft_message raft;   /* see ownership note below */
         struct skv_fwd_propose propose;
@@ -100,6 +105,12 @@ void skv_wbuf_free(struct skv_wbuf *b);
 int skv_wire_encode_raft(struct skv_wbuf *out, uint64_t from_id,
                          const struct raft_message *m, char *err,
                          size_t errlen);
+/* Same, announcing the sender's raft address (NULL = none). A raft frame
+ * body is [addr_len u32][addr][message]. */
+int skv_wire_encode_raft_from(struct skv_wbuf *out, uint64_t from_id,
+                              const char *from_address,
+                              const struct raft_message *m, char *err,
+                              size_t errlen);
 int skv_wire_encode_propose(struct skv_wbuf *out, uint64_t from_id,
                             const struct skv_fwd_propose *m);
 int skv_wire_encode_propose_resp(struct skv_wbuf *out, uint64_t from_id,
@@ -123,6 +134,13 @@ int skv_wire_encode_ctl(struct skv_wbuf *out, uint64_t from_id,
  * raft via recv_cb (raft frees them); if the caller drops the message
  * instead it must call skv_wire_raft_message_free(). All other frame
  * types point into `buf`.
+ * Details: `batch` is non-NULL whenever n_entries > 0 (raft's
+ * entryBatchesDestroy asserts it), a zero-length entry has buf.base NULL;
+ * snapshot `data.base` is non-NULL even when data.len is 0. server_id is
+ * the frame's from_id and server_address is NULL: the receiver fills it
+ * in (raft copies it) before recv_cb. Entry count, configuration size
+ * (1024 servers, 1024-byte addresses) and every length are checked
+ * against the bytes present before anything is allocated.
  */
 int skv_wire_decode(const void *buf, size_t len, struct skv_frame *out,
                     char *err, size_t errlen);

@@ -20,6 +20,7 @@
  * left before anything is allocated.
  */
 #include "wire_raft.h"
+#include <string.h>
 #include "wire_prim.h"
 
 #define WIRE_MAX_SERVERS 1024u /* servers in an InstallSnapshot conf */
@@ -176,8 +177,21 @@ int skv_wire_encode_raft(struct skv_wbuf *out, uint64_t from_id,
                          const struct raft_message *m, char *err,
                          size_t errlen)
 {
+    return skv_wire_encode_raft_from(out, from_id, NULL, m, err, errlen);
+}
+
+int skv_wire_encode_raft_from(struct skv_wbuf *out, uint64_t from_id,
+                              const char *from_address,
+                              const struct raft_message *m, char *err,
+                              size_t errlen)
+{
     struct wr w;
+    struct skv_slice addr = {(const uint8_t *)from_address,
+                             from_address ? strlen(from_address) : 0};
     size_t size = 64;
+    if (addr.len > SKV_WIRE_MAX_ADDRESS)
+        return fail(err, errlen, "encode raft: sender address too long");
+    size += addr.len;
     if (!m)
         return fail(err, errlen, "encode raft: no message");
     if (m->type == RAFT_IO_APPEND_ENTRIES) {
@@ -199,6 +213,7 @@ int skv_wire_encode_raft(struct skv_wbuf *out, uint64_t from_id,
         return fail(err, errlen, !out      ? "encode raft: no output buffer"
                                  : from_id ? "encode raft: out of memory"
                                            : "encode raft: from_id is 0");
+    put_slice(&w, &addr);
     enc_raft_body(&w, m);
     if (wr_finish(&w) != 0)
         return fail(err, errlen, "encode raft: out of memory");

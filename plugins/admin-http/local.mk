@@ -1,6 +1,7 @@
 # plugins/admin-http/local.mk — the HTTP/JSON admin plugin (admin-http.so:
-# libmicrohttpd + jansson; libsodium for the optional bearer token) and its CUnit suite, which loads the built
-# module through the core loader and drives it with libcurl.
+# libmicrohttpd + jansson; libsodium for the optional bearer token) and
+# its CUnit suite, which loads the built module through the core loader
+# and drives it with libcurl.
 plugins_LTLIBRARIES += plugins/admin-http/admin-http.la
 plugins_admin_http_admin_http_la_SOURCES = \
 	plugins/admin-http/http_plugin.h \

@@ -24,9 +24,14 @@ static void reencode(const struct skv_frame *f, const uint8_t *in, size_t n)
     char err[128];
     int rc = 0;
     switch (f->type) {
-    case SKV_FRAME_RAFT:
-        rc = skv_wire_encode_raft(&wb, f->from_id, &f->u.raft, err, sizeof err);
+    case SKV_FRAME_RAFT: {
+        char addr[SKV_WIRE_MAX_ADDRESS + 1];
+        memcpy(addr, f->raft_from.p, f->raft_from.len);
+        addr[f->raft_from.len] = 0;
+        rc = skv_wire_encode_raft_from(&wb, f->from_id, addr, &f->u.raft, err,
+                                       sizeof err);
         break;
+    }
     case SKV_FRAME_PROPOSE_REQ:
         rc = skv_wire_encode_propose(&wb, f->from_id, &f->u.propose);
         break;

@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,6 +56,7 @@ struct fake_core {
     void *held_arg[MAX_PENDING];
     int n_held;
     int answered;             /* done callbacks delivered by the loop */
+    int busy;                 /* the loop is inside a done callback */
     int stop;
     pthread_t loop;
 };
@@ -155,12 +157,14 @@ static void *loop_main(void *unused)
             void *arg = F.q_arg[0];
             struct canned c = F.ans;
             F.n_q--;
+            F.busy = 1;
             memmove(F.q_done, F.q_done + 1, (size_t)F.n_q * sizeof F.q_done[0]);
             memmove(F.q_arg, F.q_arg + 1, (size_t)F.n_q * sizeof F.q_arg[0]);
             pthread_mutex_unlock(&F.mu);
             answer(done, arg, &c);
             pthread_mutex_lock(&F.mu);
             F.answered++;
+            F.busy = 0;
             pthread_cond_broadcast(&F.cv);
         }
     }
@@ -222,6 +226,23 @@ static int fake_wait_answered(int n, int timeout_ms)
     return ok;
 }
 
+/* Like the real host before stop(): no done callback is queued or still
+ * running (it would run plugin code while the plugin is unloaded). */
+static int fake_quiesce(void)
+{
+    struct timespec until;
+    int ok;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 5;
+    pthread_mutex_lock(&F.mu);
+    while (F.n_q || F.busy)
+        if (pthread_cond_timedwait(&F.cv, &F.mu, &until) == ETIMEDOUT)
+            break;
+    ok = !F.n_q && !F.busy;
+    pthread_mutex_unlock(&F.mu);
+    return ok;
+}
+
 /* ---- plugin instances -------------------------------------------------- */
 
 struct srv {
@@ -272,6 +293,8 @@ static void srv_close(struct srv *s)
 {
     if (!s->inst)
         return;
+    if (!fake_quiesce())
+        fprintf(stderr, "warning: fake core still busy at unload\n");
     s->ops->stop(skv_plugin_state(s->inst));
     skv_plugin_unload(s->inst);
     s->inst = NULL;
@@ -388,6 +411,9 @@ static size_t on_read(char *buf, size_t sz, size_t n, void *ud)
 
 enum { PLAIN = 0, CHUNKED = 1, EXPECT = 2, QUIET = 4 };
 
+/* Authorization header sent with every request when non-NULL. */
+static const char *auth_header;
+
 /* One request on a fresh connection; path is sent as-is (pre-encoded). */
 static CURLcode http(int port, const char *method, const char *path,
                      const void *body, size_t body_len, int how,
@@ -414,6 +440,8 @@ static CURLcode http(int port, const char *method, const char *path,
     curl_easy_setopt(h, CURLOPT_HEADERDATA, out);
     hdrs = curl_slist_append(hdrs, how & EXPECT ? "Expect: 100-continue"
                                                 : "Expect:");
+    if (auth_header)
+        hdrs = curl_slist_append(hdrs, auth_header);
     if (how & CHUNKED) {
         hdrs = curl_slist_append(hdrs, "Transfer-Encoding: chunked");
         curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
@@ -480,12 +508,12 @@ static int suite_init(void)
 
 static int suite_clean(void)
 {
-    srv_close(&S);
     pthread_mutex_lock(&F.mu);
     F.stop = 1;
     pthread_cond_broadcast(&F.cv);
     pthread_mutex_unlock(&F.mu);
-    pthread_join(F.loop, NULL);
+    pthread_join(F.loop, NULL);    /* drains: no callback runs after this */
+    srv_close(&S);
     free(F.arg);
     free(F.body);
     free(F.json);
@@ -908,6 +936,91 @@ static void test_concurrent_clients(void)
     CU_ASSERT_EQUAL(fake_calls(), before + N_CLIENTS * N_EACH);
 }
 
+/* ---- token_file -------------------------------------------------------- */
+
+static char *write_file(const char *dir, const char *name, const char *text,
+                        mode_t mode)
+{
+    char path[512];
+    FILE *f;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    f = fopen(path, "w");
+    if (!f)
+        return NULL;
+    fputs(text, f);
+    fclose(f);
+    if (chmod(path, mode) != 0)
+        return NULL;
+    return strdup(path);
+}
+
+static void expect_token_refused(const char *path, const char *needle)
+{
+    const char *kv[] = {"token_file", path, NULL};
+    struct srv s;
+    struct skv_err err;
+    CU_ASSERT_EQUAL(srv_load(&s, "127.0.0.1:1", kv, &err), SKV_ERR_CONFIG);
+    if (!strstr(err.msg, needle))
+        fprintf(stderr, "\nmessage: %s (expected %s)\n", err.msg, needle);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, needle));
+    srv_close(&s);
+}
+
+static void test_token_file(void)
+{
+    char *dir = skv_test_tmpdir("http-token");
+    char *good, *open_mode, *empty;
+    const char *kv[] = {"token_file", NULL, NULL};
+    struct srv t;
+    struct http_resp r;
+    int before;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    good = write_file(dir, "good", "s3cret-token\n", 0600);
+    open_mode = write_file(dir, "open", "s3cret-token\n", 0644);
+    empty = write_file(dir, "empty", "\n", 0600);
+    CU_ASSERT_FATAL(good && open_mode && empty);
+    kv[1] = good;
+    CU_ASSERT_EQUAL_FATAL(srv_start_free(&t, kv), SKV_OK);
+    fake_set(ANSWER_LOOP, SKV_OK, 200, NULL);
+    before = fake_calls();
+
+    auth_header = NULL;
+    CU_ASSERT_EQUAL(http(t.port, "GET", "/v1/status", NULL, 0, PLAIN, &r),
+                    CURLE_OK);
+    CU_ASSERT_EQUAL(r.status, 401);
+    assert_json_error(&r, "ErrUnauthorized");
+    resp_free(&r);
+    auth_header = "Authorization: Bearer s3cret-tokem";
+    CU_ASSERT_EQUAL(http(t.port, "GET", "/v2/nothing", NULL, 0, PLAIN, &r),
+                    CURLE_OK);
+    CU_ASSERT_EQUAL(r.status, 401);                 /* before routing */
+    resp_free(&r);
+    auth_header = "Authorization: Bearer s3cret-token-and-more";
+    CU_ASSERT_EQUAL(http(t.port, "GET", "/v1/status", NULL, 0, PLAIN, &r),
+                    CURLE_OK);
+    CU_ASSERT_EQUAL(r.status, 401);
+    resp_free(&r);
+    CU_ASSERT_EQUAL(fake_calls(), before);
+    auth_header = "Authorization: Bearer s3cret-token";
+    CU_ASSERT_EQUAL(http(t.port, "GET", "/v1/status", NULL, 0, PLAIN, &r),
+                    CURLE_OK);
+    CU_ASSERT_EQUAL(r.status, 200);
+    CU_ASSERT_EQUAL(fake_calls(), before + 1);
+    resp_free(&r);
+    auth_header = NULL;
+    srv_close(&t);
+
+    expect_token_refused(open_mode, "0600");
+    expect_token_refused(empty, "printable");
+    expect_token_refused("/nonexistent/token", "cannot open");
+    free(good);
+    free(open_mode);
+    free(empty);
+    skv_test_rmtree(dir);
+    free(dir);
+}
+
 /* ---- binding ----------------------------------------------------------- */
 
 static void test_bad_listen_refused(void)
@@ -1054,6 +1167,8 @@ int main(void)
     CU_add_test(s, "no answer -> 504, late answer safe",
                 test_timeout_then_late_answer);
     CU_add_test(s, "concurrent clients", test_concurrent_clients);
+    CU_add_test(s, "token_file: bearer token required",
+                test_token_file);
     CU_add_test(s, "bad listen option refused", test_bad_listen_refused);
     CU_add_test(s, "bad numeric/unknown options refused",
                 test_bad_numeric_options_refused);

@@ -370,6 +370,30 @@ static void test_snapshot_install_replaces_log(void)
     fx_teardown(&F);
 }
 
+static void test_snapshot_stale_entries(void)
+{
+    struct raft_buffer buf = {"s", 1};
+    struct fx_loaded l;
+    SETUP();
+    log_to(4); /* entries 1..5, then a snapshot far ahead keeping them */
+    CU_ASSERT_EQUAL(snap_put(10, 2, 100, &buf, 1), 0);
+    CU_ASSERT_EQUAL_FATAL(fx_reopen(&F), 0);
+    CU_ASSERT_EQUAL_FATAL(fx_load(&F, &l), 0);
+    CU_ASSERT_EQUAL(l.start, 11); /* 1..5 are covered by the snapshot */
+    CU_ASSERT_EQUAL(l.n, 0);
+    fx_loaded_free(&l);
+    memset(&A, 0, sizeof A);
+    CU_ASSERT_EQUAL(app_submit(0, 2, 2), 0); /* 11, 12 */
+    CU_ASSERT_FATAL(fx_wait(&F, &A.done, 1, 5000));
+    CU_ASSERT_EQUAL_FATAL(fx_reopen(&F), 0);
+    CU_ASSERT_EQUAL_FATAL(fx_load(&F, &l), 0); /* gap 6..10 is not corrupt */
+    CU_ASSERT_EQUAL(l.start, 11);
+    CU_ASSERT_EQUAL_FATAL(l.n, 2);
+    CU_ASSERT(entry_is(&l.entries[1], 2, RAFT_COMMAND, "r0e1"));
+    fx_loaded_free(&l);
+    fx_teardown(&F);
+}
+
 static int key_exists(const void *k, size_t kl)
 {
     struct skv_err e = {0};
@@ -629,6 +653,7 @@ int main(void)
         !CU_add_test(s, "snapshot keeps exactly the trailing entries", test_snapshot_trailing) ||
         !CU_add_test(s, "installed snapshot replaces the log", test_snapshot_install_replaces_log) ||
         !CU_add_test(s, "large snapshots are chunked", test_snapshot_chunks) ||
+        !CU_add_test(s, "stale entries below a snapshot", test_snapshot_stale_entries) ||
         !CU_add_test(s, "bootstrap once", test_bootstrap) ||
         !CU_add_test(s, "bootstrap refused with any state", test_bootstrap_refused_with_state) ||
         !CU_add_test(s, "recover appends a configuration", test_recover) ||

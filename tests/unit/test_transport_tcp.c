@@ -286,7 +286,7 @@ static void test_thousand_frames_in_order(void)
     CU_ASSERT_EQUAL(failed, 0);
     CU_ASSERT_EQUAL(wait_count(&b, 1000, 30000), 1000);
     check_frames(&b, 1, 0, 1000, buf);
-    CU_ASSERT_EQUAL(a.count, 0);
+    CU_ASSERT_EQUAL(wait_count(&a, 1, 0), 0);
     node_unload(&a);
     node_unload(&b);
     free(buf);
@@ -329,6 +329,30 @@ static void test_lazy_connect_address_change_reconnect(void)
     node_unload(&a);
     node_unload(&b);
     free(buf);
+}
+
+static void test_address_change_while_connected(void)
+{
+    struct node a, b, b2;
+    struct skv_err err = {0, ""};
+    load_pair(&a, &b);
+    CU_ASSERT_FATAL(node_load(&b2, 2, NULL, &err) == SKV_OK);
+    CU_ASSERT_FATAL(node_start(&a) == SKV_OK);
+    CU_ASSERT_FATAL(node_start(&b) == SKV_OK);
+    CU_ASSERT_FATAL(node_start(&b2) == SKV_OK);
+    CU_ASSERT_EQUAL(send_str(&a, 2, b.addr, "old", &err), SKV_OK);
+    CU_ASSERT_EQUAL(wait_count(&b, 1, 10000), 1);
+    /* Node 2 moved: the connection to the old address is dropped. */
+    CU_ASSERT_EQUAL(send_str(&a, 2, b2.addr, "new", &err), SKV_OK);
+    CU_ASSERT_EQUAL(wait_count(&b2, 1, 10000), 1);
+    pthread_mutex_lock(&b2.mu);
+    CU_ASSERT(b2.head && b2.head->from == 1 && b2.head->len == 3 &&
+              memcmp(b2.head->data, "new", 3) == 0);
+    pthread_mutex_unlock(&b2.mu);
+    CU_ASSERT_EQUAL(wait_count(&b, 2, 0), 1);
+    node_unload(&a);
+    node_unload(&b);
+    node_unload(&b2);
 }
 
 static void test_queue_bounds_and_bad_sends(void)
@@ -617,6 +641,8 @@ int main(void)
                      test_thousand_frames_in_order) ||
         !CU_add_test(s, "lazy connect, address change, reconnect",
                      test_lazy_connect_address_change_reconnect) ||
+        !CU_add_test(s, "address change while connected",
+                     test_address_change_while_connected) ||
         !CU_add_test(s, "queue bounds and bad sends",
                      test_queue_bounds_and_bad_sends) ||
         !CU_add_test(s, "bad options refused", test_bad_options) ||

@@ -8,6 +8,10 @@
 #include "skv_test.h"
 #include "wire.h"
 
+/* Raft frames: header, then the sender address as [u32 len][bytes] (empty
+ * in these samples), then the raft message. */
+#define RAFT_MSG_AT (SKV_WIRE_HDR_LEN + 4)
+
 #include <raft.h>
 #include <stdint.h>
 
@@ -363,6 +367,36 @@ static void test_append_entries_only_empty(void)
     skv_wbuf_free(&wb);
 }
 
+/* The sender's raft address travels with every raft frame (a joining
+ * node has no configuration to find it in); bad addresses are refused. */
+static void test_sender_address(void)
+{
+    struct raft_message m;
+    struct skv_frame f;
+    struct skv_wbuf wb = {0};
+    char err[256], longaddr[SKV_WIRE_MAX_ADDRESS + 2];
+    heap_reset();
+    memset(&m, 0, sizeof m);
+    m.type = RAFT_IO_TIMEOUT_NOW;
+    m.timeout_now.term = 7;
+    CU_ASSERT_EQUAL_FATAL(skv_wire_encode_raft_from(&wb, 3, "127.0.0.1:7103", &m,
+                                                    err, sizeof err), 0);
+    CU_ASSERT_EQUAL_FATAL(skv_wire_decode(wb.p, wb.len, &f, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(f.raft_from.len, strlen("127.0.0.1:7103"));
+    CU_ASSERT_EQUAL(memcmp(f.raft_from.p, "127.0.0.1:7103", f.raft_from.len), 0);
+    CU_ASSERT_EQUAL(f.u.raft.timeout_now.term, 7);
+    wb.p[RAFT_MSG_AT + 3] = 0; /* NUL inside the address */
+    CU_ASSERT_EQUAL(skv_wire_decode(wb.p, wb.len, &f, err, sizeof err), -1);
+    CU_ASSERT(strstr(err, "sender address") != NULL);
+    skv_wbuf_free(&wb);
+    memset(longaddr, 'a', sizeof longaddr - 1);
+    longaddr[sizeof longaddr - 1] = 0;
+    CU_ASSERT_EQUAL(skv_wire_encode_raft_from(&wb, 3, longaddr, &m, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(wb.len, 0);
+    skv_wbuf_free(&wb);
+    CU_ASSERT_EQUAL(H.live, 0);
+}
+
 static void test_install_snapshot(void)
 {
     struct raft_configuration c;
@@ -674,12 +708,12 @@ static void test_bad_header_fields(void)
     /* raft sub-types 0 and 7 */
     for (uint8_t t = 0; t < 8; t += 7) {
         uint8_t *fr = s.wb.p + s.off[2]; /* REQUEST_VOTE frame */
-        uint8_t keep = fr[SKV_WIRE_HDR_LEN];
-        fr[SKV_WIRE_HDR_LEN] = t;
+        uint8_t keep = fr[RAFT_MSG_AT];
+        fr[RAFT_MSG_AT] = t;
         CU_ASSERT_EQUAL(skv_wire_decode(fr, s.off[3] - s.off[2], &f, err,
                                         sizeof err), -1);
         CU_ASSERT(strstr(err, "raft message type") != NULL);
-        fr[SKV_WIRE_HDR_LEN] = keep;
+        fr[RAFT_MSG_AT] = keep;
     }
     CU_ASSERT_EQUAL(H.live, 0);
     skv_wbuf_free(&s.wb);
@@ -710,7 +744,7 @@ static void test_oversized_body(void)
 static size_t handmade_append(uint8_t *b, uint32_t n, unsigned real_entries,
                               uint32_t entry_len, unsigned payload_bytes)
 {
-    size_t o = SKV_WIRE_HDR_LEN;
+    size_t o = RAFT_MSG_AT;
     memset(b, 0, 4096);
     b[0] = 'S', b[1] = 'K', b[2] = SKV_WIRE_VERSION, b[3] = SKV_FRAME_RAFT;
     b[8] = 1;
@@ -768,7 +802,7 @@ static void test_bad_configuration(void)
     struct skv_wbuf wb = {0};
     struct skv_frame f;
     char err[256];
-    size_t i, at = SKV_WIRE_HDR_LEN + 1 + 32 + 4; /* first server */
+    size_t i, at = RAFT_MSG_AT + 1 + 32 + 4; /* first server */
     sample_snapshot(&m, &c);
     CU_ASSERT_EQUAL_FATAL(skv_wire_encode_raft(&wb, 1, &m, err, sizeof err), 0);
     /* second server's id := first server's id (duplicate) */
@@ -885,6 +919,7 @@ int main(void)
         !CU_add_test(rt, "append entries, empty payload",
                      test_append_entries_only_empty) ||
         !CU_add_test(rt, "install snapshot", test_install_snapshot) ||
+        !CU_add_test(rt, "sender address", test_sender_address) ||
         !CU_add_test(rt, "encode errors", test_encode_raft_errors) ||
         !CU_add_test(rt, "control frames", test_control_frames) ||
         !CU_add_test(rt, "cap/read frames", test_ctl_types) ||
