@@ -51,6 +51,7 @@ void skv_forward_to_leader(struct skv_op *op)
     }
     skv_wbuf_free(&b);
     op->deadline_ms = uv_now(&n->loop) + SKV_FORWARD_TIMEOUT_MS;
+    op->fwd_leader = lid;
     skv_list_add_tail(&n->ops_forwarded, &op->link);
 }
 
@@ -82,8 +83,9 @@ void skv_forward_on_resp(struct skv_node *n, uint64_t from, const void *resp)
             json = strndup((const char *)m->json.p, m->json.len);
             r.json = json;
         }
-        if (m->body.len) {
-            r.body = m->body.p;
+        if (m->body.len || (!m->json.len && !m->error.len && m->rc == SKV_OK)) {
+            /* a raw body, possibly empty (an empty value is a value) */
+            r.body = m->body.len ? (const void *)m->body.p : (const void *)"";
             r.body_len = m->body.len;
         }
         skv_op_reply(op, &r);
@@ -94,12 +96,24 @@ void skv_forward_on_resp(struct skv_node *n, uint64_t from, const void *resp)
                  (unsigned long long)m->req_id, (unsigned long long)from);
 }
 
+/* Answer forwarded ops whose deadline passed, or whose leader is no
+ * longer the leader (no answer will come; fail fast instead of waiting). */
 void skv_forward_expire(struct skv_node *n, uint64_t now_ms)
 {
     struct skv_list *it = n->ops_forwarded.next;
+    raft_id lid = 0;
+    const char *laddr = NULL;
+    raft_leader(&n->raft, &lid, &laddr);
     while (it != &n->ops_forwarded) {
         struct skv_op *op = skv_container_of(it, struct skv_op, link);
         it = it->next;
+        if (lid != op->fwd_leader && now_ms + SKV_FORWARD_TIMEOUT_MS > op->deadline_ms + 500) {
+            skv_list_del(&op->link);
+            skv_op_reply_error(op, SKV_ERR_AGAIN, 503, "ErrLeadershipLost", 1,
+                               "leader %llu lost leadership while handling '%s'; the outcome is unknown",
+                               (unsigned long long)op->fwd_leader, op->op);
+            continue;
+        }
         if (op->deadline_ms > now_ms)
             continue;
         skv_list_del(&op->link);

@@ -72,7 +72,7 @@ static void assign(struct skv_op *op)
         skv_op_reply_error(op, SKV_ERR_INVALID, rv == RAFT_BADROLE || rv == RAFT_NOTFOUND ? 400 : 503,
                            "ErrMembership", rv == RAFT_CANTCHANGE ? 1 : 0,
                            "assign %s to %llu: %s", role_name(op->member_role),
-                           (unsigned long long)op->member_id, raft_errmsg(&op->node->raft));
+                           (unsigned long long)op->member_id, raft_strerror(rv));
 }
 
 static void added(struct raft_change *req, int status)
@@ -109,7 +109,7 @@ void skv_op_members_add(struct skv_op *op)
     if (rv != 0)
         skv_op_reply_error(op, SKV_ERR_INVALID, rv == RAFT_DUPLICATEID || rv == RAFT_DUPLICATEADDRESS ? 409 : 503,
                            "ErrMembership", rv == RAFT_CANTCHANGE ? 1 : 0, "add %llu: %s",
-                           (unsigned long long)op->member_id, raft_errmsg(&op->node->raft));
+                           (unsigned long long)op->member_id, raft_strerror(rv));
 }
 
 static int parse_id(struct skv_op *op, uint64_t *id)
@@ -146,5 +146,5 @@ void skv_op_members_remove(struct skv_op *op)
     if (rv != 0)
         skv_op_reply_error(op, SKV_ERR_INVALID, rv == RAFT_BADID ? 404 : 503, "ErrMembership",
                            rv == RAFT_CANTCHANGE ? 1 : 0, "remove %llu: %s",
-                           (unsigned long long)op->member_id, raft_errmsg(&op->node->raft));
+                           (unsigned long long)op->member_id, raft_strerror(rv));
 }

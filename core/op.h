@@ -26,6 +26,7 @@ struct skv_op {
     uint64_t fwd_req_id;
 
     uint64_t req_id;             /* when we forwarded it to the leader */
+    uint64_t fwd_leader;         /* ...and to which node */
     uint64_t deadline_ms;        /* uv_now-based */
 
     union {                      /* raft request in flight for this op */
