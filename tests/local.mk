@@ -124,3 +124,9 @@ EXTRA_DIST += tests/fuzz/fuzz_config.c \
 	tests/fuzz/corpus/config/minimal.yaml \
 	tests/fuzz/corpus/config/flow.yaml \
 	tests/fuzz/corpus/config/refused.yaml
+
+# libFuzzer targets (clang); `make fuzz-smoke` runs each briefly.
+EXTRA_DIST += tests/fuzz/smoke.sh tests/fuzz/fuzz_http_routes.c
+fuzz-smoke:
+	$(top_srcdir)/tests/fuzz/smoke.sh
+.PHONY: fuzz-smoke
