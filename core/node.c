@@ -185,7 +185,8 @@ static int bootstrap_if_empty(struct skv_node *n, char *err, size_t errlen)
     rv = raft_bootstrap(&n->raft, &c);
     raft_configuration_close(&c);
     if (rv != 0 && rv != RAFT_CANTBOOTSTRAP) {
-        snprintf(err, errlen, "bootstrap: %s", raft_errmsg(&n->raft));
+        snprintf(err, errlen, "bootstrap: %s: %s", raft_strerror(rv),
+                 n->io.errmsg[0] ? n->io.errmsg : raft_errmsg(&n->raft));
         return -1;
     }
     if (rv == 0)
@@ -246,7 +247,8 @@ int skv_node_open(struct skv_node *n, struct skv_config *conf, char *err, size_t
     n->run_state = SKV_RUN_SERVING;
     rv = raft_start(&n->raft);
     if (rv != 0) {
-        snprintf(err, errlen, "raft_start: %s", raft_errmsg(&n->raft));
+        snprintf(err, errlen, "raft_start: %s: %s", raft_strerror(rv),
+                 raft_errmsg(&n->raft)[0] ? raft_errmsg(&n->raft) : n->io.errmsg);
         return -1;
     }
     n->raft_started = 1;

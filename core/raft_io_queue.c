@@ -126,6 +126,10 @@ int skv_rio_snapshot_put(struct raft_io *io, unsigned trailing,
     op->n = trailing;
     if (trailing == 0) /* installed snapshot replaces the whole log */
         rio->next_index = snapshot->index + 1;
+    skv_rio_logf(rio, trailing == 0 ? SKV_LOG_INFO : SKV_LOG_DEBUG,
+                 trailing == 0 ? "installing snapshot from the leader at index %llu"
+                               : "storing local snapshot at index %llu",
+                 snapshot->index);
     op_push(rio, op);
     return 0;
 }

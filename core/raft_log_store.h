@@ -57,7 +57,10 @@ int skv_ls_set_hard_state(const struct skv_ls *ls, raft_term term,
  * whose payloads live in one raft_malloc'd batch. Validates the whole
  * log (contiguous, CRCs, types, non-decreasing terms, decodable
  * configurations, first entry a configuration when there is no
- * snapshot). On error nothing is returned. */
+ * snapshot). Entries retained before the snapshot index are returned
+ * with their start index (as C-Raft's uv backend); a run the snapshot
+ * fully covers and that is not contiguous with what follows is stale and
+ * skipped. On error nothing is returned. */
 int skv_ls_load(const struct skv_ls *ls, raft_term *term, raft_id *vote,
                 struct raft_snapshot **snapshot, raft_index *start_index,
                 struct raft_entry **entries, size_t *n_entries,

@@ -10,14 +10,17 @@
  *
  * Core ops (v1): "status", "kv.get" (arg=key, flags), "kv.put" (arg=key,
  * body=value), "kv.del" (arg=key), "members.list", "members.add" (json),
- * "members.remove" (arg=id), "encryption.capability",
+ * "members.remove" (arg=id), "members.promote" (arg=id),
+ * "encryption.capability",
  * "encryption.sidecar", "encryption.enable-storage-envelope",
  * "encryption.enable-raft-envelope".
  *
  * Threads: start/stop from the loop thread; the plugin serves requests on
  * its own threads and calls host->admin_call() from them. The done
  * callback runs on the loop thread and must not block: copy the response
- * and wake the serving thread.
+ * and wake the serving thread. The host never unloads an admin plugin
+ * while a done callback may still run (stop and fini come from the loop
+ * thread, after every accepted call was answered).
  */
 #ifndef SEALKV_ADMIN_H
 #define SEALKV_ADMIN_H

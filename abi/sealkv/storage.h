@@ -8,7 +8,7 @@
  * common prefix).
  *
  * Threads: a db handle is used from the loop thread and from host worker
- * threads concurrently; get, write, snapshot_* and iter_new must be safe to
+ * threads concurrently; get, write, view_new/view_release and iter_new must be safe to
  * call concurrently on the same db. One iterator is used by one thread at a
  * time. open/close are called from the loop thread with no other call in
  * flight on that db.

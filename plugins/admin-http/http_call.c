@@ -112,8 +112,8 @@ static struct call *call_new(void)
         return NULL;
     if (pthread_condattr_init(&ca) != 0)
         goto fail;
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    if (pthread_cond_init(&c->cv, &ca) != 0) {
+    if (pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+        pthread_cond_init(&c->cv, &ca) != 0) {
         pthread_condattr_destroy(&ca);
         goto fail;
     }

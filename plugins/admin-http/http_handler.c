@@ -2,8 +2,9 @@
  * http_handler.c — owns the life of one HTTP request in admin-http:
  * created from the raw request-target (MHD's URI log hook, so keys stay
  * binary-safe and %2F cannot re-route), routed on the first handler call
- * (early 4xx/413 without reading the body), upload accumulated under the
- * limit, then one blocking round trip to the core and the reply.
+ * (4xx at once, body unread; a declared oversized body gets its 413 at
+ * once or after an unbuffered drain), upload accumulated under the limit,
+ * then one blocking round trip to the core and the reply.
  */
 #include "http_handler.h"
 
@@ -181,8 +182,8 @@ static const char *attach_body(const struct req *r,
 {
     const char *bad;
     switch (r->route.body) {
-    case SKV_HTTP_BODY_RAW:
-        q->body = r->body.buf;
+    case SKV_HTTP_BODY_RAW:             /* never NULL: "" is a value */
+        q->body = r->body.buf ? r->body.buf : "";
         q->body_len = r->body.len;
         return NULL;
     case SKV_HTTP_BODY_JSON_OPT:

@@ -583,6 +583,7 @@ static void check_route(const struct route_case *rc)
     }
     CU_ASSERT_EQUAL(F.flags, rc->flags);
     if (strcmp(rc->op, "kv.put") == 0) {
+        CU_ASSERT_TRUE(F.has_body);             /* empty value: not NULL */
         CU_ASSERT_EQUAL(F.body_len, rc->body_len);
         CU_ASSERT_EQUAL(memcmp(F.body, rc->body, rc->body_len), 0);
     } else {

@@ -1,0 +1,160 @@
+/*
+ * dek_wrap.c — wraps and unwraps DEKs under the KEK through the cipher
+ * plugin: [nonce 12][ciphertext 32][tag 16], AAD 'K' ‖ purpose ‖ key_id
+ * (BE), the DEK's own suite; plus the argument and suite checks the
+ * keystore shares.
+ */
+#include "keystore_impl.h"
+#include "bytes.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#define WRAP_AAD_LEN 6
+
+const char *skv_purpose_name(int purpose)
+{
+    switch (purpose) {
+    case SKV_PURPOSE_STORAGE: return "storage";
+    case SKV_PURPOSE_RAFT: return "raft";
+    default: return "unknown";
+    }
+}
+
+int skv_dek_check_ids(int purpose, uint32_t key_id, const char *suite,
+                      struct skv_enc_err *e)
+{
+    if (purpose != SKV_PURPOSE_STORAGE && purpose != SKV_PURPOSE_RAFT)
+        return skv_enc_fail(e, SKV_ERR_INVALID, SKV_ENC_DEK_INVALID,
+                            "DEK purpose %d: must be 1 (storage) or 2 (raft)", purpose);
+    if (key_id == 0)
+        return skv_enc_fail(e, SKV_ERR_INVALID, SKV_ENC_DEK_INVALID,
+                            "DEK key_id 0 is reserved (\"not bootstrapped\")");
+    if (!suite || !*suite || strlen(suite) >= SKV_SUITE_NAME_MAX)
+        return skv_enc_fail(e, SKV_ERR_INVALID, SKV_ENC_DEK_INVALID,
+                            "DEK key_id %u: missing or overlong suite name", key_id);
+    return SKV_OK;
+}
+
+/* Find `suite` in the plugin's table; SKV_ERR_NOTFOUND when absent. */
+static int find_suite(struct skv_keystore *ks, const char *suite,
+                      struct skv_cipher_suite *out)
+{
+    unsigned i, n = ks->ops->suite_count(ks->cstate);
+    for (i = 0; i < n; i++) {
+        memset(out, 0, sizeof *out);
+        out->struct_size = sizeof *out;
+        if (ks->ops->suite_get(ks->cstate, i, out) == SKV_OK &&
+            out->name && strcmp(out->name, suite) == 0)
+            return SKV_OK;
+    }
+    return SKV_ERR_NOTFOUND;
+}
+
+int skv_dek_check_suite(struct skv_keystore *ks, const char *suite,
+                        struct skv_enc_err *e)
+{
+    struct skv_cipher_suite s;
+    if (find_suite(ks, suite, &s) != SKV_OK)
+        return skv_enc_fail(e, SKV_ERR_NOTFOUND, SKV_ENC_SUITE_UNSUPPORTED,
+                            "cipher suite '%s' is unknown to the cipher plugin", suite);
+    if (!s.available)
+        return skv_enc_fail(e, SKV_ERR_UNSUPPORTED, SKV_ENC_SUITE_UNSUPPORTED,
+                            "cipher suite '%s' is not available on this node", suite);
+    if (s.key_len != SKV_DEK_LEN || s.nonce_len != SKV_DEK_NONCE_LEN ||
+        s.tag_len != SKV_DEK_TAG_LEN)
+        return skv_enc_fail(e, SKV_ERR_UNSUPPORTED, SKV_ENC_SUITE_UNSUPPORTED,
+                            "cipher suite '%s' has key/nonce/tag %u/%u/%u bytes: "
+                            "envelope v1 needs 32/12/16", suite, s.key_len,
+                            s.nonce_len, s.tag_len);
+    return SKV_OK;
+}
+
+static void wrap_aad(uint8_t aad[WRAP_AAD_LEN], int purpose, uint32_t key_id)
+{
+    aad[0] = 'K';
+    aad[1] = (uint8_t)purpose;
+    skv_put_be32(aad + 2, key_id);
+}
+
+/* A plugin key handle for the KEK under `suite`. */
+static int kek_handle(struct skv_keystore *ks, const char *suite, void **h,
+                      struct skv_enc_err *e)
+{
+    struct skv_err perr = {0};
+    int rc = ks->ops->key_new(ks->cstate, suite, skv_kek_bytes(ks->kek),
+                              SKV_KEK_LEN, h, &perr);
+    if (rc != SKV_OK)
+        return skv_enc_fail(e, rc, SKV_ENC_CIPHER, "KEK under suite %s: %s", suite,
+                            perr.msg);
+    return SKV_OK;
+}
+
+int skv_keystore_wrap(struct skv_keystore *ks, int purpose, uint32_t key_id,
+                      const char *suite, const uint8_t *dek,
+                      uint8_t wrapped[SKV_DEK_WRAPPED_LEN], struct skv_enc_err *e)
+{
+    struct skv_err perr = {0};
+    uint8_t aad[WRAP_AAD_LEN];
+    void *h = NULL;
+    int rc;
+    if (!ks || !dek || !wrapped)
+        return skv_enc_fail(e, SKV_ERR_INVALID, SKV_ENC_INVALID_ARGUMENT,
+                            "DEK wrap: NULL argument");
+    if ((rc = skv_dek_check_ids(purpose, key_id, suite, e)) != SKV_OK ||
+        (rc = skv_dek_check_suite(ks, suite, e)) != SKV_OK ||
+        (rc = kek_handle(ks, suite, &h, e)) != SKV_OK)
+        return rc;
+    wrap_aad(aad, purpose, key_id);
+    if ((rc = ks->ops->random(ks->cstate, wrapped, SKV_DEK_NONCE_LEN, &perr)) == SKV_OK)
+        rc = ks->ops->seal(h, wrapped, SKV_DEK_NONCE_LEN, aad, sizeof aad, dek,
+                           SKV_DEK_LEN, wrapped + SKV_DEK_NONCE_LEN, &perr);
+    ks->ops->key_free(h);
+    if (rc != SKV_OK) {
+        sodium_memzero(wrapped, SKV_DEK_WRAPPED_LEN);
+        return skv_enc_fail(e, rc, SKV_ENC_CIPHER, "DEK wrap of key_id %u: %s",
+                            key_id, perr.msg);
+    }
+    skv_enc_err_clear(e);
+    return SKV_OK;
+}
+
+int skv_keystore_unwrap(struct skv_keystore *ks, int purpose, uint32_t key_id,
+                        const char *suite, const uint8_t *wrapped,
+                        size_t wrapped_len, uint8_t *dek_out, struct skv_enc_err *e)
+{
+    struct skv_err perr = {0};
+    uint8_t aad[WRAP_AAD_LEN];
+    void *h = NULL;
+    int rc;
+    if (!ks || !wrapped || !dek_out)
+        return skv_enc_fail(e, SKV_ERR_INVALID, SKV_ENC_INVALID_ARGUMENT,
+                            "DEK unwrap: NULL argument");
+    sodium_memzero(dek_out, SKV_DEK_LEN);
+    if ((rc = skv_dek_check_ids(purpose, key_id, suite, e)) != SKV_OK)
+        return rc;
+    if (wrapped_len != SKV_DEK_WRAPPED_LEN)
+        return skv_enc_fail(e, SKV_ERR_INVALID, SKV_ENC_DEK_INVALID,
+                            "wrapped DEK key_id %u must be %d bytes, found %zu",
+                            key_id, SKV_DEK_WRAPPED_LEN, wrapped_len);
+    if ((rc = skv_dek_check_suite(ks, suite, e)) != SKV_OK ||
+        (rc = kek_handle(ks, suite, &h, e)) != SKV_OK)
+        return rc;
+    wrap_aad(aad, purpose, key_id);
+    rc = ks->ops->open(h, wrapped, SKV_DEK_NONCE_LEN, aad, sizeof aad,
+                       wrapped + SKV_DEK_NONCE_LEN, SKV_DEK_LEN + SKV_DEK_TAG_LEN,
+                       dek_out, &perr);
+    ks->ops->key_free(h);
+    if (rc != SKV_OK)
+        sodium_memzero(dek_out, SKV_DEK_LEN);
+    if (rc == SKV_ERR_INTEGRITY)
+        return skv_enc_fail(e, rc, SKV_ENC_DEK_UNWRAP,
+                            "cannot unwrap DEK key_id %u (%s, %s): wrong KEK, purpose "
+                            "or key_id, or altered wrapped bytes", key_id,
+                            skv_purpose_name(purpose), suite);
+    if (rc != SKV_OK)
+        return skv_enc_fail(e, rc, SKV_ENC_CIPHER, "DEK unwrap of key_id %u: %s",
+                            key_id, perr.msg);
+    skv_enc_err_clear(e);
+    return SKV_OK;
+}

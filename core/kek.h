@@ -1,0 +1,50 @@
+/*
+ * kek.h — the key-encryption key: 32 bytes loaded from a key file (a
+ * regular file, not a symlink, owned by the effective user, mode exactly
+ * 0600 or 0400) or, for tests, from $SEALKV_KEK_BASE64 (unset right after
+ * reading). The bytes live only in sodium_malloc memory (read-only once
+ * loaded), are never logged, and are wiped by skv_kek_free().
+ */
+#ifndef SKV_KEK_H
+#define SKV_KEK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "enc_err.h"
+
+#define SKV_KEK_LEN 32
+#define SKV_KEK_ENV "SEALKV_KEK_BASE64"
+
+struct skv_kek;   /* opaque */
+
+/* Load the key file at `path`. Refusals (each message names the path):
+ * missing (ErrKEKFileMissing), symlink/directory/other non-regular file
+ * (ErrKEKFileNotRegular; symlinks are refused with O_NOFOLLOW, no
+ * following), mode other than 0600/0400 (ErrKEKFilePermissions, "has mode
+ * 0644: must be 0600 or 0400"), owner other than the effective user
+ * (ErrKEKFileOwner), size other than 32 bytes (ErrKEKInvalid, "must hold
+ * exactly 32 bytes, found N"), I/O errors (ErrKEKFileUnreadable). */
+int skv_kek_load_file(const char *path, struct skv_kek **out,
+                      struct skv_enc_err *e);
+
+/* Load from $SEALKV_KEK_BASE64: standard base64 (padding required,
+ * whitespace ignored) of exactly 32 bytes. The variable is wiped in place
+ * and unset whether or not it decodes (so it must not be a string literal
+ * handed to putenv). Not thread-safe (it edits the environment): call at
+ * startup. ErrKEKMissing when unset, ErrKEKInvalid when malformed. */
+int skv_kek_load_env(struct skv_kek **out, struct skv_enc_err *e);
+
+/* From raw bytes (tests, fuzzers, tools). `len` must be 32. The caller
+ * still owns and wipes `key`. */
+int skv_kek_from_bytes(const uint8_t *key, size_t len, struct skv_kek **out,
+                       struct skv_enc_err *e);
+
+/* The 32 key bytes (read-only protected memory). For the keystore's
+ * wrap/unwrap only; never log or copy them. */
+const uint8_t *skv_kek_bytes(const struct skv_kek *k);
+
+/* Wipe and free. NULL is a no-op. */
+void skv_kek_free(struct skv_kek *k);
+
+#endif /* SKV_KEK_H */

@@ -1,0 +1,190 @@
+/*
+ * sidecar.c — the typed sidecar: invariants, lookups and the start-time
+ * local_epoch bump. No I/O here (sidecar_file.c), no JSON
+ * (sidecar_json.c). Field names in messages are the JSON member names.
+ */
+#include "sidecar.h"
+
+#include <string.h>
+
+void skv_sidecar_init(struct skv_sidecar *sc)
+{
+    memset(sc, 0, sizeof *sc);
+    sc->version = SKV_SIDECAR_VERSION;
+}
+
+const char *skv_key_purpose_name(uint32_t purpose)
+{
+    switch (purpose) {
+    case SKV_PURPOSE_STORAGE: return "storage";
+    case SKV_PURPOSE_RAFT: return "raft";
+    default: return NULL;
+    }
+}
+
+const struct skv_sidecar_key *skv_sidecar_find(const struct skv_sidecar *sc,
+                                               uint32_t key_id)
+{
+    size_t i;
+    for (i = 0; i < sc->n_keys && i < SKV_SIDECAR_MAX_KEYS; i++)
+        if (sc->keys[i].key_id == key_id)
+            return &sc->keys[i];
+    return NULL;
+}
+
+/* Suite names are short identifiers: [A-Za-z0-9._-]+. */
+static int suite_ok(const char *s)
+{
+    size_t i, n = strnlen(s, SKV_SIDECAR_SUITE_MAX);
+    if (n == 0 || n == SKV_SIDECAR_SUITE_MAX)
+        return 0;
+    for (i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
+            return 0;
+    }
+    return 1;
+}
+
+/* One key on its own (uniqueness is checked by the caller). */
+static int key_check(const struct skv_sidecar_key *k, size_t i,
+                     struct skv_err *err)
+{
+    if (k->key_id == 0)
+        return skv_err_set(err, SKV_ERR_INVALID,
+                           "keys[%zu].key_id: 0 is reserved (\"none\")", i);
+    if (!skv_key_purpose_name(k->purpose))
+        return skv_err_set(err, SKV_ERR_INVALID,
+                           "keys[%zu].purpose: must be \"storage\" or \"raft\"", i);
+    if (!suite_ok(k->suite))
+        return skv_err_set(err, SKV_ERR_INVALID,
+                           "keys[%zu].suite: must be 1..%d characters of "
+                           "[A-Za-z0-9._-]", i, SKV_SIDECAR_SUITE_MAX - 1);
+    if (k->wrapped_len == 0 || k->wrapped_len > SKV_SIDECAR_WRAPPED_MAX)
+        return skv_err_set(err, SKV_ERR_INVALID,
+                           "keys[%zu].wrapped: %zu bytes (want 1..%d)", i,
+                           k->wrapped_len, SKV_SIDECAR_WRAPPED_MAX);
+    if (k->local_epoch > SKV_LOCAL_EPOCH_MAX)
+        return skv_err_set(err, SKV_ERR_INVALID,
+                           SKV_ERRNAME_EPOCH_RANGE ": keys[%zu].local_epoch "
+                           "%u exceeds 0xFFFF", i, (unsigned)k->local_epoch);
+    if (k->created_ms > INT64_MAX)
+        return skv_err_set(err, SKV_ERR_INVALID,
+                           "keys[%zu].created: above 2^63-1", i);
+    return SKV_OK;
+}
+
+/* An active slot is 0 or names a key of that purpose. */
+static int active_check(const struct skv_sidecar *sc, uint32_t id,
+                        uint32_t purpose, struct skv_err *err)
+{
+    const char *name = skv_key_purpose_name(purpose);
+    const struct skv_sidecar_key *k;
+    if (id == 0)
+        return SKV_OK;
+    if (!(k = skv_sidecar_find(sc, id)))
+        return skv_err_set(err, SKV_ERR_INVALID,
+                           "active.%s: key_id %u is not in keys", name,
+                           (unsigned)id);
+    if (k->purpose != purpose)
+        return skv_err_set(err, SKV_ERR_INVALID,
+                           "active.%s: key_id %u has purpose \"%s\"", name,
+                           (unsigned)id, skv_key_purpose_name(k->purpose));
+    return SKV_OK;
+}
+
+static int keys_check(const struct skv_sidecar *sc, struct skv_err *err)
+{
+    size_t i, j;
+    int rc;
+    if (sc->n_keys > SKV_SIDECAR_MAX_KEYS)
+        return skv_err_set(err, SKV_ERR_INVALID,
+                           "keys: %zu keys (at most %d)", sc->n_keys,
+                           SKV_SIDECAR_MAX_KEYS);
+    for (i = 0; i < sc->n_keys; i++) {
+        if ((rc = key_check(&sc->keys[i], i, err)) != SKV_OK)
+            return rc;
+        for (j = 0; j < i; j++)
+            if (sc->keys[j].key_id == sc->keys[i].key_id)
+                return skv_err_set(err, SKV_ERR_INVALID,
+                                   "keys[%zu].key_id: %u duplicates keys[%zu]",
+                                   i, (unsigned)sc->keys[i].key_id, j);
+    }
+    return SKV_OK;
+}
+
+int skv_sidecar_validate(const struct skv_sidecar *sc, struct skv_err *err)
+{
+    int rc;
+    if (sc->version != SKV_SIDECAR_VERSION)
+        return skv_err_set(err, SKV_ERR_INVALID,
+                           "version: %u is not supported (want %d)",
+                           (unsigned)sc->version, SKV_SIDECAR_VERSION);
+    if (sc->storage_envelope_active != 0 && sc->storage_envelope_active != 1)
+        return skv_err_set(err, SKV_ERR_INVALID,
+                           "storage_envelope_active: must be 0 or 1");
+    if (sc->raft_applied_index > INT64_MAX ||
+        sc->raft_envelope_cutover_index > INT64_MAX)
+        return skv_err_set(err, SKV_ERR_INVALID, "%s: above 2^63-1",
+                           sc->raft_applied_index > INT64_MAX
+                               ? "raft_applied_index" : "raft_envelope_cutover_index");
+    if ((rc = keys_check(sc, err)) != SKV_OK ||
+        (rc = active_check(sc, sc->active_storage, SKV_PURPOSE_STORAGE, err)) != SKV_OK ||
+        (rc = active_check(sc, sc->active_raft, SKV_PURPOSE_RAFT, err)) != SKV_OK)
+        return rc;
+    if (sc->raft_envelope_cutover_index != 0 && sc->active_raft == 0)
+        return skv_err_set(err, SKV_ERR_INVALID,
+                           "raft_envelope_cutover_index: %llu but active.raft "
+                           "is 0 (no raft key)",
+                           (unsigned long long)sc->raft_envelope_cutover_index);
+    if (sc->storage_envelope_active && sc->active_storage == 0)
+        return skv_err_set(err, SKV_ERR_INVALID,
+                           "storage_envelope_active: true but active.storage "
+                           "is 0 (no storage key)");
+    return SKV_OK;
+}
+
+int skv_sidecar_add_key(struct skv_sidecar *sc,
+                        const struct skv_sidecar_key *k, struct skv_err *err)
+{
+    int rc;
+    if (sc->n_keys >= SKV_SIDECAR_MAX_KEYS)
+        return skv_err_set(err, SKV_ERR_FULL,
+                           "keys: already %d keys (retire one first)",
+                           SKV_SIDECAR_MAX_KEYS);
+    if ((rc = key_check(k, sc->n_keys, err)) != SKV_OK)
+        return rc;
+    if (skv_sidecar_find(sc, k->key_id))
+        return skv_err_set(err, SKV_ERR_INVALID,
+                           "keys[%zu].key_id: %u is already present",
+                           sc->n_keys, (unsigned)k->key_id);
+    sc->keys[sc->n_keys++] = *k;
+    return SKV_OK;
+}
+
+int skv_sidecar_bump_epochs(struct skv_sidecar *sc, struct skv_err *err)
+{
+    size_t i;
+    if (sc->n_keys > SKV_SIDECAR_MAX_KEYS)
+        return skv_err_set(err, SKV_ERR_INVALID, "keys: too many keys");
+    for (i = 0; i < sc->n_keys; i++) {
+        const struct skv_sidecar_key *k = &sc->keys[i];
+        if (k->local_epoch > SKV_LOCAL_EPOCH_MAX)
+            return skv_err_set(err, SKV_ERR_INVALID,
+                               SKV_ERRNAME_EPOCH_RANGE ": key_id %u local_epoch "
+                               "%u exceeds 0xFFFF", (unsigned)k->key_id,
+                               (unsigned)k->local_epoch);
+        if (k->local_epoch + 1 >= SKV_LOCAL_EPOCH_MAX)
+            return skv_err_set(err, SKV_ERR_FULL,
+                               SKV_ERRNAME_EPOCH_EXHAUSTED ": key_id %u (%s) "
+                               "local_epoch %u cannot be bumped to 0xFFFF; "
+                               "rotate the key", (unsigned)k->key_id,
+                               skv_key_purpose_name(k->purpose)
+                                   ? skv_key_purpose_name(k->purpose) : "?",
+                               (unsigned)k->local_epoch);
+    }
+    for (i = 0; i < sc->n_keys; i++)
+        sc->keys[i].local_epoch++;
+    return SKV_OK;
+}

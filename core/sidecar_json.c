@@ -1,0 +1,307 @@
+/*
+ * sidecar_json.c — the sidecar's JSON codec (jansson) and base64 of the
+ * wrapped keys (libsodium). Pure: no files. Parsing is strict — unknown,
+ * duplicate, missing or mistyped members are refused by name — and every
+ * parsed sidecar then passes skv_sidecar_validate().
+ */
+#include "sidecar.h"
+
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define B64_VARIANT sodium_base64_VARIANT_ORIGINAL
+#define B64_MAX sodium_base64_ENCODED_LEN(SKV_SIDECAR_WRAPPED_MAX, B64_VARIANT)
+#define PATH_MAX_ 48
+
+static const char *const top_members[] = {
+    "version", "raft_applied_index", "storage_envelope_active",
+    "raft_envelope_cutover_index", "active", "keys", NULL};
+static const char *const active_members[] = {"storage", "raft", NULL};
+static const char *const key_members[] = {
+    "key_id", "purpose", "suite", "wrapped", "created", "local_epoch", NULL};
+
+/* ---- parsing helpers ---------------------------------------------------- */
+
+/* `obj` must be an object holding only members named in `allowed`. */
+static int members_check(const json_t *obj, const char *const *allowed,
+                         const char *path, struct skv_err *err)
+{
+    const char *name;
+    json_t *v;
+    if (!json_is_object(obj))
+        return skv_err_set(err, SKV_ERR_INVALID, "%s: must be an object", path);
+    json_object_foreach((json_t *)obj, name, v) {
+        const char *const *a;
+        for (a = allowed; *a && strcmp(*a, name) != 0; a++)
+            ;
+        if (!*a)
+            return skv_err_set(err, SKV_ERR_INVALID, "%s%s%.64s: unknown member",
+                               path, *path ? "." : "", name);
+    }
+    return SKV_OK;
+}
+
+static json_t *member(const json_t *obj, const char *name, const char *path,
+                      struct skv_err *err)
+{
+    json_t *v = json_object_get(obj, name);
+    if (!v)
+        skv_err_set(err, SKV_ERR_INVALID, "%s%s%s: missing", path,
+                    *path ? "." : "", name);
+    return v;
+}
+
+/* Non-negative JSON integer <= max. */
+static int get_uint(const json_t *obj, const char *name, const char *path,
+                    uint64_t max, uint64_t *out, struct skv_err *err)
+{
+    json_t *v = member(obj, name, path, err);
+    json_int_t i;
+    if (!v)
+        return SKV_ERR_INVALID;
+    if (!json_is_integer(v))
+        return skv_err_set(err, SKV_ERR_INVALID, "%s%s%s: must be an integer",
+                           path, *path ? "." : "", name);
+    i = json_integer_value(v);
+    if (i < 0 || (uint64_t)i > max)
+        return skv_err_set(err, SKV_ERR_INVALID,
+                           "%s%s%s: %lld is out of range (0..%llu)", path,
+                           *path ? "." : "", name, (long long)i,
+                           (unsigned long long)max);
+    *out = (uint64_t)i;
+    return SKV_OK;
+}
+
+static const char *get_str(const json_t *obj, const char *name,
+                           const char *path, size_t *len, struct skv_err *err)
+{
+    json_t *v = member(obj, name, path, err);
+    if (!v)
+        return NULL;
+    if (!json_is_string(v)) {
+        skv_err_set(err, SKV_ERR_INVALID, "%s.%s: must be a string", path, name);
+        return NULL;
+    }
+    *len = json_string_length(v);
+    return json_string_value(v);
+}
+
+/* ---- one key ------------------------------------------------------------ */
+
+static int parse_wrapped(const json_t *k, const char *path,
+                         struct skv_sidecar_key *out, struct skv_err *err)
+{
+    size_t len;
+    const char *s = get_str(k, "wrapped", path, &len, err);
+    if (!s)
+        return SKV_ERR_INVALID;
+    if (len >= B64_MAX)
+        return skv_err_set(err, SKV_ERR_INVALID,
+                           "%s.wrapped: longer than %d bytes", path,
+                           SKV_SIDECAR_WRAPPED_MAX);
+    if (sodium_base642bin(out->wrapped, sizeof out->wrapped, s, len, NULL,
+                          &out->wrapped_len, NULL, B64_VARIANT) != 0)
+        return skv_err_set(err, SKV_ERR_INVALID,
+                           "%s.wrapped: not valid base64", path);
+    return SKV_OK;
+}
+
+static int parse_text(const json_t *k, const char *path,
+                      struct skv_sidecar_key *out, struct skv_err *err)
+{
+    size_t len;
+    const char *s = get_str(k, "purpose", path, &len, err);
+    if (!s)
+        return SKV_ERR_INVALID;
+    if (strcmp(s, "storage") == 0)
+        out->purpose = SKV_PURPOSE_STORAGE;
+    else if (strcmp(s, "raft") == 0)
+        out->purpose = SKV_PURPOSE_RAFT;
+    else
+        return skv_err_set(err, SKV_ERR_INVALID,
+                           "%s.purpose: must be \"storage\" or \"raft\"", path);
+    if (!(s = get_str(k, "suite", path, &len, err)))
+        return SKV_ERR_INVALID;
+    if (len == 0 || len >= SKV_SIDECAR_SUITE_MAX)
+        return skv_err_set(err, SKV_ERR_INVALID,
+                           "%s.suite: must be 1..%d characters", path,
+                           SKV_SIDECAR_SUITE_MAX - 1);
+    memcpy(out->suite, s, len + 1);
+    return SKV_OK;
+}
+
+static int parse_key(const json_t *k, size_t i, struct skv_sidecar_key *out,
+                     struct skv_err *err)
+{
+    char path[PATH_MAX_];
+    uint64_t v;
+    int rc;
+    snprintf(path, sizeof path, "keys[%zu]", i);
+    memset(out, 0, sizeof *out);
+    if ((rc = members_check(k, key_members, path, err)) != SKV_OK)
+        return rc;
+    if ((rc = get_uint(k, "key_id", path, UINT32_MAX, &v, err)) != SKV_OK)
+        return rc;
+    out->key_id = (uint32_t)v;
+    if ((rc = parse_text(k, path, out, err)) != SKV_OK ||
+        (rc = parse_wrapped(k, path, out, err)) != SKV_OK ||
+        (rc = get_uint(k, "created", path, INT64_MAX, &out->created_ms, err)) != SKV_OK ||
+        (rc = get_uint(k, "local_epoch", path, INT64_MAX, &v, err)) != SKV_OK)
+        return rc;
+    if (v > SKV_LOCAL_EPOCH_MAX)
+        return skv_err_set(err, SKV_ERR_INVALID,
+                           SKV_ERRNAME_EPOCH_RANGE ": %s.local_epoch %llu "
+                           "exceeds 0xFFFF", path, (unsigned long long)v);
+    out->local_epoch = (uint32_t)v;
+    return SKV_OK;
+}
+
+/* ---- the document ------------------------------------------------------- */
+
+static int parse_active(const json_t *root, struct skv_sidecar *sc,
+                        struct skv_err *err)
+{
+    json_t *a = member(root, "active", "", err);
+    uint64_t v;
+    int rc;
+    if (!a)
+        return SKV_ERR_INVALID;
+    if ((rc = members_check(a, active_members, "active", err)) != SKV_OK ||
+        (rc = get_uint(a, "storage", "active", UINT32_MAX, &v, err)) != SKV_OK)
+        return rc;
+    sc->active_storage = (uint32_t)v;
+    if ((rc = get_uint(a, "raft", "active", UINT32_MAX, &v, err)) != SKV_OK)
+        return rc;
+    sc->active_raft = (uint32_t)v;
+    return SKV_OK;
+}
+
+static int parse_keys(const json_t *root, struct skv_sidecar *sc,
+                      struct skv_err *err)
+{
+    json_t *ks = member(root, "keys", "", err), *k;
+    size_t i;
+    int rc;
+    if (!ks)
+        return SKV_ERR_INVALID;
+    if (!json_is_array(ks))
+        return skv_err_set(err, SKV_ERR_INVALID, "keys: must be an array");
+    if (json_array_size(ks) > SKV_SIDECAR_MAX_KEYS)
+        return skv_err_set(err, SKV_ERR_INVALID, "keys: %zu keys (at most %d)",
+                           json_array_size(ks), SKV_SIDECAR_MAX_KEYS);
+    json_array_foreach(ks, i, k) {
+        if ((rc = parse_key(k, i, &sc->keys[i], err)) != SKV_OK)
+            return rc;
+        sc->n_keys = i + 1;
+    }
+    return SKV_OK;
+}
+
+static int parse_root(const json_t *root, struct skv_sidecar *sc,
+                      struct skv_err *err)
+{
+    json_t *b;
+    uint64_t v;
+    int rc;
+    if ((rc = members_check(root, top_members, "", err)) != SKV_OK ||
+        (rc = get_uint(root, "version", "", UINT32_MAX, &v, err)) != SKV_OK)
+        return rc;
+    if (v != SKV_SIDECAR_VERSION)
+        return skv_err_set(err, SKV_ERR_INVALID,
+                           "version: %llu is not supported (want %d)",
+                           (unsigned long long)v, SKV_SIDECAR_VERSION);
+    sc->version = (uint32_t)v;
+    if ((rc = get_uint(root, "raft_applied_index", "", INT64_MAX,
+                       &sc->raft_applied_index, err)) != SKV_OK ||
+        (rc = get_uint(root, "raft_envelope_cutover_index", "", INT64_MAX,
+                       &sc->raft_envelope_cutover_index, err)) != SKV_OK)
+        return rc;
+    if (!(b = member(root, "storage_envelope_active", "", err)))
+        return SKV_ERR_INVALID;
+    if (!json_is_boolean(b))
+        return skv_err_set(err, SKV_ERR_INVALID,
+                           "storage_envelope_active: must be true or false");
+    sc->storage_envelope_active = json_is_true(b);
+    if ((rc = parse_active(root, sc, err)) != SKV_OK)
+        return rc;
+    return parse_keys(root, sc, err);
+}
+
+int skv_sidecar_from_json(const void *buf, size_t len, struct skv_sidecar *sc,
+                          struct skv_err *err)
+{
+    json_error_t je;
+    json_t *root;
+    int rc;
+    skv_sidecar_init(sc);
+    if (len > SKV_SIDECAR_MAX_BYTES)
+        return skv_err_set(err, SKV_ERR_TOOBIG, "%zu bytes (at most %u)", len,
+                           SKV_SIDECAR_MAX_BYTES);
+    root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+    if (!root)
+        return skv_err_set(err, SKV_ERR_INVALID, "line %d column %d: %s",
+                           je.line, je.column, je.text);
+    rc = parse_root(root, sc, err);
+    json_decref(root);
+    if (rc == SKV_OK)
+        rc = skv_sidecar_validate(sc, err);
+    if (rc != SKV_OK)
+        skv_sidecar_init(sc);
+    return rc;
+}
+
+/* ---- serialising -------------------------------------------------------- */
+
+static json_t *key_to_json(const struct skv_sidecar_key *k)
+{
+    char b64[B64_MAX];
+    sodium_bin2base64(b64, sizeof b64, k->wrapped, k->wrapped_len, B64_VARIANT);
+    return json_pack("{s:I, s:s, s:s, s:s, s:I, s:I}",
+                     "key_id", (json_int_t)k->key_id,
+                     "purpose", skv_key_purpose_name(k->purpose),
+                     "suite", k->suite, "wrapped", b64,
+                     "created", (json_int_t)k->created_ms,
+                     "local_epoch", (json_int_t)k->local_epoch);
+}
+
+static json_t *sidecar_to_json(const struct skv_sidecar *sc)
+{
+    json_t *keys = json_array();
+    size_t i;
+    if (!keys)
+        return NULL;
+    for (i = 0; i < sc->n_keys; i++)
+        if (json_array_append_new(keys, key_to_json(&sc->keys[i])) != 0) {
+            json_decref(keys);
+            return NULL;
+        }
+    return json_pack("{s:I, s:I, s:b, s:I, s:{s:I, s:I}, s:o}",
+                     "version", (json_int_t)sc->version,
+                     "raft_applied_index", (json_int_t)sc->raft_applied_index,
+                     "storage_envelope_active", sc->storage_envelope_active,
+                     "raft_envelope_cutover_index",
+                     (json_int_t)sc->raft_envelope_cutover_index,
+                     "active", "storage", (json_int_t)sc->active_storage,
+                     "raft", (json_int_t)sc->active_raft, "keys", keys);
+}
+
+int skv_sidecar_to_json(const struct skv_sidecar *sc, char **out,
+                        size_t *out_len, struct skv_err *err)
+{
+    json_t *root;
+    int rc = skv_sidecar_validate(sc, err);
+    if (rc != SKV_OK)
+        return rc;
+    if (!(root = sidecar_to_json(sc)))
+        return skv_err_set(err, SKV_ERR_NOMEM, "sidecar: out of memory");
+    *out = json_dumps(root, JSON_INDENT(2));
+    json_decref(root);
+    if (!*out)
+        return skv_err_set(err, SKV_ERR_NOMEM, "sidecar: out of memory");
+    if (out_len)
+        *out_len = strlen(*out);
+    return SKV_OK;
+}
