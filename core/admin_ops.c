@@ -8,6 +8,7 @@
 #include "command.h"
 #include "fsm.h"
 #include "op.h"
+#include "propose.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,16 +48,16 @@ void skv_reply_raft_error(struct skv_op *op, int status, const char *what)
     reply_raft_error(op, status, what);
 }
 
-static void kv_applied(struct raft_apply *req, int status, void *result)
+static void kv_proposed(void *arg, const struct skv_propose_result *r)
 {
-    struct skv_op *op = req->data;
+    struct skv_op *op = arg;
     char json[64];
-    (void)result;
-    if (status != 0) {
-        reply_raft_error(op, status, op->op);
+    if (r->rc != SKV_OK) {
+        skv_op_reply_error(op, r->rc, r->status, r->error ? r->error : "ErrInternal",
+                           r->retry_after_s, "%s: %s", op->op, r->message ? r->message : "failed");
         return;
     }
-    snprintf(json, sizeof json, "{\"index\":%llu}", (unsigned long long)req->index);
+    snprintf(json, sizeof json, "{\"index\":%llu}", (unsigned long long)r->index);
     skv_op_reply_json(op, 200, json);
 }
 
@@ -68,21 +69,6 @@ static int check_key(struct skv_op *op)
         return -1;
     }
     return 0;
-}
-
-int skv_propose_op(struct skv_op *op, const void *payload, size_t len)
-{
-    struct raft_buffer buf;
-    int rv;
-    buf.base = (void *)payload;
-    buf.len = len;
-    op->rq.apply.data = op;
-    rv = raft_apply(&op->node->raft, &op->rq.apply, &buf, 1, kv_applied);
-    if (rv != 0) {
-        raft_free(buf.base);
-        reply_raft_error(op, rv, op->op);
-    }
-    return rv;
 }
 
 static void op_kv_write(struct skv_op *op, uint8_t opcode)
@@ -101,7 +87,7 @@ static void op_kv_write(struct skv_op *op, uint8_t opcode)
         skv_op_reply_error(op, SKV_ERR_NOMEM, 500, "ErrNoMemory", 0, "out of memory");
         return;
     }
-    skv_propose_op(op, payload, len);
+    skv_propose(op->node, SKV_SRC_USER, payload, len, kv_proposed, op);
 }
 
 static void op_kv_put(struct skv_op *op) { op_kv_write(op, SKV_KV_PUT); }
@@ -151,8 +137,8 @@ static void op_not_yet(struct skv_op *op)
 static const struct op_def ops[] = {
     {"status", ANY_NODE, skv_op_status},
     {"kv.get", ON_LEADER_READY, op_kv_get},
-    {"kv.put", ON_LEADER_READY, op_kv_put},
-    {"kv.del", ON_LEADER_READY, op_kv_del},
+    {"kv.put", ANY_NODE, op_kv_put},   /* skv_propose forwards */
+    {"kv.del", ANY_NODE, op_kv_del},
     {"members.list", ANY_NODE, skv_op_members_list},
     {"members.add", ON_LEADER, skv_op_members_add},
     {"members.promote", ON_LEADER, skv_op_members_promote},

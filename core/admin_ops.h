@@ -16,10 +16,6 @@ void skv_op_members_remove(struct skv_op *op);
 /* Read a key from the local FSM and reply (404 if absent). */
 void skv_kv_read_local(struct skv_op *op);
 
-/* raft_apply a raft_malloc'd payload for `op`; on completion replies
- * {"index":N}. Takes ownership of payload. Returns the raft rc. */
-int skv_propose_op(struct skv_op *op, const void *payload, size_t len);
-
 /* Reply with the error matching a raft status code. */
 void skv_reply_raft_error(struct skv_op *op, int status, const char *what);
 

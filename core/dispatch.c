@@ -3,6 +3,7 @@
  */
 #include "dispatch.h"
 #include "op.h"
+#include "propose.h"
 #include "raft_io.h"
 #include "wire.h"
 
@@ -79,6 +80,12 @@ void skv_dispatch_frame(struct skv_node *n, uint64_t from, const void *data,
         break;
     case SKV_FRAME_ADMIN_REQ:
         on_admin_req(n, f.from_id, &f.u.admin);
+        break;
+    case SKV_FRAME_PROPOSE_REQ:
+        skv_propose_on_req(n, f.from_id, &f.u.propose);
+        break;
+    case SKV_FRAME_PROPOSE_RESP:
+        skv_propose_on_resp(n, f.from_id, &f.u.propose_resp);
         break;
     case SKV_FRAME_ADMIN_RESP:
         skv_forward_on_resp(n, f.from_id, &f.u.admin_resp);

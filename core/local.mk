@@ -27,6 +27,7 @@ core_libsealkv_core_la_SOURCES += \
 	core/node.c core/node.h core/inbox.c core/dispatch.c core/dispatch.h \
 	core/op.c core/op.h core/admin_ops.c core/admin_ops.h core/members.c \
 	core/status.c core/forward.c core/reads.c core/ready.c \
+	core/propose.c core/propose.h \
 	core/fsm.c core/fsm.h core/fsm_snapshot.c core/command.c core/command.h \
 	core/bytes.h core/keys.h
 # raft_io adapter: C-Raft's struct raft_io over the storage + transport plugins
@@ -41,3 +42,12 @@ bin_PROGRAMS += core/sealkv
 core_sealkv_SOURCES = core/cli_main.c core/cli_http.c core/cli_http.h core/cli_print.c core/cli_print.h
 core_sealkv_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
 core_sealkv_LDADD = $(CURL_LIBS) $(JANSSON_LIBS)
+# encryption layer: KEK, keystore (DEKs, wrap/unwrap), envelope v1, nonces
+core_libsealkv_core_la_SOURCES += \
+	core/enc_err.c core/enc_err.h core/kek.c core/kek.h \
+	core/keystore.c core/keystore.h core/keystore_impl.h core/dek_wrap.c \
+	core/envelope.c core/envelope.h core/nonce.c core/nonce.h
+# encryption sidecar (keys.json) and the writer registry (0x03)
+core_libsealkv_core_la_SOURCES += core/sidecar.c core/sidecar.h \
+	core/sidecar_json.c core/sidecar_file.c \
+	core/writers.c core/writers.h core/writers_check.c

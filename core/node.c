@@ -6,6 +6,7 @@
 #include "fsm.h"
 #include "log.h"
 #include "op.h"
+#include "propose.h"
 #include "raft_io.h"
 
 #include <errno.h>
@@ -111,6 +112,7 @@ static void on_tick(uv_timer_t *t)
         return;
     }
     skv_forward_expire(n, now);
+    skv_propose_expire(n, now);
     skv_ready_tick(n);
 }
 
@@ -153,6 +155,7 @@ static int open_loop(struct skv_node *n)
     skv_list_init(&n->inbox_frames);
     skv_list_init(&n->inbox_admin);
     skv_list_init(&n->ops_forwarded);
+    skv_list_init(&n->props_forwarded);
     skv_list_init(&n->reads_waiting);
     skv_list_init(&n->reads_inflight);
     uv_async_init(&n->loop, &n->inbox_async, on_async);
@@ -295,6 +298,7 @@ void skv_node_shutdown(struct skv_node *n, int exit_code)
         n->run_state = SKV_RUN_STOPPING;
     skv_inbox_close(n);
     skv_forward_fail_all(n, "node is shutting down");
+    skv_propose_fail_all(n);
     skv_reads_fail_all(n, "node is shutting down");
     uv_timer_stop(&n->tick);
     if (n->raft_inited) {

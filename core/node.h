@@ -96,6 +96,7 @@ struct skv_node {
     struct raft_barrier ready_barrier;
 
     struct skv_list ops_forwarded;  /* ops sent to the leader, by req_id */
+    struct skv_list props_forwarded; /* proposals sent to the leader */
     struct skv_list reads_waiting;  /* linearizable reads for next barrier */
     struct skv_list reads_inflight; /* covered by read_barrier */
     int read_barrier_inflight;

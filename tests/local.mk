@@ -130,3 +130,38 @@ EXTRA_DIST += tests/fuzz/smoke.sh tests/fuzz/fuzz_http_routes.c
 fuzz-smoke:
 	$(top_srcdir)/tests/fuzz/smoke.sh
 .PHONY: fuzz-smoke
+
+# encryption layer (core/kek.c, keystore.c, dek_wrap.c, envelope.c,
+# nonce.c) over the real cipher-sodium plugin; fuzz target for envelopes
+EXTRA_DIST += tests/unit/enc_fx.h
+check_PROGRAMS += tests/unit/test_keystore tests/unit/test_envelope
+TESTS += tests/unit/test_keystore tests/unit/test_envelope
+tests_unit_test_keystore_SOURCES = tests/unit/test_keystore.c
+tests_unit_test_keystore_CFLAGS = $(TEST_CFLAGS) $(SODIUM_CFLAGS)
+tests_unit_test_keystore_LDADD = $(TEST_LIBS) $(SODIUM_LIBS) -lpthread
+tests_unit_test_keystore_DEPENDENCIES = core/libsealkv-core.la \
+	plugins/cipher-sodium/cipher-sodium.la
+tests_unit_test_envelope_SOURCES = tests/unit/test_envelope.c
+tests_unit_test_envelope_CFLAGS = $(TEST_CFLAGS) $(SODIUM_CFLAGS)
+tests_unit_test_envelope_LDADD = $(TEST_LIBS) $(SODIUM_LIBS) -lpthread
+tests_unit_test_envelope_DEPENDENCIES = core/libsealkv-core.la \
+	plugins/cipher-sodium/cipher-sodium.la
+EXTRA_DIST += tests/fuzz/fuzz_envelope.c
+
+# encryption sidecar keys.json (crash-durable store, strict validation) and
+# the writer registry (0x03) over the real storage-leveldb plugin.
+check_PROGRAMS += tests/unit/test_sidecar tests/unit/test_writers
+TESTS += tests/unit/test_sidecar tests/unit/test_writers
+tests_unit_test_sidecar_SOURCES = tests/unit/test_sidecar.c
+tests_unit_test_sidecar_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_sidecar_LDADD = $(TEST_LIBS)
+tests_unit_test_writers_SOURCES = tests/unit/test_writers.c
+tests_unit_test_writers_CFLAGS = $(TEST_CFLAGS) $(RAFT_CFLAGS)
+tests_unit_test_writers_LDADD = $(TEST_LIBS) $(RAFT_LIBS)
+tests_unit_test_writers_DEPENDENCIES = core/libsealkv-core.la \
+	plugins/storage-leveldb/storage-leveldb.la
+# libFuzzer target for the sidecar JSON codec (run by `make fuzz-smoke`)
+EXTRA_DIST += tests/fuzz/fuzz_sidecar.c \
+	tests/fuzz/corpus/sidecar/full.json \
+	tests/fuzz/corpus/sidecar/empty.json \
+	tests/fuzz/corpus/sidecar/bad-epoch.json

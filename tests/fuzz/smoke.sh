@@ -2,7 +2,7 @@
 # tests/fuzz/smoke.sh — `make fuzz-smoke`: builds every libFuzzer target
 # with clang (ASan+UBSan) and runs each for a bounded time on a scratch
 # copy of its in-tree seed corpus. Longer runs: FUZZ_SECONDS=600.
-# Targets: YAML config, wire frames, HTTP route parsing.
+# Targets: YAML config, wire frames, HTTP route parsing, sidecar JSON.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 secs=${FUZZ_SECONDS:-20}
@@ -43,4 +43,6 @@ build fuzz_wire "$top/tests/fuzz/fuzz_wire.c" "$top/core/wire.c" "$top/core/wire
     run fuzz_wire wire
 build fuzz_http_routes -I"$top/plugins/admin-http" "$top/tests/fuzz/fuzz_http_routes.c" \
     "$top/plugins/admin-http/http_routes.c" && run fuzz_http_routes http
+build fuzz_sidecar "$top/tests/fuzz/fuzz_sidecar.c" "$top/core/sidecar.c" \
+    "$top/core/sidecar_json.c" -ljansson -lsodium && run fuzz_sidecar sidecar
 exit $fail

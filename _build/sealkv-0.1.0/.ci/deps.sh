@@ -1,0 +1,23 @@
+#!/bin/sh
+# .ci/deps.sh — install the Debian 12 packages sealkv needs to build, test
+# and run its demo. Non-interactive; installs only what is missing.
+set -eu
+PKGS="build-essential autoconf automake libtool pkg-config
+libraft-dev libuv1-dev libyaml-dev libsodium-dev libleveldb-dev libcunit1-dev
+libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev
+clang libclang-rt-14-dev binutils curl procps"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+    echo "deps: all packages present"
+    exit 0
+fi
+echo "deps: installing:$missing"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,63 @@
+/*
+ * <sealkv/transport.h> — transport plugin ops: node-to-node frames.
+ *
+ * A frame is an opaque byte string produced by the core's wire codec; the
+ * transport adds its own framing and delivers each frame whole, in order
+ * per sender connection, through the host's deliver() callback.
+ *
+ * Handshake: a transport announces the local node id (host->node_id()) to
+ * each peer it connects to, so deliver() can report `from_id`.
+ *
+ * Threads: start/stop are called from the loop thread. send() is called
+ * from the loop thread and must never block: it copies the frame into a
+ * bounded per-peer queue (SKV_ERR_FULL when full — the core treats this as
+ * a dropped message, which Raft tolerates). deliver() is invoked from the
+ * transport's own thread(s).
+ */
+#ifndef SEALKV_TRANSPORT_H
+#define SEALKV_TRANSPORT_H
+
+#include <sealkv/plugin.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Largest frame the core ever sends; transports refuse bigger ones on
+ * receive (and drop the connection). */
+#define SKV_TRANSPORT_MAX_FRAME (64u * 1024u * 1024u)
+
+struct skv_iov {
+    const void *base;
+    size_t len;
+};
+
+struct skv_transport_ops {
+    uint32_t struct_size;
+
+    /* Start listening on `listen_address` ("host:port") and start the
+     * transport's threads. Loop thread. SKV_ERR_BUSY if the address is in
+     * use. */
+    int (*start)(void *state, const char *listen_address,
+                 struct skv_err *err);
+
+    /* Queue one frame (the concatenation of `iov[0..n)`) for `peer_id` at
+     * `address`. Copies the bytes; never blocks; connects lazily and
+     * reconnects with backoff. SKV_ERR_FULL if the peer's queue is full,
+     * SKV_ERR_TOOBIG above SKV_TRANSPORT_MAX_FRAME. Loop thread. */
+    int (*send)(void *state, uint64_t peer_id, const char *address,
+                const struct skv_iov *iov, unsigned n, struct skv_err *err);
+
+    /* Stop listening, close every connection, join threads. After it
+     * returns, deliver() is never called again. Loop thread. */
+    void (*stop)(void *state);
+
+    /* Optional (SKV_HAS): forget a peer (close its connection, drop its
+     * queue), e.g. after it was removed from the cluster. Loop thread. */
+    void (*forget)(void *state, uint64_t peer_id);
+};
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SEALKV_TRANSPORT_H */

@@ -1,0 +1,212 @@
+/*
+ * admin_ops.c — the op dispatcher: decides where an op runs (here, or on
+ * the leader via forwarding), refuses ops while halted or stopping, and
+ * implements the KV ops. Membership, status and encryption ops live in
+ * their own files.
+ */
+#include "admin_ops.h"
+#include "command.h"
+#include "fsm.h"
+#include "op.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum where { ANY_NODE, ON_LEADER, ON_LEADER_READY };
+
+struct op_def {
+    const char *name;
+    int where;
+    void (*fn)(struct skv_op *op);
+};
+
+static void reply_raft_error(struct skv_op *op, int status, const char *what)
+{
+    switch (status) {
+    case RAFT_NOTLEADER:
+        skv_op_reply_error(op, SKV_ERR_AGAIN, 503, "ErrNotLeader", 1,
+                           "%s: this node is no longer the leader", what);
+        break;
+    case RAFT_LEADERSHIPLOST:
+        skv_op_reply_error(op, SKV_ERR_AGAIN, 503, "ErrLeadershipLost", 1,
+                           "%s: leadership lost before commit; the outcome is unknown", what);
+        break;
+    case RAFT_SHUTDOWN:
+        skv_op_reply_error(op, SKV_ERR_CLOSED, 503, "ErrShuttingDown", 1,
+                           "%s: node is shutting down; the outcome is unknown", what);
+        break;
+    default:
+        skv_op_reply_error(op, SKV_ERR_INTERNAL, 500, "ErrInternal", 0,
+                           "%s: %s", what, raft_strerror(status));
+    }
+}
+
+void skv_reply_raft_error(struct skv_op *op, int status, const char *what)
+{
+    reply_raft_error(op, status, what);
+}
+
+static void kv_applied(struct raft_apply *req, int status, void *result)
+{
+    struct skv_op *op = req->data;
+    char json[64];
+    (void)result;
+    if (status != 0) {
+        reply_raft_error(op, status, op->op);
+        return;
+    }
+    snprintf(json, sizeof json, "{\"index\":%llu}", (unsigned long long)req->index);
+    skv_op_reply_json(op, 200, json);
+}
+
+static int check_key(struct skv_op *op)
+{
+    if (op->arg_len == 0 || op->arg_len > SKV_MAX_KEY) {
+        skv_op_reply_error(op, SKV_ERR_INVALID, 400, "ErrBadKey", 0,
+                           "key length must be 1..%u bytes, got %zu", SKV_MAX_KEY, op->arg_len);
+        return -1;
+    }
+    return 0;
+}
+
+int skv_propose_op(struct skv_op *op, const void *payload, size_t len)
+{
+    struct raft_buffer buf;
+    int rv;
+    buf.base = (void *)payload;
+    buf.len = len;
+    op->rq.apply.data = op;
+    rv = raft_apply(&op->node->raft, &op->rq.apply, &buf, 1, kv_applied);
+    if (rv != 0) {
+        raft_free(buf.base);
+        reply_raft_error(op, rv, op->op);
+    }
+    return rv;
+}
+
+static void op_kv_write(struct skv_op *op, uint8_t opcode)
+{
+    struct skv_kv_op kv;
+    void *payload;
+    size_t len;
+    if (check_key(op))
+        return;
+    kv.op = opcode;
+    kv.key = op->arg;
+    kv.key_len = op->arg_len;
+    kv.val = op->body;
+    kv.val_len = op->body_len;
+    if (skv_cmd_encode_kv(&kv, &payload, &len) != 0) {
+        skv_op_reply_error(op, SKV_ERR_NOMEM, 500, "ErrNoMemory", 0, "out of memory");
+        return;
+    }
+    skv_propose_op(op, payload, len);
+}
+
+static void op_kv_put(struct skv_op *op) { op_kv_write(op, SKV_KV_PUT); }
+static void op_kv_del(struct skv_op *op) { op_kv_write(op, SKV_KV_DEL); }
+
+void skv_kv_read_local(struct skv_op *op)
+{
+    struct skv_admin_resp r;
+    struct skv_err e = {0, ""};
+    uint8_t *val = NULL;
+    size_t len = 0;
+    int rc;
+    if (check_key(op))
+        return;
+    rc = skv_fsm_get(&op->node->fsm, op->arg, op->arg_len, &val, &len, &e);
+    if (rc == SKV_ERR_NOTFOUND) {
+        skv_op_reply_error(op, rc, 404, "ErrKeyNotFound", 0, "key not found");
+        return;
+    }
+    if (rc != SKV_OK) {
+        skv_op_reply_error(op, rc, 500, "ErrStorage", 0, "%s", e.msg);
+        return;
+    }
+    memset(&r, 0, sizeof r);
+    r.struct_size = sizeof r;
+    r.status = 200;
+    r.body = val;
+    r.body_len = len;
+    skv_op_reply(op, &r);
+    free(val);
+}
+
+static void op_kv_get(struct skv_op *op)
+{
+    if (op->flags & SKV_ADMIN_F_LOCAL_READ)
+        skv_kv_read_local(op);
+    else
+        skv_read_enqueue(op);
+}
+
+static void op_not_yet(struct skv_op *op)
+{
+    skv_op_reply_error(op, SKV_ERR_UNSUPPORTED, 501, "ErrNotImplemented", 0,
+                       "%s is not available in this build", op->op);
+}
+
+static const struct op_def ops[] = {
+    {"status", ANY_NODE, skv_op_status},
+    {"kv.get", ON_LEADER_READY, op_kv_get},
+    {"kv.put", ON_LEADER_READY, op_kv_put},
+    {"kv.del", ON_LEADER_READY, op_kv_del},
+    {"members.list", ANY_NODE, skv_op_members_list},
+    {"members.add", ON_LEADER, skv_op_members_add},
+    {"members.promote", ON_LEADER, skv_op_members_promote},
+    {"members.remove", ON_LEADER, skv_op_members_remove},
+    {"encryption.capability", ANY_NODE, op_not_yet},
+    {"encryption.sidecar", ANY_NODE, op_not_yet},
+    {"encryption.enable-storage-envelope", ON_LEADER, op_not_yet},
+    {"encryption.enable-raft-envelope", ON_LEADER, op_not_yet},
+};
+
+static int where_for(const struct op_def *d, const struct skv_op *op)
+{
+    if (d->fn == op_kv_get && (op->flags & SKV_ADMIN_F_LOCAL_READ))
+        return ANY_NODE;
+    return d->where;
+}
+
+void skv_op_dispatch(struct skv_op *op)
+{
+    struct skv_node *n = op->node;
+    const struct op_def *d = NULL;
+    size_t i;
+    int where;
+
+    for (i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (strcmp(ops[i].name, op->op) == 0)
+            d = &ops[i];
+    if (!d) {
+        skv_op_reply_error(op, SKV_ERR_NOTFOUND, 404, "ErrUnknownOp", 0,
+                           "unknown op '%s'", op->op);
+        return;
+    }
+    if (n->stopping) {
+        skv_op_reply_error(op, SKV_ERR_CLOSED, 503, "ErrShuttingDown", 1, "node is shutting down");
+        return;
+    }
+    if (n->run_state == SKV_RUN_HALTED && d->fn != skv_op_status) {
+        skv_op_reply_error(op, SKV_ERR_CLOSED, 503, "ErrHalted", 0,
+                           "node halted: %s", n->halt_reason);
+        return;
+    }
+    where = where_for(d, op);
+    if (where != ANY_NODE && raft_state(&n->raft) != RAFT_LEADER) {
+        if (op->fwd_from)
+            skv_op_reply_error(op, SKV_ERR_AGAIN, 503, "ErrNotLeader", 1,
+                               "node %llu is not the leader", (unsigned long long)n->conf->node_id);
+        else
+            skv_forward_to_leader(op);
+        return;
+    }
+    if (where == ON_LEADER_READY && !skv_leader_ready(n)) {
+        skv_op_reply_error(op, SKV_ERR_AGAIN, 503, "ErrLeaderNotReady", 1,
+                           "new leader has not applied a barrier of its term yet");
+        return;
+    }
+    d->fn(op);
+}

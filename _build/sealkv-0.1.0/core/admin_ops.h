@@ -1,0 +1,26 @@
+/*
+ * admin_ops.h — op handlers shared between admin_ops.c, members.c,
+ * status.c and reads.c.
+ */
+#ifndef SKV_ADMIN_OPS_H
+#define SKV_ADMIN_OPS_H
+
+#include "op.h"
+
+void skv_op_status(struct skv_op *op);
+void skv_op_members_list(struct skv_op *op);
+void skv_op_members_add(struct skv_op *op);
+void skv_op_members_promote(struct skv_op *op);
+void skv_op_members_remove(struct skv_op *op);
+
+/* Read a key from the local FSM and reply (404 if absent). */
+void skv_kv_read_local(struct skv_op *op);
+
+/* raft_apply a raft_malloc'd payload for `op`; on completion replies
+ * {"index":N}. Takes ownership of payload. Returns the raft rc. */
+int skv_propose_op(struct skv_op *op, const void *payload, size_t len);
+
+/* Reply with the error matching a raft status code. */
+void skv_reply_raft_error(struct skv_op *op, int status, const char *what);
+
+#endif

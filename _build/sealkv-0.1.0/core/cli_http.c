@@ -1,0 +1,288 @@
+/*
+ * cli_http.c — owns the CLI's HTTP client: key percent-encoding, one
+ * binary-safe request through libcurl (method, URL, body, timeouts,
+ * Retry-After, JSON error fields), and the retry loop for answers that
+ * say the request was not executed.
+ */
+#include "cli_http.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SKV_CLI_MAX_BODY ((size_t)1 << 31) /* refuse answers above 2 GiB */
+
+char *skv_cli_pct_encode(const void *in, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const unsigned char *p = in;
+    char *out, *o;
+    size_t i;
+
+    if (len > (SIZE_MAX - 1) / 3)
+        return NULL;
+    out = malloc(len * 3 + 1);
+    if (!out)
+        return NULL;
+    o = out;
+    for (i = 0; i < len; i++) {
+        unsigned char c = p[i];
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+            c == '~') {
+            *o++ = (char)c;
+        } else {
+            *o++ = '%';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+int skv_cli_http_global_init(void)
+{
+    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+void skv_cli_http_global_cleanup(void)
+{
+    curl_global_cleanup();
+}
+
+void skv_cli_resp_free(struct skv_cli_resp *r)
+{
+    free(r->body);
+    free(r->error);
+    free(r->message);
+    memset(r, 0, sizeof *r);
+    r->retry_after_s = -1;
+}
+
+/* libcurl write callback: append to the growing body buffer. */
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
+{
+    struct skv_cli_resp *r = ud;
+    size_t n = size * nmemb, cap;
+    char *b;
+
+    if (n > SKV_CLI_MAX_BODY - r->len)
+        return 0; /* makes libcurl fail with CURLE_WRITE_ERROR */
+    for (cap = 256; cap < r->len + n + 1; cap *= 2)
+        ;
+    b = realloc(r->body, cap);
+    if (!b)
+        return 0;
+    memcpy(b + r->len, data, n);
+    r->body = b;
+    r->len += n;
+    b[r->len] = '\0';
+    return n;
+}
+
+/* Pick "error" and "message" out of a JSON error body, if it is one. */
+static void take_error_fields(struct skv_cli_resp *r)
+{
+    json_t *j, *e, *m;
+
+    if (r->status < 400 || !r->body)
+        return;
+    j = json_loadb(r->body, r->len, 0, NULL);
+    if (!j)
+        return;
+    e = json_object_get(j, "error");
+    m = json_object_get(j, "message");
+    if (json_is_string(e))
+        r->error = strdup(json_string_value(e));
+    if (json_is_string(m))
+        r->message = strdup(json_string_value(m));
+    json_decref(j);
+}
+
+static void conn_failure(struct skv_cli_resp *r, CURLcode rc, const char *detail)
+{
+    r->conn_failed = 1;
+    r->conn_refused = rc == CURLE_COULDNT_CONNECT;
+    snprintf(r->conn_msg, sizeof r->conn_msg, "%s",
+             detail && *detail ? detail : curl_easy_strerror(rc));
+}
+
+/* Set the method and body on h. Returns the first failing CURLcode. */
+static CURLcode set_method(CURL *c, const struct skv_cli_req *rq)
+{
+    CURLcode rc = CURLE_OK;
+    if (rq->body || strcmp(rq->method, "POST") == 0 || strcmp(rq->method, "PUT") == 0) {
+        rc = curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+                              (curl_off_t)(rq->body ? rq->body_len : 0));
+        if (rc == CURLE_OK)
+            rc = curl_easy_setopt(c, CURLOPT_POSTFIELDS, rq->body ? rq->body : "");
+    }
+    if (rc == CURLE_OK && strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "POST") != 0)
+        rc = curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, rq->method);
+    return rc;
+}
+
+static CURLcode set_transport(CURL *c, const struct skv_cli_http *h, const char *url,
+                              char *errbuf)
+{
+    CURLcode rc = curl_easy_setopt(c, CURLOPT_URL, url);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, h->timeout_ms);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_USERAGENT, "sealkv-cli");
+    return rc;
+}
+
+/* Fill status, Retry-After and error fields after a completed transfer. */
+static void take_answer(CURL *c, struct skv_cli_resp *r)
+{
+    curl_off_t ra = -1;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+    if (curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
+        r->retry_after_s = (long)ra;
+    take_error_fields(r);
+}
+
+/* One attempt. Returns 0 (answer or connection failure in *r), -1 on
+ * out-of-memory. */
+static int request_once(const struct skv_cli_http *h, const struct skv_cli_req *rq,
+                        const char *url, struct skv_cli_resp *r)
+{
+    char errbuf[CURL_ERROR_SIZE] = "";
+    struct curl_slist *hdrs = NULL, *t;
+    char ctype[128];
+    CURLcode rc;
+    CURL *c = curl_easy_init();
+
+    memset(r, 0, sizeof *r);
+    r->retry_after_s = -1;
+    if (!c)
+        return snprintf(r->conn_msg, sizeof r->conn_msg, "cannot create a libcurl handle"), -1;
+    hdrs = curl_slist_append(NULL, "Expect:");
+    if (hdrs && rq->content_type) {
+        snprintf(ctype, sizeof ctype, "Content-Type: %s", rq->content_type);
+        t = curl_slist_append(hdrs, ctype);
+        hdrs = t ? t : (curl_slist_free_all(hdrs), NULL);
+    }
+    rc = hdrs ? set_transport(c, h, url, errbuf) : CURLE_OUT_OF_MEMORY;
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    if (rc == CURLE_OK)
+        rc = set_method(c, rq);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+    if (rc == CURLE_OK)
+        rc = curl_easy_perform(c);
+    if (rc == CURLE_OK)
+        take_answer(c, r);
+    else
+        conn_failure(r, rc, errbuf);
+    curl_easy_cleanup(c);
+    curl_slist_free_all(hdrs);
+    return rc == CURLE_OUT_OF_MEMORY ? -1 : 0;
+}
+
+int skv_cli_http_retryable(const struct skv_cli_resp *r)
+{
+    static const char *const names[] = {
+        "ErrNoLeader", "ErrLeaderNotReady", "ErrNotLeader",
+        "ErrEnvelopeCutoverInProgress", "ErrLeaderUnreachable"};
+    size_t i;
+
+    if (r->conn_failed)
+        return r->conn_refused;
+    if (r->status != 503 || !r->error)
+        return 0;
+    for (i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(r->error, names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+long skv_cli_http_retry_delay_ms(unsigned attempt, long retry_after_s)
+{
+    long d = 100;
+    unsigned i;
+    if (retry_after_s > 0) /* whole seconds (>= 1): honour it up to the cap */
+        return 1000;
+    for (i = 0; i < attempt && d < 1000; i++)
+        d *= 2;
+    return d < 1000 ? d : 1000;
+}
+
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+static char *build_url(const char *endpoint, const char *path)
+{
+    size_t el = strlen(endpoint), pl = strlen(path);
+    char *url;
+    while (el > 0 && endpoint[el - 1] == '/')
+        el--;
+    url = malloc(el + pl + 1);
+    if (!url)
+        return NULL;
+    memcpy(url, endpoint, el);
+    memcpy(url + el, path, pl + 1);
+    return url;
+}
+
+int skv_cli_http_do(const struct skv_cli_http *h, const struct skv_cli_req *rq,
+                    struct skv_cli_resp *out)
+{
+    long deadline = now_ms() + (h->retry_ms > 0 ? h->retry_ms : 0), left, delay;
+    unsigned attempt;
+    char *url = build_url(h->endpoint, rq->path);
+    int rc = -1;
+
+    memset(out, 0, sizeof *out);
+    out->retry_after_s = -1;
+    if (!url)
+        return snprintf(out->conn_msg, sizeof out->conn_msg, "out of memory"), -1;
+    /* Bounded: every retry sleeps > 0 ms and the deadline is fixed. */
+    for (attempt = 0;; attempt++) {
+        rc = request_once(h, rq, url, out);
+        if (rc != 0 || h->retry_ms <= 0 || !skv_cli_http_retryable(out))
+            break;
+        left = deadline - now_ms();
+        if (left <= 0)
+            break;
+        delay = skv_cli_http_retry_delay_ms(attempt, out->retry_after_s);
+        skv_cli_resp_free(out);
+        sleep_ms(delay < left ? delay : left);
+    }
+    free(url);
+    return rc;
+}

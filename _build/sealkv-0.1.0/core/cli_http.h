@@ -1,0 +1,74 @@
+/*
+ * cli_http.h — the sealkv CLI's HTTP client: percent-encoding of keys,
+ * URL building, one binary-safe request through libcurl, and the retry
+ * policy for answers that say "not executed, try again".
+ */
+#ifndef SKV_CLI_HTTP_H
+#define SKV_CLI_HTTP_H
+
+#include <stddef.h>
+
+/* Percent-encode len bytes of `in` for one URL path segment: only the
+ * RFC 3986 unreserved set (ALPHA DIGIT - . _ ~) passes, every other byte
+ * (including '/', '?', '%', space, NUL, >= 0x80) becomes %XX with
+ * upper-case hex. Returns a malloc'd NUL-terminated string (caller
+ * frees), NULL when out of memory. */
+char *skv_cli_pct_encode(const void *in, size_t len);
+
+/* Where and how to send. */
+struct skv_cli_http {
+    const char *endpoint; /* base URL, e.g. "http://127.0.0.1:8101" */
+    long timeout_ms;      /* whole-transfer limit of one attempt (> 0) */
+    long retry_ms;        /* retry budget for retryable failures; 0 = none */
+};
+
+/* One request. `path` starts with '/' and is already encoded. */
+struct skv_cli_req {
+    const char *method;       /* "GET", "PUT", "POST", "DELETE" */
+    const char *path;
+    const void *body;         /* raw bytes (may hold NUL); NULL = no body */
+    size_t body_len;
+    const char *content_type; /* for a body; NULL = none */
+};
+
+/* The outcome of the last attempt. Either status != 0 (an HTTP answer)
+ * or conn_failed != 0 (no answer; conn_msg says why). */
+struct skv_cli_resp {
+    long status;          /* HTTP status, 0 when there was no answer */
+    char *body;           /* raw body, plus one NUL not counted in len */
+    size_t len;
+    long retry_after_s;   /* Retry-After in seconds, -1 when absent */
+    char *error;          /* "ErrName" from a JSON error body, or NULL */
+    char *message;        /* its "message", or NULL */
+    int conn_failed;      /* 1: the request got no HTTP answer */
+    int conn_refused;     /* 1: could not connect (nothing was sent) */
+    char conn_msg[256];   /* libcurl's description of the failure */
+};
+
+/* Process-wide libcurl setup/teardown (call once from main). 0 on
+ * success. */
+int skv_cli_http_global_init(void);
+void skv_cli_http_global_cleanup(void);
+
+/* Send rq to h->endpoint + rq->path, retrying while the answer is
+ * retryable (skv_cli_http_retryable) and the budget lasts. Fills *out
+ * (always; free with skv_cli_resp_free). Returns 0 when *out describes
+ * an answer or a connection failure, -1 when out of memory (with
+ * out->conn_msg set). */
+int skv_cli_http_do(const struct skv_cli_http *h, const struct skv_cli_req *rq,
+                    struct skv_cli_resp *out);
+
+/* 1 if the request provably was not executed and may be sent again:
+ * connection refused, or a 503 whose error is ErrNoLeader,
+ * ErrLeaderNotReady, ErrNotLeader, ErrEnvelopeCutoverInProgress or
+ * ErrLeaderUnreachable. Never for 504, ErrLeadershipLost, ErrTimeout or
+ * anything else whose outcome is unknown. */
+int skv_cli_http_retryable(const struct skv_cli_resp *r);
+
+/* Wait before retry number `attempt` (0-based): the server's Retry-After
+ * when given, else exponential backoff from 100 ms; never above 1 s. */
+long skv_cli_http_retry_delay_ms(unsigned attempt, long retry_after_s);
+
+void skv_cli_resp_free(struct skv_cli_resp *r);
+
+#endif /* SKV_CLI_HTTP_H */

@@ -1,0 +1,105 @@
+/*
+ * command.c — encode/decode of KV command payloads (see command.h).
+ */
+#include "command.h"
+
+#include <raft.h>
+#include <stdio.h>
+#include <string.h>
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+int skv_cmd_encode_kv(const struct skv_kv_op *op, void **out, size_t *len)
+{
+    size_t n = 2 + 4 + op->key_len + (op->op == SKV_KV_PUT ? op->val_len : 0);
+    uint8_t *p = raft_malloc(n);
+    if (!p)
+        return -1;
+    p[0] = SKV_CMD_KV;
+    p[1] = op->op;
+    put_u32(p + 2, (uint32_t)op->key_len);
+    memcpy(p + 6, op->key, op->key_len);
+    if (op->op == SKV_KV_PUT && op->val_len)
+        memcpy(p + 6 + op->key_len, op->val, op->val_len);
+    *out = p;
+    *len = n;
+    return 0;
+}
+
+int skv_cmd_decode_kv(const uint8_t *p, size_t len, struct skv_kv_op *op,
+                      char *err, size_t errlen)
+{
+    uint32_t klen;
+    if (len < 6 || p[0] != SKV_CMD_KV) {
+        snprintf(err, errlen, "kv command: truncated (%zu bytes)", len);
+        return -1;
+    }
+    op->op = p[1];
+    if (op->op != SKV_KV_PUT && op->op != SKV_KV_DEL) {
+        snprintf(err, errlen, "kv command: unknown opcode %u", op->op);
+        return -1;
+    }
+    klen = get_u32(p + 2);
+    if (klen == 0 || klen > SKV_MAX_KEY || klen > len - 6) {
+        snprintf(err, errlen, "kv command: bad key length %u", klen);
+        return -1;
+    }
+    op->key = p + 6;
+    op->key_len = klen;
+    op->val = p + 6 + klen;
+    op->val_len = len - 6 - klen;
+    if (op->op == SKV_KV_DEL && op->val_len) {
+        snprintf(err, errlen, "kv command: delete carries %zu value bytes", op->val_len);
+        return -1;
+    }
+    return 0;
+}
+
+int skv_cmd_batch_next(const uint8_t *p, size_t len, size_t *pos,
+                       uint32_t *remaining, struct skv_kv_op *op, char *err,
+                       size_t errlen)
+{
+    uint32_t klen, vlen;
+    if (*pos == 0) {
+        if (len < 5 || p[0] != SKV_CMD_KV_BATCH) {
+            snprintf(err, errlen, "kv batch: truncated header");
+            return -1;
+        }
+        *remaining = get_u32(p + 1);
+        *pos = 5;
+    }
+    if (*remaining == 0)
+        return *pos == len ? 0 : (snprintf(err, errlen, "kv batch: trailing bytes"), -1);
+    if (len - *pos < 1 + 4 + 4) {
+        snprintf(err, errlen, "kv batch: truncated op");
+        return -1;
+    }
+    op->op = p[*pos];
+    klen = get_u32(p + *pos + 1);
+    if ((op->op != SKV_KV_PUT && op->op != SKV_KV_DEL) || klen == 0 ||
+        klen > SKV_MAX_KEY || klen > len - *pos - 9) {
+        snprintf(err, errlen, "kv batch: bad op or key length");
+        return -1;
+    }
+    op->key = p + *pos + 5;
+    op->key_len = klen;
+    vlen = get_u32(p + *pos + 5 + klen);
+    if (vlen > len - *pos - 9 - klen) {
+        snprintf(err, errlen, "kv batch: bad value length");
+        return -1;
+    }
+    op->val = p + *pos + 9 + klen;
+    op->val_len = vlen;
+    *pos += 9 + (size_t)klen + vlen;
+    (*remaining)--;
+    return 1;
+}

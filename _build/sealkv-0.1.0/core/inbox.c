@@ -1,0 +1,107 @@
+/*
+ * inbox.c — the only doors from plugin threads into the loop thread:
+ * frames delivered by the transport and admin requests from the admin
+ * plugin are copied into mutex-protected lists and the loop is woken with
+ * uv_async_send. The loop drains both lists in arrival order.
+ */
+#include "node.h"
+#include "op.h"
+#include "dispatch.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct skv_inbox_frame {
+    struct skv_list link;
+    uint64_t from;
+    size_t len;
+    uint8_t data[];
+};
+
+
+void skv_inbox_deliver(void *node, uint64_t from, const void *data, size_t len)
+{
+    struct skv_node *n = node;
+    struct skv_inbox_frame *f = malloc(sizeof *f + len);
+    if (!f)
+        return;
+    f->from = from;
+    f->len = len;
+    memcpy(f->data, data, len);
+    pthread_mutex_lock(&n->inbox_mu);
+    if (n->inbox_closed) {
+        pthread_mutex_unlock(&n->inbox_mu);
+        free(f);
+        return;
+    }
+    skv_list_add_tail(&n->inbox_frames, &f->link);
+    pthread_mutex_unlock(&n->inbox_mu);
+    uv_async_send(&n->inbox_async);
+}
+
+int skv_inbox_admin_call(void *node, const struct skv_admin_req *req,
+                         skv_admin_done_fn done, void *done_arg)
+{
+    struct skv_node *n = node;
+    struct skv_op *op;
+    if (!req || !req->op || !done)
+        return SKV_ERR_INVALID;
+    op = skv_op_new(n, req);
+    if (!op)
+        return SKV_ERR_NOMEM;
+    op->done = done;
+    op->done_arg = done_arg;
+    pthread_mutex_lock(&n->inbox_mu);
+    if (n->inbox_closed) {
+        pthread_mutex_unlock(&n->inbox_mu);
+        skv_op_free(op);
+        return SKV_ERR_CLOSED;
+    }
+    skv_list_add_tail(&n->inbox_admin, &op->link);
+    pthread_mutex_unlock(&n->inbox_mu);
+    uv_async_send(&n->inbox_async);
+    return SKV_OK;
+}
+
+/* Move both lists out under the lock, then process without it. */
+void skv_inbox_drain(struct skv_node *n)
+{
+    struct skv_list frames, admin;
+    skv_list_init(&frames);
+    skv_list_init(&admin);
+    pthread_mutex_lock(&n->inbox_mu);
+    if (!skv_list_empty(&n->inbox_frames)) {
+        frames = n->inbox_frames;
+        frames.next->prev = &frames;
+        frames.prev->next = &frames;
+        skv_list_init(&n->inbox_frames);
+    }
+    if (!skv_list_empty(&n->inbox_admin)) {
+        admin = n->inbox_admin;
+        admin.next->prev = &admin;
+        admin.prev->next = &admin;
+        skv_list_init(&n->inbox_admin);
+    }
+    pthread_mutex_unlock(&n->inbox_mu);
+    while (!skv_list_empty(&frames)) {
+        struct skv_inbox_frame *f = skv_container_of(frames.next, struct skv_inbox_frame, link);
+        skv_list_del(&f->link);
+        if (n->run_state == SKV_RUN_SERVING)
+            skv_dispatch_frame(n, f->from, f->data, f->len);
+        free(f);
+    }
+    while (!skv_list_empty(&admin)) {
+        struct skv_op *op = skv_container_of(admin.next, struct skv_op, link);
+        skv_list_del(&op->link);
+        skv_op_dispatch(op);
+    }
+}
+
+/* Refuse new input and answer everything queued with ErrShuttingDown. */
+void skv_inbox_close(struct skv_node *n)
+{
+    pthread_mutex_lock(&n->inbox_mu);
+    n->inbox_closed = 1;
+    pthread_mutex_unlock(&n->inbox_mu);
+    skv_inbox_drain(n);
+}

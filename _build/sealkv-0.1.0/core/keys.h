@@ -1,0 +1,16 @@
+/*
+ * keys.h — the storage key space: one store, disjoint prefixes (first
+ * byte). Everything the node persists lives under exactly one of these.
+ * Integers inside keys are big-endian so iteration order = numeric order.
+ */
+#ifndef SKV_KEYS_H
+#define SKV_KEYS_H
+
+#define SKV_PFX_RAFT_META 0x01   /* + "hard" → term + vote (raft_log_store.h) */
+#define SKV_PFX_RAFT_LOG 0x02    /* + u64 index BE  → encoded raft_entry */
+#define SKV_PFX_RAFT_SNAP 0x03   /* + "meta" | "data" (chunked: + u32 BE) */
+#define SKV_PFX_FSM_DATA 0x10    /* + user key      → stored value record */
+#define SKV_PFX_FSM_META 0x11    /* + "applied"     → u64 BE applied index */
+#define SKV_PFX_WRITERS 0x12     /* + u32 key_id BE + u16 node_id16 BE */
+
+#endif

@@ -1,0 +1,43 @@
+# core/local.mk — libsealkv-core (shared), sealkvd, sealkv CLI.
+lib_LTLIBRARIES += core/libsealkv-core.la
+core_libsealkv_core_la_SOURCES = \
+	core/log.c core/log.h \
+	core/config.c core/config.h \
+	core/loader.c core/loader.h \
+	core/host_api.c core/host_api.h \
+	core/plugin_set.c core/plugin_set.h \
+	core/wire.c core/wire.h core/wire_prim.h \
+	core/wire_raft.c core/wire_raft.h
+core_libsealkv_core_la_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(SODIUM_CFLAGS) $(RAFT_CFLAGS) $(UV_CFLAGS) $(JANSSON_CFLAGS)
+core_libsealkv_core_la_LIBADD = $(YAML_LIBS) $(SODIUM_LIBS) $(RAFT_LIBS) $(UV_LIBS) $(JANSSON_LIBS) -lpthread $(LIBS)
+core_libsealkv_core_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 \
+	-export-symbols-regex '^skv_'
+
+bin_PROGRAMS += core/sealkvd
+core_sealkvd_SOURCES = core/sealkvd.c
+core_sealkvd_CFLAGS = $(AM_CFLAGS)
+core_sealkvd_LDADD = core/libsealkv-core.la
+# config loader internals (config.c is the public entry point)
+core_libsealkv_core_la_SOURCES += \
+	core/conf_tree.c core/conf_tree.h \
+	core/conf_value.c core/conf_value.h \
+	core/conf_schema.c core/conf_schema.h core/conf_plugins.c
+# node: lifecycle, inbox, dispatch, FSM, ops (lead)
+core_libsealkv_core_la_SOURCES += \
+	core/node.c core/node.h core/inbox.c core/dispatch.c core/dispatch.h \
+	core/op.c core/op.h core/admin_ops.c core/admin_ops.h core/members.c \
+	core/status.c core/forward.c core/reads.c core/ready.c \
+	core/fsm.c core/fsm.h core/fsm_snapshot.c core/command.c core/command.h \
+	core/bytes.h core/keys.h
+# raft_io adapter: C-Raft's struct raft_io over the storage + transport plugins
+core_libsealkv_core_la_SOURCES += \
+	core/raft_io.c core/raft_io.h core/raft_io_impl.h \
+	core/raft_io_queue.c core/raft_io_net.c \
+	core/raft_log_store.c core/raft_log_store.h core/raft_log_load.c \
+	core/raft_snap_store.c core/raft_ls_codec.c core/raft_ls_codec.h \
+	core/raft_conf.c core/raft_conf.h core/crc32.c core/crc32.h
+# sealkv CLI (admin-http client)
+bin_PROGRAMS += core/sealkv
+core_sealkv_SOURCES = core/cli_main.c core/cli_http.c core/cli_http.h core/cli_print.c core/cli_print.h
+core_sealkv_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
+core_sealkv_LDADD = $(CURL_LIBS) $(JANSSON_LIBS)

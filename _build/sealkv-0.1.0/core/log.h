@@ -1,0 +1,18 @@
+/*
+ * log.h — the core's logger: "LEVEL component: message" lines to stderr
+ * (journald-friendly, no timestamps of our own unless asked). Never pass
+ * key material.
+ */
+#ifndef SKV_LOG_H
+#define SKV_LOG_H
+
+#include <stdarg.h>
+
+/* Levels match enum skv_log_level in <sealkv/plugin.h>. */
+void skv_log(int level, int min_level, const char *component,
+             const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void skv_logv(int level, int min_level, const char *component,
+              const char *fmt, va_list ap);
+const char *skv_log_level_name(int level);
+
+#endif

@@ -1,0 +1,338 @@
+/*
+ * node.c — node lifecycle: open (plugins, storage, raft, transport, admin
+ * in that order), run the loop, orderly shutdown on signal or halt, close.
+ */
+#include "node.h"
+#include "fsm.h"
+#include "log.h"
+#include "op.h"
+#include "raft_io.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define SKV_TICK_MS 50
+#define SKV_HALT_GRACE_MS 2000
+
+void skv_node_log(struct skv_node *n, int level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    skv_logv(level, n->conf ? n->conf->log_level : 1, "node", fmt, ap);
+    va_end(ap);
+}
+
+static void raftio_log(void *arg, int level, const char *msg)
+{
+    skv_node_log(arg, level, "raft_io: %s", msg);
+}
+
+void skv_node_halt(struct skv_node *n, const char *fmt, ...)
+{
+    va_list ap;
+    if (n->run_state == SKV_RUN_HALTED)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(n->halt_reason, sizeof n->halt_reason, fmt, ap);
+    va_end(ap);
+    n->run_state = SKV_RUN_HALTED;
+    n->exit_code = 3;
+    n->halted_at = uv_now(&n->loop);
+    skv_node_log(n, SKV_LOG_ERROR, "HALTED: %s", n->halt_reason);
+}
+
+const char *skv_node_state_name(struct skv_node *n)
+{
+    if (n->run_state == SKV_RUN_HALTED)
+        return "halted";
+    switch (raft_state(&n->raft)) {
+    case RAFT_LEADER: return "leader";
+    case RAFT_FOLLOWER: return "follower";
+    case RAFT_CANDIDATE: return "candidate";
+    default: return "unavailable";
+    }
+}
+
+int skv_node_send(struct skv_node *n, uint64_t peer, const char *address,
+                  const void *frame, size_t len)
+{
+    struct skv_err e = {0, ""};
+    struct skv_iov iov = {frame, len};
+    int rc = n->tr->send(n->tr_state, peer, address, &iov, 1, &e);
+    if (rc != SKV_OK)
+        skv_node_log(n, SKV_LOG_DEBUG, "send to %llu failed: %s",
+                     (unsigned long long)peer, e.msg);
+    return rc;
+}
+
+static int mkdir_p(const char *path, char *err, size_t errlen)
+{
+    char buf[4096];
+    size_t i, len = strlen(path);
+    if (len >= sizeof buf) {
+        snprintf(err, errlen, "%s: path too long", path);
+        return -1;
+    }
+    memcpy(buf, path, len + 1);
+    for (i = 1; i <= len; i++) {
+        if (buf[i] != '/' && buf[i] != 0)
+            continue;
+        buf[i] = 0;
+        if (mkdir(buf, 0700) != 0 && errno != EEXIST) {
+            snprintf(err, errlen, "cannot create %s: %s", buf, strerror(errno));
+            return -1;
+        }
+        buf[i] = path[i];
+    }
+    return 0;
+}
+
+static void on_async(uv_async_t *a) { skv_inbox_drain(a->data); }
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+    struct skv_node *n = s->data;
+    skv_node_log(n, SKV_LOG_INFO, "signal %d: shutting down", signum);
+    skv_node_shutdown(n, n->exit_code);
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    struct skv_node *n = t->data;
+    uint64_t now = uv_now(&n->loop);
+    if (n->run_state == SKV_RUN_HALTED) {
+        if (now - n->halted_at >= SKV_HALT_GRACE_MS)
+            skv_node_shutdown(n, n->exit_code);
+        return;
+    }
+    skv_forward_expire(n, now);
+    skv_ready_tick(n);
+}
+
+static int open_plugins(struct skv_node *n, char *err, size_t errlen)
+{
+    struct skv_err e = {0, ""};
+    char path[4200];
+    n->hooks.node = n;
+    n->hooks.deliver = skv_inbox_deliver;
+    n->hooks.admin_call = skv_inbox_admin_call;
+    n->hooks.node_id = n->conf->node_id;
+    n->hooks.log_level = n->conf->log_level;
+    if (skv_plugin_set_load(&n->plugins, n->conf, &n->hooks, &e) != SKV_OK) {
+        snprintf(err, errlen, "%s", e.msg);
+        return -1;
+    }
+    n->st = skv_plugin_ops(n->plugins.storage);
+    n->tr = skv_plugin_ops(n->plugins.transport);
+    n->ci = skv_plugin_ops(n->plugins.cipher);
+    n->ad = skv_plugin_ops(n->plugins.admin);
+    n->tr_state = skv_plugin_state(n->plugins.transport);
+    n->ci_state = skv_plugin_state(n->plugins.cipher);
+    n->ad_state = skv_plugin_state(n->plugins.admin);
+    if (mkdir_p(n->conf->data_dir, err, errlen) != 0)
+        return -1;
+    snprintf(path, sizeof path, "%s/store", n->conf->data_dir);
+    if (n->st->open(skv_plugin_state(n->plugins.storage), path, &n->db, &e) != SKV_OK) {
+        snprintf(err, errlen, "%s", e.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int open_loop(struct skv_node *n)
+{
+    if (uv_loop_init(&n->loop) != 0)
+        return -1;
+    n->loop_inited = 1;
+    pthread_mutex_init(&n->inbox_mu, NULL);
+    skv_list_init(&n->inbox_frames);
+    skv_list_init(&n->inbox_admin);
+    skv_list_init(&n->ops_forwarded);
+    skv_list_init(&n->reads_waiting);
+    skv_list_init(&n->reads_inflight);
+    uv_async_init(&n->loop, &n->inbox_async, on_async);
+    n->inbox_async.data = n;
+    uv_timer_init(&n->loop, &n->tick);
+    n->tick.data = n;
+    uv_signal_init(&n->loop, &n->sigterm);
+    uv_signal_init(&n->loop, &n->sigint);
+    n->sigterm.data = n->sigint.data = n;
+    return 0;
+}
+
+static int bootstrap_if_empty(struct skv_node *n, char *err, size_t errlen)
+{
+    struct raft_configuration c;
+    size_t i;
+    int rv;
+    if (n->conf->n_bootstrap == 0)
+        return 0;
+    raft_configuration_init(&c);
+    for (i = 0; i < n->conf->n_bootstrap; i++) {
+        rv = raft_configuration_add(&c, n->conf->bootstrap[i].id,
+                                    n->conf->bootstrap[i].address, RAFT_VOTER);
+        if (rv != 0) {
+            raft_configuration_close(&c);
+            snprintf(err, errlen, "bootstrap configuration: %s", raft_strerror(rv));
+            return -1;
+        }
+    }
+    rv = raft_bootstrap(&n->raft, &c);
+    raft_configuration_close(&c);
+    if (rv != 0 && rv != RAFT_CANTBOOTSTRAP) {
+        snprintf(err, errlen, "bootstrap: %s: %s", raft_strerror(rv),
+                 n->io.errmsg[0] ? n->io.errmsg : raft_errmsg(&n->raft));
+        return -1;
+    }
+    if (rv == 0)
+        skv_node_log(n, SKV_LOG_INFO, "bootstrapped a %zu-voter cluster", n->conf->n_bootstrap);
+    return 0;
+}
+
+static int open_raft(struct skv_node *n, char *err, size_t errlen)
+{
+    struct skv_raftio_env env;
+    int rv;
+    memset(&env, 0, sizeof env);
+    env.loop = &n->loop;
+    env.st = n->st;
+    env.db = n->db;
+    env.tr = n->tr;
+    env.tr_state = n->tr_state;
+    env.self_id = n->conf->node_id;
+    env.log = raftio_log;
+    env.log_arg = n;
+    if (skv_raftio_init(&n->io, &env, err, errlen) != 0)
+        return -1;
+    n->io_inited = 1;
+    if (skv_fsm_init(&n->fsm, n, err, errlen) != 0)
+        return -1;
+    rv = raft_init(&n->raft, &n->io, &n->fsm.raft_fsm, n->conf->node_id, n->conf->node_address);
+    if (rv != 0) {
+        snprintf(err, errlen, "raft_init: %s", raft_strerror(rv));
+        return -1;
+    }
+    n->raft_inited = 1;
+    raft_set_election_timeout(&n->raft, n->conf->election_timeout_ms);
+    raft_set_heartbeat_timeout(&n->raft, n->conf->heartbeat_timeout_ms);
+    raft_set_snapshot_threshold(&n->raft, n->conf->snapshot_threshold);
+    raft_set_snapshot_trailing(&n->raft, n->conf->snapshot_trailing);
+    raft_set_pre_vote(&n->raft, true);
+    return bootstrap_if_empty(n, err, errlen);
+}
+
+int skv_node_open(struct skv_node *n, struct skv_config *conf, char *err, size_t errlen)
+{
+    struct skv_err e = {0, ""};
+    int rv;
+    memset(n, 0, sizeof *n);
+    n->conf = conf;
+    n->run_state = SKV_RUN_STARTING;
+    if (open_loop(n) != 0) {
+        snprintf(err, errlen, "cannot initialise the event loop");
+        return -1;
+    }
+    if (open_plugins(n, err, errlen) != 0 || open_raft(n, err, errlen) != 0)
+        return -1;
+    if (n->tr->start(n->tr_state, conf->node_address, &e) != SKV_OK) {
+        snprintf(err, errlen, "transport: %s", e.msg);
+        return -1;
+    }
+    n->transport_started = 1;
+    n->run_state = SKV_RUN_SERVING;
+    rv = raft_start(&n->raft);
+    if (rv != 0) {
+        snprintf(err, errlen, "raft_start: %s: %s", raft_strerror(rv),
+                 raft_errmsg(&n->raft)[0] ? raft_errmsg(&n->raft) : n->io.errmsg);
+        return -1;
+    }
+    n->raft_started = 1;
+    if (n->ad->start(n->ad_state, &e) != SKV_OK) {
+        snprintf(err, errlen, "admin: %s", e.msg);
+        return -1;
+    }
+    n->admin_started = 1;
+    uv_timer_start(&n->tick, on_tick, SKV_TICK_MS, SKV_TICK_MS);
+    uv_signal_start(&n->sigterm, on_signal, SIGTERM);
+    uv_signal_start(&n->sigint, on_signal, SIGINT);
+    skv_node_log(n, SKV_LOG_INFO, "node %llu serving raft on %s",
+                 (unsigned long long)conf->node_id, conf->node_address);
+    return 0;
+}
+
+static void close_handles(struct skv_node *n)
+{
+    uv_close((uv_handle_t *)&n->inbox_async, NULL);
+    uv_close((uv_handle_t *)&n->tick, NULL);
+    uv_close((uv_handle_t *)&n->sigterm, NULL);
+    uv_close((uv_handle_t *)&n->sigint, NULL);
+}
+
+static void on_raft_closed(struct raft *r)
+{
+    struct skv_node *n = r->data;
+    n->raft_started = 0;
+    n->raft_inited = 0;
+    if (n->admin_started) {
+        n->ad->stop(n->ad_state);
+        n->admin_started = 0;
+    }
+    close_handles(n);
+}
+
+void skv_node_shutdown(struct skv_node *n, int exit_code)
+{
+    if (n->stopping)
+        return;
+    n->stopping = 1;
+    n->exit_code = exit_code;
+    if (n->run_state != SKV_RUN_HALTED)
+        n->run_state = SKV_RUN_STOPPING;
+    skv_inbox_close(n);
+    skv_forward_fail_all(n, "node is shutting down");
+    skv_reads_fail_all(n, "node is shutting down");
+    uv_timer_stop(&n->tick);
+    if (n->raft_inited) {
+        n->raft.data = n;
+        raft_close(&n->raft, on_raft_closed);
+    } else {
+        on_raft_closed(&n->raft);
+    }
+}
+
+int skv_node_run(struct skv_node *n)
+{
+    uv_run(&n->loop, UV_RUN_DEFAULT);
+    return n->exit_code;
+}
+
+/* Release everything; safe after a partial skv_node_open. */
+void skv_node_close(struct skv_node *n)
+{
+    if (n->loop_inited && !n->stopping) {
+        /* open failed half-way: stop what was started, drain the loop */
+        skv_node_shutdown(n, n->exit_code);
+        uv_run(&n->loop, UV_RUN_DEFAULT);
+    }
+    if (n->transport_started) {
+        n->tr->stop(n->tr_state);
+        n->transport_started = 0;
+    }
+    if (n->io_inited)
+        skv_raftio_destroy(&n->io);
+    if (n->db) {
+        n->st->close(n->db);
+        n->db = NULL;
+    }
+    skv_plugin_set_unload(&n->plugins);
+    if (n->loop_inited) {
+        uv_run(&n->loop, UV_RUN_DEFAULT);
+        uv_loop_close(&n->loop);
+        pthread_mutex_destroy(&n->inbox_mu);
+    }
+}

@@ -1,0 +1,134 @@
+/*
+ * node.h — the node: owns every piece of process state (config, plugins,
+ * storage handle, libuv loop, raft, FSM, queues of cross-thread work,
+ * in-flight operations). There is no global mutable state outside it.
+ *
+ * Thread model: one loop thread runs libuv, C-Raft, the FSM and every
+ * operation. Plugin threads reach it only through the inbox (inbox.c).
+ */
+#ifndef SKV_NODE_H
+#define SKV_NODE_H
+
+#include <pthread.h>
+#include <raft.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include <sealkv/admin.h>
+#include <sealkv/cipher.h>
+#include <sealkv/storage.h>
+#include <sealkv/transport.h>
+
+#include "config.h"
+#include "plugin_set.h"
+
+/* Intrusive doubly linked list. */
+struct skv_list {
+    struct skv_list *prev, *next;
+};
+static inline void skv_list_init(struct skv_list *l) { l->prev = l->next = l; }
+static inline int skv_list_empty(const struct skv_list *l) { return l->next == l; }
+static inline void skv_list_add_tail(struct skv_list *l, struct skv_list *e)
+{
+    e->prev = l->prev; e->next = l;
+    l->prev->next = e; l->prev = e;
+}
+static inline void skv_list_del(struct skv_list *e)
+{
+    e->prev->next = e->next; e->next->prev = e->prev;
+    e->prev = e->next = e;
+}
+#define skv_container_of(p, T, m) ((T *)((char *)(p) - offsetof(T, m)))
+
+/* Node states reported by /v1/status beyond raft's own. */
+enum skv_node_run_state { SKV_RUN_STARTING = 0, SKV_RUN_SERVING, SKV_RUN_HALTED, SKV_RUN_STOPPING };
+
+struct skv_op;
+
+/* The FSM's view of the node (fsm.c). */
+struct skv_fsm {
+    struct raft_fsm raft_fsm;
+    struct skv_node *node;
+    uint64_t applied;          /* durable FSM applied index (cached) */
+};
+
+struct skv_node {
+    struct skv_config *conf;
+    struct skv_plugin_set plugins;
+    struct skv_host_hooks hooks;
+
+    const struct skv_storage_ops *st;
+    void *db;
+    const struct skv_transport_ops *tr;
+    void *tr_state;
+    const struct skv_cipher_ops *ci;
+    void *ci_state;
+    const struct skv_admin_ops *ad;
+    void *ad_state;
+    int transport_started, admin_started;
+
+    uv_loop_t loop;
+    uv_async_t inbox_async;
+    uv_timer_t tick;
+    uv_signal_t sigterm, sigint;
+
+    pthread_mutex_t inbox_mu;
+    struct skv_list inbox_frames;   /* struct skv_inbox_frame */
+    struct skv_list inbox_admin;    /* struct skv_op awaiting the loop */
+    int inbox_closed;               /* admin_call refused once set */
+
+    struct raft raft;
+    struct raft_io io;
+    struct skv_fsm fsm;
+    int raft_started, raft_closing;
+
+    int loop_inited, io_inited, raft_inited, stopping;
+    uint64_t halted_at;
+
+    int run_state;                  /* enum skv_node_run_state */
+    int exit_code;
+    char halt_reason[256];
+
+    uint64_t next_req_id;
+    uint64_t ready_term;            /* leader: barrier of this term applied */
+    uint64_t ready_pending_term;
+    int ready_barrier_inflight;
+    struct raft_barrier ready_barrier;
+
+    struct skv_list ops_forwarded;  /* ops sent to the leader, by req_id */
+    struct skv_list reads_waiting;  /* linearizable reads for next barrier */
+    struct skv_list reads_inflight; /* covered by read_barrier */
+    int read_barrier_inflight;
+    struct raft_barrier read_barrier;
+};
+
+/* Lifecycle (node.c). */
+int skv_node_open(struct skv_node *n, struct skv_config *conf, char *err,
+                  size_t errlen);
+int skv_node_run(struct skv_node *n);   /* returns process exit code */
+void skv_node_close(struct skv_node *n);
+
+/* Stop serving: used by signals and by the fail-closed halt. */
+void skv_node_shutdown(struct skv_node *n, int exit_code);
+void skv_node_halt(struct skv_node *n, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+void skv_node_log(struct skv_node *n, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Raft role of this node as a string ("leader", ..., "halted"). */
+const char *skv_node_state_name(struct skv_node *n);
+
+/* Frame input from the transport (any thread; copies) — inbox.c. */
+void skv_inbox_deliver(void *node, uint64_t from, const void *data,
+                       size_t len);
+int skv_inbox_admin_call(void *node, const struct skv_admin_req *req,
+                         skv_admin_done_fn done, void *done_arg);
+void skv_inbox_drain(struct skv_node *n);   /* loop thread */
+void skv_inbox_close(struct skv_node *n);   /* fail everything queued */
+
+/* Send one encoded frame to a peer; logs and drops on failure. */
+int skv_node_send(struct skv_node *n, uint64_t peer_id, const char *address,
+                  const void *frame, size_t len);
+
+#endif /* SKV_NODE_H */

@@ -1,0 +1,73 @@
+/*
+ * op.h — one in-flight admin operation (from the local admin plugin or
+ * forwarded by a follower), its reply paths and the op dispatcher.
+ */
+#ifndef SKV_OP_H
+#define SKV_OP_H
+
+#include "node.h"
+
+struct skv_op {
+    struct skv_node *node;
+    struct skv_list link;        /* inbox, forwarded or reads list */
+    char *op;
+    uint8_t *arg;
+    size_t arg_len;
+    uint8_t *body;
+    size_t body_len;
+    char *json;
+    uint32_t flags;
+
+    /* Reply path: either the local admin plugin... */
+    skv_admin_done_fn done;
+    void *done_arg;
+    /* ...or a follower that forwarded it to us (fwd_from != 0). */
+    uint64_t fwd_from;
+    uint64_t fwd_req_id;
+
+    uint64_t req_id;             /* when we forwarded it to the leader */
+    uint64_t fwd_leader;         /* ...and to which node */
+    uint64_t deadline_ms;        /* uv_now-based */
+
+    union {                      /* raft request in flight for this op */
+        struct raft_apply apply;
+        struct raft_change change;
+    } rq;
+    uint64_t member_id;          /* members.add: follow-up assign */
+    int member_role;
+};
+
+/* Allocate an op copying the request. NULL on OOM. */
+struct skv_op *skv_op_new(struct skv_node *n, const struct skv_admin_req *req);
+void skv_op_free(struct skv_op *op);
+
+/* Answer and free the op. */
+void skv_op_reply(struct skv_op *op, const struct skv_admin_resp *resp);
+void skv_op_reply_json(struct skv_op *op, int status, const char *json);
+void skv_op_reply_error(struct skv_op *op, int rc, int status,
+                        const char *error, int retry_after_s,
+                        const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+/* Run an op on the loop thread (admin_ops.c). */
+void skv_op_dispatch(struct skv_op *op);
+
+/* Forwarding to the leader (forward.c). */
+void skv_forward_to_leader(struct skv_op *op);
+void skv_forward_on_resp(struct skv_node *n, uint64_t from,
+                         const void *resp /* skv_fwd_admin_resp */);
+void skv_forward_expire(struct skv_node *n, uint64_t now_ms);
+void skv_forward_fail_all(struct skv_node *n, const char *why);
+
+/* Linearizable reads (reads.c). */
+void skv_read_enqueue(struct skv_op *op);
+void skv_reads_fail_all(struct skv_node *n, const char *why);
+
+/* Leader readiness (ready.c): 1 if this node is leader and a barrier of
+ * its own term has applied. */
+int skv_leader_ready(struct skv_node *n);
+void skv_ready_tick(struct skv_node *n);
+
+#define SKV_FORWARD_TIMEOUT_MS 10000
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * raft_io.h — our implementation of C-Raft 0.15's `struct raft_io` on top
+ * of the storage plugin (hard state, log, snapshot under SKV_PFX_RAFT_*)
+ * and the transport plugin (messages through the wire codec), driven by a
+ * libuv loop. All calls into raft and from raft happen on the loop thread.
+ *
+ * Contract highlights (see /usr/share/doc/libraft-dev/io.html):
+ *  - io->version is 2 (async_work is implemented).
+ *  - set_term / set_vote / bootstrap / recover / load are synchronous and
+ *    durable (synced batch) before they return.
+ *  - append / truncate / snapshot_put run in order on a libuv worker, one
+ *    at a time; appends queued in one loop turn are written as ONE synced
+ *    batch (group commit); callbacks fire on the loop thread, in order,
+ *    after the sync. A failed log write is sticky: every later append /
+ *    truncate / snapshot_put fails with RAFT_IOERR (fail closed).
+ *  - send encodes and hands the frame to the transport at once (never
+ *    blocks); its callback fires on a later loop iteration, never from
+ *    inside send. A full transport queue is RAFT_NOCONNECTION (a drop).
+ *  - close: stops the timer, cancels queued (not started) log requests
+ *    with RAFT_CANCELED, waits for worker jobs, then calls the close
+ *    callback from a later loop iteration. Every request callback fires
+ *    before the close callback.
+ */
+#ifndef SKV_RAFT_IO_H
+#define SKV_RAFT_IO_H
+
+#include <raft.h>
+#include <uv.h>
+#include <sealkv/storage.h>
+#include <sealkv/transport.h>
+
+struct skv_raftio_env {
+    uv_loop_t *loop;
+    const struct skv_storage_ops *st;
+    void *db;                      /* open storage handle */
+    const struct skv_transport_ops *tr;   /* may be NULL: sends fail */
+    void *tr_state;                /* started transport instance */
+    uint64_t self_id;              /* 0: take the id raft_init passes */
+    /* optional logger; may be NULL */
+    void (*log)(void *arg, int level, const char *msg);
+    void *log_arg;
+    /* optional: the raft instance this io serves (default: io->data,
+     * which raft_init() points at its struct raft). The wire frames carry
+     * only the sender's id; its address (which C-Raft needs to reply) is
+     * looked up in this raft's configuration first, then in the address
+     * book (skv_raftio_set_peer_address + addresses seen in sends). */
+    const struct raft *raft;
+};
+
+/* Fill `io` (already zeroed by the caller) so that raft_init() can use it.
+ * `env` is copied. Returns 0 or a RAFT_* error code with a message. */
+int skv_raftio_init(struct raft_io *io, const struct skv_raftio_env *env,
+                    char *err, size_t errlen);
+
+/* Release what skv_raftio_init allocated. Normally called after
+ * raft_close()'s callback fired (io->close completed): frees at once. If
+ * the io was never closed (e.g. raft_init never ran), it is closed here
+ * and freed from the loop: run the loop once more before
+ * uv_loop_close(). io->impl is NULL afterwards. */
+void skv_raftio_destroy(struct raft_io *io);
+
+/* Hand a decoded raft message (from the wire codec) to raft's recv
+ * callback. Takes ownership of the message's heap parts (entries + batch,
+ * snapshot data/conf): they go to raft, or are freed if raft isn't
+ * receiving (not started / closing). Fills m->server_address when the
+ * codec left it NULL (see skv_raftio_env.raft). Loop thread. */
+void skv_raftio_recv(struct raft_io *io, struct raft_message *m);
+
+/* Teach the address book the address of a peer (e.g. from the cluster
+ * config), used to reply to senders not (yet) in raft's configuration.
+ * The string is copied. Loop thread. Returns 0 or RAFT_NOMEM. */
+int skv_raftio_set_peer_address(struct raft_io *io, raft_id id,
+                                const char *address);
+
+#endif

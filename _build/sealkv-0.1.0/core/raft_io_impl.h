@@ -1,0 +1,99 @@
+/*
+ * raft_io_impl.h — private state of the raft_io adapter, shared by
+ * raft_io.c (lifecycle, timer, synchronous methods, close sequencing),
+ * raft_io_queue.c (worker jobs: log writes, snapshot get, async work) and
+ * raft_io_net.c (send, recv, address book). Not a public API.
+ */
+#ifndef SKV_RAFT_IO_IMPL_H
+#define SKV_RAFT_IO_IMPL_H
+
+#include "raft_io.h"
+#include "raft_log_store.h"
+
+/* A send whose callback is still to be fired. */
+struct skv_rio_send {
+    struct skv_rio_send *next;
+    struct raft_io_send *req;
+    int status;
+};
+
+enum skv_rio_op_kind {
+    SKV_RIO_APPEND = 1,
+    SKV_RIO_TRUNCATE,
+    SKV_RIO_SNAP_PUT
+};
+
+/* A log request waiting for (or on) the worker, in raft's order. */
+struct skv_rio_op {
+    struct skv_rio_op *next;
+    int kind;
+    raft_index index;                 /* append: first; truncate: from */
+    unsigned n;                       /* append: entries; put: trailing */
+    const struct raft_entry *entries; /* append */
+    struct raft_io_append *append;
+    struct raft_io_snapshot_put *put;
+    const struct raft_snapshot *snapshot;
+};
+
+struct skv_rio_peer {
+    raft_id id;
+    char *address;
+};
+
+struct skv_rio {
+    struct raft_io *io;
+    struct skv_raftio_env env;
+    struct skv_ls ls;
+    raft_id id;
+    char *address;
+    uv_timer_t timer;
+    uv_idle_t idle;        /* runs deferred work once per loop turn */
+    int handles;           /* open uv handles (timer, idle) */
+    raft_io_tick_cb tick_cb;
+    raft_io_recv_cb recv_cb;
+    int started, closing, close_fired;
+    int free_on_close;     /* destroyed before close completed */
+    raft_io_close_cb close_cb;
+    struct skv_rio_op *q_head, *q_tail; /* log ops not started yet */
+    int log_busy;          /* a log job is on a worker */
+    unsigned n_work;       /* worker jobs in flight (log, get, async) */
+    int failed;            /* sticky: a log write failed */
+    raft_index next_index; /* index of the next appended entry */
+    struct skv_rio_send *s_head, *s_tail;
+    int hs_known;          /* term/vote below mirror the store */
+    raft_term term;
+    raft_id vote;
+    uint64_t rng;
+    struct skv_rio_peer *peers;
+    size_t n_peers;
+};
+
+/* raft_io.c */
+void skv_rio_wake(struct skv_rio *rio);
+void skv_rio_maybe_closed(struct skv_rio *rio);
+void skv_rio_logf(const struct skv_rio *rio, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* raft_io_queue.c */
+int skv_rio_append(struct raft_io *io, struct raft_io_append *req,
+                   const struct raft_entry entries[], unsigned n,
+                   raft_io_append_cb cb);
+int skv_rio_truncate(struct raft_io *io, raft_index index);
+int skv_rio_snapshot_put(struct raft_io *io, unsigned trailing,
+                         struct raft_io_snapshot_put *req,
+                         const struct raft_snapshot *snapshot,
+                         raft_io_snapshot_put_cb cb);
+int skv_rio_snapshot_get(struct raft_io *io, struct raft_io_snapshot_get *req,
+                         raft_io_snapshot_get_cb cb);
+int skv_rio_async_work(struct raft_io *io, struct raft_io_async_work *req,
+                       raft_io_async_work_cb cb);
+void skv_rio_queue_kick(struct skv_rio *rio);
+void skv_rio_queue_cancel(struct skv_rio *rio);
+
+/* raft_io_net.c */
+int skv_rio_send(struct raft_io *io, struct raft_io_send *req,
+                 const struct raft_message *message, raft_io_send_cb cb);
+void skv_rio_sends_fire(struct skv_rio *rio);
+void skv_rio_peers_free(struct skv_rio *rio);
+
+#endif

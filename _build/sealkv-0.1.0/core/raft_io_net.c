@@ -1,0 +1,201 @@
+/*
+ * raft_io_net.c — the raft_io adapter's messaging: send (wire-encode and
+ * hand to the transport at once, callback deferred to the idle handle),
+ * recv (fill in the sender's address, pass to raft or free), and the
+ * small id → address book used for that.
+ */
+#include "raft_io_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire.h"
+
+/* ---- address book --------------------------------------------------------- */
+
+static const char *book_get(const struct skv_rio *rio, raft_id id)
+{
+    for (size_t i = 0; i < rio->n_peers; i++)
+        if (rio->peers[i].id == id)
+            return rio->peers[i].address;
+    return NULL;
+}
+
+static int book_set(struct skv_rio *rio, raft_id id, const char *address)
+{
+    struct skv_rio_peer *p = NULL;
+    char *copy;
+    for (size_t i = 0; i < rio->n_peers && !p; i++)
+        if (rio->peers[i].id == id)
+            p = &rio->peers[i];
+    if (p && strcmp(p->address, address) == 0)
+        return 0;
+    if (!(copy = strdup(address)))
+        return RAFT_NOMEM;
+    if (!p) {
+        struct skv_rio_peer *v =
+            realloc(rio->peers, (rio->n_peers + 1) * sizeof *v);
+        if (!v) {
+            free(copy);
+            return RAFT_NOMEM;
+        }
+        rio->peers = v;
+        p = &v[rio->n_peers++];
+        p->id = id;
+        p->address = NULL;
+    }
+    free(p->address);
+    p->address = copy;
+    return 0;
+}
+
+void skv_rio_peers_free(struct skv_rio *rio)
+{
+    for (size_t i = 0; i < rio->n_peers; i++)
+        free(rio->peers[i].address);
+    free(rio->peers);
+    rio->peers = NULL;
+    rio->n_peers = 0;
+}
+
+int skv_raftio_set_peer_address(struct raft_io *io, raft_id id,
+                                const char *address)
+{
+    struct skv_rio *rio = io ? io->impl : NULL;
+    if (!rio || id == 0 || !address || !*address)
+        return RAFT_INVALID;
+    return book_set(rio, id, address);
+}
+
+/* Sender address: message, raft configuration, address book, or "". */
+static const char *resolve(const struct skv_rio *rio,
+                           const struct raft_message *m)
+{
+    /* raft_init() points io->data at the struct raft, and C-Raft's own
+     * recv callback relies on that: it is the raft driving us. */
+    const struct raft *r =
+        rio->env.raft ? rio->env.raft : (const struct raft *)rio->io->data;
+    const char *a;
+    if (m->server_address && *m->server_address)
+        return m->server_address;
+    for (unsigned i = 0; r && i < r->configuration.n; i++)
+        if (r->configuration.servers[i].id == m->server_id &&
+            r->configuration.servers[i].address)
+            return r->configuration.servers[i].address;
+    if ((a = book_get(rio, m->server_id)))
+        return a;
+    skv_rio_logf(rio, SKV_LOG_DEBUG,
+                 "raft message from %llu: sender address unknown",
+                 m->server_id);
+    return "";
+}
+
+/* ---- send -------------------------------------------------------------- */
+
+static int map_send_rc(const struct skv_rio *rio, int rc,
+                       const struct raft_message *m, const struct skv_err *e)
+{
+    if (rc == SKV_OK)
+        return 0;
+    skv_rio_logf(rio, rc == SKV_ERR_FULL ? SKV_LOG_DEBUG : SKV_LOG_WARN,
+                 "raft send to %llu (%s) dropped: %s", m->server_id,
+                 m->server_address,
+                 e->msg[0] ? e->msg : skv_strerror(rc));
+    return rc == SKV_ERR_TOOBIG ? RAFT_TOOBIG : RAFT_NOCONNECTION;
+}
+
+/* Encode and hand to the transport now; returns the callback status. */
+static int transmit(struct skv_rio *rio, const struct raft_message *m)
+{
+    const struct skv_raftio_env *env = &rio->env;
+    struct skv_wbuf wb = {0};
+    struct skv_err e = {0};
+    struct skv_iov iov;
+    char why[RAFT_ERRMSG_BUF_SIZE];
+    int rc;
+    if (!env->tr || !env->tr->send || !m->server_address)
+        return RAFT_NOCONNECTION;
+    if (skv_wire_encode_raft_from(&wb, env->self_id ? env->self_id : rio->id,
+                                  rio->address, m, why, sizeof why) != 0) {
+        skv_wbuf_free(&wb);
+        skv_rio_logf(rio, SKV_LOG_WARN, "raft send to %llu: %s",
+                     m->server_id, why);
+        return RAFT_IOERR;
+    }
+    iov = (struct skv_iov){wb.p, wb.len};
+    rc = env->tr->send(env->tr_state, m->server_id, m->server_address, &iov,
+                       1, &e);
+    skv_wbuf_free(&wb);
+    return map_send_rc(rio, rc, m, &e);
+}
+
+int skv_rio_send(struct raft_io *io, struct raft_io_send *req,
+                 const struct raft_message *message, raft_io_send_cb cb)
+{
+    struct skv_rio *rio = io->impl;
+    struct skv_rio_send *s;
+    if (rio->closing) {
+        snprintf(io->errmsg, sizeof io->errmsg, "raft io is closing");
+        return RAFT_CANCELED;
+    }
+    if (!(s = calloc(1, sizeof *s))) {
+        snprintf(io->errmsg, sizeof io->errmsg, "out of memory");
+        return RAFT_NOMEM;
+    }
+    req->cb = cb;
+    if (message->server_id && message->server_address &&
+        *message->server_address)
+        (void)book_set(rio, message->server_id, message->server_address);
+    s->req = req;
+    s->status = transmit(rio, message);
+    if (rio->s_tail)
+        rio->s_tail->next = s;
+    else
+        rio->s_head = s;
+    rio->s_tail = s;
+    skv_rio_wake(rio);
+    return 0;
+}
+
+void skv_rio_sends_fire(struct skv_rio *rio)
+{
+    struct skv_rio_send *s = rio->s_head;
+    rio->s_head = rio->s_tail = NULL;
+    while (s) {
+        struct skv_rio_send *next = s->next;
+        struct raft_io_send *req = s->req;
+        int status = s->status;
+        free(s);
+        if (req->cb)
+            req->cb(req, status);
+        s = next;
+    }
+}
+
+/* ---- recv -------------------------------------------------------------- */
+
+void skv_raftio_recv(struct raft_io *io, struct raft_message *m)
+{
+    struct skv_rio *rio = io ? io->impl : NULL;
+    const char *orig;
+    char *addr;
+    if (!m)
+        return;
+    if (!rio || !rio->started || rio->closing || !rio->recv_cb) {
+        skv_wire_raft_message_free(m);
+        return;
+    }
+    /* A copy: raft may replace its configuration (freeing the string we
+     * found there) while it still uses the address to reply. */
+    if (!(addr = strdup(resolve(rio, m)))) {
+        skv_rio_logf(rio, SKV_LOG_WARN, "raft recv: out of memory, dropped");
+        skv_wire_raft_message_free(m);
+        return;
+    }
+    orig = m->server_address;
+    m->server_address = addr;
+    rio->recv_cb(io, m);
+    m->server_address = orig; /* never leave the caller a freed pointer */
+    free(addr);
+}

@@ -1,0 +1,380 @@
+/*
+ * raft_io_queue.c — the raft_io adapter's worker jobs. Log requests
+ * (append, truncate, snapshot_put) form one FIFO executed one job at a
+ * time on the libuv pool, so they reach storage in raft's order; a job is
+ * either one truncate, one snapshot_put, or every append queued back to
+ * back (group commit: one synced batch). snapshot_get and async_work run
+ * as independent jobs. Callbacks always fire on the loop thread.
+ */
+#include "raft_io_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct rio_log_job {
+    uv_work_t work;
+    struct skv_rio *rio;
+    struct skv_rio_op *ops; /* one kind; several only for appends */
+    int status;
+    char errmsg[RAFT_ERRMSG_BUF_SIZE];
+};
+
+static int rio_closing(struct raft_io *io)
+{
+    struct skv_rio *rio = io->impl;
+    if (!rio->closing)
+        return 0;
+    snprintf(io->errmsg, sizeof io->errmsg, "raft io is closing");
+    return 1;
+}
+
+static struct skv_rio_op *op_new(struct raft_io *io, int kind)
+{
+    struct skv_rio_op *op = calloc(1, sizeof *op);
+    if (!op)
+        snprintf(io->errmsg, sizeof io->errmsg, "out of memory");
+    else
+        op->kind = kind;
+    return op;
+}
+
+static void op_push(struct skv_rio *rio, struct skv_rio_op *op)
+{
+    if (rio->q_tail)
+        rio->q_tail->next = op;
+    else
+        rio->q_head = op;
+    rio->q_tail = op;
+    skv_rio_wake(rio);
+}
+
+/* Fire the callbacks of a finished job's ops, in order, and free them. */
+static void ops_finish(struct skv_rio_op *op, int status)
+{
+    while (op) {
+        struct skv_rio_op *next = op->next;
+        if (op->kind == SKV_RIO_APPEND && op->append->cb)
+            op->append->cb(op->append, status);
+        else if (op->kind == SKV_RIO_SNAP_PUT && op->put->cb)
+            op->put->cb(op->put, status);
+        free(op);
+        op = next;
+    }
+}
+
+/* ---- raft_io methods ---------------------------------------------------- */
+
+int skv_rio_append(struct raft_io *io, struct raft_io_append *req,
+                   const struct raft_entry entries[], unsigned n,
+                   raft_io_append_cb cb)
+{
+    struct skv_rio *rio = io->impl;
+    struct skv_rio_op *op;
+    if (rio_closing(io))
+        return RAFT_CANCELED;
+    if (!(op = op_new(io, SKV_RIO_APPEND)))
+        return RAFT_NOMEM;
+    req->cb = cb;
+    op->append = req;
+    op->entries = entries;
+    op->n = n;
+    op->index = rio->next_index;
+    rio->next_index += n;
+    op_push(rio, op);
+    return 0;
+}
+
+int skv_rio_truncate(struct raft_io *io, raft_index index)
+{
+    struct skv_rio *rio = io->impl;
+    struct skv_rio_op *op;
+    if (rio_closing(io))
+        return RAFT_CANCELED;
+    if (index == 0 || index > rio->next_index) {
+        snprintf(io->errmsg, sizeof io->errmsg,
+                 "truncate at %llu: next index is %llu", index,
+                 rio->next_index);
+        return RAFT_INVALID;
+    }
+    if (!(op = op_new(io, SKV_RIO_TRUNCATE)))
+        return RAFT_NOMEM;
+    op->index = index;
+    rio->next_index = index;
+    op_push(rio, op);
+    return 0;
+}
+
+int skv_rio_snapshot_put(struct raft_io *io, unsigned trailing,
+                         struct raft_io_snapshot_put *req,
+                         const struct raft_snapshot *snapshot,
+                         raft_io_snapshot_put_cb cb)
+{
+    struct skv_rio *rio = io->impl;
+    struct skv_rio_op *op;
+    if (rio_closing(io))
+        return RAFT_CANCELED;
+    if (!snapshot || snapshot->index == 0) {
+        snprintf(io->errmsg, sizeof io->errmsg, "snapshot put: no snapshot");
+        return RAFT_INVALID;
+    }
+    if (!(op = op_new(io, SKV_RIO_SNAP_PUT)))
+        return RAFT_NOMEM;
+    req->cb = cb;
+    op->put = req;
+    op->snapshot = snapshot;
+    op->n = trailing;
+    if (trailing == 0) /* installed snapshot replaces the whole log */
+        rio->next_index = snapshot->index + 1;
+    skv_rio_logf(rio, trailing == 0 ? SKV_LOG_INFO : SKV_LOG_DEBUG,
+                 trailing == 0 ? "installing snapshot from the leader at index %llu"
+                               : "storing local snapshot at index %llu",
+                 snapshot->index);
+    op_push(rio, op);
+    return 0;
+}
+
+/* ---- log jobs ------------------------------------------------------------ */
+
+static int log_append(struct rio_log_job *job)
+{
+    struct skv_ls_run *runs;
+    size_t n = 0, i = 0;
+    int rc;
+    for (struct skv_rio_op *op = job->ops; op; op = op->next)
+        n++;
+    if (!(runs = calloc(n, sizeof *runs))) {
+        snprintf(job->errmsg, sizeof job->errmsg, "append: out of memory");
+        return RAFT_NOMEM;
+    }
+    for (struct skv_rio_op *op = job->ops; op; op = op->next, i++)
+        runs[i] = (struct skv_ls_run){op->index, op->entries, op->n};
+    rc = skv_ls_append(&job->rio->ls, runs, n, job->errmsg);
+    free(runs);
+    return rc;
+}
+
+static void log_work_cb(uv_work_t *w)
+{
+    struct rio_log_job *job = w->data;
+    const struct skv_rio_op *op = job->ops;
+    const struct skv_ls *ls = &job->rio->ls;
+    switch (op->kind) {
+    case SKV_RIO_APPEND:
+        job->status = log_append(job);
+        break;
+    case SKV_RIO_TRUNCATE:
+        job->status = skv_ls_truncate(ls, op->index, job->errmsg);
+        break;
+    case SKV_RIO_SNAP_PUT:
+        job->status = skv_ls_snapshot_put(ls, op->n, op->snapshot,
+                                          job->errmsg);
+        break;
+    default:
+        job->status = RAFT_INVALID;
+        snprintf(job->errmsg, sizeof job->errmsg, "unknown log op %d",
+                 op->kind);
+    }
+}
+
+/* Loop thread: report, fire callbacks, go on with the queue. */
+static void log_job_done(struct rio_log_job *job)
+{
+    struct skv_rio *rio = job->rio;
+    if (job->status != 0) {
+        rio->failed = 1;
+        memcpy(rio->io->errmsg, job->errmsg, sizeof rio->io->errmsg);
+        skv_rio_logf(rio, SKV_LOG_ERROR, "raft log write failed: %s",
+                     job->errmsg);
+    }
+    ops_finish(job->ops, job->status);
+    free(job);
+    if (rio->closing)
+        skv_rio_maybe_closed(rio);
+    else if (rio->q_head)
+        skv_rio_wake(rio);
+}
+
+static void log_after_cb(uv_work_t *w, int status)
+{
+    struct rio_log_job *job = w->data;
+    (void)status; /* jobs are never uv_cancel()ed */
+    job->rio->log_busy = 0;
+    job->rio->n_work--;
+    log_job_done(job);
+}
+
+/* Take the next job's ops off the queue: one op, or a run of appends. */
+static struct skv_rio_op *queue_take(struct skv_rio *rio)
+{
+    struct skv_rio_op *first = rio->q_head, *last = first;
+    if (first->kind == SKV_RIO_APPEND)
+        while (last->next && last->next->kind == SKV_RIO_APPEND)
+            last = last->next;
+    rio->q_head = last->next;
+    if (!rio->q_head)
+        rio->q_tail = NULL;
+    last->next = NULL;
+    return first;
+}
+
+void skv_rio_queue_kick(struct skv_rio *rio)
+{
+    struct rio_log_job *job;
+    int rc;
+    if (rio->log_busy || !rio->q_head || rio->closing)
+        return;
+    if (!(job = calloc(1, sizeof *job)))
+        return; /* the idle handle stays on: retried next turn */
+    job->rio = rio;
+    job->ops = queue_take(rio);
+    job->work.data = job;
+    if (rio->failed) {
+        job->status = RAFT_IOERR;
+        snprintf(job->errmsg, sizeof job->errmsg,
+                 "an earlier raft log write failed; log is read-only");
+        log_job_done(job);
+        return;
+    }
+    rc = uv_queue_work(rio->env.loop, &job->work, log_work_cb, log_after_cb);
+    if (rc != 0) {
+        job->status = RAFT_IOERR;
+        snprintf(job->errmsg, sizeof job->errmsg, "queue log write: %s",
+                 uv_strerror(rc));
+        log_job_done(job);
+        return;
+    }
+    rio->log_busy = 1;
+    rio->n_work++;
+}
+
+void skv_rio_queue_cancel(struct skv_rio *rio)
+{
+    struct skv_rio_op *ops = rio->q_head;
+    rio->q_head = rio->q_tail = NULL;
+    ops_finish(ops, RAFT_CANCELED);
+}
+
+/* ---- snapshot_get ------------------------------------------------------- */
+
+struct rio_get_job {
+    uv_work_t work;
+    struct skv_rio *rio;
+    struct raft_io_snapshot_get *req;
+    struct raft_snapshot *snapshot;
+    int status;
+    char errmsg[RAFT_ERRMSG_BUF_SIZE];
+};
+
+static void get_work_cb(uv_work_t *w)
+{
+    struct rio_get_job *job = w->data;
+    job->status = skv_ls_snapshot_get(&job->rio->ls, &job->snapshot,
+                                      job->errmsg);
+}
+
+static void get_after_cb(uv_work_t *w, int status)
+{
+    struct rio_get_job *job = w->data;
+    struct skv_rio *rio = job->rio;
+    struct raft_io_snapshot_get *req = job->req;
+    struct raft_snapshot *snapshot = job->snapshot;
+    int rc = job->status;
+    (void)status;
+    rio->n_work--;
+    if (rc != 0) {
+        memcpy(rio->io->errmsg, job->errmsg, sizeof rio->io->errmsg);
+        skv_rio_logf(rio, SKV_LOG_WARN, "raft snapshot get: %s", job->errmsg);
+        snapshot = NULL;
+    }
+    free(job);
+    if (req->cb)
+        req->cb(req, snapshot, rc);
+    else
+        skv_ls_free_loaded(snapshot, NULL, 0);
+    skv_rio_maybe_closed(rio);
+}
+
+int skv_rio_snapshot_get(struct raft_io *io, struct raft_io_snapshot_get *req,
+                         raft_io_snapshot_get_cb cb)
+{
+    struct skv_rio *rio = io->impl;
+    struct rio_get_job *job;
+    int rc;
+    if (rio_closing(io))
+        return RAFT_CANCELED;
+    if (!(job = calloc(1, sizeof *job))) {
+        snprintf(io->errmsg, sizeof io->errmsg, "out of memory");
+        return RAFT_NOMEM;
+    }
+    req->cb = cb;
+    job->rio = rio;
+    job->req = req;
+    job->work.data = job;
+    rc = uv_queue_work(rio->env.loop, &job->work, get_work_cb, get_after_cb);
+    if (rc != 0) {
+        free(job);
+        snprintf(io->errmsg, sizeof io->errmsg, "queue snapshot get: %s",
+                 uv_strerror(rc));
+        return RAFT_IOERR;
+    }
+    rio->n_work++;
+    return 0;
+}
+
+/* ---- async_work (io version 2) ------------------------------------------- */
+
+struct rio_async_job {
+    uv_work_t work;
+    struct skv_rio *rio;
+    struct raft_io_async_work *req;
+    int status;
+};
+
+static void async_work_cb(uv_work_t *w)
+{
+    struct rio_async_job *job = w->data;
+    job->status = job->req->work ? job->req->work(job->req) : 0;
+}
+
+static void async_after_cb(uv_work_t *w, int status)
+{
+    struct rio_async_job *job = w->data;
+    struct skv_rio *rio = job->rio;
+    struct raft_io_async_work *req = job->req;
+    int rc = job->status;
+    (void)status;
+    rio->n_work--;
+    free(job);
+    if (req->cb)
+        req->cb(req, rc);
+    skv_rio_maybe_closed(rio);
+}
+
+int skv_rio_async_work(struct raft_io *io, struct raft_io_async_work *req,
+                       raft_io_async_work_cb cb)
+{
+    struct skv_rio *rio = io->impl;
+    struct rio_async_job *job;
+    int rc;
+    if (rio_closing(io))
+        return RAFT_CANCELED;
+    if (!(job = calloc(1, sizeof *job))) {
+        snprintf(io->errmsg, sizeof io->errmsg, "out of memory");
+        return RAFT_NOMEM;
+    }
+    req->cb = cb;
+    job->rio = rio;
+    job->req = req;
+    job->work.data = job;
+    rc = uv_queue_work(rio->env.loop, &job->work, async_work_cb,
+                       async_after_cb);
+    if (rc != 0) {
+        free(job);
+        snprintf(io->errmsg, sizeof io->errmsg, "queue async work: %s",
+                 uv_strerror(rc));
+        return RAFT_IOERR;
+    }
+    rio->n_work++;
+    return 0;
+}

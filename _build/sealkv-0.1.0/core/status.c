@@ -1,0 +1,46 @@
+/*
+ * status.c — the "status" op: node id, state, leader, term, indexes,
+ * members with roles, and the encryption block.
+ */
+#include "admin_ops.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+
+json_t *skv_members_json(struct skv_node *n);
+
+static json_t *encryption_json(struct skv_node *n)
+{
+    return json_pack("{s:b,s:b,s:b,s:I,s:b,s:{s:I,s:I},s:n}",
+                     "enabled", n->conf->enc_enabled, "bootstrapped", 0,
+                     "storage_envelope_active", 0, "raft_envelope_cutover_index",
+                     (json_int_t)0, "wrap_on_propose", 0, "active_key_ids", "storage",
+                     (json_int_t)0, "raft", (json_int_t)0, "suite");
+}
+
+void skv_op_status(struct skv_op *op)
+{
+    struct skv_node *n = op->node;
+    raft_id lid = 0;
+    const char *laddr = NULL;
+    json_t *o;
+    char *s;
+    raft_leader(&n->raft, &lid, &laddr);
+    o = json_pack("{s:I,s:s,s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "id",
+                  (json_int_t)n->conf->node_id, "state", skv_node_state_name(n),
+                  "leader_id", (json_int_t)lid, "term", (json_int_t)n->raft.current_term,
+                  "last_index", (json_int_t)raft_last_index(&n->raft), "applied_index",
+                  (json_int_t)raft_last_applied(&n->raft), "commit_index",
+                  (json_int_t)n->raft.commit_index, "members", skv_members_json(n),
+                  "encryption", encryption_json(n));
+    if (o && n->run_state == SKV_RUN_HALTED)
+        json_object_set_new(o, "halt_reason", json_string(n->halt_reason));
+    s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (!s) {
+        skv_op_reply_error(op, SKV_ERR_NOMEM, 500, "ErrNoMemory", 0, "out of memory");
+        return;
+    }
+    skv_op_reply_json(op, 200, s);
+    free(s);
+}

@@ -1,0 +1,149 @@
+/*
+ * wire.h — the node-to-node frame codec: every C-Raft message type plus
+ * the core's control RPCs (forwarded proposal, forwarded admin op,
+ * capability probe). Versioned and length-checked; decoding never trusts a
+ * length field and never crashes on garbage.
+ *
+ * Frame = header(16) + body:
+ *   [u8 'S'][u8 'K'][u8 version=1][u8 type][u32 body_len LE][u64 from_id LE]
+ * All integers little-endian. The transport delivers frames whole.
+ */
+#ifndef SKV_WIRE_H
+#define SKV_WIRE_H
+
+#include <raft.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SKV_WIRE_VERSION 1
+#define SKV_WIRE_HDR_LEN 16
+#define SKV_WIRE_MAX_ADDRESS 1024u
+#define SKV_WIRE_MAX_BODY (64u * 1024u * 1024u - SKV_WIRE_HDR_LEN)
+
+enum skv_frame_type {
+    SKV_FRAME_RAFT = 1,          /* struct raft_message */
+    SKV_FRAME_PROPOSE_REQ = 2,   /* follower → leader: forwarded proposal */
+    SKV_FRAME_PROPOSE_RESP = 3,
+    SKV_FRAME_ADMIN_REQ = 4,     /* follower → leader: forwarded admin op */
+    SKV_FRAME_ADMIN_RESP = 5,
+    SKV_FRAME_CAP_REQ = 6,       /* leader → any: capability probe */
+    SKV_FRAME_CAP_RESP = 7,
+    SKV_FRAME_READ_REQ = 8,      /* follower → leader: read-index request */
+    SKV_FRAME_READ_RESP = 9
+};
+
+/* A byte slice; in decoded frames it points INTO the input buffer. */
+struct skv_slice {
+    const uint8_t *p;
+    size_t len;
+};
+
+/* Forwarded proposal. `source`: 0 user, 1 admin. */
+struct skv_fwd_propose {
+    uint64_t req_id;
+    uint32_t source;
+    struct skv_slice payload;  /* FSM payload (unwrapped form) */
+};
+struct skv_fwd_propose_resp {
+    uint64_t req_id;
+    int32_t rc;                /* enum skv_rc */
+    uint64_t index;            /* log index on success */
+    uint64_t leader_id;        /* hint when rc says "not leader" */
+    struct skv_slice error;    /* error name, may be empty */
+    struct skv_slice message;  /* may be empty */
+};
+
+/* Forwarded admin op / control request with a JSON or binary payload. */
+struct skv_fwd_admin {
+    uint64_t req_id;
+    uint32_t flags;
+    struct skv_slice op, arg, body, json;
+};
+struct skv_fwd_admin_resp {
+    uint64_t req_id;
+    int32_t rc;
+    int32_t status;
+    int32_t retry_after_s;
+    struct skv_slice error, message, json, body;
+};
+
+/* Capability probe / read-index: request carries only req_id; the
+ * response carries a JSON document (capability) or an index (read). */
+struct skv_ctl_simple {
+    uint64_t req_id;
+    int32_t rc;
+    uint64_t value;            /* read index */
+    struct skv_slice json;     /* capability report */
+};
+
+struct skv_frame {
+    uint8_t type;              /* enum skv_frame_type */
+    uint64_t from_id;
+    /* SKV_FRAME_RAFT only: the sender's raft address ("host:port", may be
+     * empty), so a node that has no configuration yet (a joining member)
+     * can answer. Points into the input buffer. */
+    struct skv_slice raft_from;
+    union {
+        struct raft_message raft;   /* see ownership note below */
+        struct skv_fwd_propose propose;
+        struct skv_fwd_propose_resp propose_resp;
+        struct skv_fwd_admin admin;
+        struct skv_fwd_admin_resp admin_resp;
+        struct skv_ctl_simple ctl;
+    } u;
+};
+
+/* Growable output buffer. */
+struct skv_wbuf {
+    uint8_t *p;
+    size_t len, cap;
+};
+void skv_wbuf_free(struct skv_wbuf *b);
+
+/* Encoders append one whole frame (header + body) to `out`. Return 0, or
+ * -1 on allocation failure / too large (message in err). */
+int skv_wire_encode_raft(struct skv_wbuf *out, uint64_t from_id,
+                         const struct raft_message *m, char *err,
+                         size_t errlen);
+/* Same, announcing the sender's raft address (NULL = none). A raft frame
+ * body is [addr_len u32][addr][message]. */
+int skv_wire_encode_raft_from(struct skv_wbuf *out, uint64_t from_id,
+                              const char *from_address,
+                              const struct raft_message *m, char *err,
+                              size_t errlen);
+int skv_wire_encode_propose(struct skv_wbuf *out, uint64_t from_id,
+                            const struct skv_fwd_propose *m);
+int skv_wire_encode_propose_resp(struct skv_wbuf *out, uint64_t from_id,
+                                 const struct skv_fwd_propose_resp *m);
+int skv_wire_encode_admin(struct skv_wbuf *out, uint64_t from_id,
+                          const struct skv_fwd_admin *m);
+int skv_wire_encode_admin_resp(struct skv_wbuf *out, uint64_t from_id,
+                               const struct skv_fwd_admin_resp *m);
+int skv_wire_encode_ctl(struct skv_wbuf *out, uint64_t from_id,
+                        uint8_t type, const struct skv_ctl_simple *m);
+
+/*
+ * Decode one frame. Returns 0 or -1 with a message (truncated, oversized,
+ * bad magic/version/type, inconsistent counts...).
+ *
+ * Ownership for SKV_FRAME_RAFT: the decoded raft_message follows C-Raft's
+ * recv contract — for RAFT_IO_APPEND_ENTRIES, `entries` is a raft_malloc'd
+ * array and all entry payloads live in ONE raft_malloc'd batch buffer
+ * referenced by every entry's `batch` field; for RAFT_IO_INSTALL_SNAPSHOT,
+ * `data.base` and `conf` are raft_malloc'd. On success these are handed to
+ * raft via recv_cb (raft frees them); if the caller drops the message
+ * instead it must call skv_wire_raft_message_free(). All other frame
+ * types point into `buf`.
+ * Details: `batch` is non-NULL whenever n_entries > 0 (raft's
+ * entryBatchesDestroy asserts it), a zero-length entry has buf.base NULL;
+ * snapshot `data.base` is non-NULL even when data.len is 0. server_id is
+ * the frame's from_id and server_address is NULL: the receiver fills it
+ * in (raft copies it) before recv_cb. Entry count, configuration size
+ * (1024 servers, 1024-byte addresses) and every length are checked
+ * against the bytes present before anything is allocated.
+ */
+int skv_wire_decode(const void *buf, size_t len, struct skv_frame *out,
+                    char *err, size_t errlen);
+void skv_wire_raft_message_free(struct raft_message *m);
+
+#endif /* SKV_WIRE_H */

@@ -1,0 +1,227 @@
+/*
+ * wire_prim.h — byte-level helpers shared by the wire codec files (internal
+ * to core/wire*.c): error formatting, a sticky-failure frame writer over
+ * struct skv_wbuf, and a bounds-checked little-endian reader. Every read
+ * checks the bytes left first; nothing here allocates except the writer.
+ */
+#ifndef SKV_WIRE_PRIM_H
+#define SKV_WIRE_PRIM_H
+
+#include "wire.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+__attribute__((format(printf, 3, 4))) static inline int
+fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    if (err && errlen) {
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* output buffer and writer                                             */
+
+static inline int wbuf_reserve(struct skv_wbuf *b, size_t extra)
+{
+    size_t need, cap;
+    uint8_t *p;
+    if (extra > SIZE_MAX - b->len)
+        return -1;
+    need = b->len + extra;
+    if (need <= b->cap)
+        return 0;
+    cap = b->cap ? b->cap : 256;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    p = realloc(b->p, cap);
+    if (!p)
+        return -1;
+    b->p = p;
+    b->cap = cap;
+    return 0;
+}
+
+/* Appends to one frame; the first failure sticks and is reported by
+ * wr_finish, which then rolls `out` back to where the frame started. */
+struct wr {
+    struct skv_wbuf *b;
+    size_t start;
+    int failed;
+};
+
+static inline void put(struct wr *w, const void *p, size_t n)
+{
+    if (w->failed || n == 0)
+        return;
+    if (wbuf_reserve(w->b, n) != 0) {
+        w->failed = 1;
+        return;
+    }
+    memcpy(w->b->p + w->b->len, p, n);
+    w->b->len += n;
+}
+
+static inline void put_le(struct wr *w, uint64_t v, size_t n)
+{
+    uint8_t tmp[8];
+    for (size_t i = 0; i < n; i++)
+        tmp[i] = (uint8_t)(v >> (8 * i));
+    put(w, tmp, n);
+}
+
+static inline void put_u8(struct wr *w, uint64_t v) { put_le(w, v, 1); }
+static inline void put_u16(struct wr *w, uint64_t v) { put_le(w, v, 2); }
+static inline void put_u32(struct wr *w, uint64_t v) { put_le(w, v, 4); }
+static inline void put_u64(struct wr *w, uint64_t v) { put_le(w, v, 8); }
+
+static inline void put_slice(struct wr *w, const struct skv_slice *s)
+{
+    if (s->len > UINT32_MAX || (s->len && !s->p)) {
+        w->failed = 1;
+        return;
+    }
+    put_u32(w, s->len);
+    put(w, s->p, s->len);
+}
+
+/* Start a frame: header with a body_len placeholder patched by finish.
+ * On failure nothing was appended. */
+static inline int wr_begin(struct wr *w, struct skv_wbuf *out, uint8_t type,
+                    uint64_t from_id, size_t body_hint)
+{
+    w->b = out;
+    w->start = out ? out->len : 0;
+    w->failed = 0;
+    if (!out || from_id == 0)
+        return -1;
+    if (wbuf_reserve(out, SKV_WIRE_HDR_LEN + body_hint) != 0)
+        return -1;
+    put_u8(w, 'S');
+    put_u8(w, 'K');
+    put_u8(w, SKV_WIRE_VERSION);
+    put_u8(w, type);
+    put_u32(w, 0);
+    put_u64(w, from_id);
+    return 0;
+}
+
+static inline int wr_finish(struct wr *w)
+{
+    size_t body;
+    if (w->failed) {
+        w->b->len = w->start;
+        return -1;
+    }
+    body = w->b->len - w->start - SKV_WIRE_HDR_LEN;
+    if (body > SKV_WIRE_MAX_BODY) {
+        w->b->len = w->start;
+        return -1;
+    }
+    for (size_t i = 0; i < 4; i++)
+        w->b->p[w->start + 4 + i] = (uint8_t)(body >> (8 * i));
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* reader                                                               */
+
+struct rd {
+    const uint8_t *p;
+    size_t len, off;
+    char *err;
+    size_t errlen;
+};
+
+static inline size_t rd_left(const struct rd *r) { return r->len - r->off; }
+
+static inline int rd_need(struct rd *r, size_t n, const char *what)
+{
+    if (rd_left(r) < n)
+        return fail(r->err, r->errlen,
+                    "truncated frame: %s needs %zu bytes, %zu left", what, n,
+                    rd_left(r));
+    return 0;
+}
+
+static inline int rd_le(struct rd *r, uint64_t *v, size_t n, const char *what)
+{
+    if (rd_need(r, n, what) != 0)
+        return -1;
+    *v = 0;
+    for (size_t i = 0; i < n; i++)
+        *v |= (uint64_t)r->p[r->off + i] << (8 * i);
+    r->off += n;
+    return 0;
+}
+
+static inline int rd_u8(struct rd *r, uint8_t *v, const char *what)
+{
+    uint64_t x;
+    if (rd_le(r, &x, 1, what) != 0)
+        return -1;
+    *v = (uint8_t)x;
+    return 0;
+}
+
+static inline int rd_u16(struct rd *r, uint16_t *v, const char *what)
+{
+    uint64_t x;
+    if (rd_le(r, &x, 2, what) != 0)
+        return -1;
+    *v = (uint16_t)x;
+    return 0;
+}
+
+static inline int rd_u32(struct rd *r, uint32_t *v, const char *what)
+{
+    uint64_t x;
+    if (rd_le(r, &x, 4, what) != 0)
+        return -1;
+    *v = (uint32_t)x;
+    return 0;
+}
+
+static inline int rd_i32(struct rd *r, int32_t *v, const char *what)
+{
+    uint32_t x;
+    if (rd_u32(r, &x, what) != 0)
+        return -1;
+    memcpy(v, &x, sizeof *v);
+    return 0;
+}
+
+static inline int rd_u64(struct rd *r, uint64_t *v, const char *what)
+{
+    return rd_le(r, v, 8, what);
+}
+
+/* A raft_id/term/index: unsigned long long, same width as uint64_t. */
+static inline int rd_ull(struct rd *r, unsigned long long *v, const char *what)
+{
+    uint64_t x;
+    if (rd_u64(r, &x, what) != 0)
+        return -1;
+    *v = x;
+    return 0;
+}
+
+static inline int rd_slice(struct rd *r, struct skv_slice *s, const char *what)
+{
+    uint32_t n;
+    if (rd_u32(r, &n, what) != 0 || rd_need(r, n, what) != 0)
+        return -1;
+    s->p = r->p + r->off;
+    s->len = n;
+    r->off += n;
+    return 0;
+}
+
+#endif /* SKV_WIRE_PRIM_H */

@@ -1,0 +1,218 @@
+/*
+ * http_plugin.c — owns the admin-http descriptor and instance life cycle:
+ * options (read in init so the host can refuse unknown ones), start
+ * (bind exactly the configured address, start the MHD thread pool) and
+ * stop (MHD_stop_daemon joins every serving thread).
+ */
+#include "http_plugin.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+#include <sealkv/admin.h>
+
+#include "http_auth.h"
+#include "http_handler.h"
+
+#ifndef SKV_HTTP_VERSION
+#define SKV_HTTP_VERSION "0"
+#endif
+
+#define DEF_LISTEN "127.0.0.1:8101"
+#define DEF_MAX_BODY (16 * 1024 * 1024)
+
+static int read_int(const struct skv_host *h, const char *key, int64_t def,
+                    int64_t min, int64_t max, int64_t *out,
+                    struct skv_err *err)
+{
+    return h->opt_int(h->ctx, key, def, min, max, out, err);
+}
+
+static int read_opts(const struct skv_host *h, struct skv_http_opts *o,
+                     struct skv_err *err)
+{
+    const char *listen = NULL;
+    int64_t v;
+    int rc;
+
+    if ((rc = h->opt_string(h->ctx, "listen", DEF_LISTEN, &listen, err)))
+        return rc;
+    if (!listen || strlen(listen) >= sizeof o->listen)
+        return skv_err_set(err, SKV_ERR_CONFIG,
+                           "option 'listen': expected IPv4:port or [IPv6]:port");
+    snprintf(o->listen, sizeof o->listen, "%s", listen);
+    if ((rc = skv_http_addr_parse(o->listen, &o->addr, err)))
+        return rc;
+    if ((rc = read_int(h, "max_body_bytes", DEF_MAX_BODY, 0,
+                       (int64_t)1 << 30, &v, err)))
+        return rc;
+    o->max_body_bytes = (size_t)v;
+    if ((rc = read_int(h, "timeout_s", 30, 1, 86400, &v, err)))
+        return rc;
+    o->timeout_s = (unsigned)v;
+    if ((rc = read_int(h, "request_timeout_ms", 15000, 1, 3600000, &v, err)))
+        return rc;
+    o->request_timeout_ms = (unsigned)v;
+    if ((rc = read_int(h, "threads", 4, 1, 256, &v, err)))
+        return rc;
+    o->threads = (unsigned)v;
+    return SKV_OK;
+}
+
+/* Optional `token_file`: every request then needs "Bearer <token>". */
+static int read_token(const struct skv_host *h, struct skv_http_plugin *p,
+                      struct skv_err *err)
+{
+    const char *path = NULL;
+    int rc = h->opt_string(h->ctx, "token_file", NULL, &path, err);
+    if (rc != SKV_OK || !path)
+        return rc;
+    if (!*path)
+        return skv_err_set(err, SKV_ERR_CONFIG,
+                           "option 'token_file': expected a file path, found ''");
+    return skv_http_auth_load(path, &p->auth, err);
+}
+
+static int http_init(const struct skv_host *host, void **state,
+                     struct skv_err *err)
+{
+    struct skv_http_plugin *p;
+    int rc;
+    *state = NULL;
+    if (!host || !SKV_HAS(host, struct skv_host, admin_call) ||
+        !host->log || !host->opt_string || !host->opt_int)
+        return skv_err_set(err, SKV_ERR_UNSUPPORTED,
+                           "host API table too old for admin-http");
+    p = calloc(1, sizeof *p);
+    if (!p)
+        return skv_err_set(err, SKV_ERR_NOMEM, "out of memory");
+    p->host = host;
+    if ((rc = read_opts(host, &p->opts, err)) != SKV_OK ||
+        (rc = read_token(host, p, err)) != SKV_OK) {
+        free(p);
+        return rc;
+    }
+    if (p->opts.addr.wildcard)
+        host->log(host->ctx, SKV_LOG_WARN,
+                  "listen %s: serving the admin API on all interfaces",
+                  p->opts.listen);
+    *state = p;
+    return SKV_OK;
+}
+
+/* MHD's own diagnostics go to the host log. */
+__attribute__((format(printf, 2, 0)))
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    const struct skv_http_plugin *p = cls;
+    char line[256];
+    size_t n;
+    vsnprintf(line, sizeof line, fmt, ap);
+    n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = '\0';
+    p->host->log(p->host->ctx, SKV_LOG_WARN, "microhttpd: %s", line);
+}
+
+/* Close fd only if it is still the socket we made (MHD closes the listen
+ * socket on some of its start failure paths, not on others). */
+static void close_if_same(int fd, const struct stat *was)
+{
+    struct stat now;
+    if (fstat(fd, &now) == 0 && now.st_dev == was->st_dev &&
+        now.st_ino == was->st_ino)
+        close(fd);
+}
+
+static struct MHD_Daemon *start_mhd(struct skv_http_plugin *p, int fd)
+{
+    unsigned pool = p->opts.threads > 1 ? p->opts.threads : 0;
+    return MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG,
+        0, NULL, NULL, skv_http_on_request, p,
+        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+        MHD_OPTION_THREAD_POOL_SIZE, pool,
+        MHD_OPTION_CONNECTION_TIMEOUT, p->opts.timeout_s,
+        MHD_OPTION_URI_LOG_CALLBACK, skv_http_on_uri, p,
+        MHD_OPTION_NOTIFY_COMPLETED, skv_http_on_completed, p,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, p,
+        MHD_OPTION_END);
+}
+
+static int http_start(void *state, struct skv_err *err)
+{
+    struct skv_http_plugin *p = state;
+    struct stat st;
+    char bound[96];
+    int fd, rc;
+
+    if (p->daemon)
+        return skv_err_set(err, SKV_ERR_BUSY, "admin-http already started");
+    rc = skv_http_addr_listen(&p->opts.addr, p->opts.listen, &fd, err);
+    if (rc != SKV_OK)
+        return rc;
+    if (fstat(fd, &st) != 0) {
+        close(fd);
+        return skv_err_set(err, SKV_ERR_IO, "cannot listen on %s: fstat failed",
+                           p->opts.listen);
+    }
+    skv_http_addr_bound(fd, bound, sizeof bound);
+    p->daemon = start_mhd(p, fd);
+    if (!p->daemon) {
+        close_if_same(fd, &st);
+        return skv_err_set(err, SKV_ERR_INTERNAL,
+                           "cannot start the HTTP server on %s", p->opts.listen);
+    }
+    p->host->log(p->host->ctx, SKV_LOG_INFO, "admin API listening on %s",
+                 bound);
+    return SKV_OK;
+}
+
+static void http_stop(void *state)
+{
+    struct skv_http_plugin *p = state;
+    if (!p || !p->daemon)
+        return;
+    MHD_stop_daemon(p->daemon);   /* joins threads, closes the socket */
+    p->daemon = NULL;
+}
+
+static void http_fini(void *state)
+{
+    struct skv_http_plugin *p = state;
+    if (!p)
+        return;
+    http_stop(p);
+    skv_http_auth_free(p->auth);
+    free(p);
+}
+
+static const struct skv_admin_ops http_ops = {
+    .struct_size = sizeof(struct skv_admin_ops),
+    .start = http_start,
+    .stop = http_stop,
+};
+
+static const struct skv_plugin http_plugin = {
+    .abi_major = SKV_ABI_MAJOR,
+    .abi_minor = SKV_ABI_MINOR,
+    .struct_size = sizeof(struct skv_plugin),
+    .kind = SKV_KIND_ADMIN,
+    .name = "http",
+    .version = SKV_HTTP_VERSION,
+    .description = "HTTP/JSON admin API (libmicrohttpd + jansson)",
+    .init = http_init,
+    .fini = http_fini,
+    .ops = &http_ops,
+};
+
+SKV_PLUGIN_EXPORT const struct skv_plugin *sealkv_plugin_v1(void);
+SKV_PLUGIN_EXPORT const struct skv_plugin *sealkv_plugin_v1(void)
+{
+    return &http_plugin;
+}

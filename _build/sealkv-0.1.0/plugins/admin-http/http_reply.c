@@ -1,0 +1,148 @@
+/*
+ * http_reply.c — owns response building: JSON encoding of errors with
+ * jansson (invalid UTF-8 in a message is replaced, never sent raw),
+ * content types, Retry-After and Allow headers, and the mapping of the
+ * core's answer onto an HTTP status.
+ */
+#include "http_reply.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+const char *skv_http_rc_name(int rc)
+{
+    static const char *const names[SKV_RC_COUNT_] = {
+        "ErrNone", "ErrInvalid", "ErrNoMemory", "ErrNotFound", "ErrIO",
+        "ErrCorrupt", "ErrBusy", "ErrUnsupported", "ErrIntegrity",
+        "ErrFull", "ErrClosed", "ErrTooBig", "ErrAgain", "ErrConfig",
+        "ErrInternal"};
+    if (rc <= 0 || rc >= SKV_RC_COUNT_)
+        return "ErrInternal";
+    return names[rc];
+}
+
+/* json_string() refuses invalid UTF-8: fall back to an ASCII copy. */
+static json_t *safe_string(const char *s)
+{
+    json_t *j = json_string(s);
+    char *copy;
+    size_t i;
+    if (j)
+        return j;
+    copy = strdup(s);
+    if (!copy)
+        return NULL;
+    for (i = 0; copy[i]; i++)
+        if ((unsigned char)copy[i] >= 0x80 || (unsigned char)copy[i] < 0x20)
+            copy[i] = '?';
+    j = json_string(copy);
+    free(copy);
+    return j;
+}
+
+static char *error_json(const char *name, const char *message)
+{
+    json_t *o = json_object();
+    char *text = NULL;
+    if (o && json_object_set_new(o, "error", safe_string(name)) == 0 &&
+        json_object_set_new(o, "message", safe_string(message)) == 0)
+        text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return text;
+}
+
+static int add_retry_after(struct MHD_Response *r, int secs)
+{
+    char v[24];
+    if (secs <= 0)
+        return 1;
+    snprintf(v, sizeof v, "%d", secs);
+    return MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, v) ==
+           MHD_YES;
+}
+
+static int add_opt(struct MHD_Response *r, const char *name,
+                   const char *value)
+{
+    return !value || MHD_add_response_header(r, name, value) == MHD_YES;
+}
+
+/* Queue `r` (consumed) with status; MHD_NO when anything failed. */
+static enum MHD_Result queue(struct MHD_Connection *c, unsigned status,
+                             struct MHD_Response *r, const char *ctype,
+                             int retry_after_s, const char *allow,
+                             const char *www_auth)
+{
+    enum MHD_Result ok = MHD_NO;
+    if (!r)
+        return MHD_NO;
+    if (add_opt(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) &&
+        add_retry_after(r, retry_after_s) &&
+        add_opt(r, MHD_HTTP_HEADER_ALLOW, allow) &&
+        add_opt(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, www_auth))
+        ok = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+static struct MHD_Response *from_copy(const void *data, size_t len)
+{
+    return MHD_create_response_from_buffer(len, (void *)data,
+                                           MHD_RESPMEM_MUST_COPY);
+}
+
+/* Hand a malloc'd buffer to MHD; *buf is NULL afterwards either way. */
+static struct MHD_Response *from_owned(char **buf, size_t len)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, *buf, MHD_RESPMEM_MUST_FREE);
+    if (!r)
+        free(*buf);
+    *buf = NULL;
+    return r;
+}
+
+enum MHD_Result skv_http_reply_error(struct MHD_Connection *c,
+                                     const struct skv_http_error *e)
+{
+    char *text = error_json(e->name ? e->name : "ErrInternal",
+                            e->message ? e->message : "");
+    if (!text)
+        return MHD_NO;
+    return queue(c, e->status, from_owned(&text, strlen(text)),
+                 "application/json", e->retry_after_s, e->allow,
+                 e->www_auth);
+}
+
+static unsigned answer_status(const struct skv_http_answer *a)
+{
+    if (a->status >= 200 && a->status <= 599)
+        return (unsigned)a->status;
+    return a->rc == SKV_OK ? 200u : 500u;
+}
+
+enum MHD_Result skv_http_reply_answer(struct MHD_Connection *c,
+                                      struct skv_http_answer *a)
+{
+    unsigned status = answer_status(a);
+    if (a->rc != SKV_OK || a->error || status >= 400) {
+        struct skv_http_error e = {
+            status >= 400 ? status : 500u,
+            a->error ? a->error : skv_http_rc_name(a->rc),
+            a->message ? a->message : skv_strerror(a->rc),
+            a->retry_after_s, NULL, NULL};
+        return skv_http_reply_error(c, &e);
+    }
+    if (a->has_body)
+        return queue(c, status, from_owned(&a->body, a->body_len),
+                     "application/octet-stream", a->retry_after_s, NULL,
+                     NULL);
+    if (a->json)
+        return queue(c, status, from_owned(&a->json, strlen(a->json)),
+                     "application/json", a->retry_after_s, NULL, NULL);
+    return queue(c, status, from_copy("{}", 2), "application/json",
+                 a->retry_after_s, NULL, NULL);
+}

@@ -1,0 +1,35 @@
+/*
+ * http_reply.h — builds and queues admin-http responses: JSON errors
+ * {"error","message"} with optional Retry-After / Allow headers, and the
+ * core's answers (raw octet-stream body or JSON).
+ */
+#ifndef SKV_HTTP_REPLY_H
+#define SKV_HTTP_REPLY_H
+
+#include <microhttpd.h>
+
+#include "http_call.h"
+
+struct skv_http_error {
+    unsigned status;          /* 400..599 */
+    const char *name;         /* "ErrTimeout" */
+    const char *message;      /* may be NULL */
+    int retry_after_s;        /* > 0: Retry-After header */
+    const char *allow;        /* non-NULL: Allow header (405) */
+    const char *www_auth;     /* non-NULL: WWW-Authenticate header (401) */
+};
+
+/* Queue an error response. MHD_NO means the connection must close. */
+enum MHD_Result skv_http_reply_error(struct MHD_Connection *c,
+                                     const struct skv_http_error *e);
+
+/* Queue the core's answer: status from a->status (fallback 200 for
+ * SKV_OK, 500 otherwise); errors as JSON; body raw; else JSON. The body
+ * or json buffer is handed to MHD (set to NULL in *a). */
+enum MHD_Result skv_http_reply_answer(struct MHD_Connection *c,
+                                      struct skv_http_answer *a);
+
+/* Stable error name for an enum skv_rc ("ErrInvalid", ...). */
+const char *skv_http_rc_name(int rc);
+
+#endif /* SKV_HTTP_REPLY_H */

@@ -1,0 +1,135 @@
+/*
+ * storage_leveldb.c — the storage-leveldb plugin's descriptor, entry
+ * symbol, init/fini and option parsing. The ops live in ldb_db.c and
+ * ldb_iter.c.
+ *
+ * Options (plugins.storage.options):
+ *   cache_mb         block cache, MiB       0..65536, default 32 (0 = off)
+ *   block_size_kb    table block size, KiB  1..1024,  default 4
+ *   write_buffer_mb  memtable size, MiB     1..1024,  default 4
+ *   compression      snappy                 bool,     default false
+ *                    (values are ciphertext: compression only costs CPU)
+ *   paranoid_checks  paranoid open + verify read checksums, default true
+ *   max_open_files   table file handles     64..65536, default 500
+ */
+#include "ldb.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#ifndef SKV_LDB_VERSION
+#define SKV_LDB_VERSION "0"
+#endif
+
+#define KIB ((uint64_t)1024)
+#define MIB (KIB * 1024)
+
+static int ldb_read_ints(const struct skv_host *h, struct skv_ldb_conf *c,
+                         struct skv_err *err)
+{
+    int64_t cache_mb, block_kb, wbuf_mb, max_files;
+    int rc;
+    if ((rc = h->opt_int(h->ctx, "cache_mb", 32, 0, 65536, &cache_mb, err)) ||
+        (rc = h->opt_int(h->ctx, "block_size_kb", 4, 1, 1024, &block_kb, err)) ||
+        (rc = h->opt_int(h->ctx, "write_buffer_mb", 4, 1, 1024, &wbuf_mb, err)) ||
+        (rc = h->opt_int(h->ctx, "max_open_files", 500, 64, 65536, &max_files, err)))
+        return rc;
+    if ((uint64_t)cache_mb > SIZE_MAX / MIB || (uint64_t)wbuf_mb > SIZE_MAX / MIB)
+        return skv_err_set(err, SKV_ERR_CONFIG,
+                           "storage-leveldb: cache_mb/write_buffer_mb too large for this platform");
+    c->cache_bytes = (size_t)((uint64_t)cache_mb * MIB);
+    c->block_size = (size_t)((uint64_t)block_kb * KIB);
+    c->write_buffer = (size_t)((uint64_t)wbuf_mb * MIB);
+    c->max_open_files = (int)max_files;
+    return SKV_OK;
+}
+
+static int ldb_read_conf(const struct skv_host *h, struct skv_ldb_conf *c,
+                         struct skv_err *err)
+{
+    int rc;
+    if ((rc = ldb_read_ints(h, c, err)) ||
+        (rc = h->opt_bool(h->ctx, "compression", 0, &c->compression, err)) ||
+        (rc = h->opt_bool(h->ctx, "paranoid_checks", 1, &c->paranoid, err)))
+        return rc;
+    return SKV_OK;
+}
+
+static int ldb_init(const struct skv_host *host, void **state,
+                    struct skv_err *err)
+{
+    struct skv_ldb_inst *inst;
+    int rc;
+
+    if (!host || !state)
+        return skv_err_set(err, SKV_ERR_INVALID, "storage-leveldb: init without host table");
+    if (!SKV_HAS(host, struct skv_host, opt_bool) || !host->log || !host->opt_int)
+        return skv_err_set(err, SKV_ERR_UNSUPPORTED,
+                           "storage-leveldb: host table too old: expected struct_size >= %zu, found %u",
+                           offsetof(struct skv_host, opt_bool) + sizeof host->opt_bool,
+                           host->struct_size);
+    if (!(inst = calloc(1, sizeof *inst)))
+        return skv_err_set(err, SKV_ERR_NOMEM, "storage-leveldb: out of memory");
+    inst->host = host;
+    if ((rc = ldb_read_conf(host, &inst->conf, err)) != SKV_OK) {
+        free(inst);
+        return rc;
+    }
+    host->log(host->ctx, SKV_LOG_DEBUG,
+              "leveldb %d.%d: cache %zu B, block %zu B, write buffer %zu B, "
+              "compression %s, paranoid %s, max_open_files %d",
+              leveldb_major_version(), leveldb_minor_version(),
+              inst->conf.cache_bytes, inst->conf.block_size,
+              inst->conf.write_buffer, inst->conf.compression ? "on" : "off",
+              inst->conf.paranoid ? "on" : "off", inst->conf.max_open_files);
+    *state = inst;
+    return SKV_OK;
+}
+
+static void ldb_fini(void *state)
+{
+    free(state);
+}
+
+static const struct skv_storage_ops ldb_ops = {
+    .struct_size = sizeof(struct skv_storage_ops),
+    .open = skv_ldb_open,
+    .close = skv_ldb_close,
+    .get = skv_ldb_get,
+    .free_buf = skv_ldb_free_buf,
+    .write = skv_ldb_write,
+    .view_new = skv_ldb_view_new,
+    .view_release = skv_ldb_view_release,
+    .iter_new = skv_ldb_iter_new,
+    .iter_seek = skv_ldb_iter_seek,
+    .iter_seek_last = skv_ldb_iter_seek_last,
+    .iter_valid = skv_ldb_iter_valid,
+    .iter_next = skv_ldb_iter_next,
+    .iter_prev = skv_ldb_iter_prev,
+    .iter_key = skv_ldb_iter_key,
+    .iter_value = skv_ldb_iter_value,
+    .iter_status = skv_ldb_iter_status,
+    .iter_free = skv_ldb_iter_free,
+    .compact = skv_ldb_compact,
+};
+
+static const struct skv_plugin ldb_desc = {
+    .abi_major = SKV_ABI_MAJOR,
+    .abi_minor = SKV_ABI_MINOR,
+    .struct_size = sizeof(struct skv_plugin),
+    .kind = SKV_KIND_STORAGE,
+    .name = "leveldb",
+    .version = SKV_LDB_VERSION,
+    .description = "ordered byte KV store on LevelDB: atomic synced batches, "
+                   "snapshots as read views",
+    .init = ldb_init,
+    .fini = ldb_fini,
+    .ops = &ldb_ops,
+};
+
+SKV_PLUGIN_EXPORT const struct skv_plugin *sealkv_plugin_v1(void);
+
+SKV_PLUGIN_EXPORT const struct skv_plugin *sealkv_plugin_v1(void)
+{
+    return &ldb_desc;
+}

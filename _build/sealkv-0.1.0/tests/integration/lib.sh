@@ -1,0 +1,174 @@
+# tests/integration/lib.sh — harness for multi-process tests with real
+# sealkvd processes on 127.0.0.1: free ports, configs, start/stop/kill of
+# only the PIDs we started, polling with deadlines, CLI wrappers.
+# Source it from a test script; call skv_setup N first.
+set -u
+
+B=${SKV_TOP_BUILDDIR:?run via make check}
+S=${SKV_TOP_SRCDIR:?run via make check}
+SEALKVD="$B/core/sealkvd"
+SEALKV="$B/core/sealkv"
+FREEPORT="$B/tests/integration/freeport"
+SKV_PIDS=""           # "i:pid" pairs we started
+SKV_FAILS=0
+SKV_CHECKS=0
+
+skv_log() { printf '%s [%s] %s\n' "$(date +%H:%M:%S)" "${SKV_TEST:-test}" "$*"; }
+
+skv_fail() {
+    skv_log "FAIL: $*"
+    SKV_FAILS=$((SKV_FAILS + 1))
+}
+
+# assert "description" command...
+skv_assert() {
+    d=$1; shift
+    SKV_CHECKS=$((SKV_CHECKS + 1))
+    if "$@"; then skv_log "ok: $d"; else skv_fail "$d"; fi
+}
+
+# skv_setup N [extra-yaml-for-raft-block]: N node configs (ids 1..N),
+# all in cluster.bootstrap. Nodes > SKV_BOOT (default N) start empty.
+skv_setup() {
+    SKV_N=$1
+    SKV_BOOT=${SKV_BOOT:-$1}
+    SKV_DIR=$(mktemp -d "${TMPDIR:-/tmp}/skv-it-XXXXXX")
+    ports=$("$FREEPORT" $((2 * SKV_N))) || { echo "freeport failed"; exit 99; }
+    i=1
+    for p in $ports; do
+        if [ $i -le "$SKV_N" ]; then eval "SKV_RPORT_$i=$p"; else eval "SKV_APORT_$((i - SKV_N))=$p"; fi
+        i=$((i + 1))
+    done
+    trap skv_cleanup EXIT INT TERM
+    for i in $(seq 1 "$SKV_N"); do skv_write_conf "$i"; done
+}
+
+skv_rport() { eval "echo \$SKV_RPORT_$1"; }
+skv_aport() { eval "echo \$SKV_APORT_$1"; }
+skv_endpoint() { echo "http://127.0.0.1:$(skv_aport "$1")"; }
+
+skv_write_conf() {
+    i=$1
+    f="$SKV_DIR/n$i.yaml"
+    {
+        echo "node: { id: $i, address: 127.0.0.1:$(skv_rport "$i"), data_dir: $SKV_DIR/data$i }"
+        if [ "$i" -le "$SKV_BOOT" ]; then
+            echo "cluster:"
+            echo "  bootstrap:"
+            for j in $(seq 1 "$SKV_BOOT"); do
+                echo "    - { id: $j, address: 127.0.0.1:$(skv_rport "$j") }"
+            done
+        fi
+        echo "plugins:"
+        echo "  admin: { name: http, options: { listen: 127.0.0.1:$(skv_aport "$i") } }"
+        echo "raft:"
+        echo "  election_timeout_ms: ${SKV_ELECTION_MS:-600}"
+        echo "  heartbeat_timeout_ms: ${SKV_HEARTBEAT_MS:-60}"
+        echo "  snapshot_threshold: ${SKV_SNAP_THRESHOLD:-8192}"
+        echo "  snapshot_trailing: ${SKV_SNAP_TRAILING:-2048}"
+        echo "log: { level: ${SKV_LOG_LEVEL:-info} }"
+    } >"$f"
+}
+
+skv_pid() { for e in $SKV_PIDS; do [ "${e%%:*}" = "$1" ] && echo "${e#*:}"; done; }
+
+skv_start() {
+    i=$1
+    "$SEALKVD" --config "$SKV_DIR/n$i.yaml" >>"$SKV_DIR/n$i.log" 2>&1 &
+    SKV_PIDS="$SKV_PIDS $i:$!"
+    skv_log "started node $i (pid $!)"
+}
+
+skv_forget_pid() {
+    new=""
+    for e in $SKV_PIDS; do [ "${e%%:*}" = "$1" ] || new="$new $e"; done
+    SKV_PIDS=$new
+}
+
+# skv_stop i [SIGNAL]: signal our process and wait for it to exit.
+skv_stop() {
+    pid=$(skv_pid "$1")
+    [ -n "$pid" ] || return 0
+    kill -"${2:-TERM}" "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    SKV_LAST_RC=$?
+    skv_forget_pid "$1"
+    skv_log "stopped node $1 (pid $pid, signal ${2:-TERM}, rc $SKV_LAST_RC)"
+}
+
+skv_cleanup() {
+    for e in $SKV_PIDS; do kill -KILL "${e#*:}" 2>/dev/null; done
+    for e in $SKV_PIDS; do wait "${e#*:}" 2>/dev/null; done
+    SKV_PIDS=""
+    if [ "$SKV_FAILS" -gt 0 ] || [ -n "${SKV_KEEP:-}" ]; then
+        for f in "$SKV_DIR"/n*.log; do [ -f "$f" ] && { echo "--- $f (tail)"; tail -25 "$f"; }; done
+    fi
+    [ -n "${SKV_KEEP:-}" ] || rm -rf "$SKV_DIR"
+}
+
+# CLI against node i (retries retryable errors for up to 15 s).
+skv_cli() { i=$1; shift; "$SEALKV" --endpoint "$(skv_endpoint "$i")" --retry 15 "$@"; }
+
+# skv_wait DEADLINE_S description command...: poll every 0.1 s.
+skv_wait() {
+    limit=$1; d=$2; shift 2
+    end=$(($(date +%s) + limit))
+    while [ "$(date +%s)" -lt "$end" ]; do
+        if "$@" >/dev/null 2>&1; then return 0; fi
+        sleep 0.1
+    done
+    skv_fail "timed out after ${limit}s waiting for: $d"
+    return 1
+}
+
+skv_status_field() { # node field → value from status JSON (numbers/strings)
+    "$SEALKV" --endpoint "$(skv_endpoint "$1")" --retry 0 --json status 2>/dev/null |
+        tr ',{}' '\n\n\n' | sed -n "s/^ *\"$2\": *\"\{0,1\}\([^\"]*\)\"\{0,1\} *$/\1/p" | head -1
+}
+
+skv_is_state() { [ "$(skv_status_field "$1" state)" = "$2" ]; }
+
+# Prints the id of the node that says it is leader, if any.
+skv_leader() {
+    for e in $SKV_PIDS; do
+        i=${e%%:*}
+        if skv_is_state "$i" leader; then echo "$i"; return 0; fi
+    done
+    return 1
+}
+
+skv_finish() {
+    skv_log "$SKV_CHECKS checks, $SKV_FAILS failed"
+    [ "$SKV_FAILS" -eq 0 ] && [ "$SKV_CHECKS" -gt 0 ]
+}
+
+# skv_get_eq i key expected [--local]: value at node i equals expected.
+skv_get_eq() {
+    v=$("$SEALKV" --endpoint "$(skv_endpoint "$1")" --retry "${SKV_RETRY:-10}" get "$2" ${4:-}) || return 1
+    [ "$v" = "$3" ]
+}
+# skv_get_absent i key: the key reads as not found (exit 1, "not found").
+skv_get_absent() {
+    out=$("$SEALKV" --endpoint "$(skv_endpoint "$1")" --retry 10 get "$2" 2>&1) && return 1
+    echo "$out" | grep -qi "not found"
+}
+# all nodes in the list see key=value with a local read
+skv_all_local_eq() {
+    k=$1; v=$2; shift 2
+    for i in "$@"; do SKV_RETRY=0 skv_get_eq "$i" "$k" "$v" --local || return 1; done
+}
+skv_voters() { "$SEALKV" --endpoint "$(skv_endpoint "$1")" --retry 5 --json status | grep -o '"role":"voter"' | wc -l; }
+# every listed node has applied at least index $1
+skv_applied_ge() {
+    idx=$1; shift
+    for i in "$@"; do
+        a=$(skv_status_field "$i" applied_index)
+        [ -n "$a" ] && [ "$a" -ge "$idx" ] || return 1
+    done
+}
+# wait until the listed nodes applied everything the leader had at call time
+skv_wait_caught_up() {
+    L=$(skv_leader) || { skv_fail "no leader to catch up with"; return 1; }
+    idx=$(skv_status_field "$L" last_index)
+    skv_wait "${SKV_CATCHUP_S:-20}" "nodes $* applied index $idx" skv_applied_ge "$idx" "$@"
+}

@@ -1,0 +1,132 @@
+# tests/local.mk — unit (CUnit), sim (raft_fixture), integration (real
+# processes) and fuzz targets. Each suite is one program or script.
+TEST_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests/unit
+TEST_LIBS = core/libsealkv-core.la $(CUNIT_LIBS)
+EXTRA_DIST += tests/unit/skv_test.h
+
+# Loader tests: one fake admin plugin built in several variants.
+FAKE_PLUGIN_LDFLAGS_ = $(AM_LDFLAGS) -module -avoid-version -shared -rpath $(abs_builddir)/tests/unit
+check_LTLIBRARIES += tests/unit/admin-fakegood.la tests/unit/admin-fakemajor.la tests/unit/admin-fakekind.la tests/unit/admin-fakeshortops.la tests/unit/admin-fakeshortdesc.la tests/unit/admin-fakenosym.la tests/unit/admin-fakenullop.la
+tests_unit_admin_fakegood_la_SOURCES = tests/unit/fake_plugin.c
+tests_unit_admin_fakegood_la_CPPFLAGS = $(AM_CPPFLAGS) -DFAKE_VARIANT=1
+tests_unit_admin_fakegood_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_unit_admin_fakegood_la_LDFLAGS = $(FAKE_PLUGIN_LDFLAGS_)
+tests_unit_admin_fakemajor_la_SOURCES = tests/unit/fake_plugin.c
+tests_unit_admin_fakemajor_la_CPPFLAGS = $(AM_CPPFLAGS) -DFAKE_VARIANT=2
+tests_unit_admin_fakemajor_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_unit_admin_fakemajor_la_LDFLAGS = $(FAKE_PLUGIN_LDFLAGS_)
+tests_unit_admin_fakekind_la_SOURCES = tests/unit/fake_plugin.c
+tests_unit_admin_fakekind_la_CPPFLAGS = $(AM_CPPFLAGS) -DFAKE_VARIANT=3
+tests_unit_admin_fakekind_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_unit_admin_fakekind_la_LDFLAGS = $(FAKE_PLUGIN_LDFLAGS_)
+tests_unit_admin_fakeshortops_la_SOURCES = tests/unit/fake_plugin.c
+tests_unit_admin_fakeshortops_la_CPPFLAGS = $(AM_CPPFLAGS) -DFAKE_VARIANT=4
+tests_unit_admin_fakeshortops_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_unit_admin_fakeshortops_la_LDFLAGS = $(FAKE_PLUGIN_LDFLAGS_)
+tests_unit_admin_fakeshortdesc_la_SOURCES = tests/unit/fake_plugin.c
+tests_unit_admin_fakeshortdesc_la_CPPFLAGS = $(AM_CPPFLAGS) -DFAKE_VARIANT=5
+tests_unit_admin_fakeshortdesc_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_unit_admin_fakeshortdesc_la_LDFLAGS = $(FAKE_PLUGIN_LDFLAGS_)
+tests_unit_admin_fakenosym_la_SOURCES = tests/unit/fake_plugin.c
+tests_unit_admin_fakenosym_la_CPPFLAGS = $(AM_CPPFLAGS) -DFAKE_VARIANT=6
+tests_unit_admin_fakenosym_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_unit_admin_fakenosym_la_LDFLAGS = $(FAKE_PLUGIN_LDFLAGS_)
+tests_unit_admin_fakenullop_la_SOURCES = tests/unit/fake_plugin.c
+tests_unit_admin_fakenullop_la_CPPFLAGS = $(AM_CPPFLAGS) -DFAKE_VARIANT=7
+tests_unit_admin_fakenullop_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_unit_admin_fakenullop_la_LDFLAGS = $(FAKE_PLUGIN_LDFLAGS_)
+check_PROGRAMS += tests/unit/test_loader
+TESTS += tests/unit/test_loader
+tests_unit_test_loader_SOURCES = tests/unit/test_loader.c
+tests_unit_test_loader_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_loader_LDADD = $(TEST_LIBS)
+tests_unit_test_loader_DEPENDENCIES = core/libsealkv-core.la $(check_LTLIBRARIES)
+
+check_PROGRAMS += tests/unit/test_abi_layout
+TESTS += tests/unit/test_abi_layout
+tests_unit_test_abi_layout_SOURCES = tests/unit/test_abi_layout.c
+tests_unit_test_abi_layout_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_abi_layout_LDADD = $(TEST_LIBS)
+
+# Runs after the plugins are built (they are ordinary build products).
+TESTS += tests/unit/check_exports.sh
+EXTRA_DIST += tests/unit/check_exports.sh
+
+# Wire codec: round trips of every frame type + robustness against garbage.
+check_PROGRAMS += tests/unit/test_wire
+TESTS += tests/unit/test_wire
+tests_unit_test_wire_SOURCES = tests/unit/test_wire.c
+tests_unit_test_wire_CFLAGS = $(TEST_CFLAGS) $(RAFT_CFLAGS)
+tests_unit_test_wire_LDADD = $(TEST_LIBS) $(RAFT_LIBS)
+EXTRA_DIST += tests/fuzz/fuzz_wire.c tests/fuzz/gen_wire_corpus.c
+
+# config loader (core/config.c): values, defaults, one test per error class
+check_PROGRAMS += tests/unit/test_config
+TESTS += tests/unit/test_config
+tests_unit_test_config_SOURCES = tests/unit/test_config.c
+tests_unit_test_config_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_config_LDADD = $(TEST_LIBS)
+EXTRA_DIST += \
+	tests/unit/conf/full.yaml \
+	tests/unit/conf/minimal.yaml \
+	tests/unit/conf/empty.yaml \
+	tests/unit/conf/bad-syntax.yaml \
+	tests/unit/conf/unknown-key.yaml \
+	tests/unit/conf/dup-address.yaml
+
+# Integration tests: real sealkvd processes on 127.0.0.1, free ports.
+check_PROGRAMS += tests/integration/freeport
+tests_integration_freeport_SOURCES = tests/integration/freeport.c
+TESTS += tests/integration/test_cluster_basic.sh
+EXTRA_DIST += tests/integration/lib.sh tests/integration/test_cluster_basic.sh
+TESTS += tests/integration/test_failover.sh tests/integration/test_standby_snapshot.sh \
+	tests/integration/test_concurrent_writers.sh
+EXTRA_DIST += tests/integration/test_failover.sh tests/integration/test_standby_snapshot.sh \
+	tests/integration/test_concurrent_writers.sh
+
+# sealkv CLI: usage errors and unreachable endpoints (no server needed);
+# key percent-encoding and retry classification.
+TESTS += tests/integration/test_cli_usage.sh
+EXTRA_DIST += tests/integration/test_cli_usage.sh
+check_PROGRAMS += tests/unit/test_cli_url
+TESTS += tests/unit/test_cli_url
+tests_unit_test_cli_url_SOURCES = tests/unit/test_cli_url.c core/cli_http.c core/cli_http.h
+tests_unit_test_cli_url_CFLAGS = $(TEST_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_cli_url_LDADD = $(CUNIT_LIBS) $(CURL_LIBS) $(JANSSON_LIBS)
+
+# raft_io adapter: storage contract, loop-side contract, real C-Raft smoke
+# (all over the real storage-leveldb plugin, loaded through the core loader).
+EXTRA_DIST += tests/unit/raft_io_fx.h
+check_PROGRAMS += tests/unit/test_raft_io tests/unit/test_raft_io_msg \
+	tests/unit/test_raft_io_smoke
+TESTS += tests/unit/test_raft_io tests/unit/test_raft_io_msg \
+	tests/unit/test_raft_io_smoke
+tests_unit_test_raft_io_SOURCES = tests/unit/test_raft_io.c
+tests_unit_test_raft_io_CFLAGS = $(TEST_CFLAGS) $(RAFT_CFLAGS) $(UV_CFLAGS)
+tests_unit_test_raft_io_LDADD = $(TEST_LIBS) $(RAFT_LIBS) $(UV_LIBS)
+tests_unit_test_raft_io_DEPENDENCIES = core/libsealkv-core.la \
+	plugins/storage-leveldb/storage-leveldb.la
+tests_unit_test_raft_io_msg_SOURCES = tests/unit/test_raft_io_msg.c
+tests_unit_test_raft_io_msg_CFLAGS = $(TEST_CFLAGS) $(RAFT_CFLAGS) $(UV_CFLAGS)
+tests_unit_test_raft_io_msg_LDADD = $(TEST_LIBS) $(RAFT_LIBS) $(UV_LIBS)
+tests_unit_test_raft_io_msg_DEPENDENCIES = core/libsealkv-core.la \
+	plugins/storage-leveldb/storage-leveldb.la
+tests_unit_test_raft_io_smoke_SOURCES = tests/unit/test_raft_io_smoke.c
+tests_unit_test_raft_io_smoke_CFLAGS = $(TEST_CFLAGS) $(RAFT_CFLAGS) $(UV_CFLAGS)
+tests_unit_test_raft_io_smoke_LDADD = $(TEST_LIBS) $(RAFT_LIBS) $(UV_LIBS)
+tests_unit_test_raft_io_smoke_DEPENDENCIES = core/libsealkv-core.la \
+	plugins/storage-leveldb/storage-leveldb.la
+# libFuzzer target for the config loader (not built here; see its header)
+EXTRA_DIST += tests/fuzz/fuzz_config.c \
+	tests/fuzz/corpus/config/reference.yaml \
+	tests/fuzz/corpus/config/full.yaml \
+	tests/fuzz/corpus/config/n2.yaml \
+	tests/fuzz/corpus/config/minimal.yaml \
+	tests/fuzz/corpus/config/flow.yaml \
+	tests/fuzz/corpus/config/refused.yaml
+
+# libFuzzer targets (clang); `make fuzz-smoke` runs each briefly.
+EXTRA_DIST += tests/fuzz/smoke.sh tests/fuzz/fuzz_http_routes.c
+fuzz-smoke:
+	$(top_srcdir)/tests/fuzz/smoke.sh
+.PHONY: fuzz-smoke

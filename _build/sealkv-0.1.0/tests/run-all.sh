@@ -1,0 +1,52 @@
+#!/bin/sh
+# tests/run-all.sh — the whole test suite from a clean checkout: regular
+# build with -Werror + make check, ASan/UBSan build + make check, make
+# distcheck, and the fuzz smoke run. Prints "N passed, N failed" at the end.
+set -u
+cd "$(dirname "$0")/.."
+top=$(pwd)
+JOBS=${JOBS:-2}
+pass=0; fail=0
+log() { printf '\n=== %s ===\n' "$*"; }
+
+count() { # $1 = build dir: add its test-suite.log totals
+    f="$1/test-suite.log"
+    [ -f "$f" ] || return 0
+    p=$(sed -n 's/^# PASS: *//p' "$f" | head -1)
+    x=$(sed -n 's/^# FAIL: *//p' "$f" | head -1)
+    e=$(sed -n 's/^# ERROR: *//p' "$f" | head -1)
+    pass=$((pass + ${p:-0})); fail=$((fail + ${x:-0} + ${e:-0}))
+}
+
+step() { # name, command...
+    name=$1; shift
+    log "$name"
+    if "$@"; then echo "step ok: $name"; else echo "step FAILED: $name"; fail=$((fail + 1)); fi
+}
+
+build_check() { # dir, configure flags...
+    dir=$1; shift
+    rm -rf "$dir" && mkdir -p "$dir" && cd "$dir" &&
+        "$top/configure" -q "$@" && make -j"$JOBS" >make.log 2>&1 ||
+        { tail -40 "$dir/make.log" 2>/dev/null; cd "$top"; return 1; }
+    make -j"$JOBS" check >check.log 2>&1
+    rc=$?
+    grep -E '^(PASS|FAIL|ERROR|SKIP|XFAIL|XPASS):' check.log
+    [ $rc -eq 0 ] || { for l in $(find . -name '*.log' -path '*tests*'); do
+        grep -q -E '^(FAIL|ERROR)' "${l%.log}.trs" 2>/dev/null && { echo "--- $l"; tail -60 "$l"; }; done; }
+    cd "$top"
+    return $rc
+}
+
+step "autogen" ./autogen.sh
+step "build + make check" build_check "$top/_build" --enable-werror
+count "$top/_build"
+step "sanitizers (ASan+UBSan) + make check" build_check "$top/_build-san" --enable-werror --enable-sanitizers
+count "$top/_build-san"
+step "distcheck" sh -c "cd '$top/_build' && make -j$JOBS distcheck >distcheck.log 2>&1 || { tail -60 distcheck.log; exit 1; }"
+if [ -x "$top/tests/fuzz/smoke.sh" ]; then
+    step "fuzz smoke" "$top/tests/fuzz/smoke.sh"
+fi
+echo
+echo "suite: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

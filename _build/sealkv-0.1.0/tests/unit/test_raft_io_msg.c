@@ -1,0 +1,412 @@
+/*
+ * test_raft_io_msg.c — the raft_io adapter's loop-side contract: send
+ * (wire-encoded, handed to the transport at once, callback deferred and
+ * ordered), recv (ownership, sender address resolution), the tick timer,
+ * time/random, async_work and the close sequence (cancellation, ordering,
+ * no synchronous close callback, destroy without close).
+ */
+#include "raft_io_fx.h"
+
+#include "wire.h"
+
+static struct fx F;
+
+static int suite_init(void) { return 0; }
+static int suite_clean(void) { return 0; }
+
+#define SETUP()                                          \
+    do {                                                 \
+        if (fx_setup(&F) != 0 || fx_io_open(&F) != 0) {  \
+            CU_FAIL_FATAL("fixture setup failed");       \
+        }                                                \
+    } while (0)
+
+/* ---- fake transport --------------------------------------------------- */
+
+struct ftr {
+    int n;
+    int rc;
+    uint64_t peer;
+    char addr[64];
+    unsigned char frame[8192];
+    size_t len;
+};
+static struct ftr T;
+
+static int ftr_send(void *state, uint64_t peer, const char *address,
+                    const struct skv_iov *iov, unsigned n, struct skv_err *err)
+{
+    struct ftr *t = state;
+    t->n++;
+    if (t->rc != SKV_OK)
+        return skv_err_set(err, t->rc, "fake transport: %s", skv_strerror(t->rc));
+    t->peer = peer;
+    snprintf(t->addr, sizeof t->addr, "%s", address);
+    t->len = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (t->len + iov[i].len > sizeof t->frame)
+            return skv_err_set(err, SKV_ERR_TOOBIG, "too big for the fake");
+        memcpy(t->frame + t->len, iov[i].base, iov[i].len);
+        t->len += iov[i].len;
+    }
+    return SKV_OK;
+}
+
+static const struct skv_transport_ops ftr_ops = {
+    .struct_size = sizeof(struct skv_transport_ops),
+    .send = ftr_send,
+};
+
+static void setup_with_transport(void)
+{
+    memset(&T, 0, sizeof T);
+    if (fx_setup(&F) != 0)
+        CU_FAIL_FATAL("fixture setup failed");
+    F.tr = &ftr_ops;
+    F.tr_state = &T;
+    if (fx_io_open(&F) != 0)
+        CU_FAIL_FATAL("io open failed");
+}
+
+/* ---- send ------------------------------------------------------------ */
+
+static int seq;
+static int send_status[8], send_seq[8], sends_done;
+static struct raft_io_send send_req[8];
+
+static void send_cb(struct raft_io_send *req, int status)
+{
+    int i = (int)(req - send_req);
+    send_status[i] = status;
+    send_seq[i] = ++seq;
+    sends_done++;
+}
+
+static void rv_msg(struct raft_message *m, raft_id to, raft_term term)
+{
+    memset(m, 0, sizeof *m);
+    m->type = RAFT_IO_REQUEST_VOTE;
+    m->server_id = to;
+    m->server_address = to == 2 ? "127.0.0.1:9002" : "127.0.0.1:9003";
+    m->request_vote.term = term;
+    m->request_vote.candidate_id = 1;
+    m->request_vote.last_log_index = 7;
+    m->request_vote.last_log_term = 2;
+}
+
+static void test_send(void)
+{
+    struct raft_message m;
+    struct raft_entry ents[2] = {{3, RAFT_COMMAND, {"abc", 3}, NULL},
+                                 {3, RAFT_BARRIER, {NULL, 0}, NULL}};
+    struct skv_frame fr;
+    char why[256];
+    setup_with_transport();
+    seq = sends_done = 0;
+    rv_msg(&m, 2, 5);
+    CU_ASSERT_EQUAL(F.io.send(&F.io, &send_req[0], &m, send_cb), 0);
+    CU_ASSERT_EQUAL(T.n, 1);          /* handed over at once */
+    CU_ASSERT_EQUAL(sends_done, 0);   /* callback deferred */
+    CU_ASSERT_FATAL(fx_wait(&F, &sends_done, 1, 5000));
+    CU_ASSERT_EQUAL(send_status[0], 0);
+    CU_ASSERT_EQUAL(T.peer, 2);
+    CU_ASSERT_STRING_EQUAL(T.addr, "127.0.0.1:9002");
+    CU_ASSERT_EQUAL_FATAL(skv_wire_decode(T.frame, T.len, &fr, why, sizeof why), 0);
+    CU_ASSERT_EQUAL(fr.type, SKV_FRAME_RAFT);
+    CU_ASSERT_EQUAL(fr.from_id, 1);
+    CU_ASSERT_EQUAL(fr.u.raft.type, RAFT_IO_REQUEST_VOTE);
+    CU_ASSERT_EQUAL(fr.u.raft.request_vote.term, 5);
+    CU_ASSERT_EQUAL(fr.u.raft.request_vote.last_log_index, 7);
+    skv_wire_raft_message_free(&fr.u.raft);
+
+    /* append entries: entries copied into the frame */
+    memset(&m, 0, sizeof m);
+    m.type = RAFT_IO_APPEND_ENTRIES;
+    m.server_id = 3;
+    m.server_address = "127.0.0.1:9003";
+    m.append_entries.term = 3;
+    m.append_entries.entries = ents;
+    m.append_entries.n_entries = 2;
+    CU_ASSERT_EQUAL(F.io.send(&F.io, &send_req[1], &m, send_cb), 0);
+    CU_ASSERT_EQUAL_FATAL(skv_wire_decode(T.frame, T.len, &fr, why, sizeof why), 0);
+    CU_ASSERT_EQUAL_FATAL(fr.u.raft.append_entries.n_entries, 2);
+    CU_ASSERT_EQUAL(fr.u.raft.append_entries.entries[0].buf.len, 3);
+    CU_ASSERT(memcmp(fr.u.raft.append_entries.entries[0].buf.base, "abc", 3) == 0);
+    CU_ASSERT_EQUAL(fr.u.raft.append_entries.entries[1].type, RAFT_BARRIER);
+    skv_wire_raft_message_free(&fr.u.raft);
+
+    /* a full queue is a drop: RAFT_NOCONNECTION, still asynchronous */
+    T.rc = SKV_ERR_FULL;
+    rv_msg(&m, 2, 6);
+    CU_ASSERT_EQUAL(F.io.send(&F.io, &send_req[2], &m, send_cb), 0);
+    CU_ASSERT_EQUAL(sends_done, 1);
+    CU_ASSERT_FATAL(fx_wait(&F, &sends_done, 3, 5000));
+    CU_ASSERT_EQUAL(send_status[1], 0);
+    CU_ASSERT_EQUAL(send_status[2], RAFT_NOCONNECTION);
+    CU_ASSERT(send_seq[1] < send_seq[2]); /* in order */
+    fx_teardown(&F);
+}
+
+static void test_send_without_transport(void)
+{
+    struct raft_message m;
+    SETUP();
+    seq = sends_done = 0;
+    rv_msg(&m, 2, 1);
+    CU_ASSERT_EQUAL(F.io.send(&F.io, &send_req[0], &m, send_cb), 0);
+    CU_ASSERT_EQUAL(sends_done, 0);
+    CU_ASSERT_FATAL(fx_wait(&F, &sends_done, 1, 5000));
+    CU_ASSERT_EQUAL(send_status[0], RAFT_NOCONNECTION);
+    fx_teardown(&F);
+}
+
+/* ---- recv ------------------------------------------------------------ */
+
+static int recvd;
+static char recv_addr[64];
+static raft_id recv_from;
+static unsigned recv_n_entries;
+
+static void recv_cb(struct raft_io *io, struct raft_message *m)
+{
+    (void)io;
+    recvd++;
+    recv_from = m->server_id;
+    snprintf(recv_addr, sizeof recv_addr, "%s", m->server_address ? m->server_address : "(null)");
+    recv_n_entries = m->type == RAFT_IO_APPEND_ENTRIES ? m->append_entries.n_entries : 0;
+    skv_wire_raft_message_free(m); /* plays raft: it owns the heap parts */
+}
+
+static void tick_noop(struct raft_io *io) { (void)io; }
+
+/* An AppendEntries as the wire codec hands it over: heap entries + batch. */
+static void ae_heap(struct raft_message *m, raft_id from)
+{
+    char *batch = raft_malloc(8);
+    memset(m, 0, sizeof *m);
+    memcpy(batch, "payload", 8);
+    m->type = RAFT_IO_APPEND_ENTRIES;
+    m->server_id = from;
+    m->server_address = NULL;
+    m->append_entries.term = 2;
+    m->append_entries.entries = raft_calloc(1, sizeof(struct raft_entry));
+    m->append_entries.entries[0] = (struct raft_entry){2, RAFT_COMMAND, {batch, 7}, batch};
+    m->append_entries.n_entries = 1;
+}
+
+static void test_recv(void)
+{
+    struct raft_message m;
+    setup_with_transport();
+    recvd = 0;
+    ae_heap(&m, 3);
+    skv_raftio_recv(&F.io, &m); /* not started: freed (ASan checks) */
+    CU_ASSERT_EQUAL(recvd, 0);
+    CU_ASSERT_EQUAL_FATAL(F.io.start(&F.io, 1000, tick_noop, recv_cb), 0);
+    CU_ASSERT_EQUAL(F.io.start(&F.io, 1000, tick_noop, recv_cb), RAFT_BUSY);
+
+    CU_ASSERT_EQUAL(skv_raftio_set_peer_address(&F.io, 3, "10.0.0.3:1"), 0);
+    ae_heap(&m, 3);
+    skv_raftio_recv(&F.io, &m);
+    CU_ASSERT_EQUAL(recvd, 1);
+    CU_ASSERT_EQUAL(recv_from, 3);
+    CU_ASSERT_STRING_EQUAL(recv_addr, "10.0.0.3:1");
+    CU_ASSERT_EQUAL(recv_n_entries, 1);
+
+    ae_heap(&m, 7); /* unknown sender: empty address, never NULL */
+    skv_raftio_recv(&F.io, &m);
+    CU_ASSERT_STRING_EQUAL(recv_addr, "");
+
+    /* learned from an outbound send */
+    seq = sends_done = 0;
+    rv_msg(&m, 2, 1);
+    CU_ASSERT_EQUAL(F.io.send(&F.io, &send_req[0], &m, send_cb), 0);
+    ae_heap(&m, 2);
+    skv_raftio_recv(&F.io, &m);
+    CU_ASSERT_STRING_EQUAL(recv_addr, "127.0.0.1:9002");
+    CU_ASSERT_FATAL(fx_wait(&F, &sends_done, 1, 5000));
+
+    CU_ASSERT_EQUAL(skv_raftio_set_peer_address(&F.io, 0, "x"), RAFT_INVALID);
+    fx_teardown(&F);
+}
+
+/* ---- timer, time, random ----------------------------------------------- */
+
+static int ticks;
+static void tick_cb(struct raft_io *io) { (void)io; ticks++; }
+
+static void test_tick_time_random(void)
+{
+    raft_time t0, t1;
+    int lo = 1000, hi = 0;
+    SETUP();
+    ticks = 0;
+    t0 = F.io.time(&F.io);
+    CU_ASSERT_EQUAL_FATAL(F.io.start(&F.io, 20, tick_cb, recv_cb), 0);
+    CU_ASSERT_FATAL(fx_wait(&F, &ticks, 3, 5000));
+    t1 = F.io.time(&F.io);
+    CU_ASSERT(t1 >= t0 + 55); /* 3 ticks of 20 ms (timer granularity: 1 ms) */
+    for (int i = 0; i < 2000; i++) {
+        int r = F.io.random(&F.io, 150, 300);
+        CU_ASSERT(r >= 150 && r < 300);
+        lo = r < lo ? r : lo;
+        hi = r > hi ? r : hi;
+    }
+    CU_ASSERT(lo < 160 && hi > 290); /* spread over the range */
+    CU_ASSERT_EQUAL(F.io.random(&F.io, 5, 5), 5);
+    fx_teardown(&F);
+    CU_ASSERT(ticks >= 3);
+}
+
+/* ---- async work ---------------------------------------------------------- */
+
+static int work_ran, work_done, work_status;
+static int work_fn(struct raft_io_async_work *req)
+{
+    (void)req;
+    work_ran = 1;
+    return 7;
+}
+static void work_cb(struct raft_io_async_work *req, int status)
+{
+    (void)req;
+    work_status = status;
+    work_done++;
+}
+
+static void test_async_work(void)
+{
+    struct raft_io_async_work req = {.work = work_fn};
+    SETUP();
+    work_done = work_ran = 0;
+    CU_ASSERT_EQUAL(F.io.async_work(&F.io, &req, work_cb), 0);
+    CU_ASSERT_EQUAL(work_done, 0);
+    CU_ASSERT_FATAL(fx_wait(&F, &work_done, 1, 5000));
+    CU_ASSERT_EQUAL(work_ran, 1);
+    CU_ASSERT_EQUAL(work_status, 7);
+    fx_teardown(&F);
+}
+
+/* ---- close ---------------------------------------------------------------- */
+
+static struct raft_io_append areq[4];
+static struct raft_entry aent[4];
+static int app_status[4], app_seq[4], apps_done, close_seq;
+
+static void app_cb(struct raft_io_append *req, int status)
+{
+    int i = (int)(req - areq);
+    app_status[i] = status;
+    app_seq[i] = ++seq;
+    apps_done++;
+}
+
+static void close_cb(struct raft_io *io)
+{
+    (void)io;
+    close_seq = ++seq;
+    F.closed++;
+}
+
+static int submit(int i)
+{
+    aent[i] = (struct raft_entry){1, RAFT_COMMAND, {"x", 1}, NULL};
+    app_status[i] = -1;
+    return F.io.append(&F.io, &areq[i], &aent[i], 1, app_cb);
+}
+
+static void bootstrap_and_load(void)
+{
+    struct raft_configuration c;
+    struct fx_loaded l;
+    fx_conf(&c, 1);
+    CU_ASSERT_EQUAL_FATAL(F.io.bootstrap(&F.io, &c), 0);
+    raft_configuration_close(&c);
+    CU_ASSERT_EQUAL_FATAL(fx_load(&F, &l), 0);
+    fx_loaded_free(&l);
+}
+
+static void test_close_cancels_queued(void)
+{
+    struct raft_message m;
+    SETUP();
+    bootstrap_and_load();
+    seq = apps_done = sends_done = close_seq = 0;
+    CU_ASSERT_EQUAL(submit(0), 0);
+    CU_ASSERT_EQUAL(submit(1), 0);
+    rv_msg(&m, 2, 1);
+    CU_ASSERT_EQUAL(F.io.send(&F.io, &send_req[0], &m, send_cb), 0);
+    F.closed = 0;
+    F.io.close(&F.io, close_cb);
+    CU_ASSERT_EQUAL(F.closed, 0); /* never synchronous */
+    CU_ASSERT_EQUAL(apps_done, 0);
+    CU_ASSERT_EQUAL(submit(2), RAFT_CANCELED); /* closing: refused */
+    CU_ASSERT_FATAL(fx_wait(&F, &F.closed, 1, 5000));
+    CU_ASSERT_EQUAL(apps_done, 2);
+    CU_ASSERT_EQUAL(app_status[0], RAFT_CANCELED);
+    CU_ASSERT_EQUAL(app_status[1], RAFT_CANCELED);
+    CU_ASSERT_EQUAL(sends_done, 1);
+    CU_ASSERT(app_seq[0] < app_seq[1] && app_seq[1] < close_seq);
+    CU_ASSERT(send_seq[0] < close_seq);
+    skv_raftio_destroy(&F.io);
+    F.io_open = 0;
+    fx_teardown(&F);
+}
+
+static void test_close_waits_for_inflight(void)
+{
+    SETUP();
+    bootstrap_and_load();
+    seq = apps_done = close_seq = 0;
+    CU_ASSERT_EQUAL(submit(0), 0);
+    fx_turn(&F); /* the idle handle hands the batch to a worker */
+    CU_ASSERT_EQUAL(submit(1), 0);
+    F.closed = 0;
+    F.io.close(&F.io, close_cb);
+    CU_ASSERT_FATAL(fx_wait(&F, &F.closed, 1, 5000));
+    CU_ASSERT_EQUAL(apps_done, 2);
+    CU_ASSERT_EQUAL(app_status[0], 0);             /* written */
+    CU_ASSERT_EQUAL(app_status[1], RAFT_CANCELED); /* never started */
+    CU_ASSERT(app_seq[0] < app_seq[1] && app_seq[1] < close_seq);
+    skv_raftio_destroy(&F.io);
+    F.io_open = 0;
+    /* the written entry is durable */
+    CU_ASSERT_EQUAL_FATAL(fx_io_open(&F), 0);
+    {
+        struct fx_loaded l;
+        CU_ASSERT_EQUAL_FATAL(fx_load(&F, &l), 0);
+        CU_ASSERT_EQUAL(l.n, 2);
+        fx_loaded_free(&l);
+    }
+    fx_teardown(&F);
+}
+
+static void test_destroy_without_close(void)
+{
+    SETUP();
+    skv_raftio_destroy(&F.io); /* never closed: closes and frees on the loop */
+    CU_ASSERT_PTR_NULL(F.io.impl);
+    F.io_open = 0;
+    fx_teardown(&F); /* uv_loop_close must succeed, ASan: no leak */
+}
+
+int main(void)
+{
+    CU_pSuite s;
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 99;
+    s = CU_add_suite("raft_io loop side", suite_init, suite_clean);
+    if (!s ||
+        !CU_add_test(s, "send: encoded, handed over, deferred callback", test_send) ||
+        !CU_add_test(s, "send without a transport", test_send_without_transport) ||
+        !CU_add_test(s, "recv: ownership and sender address", test_recv) ||
+        !CU_add_test(s, "tick timer, time, random", test_tick_time_random) ||
+        !CU_add_test(s, "async work", test_async_work) ||
+        !CU_add_test(s, "close cancels queued requests first", test_close_cancels_queued) ||
+        !CU_add_test(s, "close waits for in-flight writes", test_close_waits_for_inflight) ||
+        !CU_add_test(s, "destroy without close", test_destroy_without_close)) {
+        CU_cleanup_registry();
+        return 99;
+    }
+    return skv_test_run();
+}

@@ -1,0 +1,987 @@
+/*
+ * test_storage_leveldb.c — CUnit suite for the storage-leveldb plugin,
+ * loaded as the real built module through the core loader
+ * (skv_plugin_load, found via $SEALKV_PLUGIN_PATH).
+ */
+#define _GNU_SOURCE /* memmem */
+#include "skv_test.h"
+
+#include <sealkv/storage.h>
+
+#include "loader.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* ---- fixture ------------------------------------------------------- */
+
+struct fx {
+    struct skv_plugin_inst *inst;
+    const struct skv_storage_ops *ops;
+    void *state;
+    char *dir;      /* temp dir */
+    char path[600]; /* <dir>/db */
+    void *db;
+};
+
+static void conf_init(struct skv_conf_plugin *c)
+{
+    memset(c, 0, sizeof *c);
+    c->name = strdup("leveldb");
+}
+
+static void conf_add(struct skv_conf_plugin *c, const char *key,
+                     const char *value, unsigned line, unsigned col)
+{
+    struct skv_conf_option *o = &c->options[c->n_options++];
+    o->key = strdup(key);
+    o->value = strdup(value);
+    o->pos.line = line;
+    o->pos.col = col;
+}
+
+static void conf_free(struct skv_conf_plugin *c)
+{
+    size_t i;
+    for (i = 0; i < c->n_options; i++) {
+        free(c->options[i].key);
+        free(c->options[i].value);
+    }
+    free(c->name);
+    memset(c, 0, sizeof *c);
+}
+
+static int load(struct skv_conf_plugin *c, struct skv_plugin_inst **inst,
+                struct skv_err *err)
+{
+    return skv_plugin_load(SKV_KIND_STORAGE, c, "test.yaml", NULL, 0, NULL,
+                           inst, err);
+}
+
+/* Load with `c` (NULL: no options) and open <tmp>/db. 0 on success. */
+static int fx_open_conf(struct fx *f, struct skv_conf_plugin *c)
+{
+    struct skv_conf_plugin def;
+    struct skv_err err = {0};
+    int rc;
+    memset(f, 0, sizeof *f);
+    if (!c) {
+        conf_init(&def);
+        c = &def;
+    }
+    rc = load(c, &f->inst, &err);
+    if (c == &def)
+        conf_free(&def);
+    if (rc != SKV_OK) {
+        fprintf(stderr, "load: %s\n", err.msg);
+        return -1;
+    }
+    f->ops = skv_plugin_ops(f->inst);
+    f->state = skv_plugin_state(f->inst);
+    if (!(f->dir = skv_test_tmpdir("ldb")))
+        return -1;
+    snprintf(f->path, sizeof f->path, "%s/db", f->dir);
+    rc = f->ops->open(f->state, f->path, &f->db, &err);
+    if (rc != SKV_OK)
+        fprintf(stderr, "open: %s\n", err.msg);
+    return rc == SKV_OK ? 0 : -1;
+}
+
+static int fx_open(struct fx *f) { return fx_open_conf(f, NULL); }
+
+static void fx_close(struct fx *f)
+{
+    if (f->db)
+        f->ops->close(f->db);
+    f->db = NULL;
+    skv_plugin_unload(f->inst);
+    skv_test_rmtree(f->dir);
+    free(f->dir);
+    memset(f, 0, sizeof *f);
+}
+
+static int put(struct fx *f, const void *k, size_t kl, const void *v,
+               size_t vl, int sync)
+{
+    struct skv_batch_op op = {SKV_BATCH_PUT, 0, k, kl, v, vl};
+    struct skv_err err = {0};
+    return f->ops->write(f->db, &op, 1, sync, &err);
+}
+
+static int del(struct fx *f, const void *k, size_t kl)
+{
+    struct skv_batch_op op = {SKV_BATCH_DEL, 0, k, kl, NULL, 0};
+    struct skv_err err = {0};
+    return f->ops->write(f->db, &op, 1, 0, &err);
+}
+
+#define PUTS(f, k, v) put(f, k, strlen(k), v, strlen(v), 0)
+
+/* 1 if get(view, k) returns exactly (v, vl). */
+static int get_is(struct fx *f, void *view, const void *k, size_t kl,
+                  const void *v, size_t vl)
+{
+    struct skv_err err = {0};
+    void *buf = NULL;
+    size_t len = 0;
+    int ok;
+    if (f->ops->get(f->db, view, k, kl, &buf, &len, &err) != SKV_OK)
+        return 0;
+    ok = len == vl && (vl == 0 || memcmp(buf, v, vl) == 0);
+    f->ops->free_buf(f->db, buf);
+    return ok;
+}
+
+#define GET_IS(f, view, k, v) get_is(f, view, k, strlen(k), v, strlen(v))
+
+static int get_rc(struct fx *f, void *view, const void *k, size_t kl)
+{
+    struct skv_err err = {0};
+    void *buf = NULL;
+    size_t len = 0;
+    int rc = f->ops->get(f->db, view, k, kl, &buf, &len, &err);
+    f->ops->free_buf(f->db, buf);
+    return rc;
+}
+
+/* ---- basic reads and writes ---------------------------------------- */
+
+static void test_put_get_delete(void)
+{
+    struct fx f;
+    struct skv_err err = {0};
+    void *buf = (void *)1;
+    size_t len = 7;
+    CU_ASSERT_FATAL(fx_open(&f) == 0);
+    CU_ASSERT(PUTS(&f, "alpha", "one") == SKV_OK);
+    CU_ASSERT(GET_IS(&f, NULL, "alpha", "one"));
+    CU_ASSERT(PUTS(&f, "alpha", "two") == SKV_OK);
+    CU_ASSERT(GET_IS(&f, NULL, "alpha", "two"));
+    CU_ASSERT(del(&f, "alpha", 5) == SKV_OK);
+    CU_ASSERT(f.ops->get(f.db, NULL, "alpha", 5, &buf, &len, &err) == SKV_ERR_NOTFOUND);
+    CU_ASSERT(err.code == SKV_ERR_NOTFOUND);
+    CU_ASSERT(buf == NULL && len == 0);
+    CU_ASSERT(strstr(err.msg, f.path) != NULL);
+    CU_ASSERT(get_rc(&f, NULL, "never", 5) == SKV_ERR_NOTFOUND);
+    CU_ASSERT(del(&f, "never", 5) == SKV_OK); /* deleting an absent key */
+    f.ops->free_buf(f.db, NULL);
+    fx_close(&f);
+}
+
+static void test_binary_values(void)
+{
+    struct fx f;
+    const char key[] = {'\0', 'k', '\0'};
+    const char val[] = {'a', '\0', '\0', 'b', '\xff', '\0'};
+    CU_ASSERT_FATAL(fx_open(&f) == 0);
+    CU_ASSERT(put(&f, key, sizeof key, val, sizeof val, 0) == SKV_OK);
+    CU_ASSERT(get_is(&f, NULL, key, sizeof key, val, sizeof val));
+    CU_ASSERT(get_rc(&f, NULL, key, 1) == SKV_ERR_NOTFOUND); /* prefix only */
+    /* empty value is a value, not absence; empty key is a key */
+    CU_ASSERT(put(&f, "e", 1, NULL, 0, 0) == SKV_OK);
+    CU_ASSERT(get_rc(&f, NULL, "e", 1) == SKV_OK);
+    CU_ASSERT(get_is(&f, NULL, "e", 1, "", 0));
+    CU_ASSERT(put(&f, NULL, 0, "ek", 2, 0) == SKV_OK);
+    CU_ASSERT(get_is(&f, NULL, "", 0, "ek", 2));
+    fx_close(&f);
+}
+
+static void test_large_value(void)
+{
+    struct fx f;
+    size_t n = 1u << 20, i;
+    unsigned char *v = malloc(n);
+    CU_ASSERT_FATAL(v != NULL);
+    for (i = 0; i < n; i++)
+        v[i] = (unsigned char)(i * 131u + (i >> 9));
+    CU_ASSERT_FATAL(fx_open(&f) == 0);
+    CU_ASSERT(put(&f, "big", 3, v, n, 1) == SKV_OK);
+    CU_ASSERT(get_is(&f, NULL, "big", 3, v, n));
+    /* and after a reopen (read back from the log / tables) */
+    f.ops->close(f.db);
+    f.db = NULL;
+    {
+        struct skv_err err = {0};
+        CU_ASSERT_FATAL(f.ops->open(f.state, f.path, &f.db, &err) == SKV_OK);
+    }
+    CU_ASSERT(get_is(&f, NULL, "big", 3, v, n));
+    fx_close(&f);
+    free(v);
+}
+
+static void test_bad_arguments(void)
+{
+    struct fx f;
+    struct skv_err err = {0};
+    struct skv_batch_op bad_type = {99, 0, "k", 1, "v", 1};
+    struct skv_batch_op null_key = {SKV_BATCH_PUT, 0, NULL, 3, "v", 1};
+    struct skv_batch_op null_val = {SKV_BATCH_PUT, 0, "k", 1, NULL, 4};
+    void *buf;
+    size_t len;
+    CU_ASSERT_FATAL(fx_open(&f) == 0);
+    CU_ASSERT(f.ops->write(f.db, &bad_type, 1, 0, &err) == SKV_ERR_INVALID);
+    CU_ASSERT(strstr(err.msg, "unknown type") != NULL);
+    CU_ASSERT(f.ops->write(f.db, &null_key, 1, 0, &err) == SKV_ERR_INVALID);
+    CU_ASSERT(f.ops->write(f.db, &null_val, 1, 0, &err) == SKV_ERR_INVALID);
+    CU_ASSERT(f.ops->write(f.db, NULL, 2, 0, &err) == SKV_ERR_INVALID);
+    CU_ASSERT(f.ops->write(f.db, NULL, 0, 1, &err) == SKV_OK); /* empty batch */
+    CU_ASSERT(f.ops->get(f.db, NULL, NULL, 4, &buf, &len, &err) == SKV_ERR_INVALID);
+    CU_ASSERT(get_rc(&f, NULL, "k", 1) == SKV_ERR_NOTFOUND);
+    fx_close(&f);
+}
+
+/* ---- batches ------------------------------------------------------- */
+
+static void test_batch_order_and_atomicity(void)
+{
+    struct fx f;
+    struct skv_err err = {0};
+    struct skv_batch_op ops[] = {
+        {SKV_BATCH_PUT, 0, "a", 1, "1", 1},
+        {SKV_BATCH_PUT, 0, "b", 1, "2", 1},
+        {SKV_BATCH_PUT, 0, "a", 1, "3", 1}, /* later op on a wins */
+        {SKV_BATCH_DEL, 0, "b", 1, NULL, 0}, /* put+del in one batch */
+        {SKV_BATCH_DEL, 0, "c", 1, NULL, 0},
+        {SKV_BATCH_PUT, 0, "c", 1, "y", 1}, /* del+put: put wins */
+    };
+    struct skv_batch_op bad[] = {
+        {SKV_BATCH_PUT, 0, "x", 1, "1", 1},
+        {SKV_BATCH_DEL, 0, "a", 1, NULL, 0},
+        {77, 0, "z", 1, "1", 1}, /* invalid: nothing of the batch applies */
+    };
+    CU_ASSERT_FATAL(fx_open(&f) == 0);
+    CU_ASSERT(f.ops->write(f.db, ops, 6, 1, &err) == SKV_OK);
+    CU_ASSERT(GET_IS(&f, NULL, "a", "3"));
+    CU_ASSERT(get_rc(&f, NULL, "b", 1) == SKV_ERR_NOTFOUND);
+    CU_ASSERT(GET_IS(&f, NULL, "c", "y"));
+    CU_ASSERT(f.ops->write(f.db, bad, 3, 0, &err) == SKV_ERR_INVALID);
+    CU_ASSERT(strstr(err.msg, f.path) != NULL);
+    CU_ASSERT(get_rc(&f, NULL, "x", 1) == SKV_ERR_NOTFOUND);
+    CU_ASSERT(GET_IS(&f, NULL, "a", "3"));
+    fx_close(&f);
+}
+
+/* A batch is visible all at once: a view taken any time sees all or none
+ * of it. Two keys are always written together with equal values. */
+struct pair_writer {
+    struct fx *f;
+    int n;
+    int rc;
+};
+
+static void *pair_writer_main(void *arg)
+{
+    struct pair_writer *w = arg;
+    struct skv_err err = {0};
+    char v[16];
+    int i;
+    for (i = 0; i < w->n && w->rc == SKV_OK; i++) {
+        struct skv_batch_op ops[2] = {
+            {SKV_BATCH_PUT, 0, "p1", 2, v, 0},
+            {SKV_BATCH_PUT, 0, "p2", 2, v, 0},
+        };
+        ops[0].val_len = ops[1].val_len = (size_t)snprintf(v, sizeof v, "%d", i);
+        w->rc = w->f->ops->write(w->f->db, ops, 2, 0, &err);
+    }
+    return NULL;
+}
+
+static void test_batch_visible_atomically(void)
+{
+    struct fx f;
+    struct pair_writer w;
+    pthread_t t;
+    int i, torn = 0, checks = 0;
+    CU_ASSERT_FATAL(fx_open(&f) == 0);
+    CU_ASSERT_FATAL(PUTS(&f, "p1", "-") == SKV_OK && PUTS(&f, "p2", "-") == SKV_OK);
+    w.f = &f;
+    w.n = 3000;
+    w.rc = SKV_OK;
+    CU_ASSERT_FATAL(pthread_create(&t, NULL, pair_writer_main, &w) == 0);
+    for (i = 0; i < 2000; i++) {
+        struct skv_err err = {0};
+        void *view, *b1 = NULL, *b2 = NULL;
+        size_t l1 = 0, l2 = 0;
+        if (f.ops->view_new(f.db, &view, &err) != SKV_OK)
+            break;
+        if (f.ops->get(f.db, view, "p1", 2, &b1, &l1, &err) == SKV_OK &&
+            f.ops->get(f.db, view, "p2", 2, &b2, &l2, &err) == SKV_OK) {
+            checks++;
+            torn += l1 != l2 || memcmp(b1, b2, l1) != 0;
+        }
+        f.ops->free_buf(f.db, b1);
+        f.ops->free_buf(f.db, b2);
+        f.ops->view_release(f.db, view);
+    }
+    pthread_join(t, NULL);
+    CU_ASSERT(w.rc == SKV_OK);
+    CU_ASSERT(checks == 2000);
+    CU_ASSERT(torn == 0);
+    CU_ASSERT(GET_IS(&f, NULL, "p1", "2999") && GET_IS(&f, NULL, "p2", "2999"));
+    fx_close(&f);
+}
+
+/* ---- iterators ----------------------------------------------------- */
+
+struct bkey {
+    const char *k;
+    size_t len;
+};
+
+#define BK(s) {s, sizeof(s) - 1}
+static const struct bkey order_keys[] = {
+    /* already in memcmp order, shorter first on a common prefix */
+    BK(""), BK("\x00"), BK("\x00\x00"), BK("\x00\x01"), BK("\x01"),
+    BK("a"), BK("ab"), BK("ab\x00"), BK("abc"), BK("b"), BK("\x7f"),
+    BK("\x80"), BK("\xfe\xff"), BK("\xff"), BK("\xff\x00"), BK("\xff\xff"),
+};
+#define N_ORDER (sizeof order_keys / sizeof order_keys[0])
+
+static int it_at(struct fx *f, void *it, const struct bkey *k)
+{
+    size_t len = 0, vlen = 0;
+    const void *p = f->ops->iter_key(it, &len);
+    const void *v = f->ops->iter_value(it, &vlen);
+    return f->ops->iter_valid(it) && p && len == k->len &&
+           memcmp(p, k->k, len) == 0 && v && vlen == k->len + 1 &&
+           ((const char *)v)[0] == 'v' && memcmp((const char *)v + 1, k->k, k->len) == 0;
+}
+
+static void fill_order_keys(struct fx *f)
+{
+    size_t i, j;
+    /* insert in a scrambled order */
+    for (i = 0; i < N_ORDER; i++) {
+        char v[8];
+        j = (i * 7) % N_ORDER;
+        v[0] = 'v';
+        memcpy(v + 1, order_keys[j].k, order_keys[j].len);
+        CU_ASSERT(put(f, order_keys[j].k, order_keys[j].len, v,
+                      order_keys[j].len + 1, 0) == SKV_OK);
+    }
+}
+
+static void test_iter_order(void)
+{
+    struct fx f;
+    struct skv_err err = {0};
+    void *it;
+    size_t i;
+    CU_ASSERT_FATAL(fx_open(&f) == 0);
+    fill_order_keys(&f);
+    CU_ASSERT_FATAL(f.ops->iter_new(f.db, NULL, &it, &err) == SKV_OK);
+    CU_ASSERT(!f.ops->iter_valid(it)); /* created unpositioned */
+    f.ops->iter_seek(it, "", 0);
+    for (i = 0; i < N_ORDER; i++) {
+        CU_ASSERT(it_at(&f, it, &order_keys[i]));
+        f.ops->iter_next(it);
+    }
+    CU_ASSERT(!f.ops->iter_valid(it));
+    f.ops->iter_seek_last(it);
+    for (i = N_ORDER; i-- > 0;) {
+        CU_ASSERT(it_at(&f, it, &order_keys[i]));
+        f.ops->iter_prev(it);
+    }
+    CU_ASSERT(!f.ops->iter_valid(it));
+    CU_ASSERT(f.ops->iter_status(it, &err) == SKV_OK);
+    f.ops->iter_free(it);
+    fx_close(&f);
+}
+
+static void test_iter_seek(void)
+{
+    struct fx f;
+    struct skv_err err = {0};
+    void *it;
+    size_t len = 99;
+    CU_ASSERT_FATAL(fx_open(&f) == 0);
+    fill_order_keys(&f);
+    CU_ASSERT_FATAL(f.ops->iter_new(f.db, NULL, &it, &err) == SKV_OK);
+    f.ops->iter_seek(it, "ab", 2); /* exact */
+    CU_ASSERT(it_at(&f, it, &order_keys[6]));
+    f.ops->iter_seek(it, "ab\x00\x00", 4); /* between: next greater */
+    CU_ASSERT(it_at(&f, it, &order_keys[8]));
+    f.ops->iter_seek(it, "\x00\x00\x00", 3);
+    CU_ASSERT(it_at(&f, it, &order_keys[3]));
+    f.ops->iter_prev(it);
+    CU_ASSERT(it_at(&f, it, &order_keys[2]));
+    f.ops->iter_seek(it, "\xff\xff\x00", 3); /* past the end */
+    CU_ASSERT(!f.ops->iter_valid(it));
+    CU_ASSERT(f.ops->iter_key(it, &len) == NULL && len == 0);
+    f.ops->iter_next(it); /* moving an invalid iterator is harmless */
+    f.ops->iter_prev(it);
+    CU_ASSERT(!f.ops->iter_valid(it));
+    f.ops->iter_seek_last(it);
+    CU_ASSERT(it_at(&f, it, &order_keys[N_ORDER - 1]));
+    f.ops->iter_prev(it);
+    CU_ASSERT(it_at(&f, it, &order_keys[N_ORDER - 2]));
+    f.ops->iter_next(it);
+    CU_ASSERT(it_at(&f, it, &order_keys[N_ORDER - 1]));
+    f.ops->iter_seek(it, NULL, 3); /* bad argument: invalid + status */
+    CU_ASSERT(!f.ops->iter_valid(it));
+    CU_ASSERT(f.ops->iter_status(it, &err) == SKV_ERR_INVALID);
+    f.ops->iter_seek(it, "", 0);
+    CU_ASSERT(it_at(&f, it, &order_keys[0]));
+    CU_ASSERT(f.ops->iter_status(it, &err) == SKV_OK);
+    f.ops->iter_free(it);
+    fx_close(&f);
+}
+
+static void test_iter_empty_store(void)
+{
+    struct fx f;
+    struct skv_err err = {0};
+    void *it;
+    CU_ASSERT_FATAL(fx_open(&f) == 0);
+    CU_ASSERT_FATAL(f.ops->iter_new(f.db, NULL, &it, &err) == SKV_OK);
+    f.ops->iter_seek(it, "", 0);
+    CU_ASSERT(!f.ops->iter_valid(it));
+    f.ops->iter_seek_last(it);
+    CU_ASSERT(!f.ops->iter_valid(it));
+    CU_ASSERT(f.ops->iter_status(it, &err) == SKV_OK);
+    f.ops->iter_free(it);
+    fx_close(&f);
+}
+
+/* ---- read views ---------------------------------------------------- */
+
+static void test_view_isolation(void)
+{
+    struct fx f;
+    struct skv_err err = {0};
+    void *view, *it;
+    size_t len;
+    const void *k;
+    CU_ASSERT_FATAL(fx_open(&f) == 0);
+    CU_ASSERT(PUTS(&f, "a", "old") == SKV_OK);
+    CU_ASSERT(PUTS(&f, "c", "gone-later") == SKV_OK);
+    CU_ASSERT_FATAL(f.ops->view_new(f.db, &view, &err) == SKV_OK);
+    CU_ASSERT(PUTS(&f, "a", "new") == SKV_OK);
+    CU_ASSERT(PUTS(&f, "b", "added") == SKV_OK);
+    CU_ASSERT(del(&f, "c", 1) == SKV_OK);
+    /* the view sees the past */
+    CU_ASSERT(GET_IS(&f, view, "a", "old"));
+    CU_ASSERT(get_rc(&f, view, "b", 1) == SKV_ERR_NOTFOUND);
+    CU_ASSERT(GET_IS(&f, view, "c", "gone-later"));
+    /* latest sees the present */
+    CU_ASSERT(GET_IS(&f, NULL, "a", "new"));
+    CU_ASSERT(GET_IS(&f, NULL, "b", "added"));
+    CU_ASSERT(get_rc(&f, NULL, "c", 1) == SKV_ERR_NOTFOUND);
+    /* an iterator on the view: a=old, c */
+    CU_ASSERT_FATAL(f.ops->iter_new(f.db, view, &it, &err) == SKV_OK);
+    CU_ASSERT(PUTS(&f, "d", "after-iter-new") == SKV_OK);
+    f.ops->iter_seek(it, "", 0);
+    k = f.ops->iter_key(it, &len);
+    CU_ASSERT(k && len == 1 && memcmp(k, "a", 1) == 0);
+    k = f.ops->iter_value(it, &len);
+    CU_ASSERT(k && len == 3 && memcmp(k, "old", 3) == 0);
+    f.ops->iter_next(it);
+    k = f.ops->iter_key(it, &len);
+    CU_ASSERT(k && len == 1 && memcmp(k, "c", 1) == 0);
+    f.ops->iter_next(it);
+    CU_ASSERT(!f.ops->iter_valid(it));
+    f.ops->iter_free(it);
+    /* a latest iterator: a=new, b, d */
+    CU_ASSERT_FATAL(f.ops->iter_new(f.db, NULL, &it, &err) == SKV_OK);
+    f.ops->iter_seek_last(it);
+    k = f.ops->iter_key(it, &len);
+    CU_ASSERT(k && len == 1 && memcmp(k, "d", 1) == 0);
+    f.ops->iter_prev(it);
+    k = f.ops->iter_key(it, &len);
+    CU_ASSERT(k && len == 1 && memcmp(k, "b", 1) == 0);
+    f.ops->iter_free(it);
+    f.ops->view_release(f.db, view);
+    f.ops->view_release(f.db, NULL); /* no-op */
+    fx_close(&f);
+}
+
+/* ---- persistence, locking, corruption ------------------------------ */
+
+static void test_reopen_persistence(void)
+{
+    struct fx f;
+    struct skv_err err = {0};
+    int i;
+    char k[16], v[16];
+    CU_ASSERT_FATAL(fx_open(&f) == 0);
+    for (i = 0; i < 200; i++) {
+        snprintf(k, sizeof k, "k%03d", i);
+        snprintf(v, sizeof v, "v%d", i * i);
+        CU_ASSERT(PUTS(&f, k, v) == SKV_OK);
+    }
+    CU_ASSERT(del(&f, "k007", 4) == SKV_OK);
+    CU_ASSERT(PUTS(&f, "synced", "yes") == SKV_OK);
+    f.ops->close(f.db);
+    f.db = NULL;
+    CU_ASSERT_FATAL(f.ops->open(f.state, f.path, &f.db, &err) == SKV_OK);
+    for (i = 0; i < 200; i++) {
+        snprintf(k, sizeof k, "k%03d", i);
+        snprintf(v, sizeof v, "v%d", i * i);
+        if (i == 7) {
+            CU_ASSERT(get_rc(&f, NULL, k, 4) == SKV_ERR_NOTFOUND);
+        } else {
+            CU_ASSERT(GET_IS(&f, NULL, k, v));
+        }
+    }
+    CU_ASSERT(GET_IS(&f, NULL, "synced", "yes"));
+    fx_close(&f);
+}
+
+static void test_locked_same_process(void)
+{
+    struct fx f;
+    struct skv_err err = {0};
+    void *db2 = (void *)1;
+    CU_ASSERT_FATAL(fx_open(&f) == 0);
+    CU_ASSERT(f.ops->open(f.state, f.path, &db2, &err) == SKV_ERR_BUSY);
+    CU_ASSERT(db2 == NULL);
+    CU_ASSERT(err.code == SKV_ERR_BUSY);
+    CU_ASSERT(strstr(err.msg, f.path) != NULL);
+    CU_ASSERT(strstr(err.msg, "holds the lock") != NULL);
+    fprintf(stderr, "  (message: %s)\n", err.msg);
+    /* the first handle still works */
+    CU_ASSERT(PUTS(&f, "k", "v") == SKV_OK);
+    fx_close(&f);
+}
+
+/* Another process holds LevelDB's fcntl lock on <db>/LOCK. */
+static void test_locked_other_process(void)
+{
+    struct fx f;
+    struct skv_err err = {0};
+    char lockp[700], c = 0;
+    int up[2], down[2], status = 0;
+    pid_t pid;
+    CU_ASSERT_FATAL(fx_open(&f) == 0);
+    f.ops->close(f.db); /* LOCK exists, unlocked */
+    f.db = NULL;
+    snprintf(lockp, sizeof lockp, "%s/LOCK", f.path);
+    CU_ASSERT_FATAL(pipe(up) == 0 && pipe(down) == 0);
+    pid = fork();
+    CU_ASSERT_FATAL(pid >= 0);
+    if (pid == 0) {
+        struct flock fl;
+        int fd = open(lockp, O_RDWR);
+        memset(&fl, 0, sizeof fl);
+        fl.l_type = F_WRLCK;
+        fl.l_whence = SEEK_SET;
+        c = (fd >= 0 && fcntl(fd, F_SETLK, &fl) == 0) ? 'L' : 'E';
+        close(down[1]);
+        if (write(up[1], &c, 1) != 1 || read(down[0], &c, 1) < 0)
+            _exit(2);
+        _exit(0);
+    }
+    close(up[1]);
+    close(down[0]);
+    CU_ASSERT(read(up[0], &c, 1) == 1 && c == 'L');
+    if (c == 'L') {
+        CU_ASSERT(f.ops->open(f.state, f.path, &f.db, &err) == SKV_ERR_BUSY);
+        CU_ASSERT(strstr(err.msg, f.path) != NULL);
+        CU_ASSERT(strstr(err.msg, "another process holds the lock") != NULL);
+        fprintf(stderr, "  (message: %s)\n", err.msg);
+    }
+    close(down[1]); /* child exits on EOF, releasing the lock */
+    close(up[0]);
+    CU_ASSERT(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+              WEXITSTATUS(status) == 0);
+    f.db = NULL;
+    CU_ASSERT(f.ops->open(f.state, f.path, &f.db, &err) == SKV_OK);
+    fx_close(&f);
+}
+
+static int write_file(const char *path, const char *data, size_t len)
+{
+    FILE *fp = fopen(path, "wb");
+    int ok;
+    if (!fp)
+        return -1;
+    ok = fwrite(data, 1, len, fp) == len;
+    return (fclose(fp) == 0 && ok) ? 0 : -1;
+}
+
+/* Name of the MANIFEST file in `dir` into out, or -1. */
+static int find_manifest(const char *dir, char *out, size_t outlen)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int found = -1;
+    if (!d)
+        return -1;
+    while ((e = readdir(d)) && found < 0)
+        if (strncmp(e->d_name, "MANIFEST-", 9) == 0) {
+            snprintf(out, outlen, "%s/%s", dir, e->d_name);
+            found = 0;
+        }
+    closedir(d);
+    return found;
+}
+
+static void test_corrupt_current(void)
+{
+    struct fx f;
+    struct skv_err err = {0};
+    char p[700];
+    CU_ASSERT_FATAL(fx_open(&f) == 0);
+    CU_ASSERT(PUTS(&f, "k", "v") == SKV_OK);
+    f.ops->close(f.db);
+    f.db = NULL;
+    snprintf(p, sizeof p, "%s/CURRENT", f.path);
+    CU_ASSERT_FATAL(write_file(p, "\x01garbage\xff", 9) == 0);
+    CU_ASSERT(f.ops->open(f.state, f.path, &f.db, &err) == SKV_ERR_CORRUPT);
+    CU_ASSERT(f.db == NULL);
+    CU_ASSERT(strstr(err.msg, f.path) != NULL);
+    CU_ASSERT(strstr(err.msg, "orrupt") != NULL);
+    fprintf(stderr, "  (message: %s)\n", err.msg);
+    fx_close(&f);
+}
+
+static void test_corrupt_manifest(void)
+{
+    struct fx f;
+    struct skv_err err = {0};
+    char p[1024], junk[4096];
+    size_t i;
+    int rc;
+    CU_ASSERT_FATAL(fx_open(&f) == 0);
+    CU_ASSERT(PUTS(&f, "k", "v") == SKV_OK);
+    f.ops->close(f.db);
+    f.db = NULL;
+    CU_ASSERT_FATAL(find_manifest(f.path, p, sizeof p) == 0);
+    for (i = 0; i < sizeof junk; i++)
+        junk[i] = (char)(i * 37u + 11u);
+    CU_ASSERT_FATAL(write_file(p, junk, sizeof junk) == 0);
+    rc = f.ops->open(f.state, f.path, &f.db, &err);
+    CU_ASSERT(rc == SKV_ERR_CORRUPT);
+    CU_ASSERT(f.db == NULL);
+    CU_ASSERT(strstr(err.msg, f.path) != NULL);
+    fprintf(stderr, "  (message: %s)\n", err.msg);
+    fx_close(&f);
+}
+
+static void test_open_errors(void)
+{
+    struct fx f;
+    struct skv_err err = {0};
+    char p[700];
+    void *db = (void *)1;
+    CU_ASSERT_FATAL(fx_open(&f) == 0);
+    /* a regular file where the directory should be */
+    snprintf(p, sizeof p, "%s/plainfile", f.dir);
+    CU_ASSERT_FATAL(write_file(p, "x", 1) == 0);
+    CU_ASSERT(f.ops->open(f.state, p, &db, &err) == SKV_ERR_IO);
+    CU_ASSERT(db == NULL);
+    CU_ASSERT(strstr(err.msg, p) != NULL);
+    /* missing parent directory */
+    snprintf(p, sizeof p, "%s/no/such/dir", f.dir);
+    CU_ASSERT(f.ops->open(f.state, p, &db, &err) == SKV_ERR_IO);
+    CU_ASSERT(strstr(err.msg, p) != NULL);
+    CU_ASSERT(f.ops->open(f.state, "", &db, &err) == SKV_ERR_INVALID);
+    CU_ASSERT(f.ops->open(f.state, NULL, &db, &err) == SKV_ERR_INVALID);
+    fx_close(&f);
+}
+
+/* ---- options -------------------------------------------------------- */
+
+static void expect_refused(const char *key, const char *value)
+{
+    struct skv_conf_plugin c;
+    struct skv_plugin_inst *inst = NULL;
+    struct skv_err err = {0};
+    conf_init(&c);
+    conf_add(&c, key, value, 7, 13);
+    CU_ASSERT(load(&c, &inst, &err) == SKV_ERR_CONFIG);
+    CU_ASSERT(inst == NULL);
+    CU_ASSERT(strstr(err.msg, "test.yaml:7:13") != NULL);
+    CU_ASSERT(strstr(err.msg, key) != NULL);
+    if (!strstr(err.msg, key))
+        fprintf(stderr, "  (message: %s)\n", err.msg);
+    conf_free(&c);
+}
+
+static void test_bad_options(void)
+{
+    expect_refused("cache_mb", "-1");
+    expect_refused("cache_mb", "65537");
+    expect_refused("cache_mb", "lots");
+    expect_refused("block_size_kb", "0");
+    expect_refused("block_size_kb", "1025");
+    expect_refused("write_buffer_mb", "0");
+    expect_refused("write_buffer_mb", "2048");
+    expect_refused("max_open_files", "10");
+    expect_refused("max_open_files", "65537");
+    expect_refused("compression", "maybe");
+    expect_refused("paranoid_checks", "2");
+    expect_refused("cahce_mb", "32"); /* unknown key */
+}
+
+static void test_good_options(void)
+{
+    struct skv_conf_plugin c;
+    struct fx f;
+    conf_init(&c);
+    conf_add(&c, "cache_mb", "0", 2, 3);
+    conf_add(&c, "block_size_kb", "1", 3, 3);
+    conf_add(&c, "write_buffer_mb", "1", 4, 3);
+    conf_add(&c, "compression", "true", 5, 3);
+    conf_add(&c, "paranoid_checks", "false", 6, 3);
+    conf_add(&c, "max_open_files", "64", 7, 3);
+    CU_ASSERT_FATAL(fx_open_conf(&f, &c) == 0);
+    CU_ASSERT(PUTS(&f, "k", "v") == SKV_OK);
+    CU_ASSERT(GET_IS(&f, NULL, "k", "v"));
+    fx_close(&f);
+    conf_free(&c);
+}
+
+/* ---- compaction ---------------------------------------------------- */
+
+#define MARK "SKV-DEAD-BYTES-MARK"
+
+/* Number of files in `dir` containing MARK. */
+static int files_with_mark(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int hits = 0;
+    if (!d)
+        return -1;
+    while ((e = readdir(d))) {
+        char p[1024];
+        struct stat st;
+        FILE *fp;
+        char *buf;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        if (stat(p, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+            continue;
+        if (!(fp = fopen(p, "rb")))
+            continue;
+        buf = malloc((size_t)st.st_size);
+        if (buf && fread(buf, 1, (size_t)st.st_size, fp) == (size_t)st.st_size &&
+            memmem(buf, (size_t)st.st_size, MARK, strlen(MARK)))
+            hits++;
+        free(buf);
+        fclose(fp);
+    }
+    closedir(d);
+    return hits;
+}
+
+/* Write n marked values under prefix, and delete (or overwrite) them. */
+static void churn(struct fx *f, const char *prefix, int n, int overwrite)
+{
+    char k[32], v[4096];
+    int i;
+    memset(v, 'x', sizeof v);
+    memcpy(v, MARK, strlen(MARK));
+    for (i = 0; i < n; i++) {
+        snprintf(k, sizeof k, "%s%05d", prefix, i);
+        CU_ASSERT(put(f, k, strlen(k), v, sizeof v, 0) == SKV_OK);
+    }
+    for (i = 0; i < n; i++) {
+        snprintf(k, sizeof k, "%s%05d", prefix, i);
+        if (overwrite) {
+            CU_ASSERT(PUTS(f, k, "clean") == SKV_OK);
+        } else {
+            CU_ASSERT(del(f, k, strlen(k)) == SKV_OK);
+        }
+    }
+}
+
+static int compact(struct fx *f, const void *b, size_t bl, const void *e,
+                   size_t el)
+{
+    struct skv_err err = {0};
+    CU_ASSERT_FATAL(SKV_HAS(f->ops, struct skv_storage_ops, compact));
+    return f->ops->compact(f->db, b, bl, e, el, &err);
+}
+
+/* Small store: values and their deletes sit in one flushed file at the
+ * deepest level; compaction must still drop them. */
+static void test_compact_small(void)
+{
+    struct fx f;
+    CU_ASSERT_FATAL(fx_open(&f) == 0);
+    CU_ASSERT(PUTS(&f, "keep", "kept") == SKV_OK);
+    churn(&f, "d", 64, 0);
+    churn(&f, "o", 64, 1);
+    CU_ASSERT(files_with_mark(f.path) > 0); /* the test can see dead bytes */
+    CU_ASSERT(compact(&f, NULL, 0, NULL, 0) == SKV_OK);
+    CU_ASSERT(files_with_mark(f.path) == 0);
+    CU_ASSERT(GET_IS(&f, NULL, "keep", "kept"));
+    CU_ASSERT(GET_IS(&f, NULL, "o00000", "clean"));
+    CU_ASSERT(GET_IS(&f, NULL, "o00063", "clean"));
+    CU_ASSERT(get_rc(&f, NULL, "d00001", 6) == SKV_ERR_NOTFOUND);
+    /* the bound entries compact() wrote are invisible */
+    CU_ASSERT(get_rc(&f, NULL, "", 0) == SKV_ERR_NOTFOUND);
+    fx_close(&f);
+}
+
+/* A bounded range in a small store: the bounds are used as given; a key
+ * exactly at `end` keeps its value, keys outside are untouched. */
+static void test_compact_range(void)
+{
+    struct fx f;
+    CU_ASSERT_FATAL(fx_open(&f) == 0);
+    churn(&f, "m", 64, 0);
+    CU_ASSERT(PUTS(&f, "n", "end-key") == SKV_OK);
+    CU_ASSERT(PUTS(&f, "a", "before") == SKV_OK);
+    CU_ASSERT(files_with_mark(f.path) > 0);
+    CU_ASSERT(compact(&f, "m", 1, "n", 1) == SKV_OK);
+    CU_ASSERT(files_with_mark(f.path) == 0);
+    CU_ASSERT(GET_IS(&f, NULL, "n", "end-key"));
+    CU_ASSERT(GET_IS(&f, NULL, "a", "before"));
+    CU_ASSERT(get_rc(&f, NULL, "m", 1) == SKV_ERR_NOTFOUND);
+    CU_ASSERT(get_rc(&f, NULL, "m00010", 6) == SKV_ERR_NOTFOUND);
+    CU_ASSERT(compact(&f, "z", 1, "a", 1) == SKV_OK); /* empty range */
+    fx_close(&f);
+}
+
+/* Larger store: several memtable flushes spread data over levels. */
+static void test_compact_large(void)
+{
+    struct fx f;
+    int i;
+    char k[16];
+    CU_ASSERT_FATAL(fx_open(&f) == 0);
+    churn(&f, "L", 1500, 0); /* ~6 MiB: more than one memtable */
+    churn(&f, "M", 300, 1);
+    CU_ASSERT(files_with_mark(f.path) > 0);
+    CU_ASSERT(compact(&f, NULL, 0, NULL, 0) == SKV_OK);
+    CU_ASSERT(files_with_mark(f.path) == 0);
+    for (i = 0; i < 1500; i += 97) {
+        snprintf(k, sizeof k, "L%05d", i);
+        CU_ASSERT(get_rc(&f, NULL, k, strlen(k)) == SKV_ERR_NOTFOUND);
+    }
+    CU_ASSERT(GET_IS(&f, NULL, "M00299", "clean"));
+    fx_close(&f);
+}
+
+/* A read view pins what it can see: compaction keeps it readable. */
+static void test_compact_keeps_view(void)
+{
+    struct fx f;
+    struct skv_err err = {0};
+    void *view;
+    CU_ASSERT_FATAL(fx_open(&f) == 0);
+    CU_ASSERT(PUTS(&f, "k", "old") == SKV_OK);
+    CU_ASSERT_FATAL(f.ops->view_new(f.db, &view, &err) == SKV_OK);
+    CU_ASSERT(del(&f, "k", 1) == SKV_OK);
+    CU_ASSERT(compact(&f, NULL, 0, NULL, 0) == SKV_OK);
+    CU_ASSERT(GET_IS(&f, view, "k", "old"));
+    CU_ASSERT(get_rc(&f, NULL, "k", 1) == SKV_ERR_NOTFOUND);
+    f.ops->view_release(f.db, view);
+    fx_close(&f);
+}
+
+/* ---- threads and exports ------------------------------------------- */
+
+struct worker {
+    struct fx *f;
+    int id;
+    int errors;
+};
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    char k[32], v[32];
+    int i;
+    for (i = 0; i < 300; i++) {
+        snprintf(k, sizeof k, "t%d-%04d", w->id, i);
+        snprintf(v, sizeof v, "%d:%d", w->id, i);
+        if (put(w->f, k, strlen(k), v, strlen(v), i % 50 == 0) != SKV_OK ||
+            !get_is(w->f, NULL, k, strlen(k), v, strlen(v)))
+            w->errors++;
+    }
+    return NULL;
+}
+
+static void test_threads(void)
+{
+    struct fx f;
+    struct worker w[4];
+    pthread_t t[4];
+    struct skv_err err = {0};
+    void *it;
+    int i, n = 0;
+    CU_ASSERT_FATAL(fx_open(&f) == 0);
+    for (i = 0; i < 4; i++) {
+        w[i].f = &f;
+        w[i].id = i;
+        w[i].errors = 0;
+        CU_ASSERT_FATAL(pthread_create(&t[i], NULL, worker_main, &w[i]) == 0);
+    }
+    for (i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        CU_ASSERT(w[i].errors == 0);
+    }
+    CU_ASSERT_FATAL(f.ops->iter_new(f.db, NULL, &it, &err) == SKV_OK);
+    for (f.ops->iter_seek(it, "t", 1); f.ops->iter_valid(it) && n < 5000;
+         f.ops->iter_next(it))
+        n++;
+    f.ops->iter_free(it);
+    CU_ASSERT(n == 1200);
+    fx_close(&f);
+}
+
+static void test_exports_only_entry(void)
+{
+    struct skv_conf_plugin c;
+    struct skv_plugin_inst *inst = NULL;
+    struct skv_err err = {0};
+    void *h;
+    conf_init(&c);
+    CU_ASSERT_FATAL(load(&c, &inst, &err) == SKV_OK);
+    CU_ASSERT(strcmp(skv_plugin_desc(inst)->name, "leveldb") == 0);
+    CU_ASSERT(strstr(skv_plugin_path(inst), "storage-leveldb.so") != NULL);
+    h = dlopen(skv_plugin_path(inst), RTLD_NOW | RTLD_LOCAL);
+    CU_ASSERT_FATAL(h != NULL);
+    CU_ASSERT(dlsym(h, "sealkv_plugin_v1") != NULL);
+    CU_ASSERT(dlsym(h, "skv_ldb_open") == NULL);
+    CU_ASSERT(dlsym(h, "skv_ldb_map_err") == NULL);
+    CU_ASSERT(dlsym(h, "skv_ldb_compact") == NULL);
+    dlclose(h);
+    skv_plugin_unload(inst);
+    conf_free(&c);
+}
+
+int main(void)
+{
+    CU_pSuite s;
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 99;
+    s = CU_add_suite("storage-leveldb", NULL, NULL);
+    if (!s ||
+        !CU_add_test(s, "put/get/delete", test_put_get_delete) ||
+        !CU_add_test(s, "binary keys and values", test_binary_values) ||
+        !CU_add_test(s, "1 MiB value", test_large_value) ||
+        !CU_add_test(s, "bad arguments", test_bad_arguments) ||
+        !CU_add_test(s, "batch order and atomicity", test_batch_order_and_atomicity) ||
+        !CU_add_test(s, "batch visible atomically", test_batch_visible_atomically) ||
+        !CU_add_test(s, "iterator memcmp order", test_iter_order) ||
+        !CU_add_test(s, "iterator seek/seek_last/prev", test_iter_seek) ||
+        !CU_add_test(s, "iterator on empty store", test_iter_empty_store) ||
+        !CU_add_test(s, "read-view isolation", test_view_isolation) ||
+        !CU_add_test(s, "reopen persistence", test_reopen_persistence) ||
+        !CU_add_test(s, "locked: same process", test_locked_same_process) ||
+        !CU_add_test(s, "locked: other process", test_locked_other_process) ||
+        !CU_add_test(s, "corrupt CURRENT", test_corrupt_current) ||
+        !CU_add_test(s, "corrupt MANIFEST", test_corrupt_manifest) ||
+        !CU_add_test(s, "open errors", test_open_errors) ||
+        !CU_add_test(s, "bad options refused", test_bad_options) ||
+        !CU_add_test(s, "good options", test_good_options) ||
+        !CU_add_test(s, "compact: small store", test_compact_small) ||
+        !CU_add_test(s, "compact: bounded range", test_compact_range) ||
+        !CU_add_test(s, "compact: larger store", test_compact_large) ||
+        !CU_add_test(s, "compact: keeps read views", test_compact_keeps_view) ||
+        !CU_add_test(s, "threads", test_threads) ||
+        !CU_add_test(s, "exports only the entry", test_exports_only_entry)) {
+        CU_cleanup_registry();
+        return 99;
+    }
+    return skv_test_run();
+}

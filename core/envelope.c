@@ -1,0 +1,210 @@
+/*
+ * envelope.c — Envelope v1: header layout, AAD per purpose, seal and
+ * open through the keystore's cipher plugin, one typed error per way an
+ * envelope can be wrong.
+ */
+#include "envelope.h"
+#include "bytes.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define AAD_FIXED 6          /* tag ‖ version ‖ key_id */
+#define AAD_STACK 256
+
+size_t skv_envelope_overhead(void)
+{
+    return SKV_ENVELOPE_OVERHEAD;
+}
+
+int skv_envelope_parse(const uint8_t *in, size_t len, struct skv_envelope_hdr *h,
+                       struct skv_enc_err *e)
+{
+    if (!h || (!in && len))
+        return skv_enc_fail(e, SKV_ERR_INVALID, SKV_ENC_INVALID_ARGUMENT,
+                            "envelope: NULL argument");
+    if (len >= 1 && in[0] != SKV_ENVELOPE_V1)
+        return skv_enc_fail(e, SKV_ERR_CORRUPT, SKV_ENC_ENVELOPE_VERSION,
+                            "envelope version %u is unknown: expected %u", in[0],
+                            SKV_ENVELOPE_V1);
+    if (len < SKV_ENVELOPE_OVERHEAD)
+        return skv_enc_fail(e, SKV_ERR_CORRUPT, SKV_ENC_ENVELOPE_TOO_SHORT,
+                            "envelope is %zu bytes: shorter than the %d-byte minimum",
+                            len, SKV_ENVELOPE_OVERHEAD);
+    if (in[1] & ~SKV_ENVELOPE_FLAGS_KNOWN)
+        return skv_enc_fail(e, SKV_ERR_CORRUPT, SKV_ENC_ENVELOPE_FLAGS,
+                            "envelope flags 0x%02x carry unknown bits", in[1]);
+    h->version = in[0];
+    h->flags = in[1];
+    h->key_id = skv_get_be32(in + 2);
+    h->nonce = in + 6;
+    return SKV_OK;
+}
+
+/* Raft: skey must be absent. Storage: skey may be empty. */
+static int check_purpose_args(int purpose, const uint8_t *skey, size_t skey_len,
+                              struct skv_enc_err *e)
+{
+    if (purpose != SKV_PURPOSE_STORAGE && purpose != SKV_PURPOSE_RAFT)
+        return skv_enc_fail(e, SKV_ERR_INVALID, SKV_ENC_INVALID_ARGUMENT,
+                            "envelope: purpose %d is neither storage nor raft", purpose);
+    if (purpose == SKV_PURPOSE_RAFT && (skey || skey_len))
+        return skv_enc_fail(e, SKV_ERR_INVALID, SKV_ENC_INVALID_ARGUMENT,
+                            "envelope: a raft envelope has no storage key");
+    if (!skey && skey_len)
+        return skv_enc_fail(e, SKV_ERR_INVALID, SKV_ENC_INVALID_ARGUMENT,
+                            "envelope: storage key is NULL");
+    if (skey_len > SIZE_MAX - AAD_FIXED)
+        return skv_enc_fail(e, SKV_ERR_TOOBIG, SKV_ENC_ENVELOPE_TOO_BIG,
+                            "envelope: storage key too long");
+    return SKV_OK;
+}
+
+/* The DEK for key_id, which must carry `purpose`. */
+static int find_dek(struct skv_keystore *ks, int purpose, uint32_t key_id,
+                    int for_open, const struct skv_dek **out, struct skv_enc_err *e)
+{
+    const struct skv_dek *d = skv_keystore_get(ks, key_id);
+    *out = NULL;
+    if (!d)
+        return skv_enc_fail(e, SKV_ERR_NOTFOUND, SKV_ENC_UNKNOWN_KEY_ID,
+                            "envelope key_id %u (0x%08x) is not in the keystore",
+                            key_id, key_id);
+    if (d->purpose != purpose)
+        return skv_enc_fail(e, for_open ? SKV_ERR_CORRUPT : SKV_ERR_INVALID,
+                            SKV_ENC_ENVELOPE_PURPOSE,
+                            "envelope key_id %u is a %s key, not a %s key", key_id,
+                            skv_purpose_name(d->purpose), skv_purpose_name(purpose));
+    *out = d;
+    return SKV_OK;
+}
+
+/* Build the AAD in `stack` or a malloc'd buffer (*heap, free it). */
+static int build_aad(int purpose, uint32_t key_id, const uint8_t *skey,
+                     size_t skey_len, uint8_t *stack, uint8_t **aad,
+                     uint8_t **heap, size_t *aad_len, struct skv_enc_err *e)
+{
+    size_t n = AAD_FIXED + (purpose == SKV_PURPOSE_STORAGE ? skey_len : 0);
+    uint8_t *p = stack;
+    *heap = NULL;
+    if (n > AAD_STACK && !(p = *heap = malloc(n)))
+        return skv_enc_fail(e, SKV_ERR_NOMEM, SKV_ENC_NOMEM, "envelope: out of memory");
+    p[0] = purpose == SKV_PURPOSE_STORAGE ? 'S' : 'R';
+    p[1] = SKV_ENVELOPE_V1;
+    skv_put_be32(p + 2, key_id);
+    if (n > AAD_FIXED)
+        memcpy(p + AAD_FIXED, skey, skey_len);
+    *aad = p;
+    *aad_len = n;
+    return SKV_OK;
+}
+
+int skv_envelope_seal(struct skv_keystore *ks, int purpose, uint32_t key_id,
+                      const uint8_t nonce[SKV_ENVELOPE_NONCE_LEN],
+                      const uint8_t *skey, size_t skey_len, const uint8_t *pt,
+                      size_t pt_len, uint8_t *out, struct skv_enc_err *e)
+{
+    uint8_t stack[AAD_STACK], *aad, *heap;
+    const struct skv_dek *d;
+    struct skv_err perr = {0};
+    size_t aad_len;
+    int rc;
+    if (!ks || !nonce || !out || (!pt && pt_len))
+        return skv_enc_fail(e, SKV_ERR_INVALID, SKV_ENC_INVALID_ARGUMENT,
+                            "envelope seal: NULL argument");
+    if (pt_len > SIZE_MAX - SKV_ENVELOPE_OVERHEAD)
+        return skv_enc_fail(e, SKV_ERR_TOOBIG, SKV_ENC_ENVELOPE_TOO_BIG,
+                            "envelope seal: plaintext too long");
+    if ((rc = check_purpose_args(purpose, skey, skey_len, e)) != SKV_OK ||
+        (rc = find_dek(ks, purpose, key_id, 0, &d, e)) != SKV_OK ||
+        (rc = build_aad(purpose, key_id, skey, skey_len, stack, &aad, &heap,
+                        &aad_len, e)) != SKV_OK)
+        return rc;
+    out[0] = SKV_ENVELOPE_V1;
+    out[1] = 0;
+    skv_put_be32(out + 2, key_id);
+    memcpy(out + 6, nonce, SKV_ENVELOPE_NONCE_LEN);
+    rc = skv_keystore_ops(ks)->seal(d->handle, nonce, SKV_ENVELOPE_NONCE_LEN, aad,
+                                    aad_len, pt, pt_len,
+                                    out + SKV_ENVELOPE_HEADER_LEN, &perr);
+    free(heap);
+    if (rc != SKV_OK)
+        return skv_enc_fail(e, rc, SKV_ENC_CIPHER, "envelope seal with key_id %u: %s",
+                            key_id, perr.msg);
+    skv_enc_err_clear(e);
+    return SKV_OK;
+}
+
+int skv_envelope_seal_alloc(struct skv_keystore *ks, int purpose, uint32_t key_id,
+                            const uint8_t nonce[SKV_ENVELOPE_NONCE_LEN],
+                            const uint8_t *skey, size_t skey_len,
+                            const uint8_t *pt, size_t pt_len, uint8_t **out,
+                            size_t *out_len, struct skv_enc_err *e)
+{
+    uint8_t *buf;
+    int rc;
+    if (!out || !out_len)
+        return skv_enc_fail(e, SKV_ERR_INVALID, SKV_ENC_INVALID_ARGUMENT,
+                            "envelope seal: NULL output");
+    *out = NULL;
+    *out_len = 0;
+    if (pt_len > SIZE_MAX - SKV_ENVELOPE_OVERHEAD)
+        return skv_enc_fail(e, SKV_ERR_TOOBIG, SKV_ENC_ENVELOPE_TOO_BIG,
+                            "envelope seal: plaintext too long");
+    if (!(buf = malloc(pt_len + SKV_ENVELOPE_OVERHEAD)))
+        return skv_enc_fail(e, SKV_ERR_NOMEM, SKV_ENC_NOMEM, "envelope: out of memory");
+    rc = skv_envelope_seal(ks, purpose, key_id, nonce, skey, skey_len, pt, pt_len,
+                           buf, e);
+    if (rc != SKV_OK) {
+        free(buf);
+        return rc;
+    }
+    *out = buf;
+    *out_len = pt_len + SKV_ENVELOPE_OVERHEAD;
+    return SKV_OK;
+}
+
+int skv_envelope_open(struct skv_keystore *ks, int purpose, const uint8_t *skey,
+                      size_t skey_len, const uint8_t *in, size_t len, uint8_t **pt,
+                      size_t *pt_len, struct skv_enc_err *e)
+{
+    uint8_t stack[AAD_STACK], *aad, *heap, *buf;
+    struct skv_envelope_hdr h;
+    const struct skv_dek *d;
+    struct skv_err perr = {0};
+    size_t aad_len;
+    int rc;
+    if (!ks || !pt || !pt_len)
+        return skv_enc_fail(e, SKV_ERR_INVALID, SKV_ENC_INVALID_ARGUMENT,
+                            "envelope open: NULL argument");
+    *pt = NULL;
+    *pt_len = 0;
+    if ((rc = check_purpose_args(purpose, skey, skey_len, e)) != SKV_OK ||
+        (rc = skv_envelope_parse(in, len, &h, e)) != SKV_OK ||
+        (rc = find_dek(ks, purpose, h.key_id, 1, &d, e)) != SKV_OK)
+        return rc;
+    if (!(buf = malloc(len - SKV_ENVELOPE_OVERHEAD + 1)))
+        return skv_enc_fail(e, SKV_ERR_NOMEM, SKV_ENC_NOMEM, "envelope: out of memory");
+    if ((rc = build_aad(purpose, h.key_id, skey, skey_len, stack, &aad, &heap,
+                        &aad_len, e)) != SKV_OK) {
+        free(buf);
+        return rc;
+    }
+    rc = skv_keystore_ops(ks)->open(d->handle, h.nonce, SKV_ENVELOPE_NONCE_LEN, aad,
+                                    aad_len, in + SKV_ENVELOPE_HEADER_LEN,
+                                    len - SKV_ENVELOPE_HEADER_LEN, buf, &perr);
+    free(heap);
+    if (rc != SKV_OK) {
+        free(buf);
+        if (rc == SKV_ERR_INTEGRITY)
+            return skv_enc_fail(e, rc, SKV_ENC_ENVELOPE_INTEGRITY,
+                                "%s envelope with key_id %u failed authentication",
+                                skv_purpose_name(purpose), h.key_id);
+        return skv_enc_fail(e, rc, SKV_ENC_CIPHER, "envelope open with key_id %u: %s",
+                            h.key_id, perr.msg);
+    }
+    *pt = buf;
+    *pt_len = len - SKV_ENVELOPE_OVERHEAD;
+    skv_enc_err_clear(e);
+    return SKV_OK;
+}

@@ -1,0 +1,300 @@
+/*
+ * propose.c — skv_propose (see propose.h): local raft_apply on the leader,
+ * forwarding to the leader from a follower.
+ */
+#include "propose.h"
+#include "op.h"
+#include "wire.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct prop {
+    struct skv_list link;       /* n->props_forwarded while forwarded */
+    struct raft_apply apply;
+    struct skv_node *node;
+    skv_propose_cb cb;
+    void *arg;
+    uint64_t req_id, leader, deadline_ms;
+};
+
+static const struct { const char *name; int status, retry; } err_table[] = {
+    {"ErrNotLeader", 503, 1},        {"ErrLeadershipLost", 503, 1},
+    {"ErrLeaderNotReady", 503, 1},   {"ErrNoLeader", 503, 1},
+    {"ErrLeaderUnreachable", 503, 1}, {"ErrShuttingDown", 503, 1},
+    {"ErrEnvelopeCutoverInProgress", 503, 1}, {"ErrTimeout", 504, 1},
+    {"ErrHalted", 503, 0},           {"ErrBadRequest", 400, 0},
+};
+
+void skv_error_http(const char *error, int *status, int *retry)
+{
+    size_t i;
+    *status = error ? 500 : 200;
+    *retry = 0;
+    for (i = 0; error && i < sizeof err_table / sizeof err_table[0]; i++)
+        if (strcmp(err_table[i].name, error) == 0) {
+            *status = err_table[i].status;
+            *retry = err_table[i].retry;
+        }
+}
+
+static void finish(skv_propose_cb cb, void *arg, int rc, const char *error,
+                   const char *message, uint64_t index)
+{
+    struct skv_propose_result r;
+    memset(&r, 0, sizeof r);
+    r.rc = rc;
+    r.error = error;
+    r.message = message;
+    r.index = index;
+    skv_error_http(error, &r.status, &r.retry_after_s);
+    cb(arg, &r);
+}
+
+static void finish_raft(skv_propose_cb cb, void *arg, int status)
+{
+    switch (status) {
+    case RAFT_NOTLEADER:
+        finish(cb, arg, SKV_ERR_AGAIN, "ErrNotLeader", "this node is not the leader", 0);
+        break;
+    case RAFT_LEADERSHIPLOST:
+        finish(cb, arg, SKV_ERR_AGAIN, "ErrLeadershipLost",
+               "leadership lost before commit; the outcome is unknown", 0);
+        break;
+    case RAFT_SHUTDOWN:
+    case RAFT_CANCELED:
+        finish(cb, arg, SKV_ERR_CLOSED, "ErrShuttingDown",
+               "node is shutting down; the outcome is unknown", 0);
+        break;
+    default:
+        finish(cb, arg, SKV_ERR_INTERNAL, "ErrInternal", raft_strerror(status), 0);
+    }
+}
+
+static void applied(struct raft_apply *req, int status, void *result)
+{
+    struct prop *p = req->data;
+    (void)result;
+    if (status == 0)
+        finish(p->cb, p->arg, SKV_OK, NULL, NULL, req->index);
+    else
+        finish_raft(p->cb, p->arg, status);
+    free(p);
+}
+
+static void propose_local(struct skv_node *n, int source, void *payload,
+                          size_t len, skv_propose_cb cb, void *arg)
+{
+    struct raft_buffer buf = {payload, len};
+    struct prop *p;
+    int rv;
+    if (source == SKV_SRC_USER && !skv_leader_ready(n)) {
+        raft_free(payload);
+        finish(cb, arg, SKV_ERR_AGAIN, "ErrLeaderNotReady",
+               "new leader has not applied a barrier of its term yet", 0);
+        return;
+    }
+    if (!(p = calloc(1, sizeof *p))) {
+        raft_free(payload);
+        finish(cb, arg, SKV_ERR_NOMEM, "ErrNoMemory", "out of memory", 0);
+        return;
+    }
+    p->node = n;
+    p->cb = cb;
+    p->arg = arg;
+    p->apply.data = p;
+    rv = raft_apply(&n->raft, &p->apply, &buf, 1, applied);
+    if (rv != 0) {
+        raft_free(payload);
+        free(p);
+        finish_raft(cb, arg, rv);
+    }
+}
+
+static void forward(struct skv_node *n, int source, void *payload, size_t len,
+                    skv_propose_cb cb, void *arg)
+{
+    struct skv_fwd_propose m;
+    struct skv_wbuf b = {NULL, 0, 0};
+    struct prop *p;
+    raft_id lid = 0;
+    const char *laddr = NULL;
+
+    raft_leader(&n->raft, &lid, &laddr);
+    if (lid == 0 || !laddr || lid == n->conf->node_id) {
+        raft_free(payload);
+        finish(cb, arg, SKV_ERR_AGAIN, "ErrNoLeader", "no known leader", 0);
+        return;
+    }
+    memset(&m, 0, sizeof m);
+    m.req_id = ++n->next_req_id;
+    m.source = (uint32_t)source;
+    m.payload.p = payload;
+    m.payload.len = len;
+    p = calloc(1, sizeof *p);
+    if (!p || skv_wire_encode_propose(&b, n->conf->node_id, &m) != 0 ||
+        skv_node_send(n, lid, laddr, b.p, b.len) != SKV_OK) {
+        free(p);
+        skv_wbuf_free(&b);
+        raft_free(payload);
+        finish(cb, arg, SKV_ERR_AGAIN, "ErrLeaderUnreachable",
+               "cannot queue the proposal for the leader", 0);
+        return;
+    }
+    skv_wbuf_free(&b);
+    raft_free(payload);
+    p->node = n;
+    p->cb = cb;
+    p->arg = arg;
+    p->req_id = m.req_id;
+    p->leader = lid;
+    p->deadline_ms = uv_now(&n->loop) + SKV_FORWARD_TIMEOUT_MS;
+    skv_list_add_tail(&n->props_forwarded, &p->link);
+}
+
+void skv_propose(struct skv_node *n, int source, void *payload, size_t len,
+                 skv_propose_cb cb, void *arg)
+{
+    if (n->stopping || n->run_state == SKV_RUN_HALTED) {
+        raft_free(payload);
+        finish(cb, arg, SKV_ERR_CLOSED, n->stopping ? "ErrShuttingDown" : "ErrHalted",
+               n->stopping ? "node is shutting down" : n->halt_reason, 0);
+        return;
+    }
+    if (raft_state(&n->raft) == RAFT_LEADER)
+        propose_local(n, source, payload, len, cb, arg);
+    else
+        forward(n, source, payload, len, cb, arg);
+}
+
+/* ---- leader side of a forwarded proposal ----------------------------- */
+
+struct remote {
+    struct skv_node *node;
+    uint64_t from, req_id;
+};
+
+static const char *peer_address(struct skv_node *n, uint64_t id)
+{
+    unsigned i;
+    for (i = 0; i < n->raft.configuration.n; i++)
+        if (n->raft.configuration.servers[i].id == id)
+            return n->raft.configuration.servers[i].address;
+    return NULL;
+}
+
+static void answer_remote(void *arg, const struct skv_propose_result *r)
+{
+    struct remote *rm = arg;
+    struct skv_node *n = rm->node;
+    struct skv_fwd_propose_resp m;
+    struct skv_wbuf b = {NULL, 0, 0};
+    const char *addr = peer_address(n, rm->from);
+    raft_id lid = 0;
+    const char *laddr = NULL;
+
+    raft_leader(&n->raft, &lid, &laddr);
+    memset(&m, 0, sizeof m);
+    m.req_id = rm->req_id;
+    m.rc = r->rc;
+    m.index = r->index;
+    m.leader_id = lid;
+    m.error.p = (const uint8_t *)r->error;
+    m.error.len = r->error ? strlen(r->error) : 0;
+    m.message.p = (const uint8_t *)r->message;
+    m.message.len = r->message ? strlen(r->message) : 0;
+    if (addr && skv_wire_encode_propose_resp(&b, n->conf->node_id, &m) == 0)
+        skv_node_send(n, rm->from, addr, b.p, b.len);
+    else
+        skv_node_log(n, SKV_LOG_WARN, "cannot answer proposal %llu of node %llu",
+                     (unsigned long long)rm->req_id, (unsigned long long)rm->from);
+    skv_wbuf_free(&b);
+    free(rm);
+}
+
+void skv_propose_on_req(struct skv_node *n, uint64_t from, const void *req)
+{
+    const struct skv_fwd_propose *m = req;
+    struct remote *rm = calloc(1, sizeof *rm);
+    void *payload;
+    if (!rm)
+        return;
+    rm->node = n;
+    rm->from = from;
+    rm->req_id = m->req_id;
+    if (m->source > SKV_SRC_ADMIN || m->payload.len == 0) {
+        finish(answer_remote, rm, SKV_ERR_INVALID, "ErrBadRequest",
+               "forwarded proposal: bad source or empty payload", 0);
+        return;
+    }
+    if (raft_state(&n->raft) != RAFT_LEADER || n->stopping ||
+        n->run_state == SKV_RUN_HALTED) {
+        finish(answer_remote, rm, SKV_ERR_AGAIN, "ErrNotLeader",
+               "forwarded to a node that is not the leader (no second hop)", 0);
+        return;
+    }
+    if (!(payload = raft_malloc(m->payload.len))) {
+        finish(answer_remote, rm, SKV_ERR_NOMEM, "ErrNoMemory", "out of memory", 0);
+        return;
+    }
+    memcpy(payload, m->payload.p, m->payload.len);
+    propose_local(n, (int)m->source, payload, m->payload.len, answer_remote, rm);
+}
+
+/* ---- follower side: answers, deadlines, shutdown -------------------- */
+
+void skv_propose_on_resp(struct skv_node *n, uint64_t from, const void *resp)
+{
+    const struct skv_fwd_propose_resp *m = resp;
+    struct skv_list *it;
+    for (it = n->props_forwarded.next; it != &n->props_forwarded; it = it->next) {
+        struct prop *p = skv_container_of(it, struct prop, link);
+        char err[64], msg[512];
+        if (p->req_id != m->req_id)
+            continue;
+        skv_list_del(&p->link);
+        snprintf(err, sizeof err, "%.*s", (int)m->error.len, (const char *)m->error.p);
+        snprintf(msg, sizeof msg, "%.*s", (int)m->message.len, (const char *)m->message.p);
+        finish(p->cb, p->arg, m->rc, m->error.len ? err : NULL,
+               m->message.len ? msg : NULL, m->index);
+        free(p);
+        return;
+    }
+    skv_node_log(n, SKV_LOG_DEBUG, "late proposal answer %llu from %llu",
+                 (unsigned long long)m->req_id, (unsigned long long)from);
+}
+
+void skv_propose_expire(struct skv_node *n, uint64_t now_ms)
+{
+    struct skv_list *it = n->props_forwarded.next;
+    raft_id lid = 0;
+    const char *laddr = NULL;
+    raft_leader(&n->raft, &lid, &laddr);
+    while (it != &n->props_forwarded) {
+        struct prop *p = skv_container_of(it, struct prop, link);
+        int changed = lid != p->leader &&
+                      now_ms + SKV_FORWARD_TIMEOUT_MS > p->deadline_ms + 500;
+        it = it->next;
+        if (!changed && p->deadline_ms > now_ms)
+            continue;
+        skv_list_del(&p->link);
+        if (changed)
+            finish(p->cb, p->arg, SKV_ERR_AGAIN, "ErrLeadershipLost",
+                   "the leader changed while the proposal was in flight; the outcome is unknown", 0);
+        else
+            finish(p->cb, p->arg, SKV_ERR_AGAIN, "ErrTimeout",
+                   "the leader did not answer in time; the outcome is unknown", 0);
+        free(p);
+    }
+}
+
+void skv_propose_fail_all(struct skv_node *n)
+{
+    while (!skv_list_empty(&n->props_forwarded)) {
+        struct prop *p = skv_container_of(n->props_forwarded.next, struct prop, link);
+        skv_list_del(&p->link);
+        finish(p->cb, p->arg, SKV_ERR_CLOSED, "ErrShuttingDown",
+               "node is shutting down; the outcome is unknown", 0);
+        free(p);
+    }
+}

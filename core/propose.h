@@ -1,0 +1,43 @@
+/*
+ * propose.h — the one proposal path. Every FSM payload enters the log
+ * through skv_propose() with a source tag: `user` (client KV writes) or
+ * `admin` (membership-independent control entries: encryption bootstrap,
+ * registrations, phase flags). On the leader it checks readiness (no user
+ * proposal before a barrier of the leader's own term applied) and the
+ * intake gate (a later phase closes it for user proposals only), then
+ * raft_apply()s. On a follower it forwards the payload to the leader
+ * (PROPOSE_REQ with a request id, deadline, fail-fast on leader change).
+ */
+#ifndef SKV_PROPOSE_H
+#define SKV_PROPOSE_H
+
+#include "node.h"
+
+enum skv_source { SKV_SRC_USER = 0, SKV_SRC_ADMIN = 1 };
+
+struct skv_propose_result {
+    int rc;                 /* SKV_OK or an skv_rc */
+    int status;             /* HTTP-like status for admin replies */
+    const char *error;      /* stable error name, NULL on success */
+    const char *message;
+    int retry_after_s;
+    uint64_t index;         /* log index on success */
+};
+
+typedef void (*skv_propose_cb)(void *arg, const struct skv_propose_result *r);
+
+/* Propose `payload` (raft_malloc'd; ownership always taken). `cb` is
+ * called exactly once, possibly before this returns. Loop thread. */
+void skv_propose(struct skv_node *n, int source, void *payload, size_t len,
+                 skv_propose_cb cb, void *arg);
+
+/* Leader side of a forwarded proposal; follower side of the answer. */
+void skv_propose_on_req(struct skv_node *n, uint64_t from, const void *req);
+void skv_propose_on_resp(struct skv_node *n, uint64_t from, const void *resp);
+void skv_propose_expire(struct skv_node *n, uint64_t now_ms);
+void skv_propose_fail_all(struct skv_node *n);
+
+/* Status and retry hint for a stable error name. */
+void skv_error_http(const char *error, int *status, int *retry_after_s);
+
+#endif
