@@ -301,8 +301,8 @@ void skv_node_shutdown(struct skv_node *n, int exit_code)
     skv_propose_fail_all(n);
     skv_reads_fail_all(n, "node is shutting down");
     uv_timer_stop(&n->tick);
+    n->raft.data = n;
     if (n->raft_inited) {
-        n->raft.data = n;
         raft_close(&n->raft, on_raft_closed);
     } else {
         on_raft_closed(&n->raft);

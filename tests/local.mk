@@ -165,3 +165,5 @@ EXTRA_DIST += tests/fuzz/fuzz_sidecar.c \
 	tests/fuzz/corpus/sidecar/full.json \
 	tests/fuzz/corpus/sidecar/empty.json \
 	tests/fuzz/corpus/sidecar/bad-epoch.json
+TESTS += tests/integration/test_sealkvd_args.sh
+EXTRA_DIST += tests/integration/test_sealkvd_args.sh
