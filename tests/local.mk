@@ -167,3 +167,7 @@ EXTRA_DIST += tests/fuzz/fuzz_sidecar.c \
 	tests/fuzz/corpus/sidecar/bad-epoch.json
 TESTS += tests/integration/test_sealkvd_args.sh
 EXTRA_DIST += tests/integration/test_sealkvd_args.sh
+# seeds for tests/fuzz/fuzz_envelope.c
+EXTRA_DIST += tests/fuzz/corpus/envelope/storage-value \
+	tests/fuzz/corpus/envelope/storage-empty \
+	tests/fuzz/corpus/envelope/raft-entry

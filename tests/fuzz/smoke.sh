@@ -2,7 +2,8 @@
 # tests/fuzz/smoke.sh — `make fuzz-smoke`: builds every libFuzzer target
 # with clang (ASan+UBSan) and runs each for a bounded time on a scratch
 # copy of its in-tree seed corpus. Longer runs: FUZZ_SECONDS=600.
-# Targets: YAML config, wire frames, HTTP route parsing, sidecar JSON.
+# Targets: YAML config, wire frames, HTTP route parsing, sidecar JSON,
+# Envelope v1 (over the cipher-sodium plugin's sources).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 secs=${FUZZ_SECONDS:-20}
@@ -45,4 +46,10 @@ build fuzz_http_routes -I"$top/plugins/admin-http" "$top/tests/fuzz/fuzz_http_ro
     "$top/plugins/admin-http/http_routes.c" && run fuzz_http_routes http
 build fuzz_sidecar "$top/tests/fuzz/fuzz_sidecar.c" "$top/core/sidecar.c" \
     "$top/core/sidecar_json.c" -ljansson -lsodium && run fuzz_sidecar sidecar
+# cipher_sodium.c includes the configure-generated build-config.h
+mkdir -p "$work/inc" && echo '#define PACKAGE_VERSION "fuzz"' >"$work/inc/build-config.h"
+build fuzz_envelope -I"$work/inc" "$top/tests/fuzz/fuzz_envelope.c" \
+    "$top"/plugins/cipher-sodium/*.c "$top/core/enc_err.c" "$top/core/kek.c" \
+    "$top/core/keystore.c" "$top/core/dek_wrap.c" "$top/core/envelope.c" \
+    -lsodium -lpthread && run fuzz_envelope envelope
 exit $fail
