@@ -1,8 +1,9 @@
 /*
- * fsm.c — FSM apply: decode the command, write the data and the applied
- * index in one storage batch, skip entries at or below the durable applied
- * index (replay after restart). A failure returns non-zero, which stops
- * C-Raft's apply loop without advancing last_applied (fail closed).
+ * fsm.c — FSM apply: Phase-2 unwrap above the cutover, command dispatch,
+ * the data and the applied index in one storage batch, replay skipping
+ * (entries at or below the durable applied index). A failure returns
+ * non-zero, which stops C-Raft's apply loop without advancing
+ * last_applied (fail closed).
  */
 #include "fsm.h"
 #include "command.h"
@@ -14,6 +15,82 @@
 #include <string.h>
 
 const uint8_t skv_fsm_applied_key[8] = {SKV_PFX_FSM_META, 'a', 'p', 'p', 'l', 'i', 'e', 'd'};
+const uint8_t skv_fsm_encidx_key[7] = {SKV_PFX_FSM_META, 'e', 'n', 'c', 'i', 'd', 'x'};
+
+/* ---- batch builder -------------------------------------------------- */
+
+static int batch_add(struct skv_fsm_batch *b, int type, const void *k, size_t kl,
+                     const void *v, size_t vl)
+{
+    struct skv_batch_op *o;
+    uint8_t *mem;
+    if (b->n == b->cap) {
+        size_t nc = b->cap ? b->cap * 2 : 8;
+        void *a = realloc(b->ops, nc * sizeof *b->ops);
+        if (!a)
+            return -1;
+        b->ops = a;
+        b->cap = nc;
+    }
+    if (!(mem = malloc(kl + vl + 1)))
+        return -1;
+    memcpy(mem, k, kl);
+    if (vl)
+        memcpy(mem + kl, v, vl);
+    o = &b->ops[b->n++];
+    memset(o, 0, sizeof *o);
+    o->type = type;
+    o->key = mem;
+    o->key_len = kl;
+    o->val = type == SKV_BATCH_PUT ? mem + kl : NULL;
+    o->val_len = type == SKV_BATCH_PUT ? vl : 0;
+    return 0;
+}
+
+int skv_fsm_batch_put(struct skv_fsm_batch *b, const void *k, size_t kl,
+                      const void *v, size_t vl)
+{
+    return batch_add(b, SKV_BATCH_PUT, k, kl, v, vl);
+}
+
+int skv_fsm_batch_del(struct skv_fsm_batch *b, const void *k, size_t kl)
+{
+    return batch_add(b, SKV_BATCH_DEL, k, kl, NULL, 0);
+}
+
+void skv_fsm_batch_free(struct skv_fsm_batch *b)
+{
+    size_t i;
+    for (i = 0; i < b->n; i++)
+        free((void *)b->ops[i].key);
+    free(b->ops);
+    memset(b, 0, sizeof *b);
+}
+
+/* ---- durable meta --------------------------------------------------- */
+
+static int load_u64(struct skv_fsm *f, const uint8_t *key, size_t kl, uint64_t *out,
+                    char *err, size_t errlen)
+{
+    struct skv_node *n = f->node;
+    struct skv_err e = {0, ""};
+    void *v = NULL;
+    size_t vl = 0;
+    int rc = n->st->get(n->db, NULL, key, kl, &v, &vl, &e);
+    if (rc == SKV_ERR_NOTFOUND) {
+        *out = 0;
+        return 0;
+    }
+    if (rc != SKV_OK || vl != 8) {
+        snprintf(err, errlen, "fsm: cannot read %.*s: %s", (int)kl - 1, (const char *)key + 1,
+                 rc != SKV_OK ? e.msg : "bad length");
+        n->st->free_buf(n->db, v);
+        return -1;
+    }
+    *out = skv_get_be64(v);
+    n->st->free_buf(n->db, v);
+    return 0;
+}
 
 /* Build "prefix ‖ key" into buf (caller provides SKV_MAX_KEY + 1). */
 static size_t data_key(uint8_t *buf, const uint8_t *key, size_t len)
@@ -23,100 +100,125 @@ static size_t data_key(uint8_t *buf, const uint8_t *key, size_t len)
     return len + 1;
 }
 
-static int load_applied(struct skv_fsm *f, char *err, size_t errlen)
+/* ---- commands ------------------------------------------------------- */
+
+static int stage_kv(struct skv_fsm *f, uint64_t index, const struct skv_kv_op *op,
+                    struct skv_fsm_batch *b)
 {
-    struct skv_node *n = f->node;
-    struct skv_err e = {0, ""};
-    void *v = NULL;
-    size_t vl = 0;
-    int rc = n->st->get(n->db, NULL, skv_fsm_applied_key, sizeof skv_fsm_applied_key, &v, &vl, &e);
-    if (rc == SKV_ERR_NOTFOUND) {
-        f->applied = 0;
-        return 0;
-    }
-    if (rc != SKV_OK || vl != 8) {
-        snprintf(err, errlen, "fsm: cannot read applied index: %s",
-                 rc != SKV_OK ? e.msg : "bad length");
-        n->st->free_buf(n->db, v);
-        return -1;
-    }
-    f->applied = skv_get_be64(v);
-    n->st->free_buf(n->db, v);
-    return 0;
+    uint8_t kbuf[SKV_MAX_KEY + 1], *rec = NULL;
+    size_t kl = data_key(kbuf, op->key, op->key_len), rl = 0;
+    int rc;
+    if (op->op == SKV_KV_DEL)
+        return skv_fsm_batch_del(b, kbuf, kl) ? RAFT_NOMEM : 0;
+    rc = skv_fsm_seal_value(f, index, kbuf, kl, op->val, op->val_len, &rec, &rl);
+    if (rc != 0)
+        return rc;
+    rc = skv_fsm_batch_put(b, kbuf, kl, rec, rl) ? RAFT_NOMEM : 0;
+    free(rec);
+    return rc;
 }
 
-/* Apply one KV op plus the applied index atomically. */
-static int apply_kv(struct skv_fsm *f, uint64_t index, const struct skv_kv_op *op)
+static int stage_batch(struct skv_fsm *f, uint64_t index, const uint8_t *p, size_t len,
+                       struct skv_fsm_batch *b, char *msg, size_t msglen)
+{
+    size_t pos = 0;
+    uint32_t remaining = 0;
+    struct skv_kv_op op;
+    int r, rc;
+    while ((r = skv_cmd_batch_next(p, len, &pos, &remaining, &op, msg, msglen)) == 1)
+        if ((rc = stage_kv(f, index, &op, b)) != 0)
+            return rc;
+    return r == 0 ? 0 : RAFT_MALFORMED;
+}
+
+/* Dispatch one (unwrapped) payload into the batch. */
+static int dispatch(struct skv_fsm *f, uint64_t index, const uint8_t *p, size_t len,
+                    struct skv_fsm_batch *b, const char **reject)
+{
+    struct skv_kv_op op;
+    char msg[200];
+    int rc;
+    if (len == 0) {
+        skv_node_halt(f->node, "fsm: empty command at index %llu", (unsigned long long)index);
+        return RAFT_MALFORMED;
+    }
+    switch (p[0]) {
+    case SKV_CMD_KV:
+        if (skv_cmd_decode_kv(p, len, &op, msg, sizeof msg) != 0)
+            break;
+        return stage_kv(f, index, &op, b);
+    case SKV_CMD_KV_BATCH:
+        rc = stage_batch(f, index, p, len, b, msg, sizeof msg);
+        if (rc != RAFT_MALFORMED)
+            return rc;
+        break;
+    case SKV_CMD_WRITER_REG:
+    case SKV_CMD_ENC_BOOTSTRAP:
+    case SKV_CMD_ENC_ROTATION:
+        return skv_fsm_apply_enc(f, index, p, len, b, reject);
+    default:
+        snprintf(msg, sizeof msg, "unknown command tag 0x%02x", p[0]);
+        break;
+    }
+    if (f->node->run_state != SKV_RUN_HALTED)
+        skv_node_halt(f->node, "fsm: cannot apply entry %llu: %s", (unsigned long long)index, msg);
+    return RAFT_MALFORMED;
+}
+
+static int commit(struct skv_fsm *f, uint64_t index, struct skv_fsm_batch *b, int enc_entry)
 {
     struct skv_node *n = f->node;
     struct skv_err e = {0, ""};
-    uint8_t kbuf[SKV_MAX_KEY + 1], ibuf[8], *rec = NULL;
-    struct skv_batch_op b[2];
+    uint8_t ibuf[8];
     int rc;
-
-    memset(b, 0, sizeof b);
-    b[0].key = kbuf;
-    b[0].key_len = data_key(kbuf, op->key, op->key_len);
-    if (op->op == SKV_KV_PUT) {
-        rec = malloc(op->val_len + 1);
-        if (!rec)
-            return RAFT_NOMEM;
-        rec[0] = 0; /* cleartext */
-        if (op->val_len)
-            memcpy(rec + 1, op->val, op->val_len);
-        b[0].type = SKV_BATCH_PUT;
-        b[0].val = rec;
-        b[0].val_len = op->val_len + 1;
-    } else {
-        b[0].type = SKV_BATCH_DEL;
-    }
     skv_put_be64(ibuf, index);
-    b[1].type = SKV_BATCH_PUT;
-    b[1].key = skv_fsm_applied_key;
-    b[1].key_len = sizeof skv_fsm_applied_key;
-    b[1].val = ibuf;
-    b[1].val_len = 8;
-    rc = n->st->write(n->db, b, 2, 0, &e);
-    free(rec);
+    if (skv_fsm_batch_put(b, skv_fsm_applied_key, sizeof skv_fsm_applied_key, ibuf, 8) ||
+        (enc_entry && skv_fsm_batch_put(b, skv_fsm_encidx_key, sizeof skv_fsm_encidx_key, ibuf, 8))) {
+        skv_node_halt(n, "fsm: out of memory at index %llu", (unsigned long long)index);
+        return RAFT_NOMEM;
+    }
+    rc = n->st->write(n->db, b->ops, b->n, enc_entry, &e);
     if (rc != SKV_OK) {
         skv_node_halt(n, "fsm: storage write failed at index %llu: %s",
                       (unsigned long long)index, e.msg);
         return RAFT_IOERR;
     }
     f->applied = index;
+    if (enc_entry)
+        n->enc.fsm_encidx = index;
     return 0;
 }
 
-static int fsm_apply(struct raft_fsm *rf, const struct raft_buffer *buf,
-                     void **result)
+static int fsm_apply(struct raft_fsm *rf, const struct raft_buffer *buf, void **result)
 {
     struct skv_fsm *f = rf->data;
     struct skv_node *n = f->node;
-    uint64_t index = raft_last_applied(&n->raft) + 1;
-    struct skv_kv_op op;
-    char msg[200];
+    uint64_t index = raft_last_applied(f->raft) + 1, cut = skv_enc_cutover(&n->enc);
+    struct skv_fsm_batch b = {NULL, 0, 0};
     const uint8_t *p = buf->base;
+    uint8_t *pt = NULL;
+    size_t len = buf->len;
+    const char *reject = NULL;
+    int rc;
 
     *result = NULL;
     if (n->run_state == SKV_RUN_HALTED)
         return RAFT_SHUTDOWN;
     if (index <= f->applied)
         return 0; /* replay of an entry already in the FSM */
-    if (buf->len == 0) {
-        skv_node_halt(n, "fsm: empty command at index %llu", (unsigned long long)index);
-        return RAFT_MALFORMED;
+    if (cut != 0 && index > cut) { /* strict: the entry at the cutover is cleartext */
+        if ((rc = skv_fsm_unwrap(f, index, p, len, &pt, &len)) != 0)
+            return rc;
+        p = pt;
     }
-    switch (p[0]) {
-    case SKV_CMD_KV:
-        if (skv_cmd_decode_kv(p, buf->len, &op, msg, sizeof msg) != 0)
-            break;
-        return apply_kv(f, index, &op);
-    default:
-        snprintf(msg, sizeof msg, "unknown command tag 0x%02x", p[0]);
-        break;
-    }
-    skv_node_halt(n, "fsm: cannot apply entry %llu: %s", (unsigned long long)index, msg);
-    return RAFT_MALFORMED;
+    rc = dispatch(f, index, p, len, &b, &reject);
+    if (rc == 0)
+        rc = commit(f, index, &b, len > 0 && p[0] >= SKV_CMD_WRITER_REG && !reject);
+    if (rc == 0 && reject)
+        *result = (void *)reject;
+    skv_fsm_batch_free(&b);
+    free(pt);
+    return rc;
 }
 
 int skv_fsm_get(struct skv_fsm *f, const uint8_t *key, size_t key_len,
@@ -124,38 +226,32 @@ int skv_fsm_get(struct skv_fsm *f, const uint8_t *key, size_t key_len,
 {
     struct skv_node *n = f->node;
     uint8_t kbuf[SKV_MAX_KEY + 1];
+    size_t kl;
     void *v = NULL;
     size_t vl = 0;
     int rc;
     if (key_len == 0 || key_len > SKV_MAX_KEY)
         return skv_err_set(err, SKV_ERR_INVALID, "key length must be 1..%u", SKV_MAX_KEY);
-    rc = n->st->get(n->db, NULL, kbuf, data_key(kbuf, key, key_len), &v, &vl, err);
+    kl = data_key(kbuf, key, key_len);
+    rc = n->st->get(n->db, NULL, kbuf, kl, &v, &vl, err);
     if (rc != SKV_OK)
         return rc;
-    if (vl < 1 || (((uint8_t *)v)[0] & 0x03) != 0) {
-        n->st->free_buf(n->db, v);
-        return skv_err_set(err, SKV_ERR_CORRUPT, "stored value record has an unknown header");
-    }
-    *val = malloc(vl);
-    if (!*val) {
-        n->st->free_buf(n->db, v);
-        return skv_err_set(err, SKV_ERR_NOMEM, "out of memory");
-    }
-    memcpy(*val, (uint8_t *)v + 1, vl - 1);
-    *val_len = vl - 1;
+    rc = skv_fsm_open_value(f, kbuf, kl, v, vl, val, val_len, err);
     n->st->free_buf(n->db, v);
-    return SKV_OK;
+    return rc;
 }
 
 int skv_fsm_init(struct skv_fsm *f, struct skv_node *n, char *err, size_t errlen)
 {
     memset(f, 0, sizeof *f);
     f->node = n;
+    f->raft = &n->raft;
     f->raft_fsm.version = 1;
     f->raft_fsm.data = f;
     f->raft_fsm.apply = fsm_apply;
     f->raft_fsm.snapshot = skv_fsm_snapshot;
     f->raft_fsm.restore = skv_fsm_restore;
-    return load_applied(f, err, errlen);
+    if (load_u64(f, skv_fsm_applied_key, sizeof skv_fsm_applied_key, &f->applied, err, errlen))
+        return -1;
+    return load_u64(f, skv_fsm_encidx_key, sizeof skv_fsm_encidx_key, &f->encidx, err, errlen);
 }
-

@@ -1,10 +1,19 @@
 /*
  * fsm.h — the replicated state machine: durable KV in the storage plugin
  * (SKV_PFX_FSM_DATA), the applied index written in the same batch
- * (SKV_PFX_FSM_META "applied"), replay skipping, snapshot and restore.
+ * (SKV_PFX_FSM_META "applied"), replay skipping, snapshot and restore,
+ * and the encryption commands (fsm_enc.c).
  *
- * Stored value record: [hdr u8][bytes]; hdr bits 0-1 = encryption state
- * (0 cleartext; Phase 1 adds envelope states), other bits reserved 0.
+ * Stored value record: [hdr u8][bytes]; hdr bits 0-1 = encryption state,
+ * an out-of-band discriminator (never guessed from the value bytes):
+ *   0 cleartext, 1 storage envelope v1 (envelope.h); 2, 3 reserved.
+ * Other header bits are reserved 0.
+ *
+ * Apply order for every entry (fsm.c): the index comes from the engine
+ * (raft_last_applied + 1); entries at or below the durable applied index
+ * are skipped; an entry above the Phase-2 cutover index is unwrapped
+ * (raft envelope) before dispatch, at or below it is not (strict >); any
+ * failure halts without advancing the applied index.
  */
 #ifndef SKV_FSM_H
 #define SKV_FSM_H
@@ -12,6 +21,22 @@
 #include "node.h"
 
 #define SKV_SNAP_MAGIC1 "SKVSNAP1"
+#define SKV_SNAP_MAGIC2 "SKVSNAP2"
+
+#define SKV_VAL_CLEAR 0
+#define SKV_VAL_SEALED 1
+#define SKV_VAL_STATE_MASK 0x03
+
+/* The storage writes of one applied entry, committed as one batch. Every
+ * key and value is copied into memory the batch owns. */
+struct skv_fsm_batch {
+    struct skv_batch_op *ops;
+    size_t n, cap;
+};
+int skv_fsm_batch_put(struct skv_fsm_batch *b, const void *k, size_t kl,
+                      const void *v, size_t vl);
+int skv_fsm_batch_del(struct skv_fsm_batch *b, const void *k, size_t kl);
+void skv_fsm_batch_free(struct skv_fsm_batch *b);
 
 int skv_fsm_init(struct skv_fsm *f, struct skv_node *n, char *err,
                  size_t errlen);
@@ -26,7 +51,30 @@ int skv_fsm_snapshot(struct raft_fsm *rf, struct raft_buffer *bufs[],
                      unsigned *n_bufs);
 int skv_fsm_restore(struct raft_fsm *rf, struct raft_buffer *buf);
 
-/* The key under which the applied index lives. */
+/* Cutover recorded in the newest local snapshot's header (0: none/v1). */
+uint64_t skv_fsm_snapshot_cutover(struct skv_node *n);
+
+/* fsm_enc.c: encryption commands and value sealing. Each returns 0 or a
+ * RAFT_* error after halting the node; *reject is set to a stable error
+ * name when the entry is deterministically refused (a no-op on every
+ * replica). */
+int skv_fsm_apply_enc(struct skv_fsm *f, uint64_t index, const uint8_t *p,
+                      size_t len, struct skv_fsm_batch *b, const char **reject);
+/* Build the stored record for a put of `val` under storage key `skey`. */
+int skv_fsm_seal_value(struct skv_fsm *f, uint64_t index, const uint8_t *skey,
+                       size_t skl, const uint8_t *val, size_t vl,
+                       uint8_t **rec, size_t *rec_len);
+/* Open a stored record into a malloc'd value. */
+int skv_fsm_open_value(struct skv_fsm *f, const uint8_t *skey, size_t skl,
+                       const uint8_t *rec, size_t rl, uint8_t **val,
+                       size_t *vl, struct skv_err *err);
+/* Phase 2: unwrap an entry above the cutover. 0 with a malloc'd *pt, or a
+ * RAFT_* error after halting (key_id and index logged). */
+int skv_fsm_unwrap(struct skv_fsm *f, uint64_t index, const uint8_t *p,
+                   size_t len, uint8_t **pt, size_t *pt_len);
+
+/* The keys under which the applied index and encidx live. */
 extern const uint8_t skv_fsm_applied_key[8];
+extern const uint8_t skv_fsm_encidx_key[7];
 
 #endif

@@ -1,27 +1,29 @@
 /*
  * fsm_snapshot.c — FSM snapshot and restore. The snapshot is one buffer:
- *   "SKVSNAP1" [applied u64 BE] then records
+ * a SKVSNAP1/SKVSNAP2 header (snap_hdr.h: v2, carrying the cutover index,
+ * forever after the Phase-2 cutover) then records
  *   [klen u32 BE][storage key][vlen u32 BE][stored value record]
- * for every key under the FSM-owned prefixes (data, writer registry).
- * Restore validates the whole buffer first, is a no-op when the snapshot
- * is not newer than the local applied index, and otherwise replaces the
- * FSM key space in one synced batch.
+ * for every key under the FSM-owned prefixes (data, writer registry), and,
+ * once encryption is bootstrapped, one SKV_PFX_ENC_SNAP record carrying
+ * the cluster's encryption state (fsm_snap_enc.c). Restore validates the
+ * whole buffer first, is a no-op when the snapshot is not newer than the
+ * local applied index, adopts the encryption state (sidecar first), then
+ * replaces the FSM key space in one synced batch.
  */
 #include "fsm.h"
+#include "fsm_snap_enc.h"
 #include "bytes.h"
 #include "keys.h"
+#include "raft_log_store.h"
+#include "raft_ls_codec.h"
+#include "snap_hdr.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 static const uint8_t fsm_prefixes[] = {SKV_PFX_FSM_DATA, SKV_PFX_WRITERS};
 
-struct sbuf {
-    uint8_t *p;
-    size_t len, cap;
-};
-
-static int sbuf_put(struct sbuf *b, const void *d, size_t n)
+int skv_sbuf_put(struct skv_sbuf *b, const void *d, size_t n)
 {
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap : 4096;
@@ -39,8 +41,18 @@ static int sbuf_put(struct sbuf *b, const void *d, size_t n)
     return 0;
 }
 
+int skv_sbuf_record(struct skv_sbuf *b, const void *k, size_t kl, const void *v, size_t vl)
+{
+    uint8_t len4[4];
+    skv_put_be32(len4, (uint32_t)kl);
+    if (skv_sbuf_put(b, len4, 4) || skv_sbuf_put(b, k, kl))
+        return -1;
+    skv_put_be32(len4, (uint32_t)vl);
+    return skv_sbuf_put(b, len4, 4) || skv_sbuf_put(b, v, vl) ? -1 : 0;
+}
+
 /* Append every key/value under `pfx` from `view`. */
-static int dump_prefix(struct skv_node *n, void *view, uint8_t pfx, struct sbuf *b)
+static int dump_prefix(struct skv_node *n, void *view, uint8_t pfx, struct skv_sbuf *b)
 {
     struct skv_err e = {0, ""};
     void *it = NULL;
@@ -50,23 +62,17 @@ static int dump_prefix(struct skv_node *n, void *view, uint8_t pfx, struct sbuf 
     for (n->st->iter_seek(it, &pfx, 1); n->st->iter_valid(it); n->st->iter_next(it)) {
         size_t kl, vl;
         const uint8_t *k = n->st->iter_key(it, &kl), *v;
-        uint8_t len4[4];
         if (kl == 0 || k[0] != pfx)
             break;
         v = n->st->iter_value(it, &vl);
-        skv_put_be32(len4, (uint32_t)kl);
-        if (sbuf_put(b, len4, 4) || sbuf_put(b, k, kl))
-            goto fail;
-        skv_put_be32(len4, (uint32_t)vl);
-        if (sbuf_put(b, len4, 4) || sbuf_put(b, v, vl))
-            goto fail;
+        if (skv_sbuf_record(b, k, kl, v, vl)) {
+            n->st->iter_free(it);
+            return -1;
+        }
     }
     rc = n->st->iter_status(it, &e);
     n->st->iter_free(it);
     return rc == SKV_OK ? 0 : -1;
-fail:
-    n->st->iter_free(it);
-    return -1;
 }
 
 int skv_fsm_snapshot(struct raft_fsm *rf, struct raft_buffer *bufs[], unsigned *n_bufs)
@@ -74,19 +80,21 @@ int skv_fsm_snapshot(struct raft_fsm *rf, struct raft_buffer *bufs[], unsigned *
     struct skv_fsm *f = rf->data;
     struct skv_node *n = f->node;
     struct skv_err e = {0, ""};
-    struct sbuf b = {NULL, 0, 0};
-    uint8_t idx[8];
+    struct skv_sbuf b = {NULL, 0, 0};
+    uint8_t hdr[SKV_SNAP_HDR_MAX];
     void *view = NULL;
-    size_t i;
+    size_t i, hl;
 
     if (n->st->view_new(n->db, &view, &e) != SKV_OK)
         return RAFT_IOERR;
-    skv_put_be64(idx, raft_last_applied(&n->raft));
-    if (sbuf_put(&b, SKV_SNAP_MAGIC1, 8) || sbuf_put(&b, idx, 8))
+    hl = skv_snap_hdr_write(hdr, skv_enc_cutover(&n->enc), raft_last_applied(f->raft));
+    if (skv_sbuf_put(&b, hdr, hl))
         goto fail;
     for (i = 0; i < sizeof fsm_prefixes; i++)
         if (dump_prefix(n, view, fsm_prefixes[i], &b))
             goto fail;
+    if (skv_fsm_snap_enc_dump(f, &b) != 0)
+        goto fail;
     n->st->view_release(n->db, view);
     *bufs = raft_malloc(sizeof **bufs);
     if (!*bufs) {
@@ -105,35 +113,32 @@ fail:
 
 static int owned_prefix(uint8_t p)
 {
-    return memchr(fsm_prefixes, p, sizeof fsm_prefixes) != NULL;
+    return memchr(fsm_prefixes, p, sizeof fsm_prefixes) != NULL || p == SKV_PFX_ENC_SNAP;
 }
 
-/* Count records; -1 if malformed. */
-static long count_records(const uint8_t *p, size_t len)
+int skv_snap_next(const uint8_t *p, size_t len, size_t *pos, struct skv_snap_rec *r)
 {
-    size_t pos = 16;
-    long count = 0;
-    while (pos < len) {
-        uint32_t kl, vl;
-        if (len - pos < 4 || (kl = skv_get_be32(p + pos)) == 0 || kl > len - pos - 4)
-            return -1;
-        if (!owned_prefix(p[pos + 4]))
-            return -1;
-        pos += 4 + kl;
-        if (len - pos < 4 || (vl = skv_get_be32(p + pos)) > len - pos - 4)
-            return -1;
-        pos += 4 + vl;
-        count++;
-    }
-    return count;
+    uint32_t kl, vl;
+    if (*pos >= len)
+        return 0;
+    if (len - *pos < 4 || (kl = skv_get_be32(p + *pos)) == 0 || kl > len - *pos - 4)
+        return -1;
+    r->key = p + *pos + 4;
+    r->key_len = kl;
+    *pos += 4 + kl;
+    if (len - *pos < 4 || (vl = skv_get_be32(p + *pos)) > len - *pos - 4)
+        return -1;
+    r->val = p + *pos + 4;
+    r->val_len = vl;
+    *pos += 4 + vl;
+    return owned_prefix(r->key[0]) ? 1 : -1;
 }
 
-/* Delete ops for every existing key under the owned prefixes. */
-static int collect_deletes(struct skv_node *n, struct skv_batch_op **ops,
-                           size_t *n_ops, size_t *cap, uint8_t ***keys)
+/* Delete every existing key under the owned prefixes. */
+static int stage_deletes(struct skv_node *n, struct skv_fsm_batch *b)
 {
     struct skv_err e = {0, ""};
-    size_t i, nk = 0;
+    size_t i;
     for (i = 0; i < sizeof fsm_prefixes; i++) {
         void *it = NULL;
         uint8_t pfx = fsm_prefixes[i];
@@ -144,114 +149,101 @@ static int collect_deletes(struct skv_node *n, struct skv_batch_op **ops,
             const uint8_t *k = n->st->iter_key(it, &kl);
             if (kl == 0 || k[0] != pfx)
                 break;
-            if (*n_ops == *cap) {
-                size_t nc = *cap * 2 + 64;
-                void *a = realloc(*ops, nc * sizeof **ops), *bk;
-                if (!a) { n->st->iter_free(it); return -1; }
-                *ops = a;
-                bk = realloc(*keys, nc * sizeof **keys);
-                if (!bk) { n->st->iter_free(it); return -1; }
-                *keys = bk;
-                *cap = nc;
+            if (skv_fsm_batch_del(b, k, kl)) {
+                n->st->iter_free(it);
+                return -1;
             }
-            (*keys)[nk] = malloc(kl);
-            if (!(*keys)[nk]) { n->st->iter_free(it); return -1; }
-            memcpy((*keys)[nk], k, kl);
-            memset(&(*ops)[*n_ops], 0, sizeof **ops);
-            (*ops)[*n_ops].type = SKV_BATCH_DEL;
-            (*ops)[*n_ops].key = (*keys)[nk];
-            (*ops)[*n_ops].key_len = kl;
-            (*n_ops)++;
-            nk++;
         }
         n->st->iter_free(it);
     }
-    return (int)nk;
+    return 0;
 }
 
 static int restore_write(struct skv_fsm *f, const uint8_t *p, size_t len,
-                         long count, uint64_t index)
+                         const struct skv_snap_hdr *h, uint64_t encidx)
 {
     struct skv_node *n = f->node;
     struct skv_err e = {0, ""};
-    struct skv_batch_op *ops = NULL;
-    uint8_t **keys = NULL, ibuf[8];
-    size_t n_ops = 0, cap = 0, pos = 16, i;
-    int nk, rc = RAFT_NOMEM;
+    struct skv_fsm_batch b = {NULL, 0, 0};
+    struct skv_snap_rec r;
+    uint8_t ibuf[8], ebuf[8];
+    size_t pos = h->body_off;
+    int rc = RAFT_NOMEM;
 
-    nk = collect_deletes(n, &ops, &n_ops, &cap, &keys);
-    if (nk < 0)
+    if (stage_deletes(n, &b) != 0)
         goto out;
-    cap = n_ops + (size_t)count + 1;
-    {
-        void *a = realloc(ops, cap * sizeof *ops);
-        if (!a)
+    while (skv_snap_next(p, len, &pos, &r) == 1)
+        if (r.key[0] != SKV_PFX_ENC_SNAP && skv_fsm_batch_put(&b, r.key, r.key_len, r.val, r.val_len))
             goto out;
-        ops = a;
-    }
-    while (pos < len) {
-        struct skv_batch_op *o = &ops[n_ops++];
-        memset(o, 0, sizeof *o);
-        o->type = SKV_BATCH_PUT;
-        o->key_len = skv_get_be32(p + pos);
-        o->key = p + pos + 4;
-        pos += 4 + o->key_len;
-        o->val_len = skv_get_be32(p + pos);
-        o->val = p + pos + 4;
-        pos += 4 + o->val_len;
-    }
-    skv_put_be64(ibuf, index);
-    memset(&ops[n_ops], 0, sizeof *ops);
-    ops[n_ops].type = SKV_BATCH_PUT;
-    ops[n_ops].key = skv_fsm_applied_key;
-    ops[n_ops].key_len = sizeof skv_fsm_applied_key;
-    ops[n_ops].val = ibuf;
-    ops[n_ops].val_len = 8;
-    n_ops++;
-    if (n->st->write(n->db, ops, n_ops, 1, &e) != SKV_OK) {
+    skv_put_be64(ibuf, h->applied);
+    skv_put_be64(ebuf, encidx);
+    if (skv_fsm_batch_put(&b, skv_fsm_applied_key, sizeof skv_fsm_applied_key, ibuf, 8) ||
+        skv_fsm_batch_put(&b, skv_fsm_encidx_key, sizeof skv_fsm_encidx_key, ebuf, 8))
+        goto out;
+    if (n->st->write(n->db, b.ops, b.n, 1, &e) != SKV_OK) {
         skv_node_halt(n, "fsm: snapshot restore write failed: %s", e.msg);
         rc = RAFT_IOERR;
         goto out;
     }
-    f->applied = index;
+    f->applied = h->applied;
+    f->encidx = n->enc.fsm_encidx = encidx;
     rc = 0;
 out:
-    for (i = 0; nk > 0 && i < (size_t)nk; i++)
-        free(keys[i]);
-    free(keys);
-    free(ops);
+    skv_fsm_batch_free(&b);
     return rc;
 }
 
 int skv_fsm_restore(struct raft_fsm *rf, struct raft_buffer *buf)
 {
     struct skv_fsm *f = rf->data;
+    struct skv_node *n = f->node;
     const uint8_t *p = buf->base;
-    uint64_t index;
-    long count;
+    struct skv_snap_hdr h;
+    struct skv_snap_rec r, enc_rec = {NULL, 0, NULL, 0};
+    size_t pos;
+    char msg[200];
+    uint64_t encidx = 0;
     int rc;
 
-    if (buf->len < 16 || memcmp(p, "SKVSNAP", 7) != 0) {
-        skv_node_log(f->node, 3, "fsm: snapshot has no SKVSNAP header: refused");
+    if (skv_snap_hdr_parse(p, buf->len, &h, msg, sizeof msg) != 0) {
+        skv_node_log(n, SKV_LOG_ERROR, "fsm: %s", msg);
         return RAFT_MALFORMED;
     }
-    if (p[7] != '1') {
-        skv_node_log(f->node, 3, "fsm: unknown snapshot version SKVSNAP%c: refused", p[7]);
+    for (pos = h.body_off; (rc = skv_snap_next(p, buf->len, &pos, &r)) == 1;)
+        if (r.key[0] == SKV_PFX_ENC_SNAP)
+            enc_rec = r;
+    if (rc != 0 || (h.version == 2 && !enc_rec.key)) {
+        skv_node_log(n, SKV_LOG_ERROR, "fsm: snapshot at index %llu is malformed: refused",
+                     (unsigned long long)h.applied);
         return RAFT_MALFORMED;
     }
-    index = skv_get_be64(p + 8);
-    count = count_records(p, buf->len);
-    if (count < 0) {
-        skv_node_log(f->node, 3, "fsm: snapshot at index %llu is malformed: refused",
-                     (unsigned long long)index);
-        return RAFT_MALFORMED;
-    }
-    if (index <= f->applied) {
+    if (h.applied <= f->applied) {
         raft_free(buf->base); /* older than local state: no-op */
         return 0;
     }
-    rc = restore_write(f, p, buf->len, count, index);
-    if (rc == 0)
+    if (enc_rec.key && (rc = skv_fsm_snap_enc_adopt(f, &h, p, buf->len, &enc_rec, &encidx)) != 0)
+        return rc;
+    rc = restore_write(f, p, buf->len, &h, encidx);
+    if (rc == 0) {
+        skv_node_log(n, SKV_LOG_INFO, "fsm: restored snapshot at index %llu (%s)",
+                     (unsigned long long)h.applied, h.version == 2 ? "SKVSNAP2" : "SKVSNAP1");
         raft_free(buf->base);
+    }
     return rc;
+}
+
+uint64_t skv_fsm_snapshot_cutover(struct skv_node *n)
+{
+    struct skv_ls ls = {n->st, n->db};
+    struct raft_snapshot *s = NULL;
+    struct skv_snap_hdr h;
+    char msg[RAFT_ERRMSG_BUF_SIZE];
+    uint64_t cut = 0;
+    if (skv_ls_snapshot_get(&ls, &s, msg) != 0 || !s)
+        return 0;
+    if (s->n_bufs >= 1 && skv_snap_hdr_parse(s->bufs[0].base, s->bufs[0].len, &h, msg,
+                                             sizeof msg) == 0)
+        cut = h.cutover;
+    skv_ls_snap_free(s);
+    return cut;
 }

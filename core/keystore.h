@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "purpose.h"
+
 #include "enc_err.h"
 #include "kek.h"
 
@@ -36,10 +38,6 @@
 #define SKV_DEK_WRAPPED_LEN (SKV_DEK_NONCE_LEN + SKV_DEK_LEN + SKV_DEK_TAG_LEN)
 #define SKV_SUITE_NAME_MAX 32   /* including the NUL */
 
-enum skv_key_purpose {
-    SKV_PURPOSE_STORAGE = 1,
-    SKV_PURPOSE_RAFT = 2
-};
 
 /* "storage", "raft" or "unknown". */
 const char *skv_purpose_name(int purpose);

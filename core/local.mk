@@ -29,6 +29,8 @@ core_libsealkv_core_la_SOURCES += \
 	core/status.c core/forward.c core/reads.c core/ready.c \
 	core/propose.c core/propose.h \
 	core/fsm.c core/fsm.h core/fsm_snapshot.c core/command.c core/command.h \
+	core/fsm_enc.c core/fsm_snap_enc.c core/fsm_snap_enc.h core/snap_hdr.c core/snap_hdr.h \
+	core/enc.h core/enc_boot.c core/enc_cmd.c core/enc_cmd.h \
 	core/bytes.h core/keys.h
 # raft_io adapter: C-Raft's struct raft_io over the storage + transport plugins
 core_libsealkv_core_la_SOURCES += \
@@ -46,7 +48,7 @@ core_sealkv_LDADD = $(CURL_LIBS) $(JANSSON_LIBS)
 core_libsealkv_core_la_SOURCES += \
 	core/enc_err.c core/enc_err.h core/kek.c core/kek.h \
 	core/keystore.c core/keystore.h core/keystore_impl.h core/dek_wrap.c \
-	core/envelope.c core/envelope.h core/nonce.c core/nonce.h
+	core/envelope.c core/envelope.h core/nonce.c core/nonce.h core/purpose.h
 # encryption sidecar (keys.json) and the writer registry (0x03)
 core_libsealkv_core_la_SOURCES += core/sidecar.c core/sidecar.h \
 	core/sidecar_json.c core/sidecar_file.c \

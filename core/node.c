@@ -136,6 +136,9 @@ static int open_plugins(struct skv_node *n, char *err, size_t errlen)
     n->tr_state = skv_plugin_state(n->plugins.transport);
     n->ci_state = skv_plugin_state(n->plugins.cipher);
     n->ad_state = skv_plugin_state(n->plugins.admin);
+    /* KEK, sidecar and DEK unwrap before anything touches the data dir */
+    if (skv_enc_load(&n->enc, n->conf, n->ci, n->ci_state, err, errlen) != 0)
+        return -1;
     if (mkdir_p(n->conf->data_dir, err, errlen) != 0)
         return -1;
     snprintf(path, sizeof path, "%s/store", n->conf->data_dir);
@@ -214,6 +217,8 @@ static int open_raft(struct skv_node *n, char *err, size_t errlen)
         return -1;
     n->io_inited = 1;
     if (skv_fsm_init(&n->fsm, n, err, errlen) != 0)
+        return -1;
+    if (skv_enc_start(&n->enc, n->fsm.encidx, skv_fsm_snapshot_cutover(n), err, errlen) != 0)
         return -1;
     rv = raft_init(&n->raft, &n->io, &n->fsm.raft_fsm, n->conf->node_id, n->conf->node_address);
     if (rv != 0) {
@@ -333,6 +338,7 @@ void skv_node_close(struct skv_node *n)
         n->st->close(n->db);
         n->db = NULL;
     }
+    skv_enc_close(&n->enc);   /* before the cipher plugin goes */
     skv_plugin_set_unload(&n->plugins);
     if (n->loop_inited) {
         uv_run(&n->loop, UV_RUN_DEFAULT);

@@ -20,6 +20,7 @@
 #include <sealkv/transport.h>
 
 #include "config.h"
+#include "enc.h"
 #include "plugin_set.h"
 
 /* Intrusive doubly linked list. */
@@ -49,7 +50,9 @@ struct skv_op;
 struct skv_fsm {
     struct raft_fsm raft_fsm;
     struct skv_node *node;
+    struct raft *raft;         /* the engine whose entries we apply */
     uint64_t applied;          /* durable FSM applied index (cached) */
+    uint64_t encidx;           /* durable: last encryption entry applied */
 };
 
 struct skv_node {
@@ -80,6 +83,7 @@ struct skv_node {
     struct raft raft;
     struct raft_io io;
     struct skv_fsm fsm;
+    struct skv_enc enc;             /* keys, sidecar, phases (enc.h) */
     int raft_started, raft_closing;
 
     int loop_inited, io_inited, raft_inited, stopping;

@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "purpose.h"
+
 #include <sealkv/plugin.h>
 
 #define SKV_SIDECAR_VERSION 1
@@ -41,10 +43,6 @@
 #define SKV_ERRNAME_EPOCH_RANGE "ErrLocalEpochOutOfRange"
 #define SKV_ERRNAME_EPOCH_EXHAUSTED "ErrLocalEpochExhausted"
 
-enum skv_key_purpose {
-    SKV_PURPOSE_STORAGE = 1,
-    SKV_PURPOSE_RAFT = 2
-};
 
 struct skv_sidecar_key {
     uint32_t key_id;                     /* != 0, unique */

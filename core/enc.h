@@ -1,0 +1,91 @@
+/*
+ * enc.h — the node's encryption state (DESIGN.md §5): the keystore (KEK +
+ * unwrapped DEKs), the adopted sidecar, one nonce generator per active
+ * DEK, the Phase-1 flag, the Phase-2 cutover index and the wrap-on-propose
+ * flag. Owned by struct skv_node; touched only on the loop thread except
+ * `wrap` (atomic, read by anyone).
+ *
+ * enc_boot.c   start-up: KEK, sidecar, refusals, epoch bump, DEK unwrap
+ * enc_cmd.c    the 0x04 / 0x05 payload codec
+ * fsm_enc.c    FSM apply of 0x03 / 0x04 / 0x05, value sealing, raft unwrap
+ */
+#ifndef SKV_ENC_H
+#define SKV_ENC_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sealkv/cipher.h>
+
+#include "config.h"
+#include "enc_err.h"
+#include "keystore.h"
+#include "nonce.h"
+#include "sidecar.h"
+
+struct skv_enc {
+    int enabled;                    /* encryption.enabled */
+    char suite[SKV_SUITE_NAME_MAX]; /* preferred suite for new DEKs ("" if none) */
+    struct skv_keystore *ks;        /* NULL unless enabled */
+    struct skv_sidecar sc;          /* the adopted (durable) sidecar */
+    int sc_present;                 /* keys.json exists */
+    const char *data_dir;
+    uint16_t node16;                /* this node's nonce prefix */
+
+    /* nonce generators for the active DEKs of this process */
+    struct skv_nonce_gen gen_storage, gen_raft;
+    uint32_t gen_storage_id, gen_raft_id;
+
+    _Atomic int wrap;               /* wrap-on-propose: set, never reset */
+
+    /* durable FSM meta "encidx": the last encryption-relevant entry the
+     * FSM applied (ErrSidecarBehindRaftLog check) */
+    uint64_t fsm_encidx;
+};
+
+/* Suites the cipher plugin can run here, in preference order. */
+int skv_enc_pick_suite(const struct skv_cipher_ops *ops, void *cstate,
+                       const struct skv_config *conf, char *out, size_t outlen);
+/* 1 if the plugin lists `suite` as available. */
+int skv_enc_suite_available(const struct skv_cipher_ops *ops, void *cstate,
+                            const char *suite);
+
+/* Start-up, part 1 (enc_boot.c), before the data dir is touched: the
+ * sidecar (read only), the KEK when enabled, the suite, and the unwrap of
+ * every sidecar DEK (proves the KEK). Refusals: messages start with the
+ * error name. Writes nothing. */
+int skv_enc_load(struct skv_enc *enc, const struct skv_config *conf,
+                 const struct skv_cipher_ops *ops, void *cstate, char *err,
+                 size_t errlen);
+/* Part 2, with the FSM's durable encidx and the cutover of the newest
+ * local snapshot (0 if none / v1): ErrSidecarBehindRaftLog,
+ * ErrEnvelopeCutoverDivergence, then the durable local_epoch bump of every
+ * key before any encryption (ErrLocalEpochExhausted), the nonce
+ * generators and the wrap flag (set iff cutover != 0). */
+int skv_enc_start(struct skv_enc *enc, uint64_t fsm_encidx, uint64_t snap_cutover,
+                  char *err, size_t errlen);
+void skv_enc_close(struct skv_enc *enc);
+
+/* Store `next` crash-durably and adopt it (then re-derive generators).
+ * Returns SKV_OK only when durable. */
+int skv_enc_commit_sidecar(struct skv_enc *enc, const struct skv_sidecar *next,
+                           struct skv_err *err);
+
+/* (Re)initialise the nonce generators for the active key ids. */
+int skv_enc_setup_gens(struct skv_enc *enc, struct skv_err *err);
+
+/* Accessors used by status / capability. */
+static inline int skv_enc_bootstrapped(const struct skv_enc *enc)
+{
+    return enc->sc.active_raft != 0 && enc->sc.active_storage != 0;
+}
+static inline uint64_t skv_enc_cutover(const struct skv_enc *enc)
+{
+    return enc->sc.raft_envelope_cutover_index;
+}
+
+/* Test hook: if SEALKV_TEST_CRASH_AT equals `step`, _exit(99). */
+void skv_enc_crash_point(const struct skv_enc *enc, const char *step);
+
+#endif /* SKV_ENC_H */

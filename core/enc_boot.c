@@ -1,0 +1,249 @@
+/*
+ * enc_boot.c — encryption start-up (see enc.h): KEK, sidecar, the
+ * documented refusals, the durable local_epoch bump before any
+ * encryption, DEK unwrap, nonce generators; and the sidecar commit used by
+ * FSM apply.
+ */
+#include "enc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const suite_pref[] = {"aes-256-gcm", "chacha20-poly1305"};
+
+int skv_enc_suite_available(const struct skv_cipher_ops *ops, void *cstate,
+                            const char *suite)
+{
+    unsigned i, n = ops->suite_count(cstate);
+    for (i = 0; i < n; i++) {
+        struct skv_cipher_suite s;
+        struct skv_err e = {0, ""};
+        memset(&s, 0, sizeof s);
+        s.struct_size = sizeof s;
+        if (ops->suite_get(cstate, i, &s) == SKV_OK && s.name &&
+            strcmp(s.name, suite) == 0)
+            return s.available && s.key_len == 32 && s.nonce_len == 12 && s.tag_len == 16;
+        (void)e;
+    }
+    return 0;
+}
+
+/* The configured `suite` option of the cipher plugin, else the first
+ * available of suite_pref. */
+int skv_enc_pick_suite(const struct skv_cipher_ops *ops, void *cstate,
+                       const struct skv_config *conf, char *out, size_t outlen)
+{
+    size_t i;
+    for (i = 0; i < conf->cipher.n_options; i++)
+        if (strcmp(conf->cipher.options[i].key, "suite") == 0) {
+            if (!skv_enc_suite_available(ops, cstate, conf->cipher.options[i].value))
+                return -1;
+            snprintf(out, outlen, "%s", conf->cipher.options[i].value);
+            return 0;
+        }
+    for (i = 0; i < sizeof suite_pref / sizeof suite_pref[0]; i++)
+        if (skv_enc_suite_available(ops, cstate, suite_pref[i])) {
+            snprintf(out, outlen, "%s", suite_pref[i]);
+            return 0;
+        }
+    return -1;
+}
+
+static int load_kek(const struct skv_config *conf, struct skv_kek **kek,
+                    char *err, size_t errlen)
+{
+    struct skv_enc_err e;
+    int rc;
+    memset(&e, 0, sizeof e);
+    if (conf->kek_file)
+        rc = skv_kek_load_file(conf->kek_file, kek, &e);
+    else
+        rc = skv_kek_load_env(kek, &e);
+    if (rc != SKV_OK) {
+        snprintf(err, errlen, "%s: %s%s", skv_enc_errname(e.why), e.err.msg,
+                 conf->kek_file ? "" : " (set encryption.kek_file or " SKV_KEK_ENV ")");
+        return -1;
+    }
+    return 0;
+}
+
+/* Every refusal that needs only the sidecar and the FSM/snapshot meta. */
+static int check_consistency(const struct skv_enc *enc, uint64_t fsm_encidx,
+                             uint64_t snap_cutover, char *err, size_t errlen)
+{
+    const struct skv_sidecar *sc = &enc->sc;
+    if (fsm_encidx > sc->raft_applied_index) {
+        snprintf(err, errlen,
+                 "ErrSidecarBehindRaftLog: the FSM applied encryption entry %llu but "
+                 "%s/" SKV_SIDECAR_DIR "/" SKV_SIDECAR_FILE " records only up to %llu",
+                 (unsigned long long)fsm_encidx, enc->data_dir,
+                 (unsigned long long)sc->raft_applied_index);
+        return -1;
+    }
+    if (snap_cutover != 0 && sc->raft_envelope_cutover_index != snap_cutover) {
+        snprintf(err, errlen,
+                 "ErrEnvelopeCutoverDivergence: sidecar cutover index %llu differs from "
+                 "the latest snapshot's %llu",
+                 (unsigned long long)sc->raft_envelope_cutover_index,
+                 (unsigned long long)snap_cutover);
+        return -1;
+    }
+    return 0;
+}
+
+/* Unwrap every sidecar key into the keystore: proves the KEK. */
+static int unwrap_all(struct skv_enc *enc, char *err, size_t errlen)
+{
+    size_t i;
+    for (i = 0; i < enc->sc.n_keys; i++) {
+        const struct skv_sidecar_key *k = &enc->sc.keys[i];
+        struct skv_enc_err e;
+        memset(&e, 0, sizeof e);
+        if (skv_keystore_add_wrapped(enc->ks, k->key_id, (int)k->purpose, k->suite,
+                                     k->wrapped, k->wrapped_len, &e) != SKV_OK) {
+            snprintf(err, errlen, "%s: key %u (%s, %s) in %s/" SKV_SIDECAR_DIR
+                     "/" SKV_SIDECAR_FILE ": %s%s", skv_enc_errname(e.why),
+                     (unsigned)k->key_id, skv_key_purpose_name(k->purpose), k->suite,
+                     enc->data_dir, e.err.msg,
+                     e.why == SKV_ENC_DEK_UNWRAP ? " (is this the cluster's KEK?)" : "");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int skv_enc_load(struct skv_enc *enc, const struct skv_config *conf,
+                 const struct skv_cipher_ops *ops, void *cstate, char *err,
+                 size_t errlen)
+{
+    struct skv_err e = {0, ""};
+    struct skv_kek *kek = NULL;
+    struct skv_enc_err ee;
+
+    memset(enc, 0, sizeof *enc);
+    enc->enabled = conf->enc_enabled;
+    enc->data_dir = conf->data_dir;
+    enc->node16 = skv_node_id16(conf->node_id);
+    skv_sidecar_init(&enc->sc);
+    if (skv_sidecar_load(conf->data_dir, &enc->sc, &enc->sc_present, &e) != SKV_OK) {
+        snprintf(err, errlen, "ErrSidecarInvalid: %s", e.msg);
+        return -1;
+    }
+    if (!enc->enabled) {
+        if (enc->sc_present) {
+            snprintf(err, errlen, "ErrEncryptionDisabled: %s/" SKV_SIDECAR_DIR "/" SKV_SIDECAR_FILE
+                     " exists but encryption.enabled is false in %s; enable it and configure "
+                     "the KEK", conf->data_dir, conf->file);
+            return -1;
+        }
+        return 0;
+    }
+    if (skv_enc_pick_suite(ops, cstate, conf, enc->suite, sizeof enc->suite) != 0) {
+        snprintf(err, errlen, "ErrSuiteUnsupported: the cipher plugin offers no usable "
+                 "AEAD suite (32-byte key, 12-byte nonce, 16-byte tag) for the configured choice");
+        return -1;
+    }
+    if (load_kek(conf, &kek, err, errlen) != 0)
+        return -1;
+    memset(&ee, 0, sizeof ee);
+    if (skv_keystore_new(ops, cstate, kek, &enc->ks, &ee) != SKV_OK) {
+        snprintf(err, errlen, "keystore: %s", ee.err.msg);
+        return -1;
+    }
+    return unwrap_all(enc, err, errlen);
+}
+
+int skv_enc_start(struct skv_enc *enc, uint64_t fsm_encidx, uint64_t snap_cutover,
+                  char *err, size_t errlen)
+{
+    struct skv_err e = {0, ""};
+    struct skv_sidecar bumped;
+    enc->fsm_encidx = fsm_encidx;
+    if (!enc->enabled) {
+        if (fsm_encidx) {
+            snprintf(err, errlen, "ErrEncryptionDisabled: the FSM applied encryption entry %llu "
+                     "but encryption.enabled is false", (unsigned long long)fsm_encidx);
+            return -1;
+        }
+        return 0;
+    }
+    if (check_consistency(enc, fsm_encidx, snap_cutover, err, errlen) != 0)
+        return -1;
+    if (enc->sc.n_keys) {
+        /* a new process epoch for every key, durable before any encryption */
+        bumped = enc->sc;
+        if (skv_sidecar_bump_epochs(&bumped, &e) != SKV_OK ||
+            skv_sidecar_store(enc->data_dir, &bumped, &e) != SKV_OK) {
+            snprintf(err, errlen, "%s", e.msg);
+            return -1;
+        }
+        enc->sc = bumped;
+    }
+    if (skv_enc_setup_gens(enc, &e) != SKV_OK) {
+        snprintf(err, errlen, "%s", e.msg);
+        return -1;
+    }
+    if (enc->sc.raft_envelope_cutover_index != 0)
+        atomic_store(&enc->wrap, 1);
+    return 0;
+}
+
+static int gen_for(struct skv_enc *enc, uint32_t id, struct skv_nonce_gen *g,
+                   uint32_t *gid, struct skv_err *err)
+{
+    const struct skv_sidecar_key *k;
+    struct skv_enc_err ee;
+    if (id == 0 || id == *gid)
+        return SKV_OK;
+    k = skv_sidecar_find(&enc->sc, id);
+    if (!k)
+        return skv_err_set(err, SKV_ERR_INTERNAL, "active key %u missing from the sidecar",
+                           (unsigned)id);
+    memset(&ee, 0, sizeof ee);
+    if (skv_nonce_gen_init(g, enc->node16, k->local_epoch, &ee) != SKV_OK)
+        return skv_err_set(err, ee.err.code, "%s: key %u: %s", skv_enc_errname(ee.why),
+                           (unsigned)id, ee.err.msg);
+    *gid = id;
+    return SKV_OK;
+}
+
+int skv_enc_setup_gens(struct skv_enc *enc, struct skv_err *err)
+{
+    int rc = gen_for(enc, enc->sc.active_storage, &enc->gen_storage,
+                     &enc->gen_storage_id, err);
+    if (rc == SKV_OK)
+        rc = gen_for(enc, enc->sc.active_raft, &enc->gen_raft, &enc->gen_raft_id, err);
+    return rc;
+}
+
+int skv_enc_commit_sidecar(struct skv_enc *enc, const struct skv_sidecar *next,
+                           struct skv_err *err)
+{
+    int rc = skv_sidecar_store(enc->data_dir, next, err);
+    if (rc != SKV_OK)
+        return rc;
+    enc->sc = *next;
+    enc->sc_present = 1;
+    return skv_enc_setup_gens(enc, err);
+}
+
+void skv_enc_close(struct skv_enc *enc)
+{
+    skv_keystore_free(enc->ks);
+    enc->ks = NULL;
+}
+
+void skv_enc_crash_point(const struct skv_enc *enc, const char *step)
+{
+#ifdef SKV_TEST_HOOKS
+    const char *at = getenv("SEALKV_TEST_CRASH_AT");
+    if (at && strcmp(at, step) == 0) {
+        fprintf(stderr, "test hook: crash at %s\n", step);
+        _exit(99);
+    }
+#endif
+    (void)enc;
+    (void)step;
+}

@@ -1,0 +1,102 @@
+/*
+ * enc_cmd.c — encode/decode of the 0x04 bootstrap and 0x05 rotation-family
+ * payloads (see enc_cmd.h). Decoders check every length first.
+ */
+#include "enc_cmd.h"
+#include "bytes.h"
+#include "command.h"
+
+#include <raft.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BOOT_FIXED (4 + SKV_DEK_WRAPPED_LEN + 4 + SKV_DEK_WRAPPED_LEN + 8)
+
+int skv_enc_encode_bootstrap(const struct skv_enc_bootstrap *b, void **out,
+                             size_t *len)
+{
+    size_t sl = strlen(b->suite), rl = 0, n;
+    void *regs = NULL;
+    uint8_t *p, *q;
+    if (sl == 0 || sl >= SKV_SUITE_NAME_MAX ||
+        skv_writers_encode_reg(b->regs, b->n_regs, &regs, &rl) != SKV_OK)
+        return -1;
+    n = 3 + sl + BOOT_FIXED + rl;
+    if (!(p = raft_malloc(n))) {
+        raft_free(regs);
+        return -1;
+    }
+    p[0] = SKV_CMD_ENC_BOOTSTRAP;
+    p[1] = 1;
+    p[2] = (uint8_t)sl;
+    memcpy(p + 3, b->suite, sl);
+    q = p + 3 + sl;
+    skv_put_be32(q, b->storage_id);
+    memcpy(q + 4, b->storage_wrapped, SKV_DEK_WRAPPED_LEN);
+    q += 4 + SKV_DEK_WRAPPED_LEN;
+    skv_put_be32(q, b->raft_id);
+    memcpy(q + 4, b->raft_wrapped, SKV_DEK_WRAPPED_LEN);
+    q += 4 + SKV_DEK_WRAPPED_LEN;
+    skv_put_be64(q, b->created_ms);
+    memcpy(q + 8, regs, rl);
+    raft_free(regs);
+    *out = p;
+    *len = n;
+    return 0;
+}
+
+int skv_enc_decode_bootstrap(const uint8_t *p, size_t len,
+                             struct skv_enc_bootstrap *b, struct skv_err *err)
+{
+    size_t sl;
+    const uint8_t *q;
+    memset(b, 0, sizeof *b);
+    if (len < 3 || p[0] != SKV_CMD_ENC_BOOTSTRAP)
+        return skv_err_set(err, SKV_ERR_INVALID, "bootstrap: truncated header");
+    if (p[1] != 1)
+        return skv_err_set(err, SKV_ERR_INVALID, "bootstrap: unknown version %u", p[1]);
+    sl = p[2];
+    if (sl == 0 || sl >= SKV_SUITE_NAME_MAX || len < 3 + sl + BOOT_FIXED)
+        return skv_err_set(err, SKV_ERR_INVALID, "bootstrap: bad suite length or truncated");
+    memcpy(b->suite, p + 3, sl);
+    b->suite[sl] = 0;
+    if (strlen(b->suite) != sl)
+        return skv_err_set(err, SKV_ERR_INVALID, "bootstrap: NUL in suite name");
+    q = p + 3 + sl;
+    b->storage_id = skv_get_be32(q);
+    memcpy(b->storage_wrapped, q + 4, SKV_DEK_WRAPPED_LEN);
+    q += 4 + SKV_DEK_WRAPPED_LEN;
+    b->raft_id = skv_get_be32(q);
+    memcpy(b->raft_wrapped, q + 4, SKV_DEK_WRAPPED_LEN);
+    q += 4 + SKV_DEK_WRAPPED_LEN;
+    b->created_ms = skv_get_be64(q);
+    q += 8;
+    if (b->storage_id == 0 || b->raft_id == 0 || b->storage_id == b->raft_id)
+        return skv_err_set(err, SKV_ERR_INVALID, "bootstrap: key ids must be distinct and non-zero");
+    return skv_writers_decode_reg(q, len - (size_t)(q - p), &b->regs, &b->n_regs, err);
+}
+
+int skv_enc_encode_rotation(uint8_t sub, void **out, size_t *len)
+{
+    uint8_t *p = raft_malloc(2);
+    if (!p)
+        return -1;
+    p[0] = SKV_CMD_ENC_ROTATION;
+    p[1] = sub;
+    *out = p;
+    *len = 2;
+    return 0;
+}
+
+int skv_enc_decode_rotation(const uint8_t *p, size_t len, uint8_t *sub,
+                            struct skv_err *err)
+{
+    if (len < 2 || p[0] != SKV_CMD_ENC_ROTATION)
+        return skv_err_set(err, SKV_ERR_INVALID, "rotation: truncated");
+    if (p[1] < SKV_ROT_ROTATE_DEK || p[1] > SKV_ROT_ENABLE_RAFT)
+        return skv_err_set(err, SKV_ERR_INVALID, "rotation: unknown sub-tag %u", p[1]);
+    if (len != 2)
+        return skv_err_set(err, SKV_ERR_INVALID, "rotation: %zu trailing bytes", len - 2);
+    *sub = p[1];
+    return SKV_OK;
+}

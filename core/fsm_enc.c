@@ -1,0 +1,321 @@
+/*
+ * fsm_enc.c — the encryption side of FSM apply: writer registrations
+ * (0x03), the bootstrap (0x04), the Phase-1 / Phase-2 flags (0x05), the
+ * storage envelope of values, and the Phase-2 unwrap of entries above the
+ * cutover. The sidecar is stored durably before the FSM batch that
+ * advances the applied index past the entry (fsm.c commits that batch).
+ * Every failure that is not a deterministic refusal halts the node.
+ */
+#include "fsm.h"
+#include "bytes.h"
+#include "command.h"
+#include "enc_cmd.h"
+#include "envelope.h"
+#include "writers.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ULL(x) ((unsigned long long)(x))
+
+static int need_keystore(struct skv_fsm *f, uint64_t index, const char *what)
+{
+    if (f->node->enc.ks)
+        return 0;
+    skv_node_halt(f->node, "ErrEncryptionDisabled: entry %llu is %s but encryption is not "
+                  "enabled on this node (encryption.enabled, kek_file)", ULL(index), what);
+    return RAFT_INVALID;
+}
+
+static int store_sidecar(struct skv_fsm *f, uint64_t index, struct skv_sidecar *next)
+{
+    struct skv_err e = {0, ""};
+    next->raft_applied_index = index;
+    skv_enc_crash_point(&f->node->enc, "before-sidecar");
+    if (skv_enc_commit_sidecar(&f->node->enc, next, &e) != SKV_OK) {
+        skv_node_halt(f->node, "sidecar: cannot record entry %llu durably: %s", ULL(index), e.msg);
+        return RAFT_IOERR;
+    }
+    skv_enc_crash_point(&f->node->enc, "after-sidecar");
+    return 0;
+}
+
+/* Check registrations and stage their registry puts into the batch. */
+static int stage_regs(struct skv_fsm *f, uint64_t index, const struct skv_writer_reg *r,
+                      size_t n, struct skv_fsm_batch *b, const char **reject)
+{
+    struct skv_node *nd = f->node;
+    struct skv_writers_stage st = {NULL, 0, NULL};
+    struct skv_err e = {0, ""};
+    size_t i;
+    int rc = skv_writers_check_and_stage(nd->st, nd->db, r, n, &st, reject, &e);
+    if (rc != SKV_OK) {
+        if (*reject) {
+            skv_node_log(nd, SKV_LOG_WARN, "entry %llu: registration refused: %s",
+                         ULL(index), e.msg);
+            return 0;
+        }
+        skv_node_halt(nd, "writer registry at entry %llu: %s", ULL(index), e.msg);
+        return RAFT_IOERR;
+    }
+    for (i = 0; i < st.n_ops; i++)
+        if (skv_fsm_batch_put(b, st.ops[i].key, st.ops[i].key_len, st.ops[i].val,
+                              st.ops[i].val_len)) {
+            skv_writers_stage_free(&st);
+            return RAFT_NOMEM;
+        }
+    skv_writers_stage_free(&st);
+    return 0;
+}
+
+static int apply_reg(struct skv_fsm *f, uint64_t index, const uint8_t *p, size_t len,
+                     struct skv_fsm_batch *b, const char **reject)
+{
+    struct skv_err e = {0, ""};
+    struct skv_writer_reg *r = NULL;
+    struct skv_sidecar next;
+    size_t n = 0, i;
+    int rc;
+    if (skv_writers_decode_reg(p, len, &r, &n, &e) != SKV_OK) {
+        skv_node_halt(f->node, "fsm: entry %llu: %s", ULL(index), e.msg);
+        return RAFT_MALFORMED;
+    }
+    if ((rc = need_keystore(f, index, "a writer registration")) == 0 &&
+        (rc = stage_regs(f, index, r, n, b, reject)) == 0 && *reject) {
+        for (i = 0; i < n; i++)
+            if (r[i].node_id == f->node->conf->node_id) {
+                skv_node_halt(f->node, "%s: this node's registration for key %u at epoch %u "
+                              "was refused at entry %llu: it must not encrypt under that key",
+                              *reject, (unsigned)r[i].key_id, (unsigned)r[i].local_epoch, ULL(index));
+                rc = RAFT_INVALID;
+            }
+    } else if (rc == 0 && index > f->node->enc.sc.raft_applied_index) {
+        next = f->node->enc.sc;
+        rc = store_sidecar(f, index, &next);
+    }
+    free(r);
+    return rc;
+}
+
+static int add_boot_key(struct skv_fsm *f, struct skv_sidecar *next, uint32_t id, int purpose,
+                        const struct skv_enc_bootstrap *bt, const uint8_t *wrapped)
+{
+    struct skv_sidecar_key k;
+    struct skv_err e = {0, ""};
+    size_t i;
+    memset(&k, 0, sizeof k);
+    k.key_id = id;
+    k.purpose = (uint32_t)purpose;
+    snprintf(k.suite, sizeof k.suite, "%s", bt->suite);
+    memcpy(k.wrapped, wrapped, SKV_DEK_WRAPPED_LEN);
+    k.wrapped_len = SKV_DEK_WRAPPED_LEN;
+    k.created_ms = bt->created_ms;
+    k.local_epoch = 1;
+    for (i = 0; i < bt->n_regs; i++)
+        if (bt->regs[i].key_id == id && bt->regs[i].node_id == f->node->conf->node_id)
+            k.local_epoch = bt->regs[i].local_epoch;
+    if (skv_sidecar_add_key(next, &k, &e) != SKV_OK) {
+        skv_node_halt(f->node, "sidecar: %s", e.msg);
+        return RAFT_INVALID;
+    }
+    return 0;
+}
+
+static int unwrap_boot_keys(struct skv_fsm *f, uint64_t index, const struct skv_enc_bootstrap *bt)
+{
+    struct skv_enc_err ee;
+    memset(&ee, 0, sizeof ee);
+    if (skv_keystore_add_wrapped(f->node->enc.ks, bt->storage_id, SKV_PURPOSE_STORAGE, bt->suite,
+                                 bt->storage_wrapped, SKV_DEK_WRAPPED_LEN, &ee) == SKV_OK &&
+        skv_keystore_add_wrapped(f->node->enc.ks, bt->raft_id, SKV_PURPOSE_RAFT, bt->suite,
+                                 bt->raft_wrapped, SKV_DEK_WRAPPED_LEN, &ee) == SKV_OK)
+        return 0;
+    skv_node_halt(f->node, "%s: bootstrap entry %llu: %s", skv_enc_errname(ee.why), ULL(index),
+                  ee.err.msg);
+    return RAFT_INVALID;
+}
+
+static int apply_boot(struct skv_fsm *f, uint64_t index, const uint8_t *p, size_t len,
+                      struct skv_fsm_batch *b, const char **reject)
+{
+    struct skv_enc *enc = &f->node->enc;
+    struct skv_enc_bootstrap bt;
+    struct skv_err e = {0, ""};
+    struct skv_sidecar next;
+    int rc, replay = index <= enc->sc.raft_applied_index;
+    if (skv_enc_decode_bootstrap(p, len, &bt, &e) != SKV_OK) {
+        free(bt.regs);
+        skv_node_halt(f->node, "fsm: entry %llu: %s", ULL(index), e.msg);
+        return RAFT_MALFORMED;
+    }
+    if ((rc = need_keystore(f, index, "the encryption bootstrap")) != 0)
+        goto out;
+    if (!replay && skv_enc_bootstrapped(enc)) {
+        *reject = "ErrAlreadyBootstrapped";
+        goto out;
+    }
+    if ((rc = stage_regs(f, index, bt.regs, bt.n_regs, b, reject)) != 0 || *reject)
+        goto out;
+    if ((rc = unwrap_boot_keys(f, index, &bt)) != 0 || replay)
+        goto out;
+    next = enc->sc;
+    if ((rc = add_boot_key(f, &next, bt.storage_id, SKV_PURPOSE_STORAGE, &bt, bt.storage_wrapped)) ||
+        (rc = add_boot_key(f, &next, bt.raft_id, SKV_PURPOSE_RAFT, &bt, bt.raft_wrapped)))
+        goto out;
+    next.active_storage = bt.storage_id;
+    next.active_raft = bt.raft_id;
+    rc = store_sidecar(f, index, &next);
+    if (rc == 0)
+        skv_node_log(f->node, SKV_LOG_INFO, "encryption bootstrapped at entry %llu: storage key %u, "
+                     "raft key %u (%s)", ULL(index), (unsigned)bt.storage_id,
+                     (unsigned)bt.raft_id, bt.suite);
+out:
+    free(bt.regs);
+    return rc;
+}
+
+static int apply_rot(struct skv_fsm *f, uint64_t index, const uint8_t *p, size_t len,
+                     const char **reject)
+{
+    struct skv_enc *enc = &f->node->enc;
+    struct skv_err e = {0, ""};
+    struct skv_sidecar next;
+    uint8_t sub = 0;
+    int rc;
+    if (skv_enc_decode_rotation(p, len, &sub, &e) != SKV_OK) {
+        skv_node_halt(f->node, "fsm: entry %llu: %s", ULL(index), e.msg);
+        return RAFT_MALFORMED;
+    }
+    if ((rc = need_keystore(f, index, "an encryption phase entry")) != 0)
+        return rc;
+    if (sub != SKV_ROT_ENABLE_STORAGE && sub != SKV_ROT_ENABLE_RAFT) {
+        skv_node_halt(f->node, "fsm: entry %llu: rotation sub-tag %u is not supported by this "
+                      "build", ULL(index), sub);
+        return RAFT_INVALID;
+    }
+    if (index <= enc->sc.raft_applied_index)
+        return 0; /* replay: the sidecar already holds its effect */
+    if (!skv_enc_bootstrapped(enc)) {
+        *reject = "ErrEncryptionNotBootstrapped";
+        return 0;
+    }
+    next = enc->sc;
+    if (sub == SKV_ROT_ENABLE_STORAGE) {
+        if (next.storage_envelope_active) {
+            *reject = "AlreadyActive";
+            return 0;
+        }
+        next.storage_envelope_active = 1;
+    } else {
+        if (next.raft_envelope_cutover_index != 0) {
+            *reject = "AlreadyActive";
+            return 0;
+        }
+        next.raft_envelope_cutover_index = index;
+    }
+    if ((rc = store_sidecar(f, index, &next)) != 0)
+        return rc;
+    if (sub == SKV_ROT_ENABLE_RAFT)
+        atomic_store(&enc->wrap, 1); /* every replica: a follower that later leads wraps */
+    skv_node_log(f->node, SKV_LOG_INFO, "%s active from entry %llu",
+                 sub == SKV_ROT_ENABLE_RAFT ? "raft envelope (cutover)" : "storage envelope",
+                 ULL(index));
+    return 0;
+}
+
+int skv_fsm_apply_enc(struct skv_fsm *f, uint64_t index, const uint8_t *p, size_t len,
+                      struct skv_fsm_batch *b, const char **reject)
+{
+    switch (p[0]) {
+    case SKV_CMD_WRITER_REG: return apply_reg(f, index, p, len, b, reject);
+    case SKV_CMD_ENC_BOOTSTRAP: return apply_boot(f, index, p, len, b, reject);
+    default: return apply_rot(f, index, p, len, reject);
+    }
+}
+
+/* ---- values --------------------------------------------------------- */
+
+int skv_fsm_seal_value(struct skv_fsm *f, uint64_t index, const uint8_t *skey, size_t skl,
+                       const uint8_t *val, size_t vl, uint8_t **rec, size_t *rec_len)
+{
+    struct skv_enc *enc = &f->node->enc;
+    uint8_t nonce[SKV_NONCE_LEN];
+    struct skv_enc_err ee;
+    if (!enc->sc.storage_envelope_active) {
+        if (!(*rec = malloc(vl + 1)))
+            return RAFT_NOMEM;
+        (*rec)[0] = SKV_VAL_CLEAR;
+        if (vl)
+            memcpy(*rec + 1, val, vl);
+        *rec_len = vl + 1;
+        return 0;
+    }
+    memset(&ee, 0, sizeof ee);
+    if (!enc->ks) {
+        skv_node_halt(f->node, "ErrEncryptionDisabled: entry %llu needs the storage envelope",
+                      ULL(index));
+        return RAFT_INVALID;
+    }
+    if (!(*rec = malloc(1 + vl + SKV_ENVELOPE_OVERHEAD)))
+        return RAFT_NOMEM;
+    (*rec)[0] = SKV_VAL_SEALED;
+    if (skv_nonce_next(&enc->gen_storage, nonce, &ee) != SKV_OK ||
+        skv_envelope_seal(enc->ks, SKV_PURPOSE_STORAGE, enc->gen_storage_id, nonce, skey, skl,
+                          val, vl, *rec + 1, &ee) != SKV_OK) {
+        free(*rec);
+        *rec = NULL;
+        skv_node_halt(f->node, "%s: cannot seal the value of entry %llu: %s",
+                      skv_enc_errname(ee.why), ULL(index), ee.err.msg);
+        return RAFT_INVALID;
+    }
+    *rec_len = 1 + vl + SKV_ENVELOPE_OVERHEAD;
+    return 0;
+}
+
+int skv_fsm_open_value(struct skv_fsm *f, const uint8_t *skey, size_t skl, const uint8_t *rec,
+                       size_t rl, uint8_t **val, size_t *vl, struct skv_err *err)
+{
+    struct skv_enc *enc = &f->node->enc;
+    struct skv_enc_err ee;
+    if (rl < 1 || (rec[0] & ~SKV_VAL_STATE_MASK) != 0 || (rec[0] & SKV_VAL_STATE_MASK) > SKV_VAL_SEALED)
+        return skv_err_set(err, SKV_ERR_CORRUPT, "stored value record has an unknown header");
+    if ((rec[0] & SKV_VAL_STATE_MASK) == SKV_VAL_CLEAR) {
+        if (!(*val = malloc(rl)))
+            return skv_err_set(err, SKV_ERR_NOMEM, "out of memory");
+        memcpy(*val, rec + 1, rl - 1);
+        *vl = rl - 1;
+        return SKV_OK;
+    }
+    if (!enc->ks)
+        return skv_err_set(err, SKV_ERR_UNSUPPORTED, "value is sealed but encryption is disabled");
+    memset(&ee, 0, sizeof ee);
+    if (skv_envelope_open(enc->ks, SKV_PURPOSE_STORAGE, skey, skl, rec + 1, rl - 1, val, vl,
+                          &ee) != SKV_OK) {
+        if (ee.err.code == SKV_ERR_INTEGRITY)
+            skv_node_halt(f->node, "%s: a stored value failed authentication: %s",
+                          skv_enc_errname(ee.why), ee.err.msg);
+        return skv_err_set(err, ee.err.code, "%s: %s", skv_enc_errname(ee.why), ee.err.msg);
+    }
+    return SKV_OK;
+}
+
+int skv_fsm_unwrap(struct skv_fsm *f, uint64_t index, const uint8_t *p, size_t len,
+                   uint8_t **pt, size_t *pt_len)
+{
+    struct skv_enc *enc = &f->node->enc;
+    struct skv_envelope_hdr h;
+    struct skv_enc_err ee;
+    memset(&ee, 0, sizeof ee);
+    memset(&h, 0, sizeof h);
+    if (!enc->ks) {
+        skv_node_halt(f->node, "ErrEncryptionDisabled: entry %llu is above the cutover", ULL(index));
+        return RAFT_INVALID;
+    }
+    if (skv_envelope_open(enc->ks, SKV_PURPOSE_RAFT, NULL, 0, p, len, pt, pt_len, &ee) == SKV_OK)
+        return 0;
+    skv_envelope_parse(p, len, &h, NULL);
+    skv_node_halt(f->node, "%s: entry %llu (above cutover %llu) does not unwrap: key_id %u: %s",
+                  skv_enc_errname(ee.why), ULL(index), ULL(skv_enc_cutover(enc)),
+                  (unsigned)h.key_id, ee.err.msg);
+    return RAFT_INVALID;
+}

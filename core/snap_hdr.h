@@ -1,0 +1,37 @@
+/*
+ * snap_hdr.h — the FSM snapshot header (DESIGN.md §5 "Snapshots carry the
+ * boundary"). Big-endian integers.
+ *
+ *   v1: "SKVSNAP1" [applied u64]                       (before cutover)
+ *   v2: "SKVSNAP2" [hlen u16][cutover u64][hlen-8 more bytes, skipped]
+ *       [applied u64]                                  (forever after)
+ *
+ * Readers skip unknown trailing header fields (hlen > 8); an unknown
+ * "SKVSNAP<x>" version is refused; v2 with cutover 0 is refused (v2 means
+ * "after cutover"). Pure functions: the fuzz target calls them directly.
+ */
+#ifndef SKV_SNAP_HDR_H
+#define SKV_SNAP_HDR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SKV_SNAP_HDR_MAX 26   /* the longest header this build writes */
+
+struct skv_snap_hdr {
+    int version;           /* 1 or 2 */
+    uint64_t cutover;      /* 0 for v1 (unknown: written before cutover) */
+    uint64_t applied;      /* FSM applied index the snapshot covers */
+    size_t body_off;       /* first record byte */
+};
+
+/* 0, or -1 with a message (short, no magic, unknown version, bad hlen,
+ * v2 with cutover 0). */
+int skv_snap_hdr_parse(const uint8_t *p, size_t len, struct skv_snap_hdr *h,
+                       char *err, size_t errlen);
+
+/* Write the header for `cutover` (0 → v1, else v2); returns its length. */
+size_t skv_snap_hdr_write(uint8_t out[SKV_SNAP_HDR_MAX], uint64_t cutover,
+                          uint64_t applied);
+
+#endif
