@@ -5,6 +5,7 @@
  * their own files.
  */
 #include "admin_ops.h"
+#include "capability.h"
 #include "command.h"
 #include "fsm.h"
 #include "op.h"
@@ -143,8 +144,8 @@ static const struct op_def ops[] = {
     {"members.add", ON_LEADER, skv_op_members_add},
     {"members.promote", ON_LEADER, skv_op_members_promote},
     {"members.remove", ON_LEADER, skv_op_members_remove},
-    {"encryption.capability", ANY_NODE, op_not_yet},
-    {"encryption.sidecar", ANY_NODE, op_not_yet},
+    {"encryption.capability", ANY_NODE, skv_op_enc_capability},
+    {"encryption.sidecar", ANY_NODE, skv_op_enc_sidecar},
     {"encryption.enable-storage-envelope", ON_LEADER, op_not_yet},
     {"encryption.enable-raft-envelope", ON_LEADER, op_not_yet},
 };

@@ -2,6 +2,7 @@
  * dispatch.c — inbound frame routing (see dispatch.h).
  */
 #include "dispatch.h"
+#include "capability.h"
 #include "op.h"
 #include "propose.h"
 #include "raft_io.h"
@@ -89,6 +90,12 @@ void skv_dispatch_frame(struct skv_node *n, uint64_t from, const void *data,
         break;
     case SKV_FRAME_ADMIN_RESP:
         skv_forward_on_resp(n, f.from_id, &f.u.admin_resp);
+        break;
+    case SKV_FRAME_CAP_REQ:
+        skv_cap_on_req(n, f.from_id, &f.u.ctl);
+        break;
+    case SKV_FRAME_CAP_RESP:
+        skv_cap_on_resp(n, f.from_id, &f.u.ctl);
         break;
     default:
         skv_node_log(n, 1, "frame type %u from %llu not handled by this version",

@@ -3,6 +3,7 @@
  * in that order), run the loop, orderly shutdown on signal or halt, close.
  */
 #include "node.h"
+#include "capability.h"
 #include "fsm.h"
 #include "log.h"
 #include "op.h"
@@ -113,6 +114,7 @@ static void on_tick(uv_timer_t *t)
     }
     skv_forward_expire(n, now);
     skv_propose_expire(n, now);
+    skv_cap_expire(n, now);
     skv_ready_tick(n);
 }
 
@@ -161,6 +163,7 @@ static int open_loop(struct skv_node *n)
     skv_list_init(&n->props_forwarded);
     skv_list_init(&n->reads_waiting);
     skv_list_init(&n->reads_inflight);
+    skv_list_init(&n->caps_pending);
     uv_async_init(&n->loop, &n->inbox_async, on_async);
     n->inbox_async.data = n;
     uv_timer_init(&n->loop, &n->tick);
@@ -304,6 +307,7 @@ void skv_node_shutdown(struct skv_node *n, int exit_code)
     skv_inbox_close(n);
     skv_forward_fail_all(n, "node is shutting down");
     skv_propose_fail_all(n);
+    skv_cap_fail_all(n);
     skv_reads_fail_all(n, "node is shutting down");
     uv_timer_stop(&n->tick);
     n->raft.data = n;

@@ -105,6 +105,9 @@ struct skv_node {
     struct skv_list reads_inflight; /* covered by read_barrier */
     int read_barrier_inflight;
     struct raft_barrier read_barrier;
+
+    struct skv_list caps_pending;   /* capability fan-outs (capability.c) */
+    uint64_t next_cap_id;
 };
 
 /* Lifecycle (node.c). */
