@@ -6,6 +6,7 @@
  */
 #include "admin_ops.h"
 #include "capability.h"
+#include "enc_ops.h"
 #include "command.h"
 #include "fsm.h"
 #include "op.h"
@@ -129,12 +130,6 @@ static void op_kv_get(struct skv_op *op)
         skv_read_enqueue(op);
 }
 
-static void op_not_yet(struct skv_op *op)
-{
-    skv_op_reply_error(op, SKV_ERR_UNSUPPORTED, 501, "ErrNotImplemented", 0,
-                       "%s is not available in this build", op->op);
-}
-
 static const struct op_def ops[] = {
     {"status", ANY_NODE, skv_op_status},
     {"kv.get", ON_LEADER_READY, op_kv_get},
@@ -146,8 +141,8 @@ static const struct op_def ops[] = {
     {"members.remove", ON_LEADER, skv_op_members_remove},
     {"encryption.capability", ANY_NODE, skv_op_enc_capability},
     {"encryption.sidecar", ANY_NODE, skv_op_enc_sidecar},
-    {"encryption.enable-storage-envelope", ON_LEADER, op_not_yet},
-    {"encryption.enable-raft-envelope", ON_LEADER, op_not_yet},
+    {"encryption.enable-storage-envelope", ON_LEADER_READY, skv_op_enc_enable_storage},
+    {"encryption.enable-raft-envelope", ON_LEADER_READY, skv_op_enc_enable_raft},
 };
 
 static int where_for(const struct op_def *d, const struct skv_op *op)

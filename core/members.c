@@ -3,6 +3,7 @@
  * standby: raft_add then raft_assign), promote to voter, remove.
  */
 #include "admin_ops.h"
+#include "enc_ops.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -85,13 +86,14 @@ static void added(struct raft_change *req, int status)
     assign(op);
 }
 
+static void add_now(struct skv_op *op);
+
 void skv_op_members_add(struct skv_op *op)
 {
     json_error_t je;
     json_t *j = op->json ? json_loads(op->json, 0, &je) : NULL;
     json_int_t id = 0;
     const char *addr = NULL, *role = "voter";
-    int rv;
     if (!j || json_unpack_ex(j, &je, JSON_STRICT, "{s:I,s:s,s?:s}", "id", &id,
                              "address", &addr, "role", &role) != 0 || id <= 0 ||
         (strcmp(role, "voter") != 0 && strcmp(role, "standby") != 0)) {
@@ -101,11 +103,25 @@ void skv_op_members_add(struct skv_op *op)
         json_decref(j);
         return;
     }
+    if (strlen(addr) >= sizeof op->member_address) {
+        skv_op_reply_error(op, SKV_ERR_INVALID, 400, "ErrBadRequest", 0, "address too long");
+        json_decref(j);
+        return;
+    }
     op->member_id = (uint64_t)id;
     op->member_role = strcmp(role, "voter") == 0 ? RAFT_VOTER : RAFT_STANDBY;
-    op->rq.change.data = op;
-    rv = raft_add(&op->node->raft, &op->rq.change, op->member_id, addr, added);
+    snprintf(op->member_address, sizeof op->member_address, "%s", addr);
     json_decref(j);
+    /* once encryption is bootstrapped the newcomer must be capable and
+     * registered as a writer before it is added */
+    skv_enc_member_gate(op, op->member_id, op->member_address, add_now);
+}
+
+static void add_now(struct skv_op *op)
+{
+    int rv;
+    op->rq.change.data = op;
+    rv = raft_add(&op->node->raft, &op->rq.change, op->member_id, op->member_address, added);
     if (rv != 0)
         skv_op_reply_error(op, SKV_ERR_INVALID, rv == RAFT_DUPLICATEID || rv == RAFT_DUPLICATEADDRESS ? 409 : 503,
                            "ErrMembership", rv == RAFT_CANTCHANGE ? 1 : 0, "add %llu: %s",

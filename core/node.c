@@ -4,6 +4,7 @@
  */
 #include "node.h"
 #include "capability.h"
+#include "enc_ops.h"
 #include "fsm.h"
 #include "log.h"
 #include "op.h"
@@ -115,6 +116,8 @@ static void on_tick(uv_timer_t *t)
     skv_forward_expire(n, now);
     skv_propose_expire(n, now);
     skv_cap_expire(n, now);
+    skv_cutover_poll(&n->cut);
+    skv_enc_register_tick(n, now);
     skv_ready_tick(n);
 }
 
@@ -203,6 +206,12 @@ static int bootstrap_if_empty(struct skv_node *n, char *err, size_t errlen)
     return 0;
 }
 
+static uint64_t node_now_ms(void *arg)
+{
+    struct skv_node *n = arg;
+    return uv_now(&n->loop);
+}
+
 static int open_raft(struct skv_node *n, char *err, size_t errlen)
 {
     struct skv_raftio_env env;
@@ -221,7 +230,8 @@ static int open_raft(struct skv_node *n, char *err, size_t errlen)
     n->io_inited = 1;
     if (skv_fsm_init(&n->fsm, n, err, errlen) != 0)
         return -1;
-    if (skv_enc_start(&n->enc, n->fsm.encidx, skv_fsm_snapshot_cutover(n), err, errlen) != 0)
+    if (skv_enc_start(&n->enc, n->fsm.encidx, skv_fsm_snapshot_cutover(n), err, errlen) != 0 ||
+        skv_enc_registry_check(n, err, errlen) != 0)
         return -1;
     rv = raft_init(&n->raft, &n->io, &n->fsm.raft_fsm, n->conf->node_id, n->conf->node_address);
     if (rv != 0) {
@@ -229,6 +239,8 @@ static int open_raft(struct skv_node *n, char *err, size_t errlen)
         return -1;
     }
     n->raft_inited = 1;
+    skv_cutover_init(&n->cut, &n->raft, &n->enc, node_now_ms, n,
+                     5ull * n->conf->election_timeout_ms);
     raft_set_election_timeout(&n->raft, n->conf->election_timeout_ms);
     raft_set_heartbeat_timeout(&n->raft, n->conf->heartbeat_timeout_ms);
     raft_set_snapshot_threshold(&n->raft, n->conf->snapshot_threshold);
@@ -308,6 +320,7 @@ void skv_node_shutdown(struct skv_node *n, int exit_code)
     skv_forward_fail_all(n, "node is shutting down");
     skv_propose_fail_all(n);
     skv_cap_fail_all(n);
+    skv_cutover_abort(&n->cut, "ErrShuttingDown", "node is shutting down");
     skv_reads_fail_all(n, "node is shutting down");
     uv_timer_stop(&n->tick);
     n->raft.data = n;

@@ -20,6 +20,7 @@
 #include <sealkv/transport.h>
 
 #include "config.h"
+#include "cutover.h"
 #include "enc.h"
 #include "plugin_set.h"
 
@@ -84,6 +85,9 @@ struct skv_node {
     struct raft_io io;
     struct skv_fsm fsm;
     struct skv_enc enc;             /* keys, sidecar, phases (enc.h) */
+    struct skv_cutover cut;         /* Phase-2 barrier + intake gate */
+    int enc_reg_state;              /* start-up writer registration (enc_ops.c) */
+    uint64_t enc_reg_next_ms;
     int raft_started, raft_closing;
 
     int loop_inited, io_inited, raft_inited, stopping;

@@ -7,6 +7,8 @@
 
 #include "node.h"
 
+#define SKV_WIRE_MAX_ADDR_OP 1025
+
 struct skv_op {
     struct skv_node *node;
     struct skv_list link;        /* inbox, forwarded or reads list */
@@ -35,6 +37,7 @@ struct skv_op {
     } rq;
     uint64_t member_id;          /* members.add: follow-up assign */
     int member_role;
+    char member_address[SKV_WIRE_MAX_ADDR_OP];
 };
 
 /* Allocate an op copying the request. NULL on OOM. */

@@ -5,6 +5,9 @@
 #include "propose.h"
 #include "op.h"
 #include "wire.h"
+#include "envelope.h"
+
+#include <stdio.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +27,11 @@ static const struct { const char *name; int status, retry; } err_table[] = {
     {"ErrLeaderUnreachable", 503, 1}, {"ErrShuttingDown", 503, 1},
     {"ErrEnvelopeCutoverInProgress", 503, 1}, {"ErrTimeout", 504, 1},
     {"ErrHalted", 503, 0},           {"ErrBadRequest", 400, 0},
+    {"ErrEncryptionNotBootstrapped", 409, 0}, {"ErrAlreadyBootstrapped", 409, 0},
+    {"ErrCapabilityCheckFailed", 412, 0}, {"ErrPeerNotEncryptionCapable", 412, 0},
+    {"ErrEncryptionDisabled", 409, 0}, {"ErrLocalEpochRollback", 409, 0},
+    {"ErrNodeIDCollision", 409, 0},  {"ErrLocalEpochOutOfRange", 400, 0},
+    {"ErrLocalEpochExhausted", 409, 0}, {"ErrWriteCounterExhausted", 409, 0},
 };
 
 void skv_error_http(const char *error, int *status, int *retry)
@@ -74,26 +82,76 @@ static void finish_raft(skv_propose_cb cb, void *arg, int status)
 static void applied(struct raft_apply *req, int status, void *result)
 {
     struct prop *p = req->data;
-    (void)result;
-    if (status == 0)
+    if (status == 0 && result) /* deterministically refused by every replica's FSM */
+        finish(p->cb, p->arg, SKV_ERR_INVALID, result, "refused by the state machine",
+               req->index);
+    else if (status == 0)
         finish(p->cb, p->arg, SKV_OK, NULL, NULL, req->index);
     else
         finish_raft(p->cb, p->arg, status);
     free(p);
 }
 
+/* Wrap-on-propose (Phase 2): seal the payload with the raft DEK. */
+static int wrap_payload(struct skv_node *n, void **payload, size_t *len,
+                        const char **error, char *msg, size_t msglen)
+{
+    struct skv_enc *enc = &n->enc;
+    uint8_t nonce[SKV_NONCE_LEN], *out;
+    struct skv_enc_err ee;
+    memset(&ee, 0, sizeof ee);
+    if (!enc->ks || !enc->gen_raft_id) {
+        *error = "ErrEncryptionDisabled";
+        snprintf(msg, msglen, "the raft envelope is active but this node has no raft key");
+        return -1;
+    }
+    if (!(out = raft_malloc(*len + SKV_ENVELOPE_OVERHEAD))) {
+        *error = "ErrNoMemory";
+        snprintf(msg, msglen, "out of memory");
+        return -1;
+    }
+    if (skv_nonce_next(&enc->gen_raft, nonce, &ee) != SKV_OK ||
+        skv_envelope_seal(enc->ks, SKV_PURPOSE_RAFT, enc->gen_raft_id, nonce, NULL, 0,
+                          *payload, *len, out, &ee) != SKV_OK) {
+        raft_free(out);
+        *error = skv_enc_errname(ee.why);
+        snprintf(msg, msglen, "cannot wrap the proposal: %s", ee.err.msg);
+        return -1;
+    }
+    raft_free(*payload);
+    *payload = out;
+    *len += SKV_ENVELOPE_OVERHEAD;
+    return 0;
+}
+
 static void propose_local(struct skv_node *n, int source, void *payload,
                           size_t len, skv_propose_cb cb, void *arg)
 {
-    struct raft_buffer buf = {payload, len};
+    struct raft_buffer buf;
     struct prop *p;
+    const char *gate, *error = NULL;
+    char msg[400];
     int rv;
-    if (source == SKV_SRC_USER && !skv_leader_ready(n)) {
+    if (!skv_leader_ready(n)) { /* any source: its cutover state must be final */
         raft_free(payload);
         finish(cb, arg, SKV_ERR_AGAIN, "ErrLeaderNotReady",
                "new leader has not applied a barrier of its term yet", 0);
         return;
     }
+    if ((gate = skv_cutover_gate(&n->cut, source)) != NULL) {
+        raft_free(payload);
+        finish(cb, arg, SKV_ERR_AGAIN, gate,
+               "the raft envelope cutover is in progress; retry shortly", 0);
+        return;
+    }
+    if (atomic_load(&n->enc.wrap) &&
+        wrap_payload(n, &payload, &len, &error, msg, sizeof msg) != 0) {
+        raft_free(payload);
+        finish(cb, arg, SKV_ERR_INTERNAL, error, msg, 0);
+        return;
+    }
+    buf.base = payload;
+    buf.len = len;
     if (!(p = calloc(1, sizeof *p))) {
         raft_free(payload);
         finish(cb, arg, SKV_ERR_NOMEM, "ErrNoMemory", "out of memory", 0);

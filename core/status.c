@@ -11,11 +11,19 @@ json_t *skv_members_json(struct skv_node *n);
 
 static json_t *encryption_json(struct skv_node *n)
 {
-    return json_pack("{s:b,s:b,s:b,s:I,s:b,s:{s:I,s:I},s:n}",
-                     "enabled", n->conf->enc_enabled, "bootstrapped", 0,
-                     "storage_envelope_active", 0, "raft_envelope_cutover_index",
-                     (json_int_t)0, "wrap_on_propose", 0, "active_key_ids", "storage",
-                     (json_int_t)0, "raft", (json_int_t)0, "suite");
+    const struct skv_enc *enc = &n->enc;
+    const struct skv_sidecar_key *k = skv_sidecar_find(&enc->sc, enc->sc.active_raft);
+    json_t *suite = k ? json_string(k->suite) : enc->suite[0] ? json_string(enc->suite) : json_null();
+    return json_pack("{s:b,s:b,s:b,s:I,s:b,s:{s:I,s:I},s:o,s:s,s:I,s:I}",
+                     "enabled", enc->enabled, "bootstrapped", skv_enc_bootstrapped(enc),
+                     "storage_envelope_active", enc->sc.storage_envelope_active,
+                     "raft_envelope_cutover_index", (json_int_t)skv_enc_cutover(enc),
+                     "wrap_on_propose", atomic_load(&((struct skv_enc *)enc)->wrap) != 0,
+                     "active_key_ids", "storage", (json_int_t)enc->sc.active_storage,
+                     "raft", (json_int_t)enc->sc.active_raft, "suite", suite,
+                     "cutover_step", skv_cut_step_name(n->cut.step),
+                     "last_intake_pause_ms", (json_int_t)n->cut.last_pause_ms,
+                     "cutovers_run", (json_int_t)n->cut.runs);
 }
 
 void skv_op_status(struct skv_op *op)

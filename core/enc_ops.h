@@ -1,0 +1,38 @@
+/*
+ * enc_ops.h — the operator-facing encryption operations on the leader
+ * (DESIGN.md §5 Phase 1 / Phase 2) and the writer-registration duties of
+ * every node:
+ *
+ *   encryption.enable-storage-envelope  capability gate, implicit bootstrap
+ *                                       (0x04), flag entry (0x05/4)
+ *   encryption.enable-raft-envelope     prechecks, capability gate, the
+ *                                       cutover barrier (cutover.h)
+ *   members.add after bootstrap         newcomer probe + registration first
+ *   start-up                            local rollback check, then the new
+ *                                       epoch's registration (0x03)
+ * Answers: {"applied_index":N,"was_already_active":bool,
+ *           "capability_summary":[...]}. Loop thread only.
+ */
+#ifndef SKV_ENC_OPS_H
+#define SKV_ENC_OPS_H
+
+#include "op.h"
+
+void skv_op_enc_enable_storage(struct skv_op *op);
+void skv_op_enc_enable_raft(struct skv_op *op);
+
+/* Before raft_add of a newcomer once encryption is bootstrapped: probe it
+ * (ErrPeerNotEncryptionCapable) and register it as a writer of every
+ * active DEK; then call `next(op)`. Replies to op itself on failure. */
+void skv_enc_member_gate(struct skv_op *op, uint64_t id, const char *address,
+                         void (*next)(struct skv_op *op));
+
+/* Start-up: refuse (ErrLocalEpochRollback) when the local registry holds
+ * an epoch for this node at or above its freshly bumped one. */
+int skv_enc_registry_check(struct skv_node *n, char *err, size_t errlen);
+
+/* Tick: propose this node's registration for the active DEKs at its
+ * current epoch until one is applied (retries while there is no leader). */
+void skv_enc_register_tick(struct skv_node *n, uint64_t now_ms);
+
+#endif
