@@ -75,6 +75,12 @@ int skv_enc_commit_sidecar(struct skv_enc *enc, const struct skv_sidecar *next,
 /* (Re)initialise the nonce generators for the active key ids. */
 int skv_enc_setup_gens(struct skv_enc *enc, struct skv_err *err);
 
+/* Wrap-on-propose (enc_wrap.c): replace the raft_malloc'd *payload by
+ * its raft envelope (raft DEK, deterministic nonce). 0, or -1 with the
+ * stable error name and a message (payload untouched). */
+int skv_enc_wrap(struct skv_enc *enc, void **payload, size_t *len, const char **error,
+                 char *msg, size_t msglen);
+
 /* Accessors used by status / capability. */
 static inline int skv_enc_bootstrapped(const struct skv_enc *enc)
 {

@@ -218,7 +218,7 @@ static int fsm_apply(struct raft_fsm *rf, const struct raft_buffer *buf, void **
         *result = (void *)reject;
     skv_fsm_batch_free(&b);
     free(pt);
-    if (rc == 0 && f->raft == &n->raft)
+    if (rc == 0)
         skv_cutover_poll(&n->cut); /* drain / wait-apply progress */
     return rc;
 }

@@ -228,11 +228,6 @@ static int open_raft(struct skv_node *n, char *err, size_t errlen)
     if (skv_raftio_init(&n->io, &env, err, errlen) != 0)
         return -1;
     n->io_inited = 1;
-    if (skv_fsm_init(&n->fsm, n, err, errlen) != 0)
-        return -1;
-    if (skv_enc_start(&n->enc, n->fsm.encidx, skv_fsm_snapshot_cutover(n), err, errlen) != 0 ||
-        skv_enc_registry_check(n, err, errlen) != 0)
-        return -1;
     rv = raft_init(&n->raft, &n->io, &n->fsm.raft_fsm, n->conf->node_id, n->conf->node_address);
     if (rv != 0) {
         snprintf(err, errlen, "raft_init: %s", raft_strerror(rv));
@@ -249,10 +244,9 @@ static int open_raft(struct skv_node *n, char *err, size_t errlen)
     return bootstrap_if_empty(n, err, errlen);
 }
 
-int skv_node_open(struct skv_node *n, struct skv_config *conf, char *err, size_t errlen)
+int skv_node_open_state(struct skv_node *n, struct skv_config *conf, char *err,
+                        size_t errlen)
 {
-    struct skv_err e = {0, ""};
-    int rv;
     memset(n, 0, sizeof *n);
     n->conf = conf;
     n->run_state = SKV_RUN_STARTING;
@@ -260,7 +254,19 @@ int skv_node_open(struct skv_node *n, struct skv_config *conf, char *err, size_t
         snprintf(err, errlen, "cannot initialise the event loop");
         return -1;
     }
-    if (open_plugins(n, err, errlen) != 0 || open_raft(n, err, errlen) != 0)
+    if (open_plugins(n, err, errlen) != 0 || skv_fsm_init(&n->fsm, n, err, errlen) != 0)
+        return -1;
+    if (skv_enc_start(&n->enc, n->fsm.encidx, skv_fsm_snapshot_cutover(n), err, errlen) != 0 ||
+        skv_enc_registry_check(n, err, errlen) != 0)
+        return -1;
+    return 0;
+}
+
+int skv_node_open(struct skv_node *n, struct skv_config *conf, char *err, size_t errlen)
+{
+    struct skv_err e = {0, ""};
+    int rv;
+    if (skv_node_open_state(n, conf, err, errlen) != 0 || open_raft(n, err, errlen) != 0)
         return -1;
     if (n->tr->start(n->tr_state, conf->node_address, &e) != SKV_OK) {
         snprintf(err, errlen, "transport: %s", e.msg);

@@ -118,6 +118,12 @@ struct skv_node {
 int skv_node_open(struct skv_node *n, struct skv_config *conf, char *err,
                   size_t errlen);
 int skv_node_run(struct skv_node *n);   /* returns process exit code */
+/* The engine-independent part of open: loop, plugins, storage, FSM,
+ * encryption start-up (refusals included). skv_node_open calls it first;
+ * the raft_fixture simulation calls it alone and then points n->fsm.raft
+ * and n->cut at a fixture server. skv_node_close undoes it. */
+int skv_node_open_state(struct skv_node *n, struct skv_config *conf, char *err,
+                        size_t errlen);
 void skv_node_close(struct skv_node *n);
 
 /* Stop serving: used by signals and by the fail-closed halt. */

@@ -92,38 +92,6 @@ static void applied(struct raft_apply *req, int status, void *result)
     free(p);
 }
 
-/* Wrap-on-propose (Phase 2): seal the payload with the raft DEK. */
-static int wrap_payload(struct skv_node *n, void **payload, size_t *len,
-                        const char **error, char *msg, size_t msglen)
-{
-    struct skv_enc *enc = &n->enc;
-    uint8_t nonce[SKV_NONCE_LEN], *out;
-    struct skv_enc_err ee;
-    memset(&ee, 0, sizeof ee);
-    if (!enc->ks || !enc->gen_raft_id) {
-        *error = "ErrEncryptionDisabled";
-        snprintf(msg, msglen, "the raft envelope is active but this node has no raft key");
-        return -1;
-    }
-    if (!(out = raft_malloc(*len + SKV_ENVELOPE_OVERHEAD))) {
-        *error = "ErrNoMemory";
-        snprintf(msg, msglen, "out of memory");
-        return -1;
-    }
-    if (skv_nonce_next(&enc->gen_raft, nonce, &ee) != SKV_OK ||
-        skv_envelope_seal(enc->ks, SKV_PURPOSE_RAFT, enc->gen_raft_id, nonce, NULL, 0,
-                          *payload, *len, out, &ee) != SKV_OK) {
-        raft_free(out);
-        *error = skv_enc_errname(ee.why);
-        snprintf(msg, msglen, "cannot wrap the proposal: %s", ee.err.msg);
-        return -1;
-    }
-    raft_free(*payload);
-    *payload = out;
-    *len += SKV_ENVELOPE_OVERHEAD;
-    return 0;
-}
-
 static void propose_local(struct skv_node *n, int source, void *payload,
                           size_t len, skv_propose_cb cb, void *arg)
 {
@@ -145,7 +113,7 @@ static void propose_local(struct skv_node *n, int source, void *payload,
         return;
     }
     if (atomic_load(&n->enc.wrap) &&
-        wrap_payload(n, &payload, &len, &error, msg, sizeof msg) != 0) {
+        skv_enc_wrap(&n->enc, &payload, &len, &error, msg, sizeof msg) != 0) {
         raft_free(payload);
         finish(cb, arg, SKV_ERR_INTERNAL, error, msg, 0);
         return;
