@@ -1,7 +1,0 @@
-#!/bin/sh
-# autogen.sh — regenerate the build system from configure.ac/Makefile.am.
-set -e
-cd "$(dirname "$0")"
-mkdir -p m4 build-aux
-autoreconf --install --force --warnings=all
-echo "Now run ./configure && make"
