@@ -171,3 +171,6 @@ EXTRA_DIST += tests/integration/test_sealkvd_args.sh
 EXTRA_DIST += tests/fuzz/corpus/envelope/storage-value \
 	tests/fuzz/corpus/envelope/storage-empty \
 	tests/fuzz/corpus/envelope/raft-entry
+# capability report and sidecar endpoints (mixed encryption cluster)
+TESTS += tests/integration/test_capability.sh
+EXTRA_DIST += tests/integration/test_capability.sh

@@ -40,7 +40,17 @@ skv_setup() {
         i=$((i + 1))
     done
     trap skv_cleanup EXIT INT TERM
+    if [ -n "${SKV_ENC_NODES:-}" ]; then
+        (umask 077 && head -c 32 /dev/urandom >"$SKV_DIR/kek.key") || { echo "cannot write KEK"; exit 99; }
+    fi
     for i in $(seq 1 "$SKV_N"); do skv_write_conf "$i"; done
+}
+
+# SKV_ENC_NODES="1 2" (optional, set before skv_setup): those nodes get
+# encryption.enabled with one shared 0600 32-byte KEK file, $SKV_DIR/kek.key.
+skv_enc_node() {
+    for e in ${SKV_ENC_NODES:-}; do [ "$e" = "$1" ] && return 0; done
+    return 1
 }
 
 skv_rport() { eval "echo \$SKV_RPORT_$1"; }
@@ -67,6 +77,9 @@ skv_write_conf() {
         echo "  snapshot_threshold: ${SKV_SNAP_THRESHOLD:-8192}"
         echo "  snapshot_trailing: ${SKV_SNAP_TRAILING:-2048}"
         echo "log: { level: ${SKV_LOG_LEVEL:-info} }"
+        if skv_enc_node "$i"; then
+            echo "encryption: { enabled: true, kek_file: $SKV_DIR/kek.key }"
+        fi
     } >"$f"
 }
 
