@@ -174,3 +174,11 @@ EXTRA_DIST += tests/fuzz/corpus/envelope/storage-value \
 # capability report and sidecar endpoints (mixed encryption cluster)
 TESTS += tests/integration/test_capability.sh
 EXTRA_DIST += tests/integration/test_capability.sh
+# Phase 1 (storage envelope) end to end; skv_scan tells the key spaces of
+# a stopped node's store apart (raft log vs FSM storage)
+check_PROGRAMS += tests/integration/skv_scan
+tests_integration_skv_scan_SOURCES = tests/integration/skv_scan.c
+tests_integration_skv_scan_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/core
+tests_integration_skv_scan_LDADD = core/libsealkv-core.la
+TESTS += tests/integration/test_phase1.sh
+EXTRA_DIST += tests/integration/test_phase1.sh
