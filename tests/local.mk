@@ -182,3 +182,6 @@ tests_integration_skv_scan_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/core
 tests_integration_skv_scan_LDADD = core/libsealkv-core.la
 TESTS += tests/integration/test_phase1.sh
 EXTRA_DIST += tests/integration/test_phase1.sh
+# Phase 2 (raft envelope cutover) end to end on real processes
+TESTS += tests/integration/test_phase2.sh
+EXTRA_DIST += tests/integration/test_phase2.sh
