@@ -185,3 +185,14 @@ EXTRA_DIST += tests/integration/test_phase1.sh
 # Phase 2 (raft envelope cutover) end to end on real processes
 TESTS += tests/integration/test_phase2.sh
 EXTRA_DIST += tests/integration/test_phase2.sh
+# start-up refusals of an encrypted node (KEK, sidecar, epochs, cutover)
+TESTS += tests/integration/test_enc_refusals.sh
+EXTRA_DIST += tests/integration/test_enc_refusals.sh
+# snapshot header SKVSNAP1/SKVSNAP2 (+ its fuzz target and seeds)
+check_PROGRAMS += tests/unit/test_snap_hdr
+TESTS += tests/unit/test_snap_hdr
+tests_unit_test_snap_hdr_SOURCES = tests/unit/test_snap_hdr.c
+tests_unit_test_snap_hdr_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_snap_hdr_LDADD = $(TEST_LIBS)
+EXTRA_DIST += tests/fuzz/fuzz_snap_hdr.c tests/fuzz/corpus/snaphdr/v1 \
+	tests/fuzz/corpus/snaphdr/v2 tests/fuzz/corpus/snaphdr/v2-trailing

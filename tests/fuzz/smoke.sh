@@ -52,4 +52,6 @@ build fuzz_envelope -I"$work/inc" "$top/tests/fuzz/fuzz_envelope.c" \
     "$top"/plugins/cipher-sodium/*.c "$top/core/enc_err.c" "$top/core/kek.c" \
     "$top/core/keystore.c" "$top/core/dek_wrap.c" "$top/core/envelope.c" \
     -lsodium -lpthread && run fuzz_envelope envelope
+build fuzz_snap_hdr "$top/tests/fuzz/fuzz_snap_hdr.c" "$top/core/snap_hdr.c" &&
+    run fuzz_snap_hdr snaphdr
 exit $fail
