@@ -32,6 +32,7 @@ struct skv_enc {
     int sc_present;                 /* keys.json exists */
     const char *data_dir;
     uint16_t node16;                /* this node's nonce prefix */
+    int epoch_dirty;                /* bumped epochs not stored yet */
 
     /* nonce generators for the active DEKs of this process */
     struct skv_nonce_gen gen_storage, gen_raft;
@@ -60,11 +61,15 @@ int skv_enc_load(struct skv_enc *enc, const struct skv_config *conf,
                  size_t errlen);
 /* Part 2, with the FSM's durable encidx and the cutover of the newest
  * local snapshot (0 if none / v1): ErrSidecarBehindRaftLog,
- * ErrEnvelopeCutoverDivergence, then the durable local_epoch bump of every
- * key before any encryption (ErrLocalEpochExhausted), the nonce
- * generators and the wrap flag (set iff cutover != 0). */
+ * ErrEnvelopeCutoverDivergence, then the local_epoch bump of every key in
+ * memory (ErrLocalEpochExhausted). Writes nothing. */
 int skv_enc_start(struct skv_enc *enc, uint64_t fsm_encidx, uint64_t snap_cutover,
                   char *err, size_t errlen);
+/* Part 3, once every refusal has been checked (the registry rollback
+ * check needs the bumped epochs): store the bumped epochs durably before
+ * any encryption, prepare the nonce generators, set the wrap flag iff
+ * cutover != 0. */
+int skv_enc_persist(struct skv_enc *enc, char *err, size_t errlen);
 void skv_enc_close(struct skv_enc *enc);
 
 /* Store `next` crash-durably and adopt it (then re-derive generators).

@@ -172,15 +172,29 @@ int skv_enc_start(struct skv_enc *enc, uint64_t fsm_encidx, uint64_t snap_cutove
     if (check_consistency(enc, fsm_encidx, snap_cutover, err, errlen) != 0)
         return -1;
     if (enc->sc.n_keys) {
-        /* a new process epoch for every key, durable before any encryption */
+        /* a new process epoch for every key, in memory only: the caller
+         * checks it against the registry, then skv_enc_persist stores it */
         bumped = enc->sc;
-        if (skv_sidecar_bump_epochs(&bumped, &e) != SKV_OK ||
-            skv_sidecar_store(enc->data_dir, &bumped, &e) != SKV_OK) {
+        if (skv_sidecar_bump_epochs(&bumped, &e) != SKV_OK) {
             snprintf(err, errlen, "%s", e.msg);
             return -1;
         }
         enc->sc = bumped;
+        enc->epoch_dirty = 1;
     }
+    return 0;
+}
+
+int skv_enc_persist(struct skv_enc *enc, char *err, size_t errlen)
+{
+    struct skv_err e = {0, ""};
+    if (!enc->enabled)
+        return 0;
+    if (enc->epoch_dirty && skv_sidecar_store(enc->data_dir, &enc->sc, &e) != SKV_OK) {
+        snprintf(err, errlen, "%s", e.msg);
+        return -1;
+    }
+    enc->epoch_dirty = 0;
     if (skv_enc_setup_gens(enc, &e) != SKV_OK) {
         snprintf(err, errlen, "%s", e.msg);
         return -1;

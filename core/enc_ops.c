@@ -263,7 +263,9 @@ void skv_op_enc_enable_raft(struct skv_op *op)
 
 /* Registrations this node still needs for its active keys (0..2). Sets
  * *rollback when the registry already holds this node at or above its
- * current epoch. */
+ * current epoch: at start-up, right after the in-memory bump, "at" is a
+ * rollback too (that epoch's counters were used by an earlier process);
+ * at run time "at" just means registered. */
 static size_t needed_regs(struct skv_node *n, struct skv_writer_reg out[2], int *rollback,
                           struct skv_err *err)
 {
@@ -278,10 +280,10 @@ static size_t needed_regs(struct skv_node *n, struct skv_writer_reg out[2], int 
         if (!key)
             continue;
         rc = skv_writers_get(n->st, n->db, ids[i], n->enc.node16, &holder, &epoch, err);
+        if (rc == SKV_OK && holder == n->conf->node_id && epoch >= key->local_epoch)
+            *rollback = 1; /* at start-up (fresh epoch) this means reuse */
         if (rc == SKV_OK && holder == n->conf->node_id && epoch == key->local_epoch)
-            continue; /* registered at this epoch */
-        if (rc == SKV_OK && holder == n->conf->node_id && epoch > key->local_epoch)
-            *rollback = 1;
+            continue; /* registered at this epoch (run time) */
         if (rc != SKV_OK && rc != SKV_ERR_NOTFOUND)
             *rollback = -1;
         out[k].key_id = ids[i];
@@ -298,7 +300,7 @@ int skv_enc_registry_check(struct skv_node *n, char *err, size_t errlen)
     int rollback;
     if (!n->enc.ks || !skv_enc_bootstrapped(&n->enc))
         return 0;
-    needed_regs(n, r, &rollback, &e);
+    needed_regs(n, r, &rollback, &e); /* epochs were just bumped in memory */
     if (rollback > 0) {
         snprintf(err, errlen, "ErrLocalEpochRollback: the writer registry holds node %llu at a "
                  "higher local epoch than %s/encryption/keys.json (restored from a backup?); "

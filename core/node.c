@@ -257,7 +257,7 @@ int skv_node_open_state(struct skv_node *n, struct skv_config *conf, char *err,
     if (open_plugins(n, err, errlen) != 0 || skv_fsm_init(&n->fsm, n, err, errlen) != 0)
         return -1;
     if (skv_enc_start(&n->enc, n->fsm.encidx, skv_fsm_snapshot_cutover(n), err, errlen) != 0 ||
-        skv_enc_registry_check(n, err, errlen) != 0)
+        skv_enc_registry_check(n, err, errlen) != 0 || skv_enc_persist(&n->enc, err, errlen) != 0)
         return -1;
     return 0;
 }
