@@ -96,7 +96,11 @@ static inline uint64_t skv_enc_cutover(const struct skv_enc *enc)
     return enc->sc.raft_envelope_cutover_index;
 }
 
-/* Test hook: if SEALKV_TEST_CRASH_AT equals `step`, _exit(99). */
-void skv_enc_crash_point(const struct skv_enc *enc, const char *step);
+/* Test hook (compiled only with -DSKV_TEST_HOOKS, i.e. configure
+ * --enable-fault-injection): if $SEALKV_TEST_CRASH_AT equals
+ * "<kind>:<step>", _exit(99) right there. Kinds: bootstrap, storage-flag,
+ * raft-flag, registration; steps: before-sidecar, after-sidecar,
+ * after-fsm (the FSM batch with the applied index is durable). */
+void skv_enc_crash_point(const char *kind, const char *step);
 
 #endif /* SKV_ENC_H */

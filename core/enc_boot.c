@@ -249,15 +249,16 @@ void skv_enc_close(struct skv_enc *enc)
     enc->ks = NULL;
 }
 
-void skv_enc_crash_point(const struct skv_enc *enc, const char *step)
+void skv_enc_crash_point(const char *kind, const char *step)
 {
 #ifdef SKV_TEST_HOOKS
     const char *at = getenv("SEALKV_TEST_CRASH_AT");
-    if (at && strcmp(at, step) == 0) {
-        fprintf(stderr, "test hook: crash at %s\n", step);
+    size_t kl = strlen(kind);
+    if (at && strncmp(at, kind, kl) == 0 && at[kl] == ':' && strcmp(at + kl + 1, step) == 0) {
+        fprintf(stderr, "test hook: crash at %s:%s\n", kind, step);
         _exit(99);
     }
 #endif
-    (void)enc;
+    (void)kind;
     (void)step;
 }

@@ -189,6 +189,13 @@ static int commit(struct skv_fsm *f, uint64_t index, struct skv_fsm_batch *b, in
     return 0;
 }
 
+static void crash_after_fsm(const uint8_t *p, size_t len)
+{
+    const char *kind = skv_fsm_enc_kind(p, len);
+    if (strcmp(kind, "none") != 0)
+        skv_enc_crash_point(kind, "after-fsm");
+}
+
 static int fsm_apply(struct raft_fsm *rf, const struct raft_buffer *buf, void **result)
 {
     struct skv_fsm *f = rf->data;
@@ -214,6 +221,8 @@ static int fsm_apply(struct raft_fsm *rf, const struct raft_buffer *buf, void **
     rc = dispatch(f, index, p, len, &b, &reject);
     if (rc == 0)
         rc = commit(f, index, &b, len > 0 && p[0] >= SKV_CMD_WRITER_REG && !reject);
+    if (rc == 0 && !reject)
+        crash_after_fsm(p, len);
     if (rc == 0 && reject)
         *result = (void *)reject;
     skv_fsm_batch_free(&b);

@@ -60,6 +60,9 @@ uint64_t skv_fsm_snapshot_cutover(struct skv_node *n);
  * replica). */
 int skv_fsm_apply_enc(struct skv_fsm *f, uint64_t index, const uint8_t *p,
                       size_t len, struct skv_fsm_batch *b, const char **reject);
+/* "bootstrap", "storage-flag", "raft-flag", "registration" or "none"
+ * (crash-point names of the test hooks). */
+const char *skv_fsm_enc_kind(const uint8_t *p, size_t len);
 /* Build the stored record for a put of `val` under storage key `skey`. */
 int skv_fsm_seal_value(struct skv_fsm *f, uint64_t index, const uint8_t *skey,
                        size_t skl, const uint8_t *val, size_t vl,

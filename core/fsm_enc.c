@@ -27,16 +27,30 @@ static int need_keystore(struct skv_fsm *f, uint64_t index, const char *what)
     return RAFT_INVALID;
 }
 
-static int store_sidecar(struct skv_fsm *f, uint64_t index, struct skv_sidecar *next)
+const char *skv_fsm_enc_kind(const uint8_t *p, size_t len)
+{
+    if (len == 0)
+        return "none";
+    switch (p[0]) {
+    case SKV_CMD_WRITER_REG: return "registration";
+    case SKV_CMD_ENC_BOOTSTRAP: return "bootstrap";
+    case SKV_CMD_ENC_ROTATION:
+        return len > 1 && p[1] == SKV_ROT_ENABLE_RAFT ? "raft-flag" : "storage-flag";
+    default: return "none";
+    }
+}
+
+static int store_sidecar(struct skv_fsm *f, uint64_t index, struct skv_sidecar *next,
+                         const char *kind)
 {
     struct skv_err e = {0, ""};
     next->raft_applied_index = index;
-    skv_enc_crash_point(&f->node->enc, "before-sidecar");
+    skv_enc_crash_point(kind, "before-sidecar");
     if (skv_enc_commit_sidecar(&f->node->enc, next, &e) != SKV_OK) {
         skv_node_halt(f->node, "sidecar: cannot record entry %llu durably: %s", ULL(index), e.msg);
         return RAFT_IOERR;
     }
-    skv_enc_crash_point(&f->node->enc, "after-sidecar");
+    skv_enc_crash_point(kind, "after-sidecar");
     return 0;
 }
 
@@ -91,7 +105,7 @@ static int apply_reg(struct skv_fsm *f, uint64_t index, const uint8_t *p, size_t
             }
     } else if (rc == 0 && index > f->node->enc.sc.raft_applied_index) {
         next = f->node->enc.sc;
-        rc = store_sidecar(f, index, &next);
+        rc = store_sidecar(f, index, &next, "registration");
     }
     free(r);
     return rc;
@@ -164,7 +178,7 @@ static int apply_boot(struct skv_fsm *f, uint64_t index, const uint8_t *p, size_
         goto out;
     next.active_storage = bt.storage_id;
     next.active_raft = bt.raft_id;
-    rc = store_sidecar(f, index, &next);
+    rc = store_sidecar(f, index, &next, "bootstrap");
     if (rc == 0)
         skv_node_log(f->node, SKV_LOG_INFO, "encryption bootstrapped at entry %llu: storage key %u, "
                      "raft key %u (%s)", ULL(index), (unsigned)bt.storage_id,
@@ -213,7 +227,7 @@ static int apply_rot(struct skv_fsm *f, uint64_t index, const uint8_t *p, size_t
         }
         next.raft_envelope_cutover_index = index;
     }
-    if ((rc = store_sidecar(f, index, &next)) != 0)
+    if ((rc = store_sidecar(f, index, &next, sub == SKV_ROT_ENABLE_RAFT ? "raft-flag" : "storage-flag")) != 0)
         return rc;
     if (sub == SKV_ROT_ENABLE_RAFT)
         atomic_store(&enc->wrap, 1); /* every replica: a follower that later leads wraps */

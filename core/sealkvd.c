@@ -102,8 +102,14 @@ int main(int argc, char **argv)
         case 'c': conf = optarg; break;
         case 'k': check = 1; break;
         case 'V':
-            printf("sealkvd %s (plugin ABI %d.%d)\n", PACKAGE_VERSION,
-                   SKV_ABI_MAJOR, SKV_ABI_MINOR);
+            printf("sealkvd %s (plugin ABI %d.%d)%s\n", PACKAGE_VERSION,
+                   SKV_ABI_MAJOR, SKV_ABI_MINOR,
+#ifdef SKV_TEST_HOOKS
+                   " [test hooks compiled in: not for production]"
+#else
+                   ""
+#endif
+            );
             return 0;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
