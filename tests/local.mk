@@ -196,3 +196,16 @@ tests_unit_test_snap_hdr_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_snap_hdr_LDADD = $(TEST_LIBS)
 EXTRA_DIST += tests/fuzz/fuzz_snap_hdr.c tests/fuzz/corpus/snaphdr/v1 \
 	tests/fuzz/corpus/snaphdr/v2 tests/fuzz/corpus/snaphdr/v2-trailing
+# crash-point sweep (needs configure --enable-fault-injection; skips otherwise)
+TESTS += tests/integration/test_crash_points.sh
+EXTRA_DIST += tests/integration/test_crash_points.sh
+# raft_fixture simulation of the Phase-2 cutover over the real FSM,
+# encryption state and barrier (3 and 5 nodes, leader loss at each step)
+check_PROGRAMS += tests/sim/test_cutover_sim
+TESTS += tests/sim/test_cutover_sim
+tests_sim_test_cutover_sim_SOURCES = tests/sim/test_cutover_sim.c
+tests_sim_test_cutover_sim_CFLAGS = $(TEST_CFLAGS) $(RAFT_CFLAGS) $(UV_CFLAGS) $(SODIUM_CFLAGS)
+tests_sim_test_cutover_sim_LDADD = $(TEST_LIBS) $(RAFT_LIBS) $(UV_LIBS)
+tests_sim_test_cutover_sim_DEPENDENCIES = core/libsealkv-core.la \
+	plugins/storage-leveldb/storage-leveldb.la plugins/cipher-sodium/cipher-sodium.la \
+	plugins/transport-tcp/transport-tcp.la plugins/admin-http/admin-http.la
