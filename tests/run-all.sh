@@ -1,6 +1,7 @@
 #!/bin/sh
 # tests/run-all.sh — the whole test suite from a clean checkout: regular
-# build with -Werror + make check, ASan/UBSan build + make check, make
+# build with -Werror + make check (with --enable-fault-injection: the chaos
+# transport and the fault scenarios), ASan/UBSan build + make check, make
 # distcheck, and the fuzz smoke run. Prints "N passed, N failed" at the end.
 set -u
 cd "$(dirname "$0")/.."
@@ -39,7 +40,7 @@ build_check() { # dir, configure flags...
 }
 
 step "autogen" ./autogen.sh
-step "build + make check" build_check "$top/_build" --enable-werror
+step "build + make check" build_check "$top/_build" --enable-werror --enable-fault-injection
 count "$top/_build"
 step "sanitizers (ASan+UBSan) + make check" build_check "$top/_build-san" --enable-werror --enable-sanitizers
 count "$top/_build-san"
