@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "nonce.h"
 #include "sidecar.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -541,6 +542,47 @@ static void test_bump_persisted(void)
     free(dir);
 }
 
+/* Three "process starts" over the same data dir: each loads the sidecar,
+ * bumps and stores the epoch, then issues nonces the way a process does
+ * (node_id16 ‖ epoch ‖ counter from 0). No nonce repeats across starts. */
+#define RESTARTS 3
+#define PER_START 500
+static int nonce_cmp(const void *a, const void *b) { return memcmp(a, b, SKV_NONCE_LEN); }
+
+static void test_nonce_unique_across_restarts(void)
+{
+    static uint8_t seen[RESTARTS * PER_START][SKV_NONCE_LEN];
+    struct skv_sidecar sc;
+    struct skv_err err = {0};
+    struct skv_enc_err ee;
+    struct skv_nonce_gen g;
+    char *dir = skv_test_tmpdir("sidecar");
+    int present = 0, start, i, n = 0;
+    uint32_t last_epoch = 0;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    sample(&sc);
+    sc.keys[0].local_epoch = 1;
+    sc.keys[1].local_epoch = 1;
+    CU_ASSERT_EQUAL_FATAL(skv_sidecar_store(dir, &sc, &err), SKV_OK);
+    for (start = 0; start < RESTARTS; start++) {
+        CU_ASSERT_EQUAL_FATAL(skv_sidecar_load(dir, &sc, &present, &err), SKV_OK);
+        CU_ASSERT_EQUAL_FATAL(skv_sidecar_bump_epochs(&sc, &err), SKV_OK);
+        CU_ASSERT_EQUAL_FATAL(skv_sidecar_store(dir, &sc, &err), SKV_OK);
+        CU_ASSERT(sc.keys[0].local_epoch > last_epoch);
+        last_epoch = sc.keys[0].local_epoch;
+        memset(&ee, 0, sizeof ee);
+        CU_ASSERT_EQUAL_FATAL(skv_nonce_gen_init(&g, skv_node_id16(7), sc.keys[0].local_epoch, &ee),
+                              SKV_OK);
+        for (i = 0; i < PER_START; i++)
+            CU_ASSERT_EQUAL_FATAL(skv_nonce_next(&g, seen[n++], &ee), SKV_OK);
+    }
+    qsort(seen, (size_t)n, SKV_NONCE_LEN, nonce_cmp);
+    for (i = 1; i < n; i++)
+        CU_ASSERT_NOT_EQUAL(memcmp(seen[i - 1], seen[i], SKV_NONCE_LEN), 0);
+    skv_test_rmtree(dir);
+    free(dir);
+}
+
 static void test_add_key_rules(void)
 {
     struct skv_sidecar sc;
@@ -582,5 +624,6 @@ int main(void)
     CU_add_test(s, "epoch bump and exhaustion", test_bump_epochs);
     CU_add_test(s, "bumped epochs persist", test_bump_persisted);
     CU_add_test(s, "add_key rules", test_add_key_rules);
+    CU_add_test(s, "nonces unique across restarts", test_nonce_unique_across_restarts);
     return skv_test_run();
 }
