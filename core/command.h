@@ -3,7 +3,8 @@
  *   0x00 KV op:  [0x00][op u8: 1 put, 2 del][klen u32 BE][key][value...]
  *   0x01 batch:  [0x01][count u32 BE] then count × [op u8][klen u32 BE][key]
  *                [vlen u32 BE][value]
- *   0x03..0x05 encryption-relevant entries (later issues).
+ *   0x02 no-op: [0x02] (advances the applied index only)
+ *   0x03..0x05 encryption-relevant entries (enc_cmd.h, writers.h).
  * Decoding checks every length; slices point into the input.
  */
 #ifndef SKV_COMMAND_H
@@ -15,6 +16,8 @@
 enum skv_cmd_tag {
     SKV_CMD_KV = 0x00,
     SKV_CMD_KV_BATCH = 0x01,
+    SKV_CMD_NOOP = 0x02,          /* [0x02]: applies nothing (erase.c uses it
+                                     to trigger a snapshot) */
     SKV_CMD_WRITER_REG = 0x03,
     SKV_CMD_ENC_BOOTSTRAP = 0x04,
     SKV_CMD_ENC_ROTATION = 0x05

@@ -152,6 +152,11 @@ static int dispatch(struct skv_fsm *f, uint64_t index, const uint8_t *p, size_t 
         if (rc != RAFT_MALFORMED)
             return rc;
         break;
+    case SKV_CMD_NOOP:
+        if (len == 1)
+            return 0;
+        snprintf(msg, sizeof msg, "no-op command carries %zu bytes", len - 1);
+        break;
     case SKV_CMD_WRITER_REG:
     case SKV_CMD_ENC_BOOTSTRAP:
     case SKV_CMD_ENC_ROTATION:
