@@ -9,6 +9,7 @@
 #include "enc_ops.h"
 #include "command.h"
 #include "fsm.h"
+#include "metrics.h"
 #include "op.h"
 #include "propose.h"
 
@@ -143,6 +144,7 @@ static const struct op_def ops[] = {
     {"encryption.sidecar", ANY_NODE, skv_op_enc_sidecar},
     {"encryption.enable-storage-envelope", ON_LEADER_READY, skv_op_enc_enable_storage},
     {"encryption.enable-raft-envelope", ON_LEADER_READY, skv_op_enc_enable_raft},
+    {"metrics", ANY_NODE, skv_op_metrics},
 };
 
 static int where_for(const struct op_def *d, const struct skv_op *op)
@@ -171,7 +173,7 @@ void skv_op_dispatch(struct skv_op *op)
         skv_op_reply_error(op, SKV_ERR_CLOSED, 503, "ErrShuttingDown", 1, "node is shutting down");
         return;
     }
-    if (n->run_state == SKV_RUN_HALTED && d->fn != skv_op_status) {
+    if (n->run_state == SKV_RUN_HALTED && d->fn != skv_op_status && d->fn != skv_op_metrics) {
         skv_op_reply_error(op, SKV_ERR_CLOSED, 503, "ErrHalted", 0,
                            "node halted: %s", n->halt_reason);
         return;

@@ -5,6 +5,7 @@
  */
 #include "cli_http.h"
 #include "cli_print.h"
+#include "verify.h"
 
 #include <jansson.h>
 #include <errno.h>
@@ -60,6 +61,9 @@ static void usage(FILE *f)
           "  encryption sidecar                  this node's sidecar state\n"
           "  encryption enable-storage-envelope  phase 1: encrypt stored values\n"
           "  encryption enable-raft-envelope     phase 2: encrypt the raft log\n"
+          "  verify --config FILE [--json] [--strict]\n"
+          "                                      offline: check a stopped node's data dir\n"
+          "                                      (needs the KEK; see 'sealkv verify --help')\n"
           "\n"
           "options:\n"
           "  --endpoint URL  admin endpoint (default $SEALKV_ENDPOINT or " DEFAULT_ENDPOINT ")\n"
@@ -532,6 +536,8 @@ int main(int argc, char **argv)
     const struct command *cmd;
     int rc, words;
 
+    if (argc > 1 && strcmp(argv[1], "verify") == 0) /* offline, no endpoint */
+        return skv_verify_main(argc - 1, argv + 1);
     if ((rc = parse_args(&c, argc, argv)) != 0)
         return rc;
     if (c.help)

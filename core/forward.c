@@ -52,6 +52,7 @@ void skv_forward_to_leader(struct skv_op *op)
     skv_wbuf_free(&b);
     op->deadline_ms = uv_now(&n->loop) + SKV_FORWARD_TIMEOUT_MS;
     op->fwd_leader = lid;
+    n->metrics.admin_ops_forwarded++;
     skv_list_add_tail(&n->ops_forwarded, &op->link);
 }
 

@@ -144,6 +144,7 @@ static int unwrap_boot_keys(struct skv_fsm *f, uint64_t index, const struct skv_
         skv_keystore_add_wrapped(f->node->enc.ks, bt->raft_id, SKV_PURPOSE_RAFT, bt->suite,
                                  bt->raft_wrapped, SKV_DEK_WRAPPED_LEN, &ee) == SKV_OK)
         return 0;
+    skv_metrics_decrypt_failure(&f->node->metrics, ee.why);
     skv_node_halt(f->node, "%s: bootstrap entry %llu: %s", skv_enc_errname(ee.why), ULL(index),
                   ee.err.msg);
     return RAFT_INVALID;
@@ -283,6 +284,7 @@ int skv_fsm_seal_value(struct skv_fsm *f, uint64_t index, const uint8_t *skey, s
         return RAFT_INVALID;
     }
     *rec_len = 1 + vl + SKV_ENVELOPE_OVERHEAD;
+    skv_metrics_dek(&f->node->metrics, f->node->metrics.sealed, enc->gen_storage_id);
     return 0;
 }
 
@@ -305,6 +307,7 @@ int skv_fsm_open_value(struct skv_fsm *f, const uint8_t *skey, size_t skl, const
     memset(&ee, 0, sizeof ee);
     if (skv_envelope_open(enc->ks, SKV_PURPOSE_STORAGE, skey, skl, rec + 1, rl - 1, val, vl,
                           &ee) != SKV_OK) {
+        skv_metrics_decrypt_failure(&f->node->metrics, ee.why);
         if (ee.err.code == SKV_ERR_INTEGRITY)
             skv_node_halt(f->node, "%s: a stored value failed authentication: %s",
                           skv_enc_errname(ee.why), ee.err.msg);
@@ -327,6 +330,7 @@ int skv_fsm_unwrap(struct skv_fsm *f, uint64_t index, const uint8_t *p, size_t l
     }
     if (skv_envelope_open(enc->ks, SKV_PURPOSE_RAFT, NULL, 0, p, len, pt, pt_len, &ee) == SKV_OK)
         return 0;
+    skv_metrics_decrypt_failure(&f->node->metrics, ee.why);
     skv_envelope_parse(p, len, &h, NULL);
     skv_node_halt(f->node, "%s: entry %llu (above cutover %llu) does not unwrap: key_id %u: %s",
                   skv_enc_errname(ee.why), ULL(index), ULL(skv_enc_cutover(enc)),

@@ -45,7 +45,7 @@ core_libsealkv_core_la_SOURCES += \
 bin_PROGRAMS += core/sealkv
 core_sealkv_SOURCES = core/cli_main.c core/cli_http.c core/cli_http.h core/cli_print.c core/cli_print.h
 core_sealkv_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
-core_sealkv_LDADD = $(CURL_LIBS) $(JANSSON_LIBS)
+core_sealkv_LDADD = $(CURL_LIBS) $(JANSSON_LIBS) core/libsealkv-core.la
 # encryption layer: KEK, keystore (DEKs, wrap/unwrap), envelope v1, nonces
 core_libsealkv_core_la_SOURCES += \
 	core/enc_err.c core/enc_err.h core/kek.c core/kek.h \
@@ -55,3 +55,6 @@ core_libsealkv_core_la_SOURCES += \
 core_libsealkv_core_la_SOURCES += core/sidecar.c core/sidecar.h \
 	core/sidecar_json.c core/sidecar_file.c \
 	core/writers.c core/writers.h core/writers_check.c
+# GET /metrics (op "metrics") and the offline `sealkv verify` walker
+core_libsealkv_core_la_SOURCES += core/metrics.c core/metrics.h \
+	core/verify.c core/verify.h core/verify_out.c

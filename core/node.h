@@ -22,6 +22,7 @@
 #include "config.h"
 #include "cutover.h"
 #include "enc.h"
+#include "metrics.h"
 #include "plugin_set.h"
 
 /* Intrusive doubly linked list. */
@@ -86,6 +87,7 @@ struct skv_node {
     struct skv_fsm fsm;
     struct skv_enc enc;             /* keys, sidecar, phases (enc.h) */
     struct skv_cutover cut;         /* Phase-2 barrier + intake gate */
+    struct skv_metrics metrics;     /* counters for GET /metrics (metrics.h) */
     int enc_reg_state;              /* start-up writer registration (enc_ops.c) */
     uint64_t enc_reg_next_ms;
     int raft_started, raft_closing;

@@ -19,6 +19,7 @@ struct prop {
     skv_propose_cb cb;
     void *arg;
     uint64_t req_id, leader, deadline_ms;
+    int source;                 /* enum skv_source (metrics) */
 };
 
 static const struct { const char *name; int status, retry; } err_table[] = {
@@ -82,6 +83,7 @@ static void finish_raft(skv_propose_cb cb, void *arg, int status)
 static void applied(struct raft_apply *req, int status, void *result)
 {
     struct prop *p = req->data;
+    skv_metrics_proposal(&p->node->metrics, p->source, status == 0 && !result);
     if (status == 0 && result) /* deterministically refused by every replica's FSM */
         finish(p->cb, p->arg, SKV_ERR_INVALID, result, "refused by the state machine",
                req->index);
@@ -101,12 +103,14 @@ static void propose_local(struct skv_node *n, int source, void *payload,
     char msg[400];
     int rv;
     if (!skv_leader_ready(n)) { /* any source: its cutover state must be final */
+        skv_metrics_proposal(&n->metrics, source, 0);
         raft_free(payload);
         finish(cb, arg, SKV_ERR_AGAIN, "ErrLeaderNotReady",
                "new leader has not applied a barrier of its term yet", 0);
         return;
     }
     if ((gate = skv_cutover_gate(&n->cut, source)) != NULL) {
+        skv_metrics_proposal(&n->metrics, source, 0);
         raft_free(payload);
         finish(cb, arg, SKV_ERR_AGAIN, gate,
                "the raft envelope cutover is in progress; retry shortly", 0);
@@ -114,13 +118,17 @@ static void propose_local(struct skv_node *n, int source, void *payload,
     }
     if (atomic_load(&n->enc.wrap) &&
         skv_enc_wrap(&n->enc, &payload, &len, &error, msg, sizeof msg) != 0) {
+        skv_metrics_proposal(&n->metrics, source, 0);
         raft_free(payload);
         finish(cb, arg, SKV_ERR_INTERNAL, error, msg, 0);
         return;
     }
+    if (atomic_load(&n->enc.wrap))
+        skv_metrics_dek(&n->metrics, n->metrics.wrapped, n->enc.gen_raft_id);
     buf.base = payload;
     buf.len = len;
     if (!(p = calloc(1, sizeof *p))) {
+        skv_metrics_proposal(&n->metrics, source, 0);
         raft_free(payload);
         finish(cb, arg, SKV_ERR_NOMEM, "ErrNoMemory", "out of memory", 0);
         return;
@@ -128,9 +136,11 @@ static void propose_local(struct skv_node *n, int source, void *payload,
     p->node = n;
     p->cb = cb;
     p->arg = arg;
+    p->source = source;
     p->apply.data = p;
     rv = raft_apply(&n->raft, &p->apply, &buf, 1, applied);
     if (rv != 0) {
+        skv_metrics_proposal(&n->metrics, source, 0);
         raft_free(payload);
         free(p);
         finish_raft(cb, arg, rv);
@@ -176,6 +186,7 @@ static void forward(struct skv_node *n, int source, void *payload, size_t len,
     p->leader = lid;
     p->deadline_ms = uv_now(&n->loop) + SKV_FORWARD_TIMEOUT_MS;
     skv_list_add_tail(&n->props_forwarded, &p->link);
+    n->metrics.proposals_forwarded++;
 }
 
 void skv_propose(struct skv_node *n, int source, void *payload, size_t len,

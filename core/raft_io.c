@@ -322,6 +322,12 @@ int skv_raftio_init(struct raft_io *io, const struct skv_raftio_env *env,
     return 0;
 }
 
+void skv_raftio_stats(const struct raft_io *io, struct skv_raftio_stats *out)
+{
+    const struct skv_rio *rio = io ? io->impl : NULL;
+    *out = rio ? rio->stats : (struct skv_raftio_stats){0, 0, 0};
+}
+
 void skv_raftio_destroy(struct raft_io *io)
 {
     struct skv_rio *rio = io ? io->impl : NULL;

@@ -72,4 +72,12 @@ void skv_raftio_recv(struct raft_io *io, struct raft_message *m);
 int skv_raftio_set_peer_address(struct raft_io *io, raft_id id,
                                 const char *address);
 
+/* Log-write counters (metrics): synced batches (append, truncate,
+ * snapshot put), the append batches among them and the entries those
+ * appended. Loop thread; all 0 when io has no adapter. */
+struct skv_raftio_stats {
+    uint64_t syncs, append_syncs, entries;
+};
+void skv_raftio_stats(const struct raft_io *io, struct skv_raftio_stats *out);
+
 #endif

@@ -66,6 +66,7 @@ struct skv_rio {
     uint64_t rng;
     struct skv_rio_peer *peers;
     size_t n_peers;
+    struct skv_raftio_stats stats; /* successful log writes (metrics) */
 };
 
 /* raft_io.c */

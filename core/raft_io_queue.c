@@ -177,11 +177,22 @@ static void log_work_cb(uv_work_t *w)
     }
 }
 
+/* One successful synced batch (metrics). */
+static void count_sync(struct skv_rio *rio, const struct skv_rio_op *op)
+{
+    rio->stats.syncs++;
+    rio->stats.append_syncs += op->kind == SKV_RIO_APPEND;
+    for (; op && op->kind == SKV_RIO_APPEND; op = op->next)
+        rio->stats.entries += op->n;
+}
+
 /* Loop thread: report, fire callbacks, go on with the queue. */
 static void log_job_done(struct rio_log_job *job)
 {
     struct skv_rio *rio = job->rio;
-    if (job->status != 0) {
+    if (job->status == 0)
+        count_sync(rio, job->ops);
+    else {
         rio->failed = 1;
         memcpy(rio->io->errmsg, job->errmsg, sizeof rio->io->errmsg);
         skv_rio_logf(rio, SKV_LOG_ERROR, "raft log write failed: %s",

@@ -13,7 +13,8 @@
  * "members.remove" (arg=id), "members.promote" (arg=id),
  * "encryption.capability",
  * "encryption.sidecar", "encryption.enable-storage-envelope",
- * "encryption.enable-raft-envelope".
+ * "encryption.enable-raft-envelope", "metrics" (resp.body = Prometheus
+ * text exposition 0.0.4).
  *
  * Threads: start/stop from the loop thread; the plugin serves requests on
  * its own threads and calls host->admin_call() from them. The done

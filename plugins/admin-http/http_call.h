@@ -22,6 +22,7 @@ struct skv_http_answer {
     char *body;         /* NULL if absent; has_body distinguishes "" */
     size_t body_len;
     int has_body;
+    const char *body_type;  /* static; NULL: application/octet-stream */
 };
 
 enum skv_http_call_result {

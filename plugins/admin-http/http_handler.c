@@ -213,6 +213,8 @@ static enum MHD_Result call_core(struct skv_http_plugin *p,
     switch (skv_http_call(p->host, q, p->opts.request_timeout_ms, &a,
                           &refused)) {
     case SKV_HTTP_CALL_ANSWERED:
+        if (strcmp(q->op, "metrics") == 0) /* Prometheus text exposition */
+            a->body_type = "text/plain; version=0.0.4; charset=utf-8";
         ok = skv_http_reply_answer(c, a);
         skv_http_answer_free(a);
         return ok;

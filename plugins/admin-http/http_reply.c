@@ -138,8 +138,8 @@ enum MHD_Result skv_http_reply_answer(struct MHD_Connection *c,
     }
     if (a->has_body)
         return queue(c, status, from_owned(&a->body, a->body_len),
-                     "application/octet-stream", a->retry_after_s, NULL,
-                     NULL);
+                     a->body_type ? a->body_type : "application/octet-stream",
+                     a->retry_after_s, NULL, NULL);
     if (a->json)
         return queue(c, status, from_owned(&a->json, strlen(a->json)),
                      "application/json", a->retry_after_s, NULL, NULL);

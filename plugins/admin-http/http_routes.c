@@ -33,6 +33,8 @@ struct rule {
 static const struct rule rules[] = {
     {"/v1/status", SHAPE_EXACT, "GET",
      {{"GET", "status", SKV_HTTP_BODY_NONE}}},
+    {"/metrics", SHAPE_EXACT, "GET",
+     {{"GET", "metrics", SKV_HTTP_BODY_NONE}}},
     {"/v1/kv", SHAPE_KEY, "GET, PUT, DELETE",
      {{"GET", "kv.get", SKV_HTTP_BODY_NONE},
       {"PUT", "kv.put", SKV_HTTP_BODY_RAW},

@@ -1,0 +1,224 @@
+/*
+ * metrics.c — the counters of metrics.h and their Prometheus text
+ * exposition (format 0.0.4): raft state and indexes, proposals by source
+ * and outcome, forwarding, the Phase-2 cutover state, decrypt failures by
+ * reason, values sealed / entries wrapped per DEK, the sidecar's applied
+ * index and the raft log's fsync counts. Every series is prefixed
+ * "sealkv_"; labels carry key ids at most, never key material.
+ */
+#include "metrics.h"
+
+#include "fsm.h"
+#include "op.h"
+#include "propose.h"
+#include "raft_io.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ULL(x) ((unsigned long long)(x))
+
+void skv_metrics_proposal(struct skv_metrics *m, int source, int ok)
+{
+    m->proposals[source == SKV_SRC_ADMIN][!ok]++;
+}
+
+void skv_metrics_dek(struct skv_metrics *m, struct skv_metrics_dek *t, uint32_t key_id)
+{
+    size_t i;
+    for (i = 0; i < SKV_METRICS_MAX_DEKS; i++)
+        if (t[i].key_id == key_id || t[i].key_id == 0) {
+            t[i].key_id = key_id;
+            t[i].count++;
+            return;
+        }
+    m->dek_overflow++;
+}
+
+void skv_metrics_decrypt_failure(struct skv_metrics *m, int why)
+{
+    if (why > 0 && why < SKV_ENC_WHY_COUNT_)
+        m->decrypt_failures[why]++;
+}
+
+/* ---- text buffer ------------------------------------------------------ */
+
+struct mbuf {
+    char *p;
+    size_t n, cap;
+    int oom;
+};
+
+static void put(struct mbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct mbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int k;
+    if (b->oom)
+        return;
+    for (;;) {
+        va_start(ap, fmt);
+        k = vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
+        va_end(ap);
+        if (k < 0 || (size_t)k < b->cap - b->n)
+            break;
+        char *np = realloc(b->p, b->cap * 2 + (size_t)k);
+        if (!np) {
+            b->oom = 1;
+            return;
+        }
+        b->p = np;
+        b->cap = b->cap * 2 + (size_t)k;
+    }
+    if (k > 0)
+        b->n += (size_t)k;
+}
+
+/* # HELP and # TYPE lines of one metric family. */
+static void family(struct mbuf *b, const char *name, const char *type, const char *help)
+{
+    put(b, "# HELP sealkv_%s %s\n# TYPE sealkv_%s %s\n", name, help, name, type);
+}
+
+/* A family with one unlabelled sample. */
+static void single(struct mbuf *b, const char *name, const char *type, const char *help,
+                   uint64_t v)
+{
+    family(b, name, type, help);
+    put(b, "sealkv_%s %llu\n", name, ULL(v));
+}
+
+/* ---- sections --------------------------------------------------------- */
+
+static void raft_section(struct mbuf *b, struct skv_node *n)
+{
+    static const char *const states[] = {"follower", "candidate", "leader", "halted",
+                                         "unavailable"};
+    const char *cur = skv_node_state_name(n);
+    size_t i;
+    family(b, "raft_state", "gauge", "1 for the node's current state");
+    for (i = 0; i < sizeof states / sizeof states[0]; i++)
+        put(b, "sealkv_raft_state{state=\"%s\"} %d\n", states[i], strcmp(cur, states[i]) == 0);
+    single(b, "raft_term", "gauge", "current raft term", n->raft.current_term);
+    single(b, "raft_commit_index", "gauge", "raft commit index", n->raft.commit_index);
+    single(b, "raft_applied_index", "gauge", "raft last applied index", raft_last_applied(&n->raft));
+    single(b, "raft_last_index", "gauge", "index of the last log entry", raft_last_index(&n->raft));
+    single(b, "fsm_applied_index", "gauge", "durable FSM applied index", n->fsm.applied);
+}
+
+static void proposal_section(struct mbuf *b, const struct skv_metrics *m)
+{
+    static const char *const src[2] = {"user", "admin"}, *const out[2] = {"ok", "error"};
+    int s, o;
+    family(b, "proposals_total", "counter",
+           "proposals this node handled as leader, by source and outcome");
+    for (s = 0; s < 2; s++)
+        for (o = 0; o < 2; o++)
+            put(b, "sealkv_proposals_total{source=\"%s\",outcome=\"%s\"} %llu\n", src[s], out[o],
+                ULL(m->proposals[s][o]));
+    family(b, "forwarded_total", "counter", "requests this node forwarded to the leader");
+    put(b, "sealkv_forwarded_total{kind=\"proposal\"} %llu\n", ULL(m->proposals_forwarded));
+    put(b, "sealkv_forwarded_total{kind=\"admin_op\"} %llu\n", ULL(m->admin_ops_forwarded));
+}
+
+static void cutover_section(struct mbuf *b, struct skv_node *n)
+{
+    const struct skv_enc *enc = &n->enc;
+    single(b, "encryption_enabled", "gauge", "1 if encryption.enabled", enc->enabled != 0);
+    single(b, "storage_envelope_active", "gauge", "1 once Phase 1 is active",
+           enc->sc.storage_envelope_active != 0);
+    single(b, "raft_envelope_cutover_index", "gauge", "Phase-2 cutover index N (0: none)",
+           skv_enc_cutover(enc));
+    single(b, "raft_envelope_wrap", "gauge", "1 while wrap-on-propose is on",
+           atomic_load(&((struct skv_enc *)enc)->wrap) != 0);
+    single(b, "cutover_step", "gauge", "cutover barrier step (0 idle, 1..6)",
+           (uint64_t)n->cut.step);
+    single(b, "cutover_last_intake_pause_ms", "gauge",
+           "user intake closed time of the last cutover, ms", n->cut.last_pause_ms);
+    single(b, "cutovers_total", "counter", "cutover barriers completed by this process",
+           n->cut.runs);
+    single(b, "sidecar_raft_applied_index", "gauge",
+           "last encryption entry recorded in the sidecar", enc->sc.raft_applied_index);
+}
+
+/* Always shown (0 included): the reasons an envelope or DEK fails to open. */
+static int always_reason(int why)
+{
+    return why == SKV_ENC_ENVELOPE_INTEGRITY || why == SKV_ENC_UNKNOWN_KEY_ID ||
+           why == SKV_ENC_DEK_UNWRAP;
+}
+
+static void dek_rows(struct mbuf *b, const char *name, const struct skv_metrics_dek *t)
+{
+    size_t i;
+    for (i = 0; i < SKV_METRICS_MAX_DEKS && t[i].key_id; i++)
+        put(b, "sealkv_%s{key_id=\"%u\"} %llu\n", name, (unsigned)t[i].key_id, ULL(t[i].count));
+}
+
+static void crypto_section(struct mbuf *b, const struct skv_metrics *m)
+{
+    int why;
+    family(b, "decrypt_failures_total", "counter",
+           "values, entries or DEKs that failed to open, by reason");
+    for (why = 1; why < SKV_ENC_WHY_COUNT_; why++)
+        if (m->decrypt_failures[why] || always_reason(why))
+            put(b, "sealkv_decrypt_failures_total{reason=\"%s\"} %llu\n", skv_enc_errname(why),
+                ULL(m->decrypt_failures[why]));
+    family(b, "values_sealed_total", "counter", "values sealed, per storage DEK");
+    dek_rows(b, "values_sealed_total", m->sealed);
+    family(b, "entries_wrapped_total", "counter", "log entries wrapped, per raft DEK");
+    dek_rows(b, "entries_wrapped_total", m->wrapped);
+}
+
+static void storage_section(struct mbuf *b, struct skv_node *n)
+{
+    struct skv_raftio_stats s;
+    skv_raftio_stats(&n->io, &s);
+    single(b, "storage_fsyncs_total", "counter",
+           "synced raft log batches (append, truncate, snapshot)", s.syncs);
+    single(b, "storage_append_fsyncs_total", "counter", "synced append batches", s.append_syncs);
+    single(b, "storage_appended_entries_total", "counter", "log entries appended", s.entries);
+    family(b, "storage_appends_per_fsync", "gauge", "mean entries per append batch");
+    put(b, "sealkv_storage_appends_per_fsync %.3f\n",
+        s.append_syncs ? (double)s.entries / (double)s.append_syncs : 0.0);
+}
+
+int skv_metrics_render(struct skv_node *n, char **out, size_t *len)
+{
+    struct mbuf b = {malloc(4096), 0, 4096, 0};
+    if (!b.p)
+        return -1;
+    b.p[0] = '\0';
+    raft_section(&b, n);
+    proposal_section(&b, &n->metrics);
+    cutover_section(&b, n);
+    crypto_section(&b, &n->metrics);
+    storage_section(&b, n);
+    if (b.oom) {
+        free(b.p);
+        return -1;
+    }
+    *out = b.p;
+    *len = b.n;
+    return 0;
+}
+
+void skv_op_metrics(struct skv_op *op)
+{
+    struct skv_admin_resp r;
+    char *text = NULL;
+    size_t len = 0;
+    if (skv_metrics_render(op->node, &text, &len) != 0) {
+        skv_op_reply_error(op, SKV_ERR_NOMEM, 500, "ErrNoMemory", 0, "out of memory");
+        return;
+    }
+    memset(&r, 0, sizeof r);
+    r.struct_size = sizeof r;
+    r.status = 200;
+    r.body = text;
+    r.body_len = len;
+    skv_op_reply(op, &r);
+    free(text);
+}

@@ -1,0 +1,51 @@
+/*
+ * metrics.h — the node's counters for GET /metrics (Prometheus text
+ * format 0.0.4, op "metrics"). One struct skv_metrics lives in struct
+ * skv_node; every counter is bumped on the loop thread (proposal
+ * outcomes, forwarding, FSM seal/open/unwrap, wrap-on-propose), so plain
+ * integers suffice. Gauges (raft state, indexes, cutover, sidecar, the
+ * raft_io adapter's fsync counts) are read from the node when rendering.
+ * Only key ids ever appear in labels — never key material. The op is
+ * answered while halted too (that is when decrypt failures matter).
+ */
+#ifndef SKV_METRICS_H
+#define SKV_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "enc_err.h"
+
+#define SKV_METRICS_MAX_DEKS 16   /* key ids tracked per purpose */
+
+/* Count of operations done under one DEK. */
+struct skv_metrics_dek {
+    uint32_t key_id;   /* 0: free slot */
+    uint64_t count;
+};
+
+struct skv_metrics {
+    uint64_t proposals[2][2];        /* [enum skv_source][0 ok, 1 error] (leader side) */
+    uint64_t proposals_forwarded;    /* proposals this node sent to the leader */
+    uint64_t admin_ops_forwarded;    /* admin ops this node sent to the leader */
+    uint64_t decrypt_failures[SKV_ENC_WHY_COUNT_]; /* by enum skv_enc_why */
+    struct skv_metrics_dek sealed[SKV_METRICS_MAX_DEKS];  /* values sealed (storage DEK) */
+    struct skv_metrics_dek wrapped[SKV_METRICS_MAX_DEKS]; /* entries wrapped (raft DEK) */
+    uint64_t dek_overflow;           /* counts for key ids beyond the table */
+};
+
+/* One proposal outcome; source is enum skv_source (clamped). */
+void skv_metrics_proposal(struct skv_metrics *m, int source, int ok);
+/* One operation under DEK key_id in table t (sealed or wrapped). */
+void skv_metrics_dek(struct skv_metrics *m, struct skv_metrics_dek *t, uint32_t key_id);
+/* One failed decrypt / unwrap, by enum skv_enc_why. */
+void skv_metrics_decrypt_failure(struct skv_metrics *m, int why);
+
+struct skv_node;
+struct skv_op;
+/* The whole exposition as a malloc'd NUL-terminated text; 0 or -1 (OOM). */
+int skv_metrics_render(struct skv_node *n, char **out, size_t *len);
+/* The "metrics" admin op: reply body = the text (status 200). */
+void skv_op_metrics(struct skv_op *op);
+
+#endif /* SKV_METRICS_H */
