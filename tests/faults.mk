@@ -4,3 +4,33 @@
 # real sealkvd processes over the chaos transport. The scenarios skip
 # (exit 77) unless ./configure --enable-fault-injection built the chaos
 # plugin and the test hooks.
+
+# the linearizability checker and its tests on hand-written and random histories
+check_PROGRAMS += tests/lincheck/lincheck
+tests_lincheck_lincheck_SOURCES = tests/lincheck/lincheck.c
+TESTS += tests/lincheck/test_lincheck.sh
+EXTRA_DIST += tests/lincheck/test_lincheck.sh tests/lincheck/gen_history.awk \
+	tests/lincheck/histories/bad-fail-observed.hist \
+	tests/lincheck/histories/bad-info-flipflop.hist \
+	tests/lincheck/histories/bad-lost-write.hist \
+	tests/lincheck/histories/bad-new-then-old.hist \
+	tests/lincheck/histories/bad-read-from-future.hist \
+	tests/lincheck/histories/bad-stale-read.hist \
+	tests/lincheck/histories/bad-two-keys.hist \
+	tests/lincheck/histories/bad-unwritten-value.hist \
+	tests/lincheck/histories/bad-window-5-of-12.hist \
+	tests/lincheck/histories/err-bad-event.hist \
+	tests/lincheck/histories/err-double-invoke.hist \
+	tests/lincheck/histories/err-fields.hist \
+	tests/lincheck/histories/err-mismatch.hist \
+	tests/lincheck/histories/err-orphan.hist \
+	tests/lincheck/histories/ok-concurrent.hist \
+	tests/lincheck/histories/ok-equal-times.hist \
+	tests/lincheck/histories/ok-fail-ignored.hist \
+	tests/lincheck/histories/ok-info-late-effect.hist \
+	tests/lincheck/histories/ok-info-not-taken.hist \
+	tests/lincheck/histories/ok-info-took-effect.hist \
+	tests/lincheck/histories/ok-initial-absent.hist \
+	tests/lincheck/histories/ok-never-completed.hist \
+	tests/lincheck/histories/ok-sequential.hist \
+	tests/lincheck/histories/ok-two-keys.hist
