@@ -7,6 +7,7 @@
 #include "admin_ops.h"
 #include "capability.h"
 #include "enc_ops.h"
+#include "erase.h"
 #include "command.h"
 #include "fsm.h"
 #include "metrics.h"
@@ -144,6 +145,7 @@ static const struct op_def ops[] = {
     {"encryption.sidecar", ANY_NODE, skv_op_enc_sidecar},
     {"encryption.enable-storage-envelope", ON_LEADER_READY, skv_op_enc_enable_storage},
     {"encryption.enable-raft-envelope", ON_LEADER_READY, skv_op_enc_enable_raft},
+    {"encryption.erase-cleartext", ANY_NODE, skv_op_enc_erase_cleartext},
     {"metrics", ANY_NODE, skv_op_metrics},
 };
 

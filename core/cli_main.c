@@ -61,6 +61,8 @@ static void usage(FILE *f)
           "  encryption sidecar                  this node's sidecar state\n"
           "  encryption enable-storage-envelope  phase 1: encrypt stored values\n"
           "  encryption enable-raft-envelope     phase 2: encrypt the raft log\n"
+          "  encryption erase-cleartext          this node: re-seal old values, drop the log\n"
+          "                                      below the cutover, compact the store\n"
           "  verify --config FILE [--json] [--strict]\n"
           "                                      offline: check a stopped node's data dir\n"
           "                                      (needs the KEK; see 'sealkv verify --help')\n"
@@ -447,6 +449,12 @@ static int cmd_enable_raft(const struct cli *c, char **args, int nargs)
                   "raft envelope");
 }
 
+static int cmd_erase(const struct cli *c, char **args, int nargs)
+{
+    (void)args, (void)nargs;
+    return simple(c, "POST", "/v1/encryption/erase-cleartext", SKV_CLI_VIEW_TREE, NULL);
+}
+
 static const struct command commands[] = {
     /* name, sub, min, max, synopsis, takes_key, local_ok, standby_ok, run */
     {"status", NULL, 0, 0, "", 0, 0, 0, cmd_status},
@@ -461,6 +469,7 @@ static const struct command commands[] = {
     {"encryption", "sidecar", 0, 0, "", 0, 0, 0, cmd_sidecar},
     {"encryption", "enable-storage-envelope", 0, 0, "", 0, 0, 0, cmd_enable_storage},
     {"encryption", "enable-raft-envelope", 0, 0, "", 0, 0, 0, cmd_enable_raft},
+    {"encryption", "erase-cleartext", 0, 0, "", 0, 0, 0, cmd_erase},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -43,6 +43,11 @@ struct erase {
 
 static void erase_step(uv_timer_t *t);
 
+static void erase_free(uv_handle_t *h)
+{
+    free(h->data);
+}
+
 static void finish(struct erase *e, int ok)
 {
     struct skv_node *n = e->op->node;
@@ -69,7 +74,7 @@ static void finish(struct erase *e, int ok)
             skv_op_reply_error(e->op, SKV_ERR_NOMEM, 500, "ErrNoMemory", 0, "out of memory");
         free(s);
     }
-    uv_close((uv_handle_t *)&e->timer, (uv_close_cb)free);
+    uv_close((uv_handle_t *)&e->timer, erase_free);
 }
 
 /* One chunk of re-sealing: 1 more to do, 0 done, -1 error (e->msg). */

@@ -32,7 +32,7 @@ core_libsealkv_core_la_SOURCES += \
 	core/fsm_enc.c core/fsm_snap_enc.c core/fsm_snap_enc.h core/snap_hdr.c core/snap_hdr.h \
 	core/enc.h core/enc_boot.c core/enc_cmd.c core/enc_cmd.h \
 	core/capability.c core/capability.h core/cutover.c core/cutover.h \
-	core/enc_ops.c core/enc_ops.h core/enc_wrap.c \
+	core/enc_ops.c core/enc_ops.h core/enc_wrap.c core/erase.c core/erase.h \
 	core/bytes.h core/keys.h
 # raft_io adapter: C-Raft's struct raft_io over the storage + transport plugins
 core_libsealkv_core_la_SOURCES += \

@@ -209,3 +209,6 @@ tests_sim_test_cutover_sim_LDADD = $(TEST_LIBS) $(RAFT_LIBS) $(UV_LIBS)
 tests_sim_test_cutover_sim_DEPENDENCIES = core/libsealkv-core.la \
 	plugins/storage-leveldb/storage-leveldb.la plugins/cipher-sodium/cipher-sodium.la \
 	plugins/transport-tcp/transport-tcp.la plugins/admin-http/admin-http.la
+# erase-cleartext + sealkv verify --strict
+TESTS += tests/integration/test_erase_cleartext.sh
+EXTRA_DIST += tests/integration/test_erase_cleartext.sh
