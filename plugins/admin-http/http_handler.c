@@ -4,7 +4,9 @@
  * binary-safe and %2F cannot re-route), routed on the first handler call
  * (4xx at once, body unread; a declared oversized body gets its 413 at
  * once or after an unbuffered drain), upload accumulated under the limit,
- * then one blocking round trip to the core and the reply.
+ * then one round trip to the core with the connection suspended (no
+ * serving thread waits for it, see http_call.h) and the reply when MHD
+ * calls the handler again after the resume.
  */
 #include "http_handler.h"
 
@@ -30,6 +32,8 @@ struct req {
     int nomem;                  /* an upload chunk could not be stored */
     struct skv_http_route route;
     struct skv_http_body body;
+    struct skv_http_pending *pending; /* the core call, once issued */
+    int called;                 /* the call was issued (once per request) */
 };
 
 void *skv_http_on_uri(void *cls, const char *uri, struct MHD_Connection *c)
@@ -64,6 +68,8 @@ void skv_http_on_completed(void *cls, struct MHD_Connection *c,
     (void)toe;
     if (!r)
         return;
+    if (r->pending)
+        skv_http_call_drop(r->pending);
     skv_http_body_free(&r->body);
     free(r->target);
     free(r->scratch);
@@ -201,19 +207,36 @@ static const char *attach_body(const struct req *r,
     }
 }
 
+/* Issue the call; the connection stays suspended until it is answered. */
 static enum MHD_Result call_core(struct skv_http_plugin *p,
-                                 struct MHD_Connection *c,
+                                 struct MHD_Connection *c, struct req *r,
                                  const struct skv_admin_req *q)
+{
+    r->called = 1;
+    r->pending = skv_http_call_begin(p->calls, p->host, q,
+                                     p->opts.request_timeout_ms, c);
+    if (!r->pending)
+        return reply_err(c, 500, "ErrNoMemory", "out of memory");
+    return MHD_YES;
+}
+
+/* Called again after the resume: reply with the outcome. */
+static enum MHD_Result reply_core(struct skv_http_plugin *p,
+                                  struct MHD_Connection *c, struct req *r)
 {
     struct skv_http_answer *a = NULL;
     char msg[128];
     int refused = SKV_OK;
     enum MHD_Result ok;
+    enum skv_http_call_result res;
 
-    switch (skv_http_call(p->host, q, p->opts.request_timeout_ms, &a,
-                          &refused)) {
+    if (!skv_http_call_ready(r->pending))
+        return MHD_YES;         /* not resumed by us: keep waiting */
+    res = skv_http_call_end(r->pending, &a, &refused);
+    r->pending = NULL;
+    switch (res) {
     case SKV_HTTP_CALL_ANSWERED:
-        if (strcmp(q->op, "metrics") == 0) /* Prometheus text exposition */
+        if (strcmp(r->route.op, "metrics") == 0) /* Prometheus text */
             a->body_type = "text/plain; version=0.0.4; charset=utf-8";
         ok = skv_http_reply_answer(c, a);
         skv_http_answer_free(a);
@@ -225,10 +248,16 @@ static enum MHD_Result call_core(struct skv_http_plugin *p,
                  skv_strerror(refused));
         return skv_http_reply_error(c, &e);
     }
+    case SKV_HTTP_CALL_STOPPING: {
+        struct skv_http_error e = {503, "ErrUnavailable",
+                                   "the admin server is stopping", 1, NULL,
+                                   NULL};
+        return skv_http_reply_error(c, &e);
+    }
     case SKV_HTTP_CALL_TIMEOUT:
         p->host->log(p->host->ctx, SKV_LOG_WARN,
-                     "op %s: no answer from the core within %u ms", q->op,
-                     p->opts.request_timeout_ms);
+                     "op %s: no answer from the core within %u ms",
+                     r->route.op, p->opts.request_timeout_ms);
         snprintf(msg, sizeof msg, "no answer from the node within %u ms",
                  p->opts.request_timeout_ms);
         return reply_err(c, 504, "ErrTimeout", msg);
@@ -246,6 +275,11 @@ static enum MHD_Result finish(struct skv_http_plugin *p,
     char msg[256];
     const char *bad;
 
+    if (r->pending)
+        return reply_core(p, c, r);
+    if (r->called)      /* answered, yet called again: MHD is stopping and
+                           dropped the response; never issue it twice */
+        return MHD_NO;
     if (r->body.too_big)
         return reply_too_big(p, c);
     if (r->nomem)
@@ -258,7 +292,7 @@ static enum MHD_Result finish(struct skv_http_plugin *p,
     q.flags = r->route.flags;
     if ((bad = attach_body(r, &q, msg, sizeof msg)) != NULL)
         return reply_err(c, 400, "ErrBadRequest", bad);
-    return call_core(p, c, &q);
+    return call_core(p, c, r, &q);
 }
 
 enum MHD_Result skv_http_on_request(void *cls, struct MHD_Connection *c,

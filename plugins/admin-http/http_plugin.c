@@ -1,8 +1,9 @@
 /*
  * http_plugin.c — owns the admin-http descriptor and instance life cycle:
  * options (read in init so the host can refuse unknown ones), start
- * (bind exactly the configured address, start the MHD thread pool) and
- * stop (MHD_stop_daemon joins every serving thread).
+ * (bind exactly the configured address, start the MHD thread pool with
+ * suspend/resume, and the call watchdog) and stop (end and resume every
+ * suspended call, then MHD_stop_daemon joins every serving thread).
  */
 #include "http_plugin.h"
 
@@ -17,6 +18,7 @@
 #include <sealkv/admin.h>
 
 #include "http_auth.h"
+#include "http_call.h"
 #include "http_handler.h"
 
 #ifndef SKV_HTTP_VERSION
@@ -94,8 +96,14 @@ static int http_init(const struct skv_host *host, void **state,
     p->host = host;
     if ((rc = read_opts(host, &p->opts, err)) != SKV_OK ||
         (rc = read_token(host, p, err)) != SKV_OK) {
+        skv_http_auth_free(p->auth);
         free(p);
         return rc;
+    }
+    if (!(p->calls = skv_http_calls_new())) {
+        skv_http_auth_free(p->auth);
+        free(p);
+        return skv_err_set(err, SKV_ERR_NOMEM, "out of memory");
     }
     if (p->opts.addr.wildcard)
         host->log(host->ctx, SKV_LOG_WARN,
@@ -131,16 +139,22 @@ static void close_if_same(int fd, const struct stat *was)
 
 static struct MHD_Daemon *start_mhd(struct skv_http_plugin *p, int fd)
 {
-    unsigned pool = p->opts.threads > 1 ? p->opts.threads : 0;
+    /* One thread is no pool (MHD warns about a pool of size 0). */
+    struct MHD_OptionItem pool[] = {
+        {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)p->opts.threads, NULL},
+        {MHD_OPTION_END, 0, NULL}};
+    /* Suspend/resume: a request waiting for the core holds no thread.
+     * The logger goes first so MHD reports option problems through it. */
     return MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG |
+            MHD_ALLOW_SUSPEND_RESUME,
         0, NULL, NULL, skv_http_on_request, p,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, p,
         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-        MHD_OPTION_THREAD_POOL_SIZE, pool,
+        MHD_OPTION_ARRAY, p->opts.threads > 1 ? pool : pool + 1,
         MHD_OPTION_CONNECTION_TIMEOUT, p->opts.timeout_s,
         MHD_OPTION_URI_LOG_CALLBACK, skv_http_on_uri, p,
         MHD_OPTION_NOTIFY_COMPLETED, skv_http_on_completed, p,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, p,
         MHD_OPTION_END);
 }
 
@@ -162,8 +176,14 @@ static int http_start(void *state, struct skv_err *err)
                            p->opts.listen);
     }
     skv_http_addr_bound(fd, bound, sizeof bound);
+    if (skv_http_calls_start(p->calls) != 0) {
+        close(fd);
+        return skv_err_set(err, SKV_ERR_NOMEM,
+                           "cannot start the request watchdog thread");
+    }
     p->daemon = start_mhd(p, fd);
     if (!p->daemon) {
+        skv_http_calls_stop(p->calls);
         close_if_same(fd, &st);
         return skv_err_set(err, SKV_ERR_INTERNAL,
                            "cannot start the HTTP server on %s", p->opts.listen);
@@ -178,6 +198,7 @@ static void http_stop(void *state)
     struct skv_http_plugin *p = state;
     if (!p || !p->daemon)
         return;
+    skv_http_calls_stop(p->calls); /* no connection stays suspended */
     MHD_stop_daemon(p->daemon);   /* joins threads, closes the socket */
     p->daemon = NULL;
 }
@@ -188,6 +209,7 @@ static void http_fini(void *state)
     if (!p)
         return;
     http_stop(p);
+    skv_http_calls_free(p->calls);
     skv_http_auth_free(p->auth);
     free(p);
 }

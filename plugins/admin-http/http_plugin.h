@@ -13,6 +13,7 @@
 
 struct MHD_Daemon;
 struct skv_http_auth;
+struct skv_http_calls;
 
 struct skv_http_opts {
     char listen[128];             /* as configured, for messages */
@@ -28,6 +29,7 @@ struct skv_http_plugin {
     struct skv_http_opts opts;
     struct skv_http_auth *auth;   /* NULL: no token_file configured */
     struct MHD_Daemon *daemon;    /* NULL while stopped */
+    struct skv_http_calls *calls; /* suspended calls + deadline watchdog */
 };
 
 #endif /* SKV_HTTP_PLUGIN_H */

@@ -937,6 +937,103 @@ static void test_concurrent_clients(void)
     CU_ASSERT_EQUAL(fake_calls(), before + N_CLIENTS * N_EACH);
 }
 
+/* ---- requests in flight without holding a serving thread --------------- */
+
+static int fake_held(void)
+{
+    int n;
+    pthread_mutex_lock(&F.mu);
+    n = F.n_held;
+    pthread_mutex_unlock(&F.mu);
+    return n;
+}
+
+/* Wait (bounded) until `n` calls are held by the fake core. */
+static int fake_wait_held(int n, int timeout_ms)
+{
+    int i, held = fake_held();
+    for (i = 0; i < timeout_ms / 10 && held < n; i++) {
+        usleep(10000);
+        held = fake_held();
+    }
+    return held;
+}
+
+struct put_client {
+    pthread_t t;
+    int port, id;
+    CURLcode rc;
+    long status;
+};
+
+static void *put_main(void *arg)
+{
+    struct put_client *pc = arg;
+    struct http_resp r;
+    char path[64];
+    snprintf(path, sizeof path, "/v1/kv/inflight/%d", pc->id);
+    pc->rc = http(pc->port, "PUT", path, "v", 1, QUIET, &r);
+    pc->status = r.status;
+    resp_free(&r);
+    return NULL;
+}
+
+#define N_INFLIGHT 8
+static const char *const ONE_THREAD[] = {"threads", "1", "request_timeout_ms",
+                                         "10000", NULL};
+
+/* One serving thread, eight requests the core has not answered yet: all
+ * eight reach the core at once (a waiting request holds no thread). */
+static void test_inflight_beyond_threads(void)
+{
+    struct srv s;
+    struct put_client c[N_INFLIGHT];
+    int i, held0;
+    CU_ASSERT_EQUAL_FATAL(srv_start_free(&s, ONE_THREAD), SKV_OK);
+    fake_set(ANSWER_NEVER, SKV_OK, 200, "{\"index\":1}");
+    held0 = fake_held();
+    for (i = 0; i < N_INFLIGHT; i++) {
+        c[i] = (struct put_client){.port = s.port, .id = i};
+        CU_ASSERT_EQUAL_FATAL(pthread_create(&c[i].t, NULL, put_main, &c[i]), 0);
+    }
+    CU_ASSERT_EQUAL(fake_wait_held(held0 + N_INFLIGHT, 5000),
+                    held0 + N_INFLIGHT);
+    fake_set(ANSWER_LOOP, SKV_OK, 200, "{\"index\":1}");
+    fake_release_held();
+    for (i = 0; i < N_INFLIGHT; i++) {
+        pthread_join(c[i].t, NULL);
+        CU_ASSERT_EQUAL(c[i].rc, CURLE_OK);
+        CU_ASSERT_EQUAL(c[i].status, 200);
+    }
+    srv_close(&s);
+}
+
+/* stop() while requests wait for the core: they end (503 or a closed
+ * connection), the daemon stops without a suspended connection, and the
+ * late done callbacks are absorbed. */
+static void test_stop_with_calls_waiting(void)
+{
+    struct srv s;
+    struct put_client c[3];
+    int i, held0;
+    CU_ASSERT_EQUAL_FATAL(srv_start_free(&s, ONE_THREAD), SKV_OK);
+    fake_set(ANSWER_NEVER, SKV_OK, 200, "{\"index\":1}");
+    held0 = fake_held();
+    for (i = 0; i < 3; i++) {
+        c[i] = (struct put_client){.port = s.port, .id = 100 + i};
+        CU_ASSERT_EQUAL_FATAL(pthread_create(&c[i].t, NULL, put_main, &c[i]), 0);
+    }
+    CU_ASSERT_EQUAL(fake_wait_held(held0 + 3, 5000), held0 + 3);
+    s.ops->stop(skv_plugin_state(s.inst));
+    for (i = 0; i < 3; i++) {
+        pthread_join(c[i].t, NULL);
+        CU_ASSERT_TRUE(c[i].rc != CURLE_OK || c[i].status == 503);
+    }
+    fake_set(ANSWER_LOOP, SKV_OK, 200, NULL);
+    fake_release_held();                         /* late answers */
+    srv_close(&s);
+}
+
 /* ---- token_file -------------------------------------------------------- */
 
 static char *write_file(const char *dir, const char *name, const char *text,
@@ -1168,6 +1265,10 @@ int main(void)
     CU_add_test(s, "no answer -> 504, late answer safe",
                 test_timeout_then_late_answer);
     CU_add_test(s, "concurrent clients", test_concurrent_clients);
+    CU_add_test(s, "requests in flight beyond the thread pool",
+                test_inflight_beyond_threads);
+    CU_add_test(s, "stop with calls waiting for the core",
+                test_stop_with_calls_waiting);
     CU_add_test(s, "token_file: bearer token required",
                 test_token_file);
     CU_add_test(s, "bad listen option refused", test_bad_listen_refused);
