@@ -26,11 +26,53 @@ void skv_cutover_init(struct skv_cutover *c, struct raft *r, struct skv_enc *enc
     c->timeout_ms = timeout_ms;
 }
 
+#ifdef SKV_TEST_HOOKS
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* Test hook (only with -DSKV_TEST_HOOKS, i.e. configure
+ * --enable-fault-injection): if $SEALKV_TEST_STOP_AT_STEP equals the step
+ * number (enum skv_cut_step, 1..6), the process stops itself (SIGSTOP) on
+ * entering that step, so a test sees it stopped there (state T) and can
+ * SIGKILL it. With $SEALKV_TEST_STOP_ONCE_FILE set, only the process that
+ * manages to create that file stops: the cutover retried on the next
+ * leader runs through. */
+static void test_stop_at(int step)
+{
+    const char *at = getenv("SEALKV_TEST_STOP_AT_STEP");
+    const char *once = getenv("SEALKV_TEST_STOP_ONCE_FILE");
+    char *end;
+    long want;
+    int fd;
+    if (!at || !*at)
+        return;
+    want = strtol(at, &end, 10);
+    if (*end || want != step)
+        return;
+    if (once && *once) {
+        fd = open(once, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0)
+            return;
+        close(fd);
+    }
+    fprintf(stderr, "test hook: SIGSTOP at cutover step %d (%s)\n", step,
+            skv_cut_step_name(step));
+    fflush(stderr);
+    raise(SIGSTOP);
+}
+#endif
+
 static void enter(struct skv_cutover *c, int step)
 {
     c->step = step;
     if (c->on_step)
         c->on_step(c->host, step);
+#ifdef SKV_TEST_HOOKS
+    test_stop_at(step);
+#endif
 }
 
 static void finish(struct skv_cutover *c, int rc, const char *error, const char *message)

@@ -57,6 +57,21 @@ skv_rport() { eval "echo \$SKV_RPORT_$1"; }
 skv_aport() { eval "echo \$SKV_APORT_$1"; }
 skv_endpoint() { echo "http://127.0.0.1:$(skv_aport "$1")"; }
 
+# SKV_TRANSPORT=chaos (optional, or SKV_TRANSPORT_<i> for one node; set
+# before skv_setup / skv_write_conf): the node talks through the test-only
+# chaos transport (tcp with run-time drop/delay/partition rules, built by
+# --enable-fault-injection), whose rules file is $SKV_DIR/rules<i>
+# (absent/empty = healthy; see plugins/transport-chaos/chaos_rules.h).
+# Any other non-empty value is used as the transport plugin name.
+skv_transport_conf() {
+    tr=$(eval "echo \${SKV_TRANSPORT_$1:-\${SKV_TRANSPORT:-}}")
+    case "$tr" in
+    "") ;;
+    chaos) echo "  transport: { name: chaos, options: { rules_file: $SKV_DIR/rules$1 } }" ;;
+    *) echo "  transport: { name: $tr }" ;;
+    esac
+}
+
 skv_write_conf() {
     i=$1
     f="$SKV_DIR/n$i.yaml"
@@ -71,6 +86,7 @@ skv_write_conf() {
         fi
         echo "plugins:"
         echo "  admin: { name: http, options: { listen: 127.0.0.1:$(skv_aport "$i") } }"
+        skv_transport_conf "$i"
         echo "raft:"
         echo "  election_timeout_ms: ${SKV_ELECTION_MS:-600}"
         echo "  heartbeat_timeout_ms: ${SKV_HEARTBEAT_MS:-60}"
