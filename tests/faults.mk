@@ -34,3 +34,29 @@ EXTRA_DIST += tests/lincheck/test_lincheck.sh tests/lincheck/gen_history.awk \
 	tests/lincheck/histories/ok-never-completed.hist \
 	tests/lincheck/histories/ok-sequential.hist \
 	tests/lincheck/histories/ok-two-keys.hist
+
+# the history recorder: concurrent libcurl clients, CLOCK_MONOTONIC stamps
+check_PROGRAMS += tests/lincheck/lclient
+tests_lincheck_lclient_SOURCES = tests/lincheck/lclient.c
+tests_lincheck_lclient_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) -pthread
+tests_lincheck_lclient_LDADD = $(CURL_LIBS) -lpthread
+
+# fault scenarios on real sealkvd processes over the chaos transport; each
+# prints `RELIABILITY scenario=... runs=1 acked=N lost=N lin=ok|fail
+# halts=N` lines (docs/RELIABILITY.md) and skips (77) without
+# --enable-fault-injection
+EXTRA_DIST += tests/integration/faults_lib.sh tests/integration/fault_partition.inc.sh
+FAULT_TESTS = \
+	tests/integration/test_fault_partition3.sh \
+	tests/integration/test_fault_partition5.sh \
+	tests/integration/test_fault_cutover_crash.sh \
+	tests/integration/test_fault_cutover_partition.sh \
+	tests/integration/test_fault_restart.sh \
+	tests/integration/test_fault_standby_join.sh
+TESTS += $(FAULT_TESTS)
+EXTRA_DIST += $(FAULT_TESTS)
+
+# run only the fault scenarios (and the checker's own test)
+check-faults:
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS="tests/lincheck/test_lincheck.sh $(FAULT_TESTS)"
+.PHONY: check-faults
