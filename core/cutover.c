@@ -131,6 +131,12 @@ static void propose_entry(struct skv_cutover *c)
     size_t len = 0;
     int rv;
     enter(c, SKV_CUT_PROPOSE);
+    if (skv_enc_cutover(c->enc) != 0) { /* applied meanwhile: that is the boundary */
+        c->index = skv_enc_cutover(c->enc);
+        atomic_store(&c->enc->wrap, 1);
+        finish(c, SKV_OK, NULL, NULL);
+        return;
+    }
     c->hold_all = 1; /* nothing may land between N and the wrap flag */
     if (skv_enc_encode_rotation(SKV_ROT_ENABLE_RAFT, &p, &len) != 0) {
         finish(c, SKV_ERR_NOMEM, "ErrNoMemory", "out of memory");
@@ -155,6 +161,8 @@ int skv_cutover_begin(struct skv_cutover *c, skv_cut_done_fn done, void *arg)
 {
     if (c->step != SKV_CUT_IDLE || raft_state(c->raft) != RAFT_LEADER)
         return SKV_ERR_AGAIN;
+    if (skv_enc_cutover(c->enc) != 0 || atomic_load(&c->enc->wrap))
+        return SKV_ERR_INVALID; /* already cut over: a second raw entry would halt everyone */
     c->done = done;
     c->done_arg = arg;
     c->term = c->raft->current_term;

@@ -74,8 +74,9 @@ struct skv_cutover {
 void skv_cutover_init(struct skv_cutover *c, struct raft *r, struct skv_enc *enc,
                       uint64_t (*now_ms)(void *), void *host, uint64_t timeout_ms);
 
-/* Start steps 1.. (prechecks are the caller's). SKV_OK, or
- * SKV_ERR_AGAIN when one is already running / not leader. */
+/* Start steps 1.. (prechecks are the caller's). SKV_OK, SKV_ERR_AGAIN
+ * when one is already running / not leader, SKV_ERR_INVALID when this
+ * node already cut over (never proposes a second cutover entry). */
 int skv_cutover_begin(struct skv_cutover *c, skv_cut_done_fn done, void *arg);
 
 /* Re-evaluate after any apply, on each tick and on leadership change. */

@@ -42,8 +42,7 @@
  * Every loop is bounded by simulated time (raft_fixture_step_until) or a
  * step count; the whole program runs in a few seconds.
  * Environment: SKV_SIM_ONLY=<substring of a test name> runs only those,
- * SKV_SIM_VERBOSE=1 narrates the leader-loss runs, SKV_SIM_KNOWN_BUGS=1
- * also runs the test of a known, not yet fixed, core bug (8b).
+ * SKV_SIM_VERBOSE=1 narrates the leader-loss runs.
  */
 #include "skv_test.h"
 
@@ -1739,10 +1738,8 @@ static void test_retry_after_success(void)
 }
 
 /* The barrier itself (skv_cutover_begin) started again after a completed
- * cutover, bypassing enc_ops.c's prechecks. KNOWN BUG (run only with
- * SKV_SIM_KNOWN_BUGS=1): propose_entry proposes the 0x05/5 raw even though
- * the wrap flag is on, so it lands cleartext above N and every replica
- * halts in skv_fsm_unwrap before the FSM could answer AlreadyActive. */
+ * cutover, bypassing enc_ops.c's prechecks: it must be refused up front
+ * (a raw 0x05/5 above N would land cleartext and halt every replica). */
 static void test_second_begin_after_success(void)
 {
     struct sim *s = sim_new(3);
@@ -1944,12 +1941,6 @@ static void test_new_member_by_snapshot(void)
 
 /* ---- main ------------------------------------------------------------- */
 
-static int known_bugs(void)
-{
-    const char *v = getenv("SKV_SIM_KNOWN_BUGS");
-    return v && *v && strcmp(v, "0") != 0;
-}
-
 /* SKV_SIM_ONLY=<substring of a test name> runs just the matching tests. */
 static int add(CU_pSuite su, const char *name, CU_TestFunc fn)
 {
@@ -1983,21 +1974,10 @@ int main(void)
         !add(su, "7 restart: wrap flag from the sidecar", test_restart_wrap_from_sidecar) ||
         !add(su, "8 retried enable reports the same index", test_retry_after_success) ||
         !add(su, "9 a follower that missed N catches up by snapshot", test_snapshot_catch_up) ||
-        !add(su, "9b a new member joins after N by snapshot", test_new_member_by_snapshot)) {
+        !add(su, "9b a new member joins after N by snapshot", test_new_member_by_snapshot) ||
+        !add(su, "8b second skv_cutover_begin after success", test_second_begin_after_success)) {
         CU_cleanup_registry();
         return 99;
-    }
-    if (known_bugs()) {
-        if (!add(su, "8b second skv_cutover_begin after success", test_second_begin_after_success)) {
-            CU_cleanup_registry();
-            return 99;
-        }
-    } else {
-        printf("KNOWN BUG (8b skipped; SKV_SIM_KNOWN_BUGS=1 runs it): skv_cutover_begin "
-               "after a completed cutover proposes the raw 0x05/5 above N and every replica "
-               "halts on its unwrap (core/cutover.c: no cutover != 0 guard in "
-               "skv_cutover_begin / propose_entry; latent: enc_ops.c's prechecks refuse "
-               "first)\n");
     }
     return skv_test_run();
 }
