@@ -11,7 +11,8 @@
 #     continue, the old leader steps down — then healed.
 # Each ends with every node caught up, a final linearizable read of every
 # key, and the verdict (lincheck: linearizable, no acknowledged write
-# lost; no node halted).
+# lost; no node halted). A negative control repeats the minority case with
+# local reads (?consistency=local): that history must be rejected.
 SKV_TEST=fault-partition-$FL_N
 . "${SKV_TOP_SRCDIR:-.}/tests/integration/lib.sh"
 . "$S/tests/integration/faults_lib.sh"
@@ -34,8 +35,8 @@ others() { # nodes of ALL not in the list $1
 }
 no_leader_in() { for i in $1; do [ "$(fl_field "$i" state)" = leader ] && return 1; done; return 0; }
 
-scenario() { # name isolated-nodes
-    name=$1 iso=$2 rest=$(others "$2")
+scenario() { # name isolated-nodes [fail]
+    name=$1 iso=$2 rest=$(others "$2") expect=${3:-ok}
     FL_HIST="$SKV_DIR/history-$name" FL_KEY_PREFIX="$name-k"
     fl_load_start "$name" $ALL
     skv_assert "$name: load is flowing" fl_wait_ops "$name" 60 20
@@ -53,7 +54,7 @@ scenario() { # name isolated-nodes
     for i in $ALL; do
         skv_assert "$name: node $i keeps cutover $CUT" [ "$(fl_enc "$i" raft_envelope_cutover_index)" = "$CUT" ]
     done
-    fl_verdict "$name-$FL_N"
+    fl_verdict "$name-$FL_N" "$expect"
 }
 
 L=$(fl_wait_leader 20)
@@ -63,4 +64,11 @@ scenario partition-minority "$MIN"
 L=$(fl_wait_leader 20)
 if [ "$FL_N" = 3 ]; then ISO=$L; else ISO="$L $(others "$L" | cut -d' ' -f1)"; fi
 scenario partition-leader "$ISO"
+
+# negative control: the same minority partition with local reads
+# (?consistency=local, documented as not linearizable); the isolated
+# follower serves stale values, which the checker must reject
+L=$(fl_wait_leader 20)
+if [ "$FL_N" = 3 ]; then MIN=$(others "$L" | cut -d' ' -f1); else MIN=$(others "$L" | cut -d' ' -f1-2); fi
+FL_LOCAL_READS=1 scenario control-local-reads "$MIN" fail
 skv_finish

@@ -145,7 +145,7 @@ fl_load_start() {
     "$LCLIENT" --endpoints "$(fl_endpoints "$@")" --out "$FL_HIST" --log "$SKV_DIR/lclient.log" \
         --clients "${FL_CLIENTS:-4}" --keys "${FL_KEYS:-3}" --key-prefix "${FL_KEY_PREFIX:-lk}" --tag "$tag" --duration "${FL_MAX_S:-150}" \
         --stop-file "$SKV_DIR/stop-$tag" --timeout-ms "${FL_TIMEOUT_MS:-3000}" \
-        --think-ms "${FL_THINK_MS:-10}" >"$SKV_DIR/lclient-$tag.out" 2>"$SKV_DIR/lclient-$tag.err" &
+        --think-ms "${FL_THINK_MS:-10}" ${FL_LOCAL_READS:+--local-reads} >"$SKV_DIR/lclient-$tag.out" 2>"$SKV_DIR/lclient-$tag.err" &
     eval "FL_LOAD_$(fl_var "$tag")=$!"
     FL_LOAD_PIDS="$FL_LOAD_PIDS $!"
     skv_log "load $tag: ${FL_CLIENTS:-4} clients on ${FL_KEYS:-3} keys via nodes $*"
@@ -182,7 +182,7 @@ fl_final_read() { # nodes...: one linearizable read of every key
 # fl_verdict SCENARIO: lincheck the history, count halts and unexpected
 # exits, print the RELIABILITY line, and assert.
 fl_verdict() {
-    scen=$1
+    scen=$1 expect=${2:-ok}
     "$LINCHECK" -q "$FL_HIST" >"$SKV_DIR/lincheck.out" 2>&1
     lrc=$?
     sum=$(grep '^LINCHECK ' "$SKV_DIR/lincheck.out")
@@ -198,7 +198,7 @@ fl_verdict() {
     halts=$((halts + gone))
     unexp=$(cat "$SKV_DIR"/lclient-*.out 2>/dev/null | sed -n 's/.* unexpected=\([0-9]*\).*/\1/p' | awk '{s+=$1} END {print s+0}')
     skv_log "history: $ops operations ($fails fail, $info info), $acked acknowledged puts"
-    if [ "$lin" != ok ]; then
+    if [ "$lin" != "$expect" ]; then
         sed 's/^/  /' "$SKV_DIR/lincheck.out" | head -80
         mkdir -p "${SKV_FAULT_ARTIFACTS:-/tmp}" 2>/dev/null
         cp "$FL_HIST" "${SKV_FAULT_ARTIFACTS:-/tmp}/history-$scen-$$.txt" 2>/dev/null &&
@@ -206,6 +206,12 @@ fl_verdict() {
     fi
     echo "RELIABILITY scenario=$scen runs=1 acked=${acked:-0} lost=${lost:-?} lin=$lin halts=$halts ops=${ops:-0} info=${info:-0} fail=${fails:-0} unexpected=${unexp:-0}"
     skv_assert "$scen: acknowledged writes recorded (${acked:-0})" [ "${acked:-0}" -gt 0 ]
+    if [ "$expect" = fail ]; then # a negative control: the checker must object
+        grep -A12 -m1 "minimal non-linearizable prefix" "$SKV_DIR/lincheck.out" | sed 's/^/  /'
+        skv_assert "$scen: the checker rejects the history (negative control)" [ "$lin" = fail ]
+        skv_assert "$scen: and prints the minimal offending window" grep -q "minimal non-linearizable prefix" "$SKV_DIR/lincheck.out"
+        return
+    fi
     skv_assert "$scen: no acknowledged write lost" [ "${lost:-1}" = 0 ]
     skv_assert "$scen: the history is linearizable" [ "$lin" = ok ]
     skv_assert "$scen: no node halted or died ($halts)" [ "$halts" = 0 ]

@@ -28,7 +28,9 @@
  *   [--keys K (3)] [--key-prefix P (lk)] [--tag T] [--duration S (10)]
  *   [--stop-file F] [--put-pct P (50)] [--timeout-ms T (4000)]
  *   [--op-deadline-ms T (3000)] [--think-ms T (5)] [--seed S]
- *   [--final-read] [--log FILE]
+ *   [--final-read] [--local-reads] [--log FILE]
+ * --local-reads: gets use ?consistency=local (not linearizable: only for
+ * the negative control, whose history the checker must reject).
  * --final-read: one client reads every key once (retrying refusals for up
  * to --op-deadline-ms, default 30 s here) and appends; run it after the
  * cluster healed so the checker sees the final state. The output file is
@@ -56,9 +58,10 @@ struct opts {
     double duration_s;
     unsigned long seed;
     int final_read;
+    int local_reads;
 };
 
-static struct opts O = {NULL, 0, NULL, NULL, "lk", "r", NULL, 4, 3, 50, 4000, 0, 5, 10, 0, 0};
+static struct opts O = {NULL, 0, NULL, NULL, "lk", "r", NULL, 4, 3, 50, 4000, 0, 5, 10, 0, 0, 0};
 static FILE *out, *log_fp;
 static pthread_mutex_t out_mu = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t t_end_ns;
@@ -172,7 +175,8 @@ static int do_op(CURL *c, const char *cname, unsigned *rr, int is_put, const cha
         struct buf b = {NULL, 0, 0};
         long code = 0;
         CURLcode rc;
-        snprintf(url, sizeof url, "%s/v1/kv/%s", ep, key);
+        snprintf(url, sizeof url, "%s/v1/kv/%s%s", ep, key,
+                 !is_put && O.local_reads ? "?consistency=local" : "");
         curl_easy_reset(c);
         curl_easy_setopt(c, CURLOPT_URL, url);
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -335,7 +339,7 @@ static int usage(void)
             "usage: lclient --endpoints URL[,URL...] --out FILE [--clients N] [--keys K]\n"
             "  [--key-prefix P] [--tag T] [--duration S] [--stop-file F] [--put-pct P]\n"
             "  [--timeout-ms T] [--op-deadline-ms T] [--think-ms T] [--seed S]\n"
-            "  [--final-read] [--log FILE]\n");
+            "  [--final-read] [--local-reads] [--log FILE]\n");
     return 2;
 }
 
@@ -348,6 +352,10 @@ int main(int argc, char **argv)
         const char *k = argv[a], *v = a + 1 < argc ? argv[a + 1] : NULL;
         if (strcmp(k, "--final-read") == 0) {
             O.final_read = 1;
+            continue;
+        }
+        if (strcmp(k, "--local-reads") == 0) {
+            O.local_reads = 1;
             continue;
         }
         if (!v)
