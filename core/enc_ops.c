@@ -158,20 +158,32 @@ static void propose_bootstrap(struct enc_job *j)
     skv_propose(n, SKV_SRC_ADMIN, p, len, boot_done, j);
 }
 
+/* Common end of a phase's capability fan-out: keeps the summary for the
+ * answer; a failed gate or a lost leadership answers the operator and
+ * frees the job. Returns 1 when the phase may go on. */
+static int cap_passed(struct skv_node *n, struct enc_job *j, int ok, json_t *summary,
+                      const char *message)
+{
+    j->summary = json_incref(summary);
+    if (!ok)
+        skv_op_reply_error(j->op, SKV_ERR_UNSUPPORTED, 412, "ErrCapabilityCheckFailed", 0,
+                           "%s", message ? message : "capability check failed");
+    else if (raft_state(&n->raft) != RAFT_LEADER)
+        skv_op_reply_error(j->op, SKV_ERR_AGAIN, 503, "ErrLeadershipLost", 1,
+                           "leadership lost during the capability check");
+    else
+        return 1;
+    job_free(j);
+    return 0;
+}
+
 static void storage_cap_done(struct skv_node *n, void *arg, int ok, json_t *summary,
                              const char *message)
 {
     struct enc_job *j = arg;
-    j->summary = json_incref(summary);
-    if (!ok) {
-        skv_op_reply_error(j->op, SKV_ERR_UNSUPPORTED, 412, "ErrCapabilityCheckFailed", 0,
-                           "%s", message ? message : "capability check failed");
-        job_free(j);
-    } else if (raft_state(&n->raft) != RAFT_LEADER) {
-        skv_op_reply_error(j->op, SKV_ERR_AGAIN, 503, "ErrLeadershipLost", 1,
-                           "leadership lost during the capability check");
-        job_free(j);
-    } else if (skv_enc_bootstrapped(&n->enc)) {
+    if (!cap_passed(n, j, ok, summary, message))
+        return;
+    if (skv_enc_bootstrapped(&n->enc)) {
         propose_storage_flag(j);
     } else {
         propose_bootstrap(j);
@@ -216,12 +228,9 @@ static void raft_cap_done(struct skv_node *n, void *arg, int ok, json_t *summary
                           const char *message)
 {
     struct enc_job *j = arg;
-    j->summary = json_incref(summary);
-    if (!ok) {
-        skv_op_reply_error(j->op, SKV_ERR_UNSUPPORTED, 412, "ErrCapabilityCheckFailed", 0,
-                           "%s", message ? message : "capability check failed");
-        job_free(j);
-    } else if (skv_enc_cutover(&n->enc) != 0) {
+    if (!cap_passed(n, j, ok, summary, message))
+        return;
+    if (skv_enc_cutover(&n->enc) != 0) {
         reply_enabled(j->op, skv_enc_cutover(&n->enc), 1, j->summary);
         job_free(j);
     } else if (!skv_leader_ready(n) || skv_cutover_begin(&n->cut, cut_done, j) != SKV_OK) {
