@@ -1,0 +1,248 @@
+#!/bin/sh
+# test_install.sh — `make install DESTDIR=<tmp>` from the build tree puts
+# every file where the README and the man pages say (binaries, library,
+# plugins in $(pkglibdir)/plugins, headers in $(includedir)/sealkv,
+# sealkv-plugin.pc, $(sysconfdir)/sealkv/sealkv.yaml.example, man pages,
+# the systemd unit and its sysusers.d entry); each installed plugin exports
+# only sealkv_plugin_v1; every man page renders without a groff warning;
+# `systemd-analyze verify` accepts the unit; a plugin builds against the
+# installed headers; and the installed sealkvd runs --version and
+# --check-config with the installed plugins only.
+# man/groff and systemd-analyze checks are skipped, with a message, when
+# the tool is missing. Install directories come from tests/packaging.mk.
+set -u
+top=${SKV_TOP_BUILDDIR:?run through make check}
+fail=0; n=0
+ok() { n=$((n + 1)); echo "ok: $*"; }
+bad() { n=$((n + 1)); fail=1; echo "FAIL: $*"; }
+skip() { echo "skip: $*"; }
+for v in SKV_INST_BINDIR SKV_INST_LIBDIR SKV_INST_PLUGINSDIR SKV_INST_INCLUDEDIR \
+         SKV_INST_PKGCONFIGDIR SKV_INST_CONFDIR SKV_INST_MANDIR SKV_INST_UNITDIR \
+         SKV_INST_SYSUSERSDIR; do
+    eval "val=\${$v:-}"
+    [ -n "$val" ] || { echo "FAIL: $v is not set (tests/packaging.mk sets it)"; exit 1; }
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/skv-install.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+dest="$tmp/root"
+
+# Runs inside `make check`: keep the parent's jobserver out of it.
+if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+        make -C "$top" install DESTDIR="$dest" >"$tmp/install.log" 2>&1; then
+    tail -30 "$tmp/install.log"
+    echo "FAIL: make install DESTDIR=$dest"
+    exit 1
+fi
+ok "make install DESTDIR=$dest"
+
+# ---- files where documented -------------------------------------------
+B=$dest$SKV_INST_BINDIR L=$dest$SKV_INST_LIBDIR P=$dest$SKV_INST_PLUGINSDIR
+I=$dest$SKV_INST_INCLUDEDIR M=$dest$SKV_INST_MANDIR
+U=$dest$SKV_INST_UNITDIR/sealkvd@.service
+unit=yes
+[ "$SKV_INST_UNITDIR" = no ] && unit=no U=/dev/null
+expect_file() {
+    if [ -f "$1" ]; then ok "installed ${1#"$dest"}"; else bad "missing ${1#"$dest"}"; fi
+}
+for f in "$B/sealkvd" "$B/sealkv"; do
+    expect_file "$f"
+    [ -x "$f" ] || bad "${f#"$dest"} is not executable"
+done
+expect_file "$L/libsealkv-core.so"
+for p in transport-tcp storage-leveldb cipher-sodium admin-http; do
+    expect_file "$P/$p.so"
+done
+for h in plugin storage transport cipher admin; do
+    expect_file "$I/$h.h"
+done
+expect_file "$dest$SKV_INST_PKGCONFIGDIR/sealkv-plugin.pc"
+expect_file "$dest$SKV_INST_CONFDIR/sealkv.yaml.example"
+if cmp -s "$dest$SKV_INST_CONFDIR/sealkv.yaml.example" "$SKV_TOP_SRCDIR/conf/sealkv.yaml"; then
+    ok "sealkv.yaml.example is conf/sealkv.yaml"
+else
+    bad "sealkv.yaml.example differs from conf/sealkv.yaml"
+fi
+[ -e "$dest$SKV_INST_CONFDIR/sealkv.yaml" ] && bad "install must not create a live sealkv.yaml"
+for m in man8/sealkvd.8 man1/sealkv.1 man5/sealkv.yaml.5; do
+    expect_file "$M/$m"
+done
+if [ $unit = yes ]; then
+    expect_file "$U"
+else
+    skip "the systemd unit: configure --with-systemdsystemunitdir=no"
+fi
+if [ "$SKV_INST_SYSUSERSDIR" != no ]; then
+    expect_file "$dest$SKV_INST_SYSUSERSDIR/sealkv.conf"
+else
+    skip "the sysusers.d entry: configure --with-sysusersdir=no"
+fi
+
+# ---- plugins export exactly one symbol of ours ------------------------
+for so in "$P"/*.so; do
+    [ -e "$so" ] || continue
+    syms=$(nm -D --defined-only "$so" | awk '{print $3}' |
+           grep -v -E '^(_init|_fini|_edata|_end|__bss_start)$')
+    if [ "$syms" = sealkv_plugin_v1 ]; then
+        ok "${so#"$dest"} exports only sealkv_plugin_v1"
+    else
+        bad "${so#"$dest"} exports: $(echo $syms)"
+    fi
+done
+
+# ---- man pages render without warnings; substituted paths --------------
+if grep -n '@[a-zA-Z_]*@' "$M/man8/sealkvd.8" "$M/man5/sealkv.yaml.5" "$U" >"$tmp/subst"; then
+    bad "unsubstituted @VAR@ left: $(cat "$tmp/subst")"
+else
+    ok "man pages and unit have every @VAR@ substituted"
+fi
+grep -q -F "$SKV_INST_PLUGINSDIR" "$M/man8/sealkvd.8" &&
+    ok "sealkvd(8) names the plugin dir $SKV_INST_PLUGINSDIR" ||
+    bad "sealkvd(8) does not name $SKV_INST_PLUGINSDIR"
+render=""
+if command -v man >/dev/null 2>&1; then
+    render=man
+elif command -v groff >/dev/null 2>&1; then
+    render=groff
+fi
+for m in man8/sealkvd.8 man1/sealkv.1 man5/sealkv.yaml.5; do
+    page=$M/$m
+    # (wide lines: the installed paths, which depend on the prefix, must
+    # not turn into "cannot adjust line" warnings)
+    case $render in
+    man)
+        LC_ALL=C.UTF-8 MANWIDTH=200 man --warnings=w -E UTF-8 -l "$page" \
+            >"$tmp/page.txt" 2>"$tmp/page.err" ;;
+    groff)
+        groff -man -Tutf8 -ww -rLL=190n -z "$page" >"$tmp/page.txt" 2>"$tmp/page.err" ;;
+    *)
+        skip "rendering $m: neither man nor groff is installed (Debian: man-db, groff-base)"
+        continue ;;
+    esac
+    rc=$?
+    if [ $rc -eq 0 ] && [ ! -s "$tmp/page.err" ]; then
+        ok "$render renders $m without warnings"
+    else
+        bad "$render $m (exit $rc): $(head -5 "$tmp/page.err")"
+    fi
+    if [ "$render" = man ] && ! grep -q '^NAME' "$tmp/page.txt"; then
+        bad "$m rendered without a NAME section"
+    fi
+done
+
+# ---- the systemd unit -------------------------------------------------
+[ $unit = yes ] && for k in 'ProtectSystem=strict' 'ProtectHome=yes' 'PrivateTmp=yes' 'NoNewPrivileges=yes' \
+         'ReadWritePaths=/var/lib/sealkv/%i' 'StateDirectory=sealkv/%i' \
+         "LoadCredential=kek:$SKV_INST_CONFDIR/%i.kek" \
+         "ExecStart=$SKV_INST_BINDIR/sealkvd --config $SKV_INST_CONFDIR/%i.yaml"; do
+    grep -q -x -F "$k" "$U" && ok "unit: $k" || bad "unit lacks '$k'"
+done
+if [ $unit = no ]; then
+    :
+elif command -v systemd-analyze >/dev/null 2>&1; then
+    # verify checks that ExecStart's binary exists: point it into DESTDIR
+    # for the check (the installed unit names $bindir, asserted above).
+    mkdir -p "$tmp/unit"
+    sed "s|^ExecStart=$SKV_INST_BINDIR/|ExecStart=$B/|" "$U" >"$tmp/unit/sealkvd@.service"
+    if MANPATH="$M" systemd-analyze verify "$tmp/unit/sealkvd@.service" >"$tmp/verify.log" 2>&1 &&
+       [ ! -s "$tmp/verify.log" ]; then
+        ok "systemd-analyze verify sealkvd@.service (Documentation= pages found)"
+    else
+        bad "systemd-analyze verify: $(cat "$tmp/verify.log")"
+    fi
+    if MANPATH="$M" systemd-analyze security --offline=true --threshold=20 \
+            "$tmp/unit/sealkvd@.service" >"$tmp/security.log" 2>&1; then
+        ok "systemd-analyze security: $(grep -o 'exposure level.*' "$tmp/security.log")"
+    else
+        bad "systemd-analyze security above 2.0: $(grep -E '✗|exposure' "$tmp/security.log")"
+    fi
+else
+    skip "systemd-analyze verify: systemd-analyze is not installed (Debian: systemd)"
+fi
+
+# ---- a plugin builds against the installed headers only ----------------
+cat >"$tmp/p.c" <<'EOF'
+#include <sealkv/plugin.h>
+#include <sealkv/admin.h>
+#include <sealkv/cipher.h>
+#include <sealkv/storage.h>
+#include <sealkv/transport.h>
+static const struct skv_admin_ops ops = {.struct_size = sizeof ops};
+static const struct skv_plugin desc = {
+    .abi_major = SKV_ABI_MAJOR, .abi_minor = SKV_ABI_MINOR,
+    .struct_size = sizeof desc, .kind = SKV_KIND_ADMIN,
+    .name = "probe", .version = "0", .ops = &ops};
+SKV_PLUGIN_EXPORT const struct skv_plugin *sealkv_plugin_v1(void);
+SKV_PLUGIN_EXPORT const struct skv_plugin *sealkv_plugin_v1(void) { return &desc; }
+EOF
+cflags=$(PKG_CONFIG_PATH="$dest$SKV_INST_PKGCONFIGDIR" PKG_CONFIG_SYSROOT_DIR="$dest" \
+         pkg-config --cflags sealkv-plugin 2>"$tmp/pc.err")
+if [ -z "$cflags" ]; then
+    bad "pkg-config --cflags sealkv-plugin: $(cat "$tmp/pc.err")"
+elif ${CC:-cc} -std=c99 -Wall -Wextra -Werror $cflags -fPIC -shared \
+        -o "$tmp/admin-probe.so" "$tmp/p.c" 2>"$tmp/cc.err"; then
+    ok "a plugin builds with only the installed headers ($cflags)"
+    syms=$(nm -D --defined-only "$tmp/admin-probe.so" | awk '{print $3}' |
+           grep -v -E '^(_init|_fini|_edata|_end|__bss_start)$')
+    [ "$syms" = sealkv_plugin_v1 ] && ok "its only export is sealkv_plugin_v1" ||
+        bad "probe plugin exports: $(echo $syms)"
+else
+    bad "building against the installed headers: $(head -5 "$tmp/cc.err")"
+fi
+
+# ---- the installed daemon, with only the installed plugins -------------
+unset SEALKV_PLUGIN_PATH
+export LD_LIBRARY_PATH="$L${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+if out=$("$B/sealkvd" --version 2>&1) && echo "$out" | grep -q '^sealkvd .* (plugin ABI [0-9]*\.[0-9]*)'; then
+    ok "installed sealkvd --version: $out"
+else
+    bad "installed sealkvd --version: $out"
+fi
+if ldd "$B/sealkvd" 2>/dev/null | grep 'libsealkv-core' | grep -q -F "$L/"; then
+    ok "installed sealkvd uses the installed libsealkv-core"
+else
+    bad "installed sealkvd does not resolve libsealkv-core in $L: $(ldd "$B/sealkvd" 2>&1 | grep sealkv)"
+fi
+out=$("$B/sealkv" --version 2>&1) && ok "installed sealkv --version: $out" ||
+    bad "installed sealkv --version: $out"
+mkdir -p "$tmp/data"
+cat >"$tmp/node.yaml" <<EOF
+node: { id: 1, address: 127.0.0.1:7101, data_dir: $tmp/data/n1 }
+plugins:
+  path: [$P]
+  storage: { name: leveldb, options: { cache_mb: 8 } }
+  cipher: { name: sodium, options: { suite: chacha20-poly1305 } }
+  admin: { name: http, options: { listen: 127.0.0.1:8101 } }
+encryption: { enabled: true, kek_file: $tmp/kek }
+EOF
+if out=$("$B/sealkvd" --config "$tmp/node.yaml" --check-config 2>&1); then
+    ok "installed sealkvd --check-config: $out"
+    for p in transport-tcp storage-leveldb cipher-sodium admin-http; do
+        echo "$out" | grep -q -F "$P/$p.so" || bad "--check-config did not load $P/$p.so"
+    done
+else
+    bad "installed sealkvd --check-config: $out"
+fi
+[ -e "$tmp/data/n1" ] && bad "--check-config created the data dir"
+# and the installed reference config is valid as shipped
+if out=$(SEALKV_PLUGIN_PATH="$P" "$B/sealkvd" \
+         --config "$dest$SKV_INST_CONFDIR/sealkv.yaml.example" --check-config 2>&1); then
+    ok "the installed sealkv.yaml.example passes --check-config"
+else
+    bad "sealkv.yaml.example --check-config: $out"
+fi
+# without plugins.path (and SEALKV_PLUGIN_PATH unset), the DESTDIR plugins
+# are not found: the daemon looks in $(pkglibdir)/plugins only
+sed '/^  path:/d' "$tmp/node.yaml" >"$tmp/nopath.yaml"
+if [ -d "$SKV_INST_PLUGINSDIR" ]; then
+    skip "no-path lookup: a real install in $SKV_INST_PLUGINSDIR would serve the plugins"
+elif out=$("$B/sealkvd" --config "$tmp/nopath.yaml" --check-config 2>&1); then
+    bad "without plugins.path --check-config passed: $out"
+elif echo "$out" | grep -q -F "$SKV_INST_PLUGINSDIR, found none"; then
+    ok "without plugins.path it looks in $SKV_INST_PLUGINSDIR only"
+else
+    bad "without plugins.path: unexpected error: $out"
+fi
+
+echo "$n checks, $([ $fail -eq 0 ] && echo 'all passed' || echo 'some FAILED')"
+exit $fail
