@@ -1,6 +1,9 @@
 # tests/packaging.mk — packaging checks run by `make check`:
 #   tests/integration/test_install.sh  `make install DESTDIR=...` layout,
-#       plugin exports, man pages, systemd unit, installed sealkvd.
+#       plugin exports, man pages, systemd unit, installed sealkvd;
+#   tests/abi/check_abi.sh  the plugin ABI (abi/sealkv/*.h as DWARF of
+#       tests/abi/abi_surface.so) against tests/abi/baseline.abi (abidiff).
+# See docs/ABI.md for the policy the ABI check enforces.
 
 # The configured install directories, for test_install.sh (unit and
 # sysusers entry: "no" when configure was told not to install them).
@@ -26,3 +29,25 @@ AM_TESTS_ENVIRONMENT += \
 
 TESTS += tests/integration/test_install.sh
 EXTRA_DIST += tests/integration/test_install.sh
+
+# The ABI surface: compiled here with fixed flags (-g -O0, no user CFLAGS,
+# no sanitizers) so its DWARF depends only on the headers.
+SKV_ABI_SURFACE_CFLAGS = -std=gnu11 -g -O0 -fPIC -shared \
+	-fno-eliminate-unused-debug-types -Wall -Wextra -Werror
+tests/abi/abi_surface.so: tests/abi/abi_surface.c $(sealkvinclude_HEADERS)
+	$(AM_V_CC)$(MKDIR_P) tests/abi && \
+	$(CC) $(SKV_ABI_SURFACE_CFLAGS) -I$(top_srcdir)/abi \
+		-o $@ $(srcdir)/tests/abi/abi_surface.c
+CLEANFILES += tests/abi/abi_surface.so
+TESTS += tests/abi/check_abi.sh
+# (listed in check_SCRIPTS only so that make check builds it first)
+check_SCRIPTS += tests/abi/abi_surface.so
+EXTRA_DIST += tests/abi/check_abi.sh tests/abi/abi_surface.c tests/abi/baseline.abi \
+	docs/ABI.md
+
+# Rewrite the committed baseline (after a reviewed ABI change; docs/ABI.md).
+abi-baseline: tests/abi/abi_surface.so
+	abidw --no-corpus-path --no-comp-dir-path --short-locs --no-architecture \
+		--out-file $(srcdir)/tests/abi/baseline.abi tests/abi/abi_surface.so
+	@echo "wrote $(srcdir)/tests/abi/baseline.abi"
+.PHONY: abi-baseline
