@@ -57,6 +57,27 @@ skv_rport() { eval "echo \$SKV_RPORT_$1"; }
 skv_aport() { eval "echo \$SKV_APORT_$1"; }
 skv_endpoint() { echo "http://127.0.0.1:$(skv_aport "$1")"; }
 
+# SKV_STORAGE_<i>=faulty (optional, set before skv_setup / skv_write_conf):
+# node i stores through the test-only storage-faulty plugin (wraps
+# storage-leveldb), controlled by the file $SKV_DIR/fault<i> (see
+# tests/plugins/storage-faulty/storage_faulty.c; absent/empty = healthy).
+# Any other non-empty value is used as the storage plugin name.
+SKV_FAULTY_LIBS="$B/tests/plugins/storage-faulty/.libs"
+skv_storage_conf() {
+    st=$(eval "echo \${SKV_STORAGE_$1:-}")
+    case "$st" in
+    "") ;;
+    faulty)
+        case ":${SEALKV_PLUGIN_PATH:-}:" in
+        *":$SKV_FAULTY_LIBS:"*) ;;
+        *) SEALKV_PLUGIN_PATH="${SEALKV_PLUGIN_PATH:+$SEALKV_PLUGIN_PATH:}$SKV_FAULTY_LIBS"
+           export SEALKV_PLUGIN_PATH ;;
+        esac
+        echo "  storage: { name: faulty, options: { fault_file: $SKV_DIR/fault$1 } }" ;;
+    *) echo "  storage: { name: $st }" ;;
+    esac
+}
+
 # SKV_TRANSPORT=chaos (optional, or SKV_TRANSPORT_<i> for one node; set
 # before skv_setup / skv_write_conf): the node talks through the test-only
 # chaos transport (tcp with run-time drop/delay/partition rules, built by
@@ -87,6 +108,7 @@ skv_write_conf() {
         echo "plugins:"
         echo "  admin: { name: http, options: { listen: 127.0.0.1:$(skv_aport "$i") } }"
         skv_transport_conf "$i"
+        skv_storage_conf "$i"
         echo "raft:"
         echo "  election_timeout_ms: ${SKV_ELECTION_MS:-600}"
         echo "  heartbeat_timeout_ms: ${SKV_HEARTBEAT_MS:-60}"

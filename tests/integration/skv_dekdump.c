@@ -1,0 +1,101 @@
+/*
+ * skv_dekdump.c — TEST-ONLY tool (a check program, never installed): load
+ * a node's encryption state the way sealkvd's start-up does (config,
+ * cipher plugin, skv_enc_load: KEK file + <data_dir>/encryption/keys.json,
+ * every DEK unwrapped) and write the unwrapped DEKs as hex to OUTFILE, so
+ * a test can search responses, logs and core files for them.
+ *
+ *   skv_dekdump CONFIG OUTFILE
+ * OUTFILE (created mode 0600) gets one line per DEK:
+ *   dek-<key_id>-<purpose> <64 lowercase hex digits>
+ * Exit 0 (at least one DEK written), 1 if the sidecar holds no DEK, 2 on
+ * usage or load errors. Read-only on the data dir (skv_enc_load writes
+ * nothing), so it may run next to a live node.
+ */
+#include "config.h"
+#include "enc.h"
+#include "keystore.h"
+#include "loader.h"
+
+#include <sealkv/cipher.h>
+#include <sodium.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+    struct skv_config c;
+    struct skv_plugin_inst *cipher = NULL;
+    struct skv_err e = {0, ""};
+    struct skv_enc enc;
+    char msg[SKV_CONF_ERR_MAX], emsg[1024];
+    uint8_t *raw;
+    size_t i, written = 0;
+    FILE *out;
+    int fd, rc = 0;
+
+    if (argc != 3) {
+        fprintf(stderr, "usage: skv_dekdump CONFIG OUTFILE\n");
+        return 2;
+    }
+    if (sodium_init() < 0 || !(raw = sodium_malloc(SKV_DEK_LEN))) {
+        fprintf(stderr, "skv_dekdump: libsodium unavailable\n");
+        return 2;
+    }
+    if (skv_config_load(argv[1], &c, msg, sizeof msg) != 0) {
+        fprintf(stderr, "skv_dekdump: %s\n", msg);
+        return 2;
+    }
+    if (!c.enc_enabled) {
+        fprintf(stderr, "skv_dekdump: %s: encryption is not enabled\n", argv[1]);
+        return 2;
+    }
+    if (skv_plugin_load(SKV_KIND_CIPHER, &c.cipher, c.file, c.plugin_path, c.n_plugin_path,
+                        NULL, &cipher, &e) != SKV_OK) {
+        fprintf(stderr, "skv_dekdump: %s\n", e.msg);
+        return 2;
+    }
+    if (skv_enc_load(&enc, &c, skv_plugin_ops(cipher), skv_plugin_state(cipher), emsg,
+                     sizeof emsg) != 0) {
+        fprintf(stderr, "skv_dekdump: %s\n", emsg);
+        return 2;
+    }
+    if ((fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0 ||
+        !(out = fdopen(fd, "w"))) {
+        perror(argv[2]);
+        return 2;
+    }
+    for (i = 0; i < enc.sc.n_keys; i++) {
+        const struct skv_sidecar_key *k = &enc.sc.keys[i];
+        struct skv_enc_err ee;
+        char hex[2 * SKV_DEK_LEN + 1];
+        memset(&ee, 0, sizeof ee);
+        if (skv_keystore_unwrap(enc.ks, (int)k->purpose, k->key_id, k->suite, k->wrapped,
+                                k->wrapped_len, raw, &ee) != SKV_OK) {
+            fprintf(stderr, "skv_dekdump: key %u: %s\n", (unsigned)k->key_id, ee.err.msg);
+            rc = 2;
+            continue;
+        }
+        sodium_bin2hex(hex, sizeof hex, raw, SKV_DEK_LEN);
+        fprintf(out, "dek-%u-%s %s\n", (unsigned)k->key_id,
+                skv_purpose_name((int)k->purpose), hex);
+        sodium_memzero(hex, sizeof hex);
+        written++;
+    }
+    sodium_free(raw);
+    if (fclose(out) != 0) {
+        perror(argv[2]);
+        rc = 2;
+    }
+    skv_enc_close(&enc);
+    skv_plugin_unload(cipher);
+    skv_config_free(&c);
+    if (rc == 0 && written == 0) {
+        fprintf(stderr, "skv_dekdump: the sidecar of %s holds no DEK\n", argv[1]);
+        rc = 1;
+    }
+    return rc;
+}
