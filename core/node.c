@@ -35,6 +35,11 @@ static void raftio_log(void *arg, int level, const char *msg)
     skv_node_log(arg, level, "raft_io: %s", msg);
 }
 
+static void raftio_fatal(void *arg, const char *msg)
+{
+    skv_node_halt(arg, "raft log write failed (nothing more is acknowledged): %s", msg);
+}
+
 void skv_node_halt(struct skv_node *n, const char *fmt, ...)
 {
     va_list ap;
@@ -225,6 +230,7 @@ static int open_raft(struct skv_node *n, char *err, size_t errlen)
     env.self_id = n->conf->node_id;
     env.log = raftio_log;
     env.log_arg = n;
+    env.fatal = raftio_fatal;
     if (skv_raftio_init(&n->io, &env, err, errlen) != 0)
         return -1;
     n->io_inited = 1;

@@ -39,6 +39,10 @@ struct skv_raftio_env {
     /* optional logger; may be NULL */
     void (*log)(void *arg, int level, const char *msg);
     void *log_arg;
+    /* optional: called once, on the loop thread, when a log write fails
+     * (the log is read-only from then on); the node halts. `arg` is
+     * log_arg. */
+    void (*fatal)(void *arg, const char *msg);
     /* optional: the raft instance this io serves (default: io->data,
      * which raft_init() points at its struct raft). The wire frames carry
      * only the sender's id; its address (which C-Raft needs to reply) is

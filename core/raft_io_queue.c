@@ -186,19 +186,55 @@ static void count_sync(struct skv_rio *rio, const struct skv_rio_op *op)
         rio->stats.entries += op->n;
 }
 
+/* Reverse a list of ops. */
+static struct skv_rio_op *ops_reverse(struct skv_rio_op *op)
+{
+    struct skv_rio_op *prev = NULL;
+    while (op) {
+        struct skv_rio_op *next = op->next;
+        op->next = prev;
+        prev = op;
+        op = next;
+    }
+    return prev;
+}
+
+/* A log write failed: the log is read-only from now on. Everything still
+ * queued fails with it, all at once and newest first — C-Raft truncates
+ * its in-memory log at each failed append's index, so failing them oldest
+ * first would truncate past the end after the first one. The node is told
+ * (env.fatal) before any callback runs, so it halts instead of going on
+ * without a durable log. */
+static struct skv_rio_op *fail_all(struct rio_log_job *job)
+{
+    struct skv_rio *rio = job->rio;
+    struct skv_rio_op *all = job->ops, *last = all;
+    int first = !rio->failed;
+    rio->failed = 1;
+    memcpy(rio->io->errmsg, job->errmsg, sizeof rio->io->errmsg);
+    skv_rio_logf(rio, SKV_LOG_ERROR, "raft log write failed: %s", job->errmsg);
+    while (last && last->next)
+        last = last->next;
+    if (last)
+        last->next = rio->q_head;
+    else
+        all = rio->q_head;
+    rio->q_head = rio->q_tail = NULL;
+    if (first && rio->env.fatal)
+        rio->env.fatal(rio->env.log_arg, job->errmsg);
+    return ops_reverse(all);
+}
+
 /* Loop thread: report, fire callbacks, go on with the queue. */
 static void log_job_done(struct rio_log_job *job)
 {
     struct skv_rio *rio = job->rio;
+    struct skv_rio_op *ops = job->ops;
     if (job->status == 0)
         count_sync(rio, job->ops);
-    else {
-        rio->failed = 1;
-        memcpy(rio->io->errmsg, job->errmsg, sizeof rio->io->errmsg);
-        skv_rio_logf(rio, SKV_LOG_ERROR, "raft log write failed: %s",
-                     job->errmsg);
-    }
-    ops_finish(job->ops, job->status);
+    else
+        ops = fail_all(job);
+    ops_finish(ops, job->status);
     free(job);
     if (rio->closing)
         skv_rio_maybe_closed(rio);
