@@ -62,7 +62,20 @@ static int kek_open(const char *path, int *fd, struct skv_enc_err *e)
                         "kek file %s: cannot open: %s", path, strerror(err));
 }
 
-/* Regular file, mode 0600/0400, ours, 32 bytes. */
+/* A systemd credential (LoadCredential=): a file directly inside
+ * $CREDENTIALS_DIRECTORY, which systemd keeps private to the unit. Newer
+ * systemd (>= 254) hands it over owned by root with mode 0440 and an ACL
+ * for the service user; that is accepted there and nowhere else. */
+static int systemd_credential(const char *path, const struct stat *st)
+{
+    const char *dir = getenv("CREDENTIALS_DIRECTORY");
+    size_t dl = dir ? strlen(dir) : 0;
+    unsigned mode = (unsigned)(st->st_mode & 07777);
+    return dl > 1 && strncmp(path, dir, dl) == 0 && path[dl] == '/' &&
+           !strchr(path + dl + 1, '/') && st->st_uid == 0 && (mode == 0440 || mode == 0400);
+}
+
+/* Regular file, mode 0600/0400, ours, 32 bytes (or a systemd credential). */
 static int kek_check_stat(const char *path, int fd, struct skv_enc_err *e)
 {
     struct stat st;
@@ -75,6 +88,8 @@ static int kek_check_stat(const char *path, int fd, struct skv_enc_err *e)
                             "kek file %s is %s, not a regular file", path,
                             S_ISDIR(st.st_mode) ? "a directory" : "a special file");
     mode = (unsigned)(st.st_mode & 07777);
+    if (S_ISREG(st.st_mode) && systemd_credential(path, &st) && st.st_size == SKV_KEK_LEN)
+        return SKV_OK;
     if (mode != 0600 && mode != 0400)
         return skv_enc_fail(e, SKV_ERR_INVALID, SKV_ENC_KEK_FILE_PERMISSIONS,
                             "kek file %s has mode %04o: must be 0600 or 0400", path, mode);

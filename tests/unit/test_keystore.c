@@ -114,6 +114,38 @@ static void test_kek_file_modes(void)
                            "ErrKEKFilePermissions");
 }
 
+/* systemd >= 254 hands LoadCredential= files over root-owned, mode 0440
+ * (ACL for the service user): accepted only directly inside
+ * $CREDENTIALS_DIRECTORY. Needs root to create a root-owned file whose
+ * owner differs from a non-root euid; as root both owner checks coincide,
+ * so this checks the mode and the location rule. */
+static void test_kek_systemd_credential(void)
+{
+    struct skv_kek *k = NULL;
+    struct skv_enc_err e;
+    const char *p = make_file("kek", 32, 0440);
+    char want[700];
+    memset(&e, 0, sizeof e);
+    if (geteuid() != 0) {
+        fprintf(stderr, "(skipped: needs root for a root-owned credential file) ");
+        return;
+    }
+    snprintf(want, sizeof want, "kek file %s has mode 0440", p);
+    unsetenv("CREDENTIALS_DIRECTORY");
+    refuses(p, SKV_ERR_INVALID, SKV_ENC_KEK_FILE_PERMISSIONS, want);
+    setenv("CREDENTIALS_DIRECTORY", tmp, 1);
+    CU_ASSERT_EQUAL(skv_kek_load_file(p, &k, &e), SKV_OK);
+    CU_ASSERT_PTR_NOT_NULL(k);
+    skv_kek_free(k);
+    p = make_file("kek", 32, 0444); /* world-readable: still refused */
+    snprintf(want, sizeof want, "kek file %s has mode 0444", p);
+    refuses(p, SKV_ERR_INVALID, SKV_ENC_KEK_FILE_PERMISSIONS, want);
+    setenv("CREDENTIALS_DIRECTORY", "/nonexistent", 1); /* elsewhere: refused */
+    p = make_file("kek", 32, 0440);
+    refuses(p, SKV_ERR_INVALID, SKV_ENC_KEK_FILE_PERMISSIONS, "has mode 0440");
+    unsetenv("CREDENTIALS_DIRECTORY");
+}
+
 static void test_kek_file_sizes(void)
 {
     static const size_t lens[] = {0, 1, 31, 33, 64};
@@ -707,6 +739,7 @@ int main(void)
     if (!s ||
         !CU_add_test(s, "KEK file: 0600 and 0400 load", test_kek_file_good) ||
         !CU_add_test(s, "KEK file: other modes refused", test_kek_file_modes) ||
+        !CU_add_test(s, "KEK file: systemd credential (root, 0440)", test_kek_systemd_credential) ||
         !CU_add_test(s, "KEK file: wrong sizes refused", test_kek_file_sizes) ||
         !CU_add_test(s, "KEK file: missing", test_kek_file_missing) ||
         !CU_add_test(s, "KEK file: dir, symlink, fifo refused", test_kek_file_not_regular) ||
