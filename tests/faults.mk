@@ -45,14 +45,16 @@ tests_lincheck_lclient_LDADD = $(CURL_LIBS) -lpthread
 # prints `RELIABILITY scenario=... runs=1 acked=N lost=N lin=ok|fail
 # halts=N` lines (docs/RELIABILITY.md) and skips (77) without
 # --enable-fault-injection
-EXTRA_DIST += tests/integration/faults_lib.sh tests/integration/fault_partition.inc.sh
+EXTRA_DIST += tests/integration/faults_lib.sh tests/integration/fault_partition.inc.sh \
+	tests/reliability-table.sh
 FAULT_TESTS = \
 	tests/integration/test_fault_partition3.sh \
 	tests/integration/test_fault_partition5.sh \
 	tests/integration/test_fault_cutover_crash.sh \
 	tests/integration/test_fault_cutover_partition.sh \
 	tests/integration/test_fault_restart.sh \
-	tests/integration/test_fault_standby_join.sh
+	tests/integration/test_fault_standby_join.sh \
+	tests/integration/test_fault_lossy.sh
 TESTS += $(FAULT_TESTS)
 EXTRA_DIST += $(FAULT_TESTS)
 
