@@ -223,3 +223,16 @@ skv_wait_caught_up() {
     idx=$(skv_status_field "$L" last_index)
     skv_wait "${SKV_CATCHUP_S:-20}" "nodes $* applied index $idx" skv_applied_ge "$idx" "$@"
 }
+
+# skv_enc_post i OP: POST /v1/encryption/OP on node i; the body lands in
+# $SKV_DIR/resp, the HTTP status is printed. 503s (no leader yet, leader
+# not ready, cutover in progress) are retried for SKV_POST_RETRY_S (15) s.
+skv_enc_post() {
+    end=$(($(date +%s) + ${SKV_POST_RETRY_S:-15}))
+    while :; do
+        c=$(curl -s -o "$SKV_DIR/resp" -w '%{http_code}' -X POST "$(skv_endpoint "$1")/v1/encryption/$2")
+        [ "$c" = 503 ] && [ "$(date +%s)" -lt "$end" ] || break
+        sleep 0.2
+    done
+    echo "$c"
+}

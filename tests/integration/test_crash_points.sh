@@ -12,15 +12,7 @@ SKV_TEST=crash_points
 "$SEALKVD" --version | grep -q "test hooks" || {
     echo "SKIP: sealkvd built without test hooks (configure --enable-fault-injection)"; exit 77; }
 
-post() { # node op: retries 503 for 10 s; prints the HTTP status
-    end=$(($(date +%s) + 10))
-    while :; do
-        c=$(curl -s -o "$SKV_DIR/resp" -w '%{http_code}' -X POST "$(skv_endpoint "$1")/v1/encryption/$2")
-        [ "$c" = 503 ] && [ "$(date +%s)" -lt "$end" ] || break
-        sleep 0.2
-    done
-    echo "$c"
-}
+post() { skv_enc_post "$@"; }
 encf() { "$SEALKV" --endpoint "$(skv_endpoint "$1")" --retry 0 --json status | grep -o "\"$2\":[^,}]*" | head -1 | cut -d: -f2; }
 keyids() { curl -s "$(skv_endpoint "$1")/v1/encryption/sidecar" | grep -o '"key_id": *[0-9]*' | tr -d ' ' | sort | tr '\n' ' '; }
 crashed_99() { pid=$(skv_pid 3); [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; }

@@ -26,15 +26,7 @@ SC="$D/data1/encryption/keys.json"
 skv_start 1
 skv_wait 20 "node 1 is leader" skv_is_state 1 leader
 
-post() { # op → HTTP status; retries 503 for 10 s
-    end=$(($(date +%s) + 10))
-    while :; do
-        c=$(curl -s -o "$D/resp" -w '%{http_code}' -X POST "$(skv_endpoint 1)/v1/encryption/$1")
-        [ "$c" = 503 ] && [ "$(date +%s)" -lt "$end" ] || break
-        sleep 0.2
-    done
-    echo "$c"
-}
+post() { skv_enc_post 1 "$1"; }
 put_keys() { # prefix count
     k=1
     while [ "$k" -le "$2" ]; do

@@ -16,15 +16,7 @@ skv_wait 20 "a leader" skv_leader
 OLD="pre-phase1-marker-$$-$(date +%s)"
 skv_cli 1 put old "$OLD" >/dev/null || skv_fail "put old"
 for k in $(seq 1 30); do skv_cli 2 put "k$k" "v$k" >/dev/null || skv_fail "put k$k"; done
-post() { # node path → HTTP status; retries 503 for 15 s
-    end=$(($(date +%s) + 15))
-    while :; do
-        c=$(curl -s -o "$D/resp" -w '%{http_code}' -X POST "$(skv_endpoint "$1")/v1/encryption/$2")
-        [ "$c" = 503 ] && [ "$(date +%s)" -lt "$end" ] || break
-        sleep 0.2
-    done
-    echo "$c"
-}
+post() { skv_enc_post "$@"; }
 code=$(post 1 erase-cleartext)
 skv_assert "erase before the phases: 409 ErrEncryptionPhaseInactive" \
     sh -c "[ $code = 409 ] && grep -q ErrEncryptionPhaseInactive $D/resp"

@@ -23,7 +23,7 @@ skv_assert "add node 4 (encryption disabled) as standby" \
     skv_cli 2 members add 4 "127.0.0.1:$(skv_rport 4)" --standby
 skv_wait 20 "standby has the pre-phase-1 value" skv_all_local_eq before written-before-phase1 4
 
-post() { curl -s -o "$D/resp" -w '%{http_code}' -X POST "$(skv_endpoint "$1")/v1/encryption/$2"; }
+post() { skv_enc_post "$@"; }
 code=$(post 2 enable-storage-envelope)
 skv_assert "capability gate refuses (412) while node 4 is not capable" [ "$code" = 412 ]
 skv_assert "the refusal is ErrCapabilityCheckFailed and names node 4" \

@@ -19,15 +19,7 @@ skv_setup 5
 D=$SKV_DIR
 for i in 1 2 3 4; do skv_start $i; done
 skv_wait 20 "a leader is elected" skv_leader
-post() { # node op → HTTP status; retries 503 (no leader / not ready yet) for 10 s
-    end=$(($(date +%s) + 10))
-    while :; do
-        c=$(curl -s -o "$D/resp" -w '%{http_code}' -X POST "$(skv_endpoint "$1")/v1/encryption/$2")
-        [ "$c" = 503 ] && [ "$(date +%s)" -lt "$end" ] || break
-        sleep 0.2
-    done
-    echo "$c"
-}
+post() { skv_enc_post "$@"; }
 enc_field() { "$SEALKV" --endpoint "$(skv_endpoint "$1")" --retry 0 --json status | grep -o "\"$2\":[^,}]*" | head -1 | cut -d: -f2; }
 
 code=$(post 2 enable-raft-envelope)

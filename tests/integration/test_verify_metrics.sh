@@ -55,15 +55,7 @@ skv_start 3
 skv_wait 20 "node 3 serves with encryption" skv_status_field 3 id
 
 # ---- Phase 1 and Phase 2 with writes -----------------------------------
-post() { # node op → HTTP status; retries 503 for 15 s
-    end=$(($(date +%s) + 15))
-    while :; do
-        c=$(curl -s -o "$D/resp" -w '%{http_code}' -X POST "$(skv_endpoint "$1")/v1/encryption/$2")
-        [ "$c" = 503 ] && [ "$(date +%s)" -lt "$end" ] || break
-        sleep 0.2
-    done
-    echo "$c"
-}
+post() { skv_enc_post "$@"; }
 skv_assert "phase 1 enabled" [ "$(post 1 enable-storage-envelope)" = 200 ]
 L=$(skv_leader)
 F=1; [ "$L" = 1 ] && F=2
