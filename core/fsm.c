@@ -262,10 +262,12 @@ int skv_fsm_init(struct skv_fsm *f, struct skv_node *n, char *err, size_t errlen
     memset(f, 0, sizeof *f);
     f->node = n;
     f->raft = &n->raft;
-    f->raft_fsm.version = 1;
+    f->raft_fsm.version = 3;    /* node.c adds snapshot_async for its io */
     f->raft_fsm.data = f;
     f->raft_fsm.apply = fsm_apply;
     f->raft_fsm.snapshot = skv_fsm_snapshot;
+    f->raft_fsm.snapshot_finalize = skv_fsm_snapshot_finalize;
+    f->raft_fsm.snapshot_async = NULL; /* dump inside snapshot (any io) */
     f->raft_fsm.restore = skv_fsm_restore;
     if (load_u64(f, skv_fsm_applied_key, sizeof skv_fsm_applied_key, &f->applied, err, errlen))
         return -1;

@@ -46,9 +46,16 @@ int skv_fsm_init(struct skv_fsm *f, struct skv_node *n, char *err,
 int skv_fsm_get(struct skv_fsm *f, const uint8_t *key, size_t key_len,
                 uint8_t **val, size_t *val_len, struct skv_err *err);
 
-/* Snapshot/restore (fsm_snapshot.c). */
+/* Snapshot/restore (fsm_snapshot.c). Taking a snapshot is C-Raft's
+ * fsm version 3: snapshot (loop: storage view, header, encryption
+ * record), snapshot_async (worker: the key-space dump), snapshot_finalize
+ * (loop: frees the buffers and the view). */
 int skv_fsm_snapshot(struct raft_fsm *rf, struct raft_buffer *bufs[],
                      unsigned *n_bufs);
+int skv_fsm_snapshot_async(struct raft_fsm *rf, struct raft_buffer *bufs[],
+                           unsigned *n_bufs);
+int skv_fsm_snapshot_finalize(struct raft_fsm *rf, struct raft_buffer *bufs[],
+                              unsigned *n_bufs);
 int skv_fsm_restore(struct raft_fsm *rf, struct raft_buffer *buf);
 
 /* Cutover recorded in the newest local snapshot's header (0: none/v1). */

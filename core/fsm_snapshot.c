@@ -5,8 +5,12 @@
  *   [klen u32 BE][storage key][vlen u32 BE][stored value record]
  * for every key under the FSM-owned prefixes (data, writer registry), and,
  * once encryption is bootstrapped, one SKV_PFX_ENC_SNAP record carrying
- * the cluster's encryption state (fsm_snap_enc.c). Restore validates the
- * whole buffer first, is a no-op when the snapshot is not newer than the
+ * the cluster's encryption state (fsm_snap_enc.c). Taking one is C-Raft's
+ * fsm version 3: on the loop thread a storage view plus the header and the
+ * encryption record (cheap, consistent with raft_last_applied), on a
+ * worker the dump of the key space from that view (the loop keeps
+ * applying meanwhile), on the loop thread the release. Restore validates
+ * the whole buffer first, is a no-op when the snapshot is not newer than the
  * local applied index, adopts the encryption state (sidecar first), then
  * replaces the FSM key space in one synced batch.
  */
@@ -75,40 +79,108 @@ static int dump_prefix(struct skv_node *n, void *view, uint8_t pfx, struct skv_s
     return rc == SKV_OK ? 0 : -1;
 }
 
+/* A snapshot being taken (C-Raft takes one at a time): the consistent
+ * storage view and the parts captured on the loop thread. */
+struct skv_fsm_snap {
+    void *view;
+    struct skv_sbuf b;          /* header, then the dump (worker) */
+    struct skv_sbuf tail;       /* the encryption record, captured at once */
+};
+
+static void snap_job_free(struct skv_fsm *f)
+{
+    struct skv_fsm_snap *j = f->snap;
+    if (!j)
+        return;
+    if (j->view)
+        f->node->st->view_release(f->node->db, j->view);
+    raft_free(j->b.p);
+    raft_free(j->tail.p);
+    free(j);
+    f->snap = NULL;
+}
+
+/* Loop thread (fsm version 3): fix the snapshot's content — a storage
+ * view at raft_last_applied, the header and the encryption record, all
+ * consistent with that index — without copying the key space. The dump
+ * happens in skv_fsm_snapshot_async on a worker, or right here when no
+ * snapshot_async is set (an io without async_work, e.g. raft_fixture). */
 int skv_fsm_snapshot(struct raft_fsm *rf, struct raft_buffer *bufs[], unsigned *n_bufs)
 {
     struct skv_fsm *f = rf->data;
     struct skv_node *n = f->node;
     struct skv_err e = {0, ""};
-    struct skv_sbuf b = {NULL, 0, 0};
+    struct skv_fsm_snap *j;
     uint8_t hdr[SKV_SNAP_HDR_MAX];
-    void *view = NULL;
-    size_t i, hl;
+    size_t hl;
 
-    if (n->st->view_new(n->db, &view, &e) != SKV_OK)
+    *bufs = NULL;
+    *n_bufs = 0;
+    if (f->snap)
+        return RAFT_BUSY;       /* C-Raft retries at a later apply */
+    if (!(j = calloc(1, sizeof *j)))
+        return RAFT_NOMEM;
+    f->snap = j;
+    if (n->st->view_new(n->db, &j->view, &e) != SKV_OK) {
+        j->view = NULL;
+        snap_job_free(f);
         return RAFT_IOERR;
+    }
     hl = skv_snap_hdr_write(hdr, skv_enc_cutover(&n->enc), raft_last_applied(f->raft));
-    if (skv_sbuf_put(&b, hdr, hl))
-        goto fail;
-    for (i = 0; i < sizeof fsm_prefixes; i++)
-        if (dump_prefix(n, view, fsm_prefixes[i], &b))
-            goto fail;
-    if (skv_fsm_snap_enc_dump(f, &b) != 0)
-        goto fail;
-    n->st->view_release(n->db, view);
-    *bufs = raft_malloc(sizeof **bufs);
-    if (!*bufs) {
-        raft_free(b.p);
+    if (skv_sbuf_put(&j->b, hdr, hl) || skv_fsm_snap_enc_dump(f, &j->tail) != 0) {
+        snap_job_free(f);
         return RAFT_NOMEM;
     }
-    (*bufs)[0].base = b.p;
-    (*bufs)[0].len = b.len;
-    *n_bufs = 1;
+    if (!rf->snapshot_async) {  /* an io without async_work: dump now */
+        int rc = skv_fsm_snapshot_async(rf, bufs, n_bufs);
+        if (rc != 0)
+            snap_job_free(f);
+        return rc;
+    }
     return 0;
-fail:
-    n->st->view_release(n->db, view);
-    raft_free(b.p);
-    return RAFT_NOMEM;
+}
+
+/* Worker thread (io->async_work): dump the FSM key space from the view,
+ * then the encryption record; the one buffer is handed to C-Raft. Touches
+ * only the job and thread-safe storage calls. */
+int skv_fsm_snapshot_async(struct raft_fsm *rf, struct raft_buffer *bufs[], unsigned *n_bufs)
+{
+    struct skv_fsm *f = rf->data;
+    struct skv_node *n = f->node;
+    struct skv_fsm_snap *j = f->snap;
+    size_t i;
+
+    if (!j)
+        return RAFT_INVALID;
+    for (i = 0; i < sizeof fsm_prefixes; i++)
+        if (dump_prefix(n, j->view, fsm_prefixes[i], &j->b))
+            return RAFT_NOMEM;
+    if (j->tail.len && skv_sbuf_put(&j->b, j->tail.p, j->tail.len))
+        return RAFT_NOMEM;
+    n->st->view_release(n->db, j->view);  /* let compaction drop old data */
+    j->view = NULL;
+    if (!(*bufs = raft_malloc(sizeof **bufs)))
+        return RAFT_NOMEM;
+    (*bufs)[0].base = j->b.p;
+    (*bufs)[0].len = j->b.len;
+    *n_bufs = 1;
+    j->b.p = NULL;              /* now C-Raft's, until finalize */
+    j->b.len = j->b.cap = 0;
+    return 0;
+}
+
+/* Loop thread: the snapshot was stored (or failed): free what we made. */
+int skv_fsm_snapshot_finalize(struct raft_fsm *rf, struct raft_buffer *bufs[], unsigned *n_bufs)
+{
+    struct skv_fsm *f = rf->data;
+    unsigned i;
+    for (i = 0; *bufs && i < *n_bufs; i++)
+        raft_free((*bufs)[i].base);
+    raft_free(*bufs);
+    *bufs = NULL;
+    *n_bufs = 0;
+    snap_job_free(f);
+    return 0;
 }
 
 static int owned_prefix(uint8_t p)

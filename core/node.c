@@ -234,6 +234,8 @@ static int open_raft(struct skv_node *n, char *err, size_t errlen)
     if (skv_raftio_init(&n->io, &env, err, errlen) != 0)
         return -1;
     n->io_inited = 1;
+    /* our io has async_work: the FSM snapshot dump runs on a worker */
+    n->fsm.raft_fsm.snapshot_async = skv_fsm_snapshot_async;
     rv = raft_init(&n->raft, &n->io, &n->fsm.raft_fsm, n->conf->node_id, n->conf->node_address);
     if (rv != 0) {
         snprintf(err, errlen, "raft_init: %s", raft_strerror(rv));

@@ -55,6 +55,7 @@ struct skv_fsm {
     struct raft *raft;         /* the engine whose entries we apply */
     uint64_t applied;          /* durable FSM applied index (cached) */
     uint64_t encidx;           /* durable: last encryption entry applied */
+    struct skv_fsm_snap *snap; /* snapshot being taken (fsm_snapshot.c) */
 };
 
 struct skv_node {
