@@ -90,6 +90,37 @@ static void log_to(unsigned n)
 
 /* ---- tests ---------------------------------------------------------------- */
 
+/* CRC-32 by its bitwise definition, the reference for skv_crc32. */
+static uint32_t crc32_bitwise(uint32_t crc, const uint8_t *p, size_t n)
+{
+    crc = ~crc;
+    while (n--) {
+        crc ^= *p++;
+        for (int k = 0; k < 8; k++)
+            crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+    }
+    return ~crc;
+}
+
+/* Every length 0..300 at every alignment 0..7, and split points. */
+static void check_crc_against_bitwise(void)
+{
+    static uint8_t buf[320];
+    uint32_t x = 12345;
+    int bad = 0;
+    for (size_t i = 0; i < sizeof buf; i++) {
+        x = x * 1103515245u + 12345u;
+        buf[i] = (uint8_t)(x >> 16);
+    }
+    for (size_t off = 0; off < 8; off++)
+        for (size_t n = 0; n + off <= 308; n++) {
+            uint32_t want = crc32_bitwise(0, buf + off, n);
+            bad += skv_crc32(0, buf + off, n) != want;
+            bad += skv_crc32(skv_crc32(0, buf + off, n / 3), buf + off + n / 3, n - n / 3) != want;
+        }
+    CU_ASSERT_EQUAL(bad, 0);
+}
+
 static void test_crc_and_conf_codec(void)
 {
     struct raft_configuration c, d;
@@ -97,6 +128,7 @@ static void test_crc_and_conf_codec(void)
     char why[128];
     CU_ASSERT_EQUAL(skv_crc32(0, "123456789", 9), 0xCBF43926u);
     CU_ASSERT_EQUAL(skv_crc32(skv_crc32(0, "1234", 4), "56789", 5), 0xCBF43926u);
+    check_crc_against_bitwise();
     fx_conf(&c, 3);
     CU_ASSERT_EQUAL_FATAL(raft_configuration_encode(&c, &buf), 0);
     CU_ASSERT_EQUAL(skv_raft_conf_decode(buf.base, buf.len, &d, why, sizeof why), 0);
