@@ -22,6 +22,7 @@
 #include "raft_ls_codec.h"
 #include "snap_hdr.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,7 +57,8 @@ int skv_sbuf_record(struct skv_sbuf *b, const void *k, size_t kl, const void *v,
 }
 
 /* Append every key/value under `pfx` from `view`. */
-static int dump_prefix(struct skv_node *n, void *view, uint8_t pfx, struct skv_sbuf *b)
+static int dump_prefix(struct skv_node *n, void *view, uint8_t pfx, struct skv_sbuf *b,
+                       uint64_t *records)
 {
     struct skv_err e = {0, ""};
     void *it = NULL;
@@ -73,6 +75,7 @@ static int dump_prefix(struct skv_node *n, void *view, uint8_t pfx, struct skv_s
             n->st->iter_free(it);
             return -1;
         }
+        (*records)++;
     }
     rc = n->st->iter_status(it, &e);
     n->st->iter_free(it);
@@ -83,6 +86,7 @@ static int dump_prefix(struct skv_node *n, void *view, uint8_t pfx, struct skv_s
  * storage view and the parts captured on the loop thread. */
 struct skv_fsm_snap {
     void *view;
+    uint64_t records;           /* key/value records dumped */
     struct skv_sbuf b;          /* header, then the dump (worker) */
     struct skv_sbuf tail;       /* the encryption record, captured at once */
 };
@@ -153,7 +157,7 @@ int skv_fsm_snapshot_async(struct raft_fsm *rf, struct raft_buffer *bufs[], unsi
     if (!j)
         return RAFT_INVALID;
     for (i = 0; i < sizeof fsm_prefixes; i++)
-        if (dump_prefix(n, j->view, fsm_prefixes[i], &j->b))
+        if (dump_prefix(n, j->view, fsm_prefixes[i], &j->b, &j->records))
             return RAFT_NOMEM;
     if (j->tail.len && skv_sbuf_put(&j->b, j->tail.p, j->tail.len))
         return RAFT_NOMEM;
@@ -169,11 +173,47 @@ int skv_fsm_snapshot_async(struct raft_fsm *rf, struct raft_buffer *bufs[], unsi
     return 0;
 }
 
-/* Loop thread: the snapshot was stored (or failed): free what we made. */
+/* Snapshot cadence. A snapshot costs O(live records) — dump, CRC, one
+ * synced write of the whole FSM, during which the log's appends wait —
+ * while C-Raft's threshold counts entries, so a fixed threshold makes the
+ * cost per write grow with the data set (at 8192 and 100k keys, each write
+ * paid for ~12 records of snapshot). So after each snapshot the threshold
+ * becomes SKV_SNAP_GROWTH x its record count: amortized, at most 1/4 of a
+ * record per entry. Never below raft.snapshot_threshold, and the entries
+ * it lets C-Raft keep in memory stay within SKV_SNAP_MAX_LOG_BYTES (about
+ * that many bytes of log at the snapshot's mean record size). The
+ * threshold is left alone while someone else set it (erase-cleartext
+ * forces 1 for one snapshot). */
+#define SKV_SNAP_GROWTH 4u
+#define SKV_SNAP_MAX_LOG_BYTES (256u * 1024u * 1024u)
+
+static void adapt_threshold(struct skv_fsm *f, const struct skv_fsm_snap *j, size_t bytes)
+{
+    const struct skv_config *c = f->node->conf;
+    unsigned cur = f->raft->snapshot.threshold, base = c ? c->snapshot_threshold : 0;
+    uint64_t want, cap;
+    if (!j || !base || (cur != base && cur != f->snap_threshold))
+        return;
+    want = SKV_SNAP_GROWTH * j->records;
+    cap = j->records ? SKV_SNAP_MAX_LOG_BYTES / (bytes / j->records + 1) : base;
+    if (want > cap)
+        want = cap;
+    if (want < base)
+        want = base;
+    if (want > UINT_MAX)
+        want = UINT_MAX;
+    if (want != cur)
+        raft_set_snapshot_threshold(f->raft, (unsigned)want);
+    f->snap_threshold = (unsigned)want;
+}
+
+/* Loop thread: the snapshot was stored (or failed): adapt the cadence,
+ * free what we made. */
 int skv_fsm_snapshot_finalize(struct raft_fsm *rf, struct raft_buffer *bufs[], unsigned *n_bufs)
 {
     struct skv_fsm *f = rf->data;
     unsigned i;
+    adapt_threshold(f, f->snap, *bufs && *n_bufs ? (*bufs)[0].len : 0);
     for (i = 0; *bufs && i < *n_bufs; i++)
         raft_free((*bufs)[i].base);
     raft_free(*bufs);

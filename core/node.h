@@ -56,6 +56,7 @@ struct skv_fsm {
     uint64_t applied;          /* durable FSM applied index (cached) */
     uint64_t encidx;           /* durable: last encryption entry applied */
     struct skv_fsm_snap *snap; /* snapshot being taken (fsm_snapshot.c) */
+    unsigned snap_threshold;   /* snapshot threshold we last set (0: none) */
 };
 
 struct skv_node {
