@@ -59,9 +59,14 @@ struct cap_fanout {
     char *suite;               /* NULL: any */
     struct cap_peer *peers;    /* sorted by id */
     size_t n_peers, n_waiting;
+    uint64_t sent_ms;          /* last (re)send of the probes */
     skv_cap_done_fn cb;
     void *arg;
 };
+
+/* A probe or its answer can be lost (a lossy link, a reconnect): the
+ * probes still unanswered are sent again this often within the window. */
+#define CAP_RESEND_MS 150
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -668,6 +673,7 @@ void skv_cap_fanout(struct skv_node *n, const char *suite,
         return;
     }
     probe_all(n, f);
+    f->sent_ms = uv_now(&n->loop);
     skv_node_log(n, SKV_LOG_DEBUG, "capability check %llu: probing %zu node(s), %zu by frame",
                  (unsigned long long)f->req_id, f->n_peers, f->n_waiting);
     if (f->n_waiting == 0) {
@@ -707,8 +713,28 @@ void skv_cap_on_resp(struct skv_node *n, uint64_t from, const struct skv_ctl_sim
     }
 }
 
+/* Send the probe again to every peer that has not answered yet. */
+static void resend_waiting(struct skv_node *n, struct cap_fanout *f, uint64_t now_ms)
+{
+    struct skv_wbuf b = {NULL, 0, 0};
+    size_t i;
+    f->sent_ms = now_ms;
+    if (encode_req(n, f->req_id, &b) != 0)
+        return;
+    for (i = 0; i < f->n_peers; i++)
+        if (f->peers[i].state == CAP_WAITING)
+            skv_node_send(n, f->peers[i].id, f->peers[i].address, b.p, b.len);
+    skv_wbuf_free(&b);
+}
+
 void skv_cap_expire(struct skv_node *n, uint64_t now_ms)
 {
+    struct skv_list *r;
+    for (r = n->caps_pending.next; r != &n->caps_pending; r = r->next) {
+        struct cap_fanout *f = skv_container_of(r, struct cap_fanout, link);
+        if (f->deadline_ms > now_ms && now_ms - f->sent_ms >= CAP_RESEND_MS)
+            resend_waiting(n, f, now_ms);
+    }
     /* restart the scan after each completion: the callback may start
      * another fan-out (its deadline lies in the future) */
     for (;;) {
