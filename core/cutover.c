@@ -5,6 +5,7 @@
 #include "enc_cmd.h"
 #include "propose.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const step_names[] = {"idle", "close-intake", "drain", "propose",
@@ -75,21 +76,47 @@ static void enter(struct skv_cutover *c, int step)
 #endif
 }
 
+struct skv_cut_deferred {
+    struct skv_cut_deferred *next;
+    void (*fn)(void *arg);
+    void *arg;
+};
+
+int skv_cutover_defer(struct skv_cutover *c, void (*fn)(void *arg), void *arg)
+{
+    struct skv_cut_deferred *d;
+    if (c->step == SKV_CUT_IDLE || !(d = malloc(sizeof *d)))
+        return -1;
+    d->fn = fn;
+    d->arg = arg;
+    d->next = c->deferred;
+    c->deferred = d;
+    return 0;
+}
+
 static void finish(struct skv_cutover *c, int rc, const char *error, const char *message)
 {
     skv_cut_done_fn done = c->done;
     void *arg = c->done_arg;
     uint64_t index = c->index;
+    struct skv_cut_deferred *d = c->deferred;
     if (c->intake_closed)
         c->last_pause_ms = c->now_ms(c->host) - c->closed_at_ms;
     c->intake_closed = 0;
     c->hold_all = 0;
     c->step = SKV_CUT_IDLE;
     c->done = NULL;
+    c->deferred = NULL;
     if (rc == 0)
         c->runs++;
     if (done)
         done(arg, rc, error, message, index);
+    while (d) { /* intake is open again: refused clients may retry now */
+        struct skv_cut_deferred *next = d->next;
+        d->fn(d->arg);
+        free(d);
+        d = next;
+    }
 }
 
 static int still_leader(const struct skv_cutover *c)

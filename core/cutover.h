@@ -41,6 +41,7 @@ enum skv_cut_step {
 };
 
 struct skv_cutover;
+struct skv_cut_deferred;
 
 /* Outcome: rc SKV_OK with the cutover index, or an error name/message. */
 typedef void (*skv_cut_done_fn)(void *arg, int rc, const char *error,
@@ -67,6 +68,7 @@ struct skv_cutover {
     int req_inflight;
     skv_cut_done_fn done;
     void *done_arg;
+    struct skv_cut_deferred *deferred; /* run when the barrier ends */
     /* test seam: called on entering each step (may be NULL) */
     void (*on_step)(void *host, int step);
 };
@@ -88,6 +90,15 @@ void skv_cutover_abort(struct skv_cutover *c, const char *error, const char *mes
 /* The gate: 0 when `source` (enum skv_source) may propose now, else the
  * stable error name to answer with. */
 const char *skv_cutover_gate(const struct skv_cutover *c, int source);
+
+/* Run fn(arg) when the running barrier ends (intake reopened; any outcome,
+ * also abort), right after the operator's answer. The propose path uses it
+ * to send a refused user proposal its ErrEnvelopeCutoverInProgress when
+ * intake reopens rather than at once: a client that retries at once would
+ * otherwise spin on the leader while it drains, and slow the drain (and so
+ * the pause) down. Returns 0, or -1 (nothing running, out of memory): then
+ * the caller answers now. */
+int skv_cutover_defer(struct skv_cutover *c, void (*fn)(void *arg), void *arg);
 
 const char *skv_cut_step_name(int step);
 

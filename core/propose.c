@@ -94,6 +94,36 @@ static void applied(struct raft_apply *req, int status, void *result)
     free(p);
 }
 
+/* A user proposal refused by the cutover gate gets its (retryable)
+ * ErrEnvelopeCutoverInProgress when intake reopens, not at once: see
+ * skv_cutover_defer. Bounded by the barrier's own timeout. */
+struct refusal {
+    skv_propose_cb cb;
+    void *arg;
+};
+
+static void answer_refusal(void *arg)
+{
+    struct refusal *r = arg;
+    finish(r->cb, r->arg, SKV_ERR_AGAIN, "ErrEnvelopeCutoverInProgress",
+           "the raft envelope cutover is in progress; retry shortly", 0);
+    free(r);
+}
+
+static int defer_refusal(struct skv_node *n, skv_propose_cb cb, void *arg)
+{
+    struct refusal *r = malloc(sizeof *r);
+    if (!r)
+        return -1;
+    r->cb = cb;
+    r->arg = arg;
+    if (skv_cutover_defer(&n->cut, answer_refusal, r) != 0) {
+        free(r);
+        return -1;
+    }
+    return 0;
+}
+
 static void propose_local(struct skv_node *n, int source, void *payload,
                           size_t len, skv_propose_cb cb, void *arg)
 {
@@ -112,6 +142,8 @@ static void propose_local(struct skv_node *n, int source, void *payload,
     if ((gate = skv_cutover_gate(&n->cut, source)) != NULL) {
         skv_metrics_proposal(&n->metrics, source, 0);
         raft_free(payload);
+        if (source == SKV_SRC_USER && defer_refusal(n, cb, arg) == 0)
+            return; /* answered when intake reopens */
         finish(cb, arg, SKV_ERR_AGAIN, gate,
                "the raft envelope cutover is in progress; retry shortly", 0);
         return;
