@@ -93,6 +93,26 @@ skv_transport_conf() {
     esac
 }
 
+# SKV_CIPHER_<i>=NAME (optional, set before skv_setup / skv_write_conf):
+# node i loads cipher-NAME.so instead of the default (sodium);
+# SKV_CIPHER_OPTS_<i>="k: v, ..." are its options; SKV_CIPHER_PATH_<i>=DIR
+# is searched for it (plugins.path of that node only). Shorthand:
+# SKV_CIPHER_<i>=openssl without a path uses $SKV_OPENSSL_DIR (where a
+# test built examples/cipher-openssl/). Absent/empty = the default plugin.
+skv_cipher_conf() {
+    ci=$(eval "echo \${SKV_CIPHER_$1:-}")
+    co=$(eval "echo \${SKV_CIPHER_OPTS_$1:-}")
+    cp=$(eval "echo \${SKV_CIPHER_PATH_$1:-}")
+    [ -z "$cp" ] && [ "$ci" = openssl ] && cp=${SKV_OPENSSL_DIR:-}
+    [ -n "$cp" ] && echo "  path: [$cp]"
+    [ -n "$ci" ] || { [ -z "$co" ] || echo "  cipher: { name: sodium, options: { $co } }"; return 0; }
+    if [ -n "$co" ]; then
+        echo "  cipher: { name: $ci, options: { $co } }"
+    else
+        echo "  cipher: { name: $ci }"
+    fi
+}
+
 skv_write_conf() {
     i=$1
     f="$SKV_DIR/n$i.yaml"
@@ -109,6 +129,7 @@ skv_write_conf() {
         echo "  admin: { name: http, options: { listen: 127.0.0.1:$(skv_aport "$i") } }"
         skv_transport_conf "$i"
         skv_storage_conf "$i"
+        skv_cipher_conf "$i"
         echo "raft:"
         echo "  election_timeout_ms: ${SKV_ELECTION_MS:-600}"
         echo "  heartbeat_timeout_ms: ${SKV_HEARTBEAT_MS:-60}"
