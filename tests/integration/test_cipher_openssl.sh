@@ -69,6 +69,74 @@ skv_assert "the no-aes variant exports only sealkv_plugin_v1" \
     exports_only_entry "$NOAES_DIR/cipher-openssl.so"
 export SKV_OPENSSL_DIR
 
+# ---- the AEAD contract, through dlopen (driver built on staged headers) --
+cat >"$tmp/drv.c" <<'CEOF'
+#include <sealkv/cipher.h>
+#include <dlfcn.h>
+#include <stdio.h>
+#include <string.h>
+#define CHECK(c, what) do { if (!(c)) { printf("FAIL: %s\n", what); return 1; } } while (0)
+int main(int argc, char **argv)
+{
+    void *h = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+    const struct skv_plugin *(*entry)(void);
+    const struct skv_plugin *p;
+    const struct skv_cipher_ops *o;
+    struct skv_cipher_suite su;
+    struct skv_err e;
+    void *st = NULL, *k = NULL;
+    unsigned char key[32], nonce[12], buf[64 + 16], ref[64 + 16], pt[64];
+    const unsigned char aad[] = "aad";
+    int noaes = argc > 2;
+    CHECK(h, "dlopen");
+    *(void **)&entry = dlsym(h, SKV_PLUGIN_ENTRY);
+    CHECK(entry && (p = entry()), "entry symbol");
+    CHECK(p->kind == SKV_KIND_CIPHER && strcmp(p->name, "openssl") == 0, "descriptor");
+    o = p->ops;
+    CHECK(p->init(NULL, &st, &e) == SKV_OK, "init");
+    memset(&su, 0, sizeof su); su.struct_size = sizeof su;
+    CHECK(o->suite_get(st, 0, &su) == SKV_OK && strcmp(su.name, "aes-256-gcm") == 0 &&
+          su.key_len == 32 && su.nonce_len == 12 && su.tag_len == 16, "suite 0 is aes-256-gcm 32/12/16");
+    if (noaes) {
+        CHECK(!su.available, "variant: aes-256-gcm unavailable");
+        CHECK(o->key_new(st, "aes-256-gcm", key, 32, &k, &e) == SKV_ERR_UNSUPPORTED, "variant: key_new UNSUPPORTED");
+        printf("ok: the no-aes variant lists aes-256-gcm unavailable and refuses its keys\n");
+        return 0;
+    }
+    CHECK(su.available && o->suite_count(st) == 1, "one suite, available");
+    CHECK(o->random(st, key, sizeof key, &e) == SKV_OK && o->random(st, nonce, sizeof nonce, &e) == SKV_OK, "random");
+    CHECK(o->random(st, pt, sizeof pt, &e) == SKV_OK, "random pt");
+    CHECK(o->key_new(st, "aes-256-gcm", key, 31, &k, &e) == SKV_ERR_INVALID, "31-byte key: INVALID");
+    CHECK(o->key_new(st, "chacha20-poly1305", key, 32, &k, &e) == SKV_ERR_NOTFOUND, "unknown suite: NOTFOUND");
+    CHECK(o->key_new(st, "aes-256-gcm", key, 32, &k, &e) == SKV_OK, "key_new");
+    CHECK(o->seal(k, nonce, 12, aad, 3, pt, sizeof pt, ref, &e) == SKV_OK, "seal");
+    CHECK(memcmp(ref, pt, sizeof pt) != 0, "ciphertext differs from plaintext");
+    CHECK(o->seal(k, nonce, 11, aad, 3, pt, sizeof pt, buf, &e) == SKV_ERR_INVALID, "11-byte nonce: INVALID");
+    memcpy(buf, pt, sizeof pt);
+    CHECK(o->seal(k, nonce, 12, aad, 3, buf, sizeof pt, buf, &e) == SKV_OK && memcmp(buf, ref, sizeof ref) == 0, "in-place seal = seal");
+    CHECK(o->open(k, nonce, 12, aad, 3, buf, sizeof buf, buf, &e) == SKV_OK && memcmp(buf, pt, sizeof pt) == 0, "in-place open round-trips");
+    CHECK(o->seal(k, nonce, 12, NULL, 0, NULL, 0, buf, &e) == SKV_OK && o->open(k, nonce, 12, NULL, 0, buf, 16, buf, &e) == SKV_OK, "empty message, no AAD");
+    memcpy(buf, ref, sizeof ref); buf[5] ^= 1;
+    CHECK(o->open(k, nonce, 12, aad, 3, buf, sizeof buf, pt, &e) == SKV_ERR_INTEGRITY, "flipped ciphertext bit: INTEGRITY");
+    memcpy(buf, ref, sizeof ref); buf[sizeof buf - 1] ^= 0x80;
+    CHECK(o->open(k, nonce, 12, aad, 3, buf, sizeof buf, pt, &e) == SKV_ERR_INTEGRITY, "flipped tag bit: INTEGRITY");
+    CHECK(o->open(k, nonce, 12, (const unsigned char *)"aae", 3, ref, sizeof ref, pt, &e) == SKV_ERR_INTEGRITY, "other AAD: INTEGRITY");
+    CHECK(o->open(k, nonce, 12, aad, 3, ref, 15, pt, &e) == SKV_ERR_INVALID, "shorter than the tag: INVALID");
+    o->key_free(k);
+    o->key_free(NULL);
+    p->fini(st);
+    printf("ok: seal/open/in-place/tamper/argument checks\n");
+    return 0;
+}
+CEOF
+if ${CC:-cc} -std=c99 -Wall -Wextra -Werror $($SKV_PC --cflags sealkv-plugin) \
+        -o "$tmp/drv" "$tmp/drv.c" -ldl 2>"$tmp/drv.err"; then
+    skv_assert "AEAD contract of cipher-openssl.so" "$tmp/drv" "$SKV_OPENSSL_DIR/cipher-openssl.so"
+    skv_assert "the no-aes variant reports aes-256-gcm unavailable" "$tmp/drv" "$NOAES_DIR/cipher-openssl.so" noaes
+else
+    skv_fail "building the dlopen driver: $(head -5 "$tmp/drv.err")"
+fi
+
 # lib.sh's trap replaces ours: clean both
 retrap() { trap 'skv_cleanup; rm -rf "$tmp"' EXIT; trap 'exit 1' INT TERM; }
 cap() { curl -sS -f --max-time 5 "$(skv_endpoint "$1")/v1/encryption/capability"; }
