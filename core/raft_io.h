@@ -17,7 +17,8 @@
  *    blocks); its callback fires on a later loop iteration, never from
  *    inside send. A full transport queue is RAFT_NOCONNECTION (a drop).
  *  - close: stops the timer, cancels queued (not started) log requests
- *    with RAFT_CANCELED, waits for worker jobs, then calls the close
+ *    with RAFT_CANCELED (newest first: C-Raft truncates its in-memory log
+ *    at each failed append), waits for worker jobs, then calls the close
  *    callback from a later loop iteration. Every request callback fires
  *    before the close callback.
  */
