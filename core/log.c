@@ -1,6 +1,7 @@
 /*
- * log.c — formats and writes log lines to stderr in one write(2) each, so
- * lines from different threads never interleave.
+ * log.c — formats log events as logfmt lines (level=, component=, msg=)
+ * and writes each to stderr in one write(2), so lines from different
+ * threads never interleave and one event is always one line.
  */
 #include "log.h"
 
@@ -20,23 +21,47 @@ const char *skv_log_level_name(int level)
     }
 }
 
+/* Append `in` as a logfmt value: quotes and backslashes escaped, control
+ * characters (a newline would split the event) as \n, \t or \xHH. */
+static size_t put_escaped(char *out, size_t cap, size_t n, const char *in)
+{
+    for (; *in && n + 5 < cap; in++) {
+        unsigned char c = (unsigned char)*in;
+        if (c == '"' || c == '\\') {
+            out[n++] = '\\';
+            out[n++] = (char)c;
+        } else if (c == '\n' || c == '\t') {
+            out[n++] = '\\';
+            out[n++] = c == '\n' ? 'n' : 't';
+        } else if (c < 0x20 || c == 0x7f) {
+            n += (size_t)snprintf(out + n, cap - n, "\\x%02x", c);
+        } else {
+            out[n++] = (char)c;
+        }
+    }
+    return n;
+}
+
+/* One event per line, logfmt (journald/Loki friendly):
+ *   level=info component=node msg="node 1 serving raft on 127.0.0.1:7101" */
 void skv_logv(int level, int min_level, const char *component,
               const char *fmt, va_list ap)
 {
-    char line[1024];
-    int n, m;
+    char msg[1024], line[2200];
+    int n;
+    size_t len;
     if (level < min_level)
         return;
-    n = snprintf(line, sizeof line, "%s %s: ", skv_log_level_name(level),
+    if (vsnprintf(msg, sizeof msg, fmt, ap) < 0)
+        return;
+    n = snprintf(line, sizeof line, "level=%s component=%s msg=\"", skv_log_level_name(level),
                  component ? component : "core");
     if (n < 0 || (size_t)n >= sizeof line)
         return;
-    m = vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
-    if (m < 0)
-        return;
-    n = (size_t)(n + m) >= sizeof line - 1 ? (int)sizeof line - 2 : n + m;
-    line[n++] = '\n';
-    if (write(STDERR_FILENO, line, (size_t)n) < 0) {
+    len = put_escaped(line, sizeof line - 2, (size_t)n, msg);
+    line[len++] = '"';
+    line[len++] = '\n';
+    if (write(STDERR_FILENO, line, len) < 0) {
         /* nothing sensible to do: stderr is gone */
     }
 }

@@ -8,7 +8,9 @@ SKV_TEST=sealkvd_args
 
 skv_setup 1
 D=$SKV_DIR
-out() { "$@" >"$D/out" 2>&1; echo $? >"$D/rc"; }
+# run a command that must end by itself; bounded (a start that wrongly
+# succeeds is stopped after 20 s and counts as exit 124)
+out() { timeout 20 "$@" >"$D/out" 2>&1; echo $? >"$D/rc"; }
 rc_is() { [ "$(cat "$D/rc")" = "$1" ]; }
 says() { grep -q -- "$1" "$D/out"; }
 
@@ -52,6 +54,7 @@ skv_assert "missing config file: exit 1" rc_is 1
 # a second node on the same ports fails to start with a clear message
 skv_start 1
 skv_wait 20 "node 1 serves status" skv_status_field 1 id
+skv_assert "node 1 is running (its ports are the busy ones below)" kill -0 "$(skv_pid 1)"
 cp "$D/n1.yaml" "$D/n1b.yaml"
 sed -i "s#data_dir: $D/data1#data_dir: $D/data1b#" "$D/n1b.yaml"
 out "$SEALKVD" --config "$D/n1b.yaml"
