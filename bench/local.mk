@@ -7,7 +7,7 @@ bench_cipher_bench_SOURCES = bench/cipher_bench.c
 bench_cipher_bench_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS)
 bench_cipher_bench_LDADD = core/libsealkv-core.la $(SODIUM_LIBS)
 CLEANFILES += bench/cipher_bench$(EXEEXT)
-EXTRA_DIST += bench/run bench/report bench/lib.sh bench/put.lua bench/get.lua \
+EXTRA_DIST += docs/PERFORMANCE.md bench/run bench/report bench/lib.sh bench/put.lua bench/get.lua \
 	bench/etcd/cluster.sh bench/etcd/put.lua bench/etcd/get.lua
 
 BENCH_ARGS =
