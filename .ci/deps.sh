@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
 libraft-dev libuv1-dev libyaml-dev libsodium-dev libleveldb-dev libcunit1-dev
-libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev
+libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev zlib1g-dev
 clang libclang-rt-14-dev binutils curl procps
 man-db groff-base systemd abigail-tools libssl-dev"
 missing=""
