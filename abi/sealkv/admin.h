@@ -45,6 +45,14 @@ struct skv_admin_ops {
      * return SKV_ERR_CLOSED at once, so serving threads never wait on the
      * loop while stop() joins them. */
     void (*stop)(void *state);
+
+    /* ---- since 1.1 ---- */
+
+    /* Optional (SKV_HAS): re-read credentials (TLS certificate, key,
+     * client CA, token file) from the files named in the options, e.g. on
+     * SIGHUP. New connections use them; on failure the old ones stay in
+     * use and `err` says why. Loop thread; must not block for long. */
+    int (*reload)(void *state, struct skv_err *err);
 };
 
 #ifdef __cplusplus

@@ -39,7 +39,7 @@ extern "C" {
 #endif
 
 #define SKV_ABI_MAJOR 1
-#define SKV_ABI_MINOR 0
+#define SKV_ABI_MINOR 1
 
 /* Name of the single exported entry symbol. */
 #define SKV_PLUGIN_ENTRY "sealkv_plugin_v1"
@@ -187,8 +187,10 @@ struct skv_host {
     uint64_t (*wall_ms)(void *ctx);
 
     /* Transport → core. Any thread. The host copies `data`; it returns
-     * without blocking. `from_id` is the sender's node id as announced by
-     * the transport's handshake (0 if unknown). */
+     * without blocking. `from_id` is the sender's node id: proven by its
+     * credentials when the transport reports SKV_TRANSPORT_SEC_AUTHENTICATED
+     * (<sealkv/transport.h>), else as announced by its handshake. Never
+     * 0: a transport that does not know the sender drops the frame. */
     void (*deliver)(void *ctx, uint64_t from_id, const void *data,
                     size_t len);
 

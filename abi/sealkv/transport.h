@@ -8,6 +8,17 @@
  * Handshake: a transport announces the local node id (host->node_id()) to
  * each peer it connects to, so deliver() can report `from_id`.
  *
+ * Peer identity (since 1.1): a transport that authenticates its peers
+ * (security() reports SKV_TRANSPORT_SEC_AUTHENTICATED) passes to deliver()
+ * only the node id the peer *proved* (for transport-tcp: the node id bound
+ * in its certificate, checked against the cluster CA and equal to the id
+ * its handshake announced), and send() hands a frame only to a peer that
+ * proved it is `peer_id`. Frames from a connection that fails either
+ * check are never delivered. Without that flag, `from_id` is only a claim
+ * and the core logs a warning at every start. Either way the core treats
+ * every frame as hostile input: it decodes with bounds, checks that the
+ * frame's sender equals `from_id` and is a member, and drops the rest.
+ *
  * Threads: start/stop are called from the loop thread. send() is called
  * from the loop thread and must never block: it copies the frame into a
  * bounded per-peer queue (SKV_ERR_FULL when full — the core treats this as
@@ -55,7 +66,30 @@ struct skv_transport_ops {
     /* Optional (SKV_HAS): forget a peer (close its connection, drop its
      * queue), e.g. after it was removed from the cluster. Loop thread. */
     void (*forget)(void *state, uint64_t peer_id);
+
+    /* ---- since 1.1 ---- */
+
+    /* Optional (SKV_HAS): re-read credentials (certificates, private key,
+     * CA bundle) from the files named in the options, e.g. on SIGHUP. New
+     * connections use the new credentials; established outbound
+     * connections are re-established with them between two frames (no
+     * queued frame is lost). On failure the old credentials stay in use
+     * and `err` says why. Loop thread. */
+    int (*reload)(void *state, struct skv_err *err);
+
+    /* Optional (SKV_HAS): what this transport guarantees, a set of
+     * SKV_TRANSPORT_SEC_* bits; absent means 0 (plaintext, `from_id` is
+     * only what the peer claimed). Constant between start and stop. Any
+     * thread. */
+    uint32_t (*security)(void *state);
 };
+
+/* Bits of skv_transport_ops.security() (since 1.1). */
+#define SKV_TRANSPORT_SEC_AUTHENTICATED 0x1u /* from_id proven, send() only
+                                               to the proven peer_id */
+#define SKV_TRANSPORT_SEC_ENCRYPTED 0x2u     /* frames confidential and
+                                               integrity-protected on the
+                                               wire */
 
 #ifdef __cplusplus
 }

@@ -96,12 +96,14 @@ static void test_layout_lp64(void)
     S(skv_iov, 16);
     F(skv_iov, base, 0);
     F(skv_iov, len, 8);
-    S(skv_transport_ops, 40);
+    S(skv_transport_ops, 56);
     F(skv_transport_ops, struct_size, 0);
     F(skv_transport_ops, start, 8);
     F(skv_transport_ops, send, 16);
     F(skv_transport_ops, stop, 24);
     F(skv_transport_ops, forget, 32);
+    F(skv_transport_ops, reload, 40);   /* since 1.1 */
+    F(skv_transport_ops, security, 48); /* since 1.1 */
     S(skv_cipher_suite, 32);
     F(skv_cipher_suite, struct_size, 0);
     F(skv_cipher_suite, name, 8);
@@ -118,10 +120,11 @@ static void test_layout_lp64(void)
     F(skv_cipher_ops, seal, 40);
     F(skv_cipher_ops, open, 48);
     F(skv_cipher_ops, random, 56);
-    S(skv_admin_ops, 24);
+    S(skv_admin_ops, 32);
     F(skv_admin_ops, struct_size, 0);
     F(skv_admin_ops, start, 8);
     F(skv_admin_ops, stop, 16);
+    F(skv_admin_ops, reload, 24);       /* since 1.1 */
 }
 
 static void test_constants(void)
@@ -133,6 +136,8 @@ static void test_constants(void)
     CU_ASSERT_EQUAL(SKV_KIND_ADMIN, 4);
     CU_ASSERT_EQUAL(SKV_ERR_INTEGRITY, 8);
     CU_ASSERT_EQUAL(SKV_ERRMSG_MAX, 256);
+    CU_ASSERT_EQUAL(SKV_TRANSPORT_SEC_AUTHENTICATED, 0x1u);
+    CU_ASSERT_EQUAL(SKV_TRANSPORT_SEC_ENCRYPTED, 0x2u);
     CU_ASSERT_STRING_EQUAL(SKV_PLUGIN_ENTRY, "sealkv_plugin_v1");
     CU_ASSERT_STRING_EQUAL(skv_strerror(SKV_ERR_INTEGRITY), "integrity check failed");
     CU_ASSERT_STRING_EQUAL(skv_strerror(-1), "unknown error");
