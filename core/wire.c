@@ -10,7 +10,8 @@
  *   ADMIN_REQ     u64 req_id, u32 flags, op, arg, body, json
  *   ADMIN_RESP    u64 req_id, i32 rc, i32 status, i32 retry_after_s,
  *                 error, message, json, body
- *   CAP/READ_*    u64 req_id, i32 rc, u64 value, json
+ *   CAP_*         u64 req_id, i32 rc, u64 value, json
+ *   (types 8, 9: reserved, refused)
  * A frame is rejected if its body_len differs from the bytes given, if it
  * exceeds SKV_WIRE_MAX_BODY, or if any bytes remain after the body.
  */
@@ -92,7 +93,7 @@ int skv_wire_encode_admin_resp(struct skv_wbuf *out, uint64_t from_id,
 
 static int is_ctl_type(unsigned type)
 {
-    return type >= SKV_FRAME_CAP_REQ && type <= SKV_FRAME_READ_RESP;
+    return type == SKV_FRAME_CAP_REQ || type == SKV_FRAME_CAP_RESP;
 }
 
 int skv_wire_encode_ctl(struct skv_wbuf *out, uint64_t from_id, uint8_t type,
@@ -164,8 +165,8 @@ static int dec_header(const uint8_t *b, size_t len, struct skv_frame *out,
         return fail(err, errlen, "bad frame magic 0x%02x%02x", b[0], b[1]);
     if (b[2] != SKV_WIRE_VERSION)
         return fail(err, errlen, "unsupported frame version %u", b[2]);
-    if (b[3] < SKV_FRAME_RAFT || b[3] > SKV_FRAME_READ_RESP)
-        return fail(err, errlen, "unknown frame type %u", b[3]);
+    if (b[3] < SKV_FRAME_RAFT || b[3] > SKV_FRAME_LAST_ACCEPTED)
+        return fail(err, errlen, "unknown frame type %u", b[3]); /* 8, 9 reserved */
     *body_len = (uint32_t)b[4] | (uint32_t)b[5] << 8 | (uint32_t)b[6] << 16 |
                 (uint32_t)b[7] << 24;
     if (*body_len > SKV_WIRE_MAX_BODY)

@@ -20,6 +20,23 @@
 #define SKV_WIRE_MAX_ADDRESS 1024u
 #define SKV_WIRE_MAX_BODY (64u * 1024u * 1024u - SKV_WIRE_HDR_LEN)
 
+/*
+ * Bounds on the values a raft message may carry (checked at decode by
+ * wire_bounds.c; a message outside them is refused, never given to
+ * C-Raft). They are far beyond anything a real cluster reaches, and far
+ * enough below 2^64 that no `term + 1` or `index + n` in C-Raft or here
+ * can wrap:
+ *   term  <= 2^48: a term grows by one per election, and an election
+ *         takes at least one election timeout (>= 1 ms even in tests):
+ *         2^48 elections are ~8900 years of back-to-back elections.
+ *   index <= 2^62: one index per committed entry; at a billion entries a
+ *         second that is ~146 years, and 4x headroom stays below 2^64.
+ * A RequestVote with term 2^64-1 (which would leave every node unable to
+ * ever win an election) is therefore dropped at decode.
+ */
+#define SKV_WIRE_MAX_TERM (1ull << 48)
+#define SKV_WIRE_MAX_INDEX (1ull << 62)
+
 enum skv_frame_type {
     SKV_FRAME_RAFT = 1,          /* struct raft_message */
     SKV_FRAME_PROPOSE_REQ = 2,   /* follower → leader: forwarded proposal */
@@ -28,9 +45,12 @@ enum skv_frame_type {
     SKV_FRAME_ADMIN_RESP = 5,
     SKV_FRAME_CAP_REQ = 6,       /* leader → any: capability probe */
     SKV_FRAME_CAP_RESP = 7,
-    SKV_FRAME_READ_REQ = 8,      /* follower → leader: read-index request */
+    /* 8 and 9 are reserved (a read-index RPC that was never handled):
+     * the decoder refuses them, the encoder does not produce them. */
+    SKV_FRAME_READ_REQ = 8,
     SKV_FRAME_READ_RESP = 9
 };
+#define SKV_FRAME_LAST_ACCEPTED SKV_FRAME_CAP_RESP
 
 /* A byte slice; in decoded frames it points INTO the input buffer. */
 struct skv_slice {
@@ -67,8 +87,8 @@ struct skv_fwd_admin_resp {
     struct skv_slice error, message, json, body;
 };
 
-/* Capability probe / read-index: request carries only req_id; the
- * response carries a JSON document (capability) or an index (read). */
+/* Capability probe: the request carries req_id and a JSON object, the
+ * response the capability report. `value` is unused (0). */
 struct skv_ctl_simple {
     uint64_t req_id;
     int32_t rc;
@@ -140,7 +160,10 @@ int skv_wire_encode_ctl(struct skv_wbuf *out, uint64_t from_id,
  * the frame's from_id and server_address is NULL: the receiver fills it
  * in (raft copies it) before recv_cb. Entry count, configuration size
  * (1024 servers, 1024-byte addresses) and every length are checked
- * against the bytes present before anything is allocated.
+ * against the bytes present before anything is allocated. Decoded raft
+ * messages are then checked against the value bounds above (terms,
+ * indexes, their relations, configurations: see wire_bounds.c); frame
+ * types 8/9 (reserved) are refused.
  */
 int skv_wire_decode(const void *buf, size_t len, struct skv_frame *out,
                     char *err, size_t errlen);

@@ -17,7 +17,8 @@
  * Decoding follows C-Raft's recv ownership contract (see wire.h): entries
  * array + ONE batch (never NULL when n > 0), snapshot data (never NULL)
  * and conf, all from raft's heap. Counts are checked against the bytes
- * left before anything is allocated.
+ * left before anything is allocated; values (terms, indexes) are checked
+ * by wire_bounds.c once the message is decoded.
  */
 #include "wire_raft.h"
 #include <string.h>
@@ -400,7 +401,7 @@ err:
     return -1;
 }
 
-int wire_raft_decode(struct rd *r, struct raft_message *m, uint64_t from_id)
+static int decode_body(struct rd *r, struct raft_message *m, uint64_t from_id)
 {
     uint8_t type;
     if (rd_u8(r, &type, "raft message type"))
@@ -437,6 +438,13 @@ int wire_raft_decode(struct rd *r, struct raft_message *m, uint64_t from_id)
         m->type = 0; /* nothing to free */
         return fail(r->err, r->errlen, "unknown raft message type %u", type);
     }
+}
+
+int wire_raft_decode(struct rd *r, struct raft_message *m, uint64_t from_id)
+{
+    if (decode_body(r, m, from_id) != 0)
+        return -1;
+    return wire_raft_check(m, from_id, r->err, r->errlen);
 }
 
 void skv_wire_raft_message_free(struct raft_message *m)

@@ -16,4 +16,9 @@ struct rd;
  * are the caller's check. */
 int wire_raft_decode(struct rd *r, struct raft_message *m, uint64_t from_id);
 
+/* Refuse a decoded message whose values no correct peer can send (bounds
+ * and relations listed in wire_bounds.c). 0, or -1 with the reason. */
+int wire_raft_check(const struct raft_message *m, uint64_t from_id,
+                    char *err, size_t errlen);
+
 #endif /* SKV_WIRE_RAFT_H */

@@ -4,7 +4,8 @@
  * input byte for byte), then free what a decoded raft message owns.
  * Not part of the build. Run from the top of the tree:
  *   clang -fsanitize=fuzzer,address -Iabi -Icore tests/fuzz/fuzz_wire.c \
- *         core/wire.c core/wire_raft.c -lraft -o /tmp/fuzz_wire
+ *         core/wire.c core/wire_raft.c core/wire_bounds.c -lraft \
+ *         -o /tmp/fuzz_wire
  *   mkdir -p /tmp/fw && /tmp/fuzz_wire -max_total_time=30 /tmp/fw \
  *         tests/fuzz/corpus/wire   (new inputs go to the first dir)
  */

@@ -2,7 +2,13 @@
  * gen_wire_corpus.c — writes one valid frame of every type into a
  * directory, as seeds for fuzz_wire. Not part of the build:
  *   cc -Iabi -Icore tests/fuzz/gen_wire_corpus.c core/wire.c \
- *      core/wire_raft.c -lraft -o /tmp/gen && /tmp/gen tests/fuzz/corpus/wire
+ *      core/wire_raft.c core/wire_bounds.c -lraft -o /tmp/gen && \
+ *      /tmp/gen tests/fuzz/corpus/wire
+ * Besides one valid frame per type it writes the value-bound edges (see
+ * SKV_WIRE_MAX_TERM / _INDEX): *_max seeds decode, *_over seeds are
+ * refused (raft_vote_term_u64max is issue #11's attack 4), so mutations
+ * explore both sides of every bound. Frame types 8/9 are refused:
+ * reserved_type8 is a CAP_REQ body under type 8.
  */
 #include "wire.h"
 
@@ -44,14 +50,19 @@ static int raft_seeds(const char *dir, struct skv_wbuf *wb)
         memset(&m, 0, sizeof m);
         m.type = (unsigned short)t;
         m.request_vote.term = 5;
-        if (t == RAFT_IO_REQUEST_VOTE)
+        if (t == RAFT_IO_REQUEST_VOTE) {
             m.request_vote.pre_vote = true;
+            m.request_vote.candidate_id = 1; /* the sender */
+        }
         if (t == RAFT_IO_APPEND_ENTRIES) {
             m.append_entries.entries = e;
             m.append_entries.n_entries = 3;
         }
         if (t == RAFT_IO_INSTALL_SNAPSHOT) {
             m.install_snapshot.conf = c;
+            m.install_snapshot.last_index = 10;
+            m.install_snapshot.last_term = 5;
+            m.install_snapshot.conf_index = 1;
             m.install_snapshot.data.base = payload;
             m.install_snapshot.data.len = 16;
         }
@@ -66,6 +77,47 @@ static int raft_seeds(const char *dir, struct skv_wbuf *wb)
     return bad;
 }
 
+/* One request vote / append entries at and just past the value bounds. */
+static int bound_seeds(const char *dir, struct skv_wbuf *wb)
+{
+    static const struct {
+        const char *name;
+        unsigned long long term, index, lterm;
+    } rv[] = {{"raft_vote_max", SKV_WIRE_MAX_TERM, SKV_WIRE_MAX_INDEX, 1},
+              {"raft_vote_term_over", SKV_WIRE_MAX_TERM + 1, 1, 1},
+              {"raft_vote_term_u64max", UINT64_MAX, 1, 1},
+              {"raft_vote_index_over", 5, SKV_WIRE_MAX_INDEX + 1, 1},
+              {"raft_append_max", SKV_WIRE_MAX_TERM, SKV_WIRE_MAX_INDEX, 1},
+              {"raft_append_index_over", 5, SKV_WIRE_MAX_INDEX + 1, 1},
+              {"raft_append_prevterm_over", 5, 9, 6}};
+    char err[128];
+    int bad = 0;
+    for (size_t i = 0; i < sizeof rv / sizeof rv[0]; i++) {
+        struct raft_message m;
+        memset(&m, 0, sizeof m);
+        if (strncmp(rv[i].name, "raft_vote", 9) == 0) {
+            m.type = RAFT_IO_REQUEST_VOTE;
+            m.request_vote.term = rv[i].term;
+            m.request_vote.candidate_id = 1;
+            m.request_vote.last_log_index = rv[i].index;
+            m.request_vote.last_log_term = rv[i].lterm;
+        } else {
+            m.type = RAFT_IO_APPEND_ENTRIES;
+            m.append_entries.term = rv[i].term;
+            m.append_entries.prev_log_index = rv[i].index;
+            m.append_entries.prev_log_term = rv[i].lterm;
+            m.append_entries.leader_commit = rv[i].index;
+        }
+        if (skv_wire_encode_raft(wb, 1, &m, err, sizeof err) != 0) {
+            fprintf(stderr, "%s\n", err);
+            bad = 1;
+        } else {
+            bad |= save(dir, rv[i].name, wb);
+        }
+    }
+    return bad;
+}
+
 int main(int argc, char **argv)
 {
     struct skv_wbuf wb = {0};
@@ -77,7 +129,7 @@ int main(int argc, char **argv)
     struct skv_fwd_admin a = {2, 0, k, k, j, j};
     struct skv_fwd_admin_resp ar = {2, 0, 200, 0, k, k, j, j};
     struct skv_ctl_simple c = {3, 0, 9, j};
-    int bad = raft_seeds(dir, &wb);
+    int bad = raft_seeds(dir, &wb) || bound_seeds(dir, &wb);
     bad |= skv_wire_encode_propose(&wb, 2, &p) || save(dir, "propose", &wb);
     bad |= skv_wire_encode_propose_resp(&wb, 1, &pr) ||
            save(dir, "propose_resp", &wb);
@@ -86,8 +138,10 @@ int main(int argc, char **argv)
            save(dir, "admin_resp", &wb);
     bad |= skv_wire_encode_ctl(&wb, 1, SKV_FRAME_CAP_REQ, &c) ||
            save(dir, "cap_req", &wb);
-    bad |= skv_wire_encode_ctl(&wb, 2, SKV_FRAME_READ_RESP, &c) ||
-           save(dir, "read_resp", &wb);
+    bad |= skv_wire_encode_ctl(&wb, 2, SKV_FRAME_CAP_REQ, &c);
+    if (!bad)
+        wb.p[3] = SKV_FRAME_READ_REQ; /* reserved: refused at decode */
+    bad |= bad || save(dir, "reserved_type8", &wb);
     skv_wbuf_free(&wb);
     return bad;
 }

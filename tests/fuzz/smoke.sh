@@ -40,7 +40,7 @@ run() { # name corpus-subdir
 
 build fuzz_config "$top/tests/fuzz/fuzz_config.c" "$top"/core/config.c "$top"/core/conf_*.c -lyaml &&
     run fuzz_config config
-build fuzz_wire "$top/tests/fuzz/fuzz_wire.c" "$top/core/wire.c" "$top/core/wire_raft.c" -lraft &&
+build fuzz_wire "$top/tests/fuzz/fuzz_wire.c" "$top/core/wire.c" "$top/core/wire_raft.c" "$top/core/wire_bounds.c" -lraft &&
     run fuzz_wire wire
 build fuzz_http_routes -I"$top/plugins/admin-http" "$top/tests/fuzz/fuzz_http_routes.c" \
     "$top/plugins/admin-http/http_routes.c" && run fuzz_http_routes http

@@ -191,9 +191,9 @@ static void sample_append(struct raft_message *m, unsigned n)
     m->type = RAFT_IO_APPEND_ENTRIES;
     m->server_id = 2;
     m->server_address = "127.0.0.1:1";
-    m->append_entries.term = 9;
-    m->append_entries.prev_log_index = 0xFFFFFFFFFFFFFFF0ull;
-    m->append_entries.prev_log_term = 8;
+    m->append_entries.term = 2000;  /* entry terms are 1000..1039 */
+    m->append_entries.prev_log_index = SKV_WIRE_MAX_INDEX - N_MANY;
+    m->append_entries.prev_log_term = 1000;
     m->append_entries.leader_commit = 77;
     m->append_entries.entries = n ? ENTRIES : NULL;
     m->append_entries.n_entries = n;
@@ -236,16 +236,17 @@ static void test_request_vote(void)
         struct skv_frame f;
         m.type = RAFT_IO_REQUEST_VOTE;
         m.request_vote.term = 5 + flags;
-        m.request_vote.candidate_id = 3;
-        m.request_vote.last_log_index = UINT64_MAX;
+        m.request_vote.candidate_id = 7; /* the sender (raft_roundtrip) */
+        m.request_vote.last_log_index = SKV_WIRE_MAX_INDEX;
         m.request_vote.last_log_term = 4;
         m.request_vote.disrupt_leader = flags & 1;
         m.request_vote.pre_vote = (flags & 2) != 0;
         wb.len = 0;
         raft_roundtrip(&m, &f, &wb);
         CU_ASSERT_EQUAL(f.u.raft.request_vote.term, 5 + flags);
-        CU_ASSERT_EQUAL(f.u.raft.request_vote.candidate_id, 3);
-        CU_ASSERT_EQUAL(f.u.raft.request_vote.last_log_index, UINT64_MAX);
+        CU_ASSERT_EQUAL(f.u.raft.request_vote.candidate_id, 7);
+        CU_ASSERT_EQUAL(f.u.raft.request_vote.last_log_index,
+                        SKV_WIRE_MAX_INDEX);
         CU_ASSERT_EQUAL(f.u.raft.request_vote.last_log_term, 4);
         CU_ASSERT_EQUAL(f.u.raft.request_vote.disrupt_leader, (flags & 1) != 0);
         CU_ASSERT_EQUAL(f.u.raft.request_vote.pre_vote, (flags & 2) != 0);
@@ -293,12 +294,12 @@ static void test_small_raft_messages(void)
     m.type = RAFT_IO_TIMEOUT_NOW;
     m.timeout_now.term = 21;
     m.timeout_now.last_log_index = 22;
-    m.timeout_now.last_log_term = 23;
+    m.timeout_now.last_log_term = 20;
     wb.len = 0;
     raft_roundtrip(&m, &f, &wb);
     CU_ASSERT_EQUAL(f.u.raft.timeout_now.term, 21);
     CU_ASSERT_EQUAL(f.u.raft.timeout_now.last_log_index, 22);
-    CU_ASSERT_EQUAL(f.u.raft.timeout_now.last_log_term, 23);
+    CU_ASSERT_EQUAL(f.u.raft.timeout_now.last_log_term, 20);
     skv_wbuf_free(&wb);
 }
 
@@ -336,10 +337,10 @@ static void test_append_entries(void)
         sample_append(&m, counts[c]);
         wb.len = 0;
         raft_roundtrip(&m, &f, &wb);
-        CU_ASSERT_EQUAL(f.u.raft.append_entries.term, 9);
+        CU_ASSERT_EQUAL(f.u.raft.append_entries.term, 2000);
         CU_ASSERT_EQUAL(f.u.raft.append_entries.prev_log_index,
-                        0xFFFFFFFFFFFFFFF0ull);
-        CU_ASSERT_EQUAL(f.u.raft.append_entries.prev_log_term, 8);
+                        SKV_WIRE_MAX_INDEX - N_MANY);
+        CU_ASSERT_EQUAL(f.u.raft.append_entries.prev_log_term, 1000);
         CU_ASSERT_EQUAL(f.u.raft.append_entries.leader_commit, 77);
         CU_ASSERT_PTR_NULL(f.u.raft.server_address);
         check_entries(&f.u.raft.append_entries, counts[c]);
@@ -421,17 +422,22 @@ static void test_install_snapshot(void)
     CU_ASSERT(memcmp(is->data.base, SNAPDATA, sizeof SNAPDATA) == 0);
     raft_style_free(&f.u.raft);
 
-    /* empty configuration and empty data */
-    m.install_snapshot.conf.n = 0;
-    m.install_snapshot.conf.servers = NULL;
+    /* empty data */
     m.install_snapshot.data.len = 0;
     m.install_snapshot.data.base = NULL;
     wb.len = 0;
     raft_roundtrip(&m, &f, &wb);
-    CU_ASSERT_EQUAL(is->conf.n, 0);
+    CU_ASSERT_EQUAL(is->conf.n, c.n);
     CU_ASSERT_EQUAL(is->data.len, 0);
     CU_ASSERT_PTR_NOT_NULL(is->data.base);
     raft_style_free(&f.u.raft);
+
+    /* an empty configuration encodes but is refused at decode */
+    m.install_snapshot.conf.n = 0;
+    m.install_snapshot.conf.servers = NULL;
+    wb.len = 0;
+    CU_ASSERT_EQUAL_FATAL(skv_wire_encode_raft(&wb, 7, &m, NULL, 0), 0);
+    CU_ASSERT_TRUE(decode_fails(wb.p, wb.len));
     raft_configuration_close(&c);
     CU_ASSERT_EQUAL(H.live, 0);
     skv_wbuf_free(&wb);
@@ -553,8 +559,7 @@ static void test_control_frames(void)
 
 static void test_ctl_types(void)
 {
-    uint8_t types[] = {SKV_FRAME_CAP_REQ, SKV_FRAME_CAP_RESP,
-                       SKV_FRAME_READ_REQ, SKV_FRAME_READ_RESP};
+    uint8_t types[] = {SKV_FRAME_CAP_REQ, SKV_FRAME_CAP_RESP};
     struct skv_wbuf wb = {0};
     for (size_t i = 0; i < sizeof types; i++) {
         struct skv_ctl_simple c = {100 + i, 0, 5000 + i, {NULL, 0}};
@@ -566,6 +571,17 @@ static void test_ctl_types(void)
         CU_ASSERT_EQUAL(f.u.ctl.req_id, 100 + i);
         CU_ASSERT_EQUAL(f.u.ctl.value, 5000 + i);
         CU_ASSERT_EQUAL(f.u.ctl.json.len, 0);
+    }
+    /* READ_REQ / READ_RESP (8, 9) are reserved: never encoded, refused
+     * at decode even when well formed */
+    for (uint8_t t = SKV_FRAME_READ_REQ; t <= SKV_FRAME_READ_RESP; t++) {
+        struct skv_ctl_simple c = {1, 0, 0, {NULL, 0}};
+        wb.len = 0;
+        CU_ASSERT_EQUAL(skv_wire_encode_ctl(&wb, 1, t, &c), -1);
+        CU_ASSERT_EQUAL_FATAL(skv_wire_encode_ctl(&wb, 1, SKV_FRAME_CAP_REQ,
+                                                  &c), 0);
+        wb.p[3] = t;
+        CU_ASSERT_TRUE(decode_fails(wb.p, wb.len));
     }
     /* not control types, NULL data with a length, from_id 0 */
     {
@@ -580,6 +596,190 @@ static void test_ctl_types(void)
         CU_ASSERT_EQUAL(wb.len, 0);
     }
     skv_wbuf_free(&wb);
+}
+
+/* ---- value bounds (core/wire_bounds.c) ---------------------------- */
+
+#define MAXT SKV_WIRE_MAX_TERM
+#define MAXI SKV_WIRE_MAX_INDEX
+
+/* Encode m as sent by node 7 and report whether it decodes; the refusal
+ * must name a reason and leave nothing allocated. */
+static int accepted(const struct raft_message *m)
+{
+    struct skv_wbuf wb = {0};
+    struct skv_frame f;
+    char err[256] = "";
+    long live0 = H.live;
+    int rc;
+    CU_ASSERT_EQUAL_FATAL(skv_wire_encode_raft(&wb, 7, m, err, sizeof err), 0);
+    rc = skv_wire_decode(wb.p, wb.len, &f, err, sizeof err);
+    skv_wbuf_free(&wb);
+    if (rc == 0) {
+        raft_style_free(&f.u.raft);
+        return 1;
+    }
+    CU_ASSERT(err[0] != '\0');
+    CU_ASSERT_EQUAL(H.live, live0);
+    return 0;
+}
+
+static void vote(struct raft_message *m, unsigned long long term,
+                 unsigned long long cand, unsigned long long li,
+                 unsigned long long lt)
+{
+    memset(m, 0, sizeof *m);
+    m->type = RAFT_IO_REQUEST_VOTE;
+    m->request_vote.term = term;
+    m->request_vote.candidate_id = cand;
+    m->request_vote.last_log_index = li;
+    m->request_vote.last_log_term = lt;
+}
+
+static void test_bounds_vote(void)
+{
+    struct raft_message m;
+    vote(&m, MAXT, 7, MAXI, MAXT);
+    CU_ASSERT_TRUE(accepted(&m));
+    vote(&m, UINT64_MAX, 7, 5, 1); /* issue #11 attack 4 */
+    CU_ASSERT_FALSE(accepted(&m));
+    vote(&m, MAXT + 1, 7, 5, 1);
+    CU_ASSERT_FALSE(accepted(&m));
+    vote(&m, 0, 7, 0, 0);
+    CU_ASSERT_FALSE(accepted(&m));
+    vote(&m, 5, 8, 5, 1); /* votes for someone else */
+    CU_ASSERT_FALSE(accepted(&m));
+    vote(&m, 5, 7, MAXI + 1, 1);
+    CU_ASSERT_FALSE(accepted(&m));
+    vote(&m, 5, 7, 5, 6); /* last log term above the term */
+    CU_ASSERT_FALSE(accepted(&m));
+    vote(&m, 5, 7, 5, 0); /* index without a term */
+    CU_ASSERT_FALSE(accepted(&m));
+    vote(&m, 5, 7, 0, 3); /* term without an index */
+    CU_ASSERT_FALSE(accepted(&m));
+    vote(&m, 5, 7, 0, 0); /* empty log */
+    CU_ASSERT_TRUE(accepted(&m));
+
+    memset(&m, 0, sizeof m);
+    m.type = RAFT_IO_REQUEST_VOTE_RESULT;
+    m.request_vote_result.term = MAXT;
+    CU_ASSERT_TRUE(accepted(&m));
+    m.request_vote_result.term = UINT64_MAX;
+    CU_ASSERT_FALSE(accepted(&m));
+}
+
+static void test_bounds_append(void)
+{
+    struct raft_message m;
+    fill_entries(); /* terms 1000..1039 */
+    sample_append(&m, 3);
+    CU_ASSERT_TRUE(accepted(&m));
+    m.append_entries.term = UINT64_MAX;
+    CU_ASSERT_FALSE(accepted(&m));
+    sample_append(&m, 3);
+    m.append_entries.term = 0;
+    CU_ASSERT_FALSE(accepted(&m));
+    sample_append(&m, 3);
+    m.append_entries.prev_log_index = MAXI; /* + 3 entries > MAXI */
+    CU_ASSERT_FALSE(accepted(&m));
+    m.append_entries.prev_log_index = MAXI - 3;
+    CU_ASSERT_TRUE(accepted(&m));
+    m.append_entries.prev_log_index = 0; /* index 0 with term 1000 */
+    CU_ASSERT_FALSE(accepted(&m));
+    m.append_entries.prev_log_term = 0;
+    CU_ASSERT_TRUE(accepted(&m));
+    sample_append(&m, 3);
+    m.append_entries.prev_log_term = 0; /* index without a term */
+    CU_ASSERT_FALSE(accepted(&m));
+    sample_append(&m, 3);
+    m.append_entries.prev_log_term = 2001; /* above the leader's term */
+    CU_ASSERT_FALSE(accepted(&m));
+    sample_append(&m, 3);
+    m.append_entries.leader_commit = MAXI + 1;
+    CU_ASSERT_FALSE(accepted(&m));
+    sample_append(&m, 3);
+    m.append_entries.term = 1001; /* entry 2 has term 1002 */
+    CU_ASSERT_FALSE(accepted(&m));
+    sample_append(&m, 3);
+    m.append_entries.prev_log_term = 1001; /* entry 0 older than prev */
+    CU_ASSERT_FALSE(accepted(&m));
+    sample_append(&m, 3);
+    ENTRIES[1].term = 999; /* terms go down */
+    CU_ASSERT_FALSE(accepted(&m));
+    ENTRIES[1].term = 0;
+    CU_ASSERT_FALSE(accepted(&m));
+    fill_entries();
+
+    memset(&m, 0, sizeof m);
+    m.type = RAFT_IO_APPEND_ENTRIES_RESULT;
+    m.append_entries_result.term = MAXT;
+    m.append_entries_result.rejected = MAXI;
+    m.append_entries_result.last_log_index = MAXI;
+    CU_ASSERT_TRUE(accepted(&m));
+    m.append_entries_result.term = MAXT + 1;
+    CU_ASSERT_FALSE(accepted(&m));
+    m.append_entries_result.term = 1;
+    m.append_entries_result.rejected = UINT64_MAX;
+    CU_ASSERT_FALSE(accepted(&m));
+    m.append_entries_result.rejected = 0;
+    m.append_entries_result.last_log_index = MAXI + 1;
+    CU_ASSERT_FALSE(accepted(&m));
+}
+
+static void test_bounds_snapshot_timeout(void)
+{
+    struct raft_configuration c, spares;
+    struct raft_message m;
+    sample_snapshot(&m, &c);
+    CU_ASSERT_TRUE(accepted(&m));
+    m.install_snapshot.term = MAXT + 1;
+    CU_ASSERT_FALSE(accepted(&m));
+    m.install_snapshot.term = 0;
+    CU_ASSERT_FALSE(accepted(&m));
+    m.install_snapshot.term = 4;
+    m.install_snapshot.last_index = 0;
+    m.install_snapshot.conf_index = 0;
+    CU_ASSERT_FALSE(accepted(&m));
+    m.install_snapshot.last_index = MAXI + 1;
+    CU_ASSERT_FALSE(accepted(&m));
+    m.install_snapshot.last_index = 1234;
+    m.install_snapshot.last_term = 5; /* above the term */
+    CU_ASSERT_FALSE(accepted(&m));
+    m.install_snapshot.last_term = 0;
+    CU_ASSERT_FALSE(accepted(&m));
+    m.install_snapshot.last_term = 3;
+    m.install_snapshot.conf_index = 1235; /* above the last index */
+    CU_ASSERT_FALSE(accepted(&m));
+    m.install_snapshot.conf_index = 1234;
+    CU_ASSERT_TRUE(accepted(&m));
+    /* a configuration without a voter */
+    raft_configuration_init(&spares);
+    CU_ASSERT_EQUAL(raft_configuration_add(&spares, 1, "a:1", RAFT_SPARE), 0);
+    m.install_snapshot.conf = spares;
+    CU_ASSERT_FALSE(accepted(&m));
+    raft_configuration_close(&spares);
+    raft_configuration_close(&c);
+
+    memset(&m, 0, sizeof m);
+    m.type = RAFT_IO_TIMEOUT_NOW;
+    m.timeout_now.term = MAXT;
+    m.timeout_now.last_log_index = MAXI;
+    m.timeout_now.last_log_term = MAXT;
+    CU_ASSERT_TRUE(accepted(&m));
+    m.timeout_now.term = UINT64_MAX;
+    CU_ASSERT_FALSE(accepted(&m));
+    m.timeout_now.term = 5;
+    CU_ASSERT_FALSE(accepted(&m)); /* last log term above the term */
+    m.timeout_now.last_log_term = 0;
+    CU_ASSERT_FALSE(accepted(&m)); /* index without a term */
+    m.timeout_now.last_log_index = MAXI + 1;
+    m.timeout_now.last_log_term = 5;
+    CU_ASSERT_FALSE(accepted(&m));
+    m.timeout_now.term = 0;
+    m.timeout_now.last_log_index = 0;
+    m.timeout_now.last_log_term = 0;
+    CU_ASSERT_FALSE(accepted(&m));
+    CU_ASSERT_EQUAL(H.live, 0);
 }
 
 /* ---- robustness --------------------------------------------------- */
@@ -621,6 +821,8 @@ static void build_samples(struct samples *s)
             memset(&m, 0, sizeof m);
             m.type = (unsigned short)t;
             m.request_vote.term = 3; /* first u64 of every small type */
+            if (t == RAFT_IO_REQUEST_VOTE)
+                m.request_vote.candidate_id = 3; /* the sender */
         }
         CU_ASSERT_EQUAL(skv_wire_encode_raft(&s->wb, 3, &m, err, sizeof err),
                         0);
@@ -636,7 +838,7 @@ static void build_samples(struct samples *s)
     mark(s);
     CU_ASSERT_EQUAL(skv_wire_encode_admin_resp(&s->wb, 3, &ar), 0);
     mark(s);
-    for (uint8_t t = SKV_FRAME_CAP_REQ; t <= SKV_FRAME_READ_RESP; t++) {
+    for (uint8_t t = SKV_FRAME_CAP_REQ; t <= SKV_FRAME_CAP_RESP; t++) {
         CU_ASSERT_EQUAL(skv_wire_encode_ctl(&s->wb, 3, t, &ctl), 0);
         mark(s);
     }
@@ -691,7 +893,7 @@ static void test_bad_header_fields(void)
             keep = fr[field];
             for (size_t k = 0; k < sizeof bad; k++) {
                 if (field == 3 && bad[k] >= SKV_FRAME_RAFT &&
-                    bad[k] <= SKV_FRAME_READ_RESP)
+                    bad[k] <= SKV_FRAME_LAST_ACCEPTED)
                     continue; /* a valid type: covered by the garbage loop */
                 fr[field] = field == 0 && bad[k] == 0 ? 'k' : bad[k];
                 CU_ASSERT_TRUE(decode_fails(fr, len));
@@ -749,10 +951,12 @@ static size_t handmade_append(uint8_t *b, uint32_t n, unsigned real_entries,
     b[0] = 'S', b[1] = 'K', b[2] = SKV_WIRE_VERSION, b[3] = SKV_FRAME_RAFT;
     b[8] = 1;
     b[o++] = RAFT_IO_APPEND_ENTRIES;
+    b[o] = 1; /* term 1; prev index/term, commit 0 */
     o += 32;
     for (int i = 0; i < 4; i++)
         b[o++] = (uint8_t)(n >> (8 * i));
     for (unsigned e = 0; e < real_entries; e++) {
+        b[o] = 1; /* entry term 1 */
         o += 8;
         b[o++] = RAFT_COMMAND;
         for (int i = 0; i < 4; i++)
@@ -923,6 +1127,10 @@ int main(void)
         !CU_add_test(rt, "encode errors", test_encode_raft_errors) ||
         !CU_add_test(rt, "control frames", test_control_frames) ||
         !CU_add_test(rt, "cap/read frames", test_ctl_types) ||
+        !CU_add_test(rb, "bounds: vote", test_bounds_vote) ||
+        !CU_add_test(rb, "bounds: append entries", test_bounds_append) ||
+        !CU_add_test(rb, "bounds: snapshot, timeout now",
+                     test_bounds_snapshot_timeout) ||
         !CU_add_test(rb, "every truncation", test_truncations) ||
         !CU_add_test(rb, "bad header fields", test_bad_header_fields) ||
         !CU_add_test(rb, "oversized body_len", test_oversized_body) ||
