@@ -5,6 +5,7 @@
  */
 #include "cli_http.h"
 #include "cli_print.h"
+#include "cli_cert.h"
 #include "verify.h"
 
 #include <jansson.h>
@@ -66,6 +67,9 @@ static void usage(FILE *f)
           "  verify --config FILE [--json] [--strict]\n"
           "                                      offline: check a stopped node's data dir\n"
           "                                      (needs the KEK; see 'sealkv verify --help')\n"
+          "  cert create-ca | create-node ID ADDR | create-client NAME\n"
+          "                                      offline: cluster CA, node and client keys and\n"
+          "                                      certificates (see 'sealkv cert --help')\n"
           "\n"
           "options:\n"
           "  --endpoint URL  admin endpoint (default $SEALKV_ENDPOINT or " DEFAULT_ENDPOINT ")\n"
@@ -547,6 +551,8 @@ int main(int argc, char **argv)
 
     if (argc > 1 && strcmp(argv[1], "verify") == 0) /* offline, no endpoint */
         return skv_verify_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "cert") == 0) /* offline, no endpoint */
+        return skv_cert_main(argc - 1, argv + 1);
     if ((rc = parse_args(&c, argc, argv)) != 0)
         return rc;
     if (c.help)

@@ -46,6 +46,11 @@ bin_PROGRAMS += core/sealkv
 core_sealkv_SOURCES = core/cli_main.c core/cli_http.c core/cli_http.h core/cli_print.c core/cli_print.h
 core_sealkv_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
 core_sealkv_LDADD = $(CURL_LIBS) $(JANSSON_LIBS) core/libsealkv-core.la
+# sealkv cert: cluster CA, node and client certificates (OpenSSL 3)
+core_sealkv_SOURCES += core/cli_cert.c core/cli_cert.h core/cert_x509.c core/cert_x509.h \
+	core/cert_file.c core/cert_file.h core/cert_ident.c core/cert_ident.h
+core_sealkv_CFLAGS += $(OPENSSL_CFLAGS)
+core_sealkv_LDADD += $(OPENSSL_LIBS)
 # encryption layer: KEK, keystore (DEKs, wrap/unwrap), envelope v1, nonces
 core_libsealkv_core_la_SOURCES += \
 	core/enc_err.c core/enc_err.h core/kek.c core/kek.h \
@@ -58,3 +63,8 @@ core_libsealkv_core_la_SOURCES += core/sidecar.c core/sidecar.h \
 # GET /metrics (op "metrics") and the offline `sealkv verify` walker
 core_libsealkv_core_la_SOURCES += core/metrics.c core/metrics.h \
 	core/verify.c core/verify.h core/verify_out.c
+# membership checks; start-up checks shared with --check-config; SIGHUP
+# credential reload and the transport security report
+core_libsealkv_core_la_SOURCES += core/member_addr.c core/member_addr.h \
+	core/member_check.c core/member_check.h core/preflight.c core/preflight.h \
+	core/reload.c core/reload.h

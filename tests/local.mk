@@ -212,3 +212,11 @@ tests_sim_test_cutover_sim_DEPENDENCIES = core/libsealkv-core.la \
 # erase-cleartext + sealkv verify --strict
 TESTS += tests/integration/test_erase_cleartext.sh
 EXTRA_DIST += tests/integration/test_erase_cleartext.sh
+# sealkv cert (core/cli_cert.c + cert_*.c): CA, node and client certificates
+check_PROGRAMS += tests/unit/test_cert
+TESTS += tests/unit/test_cert
+tests_unit_test_cert_SOURCES = tests/unit/test_cert.c core/cli_cert.c core/cli_cert.h \
+	core/cert_x509.c core/cert_x509.h core/cert_file.c core/cert_file.h \
+	core/cert_ident.c core/cert_ident.h
+tests_unit_test_cert_CFLAGS = $(TEST_CFLAGS) $(OPENSSL_CFLAGS)
+tests_unit_test_cert_LDADD = $(CUNIT_LIBS) $(OPENSSL_LIBS)
