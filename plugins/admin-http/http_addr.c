@@ -87,6 +87,7 @@ int skv_http_addr_parse(const char *text, struct skv_http_addr *out,
         s6->sin6_port = htons((uint16_t)port);
         out->len = sizeof *s6;
         out->wildcard = IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr);
+        out->loopback = IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr);
     } else {
         struct sockaddr_in *s4 = (struct sockaddr_in *)&out->ss;
         if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
@@ -95,6 +96,7 @@ int skv_http_addr_parse(const char *text, struct skv_http_addr *out,
         s4->sin_port = htons((uint16_t)port);
         out->len = sizeof *s4;
         out->wildcard = s4->sin_addr.s_addr == htonl(INADDR_ANY);
+        out->loopback = (ntohl(s4->sin_addr.s_addr) >> 24) == 127;
     }
     return SKV_OK;
 }

@@ -14,6 +14,7 @@ struct skv_http_addr {
     struct sockaddr_storage ss;
     socklen_t len;
     int wildcard;          /* 0.0.0.0 or :: (all interfaces) */
+    int loopback;          /* 127.0.0.0/8 or ::1 (this host only) */
 };
 
 /* SKV_ERR_CONFIG with a message naming the value on bad input. */

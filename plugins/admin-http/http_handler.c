@@ -17,7 +17,7 @@
 
 #include <jansson.h>
 
-#include "http_auth.h"
+#include "http_guard.h"
 #include "http_body.h"
 #include "http_call.h"
 #include "http_plugin.h"
@@ -94,6 +94,32 @@ static enum MHD_Result reply_too_big(const struct skv_http_plugin *p,
     return reply_err(c, 413, "ErrTooBig", msg);
 }
 
+/* GET /v1/health (any query ignored): the only route open without
+ * credentials. It answers from this plugin; the core is not asked. */
+static int is_health(const char *method, const struct req *r)
+{
+    static const char path[] = "/v1/health";
+    size_t n = sizeof path - 1;
+    return strcmp(method, "GET") == 0 && r->target_len >= n &&
+           memcmp(r->target, path, n) == 0 &&
+           (r->target_len == n || r->target[n] == '?');
+}
+
+static enum MHD_Result reply_health(struct MHD_Connection *c)
+{
+    static const char body[] = "{\"status\":\"ok\"}";
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        sizeof body - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
+    enum MHD_Result ok = MHD_NO;
+    if (!resp)
+        return MHD_NO;
+    if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                "application/json") == MHD_YES)
+        ok = MHD_queue_response(c, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+    return ok;
+}
+
 /* Client sent "Expect: 100-continue": it waits before sending the body. */
 static int expects_continue(struct MHD_Connection *c)
 {
@@ -111,14 +137,14 @@ static enum MHD_Result first_call(struct skv_http_plugin *p,
                                   struct MHD_Connection *c, struct req *r,
                                   const char *method)
 {
+    char why[320];
     uint64_t declared;
     r->routed = 1;
     skv_http_body_init(&r->body, p->opts.max_body_bytes);
-    if (!skv_http_auth_ok(p->auth, MHD_lookup_connection_value(
-                                       c, MHD_HEADER_KIND,
-                                       MHD_HTTP_HEADER_AUTHORIZATION))) {
-        struct skv_http_error e = {401, "ErrUnauthorized",
-                                   "missing or wrong bearer token", 0, NULL,
+    if (is_health(method, r))
+        return reply_health(c);
+    if (!skv_http_guard_allows(&p->guard, c, why, sizeof why)) {
+        struct skv_http_error e = {401, "ErrUnauthorized", why, 0, NULL,
                                    "Bearer realm=\"sealkv\""};
         return skv_http_reply_error(c, &e);
     }

@@ -14,10 +14,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <gnutls/abstract.h>
 #include <microhttpd.h>
 #include <sealkv/admin.h>
 
-#include "http_auth.h"
+#include "http_tls.h"
 #include "http_call.h"
 #include "http_handler.h"
 
@@ -66,20 +67,6 @@ static int read_opts(const struct skv_host *h, struct skv_http_opts *o,
     return SKV_OK;
 }
 
-/* Optional `token_file`: every request then needs "Bearer <token>". */
-static int read_token(const struct skv_host *h, struct skv_http_plugin *p,
-                      struct skv_err *err)
-{
-    const char *path = NULL;
-    int rc = h->opt_string(h->ctx, "token_file", NULL, &path, err);
-    if (rc != SKV_OK || !path)
-        return rc;
-    if (!*path)
-        return skv_err_set(err, SKV_ERR_CONFIG,
-                           "option 'token_file': expected a file path, found ''");
-    return skv_http_auth_load(path, &p->auth, err);
-}
-
 static int http_init(const struct skv_host *host, void **state,
                      struct skv_err *err)
 {
@@ -95,13 +82,13 @@ static int http_init(const struct skv_host *host, void **state,
         return skv_err_set(err, SKV_ERR_NOMEM, "out of memory");
     p->host = host;
     if ((rc = read_opts(host, &p->opts, err)) != SKV_OK ||
-        (rc = read_token(host, p, err)) != SKV_OK) {
-        skv_http_auth_free(p->auth);
+        (rc = skv_http_guard_init(&p->guard, host, &p->opts.addr,
+                                  p->opts.listen, err)) != SKV_OK) {
         free(p);
         return rc;
     }
     if (!(p->calls = skv_http_calls_new())) {
-        skv_http_auth_free(p->auth);
+        skv_http_guard_fini(&p->guard);
         free(p);
         return skv_err_set(err, SKV_ERR_NOMEM, "out of memory");
     }
@@ -113,18 +100,40 @@ static int http_init(const struct skv_host *host, void **state,
     return SKV_OK;
 }
 
-/* MHD's own diagnostics go to the host log. */
+/* MHD's own diagnostics (TLS handshake failures, malformed requests
+ * from clients) go to the host log at debug level, as printable ASCII
+ * only and cut at the first '<' so no HTML error page text gets in. */
 __attribute__((format(printf, 2, 0)))
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     const struct skv_http_plugin *p = cls;
     char line[256];
-    size_t n;
+    size_t i, n;
     vsnprintf(line, sizeof line, fmt, ap);
-    n = strlen(line);
-    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-        line[--n] = '\0';
-    p->host->log(p->host->ctx, SKV_LOG_WARN, "microhttpd: %s", line);
+    for (i = 0, n = 0; line[i] && line[i] != '<'; i++) {
+        unsigned char ch = (unsigned char)line[i];
+        line[n++] = ch >= ' ' && ch <= '~' ? (char)ch : ' ';
+    }
+    while (n && line[n - 1] == ' ')
+        n--;
+    line[n] = '\0';
+    if (n)
+        p->host->log(p->host->ctx, SKV_LOG_DEBUG, "microhttpd: %s", line);
+}
+
+/* MHD's own certificate callback: every TLS connection gets our
+ * credentials before its handshake (http_guard.c); one that did not (out
+ * of memory) lands here and fails closed. */
+static int refuse_cert(gnutls_session_t s, const gnutls_datum_t *ca_rdn,
+                       int n_rdn, const gnutls_pk_algorithm_t *algos,
+                       int n_algos, gnutls_pcert_st **pcert,
+                       unsigned int *n_pcert, gnutls_privkey_t *key)
+{
+    (void)s, (void)ca_rdn, (void)n_rdn, (void)algos, (void)n_algos;
+    *pcert = NULL;
+    *n_pcert = 0;
+    *key = NULL;
+    return -1;
 }
 
 /* Close fd only if it is still the socket we made (MHD closes the listen
@@ -143,15 +152,22 @@ static struct MHD_Daemon *start_mhd(struct skv_http_plugin *p, int fd)
     struct MHD_OptionItem pool[] = {
         {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)p->opts.threads, NULL},
         {MHD_OPTION_END, 0, NULL}};
+    struct MHD_OptionItem tls[] = {
+        {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)SKV_HTTP_TLS_PRIORITY},
+        {MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)refuse_cert},
+        {MHD_OPTION_END, 0, NULL}};
+    int tls_on = skv_http_guard_tls_on(&p->guard);
     /* Suspend/resume: a request waiting for the core holds no thread.
      * The logger goes first so MHD reports option problems through it. */
     return MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG |
-            MHD_ALLOW_SUSPEND_RESUME,
+            MHD_ALLOW_SUSPEND_RESUME | (tls_on ? MHD_USE_TLS : 0),
         0, NULL, NULL, skv_http_on_request, p,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, p,
         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
         MHD_OPTION_ARRAY, p->opts.threads > 1 ? pool : pool + 1,
+        MHD_OPTION_ARRAY, tls_on ? tls : tls + 2,
+        MHD_OPTION_NOTIFY_CONNECTION, skv_http_guard_on_conn, &p->guard,
         MHD_OPTION_CONNECTION_TIMEOUT, p->opts.timeout_s,
         MHD_OPTION_URI_LOG_CALLBACK, skv_http_on_uri, p,
         MHD_OPTION_NOTIFY_COMPLETED, skv_http_on_completed, p,
@@ -188,8 +204,10 @@ static int http_start(void *state, struct skv_err *err)
         return skv_err_set(err, SKV_ERR_INTERNAL,
                            "cannot start the HTTP server on %s", p->opts.listen);
     }
-    p->host->log(p->host->ctx, SKV_LOG_INFO, "admin API listening on %s",
+    p->host->log(p->host->ctx, SKV_LOG_INFO, "admin API listening on %s%s",
+                 skv_http_guard_tls_on(&p->guard) ? "https://" : "http://",
                  bound);
+    skv_http_guard_log_start(&p->guard, &p->opts.addr);
     return SKV_OK;
 }
 
@@ -210,14 +228,22 @@ static void http_fini(void *state)
         return;
     http_stop(p);
     skv_http_calls_free(p->calls);
-    skv_http_auth_free(p->auth);
+    skv_http_guard_fini(&p->guard);
     free(p);
+}
+
+/* Loop thread: new connections use the re-read credentials. */
+static int http_reload(void *state, struct skv_err *err)
+{
+    struct skv_http_plugin *p = state;
+    return skv_http_guard_reload(&p->guard, err);
 }
 
 static const struct skv_admin_ops http_ops = {
     .struct_size = sizeof(struct skv_admin_ops),
     .start = http_start,
     .stop = http_stop,
+    .reload = http_reload,
 };
 
 static const struct skv_plugin http_plugin = {

@@ -10,9 +10,9 @@
 #include <sealkv/plugin.h>
 
 #include "http_addr.h"
+#include "http_guard.h"
 
 struct MHD_Daemon;
-struct skv_http_auth;
 struct skv_http_calls;
 
 struct skv_http_opts {
@@ -27,7 +27,7 @@ struct skv_http_opts {
 struct skv_http_plugin {
     const struct skv_host *host;
     struct skv_http_opts opts;
-    struct skv_http_auth *auth;   /* NULL: no token_file configured */
+    struct skv_http_guard guard;  /* TLS, token, client CA, policy */
     struct MHD_Daemon *daemon;    /* NULL while stopped */
     struct skv_http_calls *calls; /* suspended calls + deadline watchdog */
 };

@@ -1,5 +1,6 @@
 # plugins/admin-http/local.mk — the HTTP/JSON admin plugin (admin-http.so:
-# libmicrohttpd + jansson; libsodium for the optional bearer token) and
+# libmicrohttpd + jansson; libsodium for the optional bearer token; GnuTLS
+# for HTTPS credentials and client-certificate checks) and
 # its CUnit suite, which loads the built module through the core loader
 # and drives it with libcurl.
 plugins_LTLIBRARIES += plugins/admin-http/admin-http.la
@@ -10,6 +11,12 @@ plugins_admin_http_admin_http_la_SOURCES = \
 	plugins/admin-http/http_addr.c \
 	plugins/admin-http/http_auth.h \
 	plugins/admin-http/http_auth.c \
+	plugins/admin-http/http_pem.h \
+	plugins/admin-http/http_pem.c \
+	plugins/admin-http/http_tls.h \
+	plugins/admin-http/http_tls.c \
+	plugins/admin-http/http_guard.h \
+	plugins/admin-http/http_guard.c \
 	plugins/admin-http/http_routes.h \
 	plugins/admin-http/http_routes.c \
 	plugins/admin-http/http_body.h \
@@ -21,9 +28,9 @@ plugins_admin_http_admin_http_la_SOURCES = \
 	plugins/admin-http/http_handler.h \
 	plugins/admin-http/http_handler.c
 plugins_admin_http_admin_http_la_CFLAGS = $(PLUGIN_CFLAGS) $(MHD_CFLAGS) \
-	$(JANSSON_CFLAGS) $(SODIUM_CFLAGS) -DSKV_HTTP_VERSION='"$(PACKAGE_VERSION)"'
+	$(JANSSON_CFLAGS) $(SODIUM_CFLAGS) $(GNUTLS_CFLAGS) -DSKV_HTTP_VERSION='"$(PACKAGE_VERSION)"'
 plugins_admin_http_admin_http_la_LIBADD = $(MHD_LIBS) $(JANSSON_LIBS) \
-	$(SODIUM_LIBS) $(AX_PTHREAD_LIBS)
+	$(SODIUM_LIBS) $(GNUTLS_LIBS) $(AX_PTHREAD_LIBS)
 plugins_admin_http_admin_http_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 
 check_PROGRAMS += tests/unit/test_admin_http
