@@ -13,8 +13,9 @@
  * Delayed frames of one peer and direction keep their order.
  *
  * Options: rules_file (""), poll_ms (50), seed (0 = from node id and
- * clock), max_delay_queue_bytes (64 MiB); every transport-tcp option is
- * passed through to the tcp code.
+ * clock), max_delay_queue_bytes (64 MiB); every transport-tcp option
+ * (TLS: ca_file, cert_file, key_file, insecure) is passed through to the
+ * tcp code, and reload()/security() are forwarded to it.
  *
  * Built only with ./configure --enable-fault-injection. Test tool: never
  * configure it in production.
@@ -679,6 +680,23 @@ static void chaos_forget(void *state, uint64_t peer_id)
         c->iops->forget(c->ist, peer_id);
 }
 
+/* Credentials and security are the tcp code's: forwarded unchanged. */
+static int chaos_reload(void *state, struct skv_err *err)
+{
+    struct chaos *c = state;
+    if (SKV_HAS(c->iops, struct skv_transport_ops, reload))
+        return c->iops->reload(c->ist, err);
+    return SKV_OK;
+}
+
+static uint32_t chaos_security(void *state)
+{
+    struct chaos *c = state;
+    if (SKV_HAS(c->iops, struct skv_transport_ops, security))
+        return c->iops->security(c->ist);
+    return 0;
+}
+
 static void chaos_fini(void *state)
 {
     struct chaos *c = state;
@@ -698,6 +716,8 @@ static const struct skv_transport_ops chaos_ops = {
     .send = chaos_send,
     .stop = chaos_stop,
     .forget = chaos_forget,
+    .reload = chaos_reload,
+    .security = chaos_security,
 };
 
 static const struct skv_plugin chaos_plugin = {

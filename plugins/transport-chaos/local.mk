@@ -13,10 +13,16 @@ plugins_transport_chaos_libchaos_tcp_la_SOURCES = \
 	plugins/transport-tcp/tcp_queue.c plugins/transport-tcp/tcp_queue.h \
 	plugins/transport-tcp/tcp_frame.c plugins/transport-tcp/tcp_frame.h \
 	plugins/transport-tcp/tcp_addr.c plugins/transport-tcp/tcp_addr.h \
-	plugins/transport-tcp/tcp_io.c plugins/transport-tcp/tcp_io.h
+	plugins/transport-tcp/tcp_io.c plugins/transport-tcp/tcp_io.h \
+	plugins/transport-tcp/tcp_link.c plugins/transport-tcp/tcp_link.h \
+	plugins/transport-tcp/tcp_tls.c plugins/transport-tcp/tcp_tls.h \
+	plugins/transport-tcp/tcp_creds.c plugins/transport-tcp/tcp_creds.h \
+	plugins/transport-tcp/tcp_ident.c plugins/transport-tcp/tcp_ident.h \
+	plugins/transport-tcp/tcp_ratelog.c plugins/transport-tcp/tcp_ratelog.h
 plugins_transport_chaos_libchaos_tcp_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-Dsealkv_plugin_v1=skv_chaos_tcp_plugin_v1
-plugins_transport_chaos_libchaos_tcp_la_CFLAGS = $(PLUGIN_CFLAGS) -pthread
+plugins_transport_chaos_libchaos_tcp_la_CFLAGS = $(PLUGIN_CFLAGS) -pthread \
+	$(OPENSSL_CFLAGS)
 
 plugins_LTLIBRARIES += plugins/transport-chaos/transport-chaos.la
 plugins_transport_chaos_transport_chaos_la_SOURCES = \
@@ -25,7 +31,7 @@ plugins_transport_chaos_transport_chaos_la_SOURCES = \
 plugins_transport_chaos_transport_chaos_la_CFLAGS = $(PLUGIN_CFLAGS) -pthread
 plugins_transport_chaos_transport_chaos_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_transport_chaos_transport_chaos_la_LIBADD = \
-	plugins/transport-chaos/libchaos-tcp.la $(AX_PTHREAD_LIBS)
+	plugins/transport-chaos/libchaos-tcp.la $(AX_PTHREAD_LIBS) $(OPENSSL_LIBS)
 
 check_PROGRAMS += tests/unit/test_transport_chaos
 TESTS += tests/unit/test_transport_chaos

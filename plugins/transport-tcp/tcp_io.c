@@ -54,6 +54,12 @@ static int poll_timeout(int64_t deadline_ms)
     return left > 60000 ? 60000 : (int)left;
 }
 
+int tcp_io_woken(int wake_fd)
+{
+    struct pollfd p = {.fd = wake_fd, .events = POLLIN};
+    return poll(&p, 1, 0) > 0 && p.revents != 0;
+}
+
 int tcp_io_wait(int fd, short events, int wake_fd, int64_t deadline_ms)
 {
     for (;;) {
@@ -137,6 +143,7 @@ const char *tcp_io_reason(int rc, int saved_errno)
     case TCP_IO_ERR: return strerror(saved_errno);
     case TCP_IO_WOKEN: return "transport shutting down";
     case TCP_IO_TIMEOUT: return "timed out";
+    case TCP_IO_TLS: return "TLS failure";
     default: return "unknown";
     }
 }

@@ -15,7 +15,8 @@ enum tcp_io_rc {
     TCP_IO_SHORT,   /* peer closed part-way through */
     TCP_IO_ERR,     /* socket error; errno says which */
     TCP_IO_WOKEN,   /* the wake fd fired: shutting down */
-    TCP_IO_TIMEOUT  /* the deadline passed */
+    TCP_IO_TIMEOUT, /* the deadline passed */
+    TCP_IO_TLS      /* TLS failure (tcp_link.h keeps the reason) */
 };
 
 /* Monotonic clock in milliseconds. */
@@ -27,6 +28,9 @@ int tcp_wake_new(void);
 void tcp_wake_fire(int wake_fd);
 /* Consume pending wake-ups (for eventfds used as counters). */
 void tcp_wake_drain(int wake_fd);
+
+/* 1 if the wake fd has fired (a poll with no wait). */
+int tcp_io_woken(int wake_fd);
 
 /* Wait until `fd` has `events` (POLLIN/POLLOUT) or an error, the wake fd
  * fires, or `deadline_ms` (monotonic; < 0 means none) passes. */

@@ -1,15 +1,21 @@
 /*
  * tcp_listener.c — accepts inbound connections and runs one reader thread
- * per connection: handshake first, then frames to host->deliver(). A bad
- * handshake, a bad frame length or a socket error closes only that
- * connection. Finished readers are joined ("reaped") by the listener
- * thread; stop joins the rest.
+ * per connection: TLS handshake with the current credentials (unless
+ * insecure), the peer certificate's node id, the SKVT handshake (inside
+ * TLS; its id must be the certificate's), the ack, then frames to
+ * host->deliver() with the certificate's id. Anything wrong closes only
+ * that connection before a frame is read, with a rate-limited log line
+ * per remote host. Finished readers are joined ("reaped") by the
+ * listener thread; stop joins the rest.
  */
 #define _GNU_SOURCE /* accept4 */
 #include "tcp_listener.h"
 #include "tcp_addr.h"
+#include "tcp_creds.h"
 #include "tcp_frame.h"
 #include "tcp_io.h"
+#include "tcp_link.h"
+#include "tcp_ratelog.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -35,6 +41,8 @@ struct tcp_conn {
 
 struct tcp_listener {
     const struct skv_host *host;
+    struct tcp_tls *tls;  /* NULL: plaintext */
+    struct tcp_ratelog rl;
     int fd;       /* listening socket */
     int stop_fd;  /* wake fd: fired once by stop */
     int reap_fd;  /* eventfd counter: a reader finished */
@@ -47,25 +55,117 @@ struct tcp_listener {
 
 #define LOG(l, lvl, ...) (l)->host->log((l)->host->ctx, (lvl), __VA_ARGS__)
 
-static void read_frames(struct tcp_conn *c, uint64_t from)
+/* A refused connection: one line per remote host per 10 s at most. */
+static void refused(struct tcp_listener *l, const struct tcp_conn *c,
+                    const char *why)
+{
+    unsigned sup = 0;
+    if (!tcp_ratelog_allow(&l->rl, c->from, tcp_now_ms(), &sup))
+        return;
+    if (sup)
+        LOG(l, SKV_LOG_WARN, "refused connection from %s: %s (%u more "
+            "refusals from this host in the last %u s not logged)", c->from,
+            why, sup, TCP_RATELOG_MS / 1000);
+    else
+        LOG(l, SKV_LOG_WARN, "refused connection from %s: %s", c->from, why);
+}
+
+static void read_frames(struct tcp_conn *c, struct tcp_link *k,
+                        uint64_t from)
 {
     struct tcp_listener *l = c->l;
     struct tcp_rbuf rb = {NULL, 0};
     struct skv_err err = {0, ""};
+    char why[SKV_ERRMSG_MAX + 40];
     size_t len = 0;
     int rc;
-    while ((rc = tcp_frame_read(c->fd, l->stop_fd, &rb, &len, &err)) ==
-           TCP_FRAME_OK) {
+    while ((rc = tcp_frame_read(k, &rb, &len, &err)) == TCP_FRAME_OK) {
         l->host->deliver(l->host->ctx, from, rb.data, len);
         tcp_rbuf_shrink(&rb);
     }
     tcp_rbuf_free(&rb);
-    if (rc == TCP_FRAME_EOF)
+    if (rc == TCP_FRAME_EOF) {
         LOG(l, SKV_LOG_DEBUG, "node %" PRIu64 " (%s) closed its connection",
             from, c->from);
-    else if (rc != TCP_FRAME_STOP)
-        LOG(l, SKV_LOG_WARN, "closing connection from node %" PRIu64
-            " (%s): %s", from, c->from, err.msg);
+    } else if (rc != TCP_FRAME_STOP) {
+        snprintf(why, sizeof why, "node %" PRIu64 ": %s", from, err.msg);
+        refused(l, c, why);
+    }
+}
+
+/* Wait for the first byte: a TLS record (0x16) or not. */
+static int expect_tls(struct tcp_link *k, int64_t deadline,
+                      struct skv_err *err)
+{
+    unsigned char b = 0;
+    int rc = tcp_io_wait(k->fd, POLLIN, k->wake_fd, deadline);
+    if (rc == TCP_IO_WOKEN)
+        return TCP_FRAME_STOP;
+    if (rc == TCP_IO_OK && recv(k->fd, &b, 1, MSG_PEEK) != 1)
+        rc = TCP_IO_EOF;
+    if (rc != TCP_IO_OK)
+        skv_err_set(err, SKV_ERR_IO, "before the TLS handshake: %s",
+                    tcp_io_reason(rc, errno));
+    else if (b == 'S')
+        skv_err_set(err, SKV_ERR_CORRUPT, "a plaintext sealkv peer "
+                    "(insecure: true) but this transport requires TLS");
+    else if (b != 0x16)
+        skv_err_set(err, SKV_ERR_CORRUPT, "not a TLS connection");
+    return rc == TCP_IO_OK && b == 0x16 ? TCP_FRAME_OK : TCP_FRAME_BAD;
+}
+
+/* TLS handshake, certificate id, SKVT handshake bound to it, ack. */
+static int accept_tls(struct tcp_listener *l, struct tcp_link *k,
+                      uint64_t *from, struct skv_err *err)
+{
+    int64_t deadline = tcp_now_ms() + TCP_HANDSHAKE_TIMEOUT_MS;
+    uint64_t cert_id = 0, said = 0;
+    char why[200];
+    SSL_CTX *ctx;
+    int rc = expect_tls(k, deadline, err);
+    if (rc != TCP_FRAME_OK)
+        return rc;
+    ctx = tcp_tls_ctx(l->tls, NULL);
+    rc = tcp_link_tls(k, ctx, 1, deadline);
+    SSL_CTX_free(ctx);
+    if (rc == TCP_IO_WOKEN)
+        return TCP_FRAME_STOP;
+    if (rc != TCP_IO_OK) {
+        skv_err_set(err, SKV_ERR_IO, "TLS handshake failed: %s",
+                    tcp_link_reason(k, rc, errno));
+        return TCP_FRAME_BAD;
+    }
+    if (tcp_creds_peer_id(k->ssl, &cert_id, why, sizeof why) != 0) {
+        skv_err_set(err, SKV_ERR_INVALID, "%s", why);
+        return TCP_FRAME_BAD;
+    }
+    rc = tcp_frame_read_handshake(k, TCP_PROTO_TLS, deadline, &said, err);
+    if (rc != TCP_FRAME_OK)
+        return rc;
+    if (said != cert_id) {
+        skv_err_set(err, SKV_ERR_INVALID, "handshake announces node %" PRIu64
+                    " but its certificate is for node %" PRIu64, said,
+                    cert_id);
+        return TCP_FRAME_BAD;
+    }
+    rc = tcp_link_write_all(k, TCP_ACK, TCP_ACK_LEN);
+    if (rc != TCP_IO_OK) {
+        skv_err_set(err, SKV_ERR_IO, "sending ack: %s",
+                    tcp_link_reason(k, rc, errno));
+        return rc == TCP_IO_WOKEN ? TCP_FRAME_STOP : TCP_FRAME_BAD;
+    }
+    *from = cert_id;
+    return TCP_FRAME_OK;
+}
+
+static int accept_peer(struct tcp_listener *l, struct tcp_link *k,
+                       uint64_t *from, struct skv_err *err)
+{
+    if (l->tls)
+        return accept_tls(l, k, from, err);
+    return tcp_frame_read_handshake(k, TCP_PROTO_PLAIN,
+                                    tcp_now_ms() + TCP_HANDSHAKE_TIMEOUT_MS,
+                                    from, err);
 }
 
 static void *reader_main(void *arg)
@@ -73,19 +173,21 @@ static void *reader_main(void *arg)
     struct tcp_conn *c = arg;
     struct tcp_listener *l = c->l;
     struct skv_err err = {0, ""};
+    struct tcp_link k;
     uint64_t from = 0;
-    int rc = tcp_frame_read_handshake(c->fd, l->stop_fd,
-                                      tcp_now_ms() + TCP_HANDSHAKE_TIMEOUT_MS,
-                                      &from, &err);
+    int rc = TCP_FRAME_NOMEM;
+    if (tcp_link_init(&k, c->fd, l->stop_fd, 1) == 0)
+        rc = accept_peer(l, &k, &from, &err);
+    else
+        skv_err_set(&err, SKV_ERR_NOMEM, "out of memory");
     if (rc == TCP_FRAME_OK) {
         LOG(l, SKV_LOG_DEBUG, "inbound connection from node %" PRIu64
             " (%s)", from, c->from);
-        read_frames(c, from);
+        read_frames(c, &k, from);
     } else if (rc != TCP_FRAME_STOP) {
-        LOG(l, SKV_LOG_WARN, "closing connection from %s: %s", c->from,
-            err.msg);
+        refused(l, c, err.msg);
     }
-    close(c->fd);
+    tcp_link_close(&k, 0);
     c->fd = -1;
     pthread_mutex_lock(&l->lock);
     c->done = 1;
@@ -213,19 +315,26 @@ static void listener_free(struct tcp_listener *l)
         close(l->stop_fd);
     if (l->reap_fd >= 0)
         close(l->reap_fd);
+    tcp_ratelog_destroy(&l->rl);
     pthread_mutex_destroy(&l->lock);
     free(l);
 }
 
 int tcp_listener_start(const struct skv_host *host, const char *address,
-                       struct tcp_listener **out, struct skv_err *err)
+                       struct tcp_tls *tls, struct tcp_listener **out,
+                       struct skv_err *err)
 {
     struct tcp_listener *l = calloc(1, sizeof *l);
     int rc, e;
     *out = NULL;
     if (!l)
         return skv_err_set(err, SKV_ERR_NOMEM, "out of memory");
+    if (tcp_ratelog_init(&l->rl) != 0) {
+        free(l);
+        return skv_err_set(err, SKV_ERR_NOMEM, "cannot create mutex");
+    }
     l->host = host;
+    l->tls = tls;
     l->stop_fd = l->reap_fd = -1;
     pthread_mutex_init(&l->lock, NULL);
     rc = tcp_addr_listen(address, &l->fd, err);
@@ -248,7 +357,8 @@ int tcp_listener_start(const struct skv_host *host, const char *address,
         return skv_err_set(err, SKV_ERR_NOMEM,
                            "cannot start listener thread: %s", strerror(e));
     }
-    LOG(l, SKV_LOG_INFO, "listening on %s", l->addr);
+    LOG(l, SKV_LOG_INFO, "listening on %s (%s)", l->addr,
+        tls ? "mutual TLS 1.3" : "plaintext, unauthenticated");
     *out = l;
     return SKV_OK;
 }

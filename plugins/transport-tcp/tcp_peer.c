@@ -1,13 +1,20 @@
 /*
  * tcp_peer.c — one outgoing peer: bounded queue, outbound connection,
  * writer thread, reconnect with exponential backoff. Frames leave the
- * queue only once a connection (with handshake) is up; a frame whose
+ * queue only once a connection is up: in TLS mode that means the TLS
+ * handshake passed, the acceptor's certificate names this peer's id, our
+ * handshake went out and the acceptor's ack came back. Queued frames go
+ * out in batches (up to TCP_PEER_BATCH bytes per write). A batch whose
  * write fails is dropped (Raft tolerates loss) and the writer reconnects.
+ * After a credentials reload the writer closes gracefully between two
+ * batches and reconnects with the new context: nothing queued is lost.
  */
 #include "tcp_peer.h"
 #include "tcp_addr.h"
+#include "tcp_creds.h"
 #include "tcp_frame.h"
 #include "tcp_io.h"
+#include "tcp_link.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -16,6 +23,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#define TCP_PEER_BATCH (64u * 1024u)
+#define TCP_PEER_BATCH_FRAMES 256
 
 struct tcp_peer {
     uint64_t id;
@@ -34,9 +44,11 @@ struct tcp_peer {
     unsigned backoff_ms;
     int64_t next_try_ms;
     /* writer thread only */
-    int fd;
+    struct tcp_link link;        /* link.fd < 0: not connected */
     unsigned conn_gen;           /* addr_gen the connection was made for */
+    unsigned cred_gen;           /* TLS generation it was made with */
     int down_logged;
+    unsigned char *wbuf;         /* TCP_PEER_BATCH bytes */
 };
 
 #define LOG(p, lvl, ...) (p)->host->log((p)->host->ctx, (lvl), __VA_ARGS__)
@@ -54,36 +66,76 @@ static void wait_until(struct tcp_peer *p, int64_t deadline_ms)
     pthread_cond_timedwait(&p->cond, &p->lock, &ts);
 }
 
-static void disconnect(struct tcp_peer *p, const char *why)
+static void disconnect(struct tcp_peer *p, const char *why, int graceful)
 {
     LOG(p, SKV_LOG_INFO, "connection to node %" PRIu64 " at %s closed: %s",
         p->id, p->addr, why);
-    close(p->fd);
-    p->fd = -1;
+    tcp_link_close(&p->link, graceful);
     p->next_try_ms = 0; /* first retry right away, then back off */
 }
 
-/* Connect and send the handshake. Lock NOT held. */
-static int open_conn(struct tcp_peer *p, const char *addr, int *fd_out,
-                     struct skv_err *err)
+static int io_err(int rc, const struct tcp_link *k, struct skv_err *err,
+                  const char *what, const char *addr)
+{
+    return skv_err_set(err, rc == TCP_IO_WOKEN ? SKV_ERR_CLOSED : SKV_ERR_IO,
+                       "%s '%s': %s", what, addr,
+                       tcp_link_reason(k, rc, errno));
+}
+
+/* TLS handshake, the acceptor's id, our handshake, its ack. */
+static int dial_tls(struct tcp_peer *p, struct tcp_link *k, const char *addr,
+                    uint64_t me, struct skv_err *err)
+{
+    int64_t deadline = tcp_now_ms() + p->opt.connect_timeout_ms;
+    unsigned char hs[TCP_HANDSHAKE_LEN], ack[TCP_ACK_LEN];
+    SSL_CTX *ctx = tcp_tls_ctx(p->opt.tls, &p->cred_gen);
+    uint64_t id = 0;
+    char why[200];
+    int rc = tcp_link_tls(k, ctx, 0, deadline);
+    SSL_CTX_free(ctx);
+    if (rc != TCP_IO_OK)
+        return io_err(rc, k, err, "TLS handshake with", addr);
+    if (tcp_creds_peer_id(k->ssl, &id, why, sizeof why) != 0)
+        return skv_err_set(err, SKV_ERR_IO, "refusing '%s': %s", addr, why);
+    if (id != p->id)
+        return skv_err_set(err, SKV_ERR_IO, "refusing '%s': its certificate "
+                           "is for node %" PRIu64 ", not node %" PRIu64
+                           "; no frame sent", addr, id, p->id);
+    tcp_handshake_encode(hs, TCP_PROTO_TLS, me);
+    if ((rc = tcp_link_write_all(k, hs, sizeof hs)) != TCP_IO_OK)
+        return io_err(rc, k, err, "sending handshake to", addr);
+    rc = tcp_link_read_full(k, ack, sizeof ack, deadline);
+    if (rc != TCP_IO_OK)
+        return io_err(rc, k, err, "no ack (our credentials refused?) from",
+                      addr);
+    if (memcmp(ack, TCP_ACK, TCP_ACK_LEN) != 0)
+        return skv_err_set(err, SKV_ERR_IO, "bad ack from '%s'", addr);
+    return SKV_OK;
+}
+
+/* Connect, (TLS,) handshake. Lock NOT held. */
+static int open_conn(struct tcp_peer *p, const char *addr,
+                     struct tcp_link *k, struct skv_err *err)
 {
     unsigned char hs[TCP_HANDSHAKE_LEN];
     uint64_t me = SKV_HAS(p->host, struct skv_host, node_id)
                       ? p->host->node_id(p->host->ctx) : 0;
-    int rc = tcp_addr_connect(addr, (int)p->opt.connect_timeout_ms,
-                              p->wake_fd, fd_out, err);
+    int fd = -1, rc = tcp_addr_connect(addr, (int)p->opt.connect_timeout_ms,
+                                       p->wake_fd, &fd, err);
     if (rc != SKV_OK)
         return rc;
-    tcp_handshake_encode(hs, me);
-    rc = tcp_io_write_all(*fd_out, hs, sizeof hs, p->wake_fd);
-    if (rc == TCP_IO_OK)
-        return SKV_OK;
-    skv_err_set(err, rc == TCP_IO_WOKEN ? SKV_ERR_CLOSED : SKV_ERR_IO,
-                "sending handshake to '%s': %s", addr,
-                tcp_io_reason(rc, errno));
-    close(*fd_out);
-    *fd_out = -1;
-    return err->code;
+    tcp_link_init(k, fd, p->wake_fd, 0); /* unbuffered: cannot fail */
+    if (p->opt.tls) {
+        rc = dial_tls(p, k, addr, me, err);
+    } else {
+        tcp_handshake_encode(hs, TCP_PROTO_PLAIN, me);
+        rc = tcp_link_write_all(k, hs, sizeof hs);
+        if (rc != TCP_IO_OK)
+            rc = io_err(rc, k, err, "sending handshake to", addr);
+    }
+    if (rc != SKV_OK)
+        tcp_link_close(k, 0);
+    return rc;
 }
 
 static void connect_failed(struct tcp_peer *p, const struct skv_err *err)
@@ -102,45 +154,73 @@ static void try_connect(struct tcp_peer *p)
 {
     char addr[TCP_ADDR_STR_MAX];
     struct skv_err err = {0, ""};
+    struct tcp_link k;
     unsigned gen = p->addr_gen;
-    int fd = -1, rc;
+    int rc;
     if (tcp_now_ms() < p->next_try_ms) {
         wait_until(p, p->next_try_ms);
         return;
     }
     snprintf(addr, sizeof addr, "%s", p->addr);
     pthread_mutex_unlock(&p->lock);
-    rc = open_conn(p, addr, &fd, &err);
+    rc = open_conn(p, addr, &k, &err);
     pthread_mutex_lock(&p->lock);
     if (rc == SKV_OK) {
-        p->fd = fd;
+        p->link = k;
         p->conn_gen = gen;
         p->backoff_ms = p->opt.reconnect_min_ms;
         p->down_logged = 0;
-        LOG(p, SKV_LOG_INFO, "connected to node %" PRIu64 " at %s", p->id,
-            addr);
+        LOG(p, SKV_LOG_INFO, "connected to node %" PRIu64 " at %s%s", p->id,
+            addr, p->opt.tls ? " (TLS, certificate verified)" : "");
     } else if (rc != SKV_ERR_CLOSED) {
         connect_failed(p, &err);
     }
 }
 
-/* Lock held; drops it while writing one frame. */
-static void send_one(struct tcp_peer *p)
+/* Lock held. Pop up to TCP_PEER_BATCH bytes of frames (at least one). */
+static size_t pop_batch(struct tcp_peer *p, struct tcp_qframe **b,
+                        size_t *bytes)
 {
-    struct tcp_qframe *f;
+    size_t n = 0;
+    *bytes = 0;
+    while (n < TCP_PEER_BATCH_FRAMES && p->q.head &&
+           (n == 0 || *bytes + p->q.head->wire_len <= TCP_PEER_BATCH)) {
+        b[n] = tcp_queue_pop(&p->q);
+        *bytes += b[n++]->wire_len;
+    }
+    return n;
+}
+
+/* Lock held; drops it while writing one batch of frames. */
+static void send_batch(struct tcp_peer *p)
+{
+    struct tcp_qframe *b[TCP_PEER_BATCH_FRAMES];
+    size_t n, i, bytes, off = 0;
     int rc, e;
-    if (tcp_io_peer_gone(p->fd)) {
-        disconnect(p, "closed by the remote end");
+    if (tcp_io_peer_gone(p->link.fd)) {
+        disconnect(p, "closed by the remote end", 0);
         return;
     }
-    f = tcp_queue_pop(&p->q);
+    n = pop_batch(p, b, &bytes);
     pthread_mutex_unlock(&p->lock);
-    rc = tcp_io_write_all(p->fd, f->wire, f->wire_len, p->wake_fd);
+    if (n == 1) {
+        rc = tcp_link_write_all(&p->link, b[0]->wire, b[0]->wire_len);
+    } else {
+        for (i = 0; i < n; off += b[i]->wire_len, i++)
+            memcpy(p->wbuf + off, b[i]->wire, b[i]->wire_len);
+        rc = tcp_link_write_all(&p->link, p->wbuf, bytes);
+    }
     e = errno;
-    free(f);
+    for (i = 0; i < n; i++)
+        free(b[i]);
     pthread_mutex_lock(&p->lock);
     if (rc != TCP_IO_OK && rc != TCP_IO_WOKEN)
-        disconnect(p, tcp_io_reason(rc, e));
+        disconnect(p, tcp_link_reason(&p->link, rc, e), 0);
+}
+
+static int creds_changed(struct tcp_peer *p)
+{
+    return p->opt.tls && p->cred_gen != tcp_tls_gen(p->opt.tls);
 }
 
 static void *writer_main(void *arg)
@@ -150,16 +230,16 @@ static void *writer_main(void *arg)
     while (!p->closing) {
         if (!p->q.head)
             pthread_cond_wait(&p->cond, &p->lock);
-        else if (p->fd >= 0 && p->conn_gen != p->addr_gen)
-            disconnect(p, "address changed");
-        else if (p->fd < 0)
+        else if (p->link.fd >= 0 && p->conn_gen != p->addr_gen)
+            disconnect(p, "address changed", 1);
+        else if (p->link.fd >= 0 && creds_changed(p))
+            disconnect(p, "credentials reloaded, reconnecting", 1);
+        else if (p->link.fd < 0)
             try_connect(p);
         else
-            send_one(p);
+            send_batch(p);
     }
-    if (p->fd >= 0)
-        close(p->fd);
-    p->fd = -1;
+    tcp_link_close(&p->link, 0);
     p->exited = 1;
     pthread_mutex_unlock(&p->lock);
     return NULL;
@@ -172,6 +252,7 @@ static void peer_destroy(struct tcp_peer *p)
         close(p->wake_fd);
     pthread_cond_destroy(&p->cond);
     pthread_mutex_destroy(&p->lock);
+    free(p->wbuf);
     free(p->addr);
     free(p);
 }
@@ -204,11 +285,12 @@ int tcp_peer_new(const struct skv_host *host, const struct tcp_peer_opts *opt,
     p->id = id;
     p->host = host;
     p->opt = *opt;
-    p->fd = -1;
+    p->link.fd = -1;
     p->backoff_ms = opt->reconnect_min_ms;
     p->addr = strdup(address);
+    p->wbuf = malloc(TCP_PEER_BATCH);
     p->wake_fd = tcp_wake_new();
-    if (!p->addr || p->wake_fd < 0) {
+    if (!p->addr || !p->wbuf || p->wake_fd < 0) {
         e = errno;
         peer_destroy(p);
         return skv_err_set(err, SKV_ERR_NOMEM, "peer %" PRIu64 ": %s", id,
@@ -224,7 +306,6 @@ int tcp_peer_new(const struct skv_host *host, const struct tcp_peer_opts *opt,
     *out = p;
     return SKV_OK;
 }
-
 /* Lock held. Switch to a new address; the writer reconnects there. */
 static int change_addr(struct tcp_peer *p, const char *address,
                        struct skv_err *err)

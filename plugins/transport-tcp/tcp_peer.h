@@ -1,14 +1,17 @@
 /*
  * tcp_peer.h — one outgoing peer: its bounded frame queue, its single
  * outbound connection and the writer thread that connects lazily (with a
- * timeout and exponential backoff), sends the handshake, then the queued
- * frames, and reconnects after a failure or an address change.
+ * timeout and exponential backoff), runs TLS and checks the peer's
+ * certificate is for this node id (unless insecure), sends the
+ * handshake, then the queued frames in batches, and reconnects after a
+ * failure, an address change or a credentials reload.
  */
 #ifndef SKV_TCP_PEER_H
 #define SKV_TCP_PEER_H
 
 #include <sealkv/plugin.h>
 #include "tcp_queue.h"
+#include "tcp_tls.h"
 
 struct tcp_peer_opts {
     size_t max_queue_frames;
@@ -16,6 +19,7 @@ struct tcp_peer_opts {
     unsigned reconnect_min_ms;
     unsigned reconnect_max_ms;
     unsigned connect_timeout_ms;
+    struct tcp_tls *tls;        /* NULL: plaintext (insecure: true) */
 };
 
 struct tcp_peer;
