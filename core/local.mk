@@ -63,3 +63,8 @@ core_libsealkv_core_la_SOURCES += core/sidecar.c core/sidecar.h \
 # GET /metrics (op "metrics") and the offline `sealkv verify` walker
 core_libsealkv_core_la_SOURCES += core/metrics.c core/metrics.h \
 	core/verify.c core/verify.h core/verify_out.c
+# membership checks; start-up checks shared with --check-config; SIGHUP
+# credential reload and the transport security report
+core_libsealkv_core_la_SOURCES += core/member_addr.c core/member_addr.h \
+	core/member_check.c core/member_check.h core/preflight.c core/preflight.h \
+	core/reload.c core/reload.h

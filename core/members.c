@@ -1,23 +1,19 @@
 /*
  * members.c — membership ops on the leader: list, add (as voter or
- * standby: raft_add then raft_assign), promote to voter, remove.
+ * standby: raft_add then raft_assign, rolled back if the assign fails),
+ * promote to voter, remove (never the last voter). Requests are checked
+ * (member_check.c) before anything is proposed.
  */
 #include "admin_ops.h"
 #include "enc_ops.h"
+#include "member_check.h"
+#include "propose.h"
 
 #include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *role_name(int role)
-{
-    switch (role) {
-    case RAFT_VOTER: return "voter";
-    case RAFT_STANDBY: return "standby";
-    case RAFT_SPARE: return "spare";
-    default: return "unknown";
-    }
-}
 
 json_t *skv_members_json(struct skv_node *n);
 json_t *skv_members_json(struct skv_node *n)
@@ -27,9 +23,38 @@ json_t *skv_members_json(struct skv_node *n)
     for (i = 0; a && i < n->raft.configuration.n; i++) {
         const struct raft_server *s = &n->raft.configuration.servers[i];
         json_array_append_new(a, json_pack("{s:I,s:s,s:s}", "id", (json_int_t)s->id,
-                                           "address", s->address, "role", role_name(s->role)));
+                                           "address", s->address,
+                                           "role", skv_member_role_name(s->role)));
     }
     return a;
+}
+
+/* Reply with a catalogued error: status and retry hint from the one
+ * table (propose.c); `status` (and a retry hint for RAFT_CANTCHANGE, a
+ * change already in progress) only for names the table does not hold. */
+static void reply_err(struct skv_op *op, int rc, const char *name, int status,
+                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void reply_err(struct skv_op *op, int rc, const char *name, int status,
+                      const char *fmt, ...)
+{
+    char msg[400];
+    int st, retry;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    skv_error_http(name, &st, &retry);
+    if (st == 500) {
+        st = status;
+        retry = rc == SKV_ERR_AGAIN;
+    }
+    skv_op_reply_error(op, rc, st, name, retry, "%s", msg);
+}
+
+/* skv_rc of a refused raft change: retryable if another is in flight. */
+static int change_rc(int rv)
+{
+    return rv == RAFT_CANTCHANGE ? SKV_ERR_AGAIN : SKV_ERR_INVALID;
 }
 
 static void reply_json_obj(struct skv_op *op, json_t *o)
@@ -61,60 +86,82 @@ static void change_done(struct raft_change *req, int status)
         return;
     }
     reply_json_obj(op, json_pack("{s:I,s:s}", "id", (json_int_t)op->member_id,
-                                 "role", role_name(op->member_role)));
+                                 "role", skv_member_role_name(op->member_role)));
 }
 
-static void assign(struct skv_op *op)
+/* A raft change status for which the outcome on the cluster is unknown
+ * (we lost leadership or are stopping): nothing can be rolled back. */
+static int outcome_unknown(int status)
+{
+    return status == RAFT_NOTLEADER || status == RAFT_LEADERSHIPLOST || status == RAFT_SHUTDOWN;
+}
+
+/* Name and status for a failed assign of a role. */
+static void assign_failure(int rv, const char **name, int *status)
+{
+    *name = rv == RAFT_NOCONNECTION ? "ErrMemberUnreachable" : "ErrMembership";
+    *status = rv == RAFT_BADROLE || rv == RAFT_NOTFOUND ? 400 : 503;
+}
+
+/* ---- add: spare, then role; on a failed role, remove the spare ------ */
+
+static void rolled_back(struct raft_change *req, int status)
+{
+    struct skv_op *op = req->data;
+    const char *name;
+    int st;
+    assign_failure(op->member_err, &name, &st);
+    if (status != 0) {
+        reply_err(op, SKV_ERR_INVALID, "ErrMembership", 500,
+                  "add %llu: %s failed (%s), and removing the half-added spare failed too "
+                  "(%s): remove it with `sealkv members remove %llu`",
+                  (unsigned long long)op->member_id, skv_member_role_name(op->member_role),
+                  raft_strerror(op->member_err), raft_strerror(status),
+                  (unsigned long long)op->member_id);
+        return;
+    }
+    reply_err(op, SKV_ERR_INVALID, name, st,
+              "add %llu: assigning role %s failed: %s (is a node listening on %s?); "
+              "the member was removed again, nothing changed",
+              (unsigned long long)op->member_id, skv_member_role_name(op->member_role),
+              raft_strerror(op->member_err), op->member_address);
+}
+
+static void roll_back(struct skv_op *op, int why)
 {
     int rv;
+    skv_node_log(op->node, SKV_LOG_WARN, "add %llu (%s): assigning %s failed: %s; removing it",
+                 (unsigned long long)op->member_id, op->member_address,
+                 skv_member_role_name(op->member_role), raft_strerror(why));
+    op->member_err = why;
     op->rq.change.data = op;
-    rv = raft_assign(&op->node->raft, &op->rq.change, op->member_id, op->member_role, change_done);
+    rv = raft_remove(&op->node->raft, &op->rq.change, op->member_id, rolled_back);
     if (rv != 0)
-        skv_op_reply_error(op, SKV_ERR_INVALID, rv == RAFT_BADROLE || rv == RAFT_NOTFOUND ? 400 : 503,
-                           "ErrMembership", rv == RAFT_CANTCHANGE ? 1 : 0,
-                           "assign %s to %llu: %s", role_name(op->member_role),
-                           (unsigned long long)op->member_id, raft_strerror(rv));
+        rolled_back(&op->rq.change, rv);
+}
+
+static void assigned(struct raft_change *req, int status)
+{
+    struct skv_op *op = req->data;
+    if (status != 0 && !outcome_unknown(status)) {
+        roll_back(op, status);
+        return;
+    }
+    change_done(req, status);
 }
 
 static void added(struct raft_change *req, int status)
 {
     struct skv_op *op = req->data;
+    int rv;
     if (status != 0) {
         skv_reply_raft_error(op, status, op->op);
         return;
     }
-    assign(op);
-}
-
-static void add_now(struct skv_op *op);
-
-void skv_op_members_add(struct skv_op *op)
-{
-    json_error_t je;
-    json_t *j = op->json ? json_loads(op->json, 0, &je) : NULL;
-    json_int_t id = 0;
-    const char *addr = NULL, *role = "voter";
-    if (!j || json_unpack_ex(j, &je, JSON_STRICT, "{s:I,s:s,s?:s}", "id", &id,
-                             "address", &addr, "role", &role) != 0 || id <= 0 ||
-        (strcmp(role, "voter") != 0 && strcmp(role, "standby") != 0)) {
-        skv_op_reply_error(op, SKV_ERR_INVALID, 400, "ErrBadRequest", 0,
-                           "expected {\"id\":N>0,\"address\":\"host:port\",\"role\":\"voter\"|\"standby\"}%s%s",
-                           j ? ": " : "", j ? je.text : "");
-        json_decref(j);
-        return;
-    }
-    if (strlen(addr) >= sizeof op->member_address) {
-        skv_op_reply_error(op, SKV_ERR_INVALID, 400, "ErrBadRequest", 0, "address too long");
-        json_decref(j);
-        return;
-    }
-    op->member_id = (uint64_t)id;
-    op->member_role = strcmp(role, "voter") == 0 ? RAFT_VOTER : RAFT_STANDBY;
-    snprintf(op->member_address, sizeof op->member_address, "%s", addr);
-    json_decref(j);
-    /* once encryption is bootstrapped the newcomer must be capable and
-     * registered as a writer before it is added */
-    skv_enc_member_gate(op, op->member_id, op->member_address, add_now);
+    op->rq.change.data = op;
+    rv = raft_assign(&op->node->raft, &op->rq.change, op->member_id, op->member_role, assigned);
+    if (rv != 0)
+        roll_back(op, rv);
 }
 
 static void add_now(struct skv_op *op)
@@ -123,44 +170,107 @@ static void add_now(struct skv_op *op)
     op->rq.change.data = op;
     rv = raft_add(&op->node->raft, &op->rq.change, op->member_id, op->member_address, added);
     if (rv != 0)
-        skv_op_reply_error(op, SKV_ERR_INVALID, rv == RAFT_DUPLICATEID || rv == RAFT_DUPLICATEADDRESS ? 409 : 503,
-                           "ErrMembership", rv == RAFT_CANTCHANGE ? 1 : 0, "add %llu: %s",
-                           (unsigned long long)op->member_id, raft_strerror(rv));
+        reply_err(op, change_rc(rv), "ErrMembership",
+                  rv == RAFT_DUPLICATEID || rv == RAFT_DUPLICATEADDRESS ? 409 : 503,
+                  "add %llu: %s", (unsigned long long)op->member_id, raft_strerror(rv));
 }
 
-static int parse_id(struct skv_op *op, uint64_t *id)
+void skv_op_members_add(struct skv_op *op)
 {
-    char buf[24], *end;
-    if (op->arg_len == 0 || op->arg_len >= sizeof buf)
-        return -1;
-    memcpy(buf, op->arg, op->arg_len);
-    buf[op->arg_len] = 0;
-    *id = strtoull(buf, &end, 10);
-    return (*end || *id == 0) ? -1 : 0;
+    const struct raft_configuration *c = &op->node->raft.configuration;
+    const struct raft_server *s;
+    struct skv_member_req rq;
+    char why[200];
+    if (skv_member_parse_add(op->json, &rq, op->member_address, sizeof op->member_address,
+                             why, sizeof why) != 0) {
+        reply_err(op, SKV_ERR_INVALID, "ErrBadRequest", 400, "members.add: %s", why);
+        return;
+    }
+    if ((s = skv_member_find(c, rq.id)) != NULL) {
+        reply_err(op, SKV_ERR_INVALID, "ErrBadRequest", 400,
+                  "members.add: id: node %llu is already a member (%s, %s)",
+                  (unsigned long long)rq.id, skv_member_role_name(s->role), s->address);
+        return;
+    }
+    if ((s = skv_member_find_addr(c, rq.address)) != NULL) {
+        reply_err(op, SKV_ERR_INVALID, "ErrBadRequest", 400,
+                  "members.add: address: %s is already used by node %llu", rq.address,
+                  (unsigned long long)s->id);
+        return;
+    }
+    op->member_id = rq.id;
+    op->member_role = rq.role;
+    /* once encryption is bootstrapped the newcomer must be capable and
+     * registered as a writer before it is added */
+    skv_enc_member_gate(op, op->member_id, op->member_address, add_now);
+}
+
+/* ---- promote, remove ------------------------------------------------ */
+
+static void promoted(struct raft_change *req, int status)
+{
+    struct skv_op *op = req->data;
+    const char *name;
+    int st;
+    if (status == 0 || outcome_unknown(status)) {
+        change_done(req, status);
+        return;
+    }
+    assign_failure(status, &name, &st);
+    reply_err(op, SKV_ERR_INVALID, name, st, "promote %llu: %s; its role is unchanged",
+              (unsigned long long)op->member_id, raft_strerror(status));
 }
 
 void skv_op_members_promote(struct skv_op *op)
 {
-    if (parse_id(op, &op->member_id) != 0) {
-        skv_op_reply_error(op, SKV_ERR_INVALID, 400, "ErrBadRequest", 0, "bad member id");
+    const struct raft_server *s;
+    const char *name;
+    int rv, st;
+    if (skv_member_parse_id(op->arg, op->arg_len, &op->member_id) != 0) {
+        reply_err(op, SKV_ERR_INVALID, "ErrBadRequest", 400,
+                  "members.promote: id: expected a decimal integer in 1..2^64-1");
+        return;
+    }
+    s = skv_member_find(&op->node->raft.configuration, op->member_id);
+    if (!s || s->role == RAFT_VOTER) {
+        reply_err(op, SKV_ERR_INVALID, s ? "ErrBadRequest" : "ErrMembership", s ? 400 : 404,
+                  "members.promote: id: node %llu %s", (unsigned long long)op->member_id,
+                  s ? "is already a voter" : "is not a member");
         return;
     }
     op->member_role = RAFT_VOTER;
-    assign(op);
+    op->rq.change.data = op;
+    rv = raft_assign(&op->node->raft, &op->rq.change, op->member_id, RAFT_VOTER, promoted);
+    if (rv != 0) {
+        assign_failure(rv, &name, &st);
+        reply_err(op, change_rc(rv), name, st, "promote %llu: %s",
+                  (unsigned long long)op->member_id, raft_strerror(rv));
+    }
 }
 
 void skv_op_members_remove(struct skv_op *op)
 {
+    const struct raft_configuration *c = &op->node->raft.configuration;
+    const struct raft_server *s;
     int rv;
-    if (parse_id(op, &op->member_id) != 0) {
-        skv_op_reply_error(op, SKV_ERR_INVALID, 400, "ErrBadRequest", 0, "bad member id");
+    if (skv_member_parse_id(op->arg, op->arg_len, &op->member_id) != 0) {
+        reply_err(op, SKV_ERR_INVALID, "ErrBadRequest", 400,
+                  "members.remove: id: expected a decimal integer in 1..2^64-1");
+        return;
+    }
+    s = skv_member_find(c, op->member_id);
+    if (s && s->role == RAFT_VOTER && skv_member_voters(c) <= 1) {
+        reply_err(op, SKV_ERR_INVALID, "ErrLastVoter", 409,
+                  "remove %llu: it is the last voter; a cluster without voters has no "
+                  "leader and accepts nothing (add and promote another voter first)",
+                  (unsigned long long)op->member_id);
         return;
     }
     op->member_role = -1;
     op->rq.change.data = op;
     rv = raft_remove(&op->node->raft, &op->rq.change, op->member_id, change_done);
     if (rv != 0)
-        skv_op_reply_error(op, SKV_ERR_INVALID, rv == RAFT_BADID ? 404 : 503, "ErrMembership",
-                           rv == RAFT_CANTCHANGE ? 1 : 0, "remove %llu: %s",
-                           (unsigned long long)op->member_id, raft_strerror(rv));
+        reply_err(op, change_rc(rv), "ErrMembership", rv == RAFT_BADID ? 404 : 503,
+                  "remove %llu: %s", (unsigned long long)op->member_id,
+                  rv == RAFT_BADID ? "not a member" : raft_strerror(rv));
 }

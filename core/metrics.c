@@ -172,6 +172,19 @@ static void crypto_section(struct mbuf *b, const struct skv_metrics *m)
     dek_rows(b, "entries_wrapped_total", m->wrapped);
 }
 
+static void reload_section(struct mbuf *b, const struct skv_metrics *m)
+{
+    static const char *const pl[2] = {"transport", "admin"};
+    static const char *const out[3] = {"ok", "error", "unsupported"};
+    int p, o;
+    family(b, "credential_reloads_total", "counter",
+           "credential reloads (SIGHUP), by plugin and outcome");
+    for (p = 0; p < 2; p++)
+        for (o = 0; o < 3; o++)
+            put(b, "sealkv_credential_reloads_total{plugin=\"%s\",outcome=\"%s\"} %llu\n",
+                pl[p], out[o], ULL(m->cred_reloads[p][o]));
+}
+
 static void storage_section(struct mbuf *b, struct skv_node *n)
 {
     struct skv_raftio_stats s;
@@ -196,6 +209,7 @@ int skv_metrics_render(struct skv_node *n, char **out, size_t *len)
     cutover_section(&b, n);
     crypto_section(&b, &n->metrics);
     storage_section(&b, n);
+    reload_section(&b, &n->metrics);
     if (b.oom) {
         free(b.p);
         return -1;

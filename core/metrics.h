@@ -32,6 +32,7 @@ struct skv_metrics {
     struct skv_metrics_dek sealed[SKV_METRICS_MAX_DEKS];  /* values sealed (storage DEK) */
     struct skv_metrics_dek wrapped[SKV_METRICS_MAX_DEKS]; /* entries wrapped (raft DEK) */
     uint64_t dek_overflow;           /* counts for key ids beyond the table */
+    uint64_t cred_reloads[2][3];     /* SIGHUP: [enum skv_reload_plugin][enum skv_reload_outcome] */
 };
 
 /* One proposal outcome; source is enum skv_source (clamped). */

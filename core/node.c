@@ -9,7 +9,9 @@
 #include "log.h"
 #include "op.h"
 #include "propose.h"
+#include "preflight.h"
 #include "raft_io.h"
+#include "reload.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -109,6 +111,12 @@ static void on_signal(uv_signal_t *s, int signum)
     skv_node_shutdown(n, n->exit_code);
 }
 
+static void on_sighup(uv_signal_t *s, int signum)
+{
+    (void)signum;
+    skv_reload_credentials(s->data);
+}
+
 static void on_tick(uv_timer_t *t)
 {
     struct skv_node *n = t->data;
@@ -149,7 +157,8 @@ static int open_plugins(struct skv_node *n, char *err, size_t errlen)
     /* KEK, sidecar and DEK unwrap before anything touches the data dir */
     if (skv_enc_load(&n->enc, n->conf, n->ci, n->ci_state, err, errlen) != 0)
         return -1;
-    if (mkdir_p(n->conf->data_dir, err, errlen) != 0)
+    if (skv_preflight_data_dir(n->conf->data_dir, err, errlen) != 0 ||
+        mkdir_p(n->conf->data_dir, err, errlen) != 0)
         return -1;
     snprintf(path, sizeof path, "%s/store", n->conf->data_dir);
     if (n->st->open(skv_plugin_state(n->plugins.storage), path, &n->db, &e) != SKV_OK) {
@@ -178,7 +187,11 @@ static int open_loop(struct skv_node *n)
     n->tick.data = n;
     uv_signal_init(&n->loop, &n->sigterm);
     uv_signal_init(&n->loop, &n->sigint);
-    n->sigterm.data = n->sigint.data = n;
+    uv_signal_init(&n->loop, &n->sighup);
+    n->sigterm.data = n->sigint.data = n->sighup.data = n;
+    /* from now on SIGHUP never kills the process (its default action);
+     * it is handled once the loop runs, i.e. after open */
+    uv_signal_start(&n->sighup, on_sighup, SIGHUP);
     return 0;
 }
 
@@ -281,6 +294,7 @@ int skv_node_open(struct skv_node *n, struct skv_config *conf, char *err, size_t
         return -1;
     }
     n->transport_started = 1;
+    skv_transport_security_warn(n);
     n->run_state = SKV_RUN_SERVING;
     rv = raft_start(&n->raft);
     if (rv != 0) {
@@ -308,6 +322,7 @@ static void close_handles(struct skv_node *n)
     uv_close((uv_handle_t *)&n->tick, NULL);
     uv_close((uv_handle_t *)&n->sigterm, NULL);
     uv_close((uv_handle_t *)&n->sigint, NULL);
+    uv_close((uv_handle_t *)&n->sighup, NULL);
 }
 
 static void on_raft_closed(struct raft *r)

@@ -77,7 +77,7 @@ struct skv_node {
     uv_loop_t loop;
     uv_async_t inbox_async;
     uv_timer_t tick;
-    uv_signal_t sigterm, sigint;
+    uv_signal_t sigterm, sigint, sighup;   /* sighup: credentials reload */
 
     pthread_mutex_t inbox_mu;
     struct skv_list inbox_frames;   /* struct skv_inbox_frame */

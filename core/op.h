@@ -37,6 +37,7 @@ struct skv_op {
     } rq;
     uint64_t member_id;          /* members.add: follow-up assign */
     int member_role;
+    int member_err;              /* members.add: the failed assign being rolled back */
     char member_address[SKV_WIRE_MAX_ADDR_OP];
 };
 

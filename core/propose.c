@@ -33,6 +33,7 @@ static const struct { const char *name; int status, retry; } err_table[] = {
     {"ErrEncryptionDisabled", 409, 0}, {"ErrLocalEpochRollback", 409, 0},
     {"ErrNodeIDCollision", 409, 0},  {"ErrLocalEpochOutOfRange", 400, 0},
     {"ErrLocalEpochExhausted", 409, 0}, {"ErrWriteCounterExhausted", 409, 0},
+    {"ErrLastVoter", 409, 0},        {"ErrMemberUnreachable", 503, 0},
 };
 
 void skv_error_http(const char *error, int *status, int *retry)

@@ -1,12 +1,12 @@
 /*
  * sealkvd.c — the daemon's entry point: command-line parsing, then either
- * --check-config (validate config + load plugins, exit 0/1) or running the
- * node.
+ * --check-config (every start-up check that writes nothing, exit 0/1) or
+ * running the node.
  */
 #include "config.h"
 #include "log.h"
 #include "node.h"
-#include "plugin_set.h"
+#include "preflight.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -21,36 +21,32 @@ static void usage(FILE *f)
             "Usage: sealkvd --config FILE [--check-config]\n"
             "       sealkvd --version | --help\n\n"
             "  -c, --config FILE    YAML configuration (see sealkvd(8), conf/sealkv.yaml)\n"
-            "      --check-config   validate the config and load every plugin, then exit\n"
-            "                       0 (valid) or 1 (invalid); writes nothing to data_dir\n"
+            "      --check-config   run every start-up check (config, plugins and their\n"
+            "                       options, KEK, cipher suite, sidecar, data_dir), then\n"
+            "                       exit 0 (would start) or 1; writes nothing to data_dir\n"
             "  -V, --version        print version and plugin ABI, then exit\n"
             "  -h, --help           this text\n\n"
             "Environment: SEALKV_PLUGIN_PATH (colon list, searched before plugins.path\n"
             "and %s)\n", SKV_PLUGINDIR);
 }
 
-/* Load config and plugins, report, unload. Returns the exit status. */
+/* Run every start-up check that writes nothing (preflight.c: the same
+ * functions start-up runs), report, unload. Returns the exit status. */
 static int check_config(const char *path)
 {
     struct skv_config c;
-    struct skv_plugin_set set;
-    struct skv_err err = {0, ""};
-    char msg[SKV_CONF_ERR_MAX];
+    char msg[SKV_CONF_ERR_MAX], summary[1024];
 
     if (skv_config_load(path, &c, msg, sizeof msg) != 0) {
         fprintf(stderr, "sealkvd: %s\n", msg);
         return 1;
     }
-    if (skv_plugin_set_load(&set, &c, NULL, &err) != SKV_OK) {
-        fprintf(stderr, "sealkvd: %s\n", err.msg);
+    if (skv_preflight(&c, summary, sizeof summary, msg, sizeof msg) != 0) {
+        fprintf(stderr, "sealkvd: %s\n", msg);
         skv_config_free(&c);
         return 1;
     }
-    printf("%s: OK (node %llu, plugins: %s, %s, %s, %s)\n", path,
-           (unsigned long long)c.node_id,
-           skv_plugin_path(set.transport), skv_plugin_path(set.storage),
-           skv_plugin_path(set.cipher), skv_plugin_path(set.admin));
-    skv_plugin_set_unload(&set);
+    printf("%s: OK (node %llu, %s)\n", path, (unsigned long long)c.node_id, summary);
     skv_config_free(&c);
     return 0;
 }

@@ -1,13 +1,22 @@
 /*
  * status.c — the "status" op: node id, state, leader, term, indexes,
- * members with roles, and the encryption block.
+ * members with roles, the encryption block and the transport block.
  */
 #include "admin_ops.h"
+#include "reload.h"
 
 #include <jansson.h>
 #include <stdlib.h>
 
 json_t *skv_members_json(struct skv_node *n);
+
+/* What the running transport guarantees (reload.c). */
+static json_t *transport_json(struct skv_node *n)
+{
+    uint32_t sec = skv_transport_security(n);
+    return json_pack("{s:b,s:b}", "authenticated", (sec & SKV_TRANSPORT_SEC_AUTHENTICATED) != 0,
+                     "encrypted", (sec & SKV_TRANSPORT_SEC_ENCRYPTED) != 0);
+}
 
 static json_t *encryption_json(struct skv_node *n)
 {
@@ -41,6 +50,8 @@ void skv_op_status(struct skv_op *op)
                   (json_int_t)raft_last_applied(&n->raft), "commit_index",
                   (json_int_t)n->raft.commit_index, "members", skv_members_json(n),
                   "encryption", encryption_json(n));
+    if (o)
+        json_object_set_new(o, "transport", transport_json(n));
     if (o && n->run_state == SKV_RUN_HALTED)
         json_object_set_new(o, "halt_reason", json_string(n->halt_reason));
     s = o ? json_dumps(o, JSON_COMPACT) : NULL;

@@ -220,3 +220,7 @@ tests_unit_test_cert_SOURCES = tests/unit/test_cert.c core/cli_cert.c core/cli_c
 	core/cert_ident.c core/cert_ident.h
 tests_unit_test_cert_CFLAGS = $(TEST_CFLAGS) $(OPENSSL_CFLAGS)
 tests_unit_test_cert_LDADD = $(CUNIT_LIBS) $(OPENSSL_LIBS)
+
+# membership safety: add validation, rollback of a failed add, last voter
+TESTS += tests/integration/test_members_safety.sh
+EXTRA_DIST += tests/integration/test_members_safety.sh
