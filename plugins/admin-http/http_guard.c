@@ -51,11 +51,9 @@ static int check_combination(const struct skv_http_guard *g,
         (g->cert_file && (g->token_file || g->ca_file)))
         return SKV_OK;
     return skv_err_set(err, SKV_ERR_CONFIG,
-                       "listen %s is not a loopback address: serving the "
-                       "admin API there needs TLS ('tls_cert_file', "
-                       "'tls_key_file') and authentication ('token_file' "
-                       "and/or 'client_ca_file'); set 'insecure: true' to "
-                       "serve it anyway", g->listen);
+                       "listen %s is not a loopback address: needs TLS "
+                       "(tls_cert_file, tls_key_file) and auth (token_file "
+                       "or client_ca_file), or insecure: true", g->listen);
 }
 
 /* Load every configured credential into fresh objects. */

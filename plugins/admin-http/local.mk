@@ -43,6 +43,17 @@ tests_unit_test_admin_http_LDADD = $(TEST_LIBS) $(CURL_LIBS) \
 tests_unit_test_admin_http_DEPENDENCIES = core/libsealkv-core.la \
 	plugins/admin-http/admin-http.la
 
+# HTTPS: the PKI is made in the test with the OpenSSL API (https_fx.c).
+check_PROGRAMS += tests/unit/test_admin_https
+TESTS += tests/unit/test_admin_https
+tests_unit_test_admin_https_SOURCES = tests/unit/test_admin_https.c \
+	tests/unit/https_fx.c tests/unit/https_fx.h
+tests_unit_test_admin_https_CFLAGS = $(TEST_CFLAGS) $(CURL_CFLAGS) \
+	$(OPENSSL_CFLAGS)
+tests_unit_test_admin_https_LDADD = $(TEST_LIBS) $(CURL_LIBS) $(OPENSSL_LIBS)
+tests_unit_test_admin_https_DEPENDENCIES = core/libsealkv-core.la \
+	plugins/admin-http/admin-http.la
+
 # libFuzzer target for the pure route matcher; not built by make (needs
 # clang -fsanitize=fuzzer), see the comment at the top of the file.
 EXTRA_DIST += tests/fuzz/fuzz_http_routes.c
