@@ -17,6 +17,7 @@
  * summary or a message. Loop thread only; no global state.
  */
 #include "capability.h"
+#include "peer_filter.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -694,6 +695,13 @@ static struct cap_fanout *fanout_find(struct skv_node *n, uint64_t req_id)
     return NULL;
 }
 
+int skv_cap_expects(struct skv_node *n, uint64_t peer, uint64_t req_id)
+{
+    struct cap_fanout *f = fanout_find(n, req_id);
+    struct cap_peer *p = f ? peer_find(f, peer) : NULL;
+    return p && p->state == CAP_WAITING;
+}
+
 void skv_cap_on_resp(struct skv_node *n, uint64_t from, const struct skv_ctl_simple *m)
 {
     struct cap_fanout *f = fanout_find(n, m->req_id);
@@ -764,14 +772,20 @@ void skv_cap_fail_all(struct skv_node *n)
 
 /* ---- answering a probe ------------------------------------------------ */
 
-/* Where to send the answer: the request's reply_to, else the configured
- * address of `from`. 0, or -1 with the problem in why. */
+/* Where to send the answer: the configured address of `from` when it is
+ * a member (no frame may redirect traffic for a member), else the
+ * request's reply_to (a node waiting to be added knows no one yet). 0, or
+ * -1 with the problem in why. */
 static int reply_address(struct skv_node *n, uint64_t from, const struct skv_ctl_simple *m,
                          char *out, size_t outlen, char *why, size_t wlen)
 {
     json_error_t je;
     json_t *o = NULL, *v = NULL;
-    const char *cfg;
+    const char *cfg = config_address(n, from);
+    if (cfg && strlen(cfg) < outlen) {
+        snprintf(out, outlen, "%s", cfg);
+        return 0;
+    }
     if (m->json.len) {
         o = json_loadb((const char *)m->json.p, m->json.len, JSON_REJECT_DUPLICATES, &je);
         if (!o || !json_is_object(o)) {
@@ -795,13 +809,8 @@ static int reply_address(struct skv_node *n, uint64_t from, const struct skv_ctl
         return bad ? -1 : 0;
     }
     json_decref(o);
-    cfg = config_address(n, from);
-    if (!cfg || strlen(cfg) >= outlen) {
-        snprintf(why, wlen, "no 'reply_to' and the sender is not in the configuration");
-        return -1;
-    }
-    snprintf(out, outlen, "%s", cfg);
-    return 0;
+    snprintf(why, wlen, "no 'reply_to' and the sender is not in the configuration");
+    return -1;
 }
 
 void skv_cap_on_req(struct skv_node *n, uint64_t from, const struct skv_ctl_simple *m)

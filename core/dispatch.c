@@ -1,15 +1,68 @@
 /*
- * dispatch.c — inbound frame routing (see dispatch.h).
+ * dispatch.c — inbound frame routing (see dispatch.h): decode, admit
+ * (peer_filter.h), route; refusals counted in the node's metrics and
+ * logged rate-limited (one line per sender and reason per 10 s).
  */
 #include "dispatch.h"
 #include "capability.h"
 #include "op.h"
+#include "peer_filter.h"
+#include "peer_policy.h"
 #include "propose.h"
 #include "raft_io.h"
 #include "wire.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+void skv_dispatch_note(struct skv_node *n, uint64_t from, const char *what,
+                       const char *reason, unsigned kind, const char *fmt, ...)
+{
+    uint64_t suppressed = 0;
+    int shared = 0;
+    char detail[300];
+    va_list ap;
+    if (!skv_ratelimit_allow(&n->peer_log, from, kind, uv_now(&n->loop), &suppressed,
+                             &shared))
+        return;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    skv_node_log(n, SKV_LOG_WARN, "%s: reason=%s from=%llu: %s (%llu similar line(s)%s "
+                 "suppressed in the last %u s)", what, reason, (unsigned long long)from,
+                 detail, (unsigned long long)suppressed, shared ? " of any peer" : "",
+                 SKV_RATELIMIT_DEFAULT_MS / 1000);
+}
+
+static void drop(struct skv_node *n, uint64_t from, int reason, unsigned type,
+                 const char *detail)
+{
+    n->metrics.frames_dropped[reason]++;
+    skv_dispatch_note(n, from, "peer frame dropped", skv_drop_reason_name(reason),
+                      (unsigned)reason, "type=%s: %s", skv_frame_type_name(type), detail);
+}
+
+/* Answer a forwarded admin op this node will not run: 400 ErrBadRequest. */
+static void refuse_admin(struct skv_node *n, uint64_t from, uint64_t req_id,
+                         const char *why)
+{
+    struct skv_admin_req req;
+    struct skv_op *op;
+    memset(&req, 0, sizeof req);
+    req.struct_size = sizeof req;
+    req.op = "?";
+    n->metrics.peer_ops_refused++;
+    skv_dispatch_note(n, from, "peer request refused", "not_allowed", SKV_PEER_LOG_OP,
+                      "admin op: %s", why);
+    if (!(op = skv_op_new(n, &req)))
+        return;
+    op->fwd_from = from;
+    op->fwd_req_id = req_id;
+    skv_op_reply_error(op, SKV_ERR_INVALID, 400, "ErrBadRequest", 0,
+                       "forwarded admin op refused: %s", why);
+}
 
 /* A follower forwarded an admin op: run it here, answer over the wire. */
 static void on_admin_req(struct skv_node *n, uint64_t from,
@@ -17,14 +70,17 @@ static void on_admin_req(struct skv_node *n, uint64_t from,
 {
     struct skv_admin_req req;
     struct skv_op *op;
-    char opname[64];
-    if (m->op.len == 0 || m->op.len >= sizeof opname) {
-        skv_node_log(n, 2, "forwarded op from %llu has a bad name: dropped",
-                     (unsigned long long)from);
+    char opname[64], why[160];
+    if (m->op.len == 0 || m->op.len >= sizeof opname || memchr(m->op.p, 0, m->op.len)) {
+        refuse_admin(n, from, m->req_id, "bad op name");
         return;
     }
     memcpy(opname, m->op.p, m->op.len);
     opname[m->op.len] = 0;
+    if (skv_peer_op_allowed(opname, m->flags, why, sizeof why) != 0) {
+        refuse_admin(n, from, m->req_id, why);
+        return;
+    }
     memset(&req, 0, sizeof req);
     req.struct_size = sizeof req;
     req.op = opname;
@@ -50,34 +106,51 @@ static void on_admin_req(struct skv_node *n, uint64_t from,
     skv_op_dispatch(op);
 }
 
+static int expects(void *arg, unsigned type, uint64_t peer, uint64_t req_id)
+{
+    struct skv_node *n = arg;
+    switch (type) {
+    case SKV_FRAME_PROPOSE_RESP: return skv_propose_expects(n, peer, req_id);
+    case SKV_FRAME_ADMIN_RESP: return skv_forward_expects(n, peer, req_id);
+    case SKV_FRAME_CAP_RESP: return skv_cap_expects(n, peer, req_id);
+    default: return 0;
+    }
+}
+
+static void on_raft(struct skv_node *n, const struct skv_peer_view *v,
+                    struct skv_frame *f)
+{
+    if (f->raft_from.len && skv_peer_may_announce(v, f->from_id)) {
+        /* a joining node learns where the leader listens */
+        char addr[SKV_WIRE_MAX_ADDRESS + 1];
+        memcpy(addr, f->raft_from.p, f->raft_from.len);
+        addr[f->raft_from.len] = 0;
+        skv_raftio_set_peer_address(&n->io, f->from_id, addr);
+    }
+    skv_raftio_recv(&n->io, &f->u.raft);
+}
+
 void skv_dispatch_frame(struct skv_node *n, uint64_t from, const void *data,
                         size_t len)
 {
+    struct skv_peer_view v = {n->conf->node_id, &n->raft.configuration, expects, n};
     struct skv_frame f;
+    const char *detail = "";
     char err[200];
+    int reason;
     if (skv_wire_decode(data, len, &f, err, sizeof err) != 0) {
-        skv_node_log(n, 2, "dropped a bad frame (%zu bytes) from node %llu: %s",
-                     len, (unsigned long long)from, err);
+        drop(n, from, SKV_DROP_MALFORMED, len > 3 ? ((const uint8_t *)data)[3] : 0, err);
         return;
     }
-    if (from != 0 && f.from_id != from) {
-        skv_node_log(n, 2, "frame claims sender %llu but came from %llu: dropped",
-                     (unsigned long long)f.from_id, (unsigned long long)from);
+    if ((reason = skv_peer_admit(&v, from, &f, &detail)) != SKV_DROP_NONE) {
+        drop(n, from, reason, f.type, detail);
         if (f.type == SKV_FRAME_RAFT)
             skv_wire_raft_message_free(&f.u.raft);
         return;
     }
     switch (f.type) {
     case SKV_FRAME_RAFT:
-        if (f.raft_from.len) {
-            /* remember where the sender listens: a joining node has no
-             * configuration to look it up in yet */
-            char addr[SKV_WIRE_MAX_ADDRESS + 1];
-            memcpy(addr, f.raft_from.p, f.raft_from.len);
-            addr[f.raft_from.len] = 0;
-            skv_raftio_set_peer_address(&n->io, f.from_id, addr);
-        }
-        skv_raftio_recv(&n->io, &f.u.raft);
+        on_raft(n, &v, &f);
         break;
     case SKV_FRAME_ADMIN_REQ:
         on_admin_req(n, f.from_id, &f.u.admin);
@@ -97,9 +170,8 @@ void skv_dispatch_frame(struct skv_node *n, uint64_t from, const void *data,
     case SKV_FRAME_CAP_RESP:
         skv_cap_on_resp(n, f.from_id, &f.u.ctl);
         break;
-    default:
-        skv_node_log(n, 1, "frame type %u from %llu not handled by this version",
-                     f.type, (unsigned long long)f.from_id);
+    default: /* the decoder accepts no other type */
+        drop(n, from, SKV_DROP_UNEXPECTED_TYPE, f.type, "not handled by this version");
         break;
     }
 }

@@ -4,6 +4,7 @@
  * leader's ADMIN_RESP, by a timeout (outcome unknown), or at shutdown.
  */
 #include "op.h"
+#include "peer_filter.h"
 #include "wire.h"
 
 #include <stdlib.h>
@@ -54,6 +55,17 @@ void skv_forward_to_leader(struct skv_op *op)
     op->fwd_leader = lid;
     n->metrics.admin_ops_forwarded++;
     skv_list_add_tail(&n->ops_forwarded, &op->link);
+}
+
+int skv_forward_expects(struct skv_node *n, uint64_t peer, uint64_t req_id)
+{
+    struct skv_list *it;
+    for (it = n->ops_forwarded.next; it != &n->ops_forwarded; it = it->next) {
+        const struct skv_op *op = skv_container_of(it, struct skv_op, link);
+        if (op->req_id == req_id)
+            return op->fwd_leader == peer;
+    }
+    return 0;
 }
 
 void skv_forward_on_resp(struct skv_node *n, uint64_t from, const void *resp)

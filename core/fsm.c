@@ -1,12 +1,14 @@
 /*
- * fsm.c — FSM apply: Phase-2 unwrap above the cutover, command dispatch,
+ * fsm.c — FSM apply: Phase-2 unwrap above the cutover, command dispatch
+ * (payloads decoded by skv_cmd_decode, the same decoder the leader's
+ * intake runs),
  * the data and the applied index in one storage batch, replay skipping
  * (entries at or below the durable applied index). A failure returns
  * non-zero, which stops C-Raft's apply loop without advancing
  * last_applied (fail closed).
  */
 #include "fsm.h"
-#include "command.h"
+#include "cmd_decode.h"
 #include "bytes.h"
 #include "keys.h"
 #include "log.h"
@@ -118,56 +120,52 @@ static int stage_kv(struct skv_fsm *f, uint64_t index, const struct skv_kv_op *o
     return rc;
 }
 
+/* The batch was validated by skv_cmd_decode: the walk cannot fail. */
 static int stage_batch(struct skv_fsm *f, uint64_t index, const uint8_t *p, size_t len,
-                       struct skv_fsm_batch *b, char *msg, size_t msglen)
+                       struct skv_fsm_batch *b)
 {
     size_t pos = 0;
     uint32_t remaining = 0;
     struct skv_kv_op op;
+    char msg[200];
     int r, rc;
-    while ((r = skv_cmd_batch_next(p, len, &pos, &remaining, &op, msg, msglen)) == 1)
+    while ((r = skv_cmd_batch_next(p, len, &pos, &remaining, &op, msg, sizeof msg)) == 1)
         if ((rc = stage_kv(f, index, &op, b)) != 0)
             return rc;
     return r == 0 ? 0 : RAFT_MALFORMED;
 }
 
-/* Dispatch one (unwrapped) payload into the batch. */
+/* Decode one (unwrapped) payload with the shared decoder (the leader ran
+ * the same one before raft_apply, so a failure here is local corruption)
+ * and stage its effect into the batch. */
 static int dispatch(struct skv_fsm *f, uint64_t index, const uint8_t *p, size_t len,
                     struct skv_fsm_batch *b, const char **reject)
 {
-    struct skv_kv_op op;
+    struct skv_cmd c;
     char msg[200];
     int rc;
-    if (len == 0) {
-        skv_node_halt(f->node, "fsm: empty command at index %llu", (unsigned long long)index);
+    if (skv_cmd_decode(p, len, &c, msg, sizeof msg) != 0) {
+        if (f->node->run_state != SKV_RUN_HALTED)
+            skv_node_halt(f->node, "fsm: cannot apply entry %llu: %s",
+                          (unsigned long long)index, msg);
         return RAFT_MALFORMED;
     }
-    switch (p[0]) {
+    switch (c.tag) {
     case SKV_CMD_KV:
-        if (skv_cmd_decode_kv(p, len, &op, msg, sizeof msg) != 0)
-            break;
-        return stage_kv(f, index, &op, b);
+        rc = stage_kv(f, index, &c.kv, b);
+        break;
     case SKV_CMD_KV_BATCH:
-        rc = stage_batch(f, index, p, len, b, msg, sizeof msg);
-        if (rc != RAFT_MALFORMED)
-            return rc;
+        rc = stage_batch(f, index, p, len, b);
         break;
     case SKV_CMD_NOOP:
-        if (len == 1)
-            return 0;
-        snprintf(msg, sizeof msg, "no-op command carries %zu bytes", len - 1);
+        rc = 0;
         break;
-    case SKV_CMD_WRITER_REG:
-    case SKV_CMD_ENC_BOOTSTRAP:
-    case SKV_CMD_ENC_ROTATION:
-        return skv_fsm_apply_enc(f, index, p, len, b, reject);
-    default:
-        snprintf(msg, sizeof msg, "unknown command tag 0x%02x", p[0]);
+    default: /* 0x03..0x05 */
+        rc = skv_fsm_apply_enc(f, index, &c, b, reject);
         break;
     }
-    if (f->node->run_state != SKV_RUN_HALTED)
-        skv_node_halt(f->node, "fsm: cannot apply entry %llu: %s", (unsigned long long)index, msg);
-    return RAFT_MALFORMED;
+    skv_cmd_free(&c);
+    return rc;
 }
 
 static int commit(struct skv_fsm *f, uint64_t index, struct skv_fsm_batch *b, int enc_entry)

@@ -61,12 +61,15 @@ int skv_fsm_restore(struct raft_fsm *rf, struct raft_buffer *buf);
 /* Cutover recorded in the newest local snapshot's header (0: none/v1). */
 uint64_t skv_fsm_snapshot_cutover(struct skv_node *n);
 
-/* fsm_enc.c: encryption commands and value sealing. Each returns 0 or a
+/* fsm_enc.c: encryption commands (0x03..0x05, already decoded by
+ * skv_cmd_decode) and value sealing. Each returns 0 or a
  * RAFT_* error after halting the node; *reject is set to a stable error
  * name when the entry is deterministically refused (a no-op on every
  * replica). */
-int skv_fsm_apply_enc(struct skv_fsm *f, uint64_t index, const uint8_t *p,
-                      size_t len, struct skv_fsm_batch *b, const char **reject);
+struct skv_cmd;
+int skv_fsm_apply_enc(struct skv_fsm *f, uint64_t index,
+                      const struct skv_cmd *c, struct skv_fsm_batch *b,
+                      const char **reject);
 /* "bootstrap", "storage-flag", "raft-flag", "registration" or "none"
  * (crash-point names of the test hooks). */
 const char *skv_fsm_enc_kind(const uint8_t *p, size_t len);

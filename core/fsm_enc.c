@@ -8,8 +8,7 @@
  */
 #include "fsm.h"
 #include "bytes.h"
-#include "command.h"
-#include "enc_cmd.h"
+#include "cmd_decode.h"
 #include "envelope.h"
 #include "writers.h"
 
@@ -82,18 +81,12 @@ static int stage_regs(struct skv_fsm *f, uint64_t index, const struct skv_writer
     return 0;
 }
 
-static int apply_reg(struct skv_fsm *f, uint64_t index, const uint8_t *p, size_t len,
-                     struct skv_fsm_batch *b, const char **reject)
+static int apply_reg(struct skv_fsm *f, uint64_t index, const struct skv_writer_reg *r,
+                     size_t n, struct skv_fsm_batch *b, const char **reject)
 {
-    struct skv_err e = {0, ""};
-    struct skv_writer_reg *r = NULL;
     struct skv_sidecar next;
-    size_t n = 0, i;
+    size_t i;
     int rc;
-    if (skv_writers_decode_reg(p, len, &r, &n, &e) != SKV_OK) {
-        skv_node_halt(f->node, "fsm: entry %llu: %s", ULL(index), e.msg);
-        return RAFT_MALFORMED;
-    }
     if ((rc = need_keystore(f, index, "a writer registration")) == 0 &&
         (rc = stage_regs(f, index, r, n, b, reject)) == 0 && *reject) {
         for (i = 0; i < n; i++)
@@ -107,7 +100,6 @@ static int apply_reg(struct skv_fsm *f, uint64_t index, const uint8_t *p, size_t
         next = f->node->enc.sc;
         rc = store_sidecar(f, index, &next, "registration");
     }
-    free(r);
     return rc;
 }
 
@@ -150,64 +142,45 @@ static int unwrap_boot_keys(struct skv_fsm *f, uint64_t index, const struct skv_
     return RAFT_INVALID;
 }
 
-static int apply_boot(struct skv_fsm *f, uint64_t index, const uint8_t *p, size_t len,
+static int apply_boot(struct skv_fsm *f, uint64_t index, const struct skv_enc_bootstrap *bt,
                       struct skv_fsm_batch *b, const char **reject)
 {
     struct skv_enc *enc = &f->node->enc;
-    struct skv_enc_bootstrap bt;
-    struct skv_err e = {0, ""};
     struct skv_sidecar next;
     int rc, replay = index <= enc->sc.raft_applied_index;
-    if (skv_enc_decode_bootstrap(p, len, &bt, &e) != SKV_OK) {
-        free(bt.regs);
-        skv_node_halt(f->node, "fsm: entry %llu: %s", ULL(index), e.msg);
-        return RAFT_MALFORMED;
-    }
     if ((rc = need_keystore(f, index, "the encryption bootstrap")) != 0)
-        goto out;
+        return rc;
     if (!replay && skv_enc_bootstrapped(enc)) {
         *reject = "ErrAlreadyBootstrapped";
-        goto out;
+        return 0;
     }
-    if ((rc = stage_regs(f, index, bt.regs, bt.n_regs, b, reject)) != 0 || *reject)
-        goto out;
-    if ((rc = unwrap_boot_keys(f, index, &bt)) != 0 || replay)
-        goto out;
+    if ((rc = stage_regs(f, index, bt->regs, bt->n_regs, b, reject)) != 0 || *reject)
+        return rc;
+    if ((rc = unwrap_boot_keys(f, index, bt)) != 0 || replay)
+        return rc;
     next = enc->sc;
-    if ((rc = add_boot_key(f, &next, bt.storage_id, SKV_PURPOSE_STORAGE, &bt, bt.storage_wrapped)) ||
-        (rc = add_boot_key(f, &next, bt.raft_id, SKV_PURPOSE_RAFT, &bt, bt.raft_wrapped)))
-        goto out;
-    next.active_storage = bt.storage_id;
-    next.active_raft = bt.raft_id;
+    if ((rc = add_boot_key(f, &next, bt->storage_id, SKV_PURPOSE_STORAGE, bt, bt->storage_wrapped)) ||
+        (rc = add_boot_key(f, &next, bt->raft_id, SKV_PURPOSE_RAFT, bt, bt->raft_wrapped)))
+        return rc;
+    next.active_storage = bt->storage_id;
+    next.active_raft = bt->raft_id;
     rc = store_sidecar(f, index, &next, "bootstrap");
     if (rc == 0)
         skv_node_log(f->node, SKV_LOG_INFO, "encryption bootstrapped at entry %llu: storage key %u, "
-                     "raft key %u (%s)", ULL(index), (unsigned)bt.storage_id,
-                     (unsigned)bt.raft_id, bt.suite);
-out:
-    free(bt.regs);
+                     "raft key %u (%s)", ULL(index), (unsigned)bt->storage_id,
+                     (unsigned)bt->raft_id, bt->suite);
     return rc;
 }
 
-static int apply_rot(struct skv_fsm *f, uint64_t index, const uint8_t *p, size_t len,
-                     const char **reject)
+/* sub is enable-storage-envelope or enable-raft-envelope (the decoder
+ * refuses the rest). */
+static int apply_rot(struct skv_fsm *f, uint64_t index, uint8_t sub, const char **reject)
 {
     struct skv_enc *enc = &f->node->enc;
-    struct skv_err e = {0, ""};
     struct skv_sidecar next;
-    uint8_t sub = 0;
     int rc;
-    if (skv_enc_decode_rotation(p, len, &sub, &e) != SKV_OK) {
-        skv_node_halt(f->node, "fsm: entry %llu: %s", ULL(index), e.msg);
-        return RAFT_MALFORMED;
-    }
     if ((rc = need_keystore(f, index, "an encryption phase entry")) != 0)
         return rc;
-    if (sub != SKV_ROT_ENABLE_STORAGE && sub != SKV_ROT_ENABLE_RAFT) {
-        skv_node_halt(f->node, "fsm: entry %llu: rotation sub-tag %u is not supported by this "
-                      "build", ULL(index), sub);
-        return RAFT_INVALID;
-    }
     if (index <= enc->sc.raft_applied_index)
         return 0; /* replay: the sidecar already holds its effect */
     if (!skv_enc_bootstrapped(enc)) {
@@ -238,13 +211,13 @@ static int apply_rot(struct skv_fsm *f, uint64_t index, const uint8_t *p, size_t
     return 0;
 }
 
-int skv_fsm_apply_enc(struct skv_fsm *f, uint64_t index, const uint8_t *p, size_t len,
+int skv_fsm_apply_enc(struct skv_fsm *f, uint64_t index, const struct skv_cmd *c,
                       struct skv_fsm_batch *b, const char **reject)
 {
-    switch (p[0]) {
-    case SKV_CMD_WRITER_REG: return apply_reg(f, index, p, len, b, reject);
-    case SKV_CMD_ENC_BOOTSTRAP: return apply_boot(f, index, p, len, b, reject);
-    default: return apply_rot(f, index, p, len, reject);
+    switch (c->tag) {
+    case SKV_CMD_WRITER_REG: return apply_reg(f, index, c->regs, c->n_regs, b, reject);
+    case SKV_CMD_ENC_BOOTSTRAP: return apply_boot(f, index, &c->boot, b, reject);
+    default: return apply_rot(f, index, c->rot_sub, reject);
     }
 }
 

@@ -8,6 +8,11 @@ core_libsealkv_core_la_SOURCES = \
 	core/plugin_set.c core/plugin_set.h \
 	core/wire.c core/wire.h core/wire_prim.h \
 	core/wire_raft.c core/wire_raft.h core/wire_bounds.c
+# peer boundary: frame admission, request policy, log rate limiter,
+# the shared FSM payload decoder
+core_libsealkv_core_la_SOURCES += \
+	core/peer_filter.c core/peer_filter.h core/peer_policy.c core/peer_policy.h \
+	core/ratelimit.c core/ratelimit.h core/cmd_decode.c core/cmd_decode.h
 core_libsealkv_core_la_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(SODIUM_CFLAGS) $(RAFT_CFLAGS) $(UV_CFLAGS) $(JANSSON_CFLAGS) $(ZLIB_CFLAGS)
 core_libsealkv_core_la_LIBADD = $(YAML_LIBS) $(SODIUM_LIBS) $(RAFT_LIBS) $(UV_LIBS) $(JANSSON_LIBS) $(ZLIB_LIBS) -lpthread $(LIBS)
 core_libsealkv_core_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 \

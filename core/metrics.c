@@ -3,13 +3,15 @@
  * exposition (format 0.0.4): raft state and indexes, proposals by source
  * and outcome, forwarding, the Phase-2 cutover state, decrypt failures by
  * reason, values sealed / entries wrapped per DEK, the sidecar's applied
- * index and the raft log's fsync counts. Every series is prefixed
+ * index, the raft log's fsync counts and the refusals at the peer
+ * boundary (dropped frames, refused proposals and ops). Every series is prefixed
  * "sealkv_"; labels carry key ids at most, never key material.
  */
 #include "metrics.h"
 
 #include "fsm.h"
 #include "op.h"
+#include "peer_filter.h"
 #include "propose.h"
 #include "raft_io.h"
 
@@ -185,6 +187,32 @@ static void reload_section(struct mbuf *b, const struct skv_metrics *m)
                 pl[p], out[o], ULL(m->cred_reloads[p][o]));
 }
 
+_Static_assert(SKV_DROP_COUNT_ <= sizeof ((struct skv_metrics *)0)->frames_dropped /
+                   sizeof(uint64_t), "frames_dropped too small");
+
+/* Refusals at the trust boundary (dispatch.c, propose.c). Every series
+ * is shown, zeros included, so alerts need no absent() guard. */
+static void peer_section(struct mbuf *b, const struct skv_metrics *m)
+{
+    static const char *const origin[2] = {"local", "peer"};
+    static const char *const why[2] = {"malformed", "not_allowed"};
+    int r, o;
+    family(b, "transport_frames_dropped_total", "counter",
+           "inbound peer frames dropped before any handler, by reason");
+    for (r = SKV_DROP_NONE + 1; r < SKV_DROP_COUNT_; r++)
+        put(b, "sealkv_transport_frames_dropped_total{reason=\"%s\"} %llu\n",
+            skv_drop_reason_name(r), ULL(m->frames_dropped[r]));
+    family(b, "proposals_refused_total", "counter",
+           "proposals refused before raft_apply (400 ErrBadRequest), by origin and reason");
+    for (o = 0; o < 2; o++)
+        for (r = 0; r < 2; r++)
+            put(b, "sealkv_proposals_refused_total{origin=\"%s\",reason=\"%s\"} %llu\n",
+                origin[o], why[r], ULL(m->proposals_refused[o][r]));
+    single(b, "peer_admin_ops_refused_total", "counter",
+           "admin ops forwarded by a peer that a follower never forwards (refused)",
+           m->peer_ops_refused);
+}
+
 static void storage_section(struct mbuf *b, struct skv_node *n)
 {
     struct skv_raftio_stats s;
@@ -209,6 +237,7 @@ int skv_metrics_render(struct skv_node *n, char **out, size_t *len)
     cutover_section(&b, n);
     crypto_section(&b, &n->metrics);
     storage_section(&b, n);
+    peer_section(&b, &n->metrics);
     reload_section(&b, &n->metrics);
     if (b.oom) {
         free(b.p);

@@ -24,6 +24,7 @@
 #include "enc.h"
 #include "metrics.h"
 #include "plugin_set.h"
+#include "ratelimit.h"
 
 /* Intrusive doubly linked list. */
 struct skv_list {
@@ -90,6 +91,7 @@ struct skv_node {
     struct skv_enc enc;             /* keys, sidecar, phases (enc.h) */
     struct skv_cutover cut;         /* Phase-2 barrier + intake gate */
     struct skv_metrics metrics;     /* counters for GET /metrics (metrics.h) */
+    struct skv_ratelimit peer_log;  /* refused peer frames: log lines (dispatch.c) */
     int enc_reg_state;              /* start-up writer registration (enc_ops.c) */
     uint64_t enc_reg_next_ms;
     int raft_started, raft_closing;

@@ -3,7 +3,10 @@
  * forwarding to the leader from a follower.
  */
 #include "propose.h"
+#include "cmd_decode.h"
+#include "dispatch.h"
 #include "op.h"
+#include "peer_policy.h"
 #include "wire.h"
 #include "envelope.h"
 
@@ -125,6 +128,25 @@ static int defer_refusal(struct skv_node *n, skv_propose_cb cb, void *arg)
     return 0;
 }
 
+/* Nothing malformed enters the log: the FSM's own decoder runs on every
+ * payload before raft_apply. 0, or -1 after answering 400 ErrBadRequest. */
+static int intake_check(struct skv_node *n, int source, const void *payload,
+                        size_t len, skv_propose_cb cb, void *arg)
+{
+    struct skv_cmd c;
+    char why[200], msg[260];
+    if (skv_cmd_decode(payload, len, &c, why, sizeof why) == 0) {
+        skv_cmd_free(&c);
+        return 0;
+    }
+    skv_metrics_proposal(&n->metrics, source, 0);
+    n->metrics.proposals_refused[0][0]++;
+    skv_node_log(n, SKV_LOG_WARN, "proposal refused before raft_apply: %s", why);
+    snprintf(msg, sizeof msg, "malformed proposal: %s", why);
+    finish(cb, arg, SKV_ERR_INVALID, "ErrBadRequest", msg, 0);
+    return -1;
+}
+
 static void propose_local(struct skv_node *n, int source, void *payload,
                           size_t len, skv_propose_cb cb, void *arg)
 {
@@ -133,6 +155,10 @@ static void propose_local(struct skv_node *n, int source, void *payload,
     const char *gate, *error = NULL;
     char msg[400];
     int rv;
+    if (intake_check(n, source, payload, len, cb, arg) != 0) {
+        raft_free(payload);
+        return;
+    }
     if (!skv_leader_ready(n)) { /* any source: its cutover state must be final */
         skv_metrics_proposal(&n->metrics, source, 0);
         raft_free(payload);
@@ -180,6 +206,25 @@ static void propose_local(struct skv_node *n, int source, void *payload,
     }
 }
 
+/* A payload the leader would refuse from this node is not forwarded: an
+ * entry only a leader builds (bootstrap, phase flags, a newcomer's
+ * registration) means this node lost leadership meanwhile. 1 if answered
+ * (payload freed). */
+static int refuse_forward(struct skv_node *n, int source, void *payload, size_t len,
+                          skv_propose_cb cb, void *arg)
+{
+    int ok = skv_peer_may_forward(n->conf->node_id, (uint32_t)source, payload, len);
+    if (ok == 1)
+        return 0;
+    raft_free(payload);
+    if (ok < 0)
+        finish(cb, arg, SKV_ERR_INVALID, "ErrBadRequest", "malformed proposal", 0);
+    else
+        finish(cb, arg, SKV_ERR_AGAIN, "ErrLeadershipLost",
+               "this node lost leadership while building a leader-only entry; retry", 0);
+    return 1;
+}
+
 static void forward(struct skv_node *n, int source, void *payload, size_t len,
                     skv_propose_cb cb, void *arg)
 {
@@ -195,6 +240,8 @@ static void forward(struct skv_node *n, int source, void *payload, size_t len,
         finish(cb, arg, SKV_ERR_AGAIN, "ErrNoLeader", "no known leader", 0);
         return;
     }
+    if (refuse_forward(n, source, payload, len, cb, arg))
+        return;
     memset(&m, 0, sizeof m);
     m.req_id = ++n->next_req_id;
     m.source = (uint32_t)source;
@@ -282,6 +329,32 @@ static void answer_remote(void *arg, const struct skv_propose_result *r)
     free(rm);
 }
 
+/* Decode a forwarded payload and apply peer_policy.h. 0, or -1 after
+ * answering 400 ErrBadRequest (counted, logged rate-limited). */
+static int peer_check(struct skv_node *n, uint64_t from, const struct skv_fwd_propose *m,
+                      struct remote *rm)
+{
+    struct skv_cmd c;
+    char why[200], msg[260];
+    int malformed = m->source > SKV_SRC_ADMIN;
+    if (malformed)
+        snprintf(why, sizeof why, "source %u", (unsigned)m->source);
+    else if (skv_cmd_decode(m->payload.p, m->payload.len, &c, why, sizeof why) != 0)
+        malformed = 1;
+    else if (skv_peer_proposal_allowed(from, m->source, &c, why, sizeof why) == 0) {
+        skv_cmd_free(&c);
+        return 0;
+    } else
+        skv_cmd_free(&c);
+    n->metrics.proposals_refused[1][!malformed]++;
+    skv_dispatch_note(n, from, "peer request refused",
+                      malformed ? "malformed" : "not_allowed", SKV_PEER_LOG_PROPOSAL,
+                      "proposal %llu: %s", (unsigned long long)m->req_id, why);
+    snprintf(msg, sizeof msg, "forwarded proposal refused: %s", why);
+    finish(answer_remote, rm, SKV_ERR_INVALID, "ErrBadRequest", msg, 0);
+    return -1;
+}
+
 void skv_propose_on_req(struct skv_node *n, uint64_t from, const void *req)
 {
     const struct skv_fwd_propose *m = req;
@@ -292,11 +365,8 @@ void skv_propose_on_req(struct skv_node *n, uint64_t from, const void *req)
     rm->node = n;
     rm->from = from;
     rm->req_id = m->req_id;
-    if (m->source > SKV_SRC_ADMIN || m->payload.len == 0) {
-        finish(answer_remote, rm, SKV_ERR_INVALID, "ErrBadRequest",
-               "forwarded proposal: bad source or empty payload", 0);
+    if (peer_check(n, from, m, rm) != 0)
         return;
-    }
     if (raft_state(&n->raft) != RAFT_LEADER || n->stopping ||
         n->run_state == SKV_RUN_HALTED) {
         finish(answer_remote, rm, SKV_ERR_AGAIN, "ErrNotLeader",
@@ -312,6 +382,17 @@ void skv_propose_on_req(struct skv_node *n, uint64_t from, const void *req)
 }
 
 /* ---- follower side: answers, deadlines, shutdown -------------------- */
+
+int skv_propose_expects(struct skv_node *n, uint64_t peer, uint64_t req_id)
+{
+    struct skv_list *it;
+    for (it = n->props_forwarded.next; it != &n->props_forwarded; it = it->next) {
+        const struct prop *p = skv_container_of(it, struct prop, link);
+        if (p->req_id == req_id)
+            return p->leader == peer;
+    }
+    return 0;
+}
 
 void skv_propose_on_resp(struct skv_node *n, uint64_t from, const void *resp)
 {

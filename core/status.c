@@ -35,6 +35,14 @@ static json_t *encryption_json(struct skv_node *n)
                      "cutovers_run", (json_int_t)n->cut.runs);
 }
 
+/* An unsigned value: a JSON integer up to INT64_MAX, a (non-negative)
+ * real above it, never a negative number (a term persisted before the
+ * wire bounds could be 2^64-1). */
+static json_t *u64_json(uint64_t v)
+{
+    return v <= (uint64_t)INT64_MAX ? json_integer((json_int_t)v) : json_real((double)v);
+}
+
 void skv_op_status(struct skv_op *op)
 {
     struct skv_node *n = op->node;
@@ -45,13 +53,15 @@ void skv_op_status(struct skv_op *op)
     raft_leader(&n->raft, &lid, &laddr);
     o = json_pack("{s:I,s:s,s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "id",
                   (json_int_t)n->conf->node_id, "state", skv_node_state_name(n),
-                  "leader_id", (json_int_t)lid, "term", (json_int_t)n->raft.current_term,
+                  "leader_id", (json_int_t)lid, "term", (json_int_t)0,
                   "last_index", (json_int_t)raft_last_index(&n->raft), "applied_index",
                   (json_int_t)raft_last_applied(&n->raft), "commit_index",
                   (json_int_t)n->raft.commit_index, "members", skv_members_json(n),
                   "encryption", encryption_json(n));
     if (o)
         json_object_set_new(o, "transport", transport_json(n));
+    if (o)
+        json_object_set_new(o, "term", u64_json(n->raft.current_term));
     if (o && n->run_state == SKV_RUN_HALTED)
         json_object_set_new(o, "halt_reason", json_string(n->halt_reason));
     s = o ? json_dumps(o, JSON_COMPACT) : NULL;

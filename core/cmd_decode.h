@@ -1,0 +1,47 @@
+/*
+ * cmd_decode.h — the one decoder of FSM payloads (command.h tags 0x00 to
+ * 0x05). The FSM's apply (fsm.c, fsm_enc.c) applies exactly what this
+ * returns, and the leader's intake (propose.c) runs the same function on
+ * every payload before raft_apply: a payload it refuses never enters the
+ * log, so an apply-time decode failure can only mean local corruption.
+ *
+ * Checked here (everything that does not depend on replicated state):
+ *   0x00 KV op      opcode put/del, key 1..SKV_MAX_KEY, no value on delete
+ *   0x01 KV batch   every op: opcode, key 1..SKV_MAX_KEY, lengths; no
+ *                   trailing bytes
+ *   0x02 no-op      exactly one byte
+ *   0x03 writers    1..SKV_WRITERS_MAX_BATCH entries, exact length
+ *   0x04 bootstrap  version 1, suite name, distinct non-zero key ids, a
+ *                   whole 0x03 payload
+ *   0x05 rotation   exactly [0x05][sub] with sub enable-storage-envelope
+ *                   or enable-raft-envelope (rotate-dek, rewrap, retire
+ *                   are not implemented by this build's FSM)
+ *   anything else   refused (unknown tag, empty payload)
+ * Field values that depend on the registry or the sidecar (collisions,
+ * epoch rollbacks, already bootstrapped...) are deterministic refusals at
+ * apply, not decode errors.
+ */
+#ifndef SKV_CMD_DECODE_H
+#define SKV_CMD_DECODE_H
+
+#include "command.h"
+#include "enc_cmd.h"
+
+struct skv_cmd {
+    uint8_t tag;                    /* enum skv_cmd_tag */
+    struct skv_kv_op kv;            /* 0x00; slices into the payload */
+    uint32_t batch_count;           /* 0x01: walk with skv_cmd_batch_next */
+    struct skv_writer_reg *regs;    /* 0x03: malloc'd */
+    size_t n_regs;
+    struct skv_enc_bootstrap boot;  /* 0x04: boot.regs malloc'd */
+    uint8_t rot_sub;                /* 0x05: enum skv_rot_sub */
+};
+
+/* Decode any FSM payload into *c (zeroed first). 0, or -1 with a message
+ * naming what is wrong; *c owns nothing after a failure. */
+int skv_cmd_decode(const uint8_t *p, size_t len, struct skv_cmd *c,
+                   char *err, size_t errlen);
+/* Release what a successful decode allocated; idempotent. */
+void skv_cmd_free(struct skv_cmd *c);
+
+#endif /* SKV_CMD_DECODE_H */
