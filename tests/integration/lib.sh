@@ -40,6 +40,7 @@ skv_setup() {
         i=$((i + 1))
     done
     trap skv_cleanup EXIT INT TERM
+    skv_pki_init
     if [ -n "${SKV_ENC_NODES:-}" ]; then
         (umask 077 && head -c 32 /dev/urandom >"$SKV_DIR/kek.key") || { echo "cannot write KEK"; exit 99; }
     fi
@@ -53,9 +54,74 @@ skv_enc_node() {
     return 1
 }
 
-skv_rport() { eval "echo \$SKV_RPORT_$1"; }
-skv_aport() { eval "echo \$SKV_APORT_$1"; }
-skv_endpoint() { echo "http://127.0.0.1:$(skv_aport "$1")"; }
+skv_rport() { eval "echo \${SKV_RPORT_$1:-}"; }
+skv_aport() { eval "echo \${SKV_APORT_$1:-}"; }
+skv_endpoint() {
+    if skv_admin_tls; then echo "https://127.0.0.1:$(skv_aport "$1")"
+    else echo "http://127.0.0.1:$(skv_aport "$1")"; fi
+}
+
+# ---- TLS (issue 11): skv_setup makes a cluster CA, a certificate for
+# every node 1..N and a client certificate "test" in $SKV_DIR/pki with
+# `sealkv cert`, and every node's transport (tcp or chaos) gets ca_file,
+# cert_file and key_file: every suite runs over mutual TLS.
+# SKV_INSECURE=1 (set before skv_setup / skv_write_conf): plaintext
+# transport (insecure: true), for a test that needs it.
+# SKV_ADMIN_TLS=1 (set before skv_setup): the admin API too is HTTPS with
+# client certificates and a bearer token ($SKV_DIR/pki/token);
+# skv_endpoint then says https://, skv_cli passes --cacert/--cert/--key/
+# --token-file, any other "$SEALKV" call gets them from SEALKV_CACERT,
+# SEALKV_CERT, SEALKV_KEY, SEALKV_TOKEN_FILE, and curl from
+# $SKV_DIR/.curlrc (CURL_HOME). Otherwise the admin API stays plain HTTP
+# on 127.0.0.1 without a token (loopback without TLS is allowed).
+skv_insecure() { [ "${SKV_INSECURE:-0}" = 1 ]; }
+skv_admin_tls() { [ "${SKV_ADMIN_TLS:-0}" = 1 ]; }
+skv_pki() { echo "$SKV_DIR/pki"; }
+
+# skv_cert_node ID [ADDR]: node ID's key and certificate in $SKV_DIR/pki
+# (made once; for nodes a test adds later). ADDR defaults to its raft port.
+skv_cert_node() {
+    [ -f "$SKV_DIR/pki/node-$1.crt" ] && return 0
+    _skv_p=$(skv_rport "$1")
+    "$SEALKV" cert create-node "$1" "${2:-127.0.0.1:${_skv_p:-7100}}" --dir "$SKV_DIR/pki" >/dev/null ||
+        { skv_fail "sealkv cert create-node $1 failed"; return 1; }
+}
+
+skv_pki_init() {
+    skv_insecure && ! skv_admin_tls && return 0
+    { "$SEALKV" cert create-ca --dir "$SKV_DIR/pki" >/dev/null &&
+        "$SEALKV" cert create-client test --dir "$SKV_DIR/pki" >/dev/null; } ||
+        { echo "sealkv cert failed"; exit 99; }
+    for i in $(seq 1 "$SKV_N"); do skv_cert_node "$i" || exit 99; done
+    skv_admin_tls || return 0
+    (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$SKV_DIR/pki/token") ||
+        { echo "cannot write the admin token"; exit 99; }
+    SEALKV_CACERT="$SKV_DIR/pki/ca.crt" SEALKV_CERT="$SKV_DIR/pki/client-test.crt"
+    SEALKV_KEY="$SKV_DIR/pki/client-test.key" SEALKV_TOKEN_FILE="$SKV_DIR/pki/token"
+    export SEALKV_CACERT SEALKV_CERT SEALKV_KEY SEALKV_TOKEN_FILE
+    printf 'cacert = "%s"\ncert = "%s"\nkey = "%s"\nheader = "Authorization: Bearer %s"\n' \
+        "$SEALKV_CACERT" "$SEALKV_CERT" "$SEALKV_KEY" "$(cat "$SEALKV_TOKEN_FILE")" >"$SKV_DIR/.curlrc"
+    CURL_HOME=$SKV_DIR
+    export CURL_HOME
+}
+
+# The transport's TLS options for node i (or insecure: true).
+skv_tls_opts() {
+    if skv_insecure; then echo "insecure: true"; return 0; fi
+    skv_cert_node "$1"
+    echo "ca_file: $SKV_DIR/pki/ca.crt, cert_file: $SKV_DIR/pki/node-$1.crt, key_file: $SKV_DIR/pki/node-$1.key"
+}
+
+# The admin plugin line for node i (HTTPS + mTLS + token with SKV_ADMIN_TLS=1).
+skv_admin_conf() {
+    _skv_o="listen: 127.0.0.1:$(skv_aport "$1")"
+    if skv_admin_tls; then
+        skv_cert_node "$1"
+        _skv_o="$_skv_o, tls_cert_file: $SKV_DIR/pki/node-$1.crt, tls_key_file: $SKV_DIR/pki/node-$1.key"
+        _skv_o="$_skv_o, client_ca_file: $SKV_DIR/pki/ca.crt, token_file: $SKV_DIR/pki/token"
+    fi
+    echo "  admin: { name: http, options: { $_skv_o } }"
+}
 
 # SKV_STORAGE_<i>=faulty (optional, set before skv_setup / skv_write_conf):
 # node i stores through the test-only storage-faulty plugin (wraps
@@ -84,12 +150,14 @@ skv_storage_conf() {
 # --enable-fault-injection), whose rules file is $SKV_DIR/rules<i>
 # (absent/empty = healthy; see plugins/transport-chaos/chaos_rules.h).
 # Any other non-empty value is used as the transport plugin name.
+# Every transport line carries the TLS options (skv_tls_opts).
 skv_transport_conf() {
     tr=$(eval "echo \${SKV_TRANSPORT_$1:-\${SKV_TRANSPORT:-}}")
+    _skv_tls=$(skv_tls_opts "$1")
     case "$tr" in
-    "") ;;
-    chaos) echo "  transport: { name: chaos, options: { rules_file: $SKV_DIR/rules$1 } }" ;;
-    *) echo "  transport: { name: $tr }" ;;
+    "") echo "  transport: { name: tcp, options: { $_skv_tls } }" ;;
+    chaos) echo "  transport: { name: chaos, options: { rules_file: $SKV_DIR/rules$1, $_skv_tls } }" ;;
+    *) echo "  transport: { name: $tr, options: { $_skv_tls } }" ;;
     esac
 }
 
@@ -126,7 +194,7 @@ skv_write_conf() {
             done
         fi
         echo "plugins:"
-        echo "  admin: { name: http, options: { listen: 127.0.0.1:$(skv_aport "$i") } }"
+        skv_admin_conf "$i"
         skv_transport_conf "$i"
         skv_storage_conf "$i"
         skv_cipher_conf "$i"
@@ -179,7 +247,15 @@ skv_cleanup() {
 }
 
 # CLI against node i (retries retryable errors for up to 15 s).
-skv_cli() { i=$1; shift; "$SEALKV" --endpoint "$(skv_endpoint "$i")" --retry 15 "$@"; }
+skv_cli() {
+    i=$1; shift
+    if skv_admin_tls; then
+        "$SEALKV" --endpoint "$(skv_endpoint "$i")" --retry 15 --cacert "$SEALKV_CACERT" \
+            --cert "$SEALKV_CERT" --key "$SEALKV_KEY" --token-file "$SEALKV_TOKEN_FILE" "$@"
+    else
+        "$SEALKV" --endpoint "$(skv_endpoint "$i")" --retry 15 "$@"
+    fi
+}
 
 # skv_wait DEADLINE_S description command...: poll every 0.1 s.
 skv_wait() {
