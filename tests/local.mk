@@ -59,6 +59,13 @@ tests_unit_test_wire_SOURCES = tests/unit/test_wire.c
 tests_unit_test_wire_CFLAGS = $(TEST_CFLAGS) $(RAFT_CFLAGS)
 tests_unit_test_wire_LDADD = $(TEST_LIBS) $(RAFT_LIBS)
 EXTRA_DIST += tests/fuzz/fuzz_wire.c tests/fuzz/gen_wire_corpus.c
+# peer boundary: shared FSM payload decoder, forwarding policy, frame
+# admission, log rate limiter
+check_PROGRAMS += tests/unit/test_peer
+TESTS += tests/unit/test_peer
+tests_unit_test_peer_SOURCES = tests/unit/test_peer.c
+tests_unit_test_peer_CFLAGS = $(TEST_CFLAGS) $(RAFT_CFLAGS)
+tests_unit_test_peer_LDADD = $(TEST_LIBS) $(RAFT_LIBS)
 
 # config loader (core/config.c): values, defaults, one test per error class
 check_PROGRAMS += tests/unit/test_config
