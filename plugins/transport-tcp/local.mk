@@ -26,6 +26,8 @@ plugins_transport_tcp_transport_tcp_la_LIBADD = $(AX_PTHREAD_LIBS) $(OPENSSL_LIB
 check_PROGRAMS += tests/unit/test_transport_tcp
 TESTS += tests/unit/test_transport_tcp
 tests_unit_test_transport_tcp_SOURCES = tests/unit/test_transport_tcp.c \
-	tests/unit/tls_fx.c tests/unit/tls_fx.h
-tests_unit_test_transport_tcp_CFLAGS = $(TEST_CFLAGS) -pthread $(OPENSSL_CFLAGS)
+	tests/unit/tls_fx.c tests/unit/tls_fx.h \
+	plugins/transport-tcp/tcp_ident.c plugins/transport-tcp/tcp_ratelog.c
+tests_unit_test_transport_tcp_CFLAGS = $(TEST_CFLAGS) -pthread $(OPENSSL_CFLAGS) \
+	-I$(top_srcdir)/plugins/transport-tcp
 tests_unit_test_transport_tcp_LDADD = $(TEST_LIBS) -lpthread $(OPENSSL_LIBS)

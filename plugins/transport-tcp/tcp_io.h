@@ -19,6 +19,11 @@ enum tcp_io_rc {
     TCP_IO_TLS      /* TLS failure (tcp_link.h keeps the reason) */
 };
 
+/* Block SIGPIPE in the calling (plugin) thread: TLS writes go through
+ * write(2), which has no MSG_NOSIGNAL; a thread-directed SIGPIPE then
+ * stays pending on this thread and EPIPE is returned instead. */
+void tcp_io_block_sigpipe(void);
+
 /* Monotonic clock in milliseconds. */
 int64_t tcp_now_ms(void);
 

@@ -176,6 +176,7 @@ static void *reader_main(void *arg)
     struct tcp_link k;
     uint64_t from = 0;
     int rc = TCP_FRAME_NOMEM;
+    tcp_io_block_sigpipe();
     if (tcp_link_init(&k, c->fd, l->stop_fd, 1) == 0)
         rc = accept_peer(l, &k, &from, &err);
     else

@@ -226,6 +226,7 @@ static int creds_changed(struct tcp_peer *p)
 static void *writer_main(void *arg)
 {
     struct tcp_peer *p = arg;
+    tcp_io_block_sigpipe();
     pthread_mutex_lock(&p->lock);
     while (!p->closing) {
         if (!p->q.head)

@@ -136,15 +136,15 @@ static int tcp_start(void *state, const char *listen_address,
         pthread_mutex_unlock(&t->lock);
         return skv_err_set(err, SKV_ERR_INVALID, "transport already started");
     }
-    if (!t->tls)
-        t->host->log(t->host->ctx, SKV_LOG_WARN, "transport tcp: insecure: "
-                     "true — node-to-node traffic on %s is unauthenticated "
-                     "plaintext; any host that can reach this port can act "
-                     "as a cluster node", listen_address);
     rc = tcp_peer_table_new(t->host, &t->opt, &t->peers, err);
     if (rc == SKV_OK)
         rc = tcp_listener_start(t->host, listen_address, t->tls,
                                 &t->listener, err);
+    if (rc == SKV_OK && !t->tls)
+        t->host->log(t->host->ctx, SKV_LOG_WARN, "transport tcp: insecure: "
+                     "true — node-to-node traffic on %s is unauthenticated "
+                     "plaintext; any host that can reach this port can act "
+                     "as a cluster node", listen_address);
     if (rc != SKV_OK) {
         tcp_peer_table_free(t->peers);
         t->peers = NULL;

@@ -165,6 +165,7 @@ static int node_load(struct node *n, uint64_t id, const char *const *extra,
     add_opt(n, "rules_file", n->rules);
     add_opt(n, "poll_ms", "20");
     add_opt(n, "seed", "12345");
+    add_opt(n, "insecure", "true"); /* TLS is covered by test_transport_tcp */
     for (i = 0; extra && extra[2 * i]; i++)
         add_opt(n, extra[2 * i], extra[2 * i + 1]);
     n->hooks.node = n;
@@ -403,6 +404,9 @@ static void test_options(void)
     struct node a;
     struct skv_err err = {0, ""};
     CU_ASSERT_EQUAL(node_load(&a, 1, tcp_opt, &err), SKV_OK);
+    /* reload and security are the tcp code's, forwarded. */
+    CU_ASSERT_EQUAL(a.ops->security(a.st), 0);
+    CU_ASSERT_EQUAL(a.ops->reload(a.st, &err), SKV_OK);
     node_unload(&a);
     CU_ASSERT_NOT_EQUAL(node_load(&a, 1, unknown, &err), SKV_OK);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "no_such_option"));
