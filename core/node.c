@@ -154,11 +154,12 @@ static int open_plugins(struct skv_node *n, char *err, size_t errlen)
     n->tr_state = skv_plugin_state(n->plugins.transport);
     n->ci_state = skv_plugin_state(n->plugins.cipher);
     n->ad_state = skv_plugin_state(n->plugins.admin);
-    /* KEK, sidecar and DEK unwrap before anything touches the data dir */
-    if (skv_enc_load(&n->enc, n->conf, n->ci, n->ci_state, err, errlen) != 0)
-        return -1;
+    /* data_dir usable, KEK, sidecar and DEK unwrap before anything
+     * touches the data dir (the order of skv_preflight) */
     if (skv_preflight_data_dir(n->conf->data_dir, err, errlen) != 0 ||
-        mkdir_p(n->conf->data_dir, err, errlen) != 0)
+        skv_enc_load(&n->enc, n->conf, n->ci, n->ci_state, err, errlen) != 0)
+        return -1;
+    if (mkdir_p(n->conf->data_dir, err, errlen) != 0)
         return -1;
     snprintf(path, sizeof path, "%s/store", n->conf->data_dir);
     if (n->st->open(skv_plugin_state(n->plugins.storage), path, &n->db, &e) != SKV_OK) {

@@ -86,9 +86,9 @@ int skv_preflight(struct skv_config *c, char *summary, size_t slen, char *err,
         snprintf(err, errlen, "%s", e.msg);
         return -1;
     }
-    rc = enc_check(c, &set, err, errlen);
+    rc = skv_preflight_data_dir(c->data_dir, err, errlen);
     if (rc == 0)
-        rc = skv_preflight_data_dir(c->data_dir, err, errlen);
+        rc = enc_check(c, &set, err, errlen);
     if (rc == 0)
         snprintf(summary, slen, "plugins: %s, %s, %s, %s", skv_plugin_path(set.transport),
                  skv_plugin_path(set.storage), skv_plugin_path(set.cipher),

@@ -231,3 +231,6 @@ tests_unit_test_cert_LDADD = $(CUNIT_LIBS) $(OPENSSL_LIBS)
 # membership safety: add validation, rollback of a failed add, last voter
 TESTS += tests/integration/test_members_safety.sh
 EXTRA_DIST += tests/integration/test_members_safety.sh
+# --check-config refuses what start refuses; SIGHUP credential reload
+TESTS += tests/integration/test_check_config.sh tests/integration/test_reload.sh
+EXTRA_DIST += tests/integration/test_check_config.sh tests/integration/test_reload.sh
