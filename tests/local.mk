@@ -134,6 +134,10 @@ EXTRA_DIST += tests/fuzz/fuzz_config.c \
 
 # libFuzzer targets (clang); `make fuzz-smoke` runs each briefly.
 EXTRA_DIST += tests/fuzz/smoke.sh tests/fuzz/fuzz_http_routes.c
+# transport-tcp handshake, first frame header, certificate identity
+EXTRA_DIST += tests/fuzz/fuzz_tcp_handshake.c \
+	tests/fuzz/corpus/tcphs/tls-node1 tests/fuzz/corpus/tcphs/tls-client \
+	tests/fuzz/corpus/tcphs/plain-bad-len tests/fuzz/corpus/tcphs/clienthello
 fuzz-smoke:
 	$(top_srcdir)/tests/fuzz/smoke.sh
 .PHONY: fuzz-smoke

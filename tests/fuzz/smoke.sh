@@ -3,7 +3,8 @@
 # with clang (ASan+UBSan) and runs each for a bounded time on a scratch
 # copy of its in-tree seed corpus. Longer runs: FUZZ_SECONDS=600.
 # Targets: YAML config, wire frames, HTTP route parsing, sidecar JSON,
-# Envelope v1 (over the cipher-sodium plugin's sources).
+# Envelope v1 (over the cipher-sodium plugin's sources), the transport-tcp
+# handshake + first frame header + certificate identity (OpenSSL).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 secs=${FUZZ_SECONDS:-20}
@@ -54,4 +55,8 @@ build fuzz_envelope -I"$work/inc" "$top/tests/fuzz/fuzz_envelope.c" \
     -lsodium -lpthread && run fuzz_envelope envelope
 build fuzz_snap_hdr "$top/tests/fuzz/fuzz_snap_hdr.c" "$top/core/snap_hdr.c" &&
     run fuzz_snap_hdr snaphdr
+tcp="$top/plugins/transport-tcp"
+build fuzz_tcp_handshake -I"$tcp" "$top/tests/fuzz/fuzz_tcp_handshake.c" \
+    "$tcp/tcp_frame.c" "$tcp/tcp_io.c" "$tcp/tcp_link.c" "$tcp/tcp_creds.c" \
+    "$tcp/tcp_ident.c" -lssl -lcrypto -lpthread && run fuzz_tcp_handshake tcphs
 exit $fail
