@@ -40,6 +40,11 @@ static void drop(struct skv_node *n, uint64_t from, int reason, unsigned type,
                  const char *detail)
 {
     n->metrics.frames_dropped[reason]++;
+    if (reason == SKV_DROP_LATE_ANSWER) {
+        skv_node_log(n, SKV_LOG_DEBUG, "late or duplicate %s from %llu ignored",
+                     skv_frame_type_name(type), (unsigned long long)from);
+        return;
+    }
     skv_dispatch_note(n, from, "peer frame dropped", skv_drop_reason_name(reason),
                       (unsigned)reason, "type=%s: %s", skv_frame_type_name(type), detail);
 }

@@ -14,6 +14,7 @@ const char *skv_drop_reason_name(int reason)
     case SKV_DROP_SENDER_MISMATCH: return "sender_mismatch";
     case SKV_DROP_NOT_MEMBER: return "not_member";
     case SKV_DROP_UNEXPECTED_TYPE: return "unexpected_type";
+    case SKV_DROP_LATE_ANSWER: return "late_answer";
     default: return "none";
     }
 }
@@ -63,7 +64,7 @@ int skv_peer_admit(const struct skv_peer_view *v, uint64_t from,
         if (v->expects && v->expects(v->arg, f->type, from, resp_req_id(f)))
             return SKV_DROP_NONE;
         *detail = "answer to no request this node sent to that peer";
-        return SKV_DROP_UNEXPECTED_TYPE;
+        return is_member(v->conf, from) ? SKV_DROP_LATE_ANSWER : SKV_DROP_UNEXPECTED_TYPE;
     }
     if (!v->conf || v->conf->n == 0) {
         if (f->type == SKV_FRAME_RAFT || f->type == SKV_FRAME_CAP_REQ)

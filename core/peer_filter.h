@@ -7,9 +7,10 @@
  *      (else sender_mismatch);
  *   2. a response (PROPOSE_RESP, ADMIN_RESP, CAP_RESP) answers a request
  *      this node sent to that same peer and still waits for: the req_id
- *      belongs to `from` (else unexpected_type). This is also how a
- *      newcomer's CAP_RESP passes before it is a member: the leader is
- *      probing it;
+ *      belongs to `from` (else late_answer from a member — a duplicate
+ *      or a timed-out request, normal — and unexpected_type from anyone
+ *      else). This is also how a newcomer's CAP_RESP passes before it is
+ *      a member: the leader is probing it;
  *   3. any other frame comes from a member of the local raft
  *      configuration, the latest one including an uncommitted change
  *      (else not_member) — except while that configuration is empty: a
@@ -38,10 +39,14 @@ enum skv_drop_reason {
     SKV_DROP_SENDER_MISMATCH,  /* from_id != transport id, 0 or our own */
     SKV_DROP_NOT_MEMBER,       /* sender not in the configuration */
     SKV_DROP_UNEXPECTED_TYPE,  /* a frame type this peer may not send now */
+    SKV_DROP_LATE_ANSWER,      /* a member's answer to a request that timed
+                                  out or was already answered (normal: a
+                                  resent probe, a timeout) — debug log only */
     SKV_DROP_COUNT_
 };
 
-/* "malformed", "sender_mismatch", "not_member", "unexpected_type". */
+/* "malformed", "sender_mismatch", "not_member", "unexpected_type",
+ * "late_answer". */
 const char *skv_drop_reason_name(int reason);
 /* "raft", "propose_req", ... (lower case; "type_N" for others). */
 const char *skv_frame_type_name(unsigned type);
