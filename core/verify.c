@@ -329,11 +329,17 @@ static int open_store(struct vctx *c, char *err, size_t errlen)
 static int open_all(struct vctx *c, const char *path, char *err, size_t errlen)
 {
     struct skv_err e = {0, ""};
+    struct skv_host_hooks hooks;
     if (skv_config_load(path, &c->conf, err, errlen) != 0)
         return -1;
     c->conf_ok = 1;
     c->r->node_id = c->conf.node_id;
-    if (skv_plugin_set_load(&c->set, &c->conf, NULL, &e) != SKV_OK) {
+    /* plugins see the node's real id (transport-tcp checks its
+     * certificate against it) and log level, as at start-up */
+    memset(&hooks, 0, sizeof hooks);
+    hooks.node_id = c->conf.node_id;
+    hooks.log_level = c->conf.log_level;
+    if (skv_plugin_set_load(&c->set, &c->conf, &hooks, &e) != SKV_OK) {
         snprintf(err, errlen, "%s", e.msg);
         return -1;
     }
