@@ -11,6 +11,10 @@
 # proves it offline with `sealkv verify --strict`;
 # restarts everyone and reads everything back. Works from the source tree
 # after `make`, or against installed binaries (SEALKV_BIN=/usr/bin).
+# Secure as configured in conf/cluster-3/: the scratch directory gets a
+# cluster CA, a certificate per node and one for the client (`sealkv
+# cert`) and an admin token; nodes talk mutual TLS 1.3, and the admin API
+# is HTTPS that wants the token or the client certificate.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 b=${SKV_BUILDDIR:-$top}
@@ -27,6 +31,16 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/sealkv-demo-XXXXXX")
 mkdir -p "$work/data"
 head -c 32 /dev/urandom >"$work/data/kek.key"
 chmod 600 "$work/data/kek.key"
+# PKI and admin token, where conf/cluster-3/ expects them (./data/...)
+pki=$work/data/pki
+"$SEALKV" cert create-ca --dir "$pki" >/dev/null
+for n in 1 2 3; do "$SEALKV" cert create-node $n 127.0.0.1:710$n --dir "$pki" >/dev/null; done
+"$SEALKV" cert create-client demo --dir "$pki" >/dev/null
+(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/data/admin.token")
+# every sealkv call below: verify the nodes' HTTPS with the cluster CA,
+# authenticate with the token
+SEALKV_CACERT=$pki/ca.crt SEALKV_TOKEN_FILE=$work/data/admin.token
+export SEALKV_CACERT SEALKV_TOKEN_FILE
 pids=""
 cleanup() {
     for p in $pids; do kill "$p" 2>/dev/null || true; done
@@ -36,7 +50,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-cli() { n=$1; shift; "$SEALKV" --endpoint "http://127.0.0.1:810$n" --retry 15 "$@"; }
+url() { echo "https://127.0.0.1:810$1"; }
+cli() { n=$1; shift; "$SEALKV" --endpoint "$(url $n)" --retry 15 "$@"; }
 pid_of() { eval "echo \${PID_$1:-}"; }
 start() {
     (cd "$work" && exec "$SEALKVD" --config "$top/conf/cluster-3/n$1.yaml") >>"$work/n$1.log" 2>&1 &
@@ -46,7 +61,7 @@ start() {
 leader() {
     for n in 1 2 3; do
         [ -n "$(pid_of $n)" ] || continue
-        if "$SEALKV" --endpoint "http://127.0.0.1:810$n" --retry 0 --json status 2>/dev/null | grep -q '"state":"leader"'; then
+        if "$SEALKV" --endpoint "$(url $n)" --retry 0 --json status 2>/dev/null | grep -q '"state":"leader"'; then
             echo "$n"; return 0
         fi
     done
@@ -66,11 +81,17 @@ wait_leader() {
     leader
 }
 
-say "starting 3 nodes from conf/cluster-3/"
+say "starting 3 nodes from conf/cluster-3/ (mutual TLS between nodes, admin over HTTPS)"
+echo "cluster CA, node and client certificates in $pki (sealkv cert), admin token in $work/data/admin.token"
 for n in 1 2 3; do start $n; done
 L=$(wait_leader)
 echo "leader: node $L"
 cli 1 status
+printf 'without the token or a client certificate: '
+env -u SEALKV_TOKEN_FILE "$SEALKV" --endpoint "$(url 1)" --retry 0 status 2>&1 | head -1 || true
+printf 'with the client certificate instead of the token: '
+env -u SEALKV_TOKEN_FILE "$SEALKV" --endpoint "$(url 1)" --cert "$pki/client-demo.crt" --key "$pki/client-demo.key" \
+    --json status | grep -o '"state":"[a-z]*"'
 
 F=1; [ "$L" = 1 ] && F=2
 say "writing through follower $F, reading through every node"
@@ -85,7 +106,7 @@ say "a client writes in the background (through follower $F)"
     i=0
     while [ ! -e "$work/bg.stop" ] && [ $i -lt 2000 ]; do
         i=$((i + 1))
-        "$SEALKV" --endpoint "http://127.0.0.1:810$F" --retry 20 put "bg/$i" "background $i" >/dev/null &&
+        "$SEALKV" --endpoint "$(url $F)" --retry 20 put "bg/$i" "background $i" >/dev/null &&
             echo "bg/$i" >>"$work/bg.acked"
     done
 ) &
@@ -97,7 +118,7 @@ say "Phase 1: encrypt stored values (asked on follower $F; it forwards to the le
 cli $F encryption enable-storage-envelope
 say "Phase 2: encrypt the Raft log itself, cut over at a recorded index"
 cli $F encryption enable-raft-envelope
-N=$("$SEALKV" --endpoint "http://127.0.0.1:810$L" --json status | grep -o '"raft_envelope_cutover_index":[0-9]*' | cut -d: -f2)
+N=$("$SEALKV" --endpoint "$(url $L)" --json status | grep -o '"raft_envelope_cutover_index":[0-9]*' | cut -d: -f2)
 echo "cutover index N = $N: entries above $N are wrapped in the raft envelope"
 MARK="demo-marker-$(date +%s)-$$"
 cli $F put secret "$MARK" >/dev/null
@@ -117,7 +138,7 @@ say "restarting node $L; it catches up"
 start $L
 cli $L2 put after-restart yes >/dev/null
 i=0
-until [ "$("$SEALKV" --endpoint "http://127.0.0.1:810$L" --retry 0 get after-restart --local 2>/dev/null)" = yes ]; do
+until [ "$("$SEALKV" --endpoint "$(url $L)" --retry 0 get after-restart --local 2>/dev/null)" = yes ]; do
     i=$((i + 1)); [ $i -lt 300 ] || { echo "node $L did not catch up" >&2; exit 1; }
     sleep 0.1
 done
@@ -147,7 +168,7 @@ printf 'secret = '; cli $L get secret; echo
 printf 'greeting = '; cli $L get greeting; echo
 missing=0
 for k in $(cat "$work/bg.acked"); do
-    [ "$("$SEALKV" --endpoint "http://127.0.0.1:810$L" --retry 15 get "$k")" = "background ${k#bg/}" ] || missing=$((missing + 1))
+    [ "$("$SEALKV" --endpoint "$(url $L)" --retry 15 get "$k")" = "background ${k#bg/}" ] || missing=$((missing + 1))
 done
 echo "$(wc -l <"$work/bg.acked") acknowledged background writes read back, $missing missing"
 [ "$missing" -eq 0 ] || exit 1
