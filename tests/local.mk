@@ -238,3 +238,9 @@ EXTRA_DIST += tests/integration/test_members_safety.sh
 # --check-config refuses what start refuses; SIGHUP credential reload
 TESTS += tests/integration/test_check_config.sh tests/integration/test_reload.sh
 EXTRA_DIST += tests/integration/test_check_config.sh tests/integration/test_reload.sh
+# membership request checks (core/member_addr.c, core/member_check.c)
+check_PROGRAMS += tests/unit/test_member_checks
+TESTS += tests/unit/test_member_checks
+tests_unit_test_member_checks_SOURCES = tests/unit/test_member_checks.c
+tests_unit_test_member_checks_CFLAGS = $(TEST_CFLAGS) $(RAFT_CFLAGS)
+tests_unit_test_member_checks_LDADD = $(TEST_LIBS) $(RAFT_LIBS)
