@@ -149,7 +149,35 @@ static CURLcode set_transport(CURL *c, const struct skv_cli_http *h, const char 
         rc = curl_easy_setopt(c, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(c, CURLOPT_USERAGENT, "sealkv-cli");
+    if (rc == CURLE_OK && h->cacert)
+        rc = curl_easy_setopt(c, CURLOPT_CAINFO, h->cacert);
+    if (rc == CURLE_OK && h->cert)
+        rc = curl_easy_setopt(c, CURLOPT_SSLCERT, h->cert);
+    if (rc == CURLE_OK && h->key)
+        rc = curl_easy_setopt(c, CURLOPT_SSLKEY, h->key);
     return rc;
+}
+
+/* Free a header list, wiping every line first (one may hold the token). */
+static void headers_free(struct curl_slist *hdrs)
+{
+    struct curl_slist *t;
+    for (t = hdrs; t; t = t->next)
+        explicit_bzero(t->data, strlen(t->data));
+    curl_slist_free_all(hdrs);
+}
+
+/* Append "Authorization: Bearer <token>"; the stack copy is wiped. */
+static struct curl_slist *add_bearer(struct curl_slist *hdrs, const char *token)
+{
+    char line[4200];
+    struct curl_slist *t;
+    int n = snprintf(line, sizeof line, "Authorization: Bearer %s", token);
+    t = n > 0 && (size_t)n < sizeof line ? curl_slist_append(hdrs, line) : NULL;
+    explicit_bzero(line, sizeof line);
+    if (!t)
+        headers_free(hdrs);
+    return t;
 }
 
 /* Fill status, Retry-After and error fields after a completed transfer. */
@@ -183,6 +211,8 @@ static int request_once(const struct skv_cli_http *h, const struct skv_cli_req *
         t = curl_slist_append(hdrs, ctype);
         hdrs = t ? t : (curl_slist_free_all(hdrs), NULL);
     }
+    if (hdrs && h->token)
+        hdrs = add_bearer(hdrs, h->token);
     rc = hdrs ? set_transport(c, h, url, errbuf) : CURLE_OUT_OF_MEMORY;
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
@@ -199,7 +229,7 @@ static int request_once(const struct skv_cli_http *h, const struct skv_cli_req *
     else
         conn_failure(r, rc, errbuf);
     curl_easy_cleanup(c);
-    curl_slist_free_all(hdrs);
+    headers_free(hdrs);
     return rc == CURLE_OUT_OF_MEMORY ? -1 : 0;
 }
 

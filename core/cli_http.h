@@ -1,6 +1,7 @@
 /*
  * cli_http.h — the sealkv CLI's HTTP client: percent-encoding of keys,
- * URL building, one binary-safe request through libcurl, and the retry
+ * URL building, one binary-safe request through libcurl (HTTPS verified
+ * with a given CA, client certificate, bearer token), and the retry
  * policy for answers that say "not executed, try again".
  */
 #ifndef SKV_CLI_HTTP_H
@@ -20,6 +21,11 @@ struct skv_cli_http {
     const char *endpoint; /* base URL, e.g. "http://127.0.0.1:8101" */
     long timeout_ms;      /* whole-transfer limit of one attempt (> 0) */
     long retry_ms;        /* retry budget for retryable failures; 0 = none */
+    const char *cacert;   /* CA file that verifies an https:// server, or NULL */
+    const char *cert;     /* client certificate (PEM), or NULL */
+    const char *key;      /* its private key (PEM), or NULL: inside cert */
+    const char *token;    /* bearer token, or NULL; sent as Authorization:
+                             Bearer, our header copy is wiped after use */
 };
 
 /* One request. `path` starts with '/' and is already encoded. */

@@ -3,6 +3,7 @@
  * and dispatch of each command to one admin-http request (DESIGN.md §6).
  * Exit codes: 0 success, 1 error, 2 usage error.
  */
+#include "cli_creds.h"
 #include "cli_http.h"
 #include "cli_print.h"
 #include "cli_cert.h"
@@ -34,6 +35,7 @@ struct cli {
     char **pos; /* positional arguments (command first) */
     int npos;
     struct skv_cli_http http;
+    struct skv_cli_creds creds; /* --cacert, --cert, --key, --token-file */
 };
 
 struct command {
@@ -47,7 +49,8 @@ struct command {
 
 static void usage(FILE *f)
 {
-    fputs("usage: sealkv [--endpoint URL] [--json] [--timeout SECS] [--retry SECS] COMMAND\n"
+    fputs("usage: sealkv [--endpoint URL] [--json] [--timeout SECS] [--retry SECS]\n"
+          "              [--cacert FILE] [--cert FILE [--key FILE]] [--token-file FILE] COMMAND\n"
           "\n"
           "commands:\n"
           "  status                              node, leader, term, indexes, members, encryption\n"
@@ -77,6 +80,11 @@ static void usage(FILE *f)
           "  --timeout SECS  limit for one request (default 30)\n"
           "  --retry SECS    keep retrying 'no leader'-style answers and refused connections\n"
           "                  for up to SECS (default 10; 0 disables)\n"
+          "  --cacert FILE   CA certificate (PEM) that verifies an https:// endpoint\n"
+          "                  (default $SEALKV_CACERT, else the system store)\n"
+          "  --cert FILE     client certificate (PEM) for an admin API that asks for one\n"
+          "  --key FILE      its private key (default $SEALKV_CERT, $SEALKV_KEY)\n"
+          "  --token-file FILE  bearer token file, mode 0600 (default $SEALKV_TOKEN_FILE)\n"
           "  --help, --version\n"
           "Use '--' before a KEY or VALUE that starts with '-'.\n"
           "Exit status: 0 success, 1 error (including a missing key), 2 usage error.\n",
@@ -116,9 +124,20 @@ static const char *opt_value(int argc, char **argv, int *i, const char *arg, siz
     return NULL;
 }
 
-/* Values of --endpoint, --timeout, --retry. */
+/* Values of --endpoint, --timeout, --retry and the credential files. */
 static int set_valued(struct cli *c, const char *name, const char *v)
 {
+    const char **file = strcmp(name, "--cacert") == 0       ? &c->creds.cacert
+                        : strcmp(name, "--cert") == 0       ? &c->creds.cert
+                        : strcmp(name, "--key") == 0        ? &c->creds.key
+                        : strcmp(name, "--token-file") == 0 ? &c->creds.token_file
+                                                            : NULL;
+    if (file) {
+        if (!*v)
+            return usage_error("%s needs a file name", name);
+        *file = v;
+        return 0;
+    }
     if (strcmp(name, "--endpoint") == 0) {
         c->endpoint = v;
         return 0;
@@ -134,7 +153,8 @@ static int set_valued(struct cli *c, const char *name, const char *v)
 /* One argument starting with '-' at argv[*i]. 0, or EXIT_USAGE. */
 static int parse_option(struct cli *c, int argc, char **argv, int *i)
 {
-    static const char *const valued[] = {"--endpoint", "--timeout", "--retry"};
+    static const char *const valued[] = {"--endpoint", "--timeout", "--retry", "--cacert",
+                                         "--cert", "--key", "--token-file"};
     const char *a = argv[*i], *v;
     size_t k, n;
 
@@ -204,6 +224,12 @@ static int send_req(const struct cli *c, const struct skv_cli_req *rq, struct sk
     }
     if (!r->conn_failed && r->status >= 200 && r->status < 300)
         return EXIT_OK;
+    if (r->status == 401) {
+        fprintf(stderr, "sealkv: unauthorized: pass --token-file or a client certificate "
+                        "(--cert/--key)%s\n",
+                c->http.token || c->http.cert ? "; the server refused the ones given" : "");
+        return EXIT_ERR;
+    }
     if (is_get && r->status == 404 && (!r->error || strcmp(r->error, "ErrKeyNotFound") == 0)) {
         fputs("sealkv: not found\n", stderr);
         return EXIT_ERR;
@@ -543,6 +569,22 @@ static int resolve_endpoint(struct cli *c)
     return 0;
 }
 
+/* Credential files: flags, else $SEALKV_*; the token is read (and
+ * checked) now, so a bad token file fails before anything is sent. */
+static int resolve_creds(struct cli *c)
+{
+    char msg[512];
+    if (skv_cli_creds_load(&c->creds, msg, sizeof msg) != 0) {
+        fprintf(stderr, "sealkv: %s\n", msg);
+        return EXIT_ERR;
+    }
+    c->http.cacert = c->creds.cacert;
+    c->http.cert = c->creds.cert;
+    c->http.key = c->creds.key;
+    c->http.token = c->creds.token;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct cli c = {.timeout_s = DEFAULT_TIMEOUT_S, .retry_s = DEFAULT_RETRY_S};
@@ -563,13 +605,16 @@ int main(int argc, char **argv)
         return usage_error("no command given");
     if (!(cmd = find_command(&c, &words)))
         return EXIT_USAGE;
-    if ((rc = check_command(&c, cmd, c.npos - words)) != 0 || (rc = resolve_endpoint(&c)) != 0)
+    if ((rc = check_command(&c, cmd, c.npos - words)) != 0 || (rc = resolve_endpoint(&c)) != 0 ||
+        (rc = resolve_creds(&c)) != 0)
         return rc;
     if (skv_cli_http_global_init() != 0) {
+        skv_cli_creds_wipe(&c.creds);
         fputs("sealkv: cannot initialise libcurl\n", stderr);
         return EXIT_ERR;
     }
     rc = cmd->run(&c, c.pos + words, c.npos - words);
     skv_cli_http_global_cleanup();
+    skv_cli_creds_wipe(&c.creds);
     return rc;
 }

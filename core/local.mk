@@ -51,6 +51,10 @@ bin_PROGRAMS += core/sealkv
 core_sealkv_SOURCES = core/cli_main.c core/cli_http.c core/cli_http.h core/cli_print.c core/cli_print.h
 core_sealkv_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
 core_sealkv_LDADD = $(CURL_LIBS) $(JANSSON_LIBS) core/libsealkv-core.la
+# admin credentials of the CLI (--cacert, --cert, --key, --token-file)
+core_sealkv_SOURCES += core/cli_creds.c core/cli_creds.h
+core_sealkv_CFLAGS += $(SODIUM_CFLAGS)
+core_sealkv_LDADD += $(SODIUM_LIBS)
 # sealkv cert: cluster CA, node and client certificates (OpenSSL 3)
 core_sealkv_SOURCES += core/cli_cert.c core/cli_cert.h core/cert_x509.c core/cert_x509.h \
 	core/cert_file.c core/cert_file.h core/cert_ident.c core/cert_ident.h

@@ -54,6 +54,11 @@ tests_unit_test_admin_https_LDADD = $(TEST_LIBS) $(CURL_LIBS) $(OPENSSL_LIBS)
 tests_unit_test_admin_https_DEPENDENCIES = core/libsealkv-core.la \
 	plugins/admin-http/admin-http.la
 
+# The CLI over HTTPS against a real sealkvd (token, client certificate,
+# environment, refusals, SIGHUP token swap).
+TESTS += tests/integration/test_admin_tls.sh
+EXTRA_DIST += tests/integration/test_admin_tls.sh
+
 # libFuzzer target for the pure route matcher; not built by make (needs
 # clang -fsanitize=fuzzer), see the comment at the top of the file.
 EXTRA_DIST += tests/fuzz/fuzz_http_routes.c
