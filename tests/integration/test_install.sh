@@ -134,6 +134,10 @@ done
 [ $unit = yes ] && for k in 'ProtectSystem=strict' 'ProtectHome=yes' 'PrivateTmp=yes' 'NoNewPrivileges=yes' \
          'ReadWritePaths=/var/lib/sealkv/%i' 'StateDirectory=sealkv/%i' \
          "LoadCredential=kek:$SKV_INST_CONFDIR/%i.kek" \
+         "LoadCredential=ca.crt:$SKV_INST_CONFDIR/ca.crt" \
+         "LoadCredential=node.crt:$SKV_INST_CONFDIR/%i.crt" \
+         "LoadCredential=node.key:$SKV_INST_CONFDIR/%i.key" \
+         "LoadCredential=admin.token:$SKV_INST_CONFDIR/%i.token" \
          "ExecStart=$SKV_INST_BINDIR/sealkvd --config $SKV_INST_CONFDIR/%i.yaml"; do
     grep -q -x -F "$k" "$U" && ok "unit: $k" || bad "unit lacks '$k'"
 done
@@ -206,10 +210,19 @@ fi
 out=$("$B/sealkv" --version 2>&1) && ok "installed sealkv --version: $out" ||
     bad "installed sealkv --version: $out"
 mkdir -p "$tmp/data"
+# TLS is required: a CA and node 1's certificate from the installed
+# `sealkv cert`; a KEK and an admin token
+(umask 077 && head -c 32 /dev/urandom >"$tmp/kek" && echo install-test-token >"$tmp/pki-token") &&
+    "$B/sealkv" cert create-ca --dir "$tmp/pki" >/dev/null &&
+    "$B/sealkv" cert create-node 1 127.0.0.1:7101 --dir "$tmp/pki" >/dev/null &&
+    mv "$tmp/pki-token" "$tmp/pki/admin.token" &&
+    ok "installed sealkv cert made a CA and a node certificate" ||
+    bad "installed sealkv cert create-ca / create-node failed"
 cat >"$tmp/node.yaml" <<EOF
 node: { id: 1, address: 127.0.0.1:7101, data_dir: $tmp/data/n1 }
 plugins:
   path: [$P]
+  transport: { name: tcp, options: { ca_file: $tmp/pki/ca.crt, cert_file: $tmp/pki/node-1.crt, key_file: $tmp/pki/node-1.key } }
   storage: { name: leveldb, options: { cache_mb: 8 } }
   cipher: { name: sodium, options: { suite: chacha20-poly1305 } }
   admin: { name: http, options: { listen: 127.0.0.1:8101 } }
@@ -224,10 +237,14 @@ else
     bad "installed sealkvd --check-config: $out"
 fi
 [ -e "$tmp/data/n1" ] && bad "--check-config created the data dir"
-# and the installed reference config is valid as shipped
+# and the installed reference config is valid as shipped, once the files
+# it names (/etc/sealkv/..., /var/lib/sealkv) exist: point them here
+sed -e "s|/etc/sealkv/kek.key|$tmp/kek|" -e "s|/etc/sealkv/|$tmp/pki/|g" \
+    -e "s|/var/lib/sealkv|$tmp/data/example|" \
+    "$dest$SKV_INST_CONFDIR/sealkv.yaml.example" >"$tmp/example.yaml"
 if out=$(SEALKV_PLUGIN_PATH="$P" "$B/sealkvd" \
-         --config "$dest$SKV_INST_CONFDIR/sealkv.yaml.example" --check-config 2>&1); then
-    ok "the installed sealkv.yaml.example passes --check-config"
+         --config "$tmp/example.yaml" --check-config 2>&1); then
+    ok "the installed sealkv.yaml.example passes --check-config (its files made here)"
 else
     bad "sealkv.yaml.example --check-config: $out"
 fi
