@@ -1,7 +1,9 @@
 /*
  * http_handler.c — owns the life of one HTTP request in admin-http:
  * created from the raw request-target (MHD's URI log hook, so keys stay
- * binary-safe and %2F cannot re-route), routed on the first handler call
+ * binary-safe and %2F cannot re-route), GET /v1/health answered at once,
+ * authorized (http_guard.c: client certificate or bearer token, 401
+ * before routing), routed on the first handler call
  * (4xx at once, body unread; a declared oversized body gets its 413 at
  * once or after an unbuffered drain), upload accumulated under the limit,
  * then one round trip to the core with the connection suspended (no

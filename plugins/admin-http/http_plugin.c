@@ -2,8 +2,21 @@
  * http_plugin.c — owns the admin-http descriptor and instance life cycle:
  * options (read in init so the host can refuse unknown ones), start
  * (bind exactly the configured address, start the MHD thread pool with
- * suspend/resume, and the call watchdog) and stop (end and resume every
- * suspended call, then MHD_stop_daemon joins every serving thread).
+ * suspend/resume, and the call watchdog), reload, and stop (end and
+ * resume every suspended call, then MHD_stop_daemon joins every serving
+ * thread).
+ *
+ * Options: listen, max_body_bytes, timeout_s, request_timeout_ms, threads
+ * (here); tls_cert_file + tls_key_file (HTTPS through MHD's GnuTLS, TLS
+ * 1.2+ with 1.3 preferred), client_ca_file (client certificates with a
+ * urn:sealkv:client: SAN URI), token_file (Authorization: Bearer) and
+ * insecure (http_guard.c). With a token and/or a client CA every route
+ * but GET /v1/health needs one of them (either suffices); a listen
+ * address outside loopback needs TLS and one of them unless insecure:
+ * true. All of it is checked in init, so --check-config catches it.
+ * Every TLS connection gets the credentials current when it is accepted
+ * (NOTIFY_CONNECTION hook, http_guard.c); reload swaps them and the token
+ * without restarting MHD, or keeps the old ones on any error.
  */
 #include "http_plugin.h"
 
