@@ -61,15 +61,20 @@ skv_assert "data_dir under a regular file: same refusal" same_refusal parentfile
 skv_assert "  ... says cannot create" grep -q "cannot create" "$D/parentfile.check"
 
 if grep -q 'ca_file:' "$D/n1.yaml"; then
-    conf cafile "s#ca_file: [^,}]*#ca_file: $D/no-such-ca.crt#"
+    conf cafile "/transport:/s# ca_file: [^,}]*# ca_file: $D/no-such-ca.crt#"
     skv_assert "transport ca_file missing: same refusal" same_refusal cafile
     skv_assert "  ... naming the file" grep -q "no-such-ca.crt" "$D/cafile.check"
 else
     skv_log "transport without TLS options: ca_file case skipped"
 fi
 
-conf adminopen "s#listen: 127.0.0.1:#listen: 0.0.0.0:#"
-skv_assert "non-loopback admin listen without TLS: same refusal" same_refusal adminopen
+if ! grep -q 'tls_cert_file:' "$D/n1.yaml"; then
+    conf adminopen "s#listen: 127.0.0.1:#listen: 0.0.0.0:#"
+    skv_assert "non-loopback admin listen without TLS: same refusal" same_refusal adminopen
+else
+    conf admincert "s#tls_cert_file: [^,}]*#tls_cert_file: $D/no-such-admin.crt#"
+    skv_assert "admin tls_cert_file missing: same refusal" same_refusal admincert
+fi
 
 # a KEK that does not unwrap the sidecar: make a sidecar (Phase 1 on a
 # one-node cluster), stop, swap the KEK
