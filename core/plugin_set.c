@@ -17,8 +17,16 @@ int skv_plugin_set_load(struct skv_plugin_set *s, struct skv_config *c,
                         const struct skv_host_hooks *hooks,
                         struct skv_err *err)
 {
+    struct skv_host_hooks offline;
     int rc;
     memset(s, 0, sizeof *s);
+    if (!hooks) { /* offline tools: no node, but its id (transport-tcp
+                   * checks its certificate against it) and log level */
+        memset(&offline, 0, sizeof offline);
+        offline.node_id = c->node_id;
+        offline.log_level = c->log_level;
+        hooks = &offline;
+    }
     rc = load_slot(&s->storage, SKV_KIND_STORAGE, &c->storage, c, hooks, err);
     if (rc == SKV_OK)
         rc = load_slot(&s->cipher, SKV_KIND_CIPHER, &c->cipher, c, hooks, err);

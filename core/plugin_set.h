@@ -13,7 +13,8 @@ struct skv_plugin_set {
 };
 
 /* Load every slot; on failure unloads what was loaded and returns the
- * skv_rc with one message in err. `hooks` may be NULL. */
+ * skv_rc with one message in err. `hooks` may be NULL (offline tools):
+ * the plugins then see the config's node id and log level, no node. */
 int skv_plugin_set_load(struct skv_plugin_set *s, struct skv_config *c,
                         const struct skv_host_hooks *hooks,
                         struct skv_err *err);
