@@ -30,8 +30,8 @@ int skv_preflight_data_dir(const char *path, char *err, size_t errlen)
     char buf[4096], parent[4096];
     struct stat st;
     size_t i, len = strlen(path);
-    if (len >= sizeof buf) {
-        snprintf(err, errlen, "%s: path too long", path);
+    if (len == 0 || len >= sizeof buf) {
+        snprintf(err, errlen, "%s: %s", path, len ? "path too long" : "empty data_dir");
         return -1;
     }
     memcpy(buf, path, len + 1);
