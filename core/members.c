@@ -121,10 +121,13 @@ static void rolled_back(struct raft_change *req, int status)
         return;
     }
     reply_err(op, SKV_ERR_INVALID, name, st,
-              "add %llu: assigning role %s failed: %s (is a node listening on %s?); "
+              "add %llu: assigning role %s failed: %s%s%s%s; "
               "the member was removed again, nothing changed",
               (unsigned long long)op->member_id, skv_member_role_name(op->member_role),
-              raft_strerror(op->member_err), op->member_address);
+              raft_strerror(op->member_err),
+              op->member_err == RAFT_NOCONNECTION ? " (is a node listening on " : "",
+              op->member_err == RAFT_NOCONNECTION ? op->member_address : "",
+              op->member_err == RAFT_NOCONNECTION ? "?)" : "");
 }
 
 static void roll_back(struct skv_op *op, int why)
