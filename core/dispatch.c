@@ -138,7 +138,12 @@ static void on_raft(struct skv_node *n, const struct skv_peer_view *v,
 void skv_dispatch_frame(struct skv_node *n, uint64_t from, const void *data,
                         size_t len)
 {
-    struct skv_peer_view v = {n->conf->node_id, &n->raft.configuration, expects, n};
+    struct skv_peer_view v = {n->conf->node_id, &n->raft.configuration, expects, n,
+                              n->raft.current_term, 0};
+    const char *leader_addr = NULL;
+    raft_id leader = 0;
+    raft_leader(&n->raft, &leader, &leader_addr);
+    v.leader_id = leader;
     struct skv_frame f;
     const char *detail = "";
     char err[200];

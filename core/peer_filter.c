@@ -15,6 +15,7 @@ const char *skv_drop_reason_name(int reason)
     case SKV_DROP_NOT_MEMBER: return "not_member";
     case SKV_DROP_UNEXPECTED_TYPE: return "unexpected_type";
     case SKV_DROP_LATE_ANSWER: return "late_answer";
+    case SKV_DROP_SECOND_LEADER: return "second_leader";
     default: return "none";
     }
 }
@@ -50,6 +51,19 @@ static int is_response(unsigned type)
            type == SKV_FRAME_CAP_RESP;
 }
 
+/* The term of a message only a leader sends, or 0 for other messages. */
+static uint64_t leader_msg_term(const struct skv_frame *f)
+{
+    if (f->type != SKV_FRAME_RAFT)
+        return 0;
+    switch (f->u.raft.type) {
+    case RAFT_IO_APPEND_ENTRIES: return f->u.raft.append_entries.term;
+    case RAFT_IO_INSTALL_SNAPSHOT: return f->u.raft.install_snapshot.term;
+    case RAFT_IO_TIMEOUT_NOW: return f->u.raft.timeout_now.term;
+    default: return 0;
+    }
+}
+
 int skv_peer_admit(const struct skv_peer_view *v, uint64_t from,
                    const struct skv_frame *f, const char **detail)
 {
@@ -75,6 +89,11 @@ int skv_peer_admit(const struct skv_peer_view *v, uint64_t from,
     if (!is_member(v->conf, from)) {
         *detail = "sender is not in the raft configuration";
         return SKV_DROP_NOT_MEMBER;
+    }
+    if (v->leader_id != 0 && v->leader_id != from && v->term != 0 &&
+        leader_msg_term(f) == v->term) {
+        *detail = "leader message in the current term from a node that is not its leader";
+        return SKV_DROP_SECOND_LEADER;
     }
     return SKV_DROP_NONE;
 }

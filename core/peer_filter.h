@@ -21,6 +21,13 @@
  *      authenticated transport only a holder of a cluster certificate
  *      gets that far. PROPOSE_REQ / ADMIN_REQ are never taken then: a
  *      node without a configuration is not a leader (unexpected_type).
+ *   4. a leader's message (AppendEntries, InstallSnapshot, TimeoutNow) at
+ *      this node's current term comes from the leader this node already
+ *      knows for that term, if it knows one (else second_leader). Raft
+ *      elects at most one leader per term, so a second sender of leader
+ *      messages in the same term is forged: an authenticated member that
+ *      claims leadership in the current term cannot make a follower
+ *      append its entries (a higher term is an ordinary election).
  * PROPOSE_REQ / ADMIN_REQ from a member reach their handlers, which
  * answer not-leader on a follower and apply peer_policy.h on the leader.
  * Undecodable frames are dropped as malformed before any of this.
@@ -42,11 +49,13 @@ enum skv_drop_reason {
     SKV_DROP_LATE_ANSWER,      /* a member's answer to a request that timed
                                   out or was already answered (normal: a
                                   resent probe, a timeout) — debug log only */
+    SKV_DROP_SECOND_LEADER,    /* leader message in the current term from
+                                  someone other than the known leader */
     SKV_DROP_COUNT_
 };
 
 /* "malformed", "sender_mismatch", "not_member", "unexpected_type",
- * "late_answer". */
+ * "late_answer", "second_leader". */
 const char *skv_drop_reason_name(int reason);
 /* "raft", "propose_req", ... (lower case; "type_N" for others). */
 const char *skv_frame_type_name(unsigned type);
@@ -59,6 +68,9 @@ struct skv_peer_view {
     int (*expects)(void *arg, unsigned resp_type, uint64_t peer,
                    uint64_t req_id);
     void *arg;
+    uint64_t term;      /* this node's current raft term */
+    uint64_t leader_id; /* leader known for `term` (this node's id when it
+                           leads), 0 if none */
 };
 
 /* SKV_DROP_NONE or the reason; *detail says more (static string). */

@@ -240,7 +240,7 @@ static int admit(const struct skv_peer_view *v, uint64_t from, unsigned type,
 static void test_admit(void)
 {
     struct raft_configuration conf, empty;
-    struct skv_peer_view v = {1, &conf, fake_expects, &PENDING};
+    struct skv_peer_view v = {1, &conf, fake_expects, &PENDING, 0, 0};
     raft_configuration_init(&conf);
     raft_configuration_init(&empty);
     CU_ASSERT_EQUAL(raft_configuration_add(&conf, 1, "a:1", RAFT_VOTER), 0);
@@ -286,6 +286,7 @@ static void test_admit(void)
     CU_ASSERT_TRUE(skv_peer_may_announce(&v, 9));
     raft_configuration_close(&conf);
     CU_ASSERT_STRING_EQUAL(skv_drop_reason_name(SKV_DROP_NOT_MEMBER), "not_member");
+    CU_ASSERT_STRING_EQUAL(skv_drop_reason_name(SKV_DROP_SECOND_LEADER), "second_leader");
     CU_ASSERT_STRING_EQUAL(skv_frame_type_name(SKV_FRAME_PROPOSE_REQ), "propose_req");
 }
 
@@ -315,6 +316,46 @@ static void test_ratelimit(void)
     CU_ASSERT_TRUE(skv_ratelimit_allow(&rl, 4242, 3, 20000, &sup, &shared));
 }
 
+/* One leader per term: a member's leader message in the current term is
+ * taken only from the leader this node knows for that term. */
+static void test_second_leader(void)
+{
+    struct raft_configuration conf;
+    struct skv_peer_view v = {1, &conf, fake_expects, &PENDING, 7, 2};
+    struct skv_frame f = frame(SKV_FRAME_RAFT, 3, 0);
+    const char *detail;
+    raft_configuration_init(&conf);
+    CU_ASSERT_EQUAL(raft_configuration_add(&conf, 1, "a:1", RAFT_VOTER), 0);
+    CU_ASSERT_EQUAL(raft_configuration_add(&conf, 2, "a:2", RAFT_VOTER), 0);
+    CU_ASSERT_EQUAL(raft_configuration_add(&conf, 3, "a:3", RAFT_VOTER), 0);
+    f.u.raft.type = RAFT_IO_APPEND_ENTRIES;
+    f.u.raft.append_entries.term = 7;
+    CU_ASSERT_EQUAL(skv_peer_admit(&v, 3, &f, &detail), SKV_DROP_SECOND_LEADER);
+    f.u.raft.type = RAFT_IO_INSTALL_SNAPSHOT;
+    f.u.raft.install_snapshot.term = 7;
+    CU_ASSERT_EQUAL(skv_peer_admit(&v, 3, &f, &detail), SKV_DROP_SECOND_LEADER);
+    f.u.raft.type = RAFT_IO_TIMEOUT_NOW;
+    f.u.raft.timeout_now.term = 7;
+    CU_ASSERT_EQUAL(skv_peer_admit(&v, 3, &f, &detail), SKV_DROP_SECOND_LEADER);
+    /* the known leader, a higher term, or votes: ordinary raft */
+    f.from_id = 2;
+    CU_ASSERT_EQUAL(skv_peer_admit(&v, 2, &f, &detail), SKV_DROP_NONE);
+    f.from_id = 3;
+    f.u.raft.timeout_now.term = 8;
+    CU_ASSERT_EQUAL(skv_peer_admit(&v, 3, &f, &detail), SKV_DROP_NONE);
+    f.u.raft.type = RAFT_IO_REQUEST_VOTE;
+    f.u.raft.request_vote.term = 7;
+    CU_ASSERT_EQUAL(skv_peer_admit(&v, 3, &f, &detail), SKV_DROP_NONE);
+    /* no known leader (election under way): nothing to compare with */
+    v.leader_id = 0;
+    f.u.raft.type = RAFT_IO_APPEND_ENTRIES;
+    CU_ASSERT_EQUAL(skv_peer_admit(&v, 3, &f, &detail), SKV_DROP_NONE);
+    /* this node leads term 7: nobody else may act as leader in it */
+    v.leader_id = 1;
+    CU_ASSERT_EQUAL(skv_peer_admit(&v, 3, &f, &detail), SKV_DROP_SECOND_LEADER);
+    raft_configuration_close(&conf);
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -327,6 +368,7 @@ int main(void)
         !CU_add_test(s, "policy: forwarded proposals", test_policy_proposals) ||
         !CU_add_test(s, "policy: forwarded admin ops", test_policy_ops) ||
         !CU_add_test(s, "admission", test_admit) ||
+        !CU_add_test(s, "one leader per term", test_second_leader) ||
         !CU_add_test(s, "rate limiter", test_ratelimit)) {
         CU_cleanup_registry();
         return 99;
