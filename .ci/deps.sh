@@ -7,7 +7,7 @@ libraft-dev libuv1-dev libyaml-dev libsodium-dev libleveldb-dev libcunit1-dev
 libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev zlib1g-dev
 clang libclang-rt-14-dev binutils curl procps
 man-db groff-base systemd abigail-tools libssl-dev libgnutls28-dev
-strace"
+strace openssl"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -30,6 +30,11 @@ void skv_dispatch_note(struct skv_node *n, uint64_t from, const char *what,
     va_start(ap, fmt);
     vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
+    if (suppressed == 0) {
+        skv_node_log(n, SKV_LOG_WARN, "%s: reason=%s from=%llu: %s", what, reason,
+                     (unsigned long long)from, detail);
+        return;
+    }
     skv_node_log(n, SKV_LOG_WARN, "%s: reason=%s from=%llu: %s (%llu similar line(s)%s "
                  "suppressed in the last %u s)", what, reason, (unsigned long long)from,
                  detail, (unsigned long long)suppressed, shared ? " of any peer" : "",

@@ -1,0 +1,15 @@
+# tests/security.mk — issue 11's attack replays on real processes:
+# skv_attack plays a hostile peer on a node's Raft port (plaintext or TLS,
+# any certificate, any announced id, one crafted frame built with the
+# core's own wire encoders and the transport's own handshake encoder).
+check_PROGRAMS += tests/integration/skv_attack
+tests_integration_skv_attack_SOURCES = tests/integration/skv_attack.c \
+	plugins/transport-tcp/tcp_frame.c plugins/transport-tcp/tcp_io.c \
+	plugins/transport-tcp/tcp_link.c plugins/transport-tcp/tcp_creds.c \
+	plugins/transport-tcp/tcp_ident.c
+tests_integration_skv_attack_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/core \
+	-I$(top_srcdir)/plugins/transport-tcp $(OPENSSL_CFLAGS)
+tests_integration_skv_attack_LDADD = core/libsealkv-core.la $(OPENSSL_LIBS) -lpthread
+
+TESTS += tests/integration/test_attacks.sh
+EXTRA_DIST += tests/integration/test_attacks.sh
