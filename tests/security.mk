@@ -13,3 +13,8 @@ tests_integration_skv_attack_LDADD = core/libsealkv-core.la $(OPENSSL_LIBS) -lpt
 
 TESTS += tests/integration/test_attacks.sh
 EXTRA_DIST += tests/integration/test_attacks.sh
+
+# a marker written before Phase 1 never crosses a Raft link in clear
+# (strace capture of every socket write; plaintext negative control)
+TESTS += tests/integration/test_transport_capture.sh
+EXTRA_DIST += tests/integration/test_transport_capture.sh
