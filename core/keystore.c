@@ -1,7 +1,8 @@
 /*
  * keystore.c — the keystore's lifecycle and its DEK table: add a wrapped
- * DEK (unwrap, plugin key_new, wipe the raw bytes), look one up by
- * key_id, and generate a fresh wrapped DEK on the leader.
+ * DEK (unwrap, plugin key_new, this process's v2 salt and seal subkey,
+ * wipe the raw bytes), look one up by key_id, and generate a fresh
+ * wrapped DEK on the leader.
  */
 #include "keystore_impl.h"
 #include "bytes.h"
@@ -35,7 +36,10 @@ int skv_keystore_new(const struct skv_cipher_ops *ops, void *cstate,
         return skv_enc_fail(e, SKV_ERR_INVALID, SKV_ENC_INVALID_ARGUMENT,
                             "keystore: missing KEK, output or complete cipher ops");
     }
-    if (!(ks = calloc(1, sizeof *ks)) || pthread_rwlock_init(&ks->lock, NULL) != 0) {
+    if (!(ks = calloc(1, sizeof *ks)) || !(ks->sub = skv_subcache_new()) ||
+        pthread_rwlock_init(&ks->lock, NULL) != 0) {
+        if (ks)
+            skv_subcache_free(ks, ks->sub);
         free(ks);
         skv_kek_free(kek);
         return skv_enc_fail(e, SKV_ERR_NOMEM, SKV_ENC_NOMEM, "keystore: out of memory");
@@ -53,7 +57,9 @@ void skv_keystore_free(struct skv_keystore *ks)
     size_t i;
     if (!ks)
         return;
+    skv_subcache_free(ks, ks->sub);
     for (i = 0; i < ks->n; i++) {
+        ks->ops->key_free(ks->deks[i]->seal_handle);
         ks->ops->key_free(ks->deks[i]->handle);
         sodium_memzero(ks->deks[i], sizeof *ks->deks[i]);
         free(ks->deks[i]);
@@ -130,21 +136,24 @@ static int dek_prepare(struct skv_keystore *ks, uint32_t key_id, int purpose,
         free(d);
         return skv_enc_fail(e, SKV_ERR_NOMEM, SKV_ENC_NOMEM, "DEK: out of memory");
     }
+    d->key_id = key_id;
+    d->purpose = purpose;
+    strcpy(d->suite, suite);   /* length checked by skv_dek_check_ids */
+    memcpy(d->wrapped, wrapped, SKV_DEK_WRAPPED_LEN);
     rc = skv_keystore_unwrap(ks, purpose, key_id, suite, wrapped,
                              SKV_DEK_WRAPPED_LEN, raw, e);
     if (rc == SKV_OK &&
         (rc = ks->ops->key_new(ks->cstate, suite, raw, SKV_DEK_LEN, &d->handle,
                                &perr)) != SKV_OK)
         skv_enc_fail(e, rc, SKV_ENC_CIPHER, "DEK key_id %u: %s", key_id, perr.msg);
+    if (rc == SKV_OK && (rc = skv_dek_seal_subkey(ks, d, raw, e)) != SKV_OK)
+        ks->ops->key_free(d->handle);
     sodium_free(raw);   /* wipes */
     if (rc != SKV_OK) {
+        sodium_memzero(d, sizeof *d);
         free(d);
         return rc;
     }
-    d->key_id = key_id;
-    d->purpose = purpose;
-    strcpy(d->suite, suite);   /* length checked by skv_dek_check_ids */
-    memcpy(d->wrapped, wrapped, SKV_DEK_WRAPPED_LEN);
     *out = d;
     return SKV_OK;
 }
@@ -173,7 +182,9 @@ static int insert(struct skv_keystore *ks, struct skv_dek *d, struct skv_enc_err
     }
     pthread_rwlock_unlock(&ks->lock);
     if (d) {   /* not inserted */
+        ks->ops->key_free(d->seal_handle);
         ks->ops->key_free(d->handle);
+        sodium_memzero(d, sizeof *d);
         free(d);
     }
     return rc;

@@ -15,8 +15,21 @@
  * (skv_keystore_new_dek) and reach every replica through Raft
  * (skv_keystore_add_wrapped) — never generated locally per node.
  *
- * Threads: skv_keystore_get / add_wrapped / new_dek / wrap / unwrap are
- * safe from any thread. Entries are never removed before
+ * Envelope v2 subkeys (keystore_sub.c, docs/NONCES.md): when a DEK enters
+ * the keystore it gets this process's random 16-byte salt (plugin CSPRNG)
+ * and its seal subkey
+ *   BLAKE2b-256(key = DEK, salt = salt, personal = "sealkv-env-v2"‖0⁰³,
+ *               in = purpose u8 ‖ key_id u32 BE)
+ * (libsodium crypto_generichash_blake2b_salt_personal: keyed BLAKE2b is a
+ * PRF, the crypto_kdf construction). Every v2 envelope this process seals
+ * under that DEK uses the subkey, so (subkey, nonce) pairs never repeat
+ * across processes whatever happened to the local state. Subkeys for
+ * other salts (envelopes sealed by other processes) are derived on demand
+ * from a re-unwrap of the DEK and kept in a bounded LRU cache. Raw
+ * subkey bytes, like DEK bytes, exist only briefly in sodium_malloc memory.
+ *
+ * Threads: skv_keystore_get / add_wrapped / new_dek / wrap / unwrap and
+ * the subkey calls are safe from any thread. Entries are never removed before
  * skv_keystore_free, so a pointer from skv_keystore_get stays valid until
  * then. Free the keystore before unloading the cipher plugin.
  */
@@ -37,6 +50,8 @@
 #define SKV_DEK_TAG_LEN 16
 #define SKV_DEK_WRAPPED_LEN (SKV_DEK_NONCE_LEN + SKV_DEK_LEN + SKV_DEK_TAG_LEN)
 #define SKV_SUITE_NAME_MAX 32   /* including the NUL */
+#define SKV_SALT_LEN 16          /* envelope v2 per-process salt */
+#define SKV_SUBKEY_CACHE_MAX 64  /* (key_id, salt) subkeys kept per keystore */
 
 
 /* "storage", "raft" or "unknown". */
@@ -49,7 +64,11 @@ struct skv_dek {
     char suite[SKV_SUITE_NAME_MAX];      /* e.g. "aes-256-gcm" */
     void *handle;                        /* plugin key handle (keystore owns) */
     uint8_t wrapped[SKV_DEK_WRAPPED_LEN];
+    uint8_t salt[SKV_SALT_LEN];          /* this process's v2 salt for the DEK */
+    void *seal_handle;                   /* plugin handle of the subkey for `salt` */
 };
+
+struct skv_subkey;   /* a cached (key_id, salt) subkey, reference counted */
 
 struct skv_keystore;   /* opaque */
 
@@ -100,5 +119,28 @@ int skv_keystore_new_dek(struct skv_keystore *ks, int purpose,
                          const char *suite, uint32_t *key_id,
                          uint8_t wrapped[SKV_DEK_WRAPPED_LEN],
                          struct skv_enc_err *e);
+
+/* Derive the v2 subkey of DEK `d` for `salt` into `out` (SKV_DEK_LEN
+ * bytes; give it sodium_malloc memory and wipe it): re-unwraps the DEK
+ * under the KEK, so the raw DEK is never kept. Tools and tests; the
+ * envelope uses skv_keystore_subkey_get. */
+int skv_keystore_subkey_raw(struct skv_keystore *ks, const struct skv_dek *d,
+                            const uint8_t salt[SKV_SALT_LEN], uint8_t *out,
+                            struct skv_enc_err *e);
+
+/* The plugin handle of DEK `d`'s subkey for `salt` into *handle. For the
+ * DEK's own salt it is d->seal_handle and *ref is NULL; otherwise from
+ * the cache (derived on a miss, the least recently used entry evicted
+ * when full) with *ref holding a reference: pass it to
+ * skv_keystore_subkey_put once the handle is no longer used. */
+int skv_keystore_subkey_get(struct skv_keystore *ks, const struct skv_dek *d,
+                            const uint8_t salt[SKV_SALT_LEN], void **handle,
+                            struct skv_subkey **ref, struct skv_enc_err *e);
+
+/* Drop a reference from skv_keystore_subkey_get (NULL: no-op). */
+void skv_keystore_subkey_put(struct skv_keystore *ks, struct skv_subkey *ref);
+
+/* Subkeys in the cache now (tests). */
+size_t skv_keystore_subkey_cached(struct skv_keystore *ks);
 
 #endif /* SKV_KEYSTORE_H */

@@ -1,6 +1,7 @@
 /*
  * keystore_impl.h — private: the keystore struct shared by keystore.c
- * (table, lifecycle) and dek_wrap.c (KEK wrap/unwrap, suite checks).
+ * (table, lifecycle), dek_wrap.c (KEK wrap/unwrap, suite checks) and
+ * keystore_sub.c (envelope v2 subkeys and their cache).
  */
 #ifndef SKV_KEYSTORE_IMPL_H
 #define SKV_KEYSTORE_IMPL_H
@@ -16,7 +17,18 @@ struct skv_keystore {
     pthread_rwlock_t lock;      /* guards deks/n/cap */
     struct skv_dek **deks;      /* entries never move or go before free */
     size_t n, cap;
+    struct skv_subcache *sub;   /* keystore_sub.c: (key_id, salt) → subkey */
 };
+
+/* keystore_sub.c: the cache's life (NULL on OOM) and end. */
+struct skv_subcache *skv_subcache_new(void);
+void skv_subcache_free(struct skv_keystore *ks, struct skv_subcache *c);
+
+/* keystore_sub.c: draw this process's salt for the DEK whose raw bytes
+ * are `raw` and prepare its seal subkey (d->salt, d->seal_handle; d's
+ * key_id, purpose and suite already set). */
+int skv_dek_seal_subkey(struct skv_keystore *ks, struct skv_dek *d, const uint8_t *raw,
+                        struct skv_enc_err *e);
 
 /* purpose is storage/raft, key_id non-zero, suite a short non-empty name. */
 int skv_dek_check_ids(int purpose, uint32_t key_id, const char *suite,

@@ -46,6 +46,9 @@ core_libsealkv_core_la_SOURCES += \
 	core/raft_log_store.c core/raft_log_store.h core/raft_log_load.c \
 	core/raft_snap_store.c core/raft_ls_codec.c core/raft_ls_codec.h \
 	core/raft_conf.c core/raft_conf.h core/crc32.c core/crc32.h
+# durable store identity: the "initialised" mark, start-up rules, peers' identities
+core_libsealkv_core_la_SOURCES += \
+	core/store_ident.c core/store_ident.h core/store_init.c core/store_init.h
 # sealkv CLI (admin-http client)
 bin_PROGRAMS += core/sealkv
 core_sealkv_SOURCES = core/cli_main.c core/cli_http.c core/cli_http.h core/cli_print.c core/cli_print.h
@@ -60,10 +63,10 @@ core_sealkv_SOURCES += core/cli_cert.c core/cli_cert.h core/cert_x509.c core/cer
 	core/cert_file.c core/cert_file.h core/cert_ident.c core/cert_ident.h
 core_sealkv_CFLAGS += $(OPENSSL_CFLAGS)
 core_sealkv_LDADD += $(OPENSSL_LIBS)
-# encryption layer: KEK, keystore (DEKs, wrap/unwrap), envelope v1, nonces
+# encryption layer: KEK, keystore (DEKs, wrap/unwrap, v2 subkeys), envelopes v1/v2, nonces
 core_libsealkv_core_la_SOURCES += \
 	core/enc_err.c core/enc_err.h core/kek.c core/kek.h \
-	core/keystore.c core/keystore.h core/keystore_impl.h core/dek_wrap.c \
+	core/keystore.c core/keystore.h core/keystore_impl.h core/keystore_sub.c core/dek_wrap.c \
 	core/envelope.c core/envelope.h core/nonce.c core/nonce.h core/purpose.h
 # encryption sidecar (keys.json) and the writer registry (0x03)
 core_libsealkv_core_la_SOURCES += core/sidecar.c core/sidecar.h \

@@ -193,7 +193,7 @@ static int is_raft_envelope(struct skv_node *n, const struct raft_entry *e)
     memset(&h, 0, sizeof h);
     memset(&ee, 0, sizeof ee);
     return skv_envelope_parse(e->buf.base, e->buf.len, &h, &ee) == SKV_OK &&
-           h.version == SKV_ENVELOPE_V1 && h.key_id == n->enc.sc.active_raft &&
+           h.version == SKV_ENVELOPE_V2 && h.key_id == n->enc.sc.active_raft &&
            e->buf.len >= SKV_ENVELOPE_OVERHEAD + 1;
 }
 

@@ -1,10 +1,12 @@
 /*
- * test_envelope.c — CUnit suites for Envelope v1 (core/envelope.c) and
+ * test_envelope.c — CUnit suites for Envelopes v1/v2 (core/envelope.c) and
  * deterministic nonces (core/nonce.c), over the real cipher-sodium plugin:
- * exact layout, round trips for both purposes and suites, the storage AAD
- * binding a value to its key, every byte tampered, every truncation, each
- * typed error; nonce bytes, uniqueness across 4 threads, exhaustion at an
- * injected limit and at the real one, epoch limits.
+ * exact v2 layout, round trips for both purposes and suites, the storage
+ * AAD binding a value to its key, every byte tampered (salt included),
+ * every truncation, each typed error; v1 envelopes still open; two
+ * keystores with identical nonce state never share (subkey, nonce); nonce
+ * bytes, uniqueness across 4 threads, exhaustion at an injected limit and
+ * at the real one, epoch limits. (The v2 subkey cache: test_keystore.c.)
  */
 #include "enc_fx.h"
 #include "envelope.h"
@@ -94,23 +96,30 @@ static void open_fails(int purpose, const char *skey, const uint8_t *in, size_t 
 static void test_overhead_and_layout(void)
 {
     static const uint8_t pt[5] = "hello";
-    uint8_t out[5 + 34];
+    uint8_t out[5 + 50];
+    const struct skv_dek *d = skv_keystore_get(ks, RAFT_ID);
     struct skv_envelope_hdr h;
     struct skv_enc_err e;
-    CU_ASSERT_EQUAL(skv_envelope_overhead(), 34);
-    CU_ASSERT_EQUAL(SKV_ENVELOPE_OVERHEAD, 1 + 1 + 4 + 12 + 16);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL(skv_envelope_overhead(), 50);
+    CU_ASSERT_EQUAL(SKV_ENVELOPE_OVERHEAD, 1 + 1 + 4 + 16 + 12 + 16);
+    CU_ASSERT_EQUAL(SKV_ENVELOPE_V1_OVERHEAD, 1 + 1 + 4 + 12 + 16);
     CU_ASSERT_EQUAL_FATAL(skv_envelope_seal(ks, SKV_PURPOSE_RAFT, RAFT_ID, NONCE, NULL, 0,
                                             pt, sizeof pt, out, &e), SKV_OK);
-    CU_ASSERT_EQUAL(out[0], 0x01);
+    CU_ASSERT_EQUAL(out[0], 0x02);
     CU_ASSERT_EQUAL(out[1], 0x00);
     CU_ASSERT(out[2] == 0x00 && out[3] == 0x00 && out[4] == 0xF0 && out[5] == 0x0D);
-    CU_ASSERT_EQUAL(memcmp(out + 6, NONCE, 12), 0);
-    CU_ASSERT(memcmp(out + 18, pt, sizeof pt) != 0);
+    CU_ASSERT_EQUAL(memcmp(out + 6, d->salt, 16), 0);   /* this process's salt */
+    CU_ASSERT_EQUAL(memcmp(out + 22, NONCE, 12), 0);
+    CU_ASSERT(memcmp(out + 34, pt, sizeof pt) != 0);
     CU_ASSERT_EQUAL_FATAL(skv_envelope_parse(out, sizeof out, &h, &e), SKV_OK);
-    CU_ASSERT_EQUAL(h.version, 1);
+    CU_ASSERT_EQUAL(h.version, 2);
     CU_ASSERT_EQUAL(h.flags, 0);
     CU_ASSERT_EQUAL(h.key_id, RAFT_ID);
-    CU_ASSERT_PTR_EQUAL(h.nonce, out + 6);
+    CU_ASSERT_PTR_EQUAL(h.salt, out + 6);
+    CU_ASSERT_PTR_EQUAL(h.nonce, out + 22);
+    CU_ASSERT_EQUAL(h.header_len, 34);
+    CU_ASSERT_EQUAL(h.overhead, 50);
 }
 
 static void roundtrip(int purpose, uint32_t id, const char *skey)
@@ -124,7 +133,7 @@ static void roundtrip(int purpose, uint32_t id, const char *skey)
         CU_ASSERT_FATAL(pt != NULL);
         randombytes_buf(pt, n + 1);
         env = seal(purpose, id, skey, n ? pt : NULL, n, &len);
-        CU_ASSERT_EQUAL(len, n + 34);
+        CU_ASSERT_EQUAL(len, n + 50);
         CU_ASSERT_EQUAL(skv_envelope_open(ks, purpose, skey ? (const uint8_t *)skey : NULL,
                                           skey ? strlen(skey) : 0, env, len, &back,
                                           &back_len, &e), SKV_OK);
@@ -156,14 +165,14 @@ static void test_roundtrip_storage(void)
 
 static void test_in_place(void)
 {
-    uint8_t buf[34 + 40], ref[34 + 40], *back = NULL;
+    uint8_t buf[50 + 40], ref[50 + 40], *back = NULL;
     struct skv_enc_err e;
     size_t back_len;
     memset(buf, 0x33, sizeof buf);
     CU_ASSERT_EQUAL_FATAL(skv_envelope_seal(ks, SKV_PURPOSE_STORAGE, STOR_ID, NONCE,
-                                            SK("k"), buf + 18, 40, ref, &e), SKV_OK);
+                                            SK("k"), buf + 34, 40, ref, &e), SKV_OK);
     CU_ASSERT_EQUAL_FATAL(skv_envelope_seal(ks, SKV_PURPOSE_STORAGE, STOR_ID, NONCE,
-                                            SK("k"), buf + 18, 40, buf, &e), SKV_OK);
+                                            SK("k"), buf + 34, 40, buf, &e), SKV_OK);
     CU_ASSERT_EQUAL(memcmp(buf, ref, sizeof buf), 0);
     CU_ASSERT_EQUAL(skv_envelope_open(ks, SKV_PURPOSE_STORAGE, SK("k"), buf, sizeof buf,
                                       &back, &back_len, &e), SKV_OK);
@@ -288,7 +297,7 @@ static void test_truncation(void)
             uint8_t *cut = malloc(n ? n : 1);
             CU_ASSERT_FATAL(cut != NULL);
             memcpy(cut, env, n);
-            if (n < 34)
+            if (n < 50)
                 open_fails(SKV_PURPOSE_STORAGE, "t", n ? cut : NULL, n, SKV_ERR_CORRUPT,
                            SKV_ENC_ENVELOPE_TOO_SHORT);
             else
@@ -307,35 +316,39 @@ static void test_typed_errors(void)
     uint8_t *back = NULL;
     size_t back_len;
     CU_ASSERT_EQUAL_FATAL(skv_envelope_seal(ks, SKV_PURPOSE_RAFT, RAFT_ID, NONCE, NULL, 0,
-                                            pt, 8, env, &e), SKV_OK);
+                                            pt, 8, env, &e), SKV_OK);   /* 58 bytes */
     /* unknown key_id: NOTFOUND, message names it */
     env[5] = 0x0E;
-    ENC_ASSERT_ERR(skv_envelope_open(ks, SKV_PURPOSE_RAFT, NULL, 0, env, 42, &back,
+    ENC_ASSERT_ERR(skv_envelope_open(ks, SKV_PURPOSE_RAFT, NULL, 0, env, 58, &back,
                                      &back_len, &e), e, SKV_ERR_NOTFOUND,
                    SKV_ENC_UNKNOWN_KEY_ID, "key_id 61454 (0x0000f00e)");
     CU_ASSERT_STRING_EQUAL(skv_enc_errname(e.why), "ErrUnknownKeyID");
     env[2] = env[3] = env[4] = env[5] = 0;   /* key_id 0: never held */
-    ENC_ASSERT_ERR(skv_envelope_open(ks, SKV_PURPOSE_RAFT, NULL, 0, env, 42, &back,
+    ENC_ASSERT_ERR(skv_envelope_open(ks, SKV_PURPOSE_RAFT, NULL, 0, env, 58, &back,
                                      &back_len, &e), e, SKV_ERR_NOTFOUND,
                    SKV_ENC_UNKNOWN_KEY_ID, "key_id 0 ");
-    /* version 2 and 0 */
-    env[0] = 2;
-    ENC_ASSERT_ERR(skv_envelope_open(ks, SKV_PURPOSE_RAFT, NULL, 0, env, 42, &back,
+    /* version 3 and 0 */
+    env[0] = 3;
+    ENC_ASSERT_ERR(skv_envelope_open(ks, SKV_PURPOSE_RAFT, NULL, 0, env, 58, &back,
                                      &back_len, &e), e, SKV_ERR_CORRUPT,
-                   SKV_ENC_ENVELOPE_VERSION, "version 2");
+                   SKV_ENC_ENVELOPE_VERSION, "version 3");
     env[0] = 0;
-    ENC_ASSERT_ERR(skv_envelope_open(ks, SKV_PURPOSE_RAFT, NULL, 0, env, 42, &back,
+    ENC_ASSERT_ERR(skv_envelope_open(ks, SKV_PURPOSE_RAFT, NULL, 0, env, 58, &back,
                                      &back_len, &e), e, SKV_ERR_CORRUPT,
                    SKV_ENC_ENVELOPE_VERSION, NULL);
     /* a foreign version is reported as such even when short */
     ENC_ASSERT_ERR(skv_envelope_open(ks, SKV_PURPOSE_RAFT, NULL, 0, env, 3, &back,
                                      &back_len, &e), e, SKV_ERR_CORRUPT,
                    SKV_ENC_ENVELOPE_VERSION, NULL);
-    env[0] = 1;
+    env[0] = 2;
     env[1] = 0x40;
-    ENC_ASSERT_ERR(skv_envelope_open(ks, SKV_PURPOSE_RAFT, NULL, 0, env, 42, &back,
+    ENC_ASSERT_ERR(skv_envelope_open(ks, SKV_PURPOSE_RAFT, NULL, 0, env, 58, &back,
                                      &back_len, &e), e, SKV_ERR_CORRUPT,
                    SKV_ENC_ENVELOPE_FLAGS, "0x40");
+    ENC_ASSERT_ERR(skv_envelope_open(ks, SKV_PURPOSE_RAFT, NULL, 0, env, 49, &back,
+                                     &back_len, &e), e, SKV_ERR_CORRUPT,
+                   SKV_ENC_ENVELOPE_TOO_SHORT, "49 bytes");
+    env[0] = 1;   /* v1 needs only 34 */
     ENC_ASSERT_ERR(skv_envelope_open(ks, SKV_PURPOSE_RAFT, NULL, 0, env, 33, &back,
                                      &back_len, &e), e, SKV_ERR_CORRUPT,
                    SKV_ENC_ENVELOPE_TOO_SHORT, "33 bytes");
@@ -380,6 +393,156 @@ static void test_bad_arguments(void)
                                      &e), e, SKV_ERR_INVALID, SKV_ENC_INVALID_ARGUMENT,
                    NULL);
     CU_ASSERT_PTR_NULL(back);
+}
+
+/* ---- envelope v2: salt, subkeys, v1 compatibility ----------------- */
+
+/* A v1 envelope as the previous release sealed it: the DEK itself, AAD
+ * tag ‖ 0x01 ‖ key_id [‖ skey]. Returns its length. */
+static size_t seal_v1(struct skv_keystore *k, int purpose, uint32_t id, const char *skey,
+                      const uint8_t *pt, size_t n, uint8_t *out)
+{
+    const struct skv_dek *d = skv_keystore_get(k, id);
+    size_t sl = skey ? strlen(skey) : 0;
+    uint8_t aad[64];
+    struct skv_err perr = {0};
+    CU_ASSERT_FATAL(d != NULL && sl <= sizeof aad - 6);
+    aad[0] = purpose == SKV_PURPOSE_STORAGE ? 'S' : 'R';
+    aad[1] = 1;
+    aad[2] = (uint8_t)(id >> 24);
+    aad[3] = (uint8_t)(id >> 16);
+    aad[4] = (uint8_t)(id >> 8);
+    aad[5] = (uint8_t)id;
+    if (sl)
+        memcpy(aad + 6, skey, sl);
+    out[0] = 1;
+    out[1] = 0;
+    memcpy(out + 2, aad + 2, 4);
+    memcpy(out + 6, NONCE, 12);
+    CU_ASSERT_EQUAL_FATAL(skv_keystore_ops(k)->seal(d->handle, NONCE, 12, aad, 6 + sl, pt, n,
+                                                    out + 18, &perr), SKV_OK);
+    return n + 34;
+}
+
+static void test_v1_still_opens(void)
+{
+    static const uint8_t pt[] = "written by the previous release";
+    uint8_t env[34 + sizeof pt], *back = NULL;
+    struct skv_envelope_hdr h;
+    struct skv_enc_err e;
+    size_t len, n = 0;
+    len = seal_v1(ks, SKV_PURPOSE_RAFT, RAFT_ID, NULL, pt, sizeof pt, env);
+    CU_ASSERT_EQUAL_FATAL(skv_envelope_parse(env, len, &h, &e), SKV_OK);
+    CU_ASSERT(h.version == 1 && h.salt == NULL && h.nonce == env + 6 && h.overhead == 34);
+    CU_ASSERT_EQUAL(skv_envelope_open(ks, SKV_PURPOSE_RAFT, NULL, 0, env, len, &back, &n, &e),
+                    SKV_OK);
+    CU_ASSERT(back && n == sizeof pt && memcmp(back, pt, n) == 0);
+    free(back);
+    len = seal_v1(ks, SKV_PURPOSE_STORAGE, STOR_ID, "acct/1", pt, sizeof pt, env);
+    CU_ASSERT_EQUAL(skv_envelope_open(ks, SKV_PURPOSE_STORAGE, SK("acct/1"), env, len, &back,
+                                      &n, &e), SKV_OK);
+    CU_ASSERT(back && n == sizeof pt && memcmp(back, pt, n) == 0);
+    free(back);
+    open_fails(SKV_PURPOSE_STORAGE, "acct/2", env, len, SKV_ERR_INTEGRITY,
+               SKV_ENC_ENVELOPE_INTEGRITY);
+    env[1 + 34] ^= 1;   /* ciphertext */
+    open_fails(SKV_PURPOSE_STORAGE, "acct/1", env, len, SKV_ERR_INTEGRITY,
+               SKV_ENC_ENVELOPE_INTEGRITY);
+    /* a v1 envelope relabelled v2 (with its bytes reread as a salt) fails */
+    env[1 + 34] ^= 1;
+    env[0] = 2;
+    open_fails(SKV_PURPOSE_STORAGE, "acct/1", env, len, SKV_ERR_INTEGRITY,
+               SKV_ENC_ENVELOPE_INTEGRITY);
+}
+
+static void test_tampered_salt(void)
+{
+    static const uint8_t pt[] = "v";
+    struct skv_enc_err e;
+    uint8_t *back = NULL;
+    size_t len, i, n;
+    uint8_t *env = seal(SKV_PURPOSE_STORAGE, STOR_ID, "k", pt, sizeof pt, &len);
+    for (i = 6; i < 22; i++) {
+        env[i] ^= 0x10;
+        ENC_ASSERT_ERR(skv_envelope_open(ks, SKV_PURPOSE_STORAGE, SK("k"), env, len, &back,
+                                         &n, &e), e, SKV_ERR_INTEGRITY,
+                       SKV_ENC_ENVELOPE_INTEGRITY, "failed authentication");
+        env[i] ^= 0x10;
+    }
+    CU_ASSERT_EQUAL(skv_envelope_open(ks, SKV_PURPOSE_STORAGE, SK("k"), env, len, &back, &n,
+                                      &e), SKV_OK);
+    free(back);
+    free(env);
+}
+
+/* Two processes (keystores) with the same DEK and identical nonce state:
+ * the nonces collide, the (subkey, nonce) pairs do not — their keystreams
+ * differ, while the same pair under v1 (the bare DEK) repeats it. */
+static void test_two_processes_same_state(void)
+{
+    static const uint8_t p1[32] = "pay alice 100 from acct 7 today", p2[32] = "pay bob 9999 from acct 7 at once";
+    const struct skv_dek *d = skv_keystore_get(ks, RAFT_ID);
+    struct skv_keystore *other = enc_fx_keystore(&fx, 0x77);   /* same KEK */
+    struct skv_nonce_gen g1, g2;
+    struct skv_enc_err e;
+    uint8_t n1[12], n2[12], a[32 + 50], b[32 + 50], *back = NULL;
+    size_t i, n, same = 0;
+    CU_ASSERT_FATAL(other != NULL && d != NULL);
+    CU_ASSERT_EQUAL_FATAL(skv_keystore_add_wrapped(other, RAFT_ID, SKV_PURPOSE_RAFT, d->suite,
+                                                   d->wrapped, sizeof d->wrapped, &e), SKV_OK);
+    CU_ASSERT_NOT_EQUAL(memcmp(skv_keystore_get(other, RAFT_ID)->salt, d->salt, 16), 0);
+    CU_ASSERT_EQUAL_FATAL(skv_nonce_gen_init(&g1, 7, 3, &e), SKV_OK);
+    CU_ASSERT_EQUAL_FATAL(skv_nonce_gen_init(&g2, 7, 3, &e), SKV_OK);
+    CU_ASSERT_EQUAL_FATAL(skv_nonce_next(&g1, n1, &e), SKV_OK);
+    CU_ASSERT_EQUAL_FATAL(skv_nonce_next(&g2, n2, &e), SKV_OK);
+    CU_ASSERT_EQUAL_FATAL(memcmp(n1, n2, 12), 0);   /* the rolled-back state */
+    CU_ASSERT_EQUAL_FATAL(skv_envelope_seal(ks, SKV_PURPOSE_RAFT, RAFT_ID, n1, NULL, 0, p1, 32,
+                                            a, &e), SKV_OK);
+    CU_ASSERT_EQUAL_FATAL(skv_envelope_seal(other, SKV_PURPOSE_RAFT, RAFT_ID, n2, NULL, 0, p2,
+                                            32, b, &e), SKV_OK);
+    CU_ASSERT_EQUAL(memcmp(a + 22, b + 22, 12), 0);  /* same nonce field */
+    CU_ASSERT_NOT_EQUAL(memcmp(a + 6, b + 6, 16), 0); /* different salts */
+    for (i = 0; i < 32; i++)   /* c1 ^ c2 == p1 ^ p2 would be the break */
+        same += (uint8_t)(a[34 + i] ^ b[34 + i]) == (uint8_t)(p1[i] ^ p2[i]);
+    CU_ASSERT(same < 8);
+    /* each process reads the other's envelope (subkey from the cache) */
+    CU_ASSERT_EQUAL(skv_envelope_open(ks, SKV_PURPOSE_RAFT, NULL, 0, b, sizeof b, &back, &n,
+                                      &e), SKV_OK);
+    CU_ASSERT(back && n == 32 && memcmp(back, p2, 32) == 0);
+    free(back);
+    CU_ASSERT_EQUAL(skv_envelope_open(other, SKV_PURPOSE_RAFT, NULL, 0, a, sizeof a, &back,
+                                      &n, &e), SKV_OK);
+    CU_ASSERT(back && n == 32 && memcmp(back, p1, 32) == 0);
+    free(back);
+    /* control: v1 under the same nonce repeats the keystream */
+    seal_v1(ks, SKV_PURPOSE_RAFT, RAFT_ID, NULL, p1, 32, a);
+    seal_v1(other, SKV_PURPOSE_RAFT, RAFT_ID, NULL, p2, 32, b);
+    for (i = 0, same = 0; i < 32; i++)
+        same += (uint8_t)(a[18 + i] ^ b[18 + i]) == (uint8_t)(p1[i] ^ p2[i]);
+    CU_ASSERT_EQUAL(same, 32);
+    skv_keystore_free(other);
+}
+
+/* An explicit salt reproduces an envelope byte for byte (tools). */
+static void test_seal_salted(void)
+{
+    static const uint8_t pt[] = "again";
+    uint8_t out[sizeof pt + 50], salt[16];
+    struct skv_enc_err e;
+    size_t len;
+    uint8_t *env = seal(SKV_PURPOSE_STORAGE, STOR_ID, "k", pt, sizeof pt, &len);
+    memcpy(salt, env + 6, 16);
+    CU_ASSERT_EQUAL(skv_envelope_seal_salted(ks, SKV_PURPOSE_STORAGE, STOR_ID, salt, NONCE,
+                                             SK("k"), pt, sizeof pt, out, &e), SKV_OK);
+    CU_ASSERT(len == sizeof out && memcmp(out, env, len) == 0);
+    salt[0] ^= 1;   /* another salt: another subkey, another ciphertext */
+    CU_ASSERT_EQUAL(skv_envelope_seal_salted(ks, SKV_PURPOSE_STORAGE, STOR_ID, salt, NONCE,
+                                             SK("k"), pt, sizeof pt, out, &e), SKV_OK);
+    CU_ASSERT_NOT_EQUAL(memcmp(out + 34, env + 34, len - 34), 0);
+    ENC_ASSERT_ERR(skv_envelope_seal_salted(ks, SKV_PURPOSE_STORAGE, STOR_ID, NULL, NONCE,
+                                            SK("k"), pt, sizeof pt, out, &e), e,
+                   SKV_ERR_INVALID, SKV_ENC_INVALID_ARGUMENT, NULL);
+    free(env);
 }
 
 /* ---- nonces ------------------------------------------------------- */
@@ -589,7 +752,7 @@ static void test_envelope_with_generator(void)
     static const uint8_t pt[16] = "same plaintext!";
     struct skv_nonce_gen g;
     struct skv_enc_err e;
-    uint8_t n1[12], n2[12], a[16 + 34], b[16 + 34];
+    uint8_t n1[12], n2[12], a[16 + 50], b[16 + 50];
     CU_ASSERT_EQUAL_FATAL(skv_nonce_gen_init(&g, skv_node_id16(0xC0FFEE), 5, &e), SKV_OK);
     CU_ASSERT_EQUAL_FATAL(skv_nonce_next(&g, n1, &e), SKV_OK);
     CU_ASSERT_EQUAL_FATAL(skv_nonce_next(&g, n2, &e), SKV_OK);
@@ -597,8 +760,8 @@ static void test_envelope_with_generator(void)
                                       a, &e), SKV_OK);
     CU_ASSERT_EQUAL(skv_envelope_seal(ks, SKV_PURPOSE_RAFT, RAFT_ID, n2, NULL, 0, pt, 16,
                                       b, &e), SKV_OK);
-    CU_ASSERT(memcmp(a + 6, b + 6, 12) != 0);
-    CU_ASSERT(memcmp(a + 18, b + 18, 32) != 0);
+    CU_ASSERT(memcmp(a + 22, b + 22, 12) != 0);
+    CU_ASSERT(memcmp(a + 34, b + 34, 32) != 0);
 }
 
 int main(void)
@@ -620,6 +783,10 @@ int main(void)
         !CU_add_test(s, "typed errors", test_typed_errors) ||
         !CU_add_test(s, "bad arguments", test_bad_arguments) ||
         !CU_add_test(s, "nonces drive envelopes", test_envelope_with_generator) ||
+        !CU_add_test(s, "v1 envelopes still open", test_v1_still_opens) ||
+        !CU_add_test(s, "tampered salt fails integrity", test_tampered_salt) ||
+        !CU_add_test(s, "two processes, same nonce state", test_two_processes_same_state) ||
+        !CU_add_test(s, "explicit salt reproduces", test_seal_salted) ||
         !CU_add_test(t, "node_id16 XOR-fold", test_node_id16) ||
         !CU_add_test(t, "nonce layout", test_nonce_layout) ||
         !CU_add_test(t, "sequential uniqueness", test_nonce_sequential_unique) ||

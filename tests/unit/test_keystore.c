@@ -4,12 +4,16 @@
  * the real cipher-sodium plugin loaded through the core loader: every
  * key-file refusal, the environment variable (unset and wiped), wrap
  * round trips and every way an unwrap must fail with SKV_ERR_INTEGRITY,
- * idempotent adds and conflicts, fresh key_ids from the CSPRNG.
+ * idempotent adds and conflicts, fresh key_ids from the CSPRNG; envelope
+ * v2 subkeys: a fresh salt per keystore (process), the derivation against
+ * libsodium's BLAKE2b directly, the bounded LRU cache, and its
+ * correctness while 8 threads churn through more salts than it holds.
  */
 #include "enc_fx.h"
 #include "enc_err.h"
 #include "kek.h"
 #include "keystore.h"
+#include "envelope.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -730,6 +734,195 @@ static void test_concurrent_adds(void)
     skv_keystore_free(ks);
 }
 
+/* ---- envelope v2 subkeys ------------------------------------------ */
+
+/* A keystore (KEK fill 0x42) holding DEK `id` (raft, chacha) of bytes `raw`. */
+static struct skv_keystore *sub_ks(uint32_t id, const uint8_t *raw)
+{
+    struct skv_keystore *ks = enc_fx_keystore(&fx, 0x42);
+    uint8_t w[SKV_DEK_WRAPPED_LEN];
+    struct skv_enc_err e;
+    CU_ASSERT_FATAL(ks != NULL);
+    CU_ASSERT_EQUAL_FATAL(skv_keystore_wrap(ks, SKV_PURPOSE_RAFT, id, "chacha20-poly1305", raw,
+                                            w, &e), SKV_OK);
+    CU_ASSERT_EQUAL_FATAL(skv_keystore_add_wrapped(ks, id, SKV_PURPOSE_RAFT,
+                                                   "chacha20-poly1305", w, sizeof w, &e),
+                          SKV_OK);
+    return ks;
+}
+
+static void test_subkey_derivation(void)
+{
+    static const uint8_t personal[16] = "sealkv-env-v2";
+    uint8_t raw[SKV_DEK_LEN], salt[SKV_SALT_LEN], in[5] = {SKV_PURPOSE_RAFT, 0, 0, 0x12, 0x34};
+    uint8_t *got = sodium_malloc(SKV_DEK_LEN), want[SKV_DEK_LEN], zero[SKV_SALT_LEN] = {0};
+    struct skv_keystore *a, *b;
+    const struct skv_dek *da, *db;
+    struct skv_enc_err e;
+    CU_ASSERT_FATAL(got != NULL);
+    randombytes_buf(raw, sizeof raw);
+    a = sub_ks(0x1234, raw);
+    b = sub_ks(0x1234, raw);
+    da = skv_keystore_get(a, 0x1234);
+    db = skv_keystore_get(b, 0x1234);
+    CU_ASSERT_FATAL(da && db && da->seal_handle && db->seal_handle);
+    /* a fresh salt per process (keystore), never all zero */
+    CU_ASSERT_NOT_EQUAL(memcmp(da->salt, db->salt, SKV_SALT_LEN), 0);
+    CU_ASSERT_NOT_EQUAL(memcmp(da->salt, zero, SKV_SALT_LEN), 0);
+    /* the documented construction, byte for byte */
+    randombytes_buf(salt, sizeof salt);
+    CU_ASSERT_EQUAL_FATAL(crypto_generichash_blake2b_salt_personal(want, sizeof want, in,
+                                                                   sizeof in, raw, sizeof raw,
+                                                                   salt, personal), 0);
+    CU_ASSERT_EQUAL(skv_keystore_subkey_raw(a, da, salt, got, &e), SKV_OK);
+    CU_ASSERT_EQUAL(memcmp(got, want, sizeof want), 0);
+    CU_ASSERT_NOT_EQUAL(memcmp(got, raw, sizeof raw), 0);
+    /* both processes derive the same subkey for a salt: each reads the other */
+    CU_ASSERT_EQUAL(skv_keystore_subkey_raw(b, db, salt, got, &e), SKV_OK);
+    CU_ASSERT_EQUAL(memcmp(got, want, sizeof want), 0);
+    salt[15] ^= 1;
+    CU_ASSERT_EQUAL(skv_keystore_subkey_raw(a, da, salt, got, &e), SKV_OK);
+    CU_ASSERT_NOT_EQUAL(memcmp(got, want, sizeof want), 0);
+    CU_ASSERT_EQUAL(skv_keystore_subkey_raw(a, NULL, salt, got, &e), SKV_ERR_INVALID);
+    sodium_free(got);
+    skv_keystore_free(a);
+    skv_keystore_free(b);
+}
+
+static void test_subkey_cache_lru(void)
+{
+    uint8_t raw[SKV_DEK_LEN], salt[SKV_SALT_LEN], pt[4] = "abc", ct[4 + 16], nonce[12] = {0};
+    struct skv_keystore *ks;
+    const struct skv_dek *d;
+    struct skv_subkey *ref, *held, *r2;
+    struct skv_err perr = {0};
+    struct skv_enc_err e;
+    void *h, *hheld, *h2;
+    unsigned i;
+    randombytes_buf(raw, sizeof raw);
+    ks = sub_ks(7, raw);
+    d = skv_keystore_get(ks, 7);
+    /* the own salt: the DEK's seal handle, no reference, nothing cached */
+    CU_ASSERT_EQUAL(skv_keystore_subkey_get(ks, d, d->salt, &h, &ref, &e), SKV_OK);
+    CU_ASSERT(h == d->seal_handle && ref == NULL);
+    CU_ASSERT_EQUAL(skv_keystore_subkey_cached(ks), 0);
+    /* a foreign salt: derived once, then a hit */
+    memset(salt, 0xA0, sizeof salt);
+    CU_ASSERT_EQUAL_FATAL(skv_keystore_subkey_get(ks, d, salt, &hheld, &held, &e), SKV_OK);
+    CU_ASSERT(held != NULL && hheld != NULL && hheld != d->seal_handle);
+    CU_ASSERT_EQUAL(skv_keystore_subkey_get(ks, d, salt, &h2, &r2, &e), SKV_OK);
+    CU_ASSERT(h2 == hheld && r2 == held);
+    skv_keystore_subkey_put(ks, r2);
+    CU_ASSERT_EQUAL(skv_keystore_subkey_cached(ks), 1);
+    /* twice the capacity of other salts: bounded, the held one evicted */
+    for (i = 0; i < 2 * SKV_SUBKEY_CACHE_MAX; i++) {
+        memset(salt, 0, sizeof salt);
+        salt[0] = (uint8_t)i;
+        salt[1] = (uint8_t)(i >> 8);
+        CU_ASSERT_EQUAL_FATAL(skv_keystore_subkey_get(ks, d, salt, &h, &ref, &e), SKV_OK);
+        skv_keystore_subkey_put(ks, ref);
+        CU_ASSERT(skv_keystore_subkey_cached(ks) <= SKV_SUBKEY_CACHE_MAX);
+    }
+    CU_ASSERT_EQUAL(skv_keystore_subkey_cached(ks), SKV_SUBKEY_CACHE_MAX);
+    /* evicted while held: still a live key until put (ASan would tell) */
+    CU_ASSERT_EQUAL(skv_keystore_ops(ks)->seal(hheld, nonce, 12, NULL, 0, pt, 4, ct, &perr),
+                    SKV_OK);
+    skv_keystore_subkey_put(ks, held);
+    /* recently used entries survive: touch salt 127, add one more, hit it */
+    memset(salt, 0, sizeof salt);
+    salt[0] = 127;
+    CU_ASSERT_EQUAL(skv_keystore_subkey_get(ks, d, salt, &h, &ref, &e), SKV_OK);
+    skv_keystore_subkey_put(ks, ref);
+    memset(salt, 0xEE, sizeof salt);
+    CU_ASSERT_EQUAL(skv_keystore_subkey_get(ks, d, salt, &hheld, &ref, &e), SKV_OK);
+    skv_keystore_subkey_put(ks, ref);
+    memset(salt, 0, sizeof salt);
+    salt[0] = 127;
+    CU_ASSERT_EQUAL(skv_keystore_subkey_get(ks, d, salt, &h2, &r2, &e), SKV_OK);
+    skv_keystore_subkey_put(ks, r2);
+    CU_ASSERT_PTR_EQUAL(h, h2);   /* the same cached entry: not evicted */
+    skv_keystore_free(ks);
+}
+
+#define SC_THREADS 8
+#define SC_SALTS (SKV_SUBKEY_CACHE_MAX + SKV_SUBKEY_CACHE_MAX / 2)
+#define SC_ROUNDS 400
+
+struct sc_shared {
+    struct skv_keystore *ks;
+    uint8_t salts[SC_SALTS][SKV_SALT_LEN];
+    uint8_t want[SC_SALTS][8 + 50];   /* v2 envelope of "payload" per salt */
+};
+
+struct sc_arg {
+    struct sc_shared *sh;
+    unsigned seed;
+    int failures;
+};
+
+static void *sc_run(void *p)
+{
+    struct sc_arg *a = p;
+    static const uint8_t nonce[12] = {1, 2, 3};
+    struct skv_enc_err e;
+    uint8_t out[8 + 50], *back;
+    size_t n;
+    int i;
+    for (i = 0; i < SC_ROUNDS; i++) {
+        unsigned k = (a->seed = a->seed * 1103515245u + 12345u) >> 8;
+        k %= SC_SALTS;
+        back = NULL;
+        if (skv_envelope_seal_salted(a->sh->ks, SKV_PURPOSE_RAFT, 7, a->sh->salts[k], nonce,
+                                     NULL, 0, (const uint8_t *)"payload", 8, out, &e) != SKV_OK ||
+            memcmp(out, a->sh->want[k], sizeof out) != 0 ||
+            skv_envelope_open(a->sh->ks, SKV_PURPOSE_RAFT, NULL, 0, a->sh->want[k], sizeof out,
+                              &back, &n, &e) != SKV_OK ||
+            n != 8 || memcmp(back, "payload", 8) != 0)
+            a->failures++;
+        free(back);
+    }
+    return NULL;
+}
+
+/* More salts than the cache holds, 8 threads: every seal equals what a
+ * separate keystore computed for that salt, every open succeeds. */
+static void test_subkey_cache_threads(void)
+{
+    static const uint8_t nonce[12] = {1, 2, 3};
+    struct sc_shared *sh = calloc(1, sizeof *sh);
+    struct sc_arg args[SC_THREADS];
+    pthread_t th[SC_THREADS];
+    struct skv_keystore *ref;
+    uint8_t raw[SKV_DEK_LEN];
+    struct skv_enc_err e;
+    int i;
+    CU_ASSERT_FATAL(sh != NULL);
+    randombytes_buf(raw, sizeof raw);
+    ref = sub_ks(7, raw);
+    sh->ks = sub_ks(7, raw);
+    for (i = 0; i < SC_SALTS; i++) {
+        randombytes_buf(sh->salts[i], SKV_SALT_LEN);
+        CU_ASSERT_EQUAL_FATAL(skv_envelope_seal_salted(ref, SKV_PURPOSE_RAFT, 7, sh->salts[i],
+                                                       nonce, NULL, 0,
+                                                       (const uint8_t *)"payload", 8,
+                                                       sh->want[i], &e), SKV_OK);
+    }
+    for (i = 0; i < SC_THREADS; i++) {
+        args[i].sh = sh;
+        args[i].seed = (unsigned)i * 7919u + 1u;
+        args[i].failures = 0;
+        CU_ASSERT_FATAL(pthread_create(&th[i], NULL, sc_run, &args[i]) == 0);
+    }
+    for (i = 0; i < SC_THREADS; i++) {
+        pthread_join(th[i], NULL);
+        CU_ASSERT_EQUAL(args[i].failures, 0);
+    }
+    CU_ASSERT_EQUAL(skv_keystore_subkey_cached(sh->ks), SKV_SUBKEY_CACHE_MAX);
+    skv_keystore_free(ref);
+    skv_keystore_free(sh->ks);
+    free(sh);
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -757,7 +950,10 @@ int main(void)
         !CU_add_test(s, "add rejects", test_add_rejects) ||
         !CU_add_test(s, "new_dek key_id selection", test_new_dek_key_ids) ||
         !CU_add_test(s, "new_dek fresh ids and bytes", test_new_dek_random) ||
-        !CU_add_test(s, "concurrent adds and lookups", test_concurrent_adds)) {
+        !CU_add_test(s, "concurrent adds and lookups", test_concurrent_adds) ||
+        !CU_add_test(s, "v2 subkey: salt per process, derivation", test_subkey_derivation) ||
+        !CU_add_test(s, "v2 subkey cache: hits, bound, LRU", test_subkey_cache_lru) ||
+        !CU_add_test(s, "v2 subkey cache under 8 threads", test_subkey_cache_threads)) {
         CU_cleanup_registry();
         return 99;
     }
