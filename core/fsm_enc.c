@@ -71,6 +71,10 @@ static int stage_regs(struct skv_fsm *f, uint64_t index, const struct skv_writer
         skv_node_halt(nd, "writer registry at entry %llu: %s", ULL(index), e.msg);
         return RAFT_IOERR;
     }
+    if (st.n_ops < n)
+        skv_node_log(nd, SKV_LOG_INFO, "entry %llu: %zu of %zu registrations need no write "
+                     "(already registered at that epoch: a retried registration)",
+                     ULL(index), n - st.n_ops, n);
     for (i = 0; i < st.n_ops; i++)
         if (skv_fsm_batch_put(b, st.ops[i].key, st.ops[i].key_len, st.ops[i].val,
                               st.ops[i].val_len)) {
@@ -81,21 +85,52 @@ static int stage_regs(struct skv_fsm *f, uint64_t index, const struct skv_writer
     return 0;
 }
 
+/* This process's epoch for a key: the one it registers and seals under
+ * (0 when the key is not in its sidecar). */
+static uint32_t own_epoch(const struct skv_fsm *f, uint32_t key_id)
+{
+    const struct skv_sidecar_key *k = skv_sidecar_find(&f->node->enc.sc, key_id);
+    return k ? k->local_epoch : 0;
+}
+
+/* A refused registration of this node halts it only when it concerns
+ * this process: the refused epoch is at or above the one this process
+ * uses (an older epoch is a stale entry of an earlier process, e.g. one
+ * replayed after a restart, and says nothing about this one). The
+ * refusal itself is the same on every replica; this is only our own
+ * reaction to it. */
+static int own_refusal(struct skv_fsm *f, uint64_t index, const struct skv_writer_reg *r,
+                       size_t n, const char *reject)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        uint32_t own;
+        if (r[i].node_id != f->node->conf->node_id)
+            continue;
+        own = own_epoch(f, r[i].key_id);
+        if (own != 0 && r[i].local_epoch < own) {
+            skv_node_log(f->node, SKV_LOG_WARN, "entry %llu: a registration of an earlier "
+                         "process (key %u, epoch %u; this process uses %u) was refused: "
+                         "nothing to do", ULL(index), (unsigned)r[i].key_id,
+                         (unsigned)r[i].local_epoch, (unsigned)own);
+            continue;
+        }
+        skv_node_halt(f->node, "%s: this node's registration for key %u at epoch %u "
+                      "was refused at entry %llu: it must not encrypt under that key",
+                      reject, (unsigned)r[i].key_id, (unsigned)r[i].local_epoch, ULL(index));
+        return RAFT_INVALID;
+    }
+    return 0;
+}
+
 static int apply_reg(struct skv_fsm *f, uint64_t index, const struct skv_writer_reg *r,
                      size_t n, struct skv_fsm_batch *b, const char **reject)
 {
     struct skv_sidecar next;
-    size_t i;
     int rc;
     if ((rc = need_keystore(f, index, "a writer registration")) == 0 &&
         (rc = stage_regs(f, index, r, n, b, reject)) == 0 && *reject) {
-        for (i = 0; i < n; i++)
-            if (r[i].node_id == f->node->conf->node_id) {
-                skv_node_halt(f->node, "%s: this node's registration for key %u at epoch %u "
-                              "was refused at entry %llu: it must not encrypt under that key",
-                              *reject, (unsigned)r[i].key_id, (unsigned)r[i].local_epoch, ULL(index));
-                rc = RAFT_INVALID;
-            }
+        rc = own_refusal(f, index, r, n, *reject);
     } else if (rc == 0 && index > f->node->enc.sc.raft_applied_index) {
         next = f->node->enc.sc;
         rc = store_sidecar(f, index, &next, "registration");

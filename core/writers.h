@@ -1,8 +1,9 @@
 /*
  * writers.h — the Raft-replicated writer registry (DESIGN.md §5, FSM
  * command tag 0x03). It guarantees that, per DEK, no two members share a
- * node_id16 (the nonce prefix) and that a member's local_epoch strictly
- * increases, so no (DEK, nonce) pair is ever issued twice.
+ * node_id16 (the nonce prefix) and that a member's local_epoch never
+ * goes back, so no (DEK, nonce) pair is ever issued twice by two
+ * processes that both used the registry.
  *
  * Stored in the storage plugin:
  *   key   = SKV_PFX_WRITERS ‖ key_id u32 BE ‖ node_id16 u16 BE   (7 bytes)
@@ -16,8 +17,15 @@
  *   epoch > 0xFFFF                  → ErrLocalEpochOutOfRange
  *   epoch == 0xFFFF                 → ErrLocalEpochExhausted
  *   slot held by another full id    → ErrNodeIDCollision
- *   same id, epoch <= registered    → ErrLocalEpochRollback
+ *   same id, epoch <  registered    → ErrLocalEpochRollback
+ *   same id, epoch == registered    → accepted, nothing to write: a
+ *                                     retried registration (the first
+ *                                     attempt's outcome was unknown and
+ *                                     it committed after all)
  *   otherwise                       → insert / raise the epoch
+ * A new process never re-registers an epoch it did not bump itself: the
+ * start-up check (enc_ops.c) refuses when the local registry holds this
+ * node at or above the freshly bumped epoch.
  * One rejected registration rejects the whole batch (no ops).
  *
  * Pure functions over a storage ops table + db handle; the FSM writes the

@@ -46,10 +46,14 @@ static const char *fields_check(const struct skv_writer_reg *r, size_t i,
     return NULL;
 }
 
-/* The rules against the slot's current holder. */
+/* The rules against the slot's current holder. Sets *same when the slot
+ * already holds this node at exactly this epoch: a retried registration
+ * (its first attempt's outcome was unknown), accepted with nothing to
+ * write — the registry guards rollbacks, and an equal epoch is none. */
 static const char *slot_check(const struct skv_writer_reg *r, size_t i,
-                              const struct slot *s, struct skv_err *err)
+                              const struct slot *s, int *same, struct skv_err *err)
 {
+    *same = 0;
     if (!s->held)
         return NULL;
     if (s->node_id != r->node_id) {
@@ -62,10 +66,14 @@ static const char *slot_check(const struct skv_writer_reg *r, size_t i,
                     (unsigned)r->key_id);
         return SKV_ERRNAME_NODE_ID_COLLISION;
     }
-    if (r->local_epoch <= s->epoch) {
+    if (r->local_epoch == s->epoch) {
+        *same = 1;
+        return NULL;
+    }
+    if (r->local_epoch < s->epoch) {
         skv_err_set(err, SKV_ERR_INVALID,
                     SKV_ERRNAME_EPOCH_ROLLBACK ": entry %zu: node %llu key_id %u "
-                    "local_epoch %u is not above the registered %u", i,
+                    "local_epoch %u is below the registered %u", i,
                     (unsigned long long)r->node_id, (unsigned)r->key_id,
                     (unsigned)r->local_epoch, (unsigned)s->epoch);
         return SKV_ERRNAME_EPOCH_ROLLBACK;
@@ -137,15 +145,16 @@ static int check_one(const struct skv_storage_ops *st, void *db,
     uint16_t nid16 = skv_node_id16(r->node_id);
     uint8_t key[SKV_WRITERS_KEY_LEN];
     struct slot s;
-    int rc;
+    int rc, same;
     if ((*reject = fields_check(r, i, err)))
         return SKV_ERR_INVALID;
     skv_writers_key(r->key_id, nid16, key);
     if ((rc = slot_find(st, db, out, r, nid16, key, &s, err)) != SKV_OK)
         return rc;
-    if ((*reject = slot_check(r, i, &s, err)))
+    if ((*reject = slot_check(r, i, &s, &same, err)))
         return SKV_ERR_INVALID;
-    stage_put(out, &s, r, key);
+    if (!same)
+        stage_put(out, &s, r, key);
     return SKV_OK;
 }
 
