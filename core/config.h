@@ -51,6 +51,7 @@ struct skv_config {
     uint64_t node_id;           /* > 0 */
     char *node_address;         /* host:port */
     char *data_dir;
+    int init_store;             /* sealkvd --init, not YAML (store_init.h) */
 
     struct skv_conf_member bootstrap[SKV_MAX_BOOTSTRAP];
     size_t n_bootstrap;         /* 0: wait to be added */

@@ -12,6 +12,7 @@
 #include "preflight.h"
 #include "raft_io.h"
 #include "reload.h"
+#include "store_init.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -134,10 +135,31 @@ static void on_tick(uv_timer_t *t)
     skv_ready_tick(n);
 }
 
+/* The store's identity mark (store_init.h): checked, or written once. */
+static int open_mark(struct skv_node *n, int is_new, char *err, size_t errlen)
+{
+    struct skv_ls ls = {n->st, n->db};
+    char hex[2 * SKV_IDENT_LEN + 1];
+    int created;
+    if (skv_store_mark(&ls, n->conf->data_dir, n->conf->node_id, is_new,
+                       n->conf->init_store, &n->ident, &created, err, errlen) != 0)
+        return -1;
+    skv_ident_hex(n->ident.id, hex);
+    if (created)
+        skv_node_log(n, SKV_LOG_INFO, "%s: node %llu, store identity %s",
+                     created == 2 ? "store predates identity marks, marked now"
+                                  : "initialised a new store",
+                     (unsigned long long)n->conf->node_id, hex);
+    else
+        skv_node_log(n, SKV_LOG_DEBUG, "store identity %s", hex);
+    return 0;
+}
+
 static int open_plugins(struct skv_node *n, char *err, size_t errlen)
 {
     struct skv_err e = {0, ""};
     char path[4200];
+    int is_new = 0;
     n->hooks.node = n;
     n->hooks.deliver = skv_inbox_deliver;
     n->hooks.admin_call = skv_inbox_admin_call;
@@ -159,14 +181,16 @@ static int open_plugins(struct skv_node *n, char *err, size_t errlen)
     if (skv_preflight_data_dir(n->conf->data_dir, err, errlen) != 0 ||
         skv_enc_load(&n->enc, n->conf, n->ci, n->ci_state, err, errlen) != 0)
         return -1;
-    if (mkdir_p(n->conf->data_dir, err, errlen) != 0)
+    if (skv_store_precheck(n->conf->data_dir, n->conf->node_id, n->conf->init_store,
+                           &is_new, err, errlen) != 0 ||
+        mkdir_p(n->conf->data_dir, err, errlen) != 0)
         return -1;
     snprintf(path, sizeof path, "%s/store", n->conf->data_dir);
     if (n->st->open(skv_plugin_state(n->plugins.storage), path, &n->db, &e) != SKV_OK) {
         snprintf(err, errlen, "%s", e.msg);
         return -1;
     }
-    return 0;
+    return open_mark(n, is_new, err, errlen);
 }
 
 static int open_loop(struct skv_node *n)

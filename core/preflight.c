@@ -4,6 +4,7 @@
 #include "preflight.h"
 #include "enc.h"
 #include "plugin_set.h"
+#include "store_init.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -76,7 +77,7 @@ int skv_preflight(struct skv_config *c, char *summary, size_t slen, char *err,
     struct skv_plugin_set set;
     struct skv_host_hooks hooks;
     struct skv_err e = {0, ""};
-    int rc;
+    int rc, is_new;
     /* the hooks start-up passes, minus the node: plugins see their real
      * node id and log level in init() */
     memset(&hooks, 0, sizeof hooks);
@@ -87,6 +88,8 @@ int skv_preflight(struct skv_config *c, char *summary, size_t slen, char *err,
         return -1;
     }
     rc = skv_preflight_data_dir(c->data_dir, err, errlen);
+    if (rc == 0)
+        rc = skv_store_precheck(c->data_dir, c->node_id, c->init_store, &is_new, err, errlen);
     if (rc == 0)
         rc = enc_check(c, &set, err, errlen);
     if (rc == 0)

@@ -218,15 +218,39 @@ static int rio_recover(struct raft_io *io,
     return skv_ls_recover(&rio->ls, conf, io->errmsg);
 }
 
+/* set_term / set_vote failed: the term or vote this node acts on may not
+ * be durable, so it must not go on (it could vote twice in a term after a
+ * restart). Sticky like a failed log write: every later hard-state or log
+ * write fails, and the node is told (env.fatal) and halts. */
+static int hard_state_failed(struct skv_rio *rio, const char *what, int rc)
+{
+    char msg[RAFT_ERRMSG_BUF_SIZE + 32];
+    int first = !rio->failed;
+    rio->hs_known = 0;
+    rio->failed = 1;
+    snprintf(msg, sizeof msg, "raft %s: %s", what, rio->io->errmsg);
+    skv_rio_logf(rio, SKV_LOG_ERROR, "%s", msg);
+    if (first && rio->env.fatal)
+        rio->env.fatal(rio->env.log_arg, msg);
+    return rc;
+}
+
+static int hard_state_refused(struct skv_rio *rio, const char *what)
+{
+    snprintf(rio->io->errmsg, sizeof rio->io->errmsg,
+             "%s refused: an earlier raft write failed", what);
+    return RAFT_IOERR;
+}
+
 static int rio_set_term(struct raft_io *io, raft_term term)
 {
     struct skv_rio *rio = io->impl;
-    int rc = skv_ls_set_hard_state(&rio->ls, term, 0, io->errmsg);
-    if (rc != 0) {
-        rio->hs_known = 0;
-        skv_rio_logf(rio, SKV_LOG_ERROR, "raft set_term: %s", io->errmsg);
-        return rc;
-    }
+    int rc;
+    if (rio->failed)
+        return hard_state_refused(rio, "set_term");
+    rc = skv_ls_set_hard_state(&rio->ls, term, 0, io->errmsg);
+    if (rc != 0)
+        return hard_state_failed(rio, "set_term", rc);
     rio->hs_known = 1;
     rio->term = term;
     rio->vote = 0;
@@ -237,16 +261,15 @@ static int rio_set_vote(struct raft_io *io, raft_id server_id)
 {
     struct skv_rio *rio = io->impl;
     int rc = 0;
+    if (rio->failed)
+        return hard_state_refused(rio, "set_vote");
     if (!rio->hs_known)
         rc = skv_ls_hard_state(&rio->ls, &rio->term, &rio->vote, io->errmsg);
     if (rc == 0)
         rc = skv_ls_set_hard_state(&rio->ls, rio->term, server_id,
                                    io->errmsg);
-    if (rc != 0) {
-        rio->hs_known = 0;
-        skv_rio_logf(rio, SKV_LOG_ERROR, "raft set_vote: %s", io->errmsg);
-        return rc;
-    }
+    if (rc != 0)
+        return hard_state_failed(rio, "set_vote", rc);
     rio->hs_known = 1;
     rio->vote = server_id;
     return 0;

@@ -18,12 +18,15 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "Usage: sealkvd --config FILE [--check-config]\n"
+            "Usage: sealkvd --config FILE [--init] [--check-config]\n"
             "       sealkvd --version | --help\n\n"
             "  -c, --config FILE    YAML configuration (see sealkvd(8), conf/sealkv.yaml)\n"
             "      --check-config   run every start-up check (config, plugins and their\n"
             "                       options, KEK, cipher suite, sidecar, data_dir), then\n"
             "                       exit 0 (would start) or 1; writes nothing to data_dir\n"
+            "      --init           this is a new node: create its store even though\n"
+            "                       data_dir exists (refused if already initialised);\n"
+            "                       without it an existing data_dir must hold the store\n"
             "  -V, --version        print version and plugin ABI, then exit\n"
             "  -h, --help           this text\n\n"
             "Environment: SEALKV_PLUGIN_PATH (colon list, searched before plugins.path\n"
@@ -32,7 +35,7 @@ static void usage(FILE *f)
 
 /* Run every start-up check that writes nothing (preflight.c: the same
  * functions start-up runs), report, unload. Returns the exit status. */
-static int check_config(const char *path)
+static int check_config(const char *path, int init)
 {
     struct skv_config c;
     char msg[SKV_CONF_ERR_MAX], summary[1024];
@@ -41,6 +44,7 @@ static int check_config(const char *path)
         fprintf(stderr, "sealkvd: %s\n", msg);
         return 1;
     }
+    c.init_store = init;
     if (skv_preflight(&c, summary, sizeof summary, msg, sizeof msg) != 0) {
         fprintf(stderr, "sealkvd: %s\n", msg);
         skv_config_free(&c);
@@ -52,7 +56,7 @@ static int check_config(const char *path)
 }
 
 /* Open the node, run until signalled or halted, close. */
-static int run(const char *path)
+static int run(const char *path, int init)
 {
     struct skv_config c;
     struct skv_node *n;
@@ -63,6 +67,7 @@ static int run(const char *path)
         fprintf(stderr, "sealkvd: %s\n", msg);
         return 1;
     }
+    c.init_store = init;
     n = calloc(1, sizeof *n);
     if (!n) {
         skv_config_free(&c);
@@ -87,16 +92,18 @@ int main(int argc, char **argv)
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
         {"check-config", no_argument, NULL, 'k'},
+        {"init", no_argument, NULL, 'i'},
         {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *conf = NULL;
-    int check = 0, ch;
+    int check = 0, init = 0, ch;
 
     while ((ch = getopt_long(argc, argv, "c:Vh", opts, NULL)) != -1) {
         switch (ch) {
         case 'c': conf = optarg; break;
         case 'k': check = 1; break;
+        case 'i': init = 1; break;
         case 'V':
             printf("sealkvd %s (plugin ABI %d.%d)%s\n", PACKAGE_VERSION,
                    SKV_ABI_MAJOR, SKV_ABI_MINOR,
@@ -122,6 +129,6 @@ int main(int argc, char **argv)
         return 2;
     }
     if (check)
-        return check_config(conf);
-    return run(conf);
+        return check_config(conf, init);
+    return run(conf, init);
 }

@@ -9,7 +9,10 @@
  *   write_buffer_mb  memtable size, MiB     1..1024,  default 4
  *   compression      snappy                 bool,     default false
  *                    (values are ciphertext: compression only costs CPU)
- *   paranoid_checks  paranoid open + verify read checksums, default true
+ *   paranoid_checks  paranoid open + verify read checksums; must be true
+ *                    (default): this store holds the Raft term, vote and
+ *                    log, and without it LevelDB drops a corrupt WAL
+ *                    record and replays later ones (silent revert)
  *   max_open_files   table file handles     64..65536, default 500
  */
 #include "ldb.h"
@@ -52,6 +55,11 @@ static int ldb_read_conf(const struct skv_host *h, struct skv_ldb_conf *c,
         (rc = h->opt_bool(h->ctx, "compression", 0, &c->compression, err)) ||
         (rc = h->opt_bool(h->ctx, "paranoid_checks", 1, &c->paranoid, err)))
         return rc;
+    if (!c->paranoid)
+        return skv_err_set(err, SKV_ERR_CONFIG,
+                           "storage-leveldb: paranoid_checks cannot be false: the store holds "
+                           "the Raft term, vote and log, and without it LevelDB skips a corrupt "
+                           "log record and replays later ones (a silent revert)");
     return SKV_OK;
 }
 

@@ -23,6 +23,14 @@ static const struct skv_storage_ops *fx_real;
 static atomic_uint fx_writes;      /* write() calls */
 static atomic_uint fx_unsynced;    /* write() calls with sync == 0 */
 static atomic_int fx_fail_writes;  /* non-zero: write() fails */
+static atomic_int fx_fatals;       /* env.fatal calls (the node would halt) */
+
+static void fx_fatal_cb(void *arg, const char *msg)
+{
+    (void)arg;
+    (void)msg;
+    atomic_fetch_add(&fx_fatals, 1);
+}
 
 static int fx_w_open(void *s, const char *p, void **db, struct skv_err *e)
 {
@@ -130,6 +138,7 @@ static inline int fx_setup(struct fx *f)
     atomic_store(&fx_writes, 0);
     atomic_store(&fx_unsynced, 0);
     atomic_store(&fx_fail_writes, 0);
+    atomic_store(&fx_fatals, 0);
     if (!(f->dir = skv_test_tmpdir("raftio")))
         return -1;
     snprintf(f->path, sizeof f->path, "%s/db", f->dir);
@@ -173,6 +182,7 @@ static inline int fx_io_open(struct fx *f)
     env.tr = f->tr;
     env.tr_state = f->tr_state;
     env.self_id = 1;
+    env.fatal = fx_fatal_cb;
     rc = skv_raftio_init(&f->io, &env, err, sizeof err);
     if (rc != 0) {
         fprintf(stderr, "skv_raftio_init: %s\n", err);

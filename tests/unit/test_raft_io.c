@@ -666,7 +666,37 @@ static void test_write_error_sticky(void)
     CU_ASSERT_EQUAL(app_submit(1, 1, 1), 0); /* fail closed: still refused */
     CU_ASSERT_FATAL(fx_wait(&F, &A.done, 2, 5000));
     CU_ASSERT_EQUAL(A.status[1], RAFT_IOERR);
-    CU_ASSERT_EQUAL(F.io.set_term(&F.io, 9), 0); /* sync path recovers */
+    /* a failed set_term halts the node (env.fatal once) and stays failed:
+     * no term or vote is acted on that may not be durable */
+    CU_ASSERT_EQUAL(atomic_load(&fx_fatals), 1);
+    CU_ASSERT_EQUAL(F.io.set_term(&F.io, 9), RAFT_IOERR);
+    CU_ASSERT_EQUAL(F.io.set_vote(&F.io, 1), RAFT_IOERR);
+    CU_ASSERT_PTR_NOT_NULL(strstr(F.io.errmsg, "earlier raft write failed"));
+    CU_ASSERT_EQUAL(atomic_load(&fx_fatals), 1);
+    fx_teardown(&F);
+}
+
+/* set_vote failing on its own halts too; the stored vote is unchanged. */
+static void test_set_vote_error_halts(void)
+{
+    struct fx_loaded l;
+    SETUP();
+    bootstrap1();
+    CU_ASSERT_EQUAL_FATAL(fx_load(&F, &l), 0);
+    fx_loaded_free(&l);
+    CU_ASSERT_EQUAL(F.io.set_term(&F.io, 4), 0);
+    CU_ASSERT_EQUAL(atomic_load(&fx_fatals), 0);
+    atomic_store(&fx_fail_writes, 1);
+    CU_ASSERT_EQUAL(F.io.set_vote(&F.io, 2), RAFT_IOERR);
+    CU_ASSERT_EQUAL(atomic_load(&fx_fatals), 1);
+    atomic_store(&fx_fail_writes, 0);
+    CU_ASSERT_EQUAL(F.io.set_vote(&F.io, 3), RAFT_IOERR); /* sticky */
+    CU_ASSERT_EQUAL(atomic_load(&fx_fatals), 1);
+    CU_ASSERT_EQUAL_FATAL(fx_reopen(&F), 0);
+    CU_ASSERT_EQUAL_FATAL(fx_load(&F, &l), 0);
+    CU_ASSERT_EQUAL(l.term, 4);
+    CU_ASSERT_EQUAL(l.vote, 0);
+    fx_loaded_free(&l);
     fx_teardown(&F);
 }
 
@@ -690,7 +720,8 @@ int main(void)
         !CU_add_test(s, "bootstrap refused with any state", test_bootstrap_refused_with_state) ||
         !CU_add_test(s, "recover appends a configuration", test_recover) ||
         !CU_add_test(s, "corrupt records fail load cleanly", test_corrupt_records) ||
-        !CU_add_test(s, "a failed log write is sticky", test_write_error_sticky)) {
+        !CU_add_test(s, "a failed log write is sticky", test_write_error_sticky) ||
+        !CU_add_test(s, "a failed set_vote halts", test_set_vote_error_halts)) {
         CU_cleanup_registry();
         return 99;
     }

@@ -719,6 +719,20 @@ static void test_bad_options(void)
     expect_refused("cahce_mb", "32"); /* unknown key */
 }
 
+/* The store holds Raft state: paranoid checks cannot be turned off. */
+static void test_paranoid_forced(void)
+{
+    struct skv_conf_plugin c;
+    struct skv_plugin_inst *inst = NULL;
+    struct skv_err err = {0};
+    conf_init(&c);
+    conf_add(&c, "paranoid_checks", "false", 7, 13);
+    CU_ASSERT(load(&c, &inst, &err) == SKV_ERR_CONFIG);
+    CU_ASSERT(inst == NULL);
+    CU_ASSERT(strstr(err.msg, "paranoid_checks cannot be false") != NULL);
+    conf_free(&c);
+}
+
 static void test_good_options(void)
 {
     struct skv_conf_plugin c;
@@ -728,7 +742,7 @@ static void test_good_options(void)
     conf_add(&c, "block_size_kb", "1", 3, 3);
     conf_add(&c, "write_buffer_mb", "1", 4, 3);
     conf_add(&c, "compression", "true", 5, 3);
-    conf_add(&c, "paranoid_checks", "false", 6, 3);
+    conf_add(&c, "paranoid_checks", "true", 6, 3);
     conf_add(&c, "max_open_files", "64", 7, 3);
     CU_ASSERT_FATAL(fx_open_conf(&f, &c) == 0);
     CU_ASSERT(PUTS(&f, "k", "v") == SKV_OK);
@@ -974,6 +988,7 @@ int main(void)
         !CU_add_test(s, "open errors", test_open_errors) ||
         !CU_add_test(s, "bad options refused", test_bad_options) ||
         !CU_add_test(s, "good options", test_good_options) ||
+        !CU_add_test(s, "paranoid_checks cannot be off", test_paranoid_forced) ||
         !CU_add_test(s, "compact: small store", test_compact_small) ||
         !CU_add_test(s, "compact: bounded range", test_compact_range) ||
         !CU_add_test(s, "compact: larger store", test_compact_large) ||
