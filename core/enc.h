@@ -59,12 +59,21 @@ int skv_enc_suite_available(const struct skv_cipher_ops *ops, void *cstate,
 int skv_enc_load(struct skv_enc *enc, const struct skv_config *conf,
                  const struct skv_cipher_ops *ops, void *cstate, char *err,
                  size_t errlen);
-/* Part 2, with the FSM's durable encidx and the cutover of the newest
- * local snapshot (0 if none / v1): ErrSidecarBehindRaftLog,
- * ErrEnvelopeCutoverDivergence, then the local_epoch bump of every key in
- * memory (ErrLocalEpochExhausted). Writes nothing. */
-int skv_enc_start(struct skv_enc *enc, uint64_t fsm_encidx, uint64_t snap_cutover,
-                  char *err, size_t errlen);
+/* What part 2 checks the sidecar against: the FSM's durable meta and the
+ * newest local snapshot (cutover 0 if none / v1). */
+struct skv_enc_boot_meta {
+    uint64_t fsm_encidx;    /* last encryption entry the FSM applied */
+    uint64_t fsm_applied;   /* the FSM's durable applied index */
+    uint64_t snap_cutover;  /* the snapshot header's cutover */
+    uint64_t snap_index;    /* the snapshot's index (0 if none) */
+};
+/* Part 2: ErrSidecarBehindRaftLog, ErrEnvelopeCutoverDivergence (except
+ * sidecar cutover 0 with the snapshot newer than the FSM: a crash between
+ * snapshot_put and restore, which the restore completes), then the
+ * local_epoch bump of every key in memory (ErrLocalEpochExhausted).
+ * Writes nothing. */
+int skv_enc_start(struct skv_enc *enc, const struct skv_enc_boot_meta *m, char *err,
+                  size_t errlen);
 /* Part 3, once every refusal has been checked (the registry rollback
  * check needs the bumped epochs): store the bumped epochs durably before
  * any encryption, prepare the nonce generators, set the wrap flag iff
@@ -100,7 +109,9 @@ static inline uint64_t skv_enc_cutover(const struct skv_enc *enc)
  * --enable-fault-injection): if $SEALKV_TEST_CRASH_AT equals
  * "<kind>:<step>", _exit(99) right there. Kinds: bootstrap, storage-flag,
  * raft-flag, registration; steps: before-sidecar, after-sidecar,
- * after-fsm (the FSM batch with the applied index is durable). */
+ * after-fsm (the FSM batch with the applied index is durable). Also
+ * snapshot:before-restore (fsm_snapshot.c: an installed snapshot newer
+ * than the FSM is stored — snapshot_put done — and not yet restored). */
 void skv_enc_crash_point(const char *kind, const char *step);
 
 #endif /* SKV_ENC_H */

@@ -69,28 +69,34 @@ static int load_kek(const struct skv_config *conf, struct skv_kek **kek,
     return 0;
 }
 
-/* Every refusal that needs only the sidecar and the FSM/snapshot meta. */
-static int check_consistency(const struct skv_enc *enc, uint64_t fsm_encidx,
-                             uint64_t snap_cutover, char *err, size_t errlen)
+/* Every refusal that needs only the sidecar and the FSM/snapshot meta.
+ * One divergence is legitimate: C-Raft stores an installed snapshot
+ * (snapshot_put) before it calls fsm->restore, so a node that dies in
+ * between restarts with a snapshot carrying N, a sidecar cutover of 0 and
+ * an FSM behind the snapshot; start-up's restore adopts N (fsm_snap_enc.c). */
+static int check_consistency(const struct skv_enc *enc, const struct skv_enc_boot_meta *m,
+                             char *err, size_t errlen)
 {
     const struct skv_sidecar *sc = &enc->sc;
-    if (fsm_encidx > sc->raft_applied_index) {
+    uint64_t cut = sc->raft_envelope_cutover_index;
+    if (m->fsm_encidx > sc->raft_applied_index) {
         snprintf(err, errlen,
                  "ErrSidecarBehindRaftLog: the FSM applied encryption entry %llu but "
                  "%s/" SKV_SIDECAR_DIR "/" SKV_SIDECAR_FILE " records only up to %llu",
-                 (unsigned long long)fsm_encidx, enc->data_dir,
+                 (unsigned long long)m->fsm_encidx, enc->data_dir,
                  (unsigned long long)sc->raft_applied_index);
         return -1;
     }
-    if (snap_cutover != 0 && sc->raft_envelope_cutover_index != snap_cutover) {
-        snprintf(err, errlen,
-                 "ErrEnvelopeCutoverDivergence: sidecar cutover index %llu differs from "
-                 "the latest snapshot's %llu",
-                 (unsigned long long)sc->raft_envelope_cutover_index,
-                 (unsigned long long)snap_cutover);
-        return -1;
-    }
-    return 0;
+    if (m->snap_cutover == 0 || cut == m->snap_cutover)
+        return 0;
+    if (cut == 0 && m->snap_index > m->fsm_applied)
+        return 0; /* crashed between snapshot_put and restore: the restore adopts it */
+    snprintf(err, errlen,
+             "ErrEnvelopeCutoverDivergence: sidecar cutover index %llu differs from the "
+             "latest snapshot's %llu (snapshot at %llu, FSM applied %llu)",
+             (unsigned long long)cut, (unsigned long long)m->snap_cutover,
+             (unsigned long long)m->snap_index, (unsigned long long)m->fsm_applied);
+    return -1;
 }
 
 /* Unwrap every sidecar key into the keystore: proves the KEK. */
@@ -155,21 +161,21 @@ int skv_enc_load(struct skv_enc *enc, const struct skv_config *conf,
     return unwrap_all(enc, err, errlen);
 }
 
-int skv_enc_start(struct skv_enc *enc, uint64_t fsm_encidx, uint64_t snap_cutover,
-                  char *err, size_t errlen)
+int skv_enc_start(struct skv_enc *enc, const struct skv_enc_boot_meta *m, char *err,
+                  size_t errlen)
 {
     struct skv_err e = {0, ""};
     struct skv_sidecar bumped;
-    enc->fsm_encidx = fsm_encidx;
+    enc->fsm_encidx = m->fsm_encidx;
     if (!enc->enabled) {
-        if (fsm_encidx) {
+        if (m->fsm_encidx) {
             snprintf(err, errlen, "ErrEncryptionDisabled: the FSM applied encryption entry %llu "
-                     "but encryption.enabled is false", (unsigned long long)fsm_encidx);
+                     "but encryption.enabled is false", (unsigned long long)m->fsm_encidx);
             return -1;
         }
         return 0;
     }
-    if (check_consistency(enc, fsm_encidx, snap_cutover, err, errlen) != 0)
+    if (check_consistency(enc, m, err, errlen) != 0)
         return -1;
     if (enc->sc.n_keys) {
         /* a new process epoch for every key, in memory only: the caller

@@ -58,8 +58,9 @@ int skv_fsm_snapshot_finalize(struct raft_fsm *rf, struct raft_buffer *bufs[],
                               unsigned *n_bufs);
 int skv_fsm_restore(struct raft_fsm *rf, struct raft_buffer *buf);
 
-/* Cutover recorded in the newest local snapshot's header (0: none/v1). */
-uint64_t skv_fsm_snapshot_cutover(struct skv_node *n);
+/* The newest local snapshot: the cutover its header records (0: none/v1)
+ * and its index (0: no snapshot). */
+void skv_fsm_snapshot_meta(struct skv_node *n, uint64_t *cutover, uint64_t *index);
 
 /* fsm_enc.c: encryption commands (0x03..0x05, already decoded by
  * skv_cmd_decode) and value sealing. Each returns 0 or a

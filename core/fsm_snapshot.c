@@ -333,6 +333,7 @@ int skv_fsm_restore(struct raft_fsm *rf, struct raft_buffer *buf)
         raft_free(buf->base); /* older than local state: no-op */
         return 0;
     }
+    skv_enc_crash_point("snapshot", "before-restore"); /* snapshot_put done, FSM behind */
     if (enc_rec.key && (rc = skv_fsm_snap_enc_adopt(f, &h, p, buf->len, &enc_rec, &encidx)) != 0)
         return rc;
     rc = restore_write(f, p, buf->len, &h, encidx);
@@ -344,18 +345,18 @@ int skv_fsm_restore(struct raft_fsm *rf, struct raft_buffer *buf)
     return rc;
 }
 
-uint64_t skv_fsm_snapshot_cutover(struct skv_node *n)
+void skv_fsm_snapshot_meta(struct skv_node *n, uint64_t *cutover, uint64_t *index)
 {
     struct skv_ls ls = {n->st, n->db};
     struct raft_snapshot *s = NULL;
     struct skv_snap_hdr h;
     char msg[RAFT_ERRMSG_BUF_SIZE];
-    uint64_t cut = 0;
+    *cutover = *index = 0;
     if (skv_ls_snapshot_get(&ls, &s, msg) != 0 || !s)
-        return 0;
+        return;
+    *index = s->index;
     if (s->n_bufs >= 1 && skv_snap_hdr_parse(s->bufs[0].base, s->bufs[0].len, &h, msg,
                                              sizeof msg) == 0)
-        cut = h.cutover;
+        *cutover = h.cutover;
     skv_ls_snap_free(s);
-    return cut;
 }

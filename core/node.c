@@ -293,6 +293,7 @@ static int open_raft(struct skv_node *n, char *err, size_t errlen)
 int skv_node_open_state(struct skv_node *n, struct skv_config *conf, char *err,
                         size_t errlen)
 {
+    struct skv_enc_boot_meta m;
     memset(n, 0, sizeof *n);
     n->conf = conf;
     n->run_state = SKV_RUN_STARTING;
@@ -302,7 +303,10 @@ int skv_node_open_state(struct skv_node *n, struct skv_config *conf, char *err,
     }
     if (open_plugins(n, err, errlen) != 0 || skv_fsm_init(&n->fsm, n, err, errlen) != 0)
         return -1;
-    if (skv_enc_start(&n->enc, n->fsm.encidx, skv_fsm_snapshot_cutover(n), err, errlen) != 0 ||
+    m.fsm_encidx = n->fsm.encidx;
+    m.fsm_applied = n->fsm.applied;
+    skv_fsm_snapshot_meta(n, &m.snap_cutover, &m.snap_index);
+    if (skv_enc_start(&n->enc, &m, err, errlen) != 0 ||
         skv_enc_registry_check(n, err, errlen) != 0 || skv_enc_persist(&n->enc, err, errlen) != 0)
         return -1;
     return 0;
