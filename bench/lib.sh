@@ -1,8 +1,11 @@
 # bench/lib.sh — sealkv side of the benchmark harness (sourced by bench/run):
 # loopback-only clusters on free ports, started and stopped by PID (only
 # the PIDs started here are ever signalled), leader discovery, status
-# fields. Needs: BENCH_BUILD (build dir with core/sealkvd and the plugins),
-# BENCH_WORK (scratch dir), FREEPORT (tests/integration/freeport).
+# fields. Needs: BENCH_BUILD (build dir with core/sealkvd, core/sealkv and
+# the plugins), BENCH_WORK (scratch dir), FREEPORT (tests/integration/freeport).
+# Node-to-node traffic is mutual TLS, as in the default config: each
+# cluster gets a CA and node certificates from `sealkv cert` in
+# $SKVB_DIR/pki. BENCH_TRANSPORT=plain: `insecure: true` instead.
 
 SKVB_PIDS=""     # pids of the running sealkv cluster
 SKVB_N=0
@@ -18,9 +21,28 @@ skvb_is_ours() {
     return 1
 }
 
+# skvb_transport_line i: the transport plugin line of node i's config.
+skvb_transport_line() {
+    case ${BENCH_TRANSPORT:-tls} in
+    plain) echo "  transport: { name: tcp, options: { insecure: true } }" ;;
+    *) echo "  transport: { name: tcp, options: { ca_file: $SKVB_DIR/pki/ca.crt, cert_file: $SKVB_DIR/pki/node-$1.crt, key_file: $SKVB_DIR/pki/node-$1.key } }" ;;
+    esac
+}
+
+# skvb_pki: the cluster CA and a certificate for nodes 1..SKVB_N (TLS only).
+skvb_pki() {
+    [ "${BENCH_TRANSPORT:-tls}" = plain ] && return 0
+    "$BENCH_BUILD/core/sealkv" cert create-ca --dir "$SKVB_DIR/pki" >/dev/null || return 1
+    for i in $(seq 1 "$SKVB_N"); do
+        "$BENCH_BUILD/core/sealkv" cert create-node "$i" "127.0.0.1:$(eval echo \$SKVB_RP_$i)" \
+            --dir "$SKVB_DIR/pki" >/dev/null || return 1
+    done
+}
+
 # skvb_start N NAME: fresh N-node cluster (bootstrap voters 1..N) in
-# $BENCH_WORK/NAME, encryption capable (shared 0600 KEK), every node's
-# HTTP endpoint in SKVB_EP_i. Waits (bounded) for a ready leader.
+# $BENCH_WORK/NAME, encryption capable (shared 0600 KEK), mutual TLS
+# between nodes (BENCH_TRANSPORT=plain: insecure), every node's HTTP
+# endpoint in SKVB_EP_i. Waits (bounded) for a ready leader.
 skvb_start() {
     SKVB_N=$1
     SKVB_DIR=$BENCH_WORK/$2
@@ -31,6 +53,7 @@ skvb_start() {
     set -- $ports
     for i in $(seq 1 "$SKVB_N"); do eval "SKVB_RP_$i=\$1"; shift; done
     for i in $(seq 1 "$SKVB_N"); do eval "SKVB_AP_$i=\$1"; eval "SKVB_EP_$i=http://127.0.0.1:\$1"; shift; done
+    skvb_pki || { skvb_log "sealkv cert failed (TLS credentials in $SKVB_DIR/pki)"; return 1; }
     for i in $(seq 1 "$SKVB_N"); do
         {
             echo "node: { id: $i, address: 127.0.0.1:$(eval echo \$SKVB_RP_$i), data_dir: $SKVB_DIR/data$i }"
@@ -42,6 +65,7 @@ skvb_start() {
             echo "plugins:"
             [ -z "${BENCH_STORAGE_OPTS:-}" ] || echo "  storage: { name: leveldb, options: { $BENCH_STORAGE_OPTS } }"
             echo "  admin: { name: http, options: { listen: 127.0.0.1:$(eval echo \$SKVB_AP_$i)${BENCH_HTTP_OPTS:+, $BENCH_HTTP_OPTS} } }"
+            skvb_transport_line "$i"
             echo "encryption: { enabled: true, kek_file: $SKVB_DIR/kek.key }"
             echo "raft:"
             echo "  election_timeout_ms: ${BENCH_ELECTION_MS:-1000}"

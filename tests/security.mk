@@ -18,3 +18,8 @@ EXTRA_DIST += tests/integration/test_attacks.sh
 # (strace capture of every socket write; plaintext negative control)
 TESTS += tests/integration/test_transport_capture.sh
 EXTRA_DIST += tests/integration/test_transport_capture.sh
+
+# certificate rotation (leaf, then CA via a CA1+CA2 bundle) with SIGHUP on
+# a running 3-node cluster under write load: no failed write
+TESTS += tests/integration/test_cert_rotation.sh
+EXTRA_DIST += tests/integration/test_cert_rotation.sh
