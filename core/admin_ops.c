@@ -138,8 +138,9 @@ static const struct op_def ops[] = {
     {"kv.put", ANY_NODE, op_kv_put},   /* skv_propose forwards */
     {"kv.del", ANY_NODE, op_kv_del},
     {"members.list", ANY_NODE, skv_op_members_list},
-    {"members.add", ON_LEADER, skv_op_members_add},
-    {"members.promote", ON_LEADER, skv_op_members_promote},
+    /* ready: the encryption gate must see every earlier term's entries */
+    {"members.add", ON_LEADER_READY, skv_op_members_add},
+    {"members.promote", ON_LEADER_READY, skv_op_members_promote},
     {"members.remove", ON_LEADER, skv_op_members_remove},
     {"encryption.capability", ANY_NODE, skv_op_enc_capability},
     {"encryption.sidecar", ANY_NODE, skv_op_enc_sidecar},

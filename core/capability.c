@@ -145,6 +145,7 @@ static const char *role_name(int role)
     switch (role) {
     case RAFT_VOTER: return "voter";
     case RAFT_STANDBY: return "standby";
+    case RAFT_SPARE: return "spare";
     case CAP_ROLE_EXTRA: return "extra";
     default: return "unknown";
     }
@@ -576,8 +577,9 @@ static int peer_cmp(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/* voters ∪ standbys of the current configuration, then the extras not
- * already in it; sorted by id. */
+/* every member of the current configuration (voters, standbys and spares:
+ * a spare can be promoted later, so it must be capable and registered
+ * too), then the extras not already in it; sorted by id. */
 static int peers_collect(struct skv_node *n, struct cap_fanout *f,
                          const struct skv_cap_target *extra, size_t n_extra)
 {
@@ -587,8 +589,7 @@ static int peers_collect(struct skv_node *n, struct cap_fanout *f,
     if (!f->peers)
         return -1;
     for (i = 0; i < c->n; i++)
-        if (c->servers[i].role != RAFT_SPARE &&
-            peer_add(f, c->servers[i].id, c->servers[i].address, c->servers[i].role) != 0)
+        if (peer_add(f, c->servers[i].id, c->servers[i].address, c->servers[i].role) != 0)
             return -1;
     for (i = 0; i < n_extra; i++) {
         if (peer_find(f, extra[i].id))

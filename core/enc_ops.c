@@ -3,6 +3,7 @@
  * gate of members.add and the start-up writer registration (enc_ops.h).
  */
 #include "enc_ops.h"
+#include "admin_ops.h"
 #include "capability.h"
 #include "enc_cmd.h"
 #include "propose.h"
@@ -18,6 +19,8 @@ struct enc_job {
     json_t *summary;
     uint64_t member_id;
     void (*next)(struct skv_op *op);
+    unsigned *busy;                /* node counter held while the job lives */
+    struct raft_barrier barrier;   /* member gate: flush entries in flight */
 };
 
 static struct enc_job *job_new(struct skv_op *op)
@@ -32,6 +35,8 @@ static struct enc_job *job_new(struct skv_op *op)
 
 static void job_free(struct enc_job *j)
 {
+    if (j->busy)
+        (*j->busy)--;
     json_decref(j->summary);
     free(j);
 }
@@ -200,8 +205,15 @@ void skv_op_enc_enable_storage(struct skv_op *op)
         reply_enabled(op, n->enc.sc.raft_applied_index, 1, NULL);
         return;
     }
+    if (n->member_gate_jobs > 0) {   /* its newcomer is not in the fan-out yet */
+        skv_op_reply_error(op, SKV_ERR_AGAIN, 503, "ErrMembershipChangeInProgress", 1,
+                           "a members.add/promote is passing the encryption gate; retry");
+        return;
+    }
     if (!(j = job_new(op)))
         return;
+    j->busy = &n->phase1_jobs;
+    n->phase1_jobs++;
     skv_cap_fanout(n, n->enc.suite, NULL, 0, storage_cap_done, j);
 }
 
@@ -421,20 +433,64 @@ static void member_cap_done(struct skv_node *n, void *arg, int ok, json_t *summa
     skv_propose(n, SKV_SRC_ADMIN, p, len, member_reg_done, j);
 }
 
+static void member_probe(struct enc_job *j)
+{
+    struct skv_node *n = j->op->node;
+    struct skv_cap_target t = {j->member_id, j->op->member_address};
+    const struct skv_sidecar_key *k = skv_sidecar_find(&n->enc.sc, n->enc.sc.active_raft);
+    skv_cap_fanout(n, k ? k->suite : n->enc.suite, &t, 1, member_cap_done, j);
+}
+
+/* Every entry proposed before the gate is now applied: the local sidecar
+ * says whether the cluster is bootstrapped (an encryption bootstrap that
+ * was in flight has landed). */
+static void member_barrier_done(struct raft_barrier *req, int status)
+{
+    struct enc_job *j = req->data;
+    struct skv_op *op = j->op;
+    if (status != 0) {
+        skv_reply_raft_error(op, status, "membership gate barrier");
+        job_free(j);
+    } else if (skv_enc_bootstrapped(&op->node->enc)) {
+        member_probe(j);
+    } else {
+        void (*next)(struct skv_op *) = j->next;
+        job_free(j);
+        next(op);
+    }
+}
+
+/* The gate of members.add and members.promote (issue 12 item 4). It runs
+ * on a ready leader (admin_ops.c), never beside an enable-storage-envelope
+ * (each refuses while the other runs: a bootstrap proposed after the
+ * gate's decision would miss the newcomer), and decides only after a
+ * barrier, so a bootstrap entry still in flight counts. Bootstrapped:
+ * probe the member and register it as a writer, or refuse. */
 void skv_enc_member_gate(struct skv_op *op, uint64_t id, const char *address,
                          void (*next)(struct skv_op *op))
 {
     struct skv_node *n = op->node;
-    struct skv_cap_target t = {id, address};
     struct enc_job *j;
-    const struct skv_sidecar_key *k = skv_sidecar_find(&n->enc.sc, n->enc.sc.active_raft);
-    if (!skv_enc_bootstrapped(&n->enc)) {
-        next(op);
+    int rv;
+    (void)address;   /* op->member_address */
+    if (n->phase1_jobs > 0) {
+        skv_op_reply_error(op, SKV_ERR_AGAIN, 503, "ErrEncryptionBootstrapInProgress", 1,
+                           "enable-storage-envelope is running; retry the membership change");
         return;
     }
     if (!(j = job_new(op)))
         return;
     j->member_id = id;
     j->next = next;
-    skv_cap_fanout(n, k ? k->suite : n->enc.suite, &t, 1, member_cap_done, j);
+    j->busy = &n->member_gate_jobs;
+    n->member_gate_jobs++;
+    if (skv_enc_bootstrapped(&n->enc)) {
+        member_probe(j);
+        return;
+    }
+    j->barrier.data = j;
+    if ((rv = raft_barrier(&n->raft, &j->barrier, member_barrier_done)) != 0) {
+        skv_reply_raft_error(op, rv, "membership gate barrier");
+        job_free(j);
+    }
 }

@@ -224,11 +224,22 @@ static void promoted(struct raft_change *req, int status)
               (unsigned long long)op->member_id, raft_strerror(status));
 }
 
+static void promote_now(struct skv_op *op)
+{
+    const char *name;
+    int rv, st;
+    op->rq.change.data = op;
+    rv = raft_assign(&op->node->raft, &op->rq.change, op->member_id, RAFT_VOTER, promoted);
+    if (rv != 0) {
+        assign_failure(rv, &name, &st);
+        reply_err(op, change_rc(rv), name, st, "promote %llu: %s",
+                  (unsigned long long)op->member_id, raft_strerror(rv));
+    }
+}
+
 void skv_op_members_promote(struct skv_op *op)
 {
     const struct raft_server *s;
-    const char *name;
-    int rv, st;
     if (skv_member_parse_id(op->arg, op->arg_len, &op->member_id) != 0) {
         reply_err(op, SKV_ERR_INVALID, "ErrBadRequest", 400,
                   "members.promote: id: expected a decimal integer in 1..2^64-1");
@@ -242,13 +253,11 @@ void skv_op_members_promote(struct skv_op *op)
         return;
     }
     op->member_role = RAFT_VOTER;
-    op->rq.change.data = op;
-    rv = raft_assign(&op->node->raft, &op->rq.change, op->member_id, RAFT_VOTER, promoted);
-    if (rv != 0) {
-        assign_failure(rv, &name, &st);
-        reply_err(op, change_rc(rv), name, st, "promote %llu: %s",
-                  (unsigned long long)op->member_id, raft_strerror(rv));
-    }
+    snprintf(op->member_address, sizeof op->member_address, "%s", s->address);
+    /* like members.add: once encryption is bootstrapped the member must be
+     * capable and registered before it votes (a spare may never have been
+     * probed) */
+    skv_enc_member_gate(op, op->member_id, op->member_address, promote_now);
 }
 
 void skv_op_members_remove(struct skv_op *op)

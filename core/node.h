@@ -95,6 +95,8 @@ struct skv_node {
     struct skv_metrics metrics;     /* counters for GET /metrics (metrics.h) */
     struct skv_ratelimit peer_log;  /* refused peer frames: log lines (dispatch.c) */
     int enc_reg_state;              /* start-up writer registration (enc_ops.c) */
+    unsigned phase1_jobs;           /* enable-storage-envelope ops running (enc_ops.c) */
+    unsigned member_gate_jobs;      /* members.add/promote gates running (enc_ops.c) */
     uint64_t enc_reg_next_ms;
     int raft_started, raft_closing;
 
