@@ -23,6 +23,8 @@
 #include <sys/stat.h>
 
 #define SKV_TICK_MS 50
+/* a halted node is out of Raft at once (skv_raftio_silence) and answers
+ * status "halted" this long, then exits 3 */
 #define SKV_HALT_GRACE_MS 2000
 
 void skv_node_log(struct skv_node *n, int level, const char *fmt, ...)
@@ -54,6 +56,10 @@ void skv_node_halt(struct skv_node *n, const char *fmt, ...)
     n->run_state = SKV_RUN_HALTED;
     n->exit_code = 3;
     n->halted_at = uv_now(&n->loop);
+    /* out of Raft at once (no vote, heartbeat or append leaves, nothing
+     * received is seen); status keeps answering "halted" until exit */
+    if (n->io_inited)
+        skv_raftio_silence(&n->io);
     skv_node_log(n, SKV_LOG_ERROR, "HALTED: %s", n->halt_reason);
 }
 

@@ -116,8 +116,18 @@ static int rio_init(struct raft_io *io, raft_id id, const char *address)
 static void rio_timer_cb(uv_timer_t *t)
 {
     struct skv_rio *rio = t->data;
-    if (!rio->closing && rio->tick_cb)
+    if (!rio->closing && !rio->silenced && rio->tick_cb)
         rio->tick_cb(rio->io);
+}
+
+void skv_raftio_silence(struct raft_io *io)
+{
+    struct skv_rio *rio = io ? io->impl : NULL;
+    if (!rio || rio->silenced)
+        return;
+    rio->silenced = 1;
+    if (rio->started && !rio->closing)
+        uv_timer_stop(&rio->timer);
 }
 
 static int rio_start(struct raft_io *io, unsigned msecs, raft_io_tick_cb tick,

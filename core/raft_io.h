@@ -71,6 +71,13 @@ void skv_raftio_destroy(struct raft_io *io);
  * codec left it NULL (see skv_raftio_env.raft). Loop thread. */
 void skv_raftio_recv(struct raft_io *io, struct raft_message *m);
 
+/* The node halted: from now on no tick reaches raft, every send is
+ * dropped (its callback still fires, RAFT_NOCONNECTION) and every
+ * received message is freed unseen — the node stops taking part in Raft
+ * at once (votes, heartbeats, appends). Log requests already queued
+ * complete as usual. Idempotent; loop thread. */
+void skv_raftio_silence(struct raft_io *io);
+
 /* Teach the address book the address of a peer (e.g. from the cluster
  * config), used to reply to senders not (yet) in raft's configuration.
  * The string is copied. Loop thread. Returns 0 or RAFT_NOMEM. */

@@ -52,6 +52,7 @@ struct skv_rio {
     raft_io_tick_cb tick_cb;
     raft_io_recv_cb recv_cb;
     int started, closing, close_fired;
+    int silenced;          /* skv_raftio_silence: no ticks, sends, recvs */
     int free_on_close;     /* destroyed before close completed */
     raft_io_close_cb close_cb;
     struct skv_rio_op *q_head, *q_tail; /* log ops not started yet */

@@ -148,7 +148,7 @@ int skv_rio_send(struct raft_io *io, struct raft_io_send *req,
         *message->server_address)
         (void)book_set(rio, message->server_id, message->server_address);
     s->req = req;
-    s->status = transmit(rio, message);
+    s->status = rio->silenced ? RAFT_NOCONNECTION : transmit(rio, message);
     if (rio->s_tail)
         rio->s_tail->next = s;
     else
@@ -182,7 +182,7 @@ void skv_raftio_recv(struct raft_io *io, struct raft_message *m)
     char *addr;
     if (!m)
         return;
-    if (!rio || !rio->started || rio->closing || !rio->recv_cb) {
+    if (!rio || !rio->started || rio->closing || rio->silenced || !rio->recv_cb) {
         skv_wire_raft_message_free(m);
         return;
     }
