@@ -205,6 +205,21 @@ int skv_cutover_begin(struct skv_cutover *c, skv_cut_done_fn done, void *arg)
     return SKV_OK;
 }
 
+/* What this node has applied: C-Raft's count, or the index the FSM is
+ * applying right now (C-Raft advances last_applied after apply returns). */
+static uint64_t applied_index(const struct skv_cutover *c)
+{
+    uint64_t la = raft_last_applied(c->raft);
+    return c->applied_hint > la ? c->applied_hint : la;
+}
+
+void skv_cutover_applied(struct skv_cutover *c, uint64_t index)
+{
+    if (index > c->applied_hint)
+        c->applied_hint = index;
+    skv_cutover_poll(c);
+}
+
 void skv_cutover_poll(struct skv_cutover *c)
 {
     uint64_t now;
@@ -214,7 +229,7 @@ void skv_cutover_poll(struct skv_cutover *c)
         if (!still_leader(c))
             finish(c, SKV_ERR_AGAIN, "ErrLeadershipLost",
                    "leadership lost while draining; nothing was proposed");
-        else if (raft_last_applied(c->raft) >= c->drain_target)
+        else if (applied_index(c) >= c->drain_target)
             propose_entry(c);
         else if (now >= c->deadline_ms)
             finish(c, SKV_ERR_AGAIN, "ErrTimeout",

@@ -59,6 +59,7 @@ struct skv_cutover {
     int hold_all;               /* steps 3-4: every proposal refused */
     uint64_t term;              /* leader term the barrier runs in */
     uint64_t drain_target;
+    uint64_t applied_hint;      /* highest index the FSM reported applied */
     uint64_t index;             /* N once proposed */
     uint64_t deadline_ms;
     uint64_t closed_at_ms;
@@ -81,8 +82,13 @@ void skv_cutover_init(struct skv_cutover *c, struct raft *r, struct skv_enc *enc
  * node already cut over (never proposes a second cutover entry). */
 int skv_cutover_begin(struct skv_cutover *c, skv_cut_done_fn done, void *arg);
 
-/* Re-evaluate after any apply, on each tick and on leadership change. */
+/* Re-evaluate on each tick and on leadership change. */
 void skv_cutover_poll(struct skv_cutover *c);
+
+/* The FSM applied `index` (called from inside fsm->apply, where C-Raft's
+ * last_applied is still index - 1): the drain's end is noticed in the
+ * apply that reaches the target, not on the next tick. Then polls. */
+void skv_cutover_applied(struct skv_cutover *c, uint64_t index);
 
 /* Fail a running barrier (shutdown). */
 void skv_cutover_abort(struct skv_cutover *c, const char *error, const char *message);

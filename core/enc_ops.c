@@ -245,9 +245,17 @@ static void raft_cap_done(struct skv_node *n, void *arg, int ok, json_t *summary
     if (skv_enc_cutover(&n->enc) != 0) {
         reply_enabled(j->op, skv_enc_cutover(&n->enc), 1, j->summary);
         job_free(j);
-    } else if (!skv_leader_ready(n) || skv_cutover_begin(&n->cut, cut_done, j) != SKV_OK) {
+    } else if (raft_state(&n->raft) != RAFT_LEADER) {
+        skv_op_reply_error(j->op, SKV_ERR_AGAIN, 503, "ErrLeadershipLost", 1,
+                           "this node lost leadership during the capability check; retry");
+        job_free(j);
+    } else if (!skv_leader_ready(n)) {
+        skv_op_reply_error(j->op, SKV_ERR_AGAIN, 503, "ErrLeaderNotReady", 1,
+                           "new leader has not applied a barrier of its term yet; retry");
+        job_free(j);
+    } else if (skv_cutover_begin(&n->cut, cut_done, j) != SKV_OK) {
         skv_op_reply_error(j->op, SKV_ERR_AGAIN, 503, "ErrEnvelopeCutoverInProgress", 1,
-                           "another cutover is running or this node lost leadership");
+                           "another cutover is running (step %s)", skv_cut_step_name(n->cut.step));
         job_free(j);
     }
 }

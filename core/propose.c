@@ -100,7 +100,13 @@ static void applied(struct raft_apply *req, int status, void *result)
 
 /* A user proposal refused by the cutover gate gets its (retryable)
  * ErrEnvelopeCutoverInProgress when intake reopens, not at once: see
- * skv_cutover_defer. Bounded by the barrier's own timeout. */
+ * skv_cutover_defer. How long that takes: in steps 1-2 at most the
+ * barrier's timeout (it then reopens intake); from step 3 on there is no
+ * timeout — intake must not reopen while the cutover entry may still
+ * commit — so the answer comes when that entry applies, when the leader
+ * loses leadership (C-Raft fails the entry's request: a leader out of
+ * touch with a majority steps down within an election timeout), or at
+ * shutdown (skv_cutover_abort). */
 struct refusal {
     skv_propose_cb cb;
     void *arg;

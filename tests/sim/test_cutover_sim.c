@@ -455,7 +455,11 @@ static void sim_on_step(void *host, int step)
     if (step < 0 || step > 7)
         return;
     sn->steps_seen |= 1u << step;
+    /* entered from inside fsm->apply, C-Raft's last_applied is still
+     * index - 1: the barrier's own applied index counts that entry */
     sn->applied_at[step] = raft_last_applied(sraft(sn));
+    if (sn->n->cut.applied_hint > sn->applied_at[step])
+        sn->applied_at[step] = sn->n->cut.applied_hint;
     sn->last_at[step] = raft_last_index(sraft(sn));
     sn->gate_user_at[step] = skv_cutover_gate(&sn->n->cut, SKV_SRC_USER);
     sn->gate_admin_at[step] = skv_cutover_gate(&sn->n->cut, SKV_SRC_ADMIN);
