@@ -191,6 +191,19 @@ check_PROGRAMS += tests/integration/skv_scan
 tests_integration_skv_scan_SOURCES = tests/integration/skv_scan.c
 tests_integration_skv_scan_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/core
 tests_integration_skv_scan_LDADD = core/libsealkv-core.la
+# cluster-wide nonce scan (issue 12, docs/NONCES.md): skv_noncescan lists
+# every envelope of a stopped node (key_id, salt, nonce, hash of the
+# ciphertext), skv_noncecheck fails on a (key_id, salt, nonce) with two
+# ciphertexts; lib.sh's skv_nonce_scan runs both over a test's nodes
+check_PROGRAMS += tests/integration/skv_noncescan tests/integration/skv_noncecheck
+tests_integration_skv_noncescan_SOURCES = tests/integration/skv_noncescan.c
+tests_integration_skv_noncescan_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/core $(SODIUM_CFLAGS)
+tests_integration_skv_noncescan_LDADD = core/libsealkv-core.la $(SODIUM_LIBS)
+tests_integration_skv_noncecheck_SOURCES = tests/integration/skv_noncecheck.c
+# a node's state rolled back (older copy of its data dir; empty data dir
+# under the same id) still never reuses a (key, nonce); scan positive control
+TESTS += tests/integration/test_nonce_rollback.sh
+EXTRA_DIST += tests/integration/test_nonce_rollback.sh
 TESTS += tests/integration/test_phase1.sh
 EXTRA_DIST += tests/integration/test_phase1.sh
 # Phase 2 (raft envelope cutover) end to end on real processes

@@ -333,3 +333,31 @@ skv_enc_post() {
     done
     echo "$c"
 }
+
+# skv_nonce_scan [NODE...]: the cluster-wide nonce scan (issue 12,
+# docs/NONCES.md) over the listed nodes (default 1..SKV_N). The scan reads
+# stores offline, so it STOPS each node first (skv_stop; restart them if
+# the test goes on), lists every envelope of its Raft log, stored values
+# and snapshot with skv_noncescan into $SKV_DIR/nonces.txt, and fails the
+# test if skv_noncecheck finds a (key_id, salt, nonce) with two different
+# ciphertexts (identical replicated entries are fine). Nodes that never
+# created a store are skipped. Returns 0 iff clean.
+skv_nonce_scan() {
+    _skv_ns="$SKV_DIR/nonces.txt"
+    : >"$_skv_ns"
+    for _skv_n in ${*:-$(seq 1 "$SKV_N")}; do
+        skv_stop "$_skv_n"
+        [ -d "$SKV_DIR/data$_skv_n/store" ] || continue
+        "$B/tests/integration/skv_noncescan" "$SKV_DIR/n$_skv_n.yaml" >>"$_skv_ns" \
+            2>>"$SKV_DIR/noncescan.log" ||
+            { skv_fail "skv_noncescan node $_skv_n: $(tail -2 "$SKV_DIR/noncescan.log")"; return 1; }
+    done
+    SKV_CHECKS=$((SKV_CHECKS + 1))
+    if "$B/tests/integration/skv_noncecheck" "$_skv_ns" >"$SKV_DIR/noncecheck.out" 2>&1; then
+        skv_log "ok: nonce scan: $(wc -l <"$_skv_ns") envelopes on nodes ${*:-1..$SKV_N}, no (key_id, salt, nonce) with two ciphertexts"
+        return 0
+    fi
+    head -20 "$SKV_DIR/noncecheck.out"
+    skv_fail "nonce scan: a (key_id, salt, nonce) holds two different ciphertexts (nonce reuse)"
+    return 1
+}

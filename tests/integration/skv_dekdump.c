@@ -5,9 +5,14 @@
  * every DEK unwrapped) and write the unwrapped DEKs as hex to OUTFILE, so
  * a test can search responses, logs and core files for them.
  *
- *   skv_dekdump CONFIG OUTFILE
+ *   skv_dekdump CONFIG OUTFILE [SCANFILE]
  * OUTFILE (created mode 0600) gets one line per DEK:
  *   dek-<key_id>-<purpose> <64 lowercase hex digits>
+ * and, with SCANFILE (skv_noncescan output), one line per distinct v2
+ * (key_id, salt) in it whose DEK is held — the envelope v2 subkey those
+ * envelopes are sealed under (docs/NONCES.md), which must not leak either:
+ *   sub-<key_id>-<salt hex> <64 lowercase hex digits>
+ * skv_keyscan takes both kinds of line alike.
  * Exit 0 (at least one DEK written), 1 if the sidecar holds no DEK, 2 on
  * usage or load errors. Read-only on the data dir (skv_enc_load writes
  * nothing), so it may run next to a live node.
@@ -25,6 +30,47 @@
 #include <string.h>
 #include <unistd.h>
 
+/* One "sub-" line per distinct v2 (key_id, salt) of the scan file. */
+static int dump_subkeys(struct skv_keystore *ks, const char *scan, FILE *out, uint8_t *raw)
+{
+    char line[512], name[48], seen[256][48], salt_hex[40], hex[2 * SKV_DEK_LEN + 1];
+    uint8_t salt[SKV_SALT_LEN];
+    unsigned kid, n = 0, i;
+    FILE *f = fopen(scan, "r");
+    int rc = 0;
+    if (!f) {
+        perror(scan);
+        return 2;
+    }
+    while (fgets(line, sizeof line, f) && n < 256) {
+        const struct skv_dek *d;
+        struct skv_enc_err ee;
+        size_t sl = 0;
+        memset(&ee, 0, sizeof ee);
+        if (sscanf(line, "%u %39s", &kid, salt_hex) != 2 || strcmp(salt_hex, "-") == 0 ||
+            sodium_hex2bin(salt, sizeof salt, salt_hex, strlen(salt_hex), NULL, &sl, NULL) != 0 ||
+            sl != sizeof salt || !(d = skv_keystore_get(ks, kid)))
+            continue;
+        snprintf(name, sizeof name, "%u-%s", kid, salt_hex);
+        for (i = 0; i < n && strcmp(seen[i], name) != 0; i++)
+            ;
+        if (i < n)
+            continue;
+        memcpy(seen[n++], name, sizeof name);
+        if (skv_keystore_subkey_raw(ks, d, salt, raw, &ee) != SKV_OK) {
+            fprintf(stderr, "skv_dekdump: subkey %s: %s\n", name, ee.err.msg);
+            rc = 2;
+            continue;
+        }
+        sodium_bin2hex(hex, sizeof hex, raw, SKV_DEK_LEN);
+        fprintf(out, "sub-%s %s\n", name, hex);
+        sodium_memzero(hex, sizeof hex);
+    }
+    sodium_memzero(raw, SKV_DEK_LEN);
+    fclose(f);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     struct skv_config c;
@@ -37,8 +83,8 @@ int main(int argc, char **argv)
     FILE *out;
     int fd, rc = 0;
 
-    if (argc != 3) {
-        fprintf(stderr, "usage: skv_dekdump CONFIG OUTFILE\n");
+    if (argc != 3 && argc != 4) {
+        fprintf(stderr, "usage: skv_dekdump CONFIG OUTFILE [SCANFILE]\n");
         return 2;
     }
     if (sodium_init() < 0 || !(raw = sodium_malloc(SKV_DEK_LEN))) {
@@ -85,6 +131,8 @@ int main(int argc, char **argv)
         sodium_memzero(hex, sizeof hex);
         written++;
     }
+    if (argc == 4 && dump_subkeys(enc.ks, argv[3], out, raw) != 0)
+        rc = 2;
     sodium_free(raw);
     if (fclose(out) != 0) {
         perror(argv[2]);

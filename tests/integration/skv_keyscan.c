@@ -6,7 +6,8 @@
  *
  *   skv_keyscan KEYS FILE...
  * KEYS: one "label hex" line per key (hex of the raw key; other lines are
- * ignored). Prints "HIT label form FILE offset" for the first hit of each
+ * ignored) — skv_dekdump writes DEKs ("dek-...") and, given a nonce scan,
+ * the envelope v2 subkeys derived from them ("sub-..."), searched alike. Prints "HIT label form FILE offset" for the first hit of each
  * (key, form, file) and a summary line to stderr. Exit 0 when nothing was
  * found, 1 when something was, 2 on usage or read errors. Files are
  * mapped read-only (core files may be large); empty files are skipped.

@@ -55,10 +55,12 @@ static int keep_last(void *arg, const uint8_t *key, size_t klen, const uint8_t *
 static int flip(struct last *l, int fix_crc)
 {
     size_t plen = l->len - SKV_LS_ENTRY_HDR, off = plen / 2;
+    struct skv_envelope_hdr h;
     struct raft_entry e;
     uint8_t *out;
-    if (plen > SKV_ENVELOPE_OVERHEAD)
-        off = SKV_ENVELOPE_HEADER_LEN + (plen - SKV_ENVELOPE_OVERHEAD) / 2;
+    if (skv_envelope_parse(l->val + SKV_LS_ENTRY_HDR, plen, &h, NULL) == SKV_OK &&
+        plen > h.overhead)   /* v1 or v2: the middle of the ciphertext */
+        off = h.header_len + (plen - h.overhead) / 2;
     l->val[SKV_LS_ENTRY_HDR + off] ^= 0x01;
     if (!fix_crc)
         return 0;

@@ -85,4 +85,6 @@ skv_assert "marker reads after restart" skv_get_eq 2 secret "$MARK"
 skv_cli 4 put after-restart yes >/dev/null || skv_fail "write after restart"
 skv_assert "write after restart reads everywhere" skv_wait 20 "all nodes see after-restart" \
     skv_all_local_eq after-restart yes 1 2 3 4
+# cluster-wide nonce scan (issue 12): stops every node, no (key, nonce) reuse
+skv_nonce_scan
 skv_finish

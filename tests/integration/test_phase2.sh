@@ -127,4 +127,6 @@ hits=$(grep -rl -- "$MARK" "$D"/data* 2>/dev/null | wc -l)
 skv_assert "the post-cutover marker is absent as bytes from every file under every data dir" [ "$hits" -eq 0 ]
 hits=$(grep -rl -- "val-wc-400" "$D"/data* 2>/dev/null | wc -l)
 skv_log "files holding a pre/at-cutover value in cleartext (raft log below N, until compaction): $hits"
+# cluster-wide nonce scan (issue 12): stops every node, no (key, nonce) reuse
+skv_nonce_scan
 skv_finish
