@@ -151,13 +151,18 @@ void skv_dispatch_frame(struct skv_node *n, uint64_t from, const void *data,
     v.leader_id = leader;
     struct skv_frame f;
     const char *detail = "";
-    char err[200];
+    char err[320];
     int reason;
     if (skv_wire_decode(data, len, &f, err, sizeof err) != 0) {
         drop(n, from, SKV_DROP_MALFORMED, len > 3 ? ((const uint8_t *)data)[3] : 0, err);
         return;
     }
-    if ((reason = skv_peer_admit(&v, from, &f, &detail)) != SKV_DROP_NONE) {
+    if ((reason = skv_peer_admit(&v, from, &f, &detail)) == SKV_DROP_NONE &&
+        skv_peer_ident_admit(n, from, &f, err, sizeof err) != 0) {
+        reason = SKV_DROP_STORE_CHANGED;
+        detail = err;
+    }
+    if (reason != SKV_DROP_NONE) {
         drop(n, from, reason, f.type, detail);
         if (f.type == SKV_FRAME_RAFT)
             skv_wire_raft_message_free(&f.u.raft);

@@ -48,7 +48,8 @@ core_libsealkv_core_la_SOURCES += \
 	core/raft_conf.c core/raft_conf.h core/crc32.c core/crc32.h
 # durable store identity: the "initialised" mark, start-up rules, peers' identities
 core_libsealkv_core_la_SOURCES += \
-	core/store_ident.c core/store_ident.h core/store_init.c core/store_init.h
+	core/store_ident.c core/store_ident.h core/store_init.c core/store_init.h \
+	core/peer_ident.c core/peer_ident.h
 # sealkv CLI (admin-http client)
 bin_PROGRAMS += core/sealkv
 core_sealkv_SOURCES = core/cli_main.c core/cli_http.c core/cli_http.h core/cli_print.c core/cli_print.h

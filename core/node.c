@@ -275,6 +275,8 @@ static int open_raft(struct skv_node *n, char *err, size_t errlen)
     env.log = raftio_log;
     env.log_arg = n;
     env.fatal = raftio_fatal;
+    env.store_ident = n->ident.id;
+    env.conf_seen = skv_peer_ident_conf_seen;
     if (skv_raftio_init(&n->io, &env, err, errlen) != 0)
         return -1;
     n->io_inited = 1;

@@ -25,6 +25,7 @@
 #include "metrics.h"
 #include "plugin_set.h"
 #include "ratelimit.h"
+#include "peer_ident.h"
 #include "store_ident.h"
 
 /* Intrusive doubly linked list. */
@@ -90,6 +91,7 @@ struct skv_node {
     struct raft_io io;
     struct skv_fsm fsm;
     struct skv_ident ident;         /* this store's identity mark (store_init.h) */
+    struct skv_peer_ident_cache peer_idents;   /* checked peers (peer_ident.c) */
     struct skv_enc enc;             /* keys, sidecar, phases (enc.h) */
     struct skv_cutover cut;         /* Phase-2 barrier + intake gate */
     struct skv_metrics metrics;     /* counters for GET /metrics (metrics.h) */

@@ -51,6 +51,8 @@ enum skv_drop_reason {
                                   resent probe, a timeout) — debug log only */
     SKV_DROP_SECOND_LEADER,    /* leader message in the current term from
                                   someone other than the known leader */
+    SKV_DROP_STORE_CHANGED,    /* a member's store identity changed: it came
+                                  back blank under its old id (peer_ident.h) */
     SKV_DROP_COUNT_
 };
 

@@ -50,6 +50,13 @@ struct skv_raftio_env {
      * looked up in this raft's configuration first, then in the address
      * book (skv_raftio_set_peer_address + addresses seen in sends). */
     const struct raft *raft;
+    /* optional: this store's 16-byte identity (store_ident.h); raft
+     * frames then go out as wire version 2 carrying it */
+    const uint8_t *store_ident;
+    /* optional, loop thread: a configuration this node is about to store
+     * (a RAFT_CHANGE entry appended, or NULL for an installed snapshot,
+     * which may skip any number of changes). `arg` is log_arg. */
+    void (*conf_seen)(void *arg, const struct raft_configuration *conf);
 };
 
 /* Fill `io` (already zeroed by the caller) so that raft_init() can use it.

@@ -123,6 +123,11 @@ static int transmit(struct skv_rio *rio, const struct raft_message *m)
                      m->server_id, why);
         return RAFT_IOERR;
     }
+    if (env->store_ident && skv_wire_stamp_ident(&wb, env->store_ident) != 0) {
+        skv_wbuf_free(&wb);
+        skv_rio_logf(rio, SKV_LOG_WARN, "raft send to %llu: out of memory", m->server_id);
+        return RAFT_NOMEM;
+    }
     iov = (struct skv_iov){wb.p, wb.len};
     rc = env->tr->send(env->tr_state, m->server_id, m->server_address, &iov,
                        1, &e);

@@ -7,6 +7,7 @@
  * as independent jobs. Callbacks always fire on the loop thread.
  */
 #include "raft_io_impl.h"
+#include "raft_conf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,21 @@ static void ops_finish(struct skv_rio_op *op, int status)
 
 /* ---- raft_io methods ---------------------------------------------------- */
 
+/* Tell the node (env.conf_seen) of every configuration among entries. */
+static void confs_seen(struct skv_rio *rio, const struct raft_entry *e, unsigned n)
+{
+    struct raft_configuration c;
+    for (unsigned i = 0; i < n && rio->env.conf_seen; i++) {
+        if (e[i].type != RAFT_CHANGE)
+            continue;
+        char why[128];
+        raft_configuration_init(&c);
+        if (skv_raft_conf_decode(e[i].buf.base, e[i].buf.len, &c, why, sizeof why) == 0)
+            rio->env.conf_seen(rio->env.log_arg, &c);
+        raft_configuration_close(&c);
+    }
+}
+
 int skv_rio_append(struct raft_io *io, struct raft_io_append *req,
                    const struct raft_entry entries[], unsigned n,
                    raft_io_append_cb cb)
@@ -82,6 +98,7 @@ int skv_rio_append(struct raft_io *io, struct raft_io_append *req,
     op->index = rio->next_index;
     rio->next_index += n;
     op_push(rio, op);
+    confs_seen(rio, entries, n);
     return 0;
 }
 
@@ -124,8 +141,11 @@ int skv_rio_snapshot_put(struct raft_io *io, unsigned trailing,
     op->put = req;
     op->snapshot = snapshot;
     op->n = trailing;
-    if (trailing == 0) /* installed snapshot replaces the whole log */
+    if (trailing == 0) { /* installed snapshot replaces the whole log */
         rio->next_index = snapshot->index + 1;
+        if (rio->env.conf_seen)
+            rio->env.conf_seen(rio->env.log_arg, NULL);
+    }
     skv_rio_logf(rio, trailing == 0 ? SKV_LOG_INFO : SKV_LOG_DEBUG,
                  trailing == 0 ? "installing snapshot from the leader at index %llu"
                                : "storing local snapshot at index %llu",

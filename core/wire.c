@@ -155,26 +155,51 @@ static int dec_control(struct rd *r, uint8_t type, struct skv_frame *f)
 /* ------------------------------------------------------------------ */
 /* frame                                                                */
 
+int skv_wire_stamp_ident(struct skv_wbuf *b, const uint8_t ident[SKV_WIRE_IDENT_LEN])
+{
+    uint8_t *p;
+    if (!b->p || b->len < SKV_WIRE_HDR_LEN || b->p[2] != SKV_WIRE_VERSION ||
+        b->p[3] != SKV_FRAME_RAFT || !(p = realloc(b->p, b->len + SKV_WIRE_IDENT_LEN)))
+        return -1;
+    memmove(p + SKV_WIRE_HDR_LEN + SKV_WIRE_IDENT_LEN, p + SKV_WIRE_HDR_LEN,
+            b->len - SKV_WIRE_HDR_LEN);
+    memcpy(p + SKV_WIRE_HDR_LEN, ident, SKV_WIRE_IDENT_LEN);
+    p[2] = SKV_WIRE_VERSION_IDENT;
+    b->p = p;
+    b->len += SKV_WIRE_IDENT_LEN;
+    b->cap = b->len;
+    return 0;
+}
+
 static int dec_header(const uint8_t *b, size_t len, struct skv_frame *out,
-                      uint32_t *body_len, char *err, size_t errlen)
+                      uint32_t *body_len, size_t *hdr_len, char *err, size_t errlen)
 {
     if (len < SKV_WIRE_HDR_LEN)
         return fail(err, errlen, "truncated frame header (%zu of %d bytes)",
                     len, SKV_WIRE_HDR_LEN);
     if (b[0] != 'S' || b[1] != 'K')
         return fail(err, errlen, "bad frame magic 0x%02x%02x", b[0], b[1]);
-    if (b[2] != SKV_WIRE_VERSION)
+    if (b[2] != SKV_WIRE_VERSION &&
+        !(b[2] == SKV_WIRE_VERSION_IDENT && b[3] == SKV_FRAME_RAFT))
         return fail(err, errlen, "unsupported frame version %u", b[2]);
     if (b[3] < SKV_FRAME_RAFT || b[3] > SKV_FRAME_LAST_ACCEPTED)
         return fail(err, errlen, "unknown frame type %u", b[3]); /* 8, 9 reserved */
+    *hdr_len = SKV_WIRE_HDR_LEN;
+    if (b[2] == SKV_WIRE_VERSION_IDENT) {
+        if (len < SKV_WIRE_HDR_LEN + SKV_WIRE_IDENT_LEN)
+            return fail(err, errlen, "truncated version 2 frame header (%zu bytes)", len);
+        *hdr_len += SKV_WIRE_IDENT_LEN;
+        memcpy(out->store_ident, b + SKV_WIRE_HDR_LEN, SKV_WIRE_IDENT_LEN);
+        out->has_ident = 1;
+    }
     *body_len = (uint32_t)b[4] | (uint32_t)b[5] << 8 | (uint32_t)b[6] << 16 |
                 (uint32_t)b[7] << 24;
     if (*body_len > SKV_WIRE_MAX_BODY)
         return fail(err, errlen, "frame body_len %u exceeds the %u maximum",
                     *body_len, SKV_WIRE_MAX_BODY);
-    if (len - SKV_WIRE_HDR_LEN != *body_len)
+    if (len - *hdr_len != *body_len)
         return fail(err, errlen, "frame body_len %u but %zu body bytes",
-                    *body_len, len - SKV_WIRE_HDR_LEN);
+                    *body_len, len - *hdr_len);
     out->type = b[3];
     out->from_id = 0;
     for (int i = 0; i < 8; i++)
@@ -189,15 +214,16 @@ int skv_wire_decode(const void *buf, size_t len, struct skv_frame *out,
 {
     struct rd r;
     uint32_t body_len = 0;
+    size_t hdr_len = SKV_WIRE_HDR_LEN;
     int rc;
     if (!out)
         return fail(err, errlen, "decode: no output frame");
     memset(out, 0, sizeof *out);
     if (!buf && len)
         return fail(err, errlen, "decode: no input buffer");
-    if (dec_header(buf, len, out, &body_len, err, errlen) != 0)
+    if (dec_header(buf, len, out, &body_len, &hdr_len, err, errlen) != 0)
         goto bad;
-    r = (struct rd){(const uint8_t *)buf + SKV_WIRE_HDR_LEN, body_len, 0,
+    r = (struct rd){(const uint8_t *)buf + hdr_len, body_len, 0,
                     err, errlen};
     if (out->type == SKV_FRAME_RAFT)
         rc = rd_slice(&r, &out->raft_from, "sender address") ||

@@ -6,6 +6,10 @@
  *
  * Frame = header(16) + body:
  *   [u8 'S'][u8 'K'][u8 version=1][u8 type][u32 body_len LE][u64 from_id LE]
+ * or, RAFT frames only, header(32) + body (version 2):
+ *   the same 16 bytes with version=2, then the sender's 16-byte store
+ *   identity (store_ident.h; peers refuse a member whose identity changed,
+ *   peer_ident.c). Both versions decode; nodes send version 2 raft frames.
  * All integers little-endian. The transport delivers frames whole.
  */
 #ifndef SKV_WIRE_H
@@ -17,6 +21,8 @@
 
 #define SKV_WIRE_VERSION 1
 #define SKV_WIRE_HDR_LEN 16
+#define SKV_WIRE_VERSION_IDENT 2
+#define SKV_WIRE_IDENT_LEN 16
 #define SKV_WIRE_MAX_ADDRESS 1024u
 #define SKV_WIRE_MAX_BODY (64u * 1024u * 1024u - SKV_WIRE_HDR_LEN)
 
@@ -99,6 +105,8 @@ struct skv_ctl_simple {
 struct skv_frame {
     uint8_t type;              /* enum skv_frame_type */
     uint64_t from_id;
+    int has_ident;             /* version 2 raft frame: store_ident is set */
+    uint8_t store_ident[SKV_WIRE_IDENT_LEN];
     /* SKV_FRAME_RAFT only: the sender's raft address ("host:port", may be
      * empty), so a node that has no configuration yet (a joining member)
      * can answer. Points into the input buffer. */
@@ -112,6 +120,12 @@ struct skv_frame {
         struct skv_ctl_simple ctl;
     } u;
 };
+
+/* Turn the version-1 raft frame that is the whole of `b` into version 2
+ * carrying the sender's store identity. 0, or -1 (not a v1 raft frame,
+ * out of memory). */
+struct skv_wbuf;
+int skv_wire_stamp_ident(struct skv_wbuf *b, const uint8_t ident[SKV_WIRE_IDENT_LEN]);
 
 /* Growable output buffer. */
 struct skv_wbuf {
