@@ -33,7 +33,9 @@ int skv_nonce_gen_init_range(struct skv_nonce_gen *g, uint16_t node_id16,
         return rc;
     if (epoch == SKV_LOCAL_EPOCH_MAX)
         return skv_enc_fail(e, SKV_ERR_FULL, SKV_ENC_LOCAL_EPOCH_EXHAUSTED,
-                            "local epoch 0xFFFF is exhausted: rotate the DEK");
+                            "local epoch 0xFFFF is exhausted for this key: key rotation "
+                            "(issue 13) is the way out; the epoch no longer carries nonce "
+                            "uniqueness (envelope v2 salts do, docs/NONCES.md)");
     if (limit == 0)
         limit = UINT64_MAX;
     if (start > limit)
@@ -65,7 +67,9 @@ int skv_nonce_next(struct skv_nonce_gen *g, uint8_t out[SKV_NONCE_LEN],
     do {
         if (c >= g->limit)
             return skv_enc_fail(e, SKV_ERR_FULL, SKV_ENC_WRITE_COUNTER_EXHAUSTED,
-                                "write counter exhausted: rotate the DEK");
+                                "write counter exhausted: 2^64 seals under this key in one "
+                                "process; restart the node (a new process seals under a fresh "
+                                "v2 salt and subkey, docs/NONCES.md) or rotate the DEK");
     } while (!atomic_compare_exchange_weak_explicit(&g->next, &c, c + 1,
                                                     memory_order_relaxed,
                                                     memory_order_relaxed));

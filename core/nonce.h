@@ -3,11 +3,17 @@
  *
  *   node_id16 (BE) ‖ local_epoch16 (BE) ‖ write_count64 (BE)   = 12 bytes
  *
- * Uniqueness per DEK rests on three legs: the writer registry gives each
- * member a distinct node_id16; local_epoch is bumped and persisted on every
- * process start before any encryption (so a restart never reuses a
- * counter); and the counter below never repeats or wraps within a
- * process. One generator per (DEK, process).
+ * What is unique per what (docs/NONCES.md): the AEAD key of an envelope
+ * v2 is a subkey derived from the DEK and a 16-byte salt drawn at random
+ * by each process for each DEK (core/keystore.h), so uniqueness ACROSS
+ * processes rests on the salt alone — whatever happens to a node's local
+ * state (an empty disk under the same id, an older backup, a reverted VM
+ * all restart the counter and may repeat an epoch). This generator gives
+ * uniqueness WITHIN a process: one generator per (DEK, process), and its
+ * counter never repeats or wraps. The node16/epoch prefix and the writer
+ * registry (distinct node_id16 per DEK, strictly increasing epochs) stay
+ * as defence in depth and for diagnostics; they no longer carry
+ * uniqueness alone (they did for envelope v1, and failed on rollback).
  */
 #ifndef SKV_NONCE_H
 #define SKV_NONCE_H
@@ -36,8 +42,9 @@ struct skv_nonce_gen {
 
 /* Start a generator at write_count 0. `epoch` is the local epoch already
  * bumped and persisted for this process: 0xFFFF is refused
- * (ErrLocalEpochExhausted, SKV_ERR_FULL: rotate the DEK), above 0xFFFF
- * is ErrLocalEpochOutOfRange (SKV_ERR_INVALID). */
+ * (ErrLocalEpochExhausted, SKV_ERR_FULL; the message says what to do
+ * until key rotation exists), above 0xFFFF is ErrLocalEpochOutOfRange
+ * (SKV_ERR_INVALID). */
 int skv_nonce_gen_init(struct skv_nonce_gen *g, uint16_t node_id16,
                        uint32_t epoch, struct skv_enc_err *e);
 
@@ -49,8 +56,9 @@ int skv_nonce_gen_init_range(struct skv_nonce_gen *g, uint16_t node_id16,
 
 /* Next nonce into out[12]. Any thread (lock-free). Once the counter
  * reaches the limit every call fails with SKV_ERR_FULL,
- * ErrWriteCounterExhausted ("write counter exhausted: rotate the DEK"),
- * and the counter stays put. */
+ * ErrWriteCounterExhausted (2^64 seals in one process: restart the node —
+ * a new process seals under a fresh salt and subkey — or rotate the DEK
+ * once rotation exists), and the counter stays put. */
 int skv_nonce_next(struct skv_nonce_gen *g, uint8_t out[SKV_NONCE_LEN],
                    struct skv_enc_err *e);
 

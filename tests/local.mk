@@ -181,7 +181,10 @@ EXTRA_DIST += tests/integration/test_sealkvd_args.sh
 # seeds for tests/fuzz/fuzz_envelope.c
 EXTRA_DIST += tests/fuzz/corpus/envelope/storage-value \
 	tests/fuzz/corpus/envelope/storage-empty \
-	tests/fuzz/corpus/envelope/raft-entry
+	tests/fuzz/corpus/envelope/raft-entry \
+	tests/fuzz/corpus/envelope/v2-storage-value \
+	tests/fuzz/corpus/envelope/v2-storage-empty \
+	tests/fuzz/corpus/envelope/v2-raft-entry
 # capability report and sidecar endpoints (mixed encryption cluster)
 TESTS += tests/integration/test_capability.sh
 EXTRA_DIST += tests/integration/test_capability.sh

@@ -1,6 +1,6 @@
 /*
- * fuzz_envelope.c — libFuzzer target for the Envelope v1 decoder
- * (core/envelope.c) over the real cipher-sodium plugin (its sources are
+ * fuzz_envelope.c — libFuzzer target for the envelope v1/v2 decoder
+ * (core/envelope.c, core/keystore_sub.c) over the real cipher-sodium plugin (its sources are
  * linked in and its ops table is used through its descriptor; no loader).
  *
  * Input: [L u8][storage key: L bytes (clamped to what is left)][envelope].
@@ -9,8 +9,9 @@
  * DEK bytes and key_ids below) holds one ChaCha20-Poly1305 DEK per
  * purpose, plus an AES-256-GCM storage DEK where the CPU runs it, so
  * envelopes naming them reach the AEAD. Checked for every input:
- *   - parse succeeds iff length >= 34, version 1 and flags 0; a refusal
- *     names a reason that actually applies; the header it decodes is the
+ *   - parse succeeds iff version 1 with length >= 34 or version 2 with
+ *     length >= 50, and flags 0; a refusal names a reason that actually
+ *     applies; the header it decodes (salt for v2, nonce, lengths) is the
  *     input's bytes;
  *   - open agrees with parse (same code and reason when parse refuses);
  *     after a good parse it is exactly one of: ErrUnknownKeyID (naming
@@ -18,10 +19,12 @@
  *     ErrEnvelopePurposeMismatch when that DEK has the other purpose,
  *     ErrEnvelopeIntegrity or success otherwise; a failure leaves *pt NULL;
  *   - a successful open is for the parsed key_id of the right purpose and
- *     gives len - 34 bytes; sealing them again under that key_id, nonce and
- *     storage key (allocating, and in place) reproduces the input byte for
- *     byte; the same envelope under an altered storage key, or with one
- *     bit flipped anywhere, no longer opens;
+ *     gives len - 34 (v1) / len - 50 (v2) bytes; sealing them again under
+ *     that key_id, salt (v2: skv_envelope_seal_salted; v1: the DEK through
+ *     the plugin with the v1 AAD), nonce and storage key (into a fresh
+ *     buffer, and in place) reproduces the input byte for byte; the same
+ *     envelope under an altered storage key, or with one bit flipped
+ *     anywhere (salt included), no longer opens;
  *   - everything allocated is freed (LeakSanitizer).
  * Not part of the build (`make fuzz-smoke` builds and runs it). Run from
  * the top of the tree (cipher_sodium.c needs a build-config.h):
@@ -31,7 +34,8 @@
  *         tests/fuzz/fuzz_envelope.c plugins/cipher-sodium/cipher_sodium.c \
  *         plugins/cipher-sodium/suites.c plugins/cipher-sodium/keys.c \
  *         plugins/cipher-sodium/aead.c core/enc_err.c core/kek.c \
- *         core/keystore.c core/dek_wrap.c core/envelope.c -lsodium \
+ *         core/keystore.c core/keystore_sub.c core/dek_wrap.c \
+ *         core/envelope.c -lsodium \
  *         -lpthread -o /tmp/fe/fuzz_envelope
  *   mkdir -p /tmp/fe/c && /tmp/fe/fuzz_envelope -max_total_time=30 \
  *         /tmp/fe/c tests/fuzz/corpus/envelope  (new inputs go to /tmp/fe/c)
@@ -41,6 +45,9 @@
  *   storage-value  storage DEK, skey 0x10 "greeting", plaintext "hello"
  *   storage-empty  storage DEK, empty skey, empty plaintext
  *   raft-entry     raft DEK, no skey, plaintext 00 "put k v" (a KV op)
+ * (those three are v1), and the same three as v2 (v2-storage-value,
+ * v2-storage-empty, v2-raft-entry) from skv_envelope_seal_salted with the
+ * salt 00 11 22 .. ff.
  */
 #include "envelope.h"
 #include "bytes.h"
@@ -145,8 +152,9 @@ static void fz_check_err(int rc, const struct skv_enc_err *e)
 static int fz_parse(const uint8_t *in, size_t len, struct skv_envelope_hdr *h,
                     struct skv_enc_err *e)
 {
-    int bad_version = len >= 1 && in[0] != SKV_ENVELOPE_V1;
-    int too_short = len < SKV_ENVELOPE_OVERHEAD;
+    int v2 = len >= 1 && in[0] == SKV_ENVELOPE_V2;
+    int bad_version = len >= 1 && in[0] != SKV_ENVELOPE_V1 && !v2;
+    int too_short = len < (v2 ? SKV_ENVELOPE_V2_OVERHEAD : SKV_ENVELOPE_V1_OVERHEAD);
     int bad_flags = len >= 2 && (in[1] & ~SKV_ENVELOPE_FLAGS_KNOWN) != 0;
     int rc;
     memset(h, 0, sizeof *h);
@@ -160,9 +168,12 @@ static int fz_parse(const uint8_t *in, size_t len, struct skv_envelope_hdr *h,
         return 0;
     }
     FZ_CHECK(!bad_version && !too_short && !bad_flags);
-    FZ_CHECK(h->version == SKV_ENVELOPE_V1 && h->flags == 0);
+    FZ_CHECK(h->version == in[0] && h->flags == 0);
     FZ_CHECK(h->key_id == skv_get_be32(in + 2));
-    FZ_CHECK(h->nonce == in + 6);
+    FZ_CHECK(h->salt == (v2 ? in + 6 : NULL));
+    FZ_CHECK(h->nonce == in + 6 + (v2 ? SKV_ENVELOPE_SALT_LEN : 0));
+    FZ_CHECK(h->header_len == (v2 ? SKV_ENVELOPE_V2_HEADER_LEN : SKV_ENVELOPE_V1_HEADER_LEN));
+    FZ_CHECK(h->overhead == h->header_len + SKV_ENVELOPE_TAG_LEN);
     return 1;
 }
 
@@ -182,6 +193,42 @@ static void fz_must_not_open(int purpose, const uint8_t *skey, size_t skey_len,
     FZ_CHECK(pt == NULL);
 }
 
+/* Seal pt again as the envelope h describes into out (pt may be at
+ * out + h->header_len): v2 through skv_envelope_seal_salted, v1 (which no
+ * API writes any more) with the DEK and the v1 AAD through the plugin. */
+static int fz_reseal(const struct skv_dek *d, int purpose, const uint8_t *skey,
+                     size_t skey_len, const struct skv_envelope_hdr *h,
+                     const uint8_t *pt, size_t pt_len, uint8_t *out,
+                     struct skv_enc_err *e)
+{
+    struct skv_err perr = {0};
+    uint8_t *aad;
+    size_t aad_len = 6 + (purpose == SKV_PURPOSE_STORAGE ? skey_len : 0);
+    int rc;
+    if (h->version == SKV_ENVELOPE_V2)
+        return skv_envelope_seal_salted(fz_ks, purpose, h->key_id, h->salt, h->nonce,
+                                        skey, skey_len, pt, pt_len, out, e);
+    if (!(aad = malloc(aad_len)))
+        fz_die("malloc", "out of memory");
+    aad[0] = purpose == SKV_PURPOSE_STORAGE ? 'S' : 'R';
+    aad[1] = SKV_ENVELOPE_V1;
+    skv_put_be32(aad + 2, h->key_id);
+    if (aad_len > 6)
+        memcpy(aad + 6, skey, skey_len);
+    memmove(out + SKV_ENVELOPE_V1_HEADER_LEN, pt, pt_len);
+    out[0] = SKV_ENVELOPE_V1;
+    out[1] = 0;
+    skv_put_be32(out + 2, h->key_id);
+    memmove(out + 6, h->nonce, SKV_ENVELOPE_NONCE_LEN);
+    rc = skv_keystore_ops(fz_ks)->seal(d->handle, out + 6, SKV_ENVELOPE_NONCE_LEN, aad,
+                                       aad_len, out + SKV_ENVELOPE_V1_HEADER_LEN, pt_len,
+                                       out + SKV_ENVELOPE_V1_HEADER_LEN, &perr);
+    free(aad);
+    if (rc != SKV_OK)
+        return skv_enc_fail(e, rc, SKV_ENC_CIPHER, "v1 re-seal: %s", perr.msg);
+    return SKV_OK;
+}
+
 /* `in` opened under `purpose` into pt: everything that must follow. */
 static void fz_opened(int purpose, const uint8_t *skey, size_t skey_len,
                       const uint8_t *in, size_t len,
@@ -195,11 +242,13 @@ static void fz_opened(int purpose, const uint8_t *skey, size_t skey_len,
     int rc;
 
     FZ_CHECK(d && d->key_id == h->key_id && d->purpose == purpose);
-    FZ_CHECK(pt_len == len - SKV_ENVELOPE_OVERHEAD);
+    FZ_CHECK(pt_len == len - h->overhead);
 
-    /* Re-seal with the parsed key_id and nonce: the same bytes. */
-    rc = skv_envelope_seal_alloc(fz_ks, purpose, h->key_id, h->nonce, skey,
-                                 skey_len, pt, pt_len, &again, &again_len, &e);
+    /* Re-seal with the parsed key_id, salt and nonce: the same bytes. */
+    if (!(again = malloc(len)))
+        fz_die("malloc", "out of memory");
+    again_len = len;
+    rc = fz_reseal(d, purpose, skey, skey_len, h, pt, pt_len, again, &e);
     if (rc != SKV_OK)
         fz_die("re-seal", e.err.msg);
     FZ_CHECK(again_len == len && memcmp(again, in, len) == 0);
@@ -208,9 +257,8 @@ static void fz_opened(int purpose, const uint8_t *skey, size_t skey_len,
     /* In place (plaintext already at out + header). */
     if (!(buf = malloc(len)))
         fz_die("malloc", "out of memory");
-    memcpy(buf + SKV_ENVELOPE_HEADER_LEN, pt, pt_len);
-    rc = skv_envelope_seal(fz_ks, purpose, h->key_id, h->nonce, skey, skey_len,
-                           buf + SKV_ENVELOPE_HEADER_LEN, pt_len, buf, &e);
+    memcpy(buf + h->header_len, pt, pt_len);
+    rc = fz_reseal(d, purpose, skey, skey_len, h, buf + h->header_len, pt_len, buf, &e);
     if (rc != SKV_OK)
         fz_die("in-place re-seal", e.err.msg);
     FZ_CHECK(memcmp(buf, in, len) == 0);

@@ -3,7 +3,7 @@
 # with clang (ASan+UBSan) and runs each for a bounded time on a scratch
 # copy of its in-tree seed corpus. Longer runs: FUZZ_SECONDS=600.
 # Targets: YAML config, wire frames, HTTP route parsing, sidecar JSON,
-# Envelope v1 (over the cipher-sodium plugin's sources), the transport-tcp
+# Envelopes v1/v2 (over the cipher-sodium plugin's sources), the transport-tcp
 # handshake + first frame header + certificate identity (OpenSSL).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -51,7 +51,7 @@ build fuzz_sidecar "$top/tests/fuzz/fuzz_sidecar.c" "$top/core/sidecar.c" \
 mkdir -p "$work/inc" && echo '#define PACKAGE_VERSION "fuzz"' >"$work/inc/build-config.h"
 build fuzz_envelope -I"$work/inc" "$top/tests/fuzz/fuzz_envelope.c" \
     "$top"/plugins/cipher-sodium/*.c "$top/core/enc_err.c" "$top/core/kek.c" \
-    "$top/core/keystore.c" "$top/core/dek_wrap.c" "$top/core/envelope.c" \
+    "$top/core/keystore.c" "$top/core/keystore_sub.c" "$top/core/dek_wrap.c" "$top/core/envelope.c" \
     -lsodium -lpthread && run fuzz_envelope envelope
 build fuzz_snap_hdr "$top/tests/fuzz/fuzz_snap_hdr.c" "$top/core/snap_hdr.c" &&
     run fuzz_snap_hdr snaphdr

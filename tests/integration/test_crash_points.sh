@@ -48,6 +48,7 @@ run_case() { # kind step
         skv_assert "$kind:$step: node 3 $f equals node 1's" [ "$(encf 3 $f)" = "$(encf 1 $f)" ]
     done
     skv_assert "$kind:$step: node 3 holds the leader's key ids" [ "$(keyids 3)" = "$(keyids 1)" ]
+    skv_nonce_scan 1 2 3   # issue 12: stops the nodes; no (key, nonce) reuse
     for i in 1 2 3; do skv_stop $i; done
     skv_cleanup
     trap - EXIT

@@ -85,6 +85,7 @@ for step in ${FL_STEPS:-1 2 3 4 5 6}; do
     done
     fl_verdict "$name"
     fl_verify_offline "$name" $ALL
+    skv_nonce_scan $ALL   # issue 12: no (key, nonce) reuse across the crash and new leader
     fl_teardown
 done
 skv_finish
