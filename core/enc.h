@@ -111,7 +111,9 @@ static inline uint64_t skv_enc_cutover(const struct skv_enc *enc)
  * raft-flag, registration; steps: before-sidecar, after-sidecar,
  * after-fsm (the FSM batch with the applied index is durable). Also
  * snapshot:before-restore (fsm_snapshot.c: an installed snapshot newer
- * than the FSM is stored — snapshot_put done — and not yet restored). */
+ * than the FSM is stored — snapshot_put done — and not yet restored) and
+ * wrapped:before-apply (fsm.c: a committed entry above the cutover is
+ * about to be unwrapped; it stays in the log unapplied). */
 void skv_enc_crash_point(const char *kind, const char *step);
 
 #endif /* SKV_ENC_H */

@@ -217,6 +217,7 @@ static int fsm_apply(struct raft_fsm *rf, const struct raft_buffer *buf, void **
     if (index <= f->applied)
         return 0; /* replay of an entry already in the FSM */
     if (cut != 0 && index > cut) { /* strict: the entry at the cutover is cleartext */
+        skv_enc_crash_point("wrapped", "before-apply"); /* committed, in the log, unapplied */
         if ((rc = skv_fsm_unwrap(f, index, p, len, &pt, &len)) != 0)
             return rc;
         p = pt;

@@ -40,7 +40,13 @@ done
 skv_assert "phase 1 enabled" [ "$code" = 200 ]
 
 : >"$D/acked"
-alive() { p=$(skv_pid "$1"); [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
+# our process exists and is not a zombie: an exited child stays a zombie
+# until `wait`, and kill -0 succeeds on it — so "alive" must not count it
+# (a node that halted and exited 3 answers no status any more; it is down)
+alive() {
+    p=$(skv_pid "$1")
+    [ -n "$p" ] && [ -r "/proc/$p/stat" ] && [ "$(cut -d' ' -f3 "/proc/$p/stat")" != Z ]
+}
 down() { ! alive "$1" || skv_is_state "$1" halted; }
 not_leader() { ! alive "$1" || ! skv_is_state "$1" leader; }
 followers_of() { for i in 1 2 3; do [ "$i" = "$1" ] || printf '%s ' "$i"; done; }
