@@ -260,3 +260,8 @@ TESTS += tests/unit/test_member_checks
 tests_unit_test_member_checks_SOURCES = tests/unit/test_member_checks.c
 tests_unit_test_member_checks_CFLAGS = $(TEST_CFLAGS) $(RAFT_CFLAGS)
 tests_unit_test_member_checks_LDADD = $(TEST_LIBS) $(RAFT_LIBS)
+
+# durability of the Raft state: store identity mark, start-up refusals,
+# peers refusing a changed identity, remove + add, promote gate
+TESTS += tests/integration/test_store_identity.sh
+EXTRA_DIST += tests/integration/test_store_identity.sh
