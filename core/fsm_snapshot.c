@@ -122,6 +122,14 @@ int skv_fsm_snapshot(struct raft_fsm *rf, struct raft_buffer *bufs[], unsigned *
     *n_bufs = 0;
     if (f->snap)
         return RAFT_BUSY;       /* C-Raft retries at a later apply */
+    /* After a restart the FSM can be ahead of raft's last_applied (it
+     * applied entries committed by the others before this node's own
+     * append was stored; replay skips them). A snapshot now would be
+     * labelled last_applied but hold later entries, and a follower
+     * installing it would apply those again: wait until replay caught up
+     * (docs/DURABILITY.md). */
+    if (f->applied > raft_last_applied(f->raft))
+        return RAFT_BUSY;
     if (!(j = calloc(1, sizeof *j)))
         return RAFT_NOMEM;
     f->snap = j;
