@@ -65,7 +65,7 @@ int skv_dek_check_suite(struct skv_keystore *ks, const char *suite,
         s.tag_len != SKV_DEK_TAG_LEN)
         return skv_enc_fail(e, SKV_ERR_UNSUPPORTED, SKV_ENC_SUITE_UNSUPPORTED,
                             "cipher suite '%s' has key/nonce/tag %u/%u/%u bytes: "
-                            "envelope v1 needs 32/12/16", suite, s.key_len,
+                            "envelopes need 32/12/16", suite, s.key_len,
                             s.nonce_len, s.tag_len);
     return SKV_OK;
 }

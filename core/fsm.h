@@ -6,7 +6,7 @@
  *
  * Stored value record: [hdr u8][bytes]; hdr bits 0-1 = encryption state,
  * an out-of-band discriminator (never guessed from the value bytes):
- *   0 cleartext, 1 storage envelope v1 (envelope.h); 2, 3 reserved.
+ *   0 cleartext, 1 storage envelope, v1 or v2 (envelope.h); 2, 3 reserved.
  * Other header bits are reserved 0.
  *
  * Apply order for every entry (fsm.c): the index comes from the engine

@@ -35,7 +35,7 @@ int skv_dek_check_ids(int purpose, uint32_t key_id, const char *suite,
                       struct skv_enc_err *e);
 
 /* The plugin runs `suite` here with 32-byte keys, 12-byte nonces and
- * 16-byte tags (envelope v1 and the wrapped form need exactly that). */
+ * 16-byte tags (envelopes v1/v2 and the wrapped form need exactly that). */
 int skv_dek_check_suite(struct skv_keystore *ks, const char *suite,
                         struct skv_enc_err *e);
 

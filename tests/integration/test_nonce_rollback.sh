@@ -61,6 +61,14 @@ make_leader() {
     [ "$(skv_leader)" = "$1" ]
 }
 
+# check DESCRIPTION command...: skv_assert for commands that call skv_wait
+# (which reuses skv_assert's description variable)
+check() {
+    _d=$1; shift
+    if "$@"; then _r=0; else _r=1; fi
+    skv_assert "$_d" [ "$_r" = 0 ]
+}
+
 phase_on() {
     c=$(skv_enc_post 1 enable-storage-envelope)
     skv_assert "phase 1 on ($c)" [ "$c" = 200 ]
@@ -72,11 +80,11 @@ phase_on() {
 # scan (stops every node), sealkv verify on every node, restart all
 end_checks() {
     skv_wait_caught_up $ALL
-    skv_assert "$1: every acknowledged write reads on every node" skv_wait 30 "acked writes" all_acked_read
+    check "$1: every acknowledged write reads on every node" skv_wait 30 "acked writes" all_acked_read
     for i in $ALL; do
         skv_assert "$1: node $i not halted" [ "$(skv_status_field "$i" state)" != halted ]
     done
-    skv_assert "$1: nonce scan — no (key_id, salt, nonce) with two ciphertexts" skv_nonce_scan $ALL
+    check "$1: nonce scan — no (key_id, salt, nonce) with two ciphertexts" skv_nonce_scan $ALL
     cp "$D/nonces.txt" "$D/nonces-$1.txt"
     for i in $ALL; do
         "$SEALKV" verify --config "$D/n$i.yaml" >"$D/verify-$1-$i.out" 2>&1
@@ -90,9 +98,11 @@ end_checks() {
 
 # (key_id, nonce) pairs that occur under two different salts with different
 # ciphertexts: what envelope v1 would have been (a repeated nonce).
+# v1_collisions FILE [PATTERN]: only lines whose WHERE matches PATTERN.
 v1_collisions() {
-    awk '$2 != "-" { k = $1 " " $3; if (k in salt && salt[k] != $2 && hash[k] != $4) n++;
-                     salt[k] = $2; hash[k] = $4 } END { print n + 0 }' "$1"
+    awk -v p="${2:-.}" '$2 != "-" && $5 ~ p { k = $1 " " $3;
+        if (k in salt && salt[k] != $2 && hash[k] != $4) n++;
+        salt[k] = $2; hash[k] = $4 } END { print n + 0 }' "$1"
 }
 
 phase_on
@@ -105,24 +115,27 @@ writes a1 15   # sealed by X (raft entries) and by every node (values)
 skv_stop "$X"
 rm -rf "$D/copy$X" && cp -a "$D/data$X" "$D/copy$X" || skv_fail "(a) copy node $X's data dir"
 skv_start "$X"
-skv_assert "(a) node $X leads again (new process)" make_leader "$X"
+check "(a) node $X leads again (new process)" make_leader "$X"
 writes a2 15   # X's process after the copy seals under the next epoch
 skv_stop "$X"
 rm -rf "$D/data$X" && mv "$D/copy$X" "$D/data$X" || skv_fail "(a) restore the older copy"
 skv_log "(a) node $X restored from the older copy"
 skv_start "$X"
 skv_wait 20 "node $X answers" skv_status_field "$X" id
-skv_assert "(a) restored node $X is made leader" make_leader "$X"
+check "(a) restored node $X is made leader" make_leader "$X"
+skv_assert "(a) the restored node $X leads while it takes writes" [ "$(skv_leader)" = "$X" ]
 writes a3 15   # same epoch and counters as a2's process: v1 would repeat nonces
 end_checks a
 n=$(v1_collisions "$D/nonces-a.txt")
 skv_log "(a) (key_id, nonce) pairs that repeat under different salts: $n"
 skv_assert "(a) the rollback did repeat nonce fields (the scenario bites), kept apart only by v2 salts" [ "$n" -gt 0 ]
+n=$(v1_collisions "$D/nonces-a.txt" ":log:")
+skv_assert "(a) ... among them raft entries node $X wrapped as leader before and after the restore ($n)" [ "$n" -gt 0 ]
 
 # ---- (b) X's data dir wiped; rejoins under the same id
 skv_wait 20 "a leader" skv_leader
 L=$(skv_leader)
-[ "$L" = "$X" ] || skv_assert "(b) node $X leads before the wipe" make_leader "$X"
+[ "$L" = "$X" ] || check "(b) node $X leads before the wipe" make_leader "$X"
 writes b1 10
 skv_stop "$X"
 skv_wait 20 "a leader without node $X" skv_leader
@@ -135,8 +148,9 @@ skv_wait 20 "node $X answers" skv_status_field "$X" id
 L=$(skv_leader)
 skv_assert "(b) members add $X (empty data dir, same id)" \
     skv_cli "$L" members add "$X" "127.0.0.1:$(skv_rport "$X")"
-skv_assert "(b) node $X caught up" skv_wait_caught_up $ALL
-skv_assert "(b) the re-added node $X is made leader" make_leader "$X"
+check "(b) node $X caught up" skv_wait_caught_up $ALL
+check "(b) the re-added node $X is made leader" make_leader "$X"
+skv_assert "(b) the re-added node $X leads while it takes writes" [ "$(skv_leader)" = "$X" ]
 writes b2 15
 end_checks b
 
