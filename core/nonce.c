@@ -33,9 +33,10 @@ int skv_nonce_gen_init_range(struct skv_nonce_gen *g, uint16_t node_id16,
         return rc;
     if (epoch == SKV_LOCAL_EPOCH_MAX)
         return skv_enc_fail(e, SKV_ERR_FULL, SKV_ENC_LOCAL_EPOCH_EXHAUSTED,
-                            "local epoch 0xFFFF is exhausted for this key: key rotation "
-                            "(issue 13) is the way out; the epoch no longer carries nonce "
-                            "uniqueness (envelope v2 salts do, docs/NONCES.md)");
+                            "local epoch 0xFFFF is exhausted for this key: until key "
+                            "rotation exists, replace this node by a new node id (members "
+                            "add NEW-ID, members remove this one); the epoch no longer "
+                            "carries nonce uniqueness (docs/NONCES.md)");
     if (limit == 0)
         limit = UINT64_MAX;
     if (start > limit)

@@ -178,8 +178,11 @@ int skv_sidecar_bump_epochs(struct skv_sidecar *sc, struct skv_err *err)
         if (k->local_epoch + 1 >= SKV_LOCAL_EPOCH_MAX)
             return skv_err_set(err, SKV_ERR_FULL,
                                SKV_ERRNAME_EPOCH_EXHAUSTED ": key_id %u (%s) "
-                               "local_epoch %u cannot be bumped to 0xFFFF; "
-                               "rotate the key", (unsigned)k->key_id,
+                               "local_epoch %u cannot be bumped to 0xFFFF (65534 starts "
+                               "under this key). Until key rotation exists, replace this "
+                               "node by a new node id (empty data dir, members add NEW-ID, "
+                               "then members remove this one); nonce uniqueness no longer "
+                               "rests on the epoch (docs/NONCES.md)", (unsigned)k->key_id,
                                skv_key_purpose_name(k->purpose)
                                    ? skv_key_purpose_name(k->purpose) : "?",
                                (unsigned)k->local_epoch);
