@@ -16,6 +16,8 @@
  *      stored key, prefix included — as skv_fsm_seal_value binds it);
  *   3. the snapshot: its SKVSNAP1/2 header against the sidecar cutover,
  *      and its value records classified like (2).
+ * Envelopes of either version (v1, v2 with its per-process salt:
+ * envelope.h) are parsed and opened alike.
  * Anomalies: a damaged record, cleartext above N, an unknown key id, a
  * failed tag, a sealed value that does not open, a snapshot boundary
  * that disagrees with the sidecar. With strict, cleartext user data
