@@ -1,7 +1,8 @@
 /*
  * tcp_creds.c — loads and validates the TLS credentials into an SSL_CTX
  * (TLS 1.3 only, AES-GCM suites, peer certificate required, no tickets,
- * no session cache) and extracts a peer's proven node id. Error messages
+ * no session cache), extracts a peer's proven node id and re-checks an
+ * established peer against reloaded credentials. Error messages
  * name the option at fault and never contain key bytes.
  */
 #include "tcp_creds.h"
@@ -207,4 +208,32 @@ int tcp_creds_peer_id(SSL *ssl, uint64_t *id, char *why, size_t whylen)
         return -1;
     }
     return tcp_ident_node_id(c, id, why, whylen);
+}
+
+int tcp_creds_recheck(SSL *ssl, SSL_CTX *ctx, char *why, size_t whylen)
+{
+    X509 *leaf = SSL_get0_peer_certificate(ssl);
+    /* server side: the chain the peer sent, without its leaf */
+    STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
+    X509_STORE_CTX *sc = X509_STORE_CTX_new();
+    int ok = 0;
+    if (!leaf || !sc) {
+        X509_STORE_CTX_free(sc);
+        snprintf(why, whylen, "%s", leaf ? "out of memory"
+                                         : "peer presented no certificate");
+        return -1;
+    }
+    if (X509_STORE_CTX_init(sc, SSL_CTX_get_cert_store(ctx), leaf, chain) ==
+            1 &&
+        X509_STORE_CTX_set_default(sc, SSL_is_server(ssl) ? "ssl_client"
+                                                          : "ssl_server") ==
+            1)
+        ok = X509_verify_cert(sc) == 1;
+    if (!ok)
+        snprintf(why, whylen, "certificate no longer accepted after a "
+                 "credentials reload: %s",
+                 X509_verify_cert_error_string(X509_STORE_CTX_get_error(sc)));
+    X509_STORE_CTX_free(sc);
+    ERR_clear_error();
+    return ok ? 0 : -1;
 }

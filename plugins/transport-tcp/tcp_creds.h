@@ -21,6 +21,12 @@ int tcp_creds_load(const char *ca_file, const char *cert_file,
  * certificate binds. 0, or -1 with the reason in `why`. */
 int tcp_creds_peer_id(SSL *ssl, uint64_t *id, char *why, size_t whylen);
 
+/* Is the verified peer of an established connection `ssl` still
+ * accepted by the CA store of `ctx` (a context loaded after that
+ * handshake: a credentials reload)? Checks the peer's chain as the
+ * handshake did, at the current time. 0, or -1 with the reason. */
+int tcp_creds_recheck(SSL *ssl, SSL_CTX *ctx, char *why, size_t whylen);
+
 /* The newest queued OpenSSL error as text (clears the queue); "" when
  * none. Never contains key material. */
 void tcp_creds_ossl_err(char *buf, size_t len);

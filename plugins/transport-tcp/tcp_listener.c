@@ -5,7 +5,9 @@
  * TLS; its id must be the certificate's), the ack, then frames to
  * host->deliver() with the certificate's id. Anything wrong closes only
  * that connection before a frame is read, with a rate-limited log line
- * per remote host. Finished readers are joined ("reaped") by the
+ * per remote host. After a credentials reload an established peer's
+ * certificate is checked against the new CA file before its next frame
+ * is delivered; one the new CA does not accept is closed. Finished readers are joined ("reaped") by the
  * listener thread; stop joins the rest.
  */
 #define _GNU_SOURCE /* accept4 */
@@ -70,8 +72,30 @@ static void refused(struct tcp_listener *l, const struct tcp_conn *c,
         LOG(l, SKV_LOG_WARN, "refused connection from %s: %s", c->from, why);
 }
 
+/* Credentials reloaded since the connection's handshake (generation
+ * *gen)? Then it stays only if the new CA still accepts the peer. */
+static int still_trusted(struct tcp_listener *l, struct tcp_link *k,
+                         unsigned *gen, struct skv_err *err)
+{
+    char why[200];
+    unsigned g;
+    SSL_CTX *ctx;
+    int rc;
+    if (!l->tls || tcp_tls_gen(l->tls) == *gen)
+        return 1;
+    ctx = tcp_tls_ctx(l->tls, &g);
+    rc = tcp_creds_recheck(k->ssl, ctx, why, sizeof why);
+    SSL_CTX_free(ctx);
+    if (rc != 0) {
+        skv_err_set(err, SKV_ERR_INVALID, "%s; connection closed", why);
+        return 0;
+    }
+    *gen = g;
+    return 1;
+}
+
 static void read_frames(struct tcp_conn *c, struct tcp_link *k,
-                        uint64_t from)
+                        uint64_t from, unsigned gen)
 {
     struct tcp_listener *l = c->l;
     struct tcp_rbuf rb = {NULL, 0};
@@ -80,6 +104,10 @@ static void read_frames(struct tcp_conn *c, struct tcp_link *k,
     size_t len = 0;
     int rc;
     while ((rc = tcp_frame_read(k, &rb, &len, &err)) == TCP_FRAME_OK) {
+        if (!still_trusted(l, k, &gen, &err)) {
+            rc = TCP_FRAME_BAD;
+            break;
+        }
         l->host->deliver(l->host->ctx, from, rb.data, len);
         tcp_rbuf_shrink(&rb);
     }
@@ -116,7 +144,7 @@ static int expect_tls(struct tcp_link *k, int64_t deadline,
 
 /* TLS handshake, certificate id, SKVT handshake bound to it, ack. */
 static int accept_tls(struct tcp_listener *l, struct tcp_link *k,
-                      uint64_t *from, struct skv_err *err)
+                      uint64_t *from, unsigned *gen, struct skv_err *err)
 {
     int64_t deadline = tcp_now_ms() + TCP_HANDSHAKE_TIMEOUT_MS;
     uint64_t cert_id = 0, said = 0;
@@ -125,7 +153,7 @@ static int accept_tls(struct tcp_listener *l, struct tcp_link *k,
     int rc = expect_tls(k, deadline, err);
     if (rc != TCP_FRAME_OK)
         return rc;
-    ctx = tcp_tls_ctx(l->tls, NULL);
+    ctx = tcp_tls_ctx(l->tls, gen);
     rc = tcp_link_tls(k, ctx, 1, deadline);
     SSL_CTX_free(ctx);
     if (rc == TCP_IO_WOKEN)
@@ -159,10 +187,10 @@ static int accept_tls(struct tcp_listener *l, struct tcp_link *k,
 }
 
 static int accept_peer(struct tcp_listener *l, struct tcp_link *k,
-                       uint64_t *from, struct skv_err *err)
+                       uint64_t *from, unsigned *gen, struct skv_err *err)
 {
     if (l->tls)
-        return accept_tls(l, k, from, err);
+        return accept_tls(l, k, from, gen, err);
     return tcp_frame_read_handshake(k, TCP_PROTO_PLAIN,
                                     tcp_now_ms() + TCP_HANDSHAKE_TIMEOUT_MS,
                                     from, err);
@@ -175,16 +203,17 @@ static void *reader_main(void *arg)
     struct skv_err err = {0, ""};
     struct tcp_link k;
     uint64_t from = 0;
+    unsigned gen = 0;
     int rc = TCP_FRAME_NOMEM;
     tcp_io_block_sigpipe();
     if (tcp_link_init(&k, c->fd, l->stop_fd, 1) == 0)
-        rc = accept_peer(l, &k, &from, &err);
+        rc = accept_peer(l, &k, &from, &gen, &err);
     else
         skv_err_set(&err, SKV_ERR_NOMEM, "out of memory");
     if (rc == TCP_FRAME_OK) {
         LOG(l, SKV_LOG_DEBUG, "inbound connection from node %" PRIu64
             " (%s)", from, c->from);
-        read_frames(c, &k, from);
+        read_frames(c, &k, from, gen);
     } else if (rc != TCP_FRAME_STOP) {
         refused(l, c, err.msg);
     }

@@ -17,11 +17,18 @@ ATTACK="$B/tests/integration/skv_attack"
 skv_setup 3
 D=$SKV_DIR
 P=$(skv_pki)
+# every node gets its own trust file $D/trust-<i>.crt (ca_file), so one
+# node can be left behind in the CA rotation
+for i in 1 2 3; do
+    cp "$P/ca.crt" "$D/trust-$i.crt"
+    sed -i "s#ca_file: $P/ca.crt#ca_file: $D/trust-$i.crt#" "$D/n$i.yaml"
+    grep -q "ca_file: $D/trust-$i.crt" "$D/n$i.yaml" || { echo "cannot set ca_file of node $i"; exit 99; }
+done
 for i in 1 2 3; do skv_start $i; done
 skv_wait 20 "a leader is elected" skv_leader || exit 1
 skv_wait 20 "a first write" eval 'skv_cli 1 put warmup 1 >/dev/null'
 
-# CA1 kept aside; $P/ca.crt is from now on just the nodes' trust file.
+# CA1 kept aside (it signs the leaf rotation below).
 mkdir -p "$D/ca1" "$D/ca2" "$D/old"
 cp -p "$P/ca.crt" "$P/ca.key" "$D/ca1/"
 for i in 1 2 3; do cp -p "$P/node-$i.crt" "$P/node-$i.key" "$D/old/"; done
@@ -53,25 +60,26 @@ await() {
 # install FILE DEST: replace DEST atomically (a reload never sees half a file)
 install_file() { cp "$1" "$2.tmp" && chmod "$3" "$2.tmp" && mv -f "$2.tmp" "$2"; }
 
-# hup WHAT: SIGHUP every running node (only our PIDs); wait until each
-# node logged the transport reload, its ok-counter grew, and it made at
-# least one new verified outbound connection with the new credentials.
+# hup WHAT [NODES]: SIGHUP those nodes (default all; only our PIDs); wait
+# until each logged the transport reload, its ok-counter grew, and it made
+# at least one new verified outbound connection with the new credentials.
 hup() {
-    for i in 1 2 3; do
+    what=$1; nodes=${2:-1 2 3}
+    for i in $nodes; do
         eval "m_$i=$(metric "$i") r_$i=$(nlines "$i" "$RELOADED") c_$i=$(nlines "$i" "$CONNECTED")"
     done
-    for i in 1 2 3; do kill -HUP "$(skv_pid "$i")"; done
-    for i in 1 2 3; do
-        await "$1: node $i logged 'credentials reloaded'" 10 lines_gt "$i" "$RELOADED" "$(eval echo \$r_$i)"
-        await "$1: node $i sealkv_credential_reloads_total{outcome=ok} grew" 10 metric_gt "$i" "$(eval echo \$m_$i)"
-        await "$1: node $i reconnected with the new credentials" 15 lines_gt "$i" "$CONNECTED" "$(eval echo \$c_$i)"
+    for i in $nodes; do kill -HUP "$(skv_pid "$i")"; done
+    for i in $nodes; do
+        await "$what: node $i logged 'credentials reloaded'" 10 lines_gt "$i" "$RELOADED" "$(eval echo \$r_$i)"
+        await "$what: node $i sealkv_credential_reloads_total{outcome=ok} grew" 10 metric_gt "$i" "$(eval echo \$m_$i)"
+        await "$what: node $i reconnected with the new credentials" 15 lines_gt "$i" "$CONNECTED" "$(eval echo \$c_$i)"
     done
-    skv_assert "$1: no failed reload" sh -c "! grep -q 'credentials reload failed' $D/n1.log $D/n2.log $D/n3.log"
+    skv_assert "$what: no failed reload" sh -c "! grep -q 'credentials reload failed' $D/n1.log $D/n2.log $D/n3.log"
 }
 
 # the certificate node i presents on its Raft port, as a SHA-256 fingerprint
 served_fp() {
-    openssl s_client -connect "127.0.0.1:$(skv_rport "$1")" -CAfile "$P/ca.crt" </dev/null 2>/dev/null |
+    openssl s_client -connect "127.0.0.1:$(skv_rport "$1")" </dev/null 2>/dev/null |
         openssl x509 -noout -fingerprint -sha256 2>/dev/null
 }
 file_fp() { openssl x509 -noout -fingerprint -sha256 -in "$1"; }
@@ -83,12 +91,15 @@ serves() { [ "$(served_fp "$1")" = "$(file_fp "$2")" ]; }
 # $D/targets (re-read before each request, round-robin). Every outcome
 # goes to $D/writes<w> as "<n> <node> <http code>"; $D/stop ends them.
 WRITERS=${WRITERS:-3}
-echo "1 2 3" >"$D/targets"
+# set_targets NODES...: the writers' node list, replaced atomically
+set_targets() { echo "$*" >"$D/targets.tmp" && mv -f "$D/targets.tmp" "$D/targets"; }
+set_targets 1 2 3
 writer() {
     n=0
     while [ ! -e "$D/stop" ] && [ $n -lt 100000 ]; do
         n=$((n + 1))
-        set -- $(cat "$D/targets")
+        set -- $(cat "$D/targets" 2>/dev/null)
+        [ $# -gt 0 ] || { n=$((n - 1)); continue; } # mid-update: read again
         shift $(((n + W) % $#))
         c=$(curl -s -o /dev/null -m 10 -w '%{http_code}' -X PUT --data-binary "v$n" \
             "http://127.0.0.1:$(skv_aport "$1")/v1/kv/rot-$W-$n")
@@ -111,7 +122,8 @@ all_ge() { # N1 N2 ...: writer w has at least N_w outcomes
 progress() {
     want=""
     for w in $(seq 1 "$WRITERS"); do want="$want $(($(writes $w) + $1))"; done
-    skv_wait 30 "every writer completed $1 more writes" all_ge $want
+    skv_wait 30 "every writer completed $1 more writes" all_ge $want ||
+        skv_log "writers at $(for w in $(seq 1 "$WRITERS"); do printf '%s ' "$(writes $w)"; done), wanted$want"
 }
 progress 10
 
@@ -133,23 +145,48 @@ progress 10
 skv_log "(b) CA rotation, step 1: trust CA1 + CA2"
 "$SEALKV" cert create-ca --dir "$D/ca2" >/dev/null || skv_fail "create-ca CA2"
 cat "$D/ca1/ca.crt" "$D/ca2/ca.crt" >"$D/bundle.crt"
-install_file "$D/bundle.crt" "$P/ca.crt" 644
+for i in 1 2 3; do install_file "$D/bundle.crt" "$D/trust-$i.crt" 644; done
 hup "CA bundle CA1+CA2"
 progress 10
 
-skv_log "(b) step 2: node certificates from CA2"
+# node X, a follower, stays behind: CA1 certificate, CA1+CA2 trust
+L=$(skv_leader)
+X=$((L % 3 + 1))
+set_targets $(echo "1 2 3" | tr ' ' '\n' | grep -vx "$X")
+progress 2 # no request to node $X is in flight any more
+skv_log "(b) step 2: node certificates from CA2 (node $X left behind with its CA1 certificate)"
 for i in 1 2 3; do
     "$SEALKV" cert create-node "$i" "127.0.0.1:$(skv_rport "$i")" --dir "$D/ca2" >/dev/null ||
         skv_fail "create-node $i under CA2"
+    [ "$i" = "$X" ] && continue
     install_file "$D/ca2/node-$i.key" "$P/node-$i.key" 600
     install_file "$D/ca2/node-$i.crt" "$P/node-$i.crt" 644
 done
 hup "node certificates from CA2"
 progress 10
 
-skv_log "(b) step 3: trust CA2 only"
-install_file "$D/ca2/ca.crt" "$P/ca.crt" 644
-hup "CA2 only"
+others=$(echo "1 2 3" | tr ' ' '\n' | grep -vx "$X" | tr '\n' ' ')
+skv_log "(b) step 3: trust CA2 only on nodes $others"
+u0=$(nlines "$X" "unreachable")
+for i in $others; do install_file "$D/ca2/ca.crt" "$D/trust-$i.crt" 644; done
+hup "CA2 only" "$others"
+# node X still presents a CA1 certificate: the others close its
+# established connections at its next frame and refuse new ones
+for i in $others; do
+    await "node $X (CA1 certificate) is cut off from node $i" 20 \
+        grep -q "node $i unreachable" "$D/n$X.log"
+done
+await "node $X logged both peers unreachable" 5 lines_gt "$X" "unreachable" $((u0 + 1))
+progress 10
+
+skv_log "(b) step 3 for node $X: CA2 certificate, CA2 only"
+install_file "$D/ca2/node-$X.key" "$P/node-$X.key" 600
+install_file "$D/ca2/node-$X.crt" "$P/node-$X.crt" 644
+install_file "$D/ca2/ca.crt" "$D/trust-$X.crt" 644
+hup "node $X rotated" "$X"
+await "node $X is a follower again" 20 skv_is_state "$X" follower
+SKV_CATCHUP_S=30 skv_wait_caught_up "$X"
+set_targets 1 2 3
 for i in 1 2 3; do
     skv_assert "CA2 only: node $i serves its CA2 certificate" serves "$i" "$D/ca2/node-$i.crt"
 done
@@ -184,7 +221,7 @@ expect sent "control: leader $L accepts member $m's CA2 certificate" \
 # force reconnects: restart a follower; it only has CA2 credentials
 F=""
 for i in 1 2 3; do [ "$i" != "$L" ] && F=$i; done
-echo "1 2 3" | tr ' ' '\n' | grep -vx "$F" | tr '\n' ' ' >"$D/targets"
+set_targets $(echo "1 2 3" | tr ' ' '\n' | grep -vx "$F")
 progress 2 # no request to node $F is in flight any more
 skv_log "restarting follower $F (CA2 only)"
 skv_stop "$F"
@@ -195,7 +232,7 @@ await "restarted node $F is a follower again" 20 skv_is_state "$F" follower
 await "restarted node $F connects with CA2 credentials" 20 lines_gt "$F" "$CONNECTED" "$c0"
 acked_via() { cat "$D"/writes[0-9]* | awk -v f="$1" '$2 == f && $3 == 200' | wc -l; }
 a0=$(acked_via "$F")
-echo "1 2 3" >"$D/targets"
+set_targets 1 2 3
 progress 10
 skv_assert "restarted node $F takes writes again (forwarded to the leader)" [ "$(acked_via "$F")" -gt "$a0" ]
 
