@@ -3,11 +3,13 @@
  * (payloads decoded by skv_cmd_decode, the same decoder the leader's
  * intake runs),
  * the data and the applied index in one storage batch, replay skipping
- * (entries at or below the durable applied index). A failure returns
- * non-zero, which stops C-Raft's apply loop without advancing
- * last_applied (fail closed).
+ * (entries at or below the durable applied index), the batch chain's
+ * marker step in every batch (fsm_gap.h). A failure returns non-zero,
+ * which stops C-Raft's apply loop without advancing last_applied (fail
+ * closed).
  */
 #include "fsm.h"
+#include "fsm_gap.h"
 #include "cmd_decode.h"
 #include "bytes.h"
 #include "keys.h"
@@ -168,15 +170,28 @@ static int dispatch(struct skv_fsm *f, uint64_t index, const uint8_t *p, size_t 
     return rc;
 }
 
+/* The meta of the batch advancing the applied index to `index`: the
+ * index, encidx for an encryption entry, the chain step (marker index
+ * in, marker of the previous batch out), the repair horizon once reached. */
+static int stage_meta(struct skv_fsm *f, uint64_t index, struct skv_fsm_batch *b, int enc_entry)
+{
+    uint8_t ibuf[8];
+    skv_put_be64(ibuf, index);
+    return skv_fsm_batch_put(b, skv_fsm_applied_key, sizeof skv_fsm_applied_key, ibuf, 8) ||
+           (enc_entry && skv_fsm_batch_put(b, skv_fsm_encidx_key, sizeof skv_fsm_encidx_key,
+                                           ibuf, 8)) ||
+           skv_fsm_gap_stage(b, f->applied, index) ||
+           (f->gap_until && index >= f->gap_until &&
+            skv_fsm_batch_del(b, skv_fsm_gapto_key, sizeof skv_fsm_gapto_key))
+               ? -1 : 0;
+}
+
 static int commit(struct skv_fsm *f, uint64_t index, struct skv_fsm_batch *b, int enc_entry)
 {
     struct skv_node *n = f->node;
     struct skv_err e = {0, ""};
-    uint8_t ibuf[8];
     int rc;
-    skv_put_be64(ibuf, index);
-    if (skv_fsm_batch_put(b, skv_fsm_applied_key, sizeof skv_fsm_applied_key, ibuf, 8) ||
-        (enc_entry && skv_fsm_batch_put(b, skv_fsm_encidx_key, sizeof skv_fsm_encidx_key, ibuf, 8))) {
+    if (stage_meta(f, index, b, enc_entry)) {
         skv_node_halt(n, "fsm: out of memory at index %llu", (unsigned long long)index);
         return RAFT_NOMEM;
     }
@@ -187,6 +202,8 @@ static int commit(struct skv_fsm *f, uint64_t index, struct skv_fsm_batch *b, in
         return RAFT_IOERR;
     }
     f->applied = index;
+    if (f->gap_until && index >= f->gap_until)
+        f->gap_until = 0;
     if (enc_entry)
         n->enc.fsm_encidx = index;
     return 0;

@@ -12,9 +12,12 @@
  * applying meanwhile), on the loop thread the release. Restore validates
  * the whole buffer first, is a no-op when the snapshot is not newer than the
  * local applied index, adopts the encryption state (sidecar first), then
- * replaces the FSM key space in one synced batch.
+ * replaces the FSM key space in one synced batch (the batch chain restarts
+ * at the snapshot's index, fsm_gap.h). No snapshot is taken while the FSM
+ * is ahead of raft or below a gap repair's horizon.
  */
 #include "fsm.h"
+#include "fsm_gap.h"
 #include "fsm_snap_enc.h"
 #include "bytes.h"
 #include "keys.h"
@@ -129,6 +132,10 @@ int skv_fsm_snapshot(struct raft_fsm *rf, struct raft_buffer *bufs[], unsigned *
      * installing it would apply those again: wait until replay caught up
      * (docs/DURABILITY.md). */
     if (f->applied > raft_last_applied(f->raft))
+        return RAFT_BUSY;
+    /* After a gap repair (fsm_gap.h) the FSM may hold effects of entries
+     * above its applied index until re-apply reaches the horizon. */
+    if (f->applied < f->gap_until)
         return RAFT_BUSY;
     if (!(j = calloc(1, sizeof *j)))
         return RAFT_NOMEM;
@@ -288,9 +295,12 @@ static int restore_write(struct skv_fsm *f, const uint8_t *p, size_t len,
     struct skv_snap_rec r;
     uint8_t ibuf[8], ebuf[8];
     size_t pos = h->body_off;
+    char msg[200];
     int rc = RAFT_NOMEM;
 
-    if (stage_deletes(n, &b) != 0)
+    if (stage_deletes(n, &b) != 0 ||
+        skv_fsm_gap_stage_reset(n->st, n->db, &b, h->applied, msg, sizeof msg) != 0 ||
+        skv_fsm_batch_del(&b, skv_fsm_gapto_key, sizeof skv_fsm_gapto_key))
         goto out;
     while (skv_snap_next(p, len, &pos, &r) == 1)
         if (r.key[0] != SKV_PFX_ENC_SNAP && skv_fsm_batch_put(&b, r.key, r.key_len, r.val, r.val_len))
@@ -306,6 +316,7 @@ static int restore_write(struct skv_fsm *f, const uint8_t *p, size_t len,
         goto out;
     }
     f->applied = h->applied;
+    f->gap_until = 0;   /* the key space was replaced whole */
     f->encidx = n->enc.fsm_encidx = encidx;
     rc = 0;
 out:

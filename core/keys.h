@@ -11,7 +11,8 @@
 #define SKV_PFX_RAFT_SNAP 0x03   /* + "meta" | "data" (chunked: + u32 BE) */
 #define SKV_PFX_NODE 0x04        /* + "ident" | "peer" u64 BE (store_ident.h) */
 #define SKV_PFX_FSM_DATA 0x10    /* + user key      → stored value record */
-#define SKV_PFX_FSM_META 0x11    /* + "applied"     → u64 BE applied index */
+#define SKV_PFX_FSM_META 0x11    /* + "applied"     → u64 BE applied index,
+                                    "encidx", "mark" u64 BE, "gapto" (fsm_gap.h) */
 #define SKV_PFX_WRITERS 0x12     /* + u32 key_id BE + u16 node_id16 BE */
 #define SKV_PFX_ENC_SNAP 0x13    /* snapshot-only record: encryption state (fsm_snapshot.c) */
 

@@ -34,6 +34,7 @@ core_libsealkv_core_la_SOURCES += \
 	core/status.c core/forward.c core/reads.c core/ready.c \
 	core/propose.c core/propose.h \
 	core/fsm.c core/fsm.h core/fsm_snapshot.c core/command.c core/command.h \
+	core/fsm_gap.c core/fsm_gap.h core/fsm_gap_start.c \
 	core/fsm_enc.c core/fsm_snap_enc.c core/fsm_snap_enc.h core/snap_hdr.c core/snap_hdr.h \
 	core/enc.h core/enc_boot.c core/enc_cmd.c core/enc_cmd.h \
 	core/capability.c core/capability.h core/cutover.c core/cutover.h \

@@ -6,6 +6,7 @@
 #include "capability.h"
 #include "enc_ops.h"
 #include "fsm.h"
+#include "fsm_gap.h"
 #include "log.h"
 #include "op.h"
 #include "propose.h"
@@ -309,7 +310,8 @@ int skv_node_open_state(struct skv_node *n, struct skv_config *conf, char *err,
         snprintf(err, errlen, "cannot initialise the event loop");
         return -1;
     }
-    if (open_plugins(n, err, errlen) != 0 || skv_fsm_init(&n->fsm, n, err, errlen) != 0)
+    if (open_plugins(n, err, errlen) != 0 || skv_fsm_init(&n->fsm, n, err, errlen) != 0 ||
+        skv_fsm_gap_start(&n->fsm, err, errlen) != 0)
         return -1;
     m.fsm_encidx = n->fsm.encidx;
     m.fsm_applied = n->fsm.applied;

@@ -58,6 +58,7 @@ struct skv_fsm {
     struct raft *raft;         /* the engine whose entries we apply */
     uint64_t applied;          /* durable FSM applied index (cached) */
     uint64_t encidx;           /* durable: last encryption entry applied */
+    uint64_t gap_until;        /* repair horizon: no snapshot below it (fsm_gap.h) */
     struct skv_fsm_snap *snap; /* snapshot being taken (fsm_snapshot.c) */
     unsigned snap_threshold;   /* snapshot threshold we last set (0: none) */
 };
