@@ -4,3 +4,5 @@
 # crash points, the storage-faulty wrapper and the chaos transport.
 TESTS += tests/integration/test_halt.sh
 EXTRA_DIST += tests/integration/test_halt.sh
+TESTS += tests/integration/test_snap_restore_crash.sh
+EXTRA_DIST += tests/integration/test_snap_restore_crash.sh

@@ -14,6 +14,7 @@
 #   f  raft_applied_index 1 (behind the FSM) → ErrSidecarBehindRaftLog
 #   g  every local_epoch 1 (the registry holds 2) → ErrLocalEpochRollback
 #   h  raft_envelope_cutover_index N+1 (snapshot says N) → ErrEnvelopeCutoverDivergence
+#   h0 raft_envelope_cutover_index 0 under the node's own (not newer) snapshot → the same
 # SEALKV_KEK_BASE64 instead of kek_file starts the node; afterwards the
 # node starts normally and serves every key written.
 SKV_TEST=enc-refusals
@@ -110,6 +111,11 @@ edit_sc 's/"local_epoch": [0-9]*/"local_epoch": 1/'
 refused g-epoch-rollback "$D/n1.yaml" ErrLocalEpochRollback
 edit_sc "s/\"raft_envelope_cutover_index\": $N/\"raft_envelope_cutover_index\": $((N + 1))/"
 refused h-cutover-divergence "$D/n1.yaml" ErrEnvelopeCutoverDivergence
+# cutover 0 is allowed only under a snapshot newer than the FSM (a crash
+# between snapshot_put and restore, test_snap_restore_crash.sh); this
+# node's own snapshot is not newer than its FSM
+edit_sc "s/\"raft_envelope_cutover_index\": $N/\"raft_envelope_cutover_index\": 0/"
+refused h0-cutover-zero-under-older-snapshot "$D/n1.yaml" ErrEnvelopeCutoverDivergence
 skv_assert "the pristine sidecar is back in place" cmp -s "$SC" "$D/keys.pristine"
 
 # SEALKV_KEK_BASE64 instead of kek_file
