@@ -12,6 +12,7 @@
 #include "enc.h"
 #include "envelope.h"
 #include "fsm.h"
+#include "fsm_gap.h"
 #include "keys.h"
 #include "loader.h"
 #include "plugin_set.h"
@@ -360,6 +361,22 @@ static void fsm_applied(struct vctx *c)
     c->ls.st->free_buf(c->ls.db, val);
 }
 
+/* The FSM batch chain (fsm_gap.h): a lost batch is an anomaly; a store
+ * without markers (older release, never started since) is not. */
+static void fsm_gap(struct vctx *c)
+{
+    struct skv_fsm_gap g;
+    char msg[400];
+    if (skv_fsm_gap_scan(c->ls.st, c->ls.db, NULL, c->r->fsm_applied, &g, msg, sizeof msg) != 0) {
+        anomaly(c->r, "ErrFsmGap", "fsm", 0, 0, "%s", msg);
+        return;
+    }
+    if (skv_fsm_gap_verdict(&g) != SKV_GAP_FOUND)
+        return;
+    skv_fsm_gap_describe(&g, msg, sizeof msg);
+    anomaly(c->r, "ErrFsmGap", "fsm", 0, 0, "%s", msg);
+}
+
 static int walk(struct vctx *c, char *err, size_t errlen)
 {
     const uint8_t log_pfx = SKV_PFX_RAFT_LOG, data_pfx = SKV_PFX_FSM_DATA;
@@ -370,6 +387,7 @@ static int walk(struct vctx *c, char *err, size_t errlen)
         return -1;
     }
     fsm_applied(c);
+    fsm_gap(c);
     snap_check(c);
     return 0;
 }

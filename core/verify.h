@@ -15,7 +15,8 @@
  *      id; every sealed value must open under its storage AAD (the full
  *      stored key, prefix included — as skv_fsm_seal_value binds it);
  *   3. the snapshot: its SKVSNAP1/2 header against the sidecar cutover,
- *      and its value records classified like (2).
+ *      and its value records classified like (2);
+ *   4. the FSM batch chain (fsm_gap.h): a lost FSM batch is ErrFsmGap.
  * Envelopes of either version (v1, v2 with its per-process salt:
  * envelope.h) are parsed and opened alike.
  * Anomalies: a damaged record, cleartext above N, an unknown key id, a

@@ -1,0 +1,574 @@
+/*
+ * test_fsm_gap.c — the FSM batch chain (core/fsm_gap.h) over the REAL FSM
+ * apply (core/fsm.c through raft_fsm.apply), the real start-up
+ * (skv_node_open_state) and the real storage-leveldb plugin in a temp dir.
+ *
+ * A lost FSM batch is simulated exactly as power loss leaves it: the
+ * process applies every entry (its in-memory applied index moves on), but
+ * the unsynced write of the lost entries never reaches the store (a
+ * wrapper of the storage ops drops it). Every ~17th index is a raft
+ * barrier/configuration entry that never reaches the FSM, as in C-Raft.
+ *
+ * Checked: a clean store, a tail loss, a restore and a migrated
+ * (marker-less) store are never flagged; a single lost batch, a range near
+ * the end, a range far older than the end, a loss at the very start,
+ * scattered losses, a loss after a restore or a migration are all refused
+ * (ErrFsmGap naming the entry, `sealkv verify` reporting it); with the
+ * entries in the local log the start repairs, refuses snapshots until the
+ * horizon, and replay ends in the state of a store that lost nothing;
+ * repair is refused when the log lacks entries or an encryption entry
+ * would be re-applied.
+ */
+#include "skv_test.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <raft.h>
+
+#include "bytes.h"
+#include "command.h"
+#include "config.h"
+#include "fsm.h"
+#include "fsm_gap.h"
+#include "keys.h"
+#include "node.h"
+#include "raft_log_store.h"
+#include "verify.h"
+
+#define N_ENTRIES 120u
+#define HOLE(i) ((i) % 17 == 0) /* a barrier / configuration entry */
+#define ULL(x) ((unsigned long long)(x))
+
+/* ---- storage wrapper: test-only statics (one store open at a time) ---- */
+
+static int gx_drop;   /* non-zero: unsynced writes are lost */
+static const struct skv_storage_ops *gx_real;
+static struct skv_storage_ops gx_ops;
+
+static int gx_write(void *db, const struct skv_batch_op *ops, size_t n, int sync,
+                    struct skv_err *e)
+{
+    if (gx_drop && !sync)
+        return SKV_OK;  /* the WAL record never reaches the disk */
+    return gx_real->write(db, ops, n, sync, e);
+}
+
+/* ---- one node's state ------------------------------------------------- */
+
+struct gx {
+    char *root;
+    char yaml[600];
+    struct skv_config conf;
+    struct skv_node *n;
+    struct raft raft;   /* only last_applied is used (raft_last_applied) */
+    char err[2048];
+};
+
+static int write_file(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ssize_t w;
+    if (fd < 0)
+        return -1;
+    w = write(fd, text, strlen(text));
+    close(fd);
+    return w == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+static struct gx *gx_new(void)
+{
+    struct gx *g = calloc(1, sizeof *g);
+    char text[1200];
+    CU_ASSERT_FATAL(g != NULL);
+    g->root = skv_test_tmpdir("fsmgap");
+    CU_ASSERT_FATAL(g->root != NULL);
+    snprintf(g->yaml, sizeof g->yaml, "%s/n1.yaml", g->root);
+    snprintf(text, sizeof text,
+             "node: { id: 1, address: \"127.0.0.1:17301\", data_dir: \"%s/d\" }\n"
+             "plugins: { transport: { name: tcp, options: { insecure: true } } }\n"
+             "log: { level: error }\n", g->root);
+    CU_ASSERT_FATAL(write_file(g->yaml, text) == 0);
+    return g;
+}
+
+/* skv_node_open_state (the start-up under test); 0 or -1 with g->err. */
+static int gx_open(struct gx *g)
+{
+    g->err[0] = 0;
+    memset(&g->conf, 0, sizeof g->conf);
+    if (skv_config_load(g->yaml, &g->conf, g->err, sizeof g->err) != 0)
+        return -1;
+    g->n = calloc(1, sizeof *g->n);
+    CU_ASSERT_FATAL(g->n != NULL);
+    if (skv_node_open_state(g->n, &g->conf, g->err, sizeof g->err) != 0) {
+        skv_node_close(g->n);
+        skv_config_free(&g->conf);
+        free(g->n);
+        g->n = NULL;
+        return -1;
+    }
+    memset(&g->raft, 0, sizeof g->raft);
+    g->n->fsm.raft = &g->raft;
+    gx_real = g->n->st;
+    gx_ops = *gx_real;
+    gx_ops.write = gx_write;
+    g->n->st = &gx_ops;
+    return 0;
+}
+
+static void gx_close(struct gx *g)
+{
+    if (!g->n)
+        return;
+    skv_node_close(g->n);
+    skv_config_free(&g->conf);
+    free(g->n);
+    g->n = NULL;
+}
+
+static void gx_free(struct gx *g)
+{
+    gx_close(g);
+    skv_test_rmtree(g->root);
+    free(g->root);
+    free(g);
+}
+
+/* ---- entries ---------------------------------------------------------- */
+
+/* Entry i's command: puts and deletes over 7 keys, a no-op now and then
+ * (erase-cleartext's trigger). raft_malloc'd. */
+static void payload(uint64_t i, void **p, size_t *len)
+{
+    char key[16], val[32];
+    struct skv_kv_op op;
+    if (i % 11 == 0) {
+        CU_ASSERT_FATAL((*p = raft_malloc(1)) != NULL);
+        *(uint8_t *)*p = SKV_CMD_NOOP;
+        *len = 1;
+        return;
+    }
+    snprintf(key, sizeof key, "k%u", (unsigned)(i % 7));
+    snprintf(val, sizeof val, "v%llu", ULL(i));
+    op.op = i % 5 == 0 ? SKV_KV_DEL : SKV_KV_PUT;
+    op.key = (const uint8_t *)key;
+    op.key_len = strlen(key);
+    op.val = (const uint8_t *)val;
+    op.val_len = op.op == SKV_KV_PUT ? strlen(val) : 0;
+    CU_ASSERT_FATAL(skv_cmd_encode_kv(&op, p, len) == 0);
+}
+
+static int is_lost(uint64_t i, const uint64_t *lost, size_t n_lost)
+{
+    size_t k;
+    for (k = 0; k < n_lost; k++)
+        if (lost[k] == i)
+            return 1;
+    return 0;
+}
+
+/* Raft hands entries from..to to the FSM (a hole advances last_applied
+ * only); the batches of `lost` never reach the disk. */
+static void run(struct gx *g, uint64_t from, uint64_t to, const uint64_t *lost, size_t n_lost)
+{
+    uint64_t i;
+    for (i = from; i <= to; i++) {
+        struct raft_buffer buf;
+        void *res = NULL;
+        g->raft.last_applied = i - 1;
+        if (!HOLE(i)) {
+            payload(i, &buf.base, &buf.len);
+            gx_drop = is_lost(i, lost, n_lost);
+            CU_ASSERT_EQUAL(g->n->fsm.raft_fsm.apply(&g->n->fsm.raft_fsm, &buf, &res), 0);
+            gx_drop = 0;
+            raft_free(buf.base);
+        }
+        g->raft.last_applied = i;
+    }
+}
+
+/* Store entries from..to in the local raft log (as the node's appends). */
+static void store_log(struct gx *g, uint64_t from, uint64_t to)
+{
+    struct skv_ls ls = {gx_real, g->n->db};
+    struct raft_entry *e = calloc(to - from + 1, sizeof *e);
+    struct skv_ls_run r;
+    char msg[RAFT_ERRMSG_BUF_SIZE];
+    uint64_t i;
+    CU_ASSERT_FATAL(e != NULL);
+    for (i = from; i <= to; i++) {
+        struct raft_entry *x = &e[i - from];
+        x->term = 1;
+        x->type = HOLE(i) ? RAFT_BARRIER : RAFT_COMMAND;
+        payload(i, &x->buf.base, &x->buf.len);
+    }
+    r.first = from;
+    r.entries = e;
+    r.n = (unsigned)(to - from + 1);
+    CU_ASSERT_EQUAL(skv_ls_append(&ls, &r, 1, msg), 0);
+    for (i = from; i <= to; i++)
+        raft_free(e[i - from].buf.base);
+    free(e);
+}
+
+static void scan(struct gx *g, struct skv_fsm_gap *gap)
+{
+    char msg[300];
+    CU_ASSERT_FATAL(skv_fsm_gap_scan(gx_real, g->n->db, NULL, g->n->fsm.applied, gap, msg,
+                                     sizeof msg) == 0);
+}
+
+static void assert_clean(struct gx *g, uint64_t applied)
+{
+    struct skv_fsm_gap gap;
+    scan(g, &gap);
+    CU_ASSERT_EQUAL(g->n->fsm.applied, applied);
+    CU_ASSERT_EQUAL(skv_fsm_gap_verdict(&gap), SKV_GAP_CLEAN);
+    CU_ASSERT_EQUAL(gap.n_marks, 1);
+    CU_ASSERT_EQUAL(gap.horizon, 0);
+}
+
+/* FNV-1a over the FSM key space (data prefix) and the applied index. */
+static uint64_t digest(struct gx *g)
+{
+    const struct skv_storage_ops *st = gx_real;
+    struct skv_err e = {0, ""};
+    uint8_t pfx = SKV_PFX_FSM_DATA, ab[8];
+    uint64_t h = 1469598103934665603ull;
+    void *it = NULL;
+    size_t j;
+    CU_ASSERT_FATAL(st->iter_new(g->n->db, NULL, &it, &e) == SKV_OK);
+    for (st->iter_seek(it, &pfx, 1); st->iter_valid(it); st->iter_next(it)) {
+        size_t kl, vl;
+        const uint8_t *k = st->iter_key(it, &kl), *v;
+        if (kl == 0 || k[0] != pfx)
+            break;
+        v = st->iter_value(it, &vl);
+        for (j = 0; j < kl; j++)
+            h = (h ^ k[j]) * 1099511628211ull;
+        h = (h ^ 0xff) * 1099511628211ull;
+        for (j = 0; j < vl; j++)
+            h = (h ^ v[j]) * 1099511628211ull;
+        h = (h ^ 0xfe) * 1099511628211ull;
+    }
+    st->iter_free(it);
+    skv_put_be64(ab, g->n->fsm.applied);
+    for (j = 0; j < 8; j++)
+        h = (h ^ ab[j]) * 1099511628211ull;
+    return h;
+}
+
+/* The FSM applied index the last non-hole entry <= i leaves. */
+static uint64_t last_fsm(uint64_t i)
+{
+    while (i > 0 && HOLE(i))
+        i--;
+    return i;
+}
+
+/* `sealkv verify` on the stopped node: 1 if it reports ErrFsmGap. */
+static int verify_flags_gap(struct gx *g)
+{
+    struct skv_verify_report *r = calloc(1, sizeof *r);
+    char err[512];
+    size_t i;
+    int found = 0;
+    CU_ASSERT_FATAL(r != NULL);
+    CU_ASSERT_FATAL(skv_verify_run(g->yaml, 0, r, err, sizeof err) == 0);
+    for (i = 0; i < r->n_listed; i++)
+        if (strcmp(r->listed[i].kind, "ErrFsmGap") == 0)
+            found = 1;
+    if (!found)
+        CU_ASSERT_EQUAL(r->n_anomalies, 0);
+    free(r);
+    return found;
+}
+
+/* ---- detection -------------------------------------------------------- */
+
+static void test_clean(void)
+{
+    struct gx *g = gx_new();
+    CU_ASSERT_FATAL(gx_open(g) == 0);
+    assert_clean(g, 0);   /* a new store starts the chain at 0 */
+    run(g, 1, N_ENTRIES, NULL, 0);
+    assert_clean(g, last_fsm(N_ENTRIES));
+    gx_close(g);
+    CU_ASSERT_FALSE(verify_flags_gap(g));
+    CU_ASSERT_FATAL(gx_open(g) == 0);
+    assert_clean(g, last_fsm(N_ENTRIES));
+    gx_free(g);
+}
+
+/* Lose `lost`, restart: refused with ErrFsmGap naming the entry after
+ * which the first batch was lost; verify reports it too. */
+static void expect_refused(const uint64_t *lost, size_t n_lost, uint64_t after)
+{
+    struct gx *g = gx_new();
+    char want[80];
+    CU_ASSERT_FATAL(gx_open(g) == 0);
+    run(g, 1, N_ENTRIES, lost, n_lost);
+    gx_close(g);
+    CU_ASSERT_EQUAL(gx_open(g), -1);
+    snprintf(want, sizeof want, "the first one right after entry %llu ", ULL(after));
+    CU_ASSERT_PTR_NOT_NULL(strstr(g->err, "ErrFsmGap"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(g->err, want));
+    CU_ASSERT_PTR_NOT_NULL(strstr(g->err, "members remove"));
+    if (!strstr(g->err, want))
+        fprintf(stderr, "\n  got: %s\n  want: %s\n", g->err, want);
+    CU_ASSERT_TRUE(verify_flags_gap(g));
+    CU_ASSERT_EQUAL(gx_open(g), -1);   /* every start, not only the first */
+    gx_free(g);
+}
+
+static void test_single_lost(void)
+{
+    static const uint64_t lost[] = {50};
+    expect_refused(lost, 1, 49);
+}
+
+static void test_lost_after_hole(void)
+{
+    static const uint64_t lost[] = {52};   /* 51 is a barrier: previous batch 50 */
+    expect_refused(lost, 1, 50);
+}
+
+static void test_range_near_end(void)
+{
+    static const uint64_t lost[] = {115, 116, 117, 118};
+    expect_refused(lost, 4, 114);
+}
+
+static void test_range_old(void)
+{
+    static const uint64_t lost[] = {20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30};
+    expect_refused(lost, 11, 19);
+}
+
+static void test_lost_at_start(void)
+{
+    static const uint64_t one[] = {1}, three[] = {1, 2, 3};
+    expect_refused(one, 1, 0);
+    expect_refused(three, 3, 0);
+}
+
+static void test_scattered(void)
+{
+    static const uint64_t lost[] = {10, 40, 90, 119};
+    expect_refused(lost, 4, 9);
+}
+
+static void test_tail_loss_clean(void)
+{
+    static const uint64_t lost[] = {118, 119, 120};
+    struct gx *g = gx_new();
+    CU_ASSERT_FATAL(gx_open(g) == 0);
+    run(g, 1, N_ENTRIES, lost, 3);
+    gx_close(g);
+    CU_ASSERT_FATAL(gx_open(g) == 0);
+    assert_clean(g, 117);   /* raft re-applies 118..120 as usual */
+    run(g, 1, N_ENTRIES, NULL, 0);
+    assert_clean(g, last_fsm(N_ENTRIES));
+    gx_free(g);
+}
+
+/* ---- restore ---------------------------------------------------------- */
+
+/* A snapshot of a store that applied 1..at (raft_malloc'd copy). */
+static struct raft_buffer take_snapshot(uint64_t at)
+{
+    struct gx *a = gx_new();
+    struct raft_buffer *bufs = NULL, out = {NULL, 0};
+    unsigned nb = 0;
+    CU_ASSERT_FATAL(gx_open(a) == 0);
+    run(a, 1, at, NULL, 0);
+    CU_ASSERT_FATAL(skv_fsm_snapshot(&a->n->fsm.raft_fsm, &bufs, &nb) == 0);
+    CU_ASSERT_FATAL(nb == 1);
+    out.len = bufs[0].len;
+    CU_ASSERT_FATAL((out.base = raft_malloc(out.len)) != NULL);
+    memcpy(out.base, bufs[0].base, out.len);
+    skv_fsm_snapshot_finalize(&a->n->fsm.raft_fsm, &bufs, &nb);
+    gx_free(a);
+    return out;
+}
+
+static void restore_then(const uint64_t *lost, size_t n_lost, int refused)
+{
+    struct raft_buffer snap = take_snapshot(60);
+    struct gx *g = gx_new();
+    CU_ASSERT_FATAL(gx_open(g) == 0);
+    run(g, 1, 20, NULL, 0);
+    g->raft.last_applied = 60;
+    CU_ASSERT_FATAL(skv_fsm_restore(&g->n->fsm.raft_fsm, &snap) == 0);
+    assert_clean(g, 60);
+    run(g, 61, 80, lost, n_lost);
+    gx_close(g);
+    if (refused) {
+        CU_ASSERT_EQUAL(gx_open(g), -1);
+        CU_ASSERT_PTR_NOT_NULL(strstr(g->err, "right after entry 60 "));
+    } else {
+        CU_ASSERT_FATAL(gx_open(g) == 0);
+        assert_clean(g, 80);
+    }
+    gx_free(g);
+}
+
+static void test_restore(void)
+{
+    static const uint64_t first[] = {61};
+    restore_then(NULL, 0, 0);
+    restore_then(first, 1, 1);   /* the first batch after the restore */
+}
+
+/* ---- migration from a store without markers --------------------------- */
+
+static void drop_markers(struct gx *g)
+{
+    struct skv_fsm_batch b = {NULL, 0, 0};
+    struct skv_err e = {0, ""};
+    char msg[200];
+    uint8_t k[SKV_FSM_MARK_KEY_LEN];
+    CU_ASSERT_FATAL(skv_fsm_gap_stage_reset(gx_real, g->n->db, &b, 0, msg, sizeof msg) == 0);
+    skv_fsm_mark_key(k, 0);   /* and not even the reset's own marker */
+    CU_ASSERT_FATAL(skv_fsm_batch_del(&b, k, sizeof k) == 0);
+    CU_ASSERT_FATAL(gx_real->write(g->n->db, b.ops, b.n, 1, &e) == SKV_OK);
+    skv_fsm_batch_free(&b);
+}
+
+static void migrate_then(const uint64_t *lost, size_t n_lost, int refused)
+{
+    struct gx *g = gx_new();
+    struct skv_fsm_gap gap;
+    CU_ASSERT_FATAL(gx_open(g) == 0);
+    run(g, 1, 40, NULL, 0);
+    drop_markers(g);            /* as an older release left it */
+    scan(g, &gap);
+    CU_ASSERT_EQUAL(skv_fsm_gap_verdict(&gap), SKV_GAP_UNMARKED);
+    gx_close(g);
+    CU_ASSERT_FALSE(verify_flags_gap(g));   /* unmarked is no anomaly */
+    CU_ASSERT_FATAL(gx_open(g) == 0);
+    assert_clean(g, 40);        /* the chain starts at the applied index */
+    run(g, 41, 60, lost, n_lost);
+    gx_close(g);
+    if (refused) {
+        CU_ASSERT_EQUAL(gx_open(g), -1);
+        CU_ASSERT_PTR_NOT_NULL(strstr(g->err, "right after entry 40 "));
+    } else {
+        CU_ASSERT_FATAL(gx_open(g) == 0);
+        assert_clean(g, 60);
+    }
+    gx_free(g);
+}
+
+static void test_migration(void)
+{
+    static const uint64_t first[] = {41};
+    migrate_then(NULL, 0, 0);
+    migrate_then(first, 1, 1);
+}
+
+/* ---- repair ----------------------------------------------------------- */
+
+static void test_repair(void)
+{
+    /* 118 is the last write to its key: the loss shows in the data */
+    static const uint64_t lost[] = {50, 52, 53, 90, 118};
+    struct gx *ref = gx_new(), *g = gx_new();
+    struct raft_buffer *bufs = NULL;
+    struct skv_fsm_gap gap;
+    unsigned nb = 0;
+    uint64_t want;
+    CU_ASSERT_FATAL(gx_open(ref) == 0);
+    run(ref, 1, N_ENTRIES, NULL, 0);
+    want = digest(ref);
+    gx_free(ref);
+
+    CU_ASSERT_FATAL(gx_open(g) == 0);
+    store_log(g, 1, N_ENTRIES);
+    run(g, 1, N_ENTRIES, lost, 5);
+    CU_ASSERT_NOT_EQUAL(digest(g), want);   /* sanity: the loss shows */
+    gx_close(g);
+    CU_ASSERT_FATAL(gx_open(g) == 0);       /* repaired at start */
+    CU_ASSERT_EQUAL(g->n->fsm.applied, 49);
+    CU_ASSERT_EQUAL(g->n->fsm.gap_until, last_fsm(N_ENTRIES));
+    scan(g, &gap);
+    CU_ASSERT_EQUAL(skv_fsm_gap_verdict(&gap), SKV_GAP_CLEAN);
+    CU_ASSERT_EQUAL(gap.horizon, last_fsm(N_ENTRIES));
+    g->raft.last_applied = 49;              /* no snapshot of a mixed state */
+    CU_ASSERT_EQUAL(skv_fsm_snapshot(&g->n->fsm.raft_fsm, &bufs, &nb), RAFT_BUSY);
+
+    gx_close(g);                            /* a crash before re-apply: same */
+    CU_ASSERT_FATAL(gx_open(g) == 0);
+    CU_ASSERT_EQUAL(g->n->fsm.gap_until, last_fsm(N_ENTRIES));
+    run(g, 1, N_ENTRIES, NULL, 0);          /* raft replays; <= 49 skipped */
+    CU_ASSERT_EQUAL(g->n->fsm.gap_until, 0);
+    assert_clean(g, last_fsm(N_ENTRIES));
+    CU_ASSERT_EQUAL(digest(g), want);
+    gx_close(g);
+    CU_ASSERT_FATAL(gx_open(g) == 0);
+    assert_clean(g, last_fsm(N_ENTRIES));
+    CU_ASSERT_EQUAL(digest(g), want);
+    gx_free(g);
+}
+
+static void test_repair_refused_short_log(void)
+{
+    static const uint64_t lost[] = {110};
+    struct gx *g = gx_new();
+    CU_ASSERT_FATAL(gx_open(g) == 0);
+    store_log(g, 1, 100);
+    run(g, 1, N_ENTRIES, lost, 1);
+    gx_close(g);
+    CU_ASSERT_EQUAL(gx_open(g), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(g->err, "no longer holds every entry 110..120"));
+    gx_free(g);
+}
+
+static void test_repair_refused_enc(void)
+{
+    static const uint64_t lost[] = {50};
+    struct gx *g = gx_new();
+    struct skv_err e = {0, ""};
+    struct skv_batch_op op;
+    uint8_t v[8];
+    CU_ASSERT_FATAL(gx_open(g) == 0);
+    store_log(g, 1, N_ENTRIES);
+    run(g, 1, N_ENTRIES, lost, 1);
+    /* as if entry 100 were an encryption entry (its batch is synced) */
+    skv_put_be64(v, 100);
+    memset(&op, 0, sizeof op);
+    op.type = SKV_BATCH_PUT;
+    op.key = skv_fsm_encidx_key;
+    op.key_len = sizeof skv_fsm_encidx_key;
+    op.val = v;
+    op.val_len = 8;
+    CU_ASSERT_FATAL(gx_real->write(g->n->db, &op, 1, 1, &e) == SKV_OK);
+    gx_close(g);
+    CU_ASSERT_EQUAL(gx_open(g), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(g->err, "encryption entry 100"));
+    gx_free(g);
+}
+
+int main(void)
+{
+    CU_pSuite s;
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 99;
+    s = CU_add_suite("fsm_gap", NULL, NULL);
+    CU_add_test(s, "clean store never flagged", test_clean);
+    CU_add_test(s, "single lost batch", test_single_lost);
+    CU_add_test(s, "lost batch after a barrier index", test_lost_after_hole);
+    CU_add_test(s, "lost range near the end", test_range_near_end);
+    CU_add_test(s, "lost range far older than the end", test_range_old);
+    CU_add_test(s, "loss at the very start", test_lost_at_start);
+    CU_add_test(s, "scattered losses", test_scattered);
+    CU_add_test(s, "tail loss is no gap", test_tail_loss_clean);
+    CU_add_test(s, "snapshot restore", test_restore);
+    CU_add_test(s, "migration from a marker-less store", test_migration);
+    CU_add_test(s, "repair from the local log", test_repair);
+    CU_add_test(s, "no repair without the entries", test_repair_refused_short_log);
+    CU_add_test(s, "no repair over an encryption entry", test_repair_refused_enc);
+    return skv_test_run();
+}
