@@ -23,3 +23,8 @@ EXTRA_DIST += tests/integration/test_transport_capture.sh
 # a running 3-node cluster under write load: no failed write
 TESTS += tests/integration/test_cert_rotation.sh
 EXTRA_DIST += tests/integration/test_cert_rotation.sh
+
+# the security, nonce, durability and interface documents ship in the
+# tarball with the code they describe
+EXTRA_DIST += docs/SECURITY.md docs/NONCES.md docs/DURABILITY.md \
+	docs/INTERFACE.md docs/RELIABILITY.md
