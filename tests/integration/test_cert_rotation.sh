@@ -1,15 +1,19 @@
 #!/bin/sh
 # Certificate rotation on a running 3-node mutual-TLS cluster under write
-# load (issue 11), real processes: a background writer PUTs sequential keys
-# (one curl per key, round-robin over the nodes it is told to use, no
-# retries) for the whole test and records every answer. (a) leaf rotation:
-# new node certificates under the same CA, SIGHUP; (b) CA rotation: CA1+CA2
-# bundle, SIGHUP; node certificates from CA2, SIGHUP; CA2 only, SIGHUP;
-# then a peer presenting a CA1 certificate is refused and a restarted
-# follower rejoins with CA2 only. Every SIGHUP is checked in each node's
-# log and in sealkv_credential_reloads_total. End: every request got 200
-# the first time, every acknowledged key reads back on every node (local
-# reads after catch-up), a leader.
+# load (issue 11), real processes. Three background writers PUT sequential
+# keys (one curl per key, round-robin over the nodes they are told to use,
+# no retries) for the whole test and record every answer. (a) leaf
+# rotation: new node certificates under the same CA, SIGHUP; (b) CA
+# rotation: CA1+CA2 bundle, SIGHUP; node certificates from CA2, SIGHUP (one
+# follower is left behind with its CA1 certificate); CA2 only, SIGHUP: the
+# straggler is cut off from both peers (its established connections too),
+# then rotated and back; a peer presenting a CA1 certificate is refused by
+# every node; a restarted follower rejoins with CA2 only. Every SIGHUP is
+# checked in each node's log, in sealkv_credential_reloads_total and by a
+# new verified connection. A node is handed back to the writers only once
+# it forwards a probe write. End: every request got 200 the first time,
+# every acknowledged key reads back on every node (local reads after
+# catch-up), a leader.
 SKV_TEST=cert_rotation
 . "${SKV_TOP_SRCDIR:-.}/tests/integration/lib.sh"
 
@@ -55,6 +59,18 @@ await() {
         sleep 0.1
     done
     skv_log "ok: $_d"
+}
+
+# ready i: node i knows the leader and forwards a write (a probe key that
+# is not one of the writers'): a node back from isolation or a restart is
+# handed to the writers only then
+probe_ok() {
+    [ "$(curl -s -o /dev/null -m 5 -w '%{http_code}' -X PUT --data-binary p \
+        "http://127.0.0.1:$(skv_aport "$1")/v1/kv/probe-$1")" = 200 ]
+}
+ready() {
+    await "node $1 knows the leader and forwards a probe write" 20 probe_ok "$1"
+    SKV_CATCHUP_S=30 skv_wait_caught_up "$1"
 }
 
 # install FILE DEST: replace DEST atomically (a reload never sees half a file)
@@ -185,7 +201,7 @@ install_file "$D/ca2/node-$X.crt" "$P/node-$X.crt" 644
 install_file "$D/ca2/ca.crt" "$D/trust-$X.crt" 644
 hup "node $X rotated" "$X"
 await "node $X is a follower again" 20 skv_is_state "$X" follower
-SKV_CATCHUP_S=30 skv_wait_caught_up "$X"
+ready "$X"
 set_targets 1 2 3
 for i in 1 2 3; do
     skv_assert "CA2 only: node $i serves its CA2 certificate" serves "$i" "$D/ca2/node-$i.crt"
@@ -230,6 +246,7 @@ c0=$(nlines "$F" "$CONNECTED")
 skv_start "$F"
 await "restarted node $F is a follower again" 20 skv_is_state "$F" follower
 await "restarted node $F connects with CA2 credentials" 20 lines_gt "$F" "$CONNECTED" "$c0"
+ready "$F"
 acked_via() { cat "$D"/writes[0-9]* | awk -v f="$1" '$2 == f && $3 == 200' | wc -l; }
 a0=$(acked_via "$F")
 set_targets 1 2 3
