@@ -5,13 +5,12 @@
  * FSM apply.
  */
 #include "enc.h"
+#include "loader.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static const char *const suite_pref[] = {"aes-256-gcm", "chacha20-poly1305"};
 
 int skv_enc_suite_available(const struct skv_cipher_ops *ops, void *cstate,
                             const char *suite)
@@ -24,31 +23,30 @@ int skv_enc_suite_available(const struct skv_cipher_ops *ops, void *cstate,
         s.struct_size = sizeof s;
         if (ops->suite_get(cstate, i, &s) == SKV_OK && s.name &&
             strcmp(s.name, suite) == 0)
-            return s.available && s.key_len == 32 && s.nonce_len == 12 && s.tag_len == 16;
+            return s.available && s.key_len == SKV_CIPHER_KEY_LEN &&
+                   s.nonce_len == SKV_CIPHER_NONCE_LEN && s.tag_len == SKV_CIPHER_TAG_LEN;
         (void)e;
     }
     return 0;
 }
 
-/* The configured `suite` option of the cipher plugin, else the first
- * available of suite_pref. */
+/* The configured `suite` option of the cipher plugin, else the core's
+ * default order: the loader's skv_cipher_select, which refused the plugin
+ * at load time already if this fails. */
 int skv_enc_pick_suite(const struct skv_cipher_ops *ops, void *cstate,
                        const struct skv_config *conf, char *out, size_t outlen)
 {
+    struct skv_cipher_suite s;
+    struct skv_err e = {0, ""};
+    const char *opt = NULL;
     size_t i;
     for (i = 0; i < conf->cipher.n_options; i++)
-        if (strcmp(conf->cipher.options[i].key, "suite") == 0) {
-            if (!skv_enc_suite_available(ops, cstate, conf->cipher.options[i].value))
-                return -1;
-            snprintf(out, outlen, "%s", conf->cipher.options[i].value);
-            return 0;
-        }
-    for (i = 0; i < sizeof suite_pref / sizeof suite_pref[0]; i++)
-        if (skv_enc_suite_available(ops, cstate, suite_pref[i])) {
-            snprintf(out, outlen, "%s", suite_pref[i]);
-            return 0;
-        }
-    return -1;
+        if (strcmp(conf->cipher.options[i].key, SKV_CIPHER_OPT_SUITE) == 0)
+            opt = conf->cipher.options[i].value;
+    if (skv_cipher_select(ops, cstate, opt, &s, &e) != SKV_OK)
+        return -1;
+    snprintf(out, outlen, "%s", s.name);
+    return 0;
 }
 
 static int load_kek(const struct skv_config *conf, struct skv_kek **kek,

@@ -1,14 +1,16 @@
 /*
  * loader.c — plugin discovery and loading: search path, dlopen, entry
- * lookup, ABI/kind/struct_size checks, init with the host table, the
- * unknown-option check, and unload. Host-table callbacks live in
- * host_api.c.
+ * lookup, ABI/kind/struct_size checks, the descriptor name against the
+ * file name, init with the host table, the unknown-option check, the
+ * cipher suite selection (sizes the core accepts), and unload. Host-table
+ * callbacks live in host_api.c.
  */
 #include "loader.h"
 #include "host_api.h"
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -89,12 +91,38 @@ static const char *missing_member(int kind, const void *ops)
     return NULL;
 }
 
+/* The descriptor's name must be the <name> of the file <kind>-<name>.so
+ * (what the config's plugins.<kind>.name looks for). A file not named
+ * that way (skv_plugin_load_file) expects its whole base name. */
+static int check_name(const char *path, int kind, const struct skv_plugin *d,
+                      struct skv_err *err)
+{
+    const char *base = strrchr(path, '/'), *k = skv_kind_name(kind), *want;
+    size_t kl = strlen(k), bl, wl;
+    base = base ? base + 1 : path;
+    bl = strlen(base);
+    want = base;
+    wl = bl;
+    if (bl > kl + 4 && strncmp(base, k, kl) == 0 && base[kl] == '-' &&
+        strcmp(base + bl - 3, ".so") == 0) {
+        want = base + kl + 1;
+        wl = bl - kl - 4;
+    }
+    if (strlen(d->name) == wl && strncmp(d->name, want, wl) == 0)
+        return SKV_OK;
+    return skv_err_set(err, SKV_ERR_INVALID,
+                       "%s: plugin name mismatch: expected descriptor name '%.*s' "
+                       "(file %s-<name>.so), found '%.64s'",
+                       path, (int)wl, want, k, d->name);
+}
+
 /* Check the descriptor; message names file, expected and found values. */
 static int check_desc(const char *path, int kind,
                       const struct skv_plugin *d, struct skv_err *err)
 {
     const char *miss;
     uint32_t ops_size;
+    int rc;
     if (d->abi_major != SKV_ABI_MAJOR)
         return skv_err_set(err, SKV_ERR_UNSUPPORTED,
                            "%s: plugin ABI major mismatch: expected %d, found %u",
@@ -113,6 +141,8 @@ static int check_desc(const char *path, int kind,
         return skv_err_set(err, SKV_ERR_INVALID,
                            "%s: plugin descriptor incomplete: expected name, init, fini and ops, found %s missing",
                            path, !d->name ? "name" : !d->init ? "init" : !d->fini ? "fini" : "ops");
+    if ((rc = check_name(path, kind, d, err)) != SKV_OK)
+        return rc;
     ops_size = *(const uint32_t *)d->ops;
     if (ops_size < min_ops_size(kind))
         return skv_err_set(err, SKV_ERR_INVALID,
@@ -124,6 +154,79 @@ static int check_desc(const char *path, int kind,
                            "%s: %s ops member '%s' is NULL: expected a function, found NULL",
                            path, skv_kind_name(kind), miss);
     return SKV_OK;
+}
+
+/* The suites the core picks from, in order, when `suite` is not set. */
+static const char *const default_suites[] = {"aes-256-gcm", "chacha20-poly1305"};
+
+/* Suite `name` of the plugin into *s: 1 if listed, else 0. */
+static int find_suite(const struct skv_cipher_ops *ops, void *state,
+                      const char *name, struct skv_cipher_suite *s)
+{
+    unsigned i, n = ops->suite_count(state);
+    for (i = 0; i < n; i++) {
+        memset(s, 0, sizeof *s);
+        s->struct_size = sizeof *s;
+        if (ops->suite_get(state, i, s) == SKV_OK && s->name && strcmp(s->name, name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int sizes_ok(const struct skv_cipher_suite *s)
+{
+    return s->key_len == SKV_CIPHER_KEY_LEN && s->nonce_len == SKV_CIPHER_NONCE_LEN &&
+           s->tag_len == SKV_CIPHER_TAG_LEN;
+}
+
+int skv_cipher_select(const struct skv_cipher_ops *ops, void *state,
+                      const char *opt, struct skv_cipher_suite *out,
+                      struct skv_err *err)
+{
+    size_t i;
+    if (opt) {
+        if (!find_suite(ops, state, opt, out))
+            return skv_err_set(err, SKV_ERR_NOTFOUND,
+                               "cipher suite '%.64s' (option '" SKV_CIPHER_OPT_SUITE
+                               "') is not offered by the plugin", opt);
+        if (!sizes_ok(out))
+            return skv_err_set(err, SKV_ERR_UNSUPPORTED,
+                               "cipher suite '%.64s' has key/nonce/tag %u/%u/%u bytes: "
+                               "the core accepts only %d/%d/%d", opt, out->key_len,
+                               out->nonce_len, out->tag_len, SKV_CIPHER_KEY_LEN,
+                               SKV_CIPHER_NONCE_LEN, SKV_CIPHER_TAG_LEN);
+        if (!out->available)
+            return skv_err_set(err, SKV_ERR_UNSUPPORTED,
+                               "cipher suite '%.64s' is not available on this machine", opt);
+        return SKV_OK;
+    }
+    for (i = 0; i < sizeof default_suites / sizeof default_suites[0]; i++)
+        if (find_suite(ops, state, default_suites[i], out) && sizes_ok(out) && out->available)
+            return SKV_OK;
+    return skv_err_set(err, SKV_ERR_UNSUPPORTED,
+                       "no option '" SKV_CIPHER_OPT_SUITE "' and neither %s nor %s is "
+                       "available with key/nonce/tag %d/%d/%d bytes", default_suites[0],
+                       default_suites[1], SKV_CIPHER_KEY_LEN, SKV_CIPHER_NONCE_LEN,
+                       SKV_CIPHER_TAG_LEN);
+}
+
+/* A loaded cipher plugin: the suite the core would run is one it accepts. */
+static int check_cipher(const char *path, const struct skv_plugin *d, void *state,
+                        const struct skv_conf_plugin *conf, struct skv_err *err)
+{
+    struct skv_cipher_suite s;
+    const char *opt = NULL;
+    size_t i;
+    int rc;
+    for (i = 0; conf && i < conf->n_options; i++)
+        if (strcmp(conf->options[i].key, SKV_CIPHER_OPT_SUITE) == 0)
+            opt = conf->options[i].value;
+    if ((rc = skv_cipher_select(d->ops, state, opt, &s, err)) != SKV_OK) {
+        char msg[SKV_ERRMSG_MAX];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        skv_err_set(err, rc, "%s: %s", path, msg);
+    }
+    return rc;
 }
 
 static int open_dl(const char *path, int kind, struct skv_plugin_inst *p,
@@ -169,7 +272,9 @@ int skv_plugin_load_file(const char *path, int kind,
             snprintf(msg, sizeof msg, "%s", err->msg);
             skv_err_set(err, rc, "%s: init failed: %s", path, msg);
             p->desc = NULL; /* init failed: no fini */
-        } else if ((rc = skv_host_check_unused(&p->hctx, err)) != SKV_OK) {
+        } else if ((rc = skv_host_check_unused(&p->hctx, err)) != SKV_OK ||
+                   (kind == SKV_KIND_CIPHER &&
+                    (rc = check_cipher(path, p->desc, p->state, conf, err)) != SKV_OK)) {
             p->desc->fini(p->state);
             p->desc = NULL;
         }

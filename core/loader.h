@@ -1,7 +1,8 @@
 /*
  * loader.h — finds, dlopens, checks and initialises plugins; builds the
  * per-plugin host-API table. Each refusal is one message naming the file,
- * the expected and the found value.
+ * the expected and the found value: ABI major, kind, struct sizes,
+ * required ops, descriptor name vs file name, options, cipher suite.
  */
 #ifndef SKV_LOADER_H
 #define SKV_LOADER_H
@@ -47,6 +48,18 @@ const struct skv_plugin *skv_plugin_desc(const struct skv_plugin_inst *p);
 void *skv_plugin_state(const struct skv_plugin_inst *p);
 const void *skv_plugin_ops(const struct skv_plugin_inst *p);
 const char *skv_plugin_path(const struct skv_plugin_inst *p);
+
+/* The suite the core runs with a cipher plugin (docs: <sealkv/cipher.h>):
+ * `opt` (the plugin's `suite` option, NULL when unset) if the plugin lists
+ * it, available, with the sizes the core accepts (32/12/16); without it
+ * the first such of "aes-256-gcm", "chacha20-poly1305". SKV_OK with *out
+ * filled, else one message naming the suite and its sizes. The loader
+ * refuses a cipher plugin for which this fails. */
+struct skv_cipher_ops;
+struct skv_cipher_suite;
+int skv_cipher_select(const struct skv_cipher_ops *ops, void *state,
+                      const char *opt, struct skv_cipher_suite *out,
+                      struct skv_err *err);
 
 /* "transport", "storage", "cipher", "admin" or "unknown". */
 const char *skv_kind_name(int kind);

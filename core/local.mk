@@ -1,5 +1,7 @@
-# core/local.mk — libsealkv-core (shared), sealkvd, sealkv CLI.
-lib_LTLIBRARIES += core/libsealkv-core.la
+# core/local.mk — libsealkv-core (a private convenience library: linked
+# into sealkvd, sealkv and the tests, never installed; it has no public
+# header and no ABI promise), sealkvd, sealkv CLI.
+noinst_LTLIBRARIES += core/libsealkv-core.la
 core_libsealkv_core_la_SOURCES = \
 	core/log.c core/log.h \
 	core/config.c core/config.h \
@@ -15,8 +17,7 @@ core_libsealkv_core_la_SOURCES += \
 	core/ratelimit.c core/ratelimit.h core/cmd_decode.c core/cmd_decode.h
 core_libsealkv_core_la_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(SODIUM_CFLAGS) $(RAFT_CFLAGS) $(UV_CFLAGS) $(JANSSON_CFLAGS) $(ZLIB_CFLAGS)
 core_libsealkv_core_la_LIBADD = $(YAML_LIBS) $(SODIUM_LIBS) $(RAFT_LIBS) $(UV_LIBS) $(JANSSON_LIBS) $(ZLIB_LIBS) -lpthread $(LIBS)
-core_libsealkv_core_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 \
-	-export-symbols-regex '^skv_'
+core_libsealkv_core_la_LDFLAGS = $(AM_LDFLAGS)
 
 bin_PROGRAMS += core/sealkvd
 core_sealkvd_SOURCES = core/sealkvd.c

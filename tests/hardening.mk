@@ -9,6 +9,7 @@
 check_LTLIBRARIES += tests/plugins/storage-faulty/storage-faulty.la
 tests_plugins_storage_faulty_storage_faulty_la_SOURCES = \
 	tests/plugins/storage-faulty/storage_faulty.c
+tests_plugins_storage_faulty_storage_faulty_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 tests_plugins_storage_faulty_storage_faulty_la_CFLAGS = $(PLUGIN_CFLAGS)
 tests_plugins_storage_faulty_storage_faulty_la_LDFLAGS = $(PLUGIN_LDFLAGS) \
 	-rpath $(abs_builddir)/tests/plugins/storage-faulty

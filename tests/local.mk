@@ -8,33 +8,44 @@ EXTRA_DIST += tests/unit/skv_test.h
 FAKE_PLUGIN_LDFLAGS_ = $(AM_LDFLAGS) -module -avoid-version -shared -rpath $(abs_builddir)/tests/unit
 check_LTLIBRARIES += tests/unit/admin-fakegood.la tests/unit/admin-fakemajor.la tests/unit/admin-fakekind.la tests/unit/admin-fakeshortops.la tests/unit/admin-fakeshortdesc.la tests/unit/admin-fakenosym.la tests/unit/admin-fakenullop.la
 tests_unit_admin_fakegood_la_SOURCES = tests/unit/fake_plugin.c
-tests_unit_admin_fakegood_la_CPPFLAGS = $(AM_CPPFLAGS) -DFAKE_VARIANT=1
+tests_unit_admin_fakegood_la_CPPFLAGS = $(PLUGIN_CPPFLAGS) -DFAKE_VARIANT=1
 tests_unit_admin_fakegood_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 tests_unit_admin_fakegood_la_LDFLAGS = $(FAKE_PLUGIN_LDFLAGS_)
 tests_unit_admin_fakemajor_la_SOURCES = tests/unit/fake_plugin.c
-tests_unit_admin_fakemajor_la_CPPFLAGS = $(AM_CPPFLAGS) -DFAKE_VARIANT=2
+tests_unit_admin_fakemajor_la_CPPFLAGS = $(PLUGIN_CPPFLAGS) -DFAKE_VARIANT=2
 tests_unit_admin_fakemajor_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 tests_unit_admin_fakemajor_la_LDFLAGS = $(FAKE_PLUGIN_LDFLAGS_)
 tests_unit_admin_fakekind_la_SOURCES = tests/unit/fake_plugin.c
-tests_unit_admin_fakekind_la_CPPFLAGS = $(AM_CPPFLAGS) -DFAKE_VARIANT=3
+tests_unit_admin_fakekind_la_CPPFLAGS = $(PLUGIN_CPPFLAGS) -DFAKE_VARIANT=3
 tests_unit_admin_fakekind_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 tests_unit_admin_fakekind_la_LDFLAGS = $(FAKE_PLUGIN_LDFLAGS_)
 tests_unit_admin_fakeshortops_la_SOURCES = tests/unit/fake_plugin.c
-tests_unit_admin_fakeshortops_la_CPPFLAGS = $(AM_CPPFLAGS) -DFAKE_VARIANT=4
+tests_unit_admin_fakeshortops_la_CPPFLAGS = $(PLUGIN_CPPFLAGS) -DFAKE_VARIANT=4
 tests_unit_admin_fakeshortops_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 tests_unit_admin_fakeshortops_la_LDFLAGS = $(FAKE_PLUGIN_LDFLAGS_)
 tests_unit_admin_fakeshortdesc_la_SOURCES = tests/unit/fake_plugin.c
-tests_unit_admin_fakeshortdesc_la_CPPFLAGS = $(AM_CPPFLAGS) -DFAKE_VARIANT=5
+tests_unit_admin_fakeshortdesc_la_CPPFLAGS = $(PLUGIN_CPPFLAGS) -DFAKE_VARIANT=5
 tests_unit_admin_fakeshortdesc_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 tests_unit_admin_fakeshortdesc_la_LDFLAGS = $(FAKE_PLUGIN_LDFLAGS_)
 tests_unit_admin_fakenosym_la_SOURCES = tests/unit/fake_plugin.c
-tests_unit_admin_fakenosym_la_CPPFLAGS = $(AM_CPPFLAGS) -DFAKE_VARIANT=6
+tests_unit_admin_fakenosym_la_CPPFLAGS = $(PLUGIN_CPPFLAGS) -DFAKE_VARIANT=6
 tests_unit_admin_fakenosym_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 tests_unit_admin_fakenosym_la_LDFLAGS = $(FAKE_PLUGIN_LDFLAGS_)
 tests_unit_admin_fakenullop_la_SOURCES = tests/unit/fake_plugin.c
-tests_unit_admin_fakenullop_la_CPPFLAGS = $(AM_CPPFLAGS) -DFAKE_VARIANT=7
+tests_unit_admin_fakenullop_la_CPPFLAGS = $(PLUGIN_CPPFLAGS) -DFAKE_VARIANT=7
 tests_unit_admin_fakenullop_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 tests_unit_admin_fakenullop_la_LDFLAGS = $(FAKE_PLUGIN_LDFLAGS_)
+# a cipher whose suites include one of sizes the core refuses (32/24/16),
+# and a descriptor name that differs from its file name
+check_LTLIBRARIES += tests/unit/cipher-fakexchacha.la tests/unit/admin-fakename.la
+tests_unit_cipher_fakexchacha_la_SOURCES = tests/unit/fake_plugin.c
+tests_unit_cipher_fakexchacha_la_CPPFLAGS = $(PLUGIN_CPPFLAGS) -DFAKE_VARIANT=8
+tests_unit_cipher_fakexchacha_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_unit_cipher_fakexchacha_la_LDFLAGS = $(FAKE_PLUGIN_LDFLAGS_)
+tests_unit_admin_fakename_la_SOURCES = tests/unit/fake_plugin.c
+tests_unit_admin_fakename_la_CPPFLAGS = $(PLUGIN_CPPFLAGS) -DFAKE_VARIANT=9
+tests_unit_admin_fakename_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests_unit_admin_fakename_la_LDFLAGS = $(FAKE_PLUGIN_LDFLAGS_)
 check_PROGRAMS += tests/unit/test_loader
 TESTS += tests/unit/test_loader
 tests_unit_test_loader_SOURCES = tests/unit/test_loader.c

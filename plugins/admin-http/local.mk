@@ -27,6 +27,7 @@ plugins_admin_http_admin_http_la_SOURCES = \
 	plugins/admin-http/http_reply.c \
 	plugins/admin-http/http_handler.h \
 	plugins/admin-http/http_handler.c
+plugins_admin_http_admin_http_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 plugins_admin_http_admin_http_la_CFLAGS = $(PLUGIN_CFLAGS) $(MHD_CFLAGS) \
 	$(JANSSON_CFLAGS) $(SODIUM_CFLAGS) $(GNUTLS_CFLAGS) -DSKV_HTTP_VERSION='"$(PACKAGE_VERSION)"'
 plugins_admin_http_admin_http_la_LIBADD = $(MHD_LIBS) $(JANSSON_LIBS) \

@@ -7,6 +7,7 @@ plugins_cipher_sodium_cipher_sodium_la_SOURCES = \
 	plugins/cipher-sodium/suites.c \
 	plugins/cipher-sodium/keys.c \
 	plugins/cipher-sodium/aead.c
+plugins_cipher_sodium_cipher_sodium_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 plugins_cipher_sodium_cipher_sodium_la_CFLAGS = $(PLUGIN_CFLAGS) $(SODIUM_CFLAGS)
 plugins_cipher_sodium_cipher_sodium_la_LIBADD = $(SODIUM_LIBS)
 plugins_cipher_sodium_cipher_sodium_la_LDFLAGS = $(PLUGIN_LDFLAGS)

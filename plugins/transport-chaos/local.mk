@@ -19,7 +19,7 @@ plugins_transport_chaos_libchaos_tcp_la_SOURCES = \
 	plugins/transport-tcp/tcp_creds.c plugins/transport-tcp/tcp_creds.h \
 	plugins/transport-tcp/tcp_ident.c plugins/transport-tcp/tcp_ident.h \
 	plugins/transport-tcp/tcp_ratelog.c plugins/transport-tcp/tcp_ratelog.h
-plugins_transport_chaos_libchaos_tcp_la_CPPFLAGS = $(AM_CPPFLAGS) \
+plugins_transport_chaos_libchaos_tcp_la_CPPFLAGS = $(PLUGIN_CPPFLAGS) \
 	-Dsealkv_plugin_v1=skv_chaos_tcp_plugin_v1
 plugins_transport_chaos_libchaos_tcp_la_CFLAGS = $(PLUGIN_CFLAGS) -pthread \
 	$(OPENSSL_CFLAGS)
@@ -28,6 +28,7 @@ plugins_LTLIBRARIES += plugins/transport-chaos/transport-chaos.la
 plugins_transport_chaos_transport_chaos_la_SOURCES = \
 	plugins/transport-chaos/chaos_plugin.c \
 	plugins/transport-chaos/chaos_rules.c plugins/transport-chaos/chaos_rules.h
+plugins_transport_chaos_transport_chaos_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 plugins_transport_chaos_transport_chaos_la_CFLAGS = $(PLUGIN_CFLAGS) -pthread
 plugins_transport_chaos_transport_chaos_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_transport_chaos_transport_chaos_la_LIBADD = \

@@ -18,6 +18,7 @@ plugins_transport_tcp_transport_tcp_la_SOURCES = \
 	plugins/transport-tcp/tcp_creds.c plugins/transport-tcp/tcp_creds.h \
 	plugins/transport-tcp/tcp_ident.c plugins/transport-tcp/tcp_ident.h \
 	plugins/transport-tcp/tcp_ratelog.c plugins/transport-tcp/tcp_ratelog.h
+plugins_transport_tcp_transport_tcp_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 plugins_transport_tcp_transport_tcp_la_CFLAGS = $(PLUGIN_CFLAGS) -pthread \
 	$(OPENSSL_CFLAGS)
 plugins_transport_tcp_transport_tcp_la_LDFLAGS = $(PLUGIN_LDFLAGS)

@@ -139,6 +139,11 @@ static void test_constants(void)
     CU_ASSERT_EQUAL(SKV_TRANSPORT_SEC_AUTHENTICATED, 0x1u);
     CU_ASSERT_EQUAL(SKV_TRANSPORT_SEC_ENCRYPTED, 0x2u);
     CU_ASSERT_STRING_EQUAL(SKV_PLUGIN_ENTRY, "sealkv_plugin_v1");
+    /* the cipher sizes the core accepts and the option it reads */
+    CU_ASSERT_EQUAL(SKV_CIPHER_KEY_LEN, 32);
+    CU_ASSERT_EQUAL(SKV_CIPHER_NONCE_LEN, 12);
+    CU_ASSERT_EQUAL(SKV_CIPHER_TAG_LEN, 16);
+    CU_ASSERT_STRING_EQUAL(SKV_CIPHER_OPT_SUITE, "suite");
     CU_ASSERT_STRING_EQUAL(skv_strerror(SKV_ERR_INTEGRITY), "integrity check failed");
     CU_ASSERT_STRING_EQUAL(skv_strerror(-1), "unknown error");
     CU_ASSERT_STRING_EQUAL(skv_strerror(SKV_RC_COUNT_), "unknown error");

@@ -1,12 +1,15 @@
 /*
  * test_loader.c — the plugin loader: a good plugin loads and its options
  * are read; each broken variant is refused with a message naming the file,
- * the expected and the found value; search order; unknown options.
+ * the expected and the found value (including a descriptor name that
+ * differs from the file name, and a cipher whose selected suite has sizes
+ * the core does not accept); search order; unknown options.
  */
 #include "skv_test.h"
 #include "loader.h"
 
 #include <sealkv/admin.h>
+#include <sealkv/cipher.h>
 #include <unistd.h>
 
 static char builddir_libs[1024];
@@ -53,7 +56,7 @@ static void test_good(void)
     opt(&c, "greeting", "hi", 3, 5);
     opt(&c, "count", "3", 4, 5);
     CU_ASSERT_EQUAL_FATAL(load_named("fakegood", &c, &p, &err), SKV_OK);
-    CU_ASSERT_STRING_EQUAL(skv_plugin_desc(p)->name, "fake");
+    CU_ASSERT_STRING_EQUAL(skv_plugin_desc(p)->name, "fakegood");
     CU_ASSERT_PTR_NOT_NULL(strstr(skv_plugin_path(p), "admin-fakegood.so"));
     ops = skv_plugin_ops(p);
     CU_ASSERT_EQUAL(ops->start(skv_plugin_state(p), &err), SKV_OK);
@@ -160,7 +163,7 @@ static void test_bad_options(void)
     memset(&c, 0, sizeof c);
     opt(&c, "bogus", "1", 9, 4);
     CU_ASSERT_EQUAL(load_named("fakegood", &c, &p, &err), SKV_ERR_CONFIG);
-    ASSERT_MSG(err, "t.yaml:9:4: unknown option 'bogus' for admin-fake");
+    ASSERT_MSG(err, "t.yaml:9:4: unknown option 'bogus' for admin-fakegood");
     CU_ASSERT_PTR_NULL(p);
 
     memset(&c, 0, sizeof c);
@@ -172,6 +175,50 @@ static void test_bad_options(void)
     opt(&c, "fail_init", "maybe", 2, 2);
     CU_ASSERT_EQUAL(load_named("fakegood", &c, &p, &err), SKV_ERR_CONFIG);
     ASSERT_MSG(err, "expected true or false");
+}
+
+static void test_name_mismatch(void)
+{
+    expect_refused("fakename", SKV_ERR_INVALID, "admin-fakename.so",
+                   "plugin name mismatch: expected descriptor name 'fakename'");
+    expect_refused("fakename", SKV_ERR_INVALID, "found 'other'", NULL);
+}
+
+/* Load cipher-fakexchacha.so with option suite=`suite` (NULL: none). */
+static int load_cipher(const char *suite, struct skv_plugin_inst **p, struct skv_err *err)
+{
+    struct skv_conf_plugin c;
+    memset(&c, 0, sizeof c);
+    memset(err, 0, sizeof *err);
+    c.name = "fakexchacha";
+    if (suite)
+        opt(&c, "suite", suite, 5, 7);
+    return skv_plugin_load(SKV_KIND_CIPHER, &c, "t.yaml", NULL, 0, NULL, p, err);
+}
+
+static void test_cipher_suite_sizes(void)
+{
+    struct skv_plugin_inst *p = (void *)1;
+    struct skv_cipher_suite s;
+    struct skv_err err;
+    CU_ASSERT_EQUAL(load_cipher("xchacha20-poly1305", &p, &err), SKV_ERR_UNSUPPORTED);
+    CU_ASSERT_PTR_NULL(p);
+    ASSERT_MSG(err, "cipher-fakexchacha.so");
+    ASSERT_MSG(err, "cipher suite 'xchacha20-poly1305' has key/nonce/tag 32/24/16 bytes");
+    ASSERT_MSG(err, "the core accepts only 32/12/16");
+
+    CU_ASSERT_EQUAL(load_cipher("nosuch", &p, &err), SKV_ERR_NOTFOUND);
+    ASSERT_MSG(err, "cipher-fakexchacha.so");
+    ASSERT_MSG(err, "'nosuch'");
+
+    /* the accepted suite, named or picked by default, loads */
+    CU_ASSERT_EQUAL_FATAL(load_cipher("chacha20-poly1305", &p, &err), SKV_OK);
+    CU_ASSERT_EQUAL(skv_cipher_select(skv_plugin_ops(p), skv_plugin_state(p), NULL, &s, &err),
+                    SKV_OK);
+    CU_ASSERT_STRING_EQUAL(s.name, "chacha20-poly1305");
+    skv_plugin_unload(p);
+    CU_ASSERT_EQUAL_FATAL(load_cipher(NULL, &p, &err), SKV_OK);
+    skv_plugin_unload(p);
 }
 
 /* SEALKV_PLUGIN_PATH wins over plugins.path; plugins.path is used when the
@@ -189,15 +236,15 @@ static void test_search_order(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(a);
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     snprintf(src, sizeof src, "%s/admin-fakegood.so", builddir_libs);
-    snprintf(dst, sizeof dst, "%s/admin-order.so", a);
+    snprintf(dst, sizeof dst, "%s/admin-fakegood.so", a);
     CU_ASSERT_EQUAL_FATAL(symlink(src, dst), 0);
     snprintf(src, sizeof src, "%s/admin-fakemajor.so", builddir_libs);
-    snprintf(dst, sizeof dst, "%s/admin-order.so", b);
+    snprintf(dst, sizeof dst, "%s/admin-fakegood.so", b);
     CU_ASSERT_EQUAL_FATAL(symlink(src, dst), 0);
 
     dirs[0] = b;
     memset(&c, 0, sizeof c);
-    c.name = "order";
+    c.name = "fakegood";
     setenv("SEALKV_PLUGIN_PATH", a, 1);
     CU_ASSERT_EQUAL(skv_plugin_load(SKV_KIND_ADMIN, &c, "t.yaml", dirs, 1, NULL, &p, &err), SKV_OK);
     skv_plugin_unload(p);
@@ -234,6 +281,8 @@ int main(void)
     CU_add_test(s, "missing file / bad name refused", test_missing_file);
     CU_add_test(s, "non-ELF file refused", test_not_elf);
     CU_add_test(s, "bad/unknown options refused with line:col", test_bad_options);
+    CU_add_test(s, "descriptor name differs from file name: refused", test_name_mismatch);
+    CU_add_test(s, "cipher suite of sizes the core refuses: refused", test_cipher_suite_sizes);
     CU_add_test(s, "search order", test_search_order);
     return skv_test_run();
 }
