@@ -1,4 +1,5 @@
 # conf/install.mk — what `make install` puts beside the programs: the
+# licence and README in $(docdir), no .la for the plugins, the
 # reference config as $(sysconfdir)/sealkv/sealkv.yaml.example, the
 # systemd template unit sealkvd@.service (configure
 # --with-systemdsystemunitdir) and its sysusers.d entry sealkv.conf
@@ -12,7 +13,30 @@ SKV_EDIT = $(SED) \
 	-e 's|@pluginsdir[@]|$(pluginsdir)|g' \
 	-e 's|@systemdsystemunitdir[@]|$(systemdsystemunitdir)|g' \
 	-e 's|@sysusersdir[@]|$(sysusersdir)|g' \
-	-e 's|@PACKAGE_VERSION[@]|$(PACKAGE_VERSION)|g'
+	-e 's|@PACKAGE_VERSION[@]|$(PACKAGE_VERSION)|g' \
+	-e 's|@RELEASE_DATE[@]|$(RELEASE_DATE)|g' \
+	-e 's|@PACKAGE_BUGREPORT[@]|$(PACKAGE_BUGREPORT)|g' \
+	-e 's|@PACKAGE_URL[@]|$(PACKAGE_URL)|g'
+
+# The licence and the README in $(docdir) (/usr/share/doc/sealkv).
+dist_doc_DATA = LICENSE README.md
+
+# Plugins are dlopen()ed by file name, never linked against: their
+# libtool archives (.la) are useless once installed and Debian ships none.
+# The .so stays; uninstall removes it (libtool cannot without the .la).
+install-data-hook: skv-install-no-la
+skv-install-no-la:
+	@for p in $(plugins_LTLIBRARIES); do \
+	  f="$(DESTDIR)$(pluginsdir)/$${p##*/}"; \
+	  if test -f "$$f"; then echo " rm -f $$f"; rm -f "$$f" || exit 1; fi; \
+	done
+uninstall-hook: skv-uninstall-plugins
+skv-uninstall-plugins:
+	@for p in $(plugins_LTLIBRARIES); do \
+	  b=$${p##*/}; f="$(DESTDIR)$(pluginsdir)/$${b%.la}.so"; \
+	  if test -f "$$f"; then echo " rm -f $$f"; rm -f "$$f" || exit 1; fi; \
+	done
+.PHONY: skv-install-no-la skv-uninstall-plugins
 
 # The reference config, renamed so an install never shadows a real one.
 sealkvconfdir = $(sysconfdir)/sealkv

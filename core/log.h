@@ -1,7 +1,9 @@
 /*
- * log.h — the core's logger: "LEVEL component: message" lines to stderr
- * (journald-friendly, no timestamps of our own unless asked). Never pass
- * key material.
+ * log.h — the core's logger: one logfmt line per event on stderr,
+ *   ts=2026-12-04T10:11:12.345Z level=info component=node msg="..."
+ * ts= is RFC 3339 UTC with milliseconds, left out when stderr is the
+ * journal (JOURNAL_STREAM), which stamps lines itself. Never pass key
+ * material.
  */
 #ifndef SKV_LOG_H
 #define SKV_LOG_H

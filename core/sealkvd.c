@@ -1,7 +1,9 @@
 /*
  * sealkvd.c — the daemon's entry point: command-line parsing, then either
  * --check-config (every start-up check that writes nothing, exit 0/1) or
- * running the node.
+ * running the node. A refusal (config, checks, node start) is one logfmt
+ * line, component=sealkvd, like every later log line; command-line usage
+ * errors are plain text beside the usage.
  */
 #include "config.h"
 #include "log.h"
@@ -14,6 +16,12 @@
 #include <string.h>
 
 #include "build-config.h"
+
+/* A start-up refusal, before the node's logging exists. */
+static void refuse(const char *msg)
+{
+    skv_log(SKV_LOG_ERROR, SKV_LOG_DEBUG, "sealkvd", "%s", msg);
+}
 
 static void usage(FILE *f)
 {
@@ -41,12 +49,12 @@ static int check_config(const char *path, int init)
     char msg[SKV_CONF_ERR_MAX], summary[1024];
 
     if (skv_config_load(path, &c, msg, sizeof msg) != 0) {
-        fprintf(stderr, "sealkvd: %s\n", msg);
+        refuse(msg);
         return 1;
     }
     c.init_store = init;
     if (skv_preflight(&c, summary, sizeof summary, msg, sizeof msg) != 0) {
-        fprintf(stderr, "sealkvd: %s\n", msg);
+        refuse(msg);
         skv_config_free(&c);
         return 1;
     }
@@ -64,7 +72,7 @@ static int run(const char *path, int init)
     int code;
 
     if (skv_config_load(path, &c, msg, sizeof msg) != 0) {
-        fprintf(stderr, "sealkvd: %s\n", msg);
+        refuse(msg);
         return 1;
     }
     c.init_store = init;
@@ -74,7 +82,7 @@ static int run(const char *path, int init)
         return 1;
     }
     if (skv_node_open(n, &c, msg, sizeof msg) != 0) {
-        fprintf(stderr, "sealkvd: %s\n", msg);
+        refuse(msg);
         skv_node_close(n);
         free(n);
         skv_config_free(&c);

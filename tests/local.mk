@@ -70,6 +70,26 @@ tests_unit_test_wire_SOURCES = tests/unit/test_wire.c
 tests_unit_test_wire_CFLAGS = $(TEST_CFLAGS) $(RAFT_CFLAGS)
 tests_unit_test_wire_LDADD = $(TEST_LIBS) $(RAFT_LIBS)
 EXTRA_DIST += tests/fuzz/fuzz_wire.c tests/fuzz/gen_wire_corpus.c
+# seeds for tests/fuzz/fuzz_wire.c (tests/fuzz/smoke.sh: corpus/wire)
+EXTRA_DIST += tests/fuzz/corpus/wire/admin \
+	tests/fuzz/corpus/wire/admin_resp \
+	tests/fuzz/corpus/wire/cap_req \
+	tests/fuzz/corpus/wire/propose \
+	tests/fuzz/corpus/wire/propose_resp \
+	tests/fuzz/corpus/wire/raft_append \
+	tests/fuzz/corpus/wire/raft_append_index_over \
+	tests/fuzz/corpus/wire/raft_append_max \
+	tests/fuzz/corpus/wire/raft_append_prevterm_over \
+	tests/fuzz/corpus/wire/raft_append_result \
+	tests/fuzz/corpus/wire/raft_snapshot \
+	tests/fuzz/corpus/wire/raft_timeout_now \
+	tests/fuzz/corpus/wire/raft_vote \
+	tests/fuzz/corpus/wire/raft_vote_index_over \
+	tests/fuzz/corpus/wire/raft_vote_max \
+	tests/fuzz/corpus/wire/raft_vote_result \
+	tests/fuzz/corpus/wire/raft_vote_term_over \
+	tests/fuzz/corpus/wire/raft_vote_term_u64max \
+	tests/fuzz/corpus/wire/reserved_type8
 # peer boundary: shared FSM payload decoder, forwarding policy, frame
 # admission, log rate limiter
 check_PROGRAMS += tests/unit/test_peer

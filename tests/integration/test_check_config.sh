@@ -14,8 +14,11 @@ skv_setup 1
 D=$SKV_DIR
 (umask 077 && head -c 32 /dev/urandom >"$D/kek.key") || exit 99
 # run a command that must end by itself (a start that wrongly succeeds is
-# stopped after 20 s: exit 124); its "sealkvd: ..." line goes to $2
-run() { o=$1; shift; timeout 20 "$@" >"$o.all" 2>&1; echo $? >"$o.rc"; grep '^sealkvd: ' "$o.all" >"$o" || :; }
+# stopped after 20 s: exit 124); its refusal, the logfmt line
+# "ts=... level=error component=sealkvd msg=..." without its ts=, goes to $2
+run() { o=$1; shift; timeout 20 "$@" >"$o.all" 2>&1; echo $? >"$o.rc"
+        grep '^\(ts=[^ ]* \)\{0,1\}level=error component=sealkvd msg=' "$o.all" |
+            sed 's/^ts=[^ ]* //' >"$o" || :; }
 
 # conf NAME [sed-expr] [extra-yaml-line]: n1.yaml with data_dir
 # $D/dd-NAME, edited by the sed expression, plus a line appended.

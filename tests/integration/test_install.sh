@@ -1,10 +1,12 @@
 #!/bin/sh
 # test_install.sh — `make install DESTDIR=<tmp>` from the build tree puts
-# every file where the README and the man pages say (binaries, library,
-# plugins in $(pkglibdir)/plugins, headers in $(includedir)/sealkv,
-# sealkv-plugin.pc, $(sysconfdir)/sealkv/sealkv.yaml.example, man pages,
-# the systemd unit and its sysusers.d entry); each installed plugin exports
-# only sealkv_plugin_v1; every man page renders without a groff warning;
+# every file where the README and the man pages say (binaries with the
+# private core linked in, plugins in $(pkglibdir)/plugins without .la
+# files, headers in $(includedir)/sealkv, sealkv-plugin.pc, LICENSE and
+# README.md in $(docdir), $(sysconfdir)/sealkv/sealkv.yaml.example, man
+# pages, the systemd unit and its sysusers.d entry) and nothing else in
+# $(libdir); each installed plugin exports only sealkv_plugin_v1; every
+# man page is dated (.TH) and renders without a groff warning;
 # `systemd-analyze verify` accepts the unit; a plugin builds against the
 # installed headers; and the installed sealkvd runs --version and
 # --check-config with the installed plugins only.
@@ -18,7 +20,7 @@ bad() { n=$((n + 1)); fail=1; echo "FAIL: $*"; }
 skip() { echo "skip: $*"; }
 for v in SKV_INST_BINDIR SKV_INST_LIBDIR SKV_INST_PLUGINSDIR SKV_INST_INCLUDEDIR \
          SKV_INST_PKGCONFIGDIR SKV_INST_CONFDIR SKV_INST_MANDIR SKV_INST_UNITDIR \
-         SKV_INST_SYSUSERSDIR; do
+         SKV_INST_SYSUSERSDIR SKV_INST_DOCDIR SKV_RELEASE_DATE; do
     eval "val=\${$v:-}"
     [ -n "$val" ] || { echo "FAIL: $v is not set (tests/packaging.mk sets it)"; exit 1; }
 done
@@ -49,10 +51,30 @@ for f in "$B/sealkvd" "$B/sealkv"; do
     expect_file "$f"
     [ -x "$f" ] || bad "${f#"$dest"} is not executable"
 done
-expect_file "$L/libsealkv-core.so"
 for p in transport-tcp storage-leveldb cipher-sodium admin-http; do
     expect_file "$P/$p.so"
 done
+# libsealkv-core is private (linked into the programs): $(libdir) holds
+# only the plugins, sealkv-plugin.pc and (when configured under $(libdir),
+# as by default) the systemd unit and sysusers.d entry; no plugin .la
+extra=$(find "$L" \( -type f -o -type l \) | sort |
+        grep -v -x -e "$dest$SKV_INST_PKGCONFIGDIR/sealkv-plugin.pc" -e "$P/[a-z0-9_-]*\.so" \
+            -e "$dest$SKV_INST_UNITDIR/sealkvd@\.service" -e "$dest$SKV_INST_SYSUSERSDIR/sealkv\.conf" |
+        sed "s|^$L/||")
+if [ -z "$extra" ]; then
+    ok "\$(libdir) holds only the plugins and sealkv-plugin.pc"
+else
+    bad "unexpected files in \$(libdir): $(echo $extra)"
+fi
+la=$(find "$dest" -name '*.la')
+[ -z "$la" ] && ok "no .la file installed" || bad "installed .la files: $(echo $la)"
+expect_file "$dest$SKV_INST_DOCDIR/LICENSE"
+if cmp -s "$dest$SKV_INST_DOCDIR/LICENSE" "$SKV_TOP_SRCDIR/LICENSE"; then
+    ok "\$(docdir)/LICENSE is the licence"
+else
+    bad "\$(docdir)/LICENSE differs from the source tree's LICENSE"
+fi
+expect_file "$dest$SKV_INST_DOCDIR/README.md"
 for h in plugin storage transport cipher admin; do
     expect_file "$I/$h.h"
 done
@@ -91,7 +113,7 @@ for so in "$P"/*.so; do
 done
 
 # ---- man pages render without warnings; substituted paths --------------
-if grep -n '@[a-zA-Z_]*@' "$M/man8/sealkvd.8" "$M/man5/sealkv.yaml.5" "$U" >"$tmp/subst"; then
+if grep -n '@[a-zA-Z_]*@' "$M/man8/sealkvd.8" "$M/man5/sealkv.yaml.5" "$M/man1/sealkv.1" "$U" >"$tmp/subst"; then
     bad "unsubstituted @VAR@ left: $(cat "$tmp/subst")"
 else
     ok "man pages and unit have every @VAR@ substituted"
@@ -99,6 +121,16 @@ fi
 grep -q -F "$SKV_INST_PLUGINSDIR" "$M/man8/sealkvd.8" &&
     ok "sealkvd(8) names the plugin dir $SKV_INST_PLUGINSDIR" ||
     bad "sealkvd(8) does not name $SKV_INST_PLUGINSDIR"
+for m in man8/sealkvd.8 man1/sealkv.1 man5/sealkv.yaml.5; do
+    th=$(grep -m1 '^\.TH ' "$M/$m")
+    date=$(echo "$th" | awk -F'"' '{print $2}')
+    if [ -n "$date" ] &&
+       echo "$th" | grep -q "^\.TH [^ ]* [0-9] \"$SKV_RELEASE_DATE\" \"sealkv [0-9][^\"]*\""; then
+        ok "$m is dated $date and versioned: $th"
+    else
+        bad "$m: .TH without the release date ($SKV_RELEASE_DATE) or version: $th"
+    fi
+done
 render=""
 if command -v man >/dev/null 2>&1; then
     render=man
@@ -196,17 +228,18 @@ fi
 
 # ---- the installed daemon, with only the installed plugins -------------
 unset SEALKV_PLUGIN_PATH
-export LD_LIBRARY_PATH="$L${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 if out=$("$B/sealkvd" --version 2>&1) && echo "$out" | grep -q '^sealkvd .* (plugin ABI [0-9]*\.[0-9]*)'; then
     ok "installed sealkvd --version: $out"
 else
     bad "installed sealkvd --version: $out"
 fi
-if ldd "$B/sealkvd" 2>/dev/null | grep 'libsealkv-core' | grep -q -F "$L/"; then
-    ok "installed sealkvd uses the installed libsealkv-core"
-else
-    bad "installed sealkvd does not resolve libsealkv-core in $L: $(ldd "$B/sealkvd" 2>&1 | grep sealkv)"
-fi
+for prog in sealkvd sealkv; do
+    if readelf -d "$B/$prog" | grep NEEDED | grep -q libsealkv; then
+        bad "installed $prog needs a shared libsealkv: $(readelf -d "$B/$prog" | grep libsealkv)"
+    else
+        ok "installed $prog has the core linked in (needs no libsealkv-core)"
+    fi
+done
 out=$("$B/sealkv" --version 2>&1) && ok "installed sealkv --version: $out" ||
     bad "installed sealkv --version: $out"
 mkdir -p "$tmp/data"
