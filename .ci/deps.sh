@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # .ci/deps.sh — install the Debian 12 packages sealkv needs to build, test
 # and run its demo. Non-interactive; installs only what is missing.
 set -eu

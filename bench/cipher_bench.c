@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cipher_bench.c — micro-benchmark of the cipher path (issue #7 item 5):
  *

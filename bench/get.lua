@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- wrk script: linearizable reads from sealkv, GET /v1/kv/{key} (served by
 -- the leader after a batched raft barrier), over a key set written by
 -- bench/run beforehand: "bench/<tag>/k<i>" for i in 1..nkeys.

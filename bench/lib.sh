@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # bench/lib.sh — sealkv side of the benchmark harness (sourced by bench/run):
 # loopback-only clusters on free ports, started and stopped by PID (only
 # the PIDs started here are ever signalled), leader discovery, status

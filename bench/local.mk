@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # bench/local.mk — the benchmark of issue #7 (docs/PERFORMANCE.md). Not
 # part of `make check`: `make bench` builds the cipher micro-benchmark and
 # the free-port helper, then runs bench/run (BENCH_ARGS=--quick for the

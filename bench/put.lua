@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- wrk script: distinct-key writes to sealkv, PUT /v1/kv/{key} with the raw
 -- value as the body (binary-safe, no base64: that is sealkv's KV API).
 --

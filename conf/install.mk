@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # conf/install.mk — what `make install` puts beside the programs: the
 # licence and README in $(docdir), no .la for the plugins, the
 # reference config as $(sysconfdir)/sealkv/sealkv.yaml.example, the

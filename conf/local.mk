@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # conf/local.mk — reference and example configs shipped in the tarball.
 # tests/unit/test_config parses every one of them (proven valid).
 EXTRA_DIST += \

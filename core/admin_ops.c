@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * admin_ops.c — the op dispatcher: decides where an op runs (here, or on
  * the leader via forwarding), refuses ops while halted or stopping, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * admin_ops.h — op handlers shared between admin_ops.c, members.c,
  * status.c and reads.c.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bytes.h — big-endian integer helpers for keys and on-disk records.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * capability.c — owns the encryption capability probe (DESIGN.md §5
  * "Capability"; API and report format in capability.h):

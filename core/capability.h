@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * capability.h — the encryption capability probe (DESIGN.md §5
  * "Capability"): every node answers CAP_REQ with its report; the leader

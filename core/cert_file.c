@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cert_file.c — writes a key + certificate pair crash-safely and reads
  * the cluster CA pair back (see cert_file.h).

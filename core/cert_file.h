@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cert_file.h — the files of `sealkv cert`: a key + certificate pair
  * written crash-safely (temporary file, fsync, rename, fsync of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cert_ident.c — validation of node ids, client names and node addresses
  * for `sealkv cert`, and the SAN entry an address's host becomes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cert_ident.h — the identities sealkv certificates carry, and the
  * validation of what `sealkv cert` is given for them (issue 11 item 2).

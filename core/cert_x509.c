@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cert_x509.c — builds and signs the certificates of cert_x509.h's
  * profile through OpenSSL 3's X509 and X509V3 APIs.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cert_x509.h — sealkv's X.509 profile, built and signed with OpenSSL 3
  * (no hand-written crypto): ECDSA P-256 keys, SHA-256 signatures,

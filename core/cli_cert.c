@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cli_cert.c — the `sealkv cert` command line: parses and validates the
  * arguments, then creates the CA, a node or a client key + certificate

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cli_cert.h — `sealkv cert create-ca | create-node ID ADDR |
  * create-client NAME [--dir D] [--days N] [--force]`: the cluster CA and

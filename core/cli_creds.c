@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cli_creds.c — owns the CLI's credential options: flag-over-environment
  * resolution, the cert/key pairing check, and the bearer token file

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cli_creds.h — the sealkv CLI's admin credentials: --cacert, --cert,
  * --key, --token-file (each falling back to $SEALKV_CACERT, $SEALKV_CERT,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cli_http.c — owns the CLI's HTTP client: key percent-encoding, one
  * binary-safe request through libcurl (method, URL, body, timeouts,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cli_http.h — the sealkv CLI's HTTP client: percent-encoding of keys,
  * URL building, one binary-safe request through libcurl (HTTPS verified

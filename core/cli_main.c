@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cli_main.c — the sealkv command-line client: argument parsing, usage,
  * and dispatch of each command to one admin-http request (DESIGN.md §6).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cli_print.c — owns what the CLI writes: the server's JSON verbatim
  * (--json), readable summaries of status, members, indexes, envelope

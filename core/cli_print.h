@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cli_print.h — the sealkv CLI's output: the server's JSON verbatim for
  * --json, readable summaries otherwise, and the one-line error messages.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cmd_decode.c — skv_cmd_decode (see cmd_decode.h): the FSM payload
  * decoder shared by apply and by the leader's intake check. The per-tag

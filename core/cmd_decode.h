@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cmd_decode.h — the one decoder of FSM payloads (command.h tags 0x00 to
  * 0x05). The FSM's apply (fsm.c, fsm_enc.c) applies exactly what this

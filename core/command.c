@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * command.c — encode/decode of KV command payloads (see command.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * command.h — FSM command payloads (first byte = tag, DESIGN.md §5):
  *   0x00 KV op:  [0x00][op u8: 1 put, 2 del][klen u32 BE][key][value...]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * conf_plugins.c — the `plugins:` section of the config: the extra
  * search path list and the four slots, each {name, options}, where

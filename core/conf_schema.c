@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * conf_schema.c — the DESIGN.md §6 config schema: top level, node,
  * cluster.bootstrap, encryption, raft, log, and the cross-field rules

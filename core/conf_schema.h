@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * conf_schema.h — internal to the config loader: the DESIGN.md §6
  * schema. Walks a parsed tree into struct skv_config, checking keys,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * conf_tree.c — libyaml events to a position-tagged tree (conf_tree.h).
  * The event API is used rather than the document API so that anchors,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * conf_tree.h — internal to the config loader: turns YAML text into a
  * small tree of scalars, sequences and mappings, each with its 1-based

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * conf_value.c — typed reads of config tree nodes (conf_value.h). Only
  * strict forms are accepted: decimal integers without sign or leading

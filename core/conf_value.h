@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * conf_value.h — internal to the config loader: typed reads of tree
  * nodes (integers, booleans, strings, host:port addresses) and the

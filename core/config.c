@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * config.c — public entry points of the config loader (config.h):
  * read the file (size-limited, regular files only), parse it into a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * config.h — the typed sealkvd configuration (DESIGN.md §6) and its
  * libyaml loader. Every error carries file:line:column.

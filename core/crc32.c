@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * crc32.c — CRC-32 (IEEE) through zlib's crc32_z (Debian zlib1g-dev):
  * the same function as the bitwise definition (tests/unit/test_raft_io.c

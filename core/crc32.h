@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * crc32.h — CRC-32 (IEEE 802.3, reflected 0xEDB88320) used as a cheap
  * integrity check on records the core writes to storage.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cutover.c — the Phase-2 cutover barrier and intake gate (cutover.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cutover.h — the Phase-2 cutover barrier on the leader (DESIGN.md §5
  * "Phase 2", the seed's Stage 6E) and the intake gate it drives.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dek_wrap.c — wraps and unwraps DEKs under the KEK through the cipher
  * plugin: [nonce 12][ciphertext 32][tag 16], AAD 'K' ‖ purpose ‖ key_id

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dispatch.c — inbound frame routing (see dispatch.h): decode, admit
  * (peer_filter.h), route; refusals counted in the node's metrics and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dispatch.h — routes a decoded inbound frame on the loop thread: raft
  * messages to the raft_io adapter, forwarded admin ops to the dispatcher,

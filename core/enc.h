@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * enc.h — the node's encryption state (DESIGN.md §5): the keystore (KEK +
  * unwrapped DEKs), the adopted sidecar, one nonce generator per active

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * enc_boot.c — encryption start-up (see enc.h): KEK, sidecar, the
  * documented refusals, the durable local_epoch bump before any

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * enc_cmd.c — encode/decode of the 0x04 bootstrap and 0x05 rotation-family
  * payloads (see enc_cmd.h). Decoders check every length first.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * enc_cmd.h — payload codec of the encryption FSM commands (DESIGN.md §5;
  * all integers big-endian):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * enc_err.c — the encryption layer's error names and the helper that
  * fills a struct skv_enc_err.

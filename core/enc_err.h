@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * enc_err.h — errors of the encryption layer (kek, keystore, envelope,
  * nonce): an enum skv_rc plus a message like everywhere else, and a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * enc_ops.c — enable-storage-envelope, enable-raft-envelope, the newcomer
  * gate of members.add and the start-up writer registration (enc_ops.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * enc_ops.h — the operator-facing encryption operations on the leader
  * (DESIGN.md §5 Phase 1 / Phase 2) and the writer-registration duties of

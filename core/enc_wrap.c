@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * enc_wrap.c — wrap-on-propose: seal an FSM payload as a raft envelope
  * with the active raft DEK and this process's deterministic nonces.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * envelope.c — Envelopes v1 and v2: header layout, AAD per purpose and
  * version, v2 seal (this process's salt, or an explicit one for tools),

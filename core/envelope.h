@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * envelope.h — the on-disk / in-log form of an encrypted value or Raft
  * payload (both purposes). New seals are always v2; v1 still opens.

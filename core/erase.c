@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * erase.c — "encryption.erase-cleartext" (DESIGN.md §5 "Cleartext history
  * is erased, provably"): on THIS node, once Phase 1 and Phase 2 are both

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * erase.h — the node-local "encryption.erase-cleartext" op (erase.c).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * forward.c — follower → leader forwarding of admin ops: each forwarded op
  * gets a request id, waits in n->ops_forwarded, and is answered by the

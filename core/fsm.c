@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fsm.c — FSM apply: Phase-2 unwrap above the cutover, command dispatch
  * (payloads decoded by skv_cmd_decode, the same decoder the leader's

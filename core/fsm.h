@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fsm.h — the replicated state machine: durable KV in the storage plugin
  * (SKV_PFX_FSM_DATA), the applied index written in the same batch

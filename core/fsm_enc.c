@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fsm_enc.c — the encryption side of FSM apply: writer registrations
  * (0x03), the bootstrap (0x04), the Phase-1 / Phase-2 flags (0x05), the

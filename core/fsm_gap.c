@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fsm_gap.c — the FSM batch chain's markers (fsm_gap.h): key layout, the
  * per-batch step, the reset used by restore / repair / seed, and the scan

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fsm_gap.h — the FSM batch chain (docs/DURABILITY.md "Unsynced FSM
  * writes"): detects an FSM batch lost from the unsynced WAL tail while a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fsm_gap_start.c — start-up judgement of the FSM batch chain
  * (fsm_gap.h): seed a store without markers, pass a clean one, repair a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fsm_snap_enc.c — dump and adopt the encryption record of an FSM
  * snapshot (fsm_snap_enc.h).

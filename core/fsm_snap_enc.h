@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fsm_snap_enc.h — the encryption state inside an FSM snapshot: one record
  * with key SKV_PFX_ENC_SNAP "enc" and value [encidx u64 BE][sidecar JSON]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fsm_snapshot.c — FSM snapshot and restore. The snapshot is one buffer:
  * a SKVSNAP1/SKVSNAP2 header (snap_hdr.h: v2, carrying the cutover index,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * host_api.c — implementation of the host-API table handed to plugins:
  * option accessors with file:line:col errors, logging with the plugin's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * host_api.h — the per-plugin host-API table (struct skv_host): logging,
  * option accessors over the plugin's YAML `options:` mapping, clocks, and

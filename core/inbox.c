@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * inbox.c — the only doors from plugin threads into the loop thread:
  * frames delivered by the transport and admin requests from the admin

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kek.c — loads the key-encryption key from a key file or from
  * $SEALKV_KEK_BASE64 into sodium_malloc memory. Each refusal is one

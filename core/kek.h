@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kek.h — the key-encryption key: 32 bytes loaded from a key file (a
  * regular file, not a symlink, owned by the effective user, mode exactly

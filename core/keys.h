@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * keys.h — the storage key space: one store, disjoint prefixes (first
  * byte). Everything the node persists lives under exactly one of these.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * keystore.c — the keystore's lifecycle and its DEK table: add a wrapped
  * DEK (unwrap, plugin key_new, this process's v2 salt and seal subkey,

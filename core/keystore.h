@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * keystore.h — the KEK plus the table of data-encryption keys (DEKs) by
  * key_id, with DEK wrap/unwrap under the KEK. All AEAD goes through the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * keystore_impl.h — private: the keystore struct shared by keystore.c
  * (table, lifecycle), dek_wrap.c (KEK wrap/unwrap, suite checks) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * keystore_sub.c — envelope v2 subkeys (see keystore.h, docs/NONCES.md):
  * the per-process salt and seal subkey of each DEK, the BLAKE2b

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * loader.c — plugin discovery and loading: search path, dlopen, entry
  * lookup, ABI/kind/struct_size checks, the descriptor name against the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * loader.h — finds, dlopens, checks and initialises plugins; builds the
  * per-plugin host-API table. Each refusal is one message naming the file,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # core/local.mk — libsealkv-core (a private convenience library: linked
 # into sealkvd, sealkv and the tests, never installed; it has no public
 # header and no ABI promise), sealkvd, sealkv CLI.

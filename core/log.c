@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * log.c — formats log events as logfmt lines (ts=, level=, component=,
  * msg=) and writes each to stderr in one write(2), so lines from different

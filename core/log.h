@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * log.h — the core's logger: one logfmt line per event on stderr,
  *   ts=2026-12-04T10:11:12.345Z level=info component=node msg="..."

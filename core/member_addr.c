@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * member_addr.c — skv_member_addr_problem (see member_addr.h): refuses an
  * address before a membership change is proposed, so a member that no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * member_addr.h — the strict check of a member address given to
  * members.add: host:port with port 1..65535, host an IPv4 literal, a

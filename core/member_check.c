@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * member_check.c — validation of membership requests before any change
  * is proposed (see member_check.h). Messages name the offending field.

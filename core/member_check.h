@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * member_check.h — the checks a membership change passes before anything
  * is proposed: the members.add request (id, address, role), member ids in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * members.c — membership ops on the leader: list, add (as voter or
  * standby: raft_add then raft_assign, rolled back if the assign fails),

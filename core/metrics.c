@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * metrics.c — the counters of metrics.h and their Prometheus text
  * exposition (format 0.0.4): raft state and indexes, proposals by source

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * metrics.h — the node's counters for GET /metrics (Prometheus text
  * format 0.0.4, op "metrics"). One struct skv_metrics lives in struct

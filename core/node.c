@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * node.c — node lifecycle: open (plugins, storage, raft, transport, admin
  * in that order), run the loop, orderly shutdown on signal or halt, close.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * node.h — the node: owns every piece of process state (config, plugins,
  * storage handle, libuv loop, raft, FSM, queues of cross-thread work,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * nonce.c — deterministic 12-byte nonces (node_id16 ‖ epoch16 ‖ count64,
  * big-endian) from a lock-free per-DEK counter that refuses to wrap.

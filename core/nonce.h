@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * nonce.h — deterministic envelope nonces, never random:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * op.c — allocation of admin ops and their two reply paths: the local
  * admin plugin's done callback, or an ADMIN_RESP frame to the follower

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * op.h — one in-flight admin operation (from the local admin plugin or
  * forwarded by a follower), its reply paths and the op dispatcher.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * peer_filter.c — skv_peer_admit and friends (see peer_filter.h): who may
  * send this node which frame. Pure functions over a view of the node, so

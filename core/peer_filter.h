@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * peer_filter.h — admission of an inbound frame (docs/SECURITY.md "Peer
  * frames"). `from` is the transport's id for the sender: the id the peer

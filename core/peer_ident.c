@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * peer_ident.c — admission of raft frames by the sender's store identity
  * and forgetting identities of removed members (see peer_ident.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * peer_ident.h — peers refuse a member whose store identity changed
  * (docs/DURABILITY.md). Every version-2 raft frame carries its sender's

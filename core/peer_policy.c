@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * peer_policy.c — the content rules of peer_policy.h: which decoded
  * proposals and which admin ops a follower may forward to its leader.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * peer_policy.h — what another node may ask this one to do (docs/
  * SECURITY.md "Peer frames"). Content rules for the two request frames a

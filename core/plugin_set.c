@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * plugin_set.c — load/unload of the config's four plugin slots.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * plugin_set.h — loads the four plugin slots of a config (transport,
  * storage, cipher, admin) in a fixed order and unloads them in reverse.

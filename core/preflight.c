@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * preflight.c — start-up checks that write nothing (see preflight.h).
  */

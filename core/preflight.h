@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * preflight.h — the start-up checks that write nothing: plugins loaded
  * and initialised with the real options, encryption load (KEK file, its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * propose.c — skv_propose (see propose.h): local raft_apply on the leader,
  * forwarding to the leader from a follower.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * propose.h — the one proposal path. Every FSM payload enters the log
  * through skv_propose() with a source tag: `user` (client KV writes) or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * purpose.h — the two DEK purposes (DESIGN.md §5), shared by the
  * keystore, the sidecar and the envelope.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * raft_conf.c — bounds-checked decoder for C-Raft's configuration
  * encoding (see raft_conf.h). Used to read snapshot metadata and to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * raft_conf.h — decoding of C-Raft's own configuration encoding (the bytes
  * raft_configuration_encode() produces and RAFT_CHANGE entries carry).

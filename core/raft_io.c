@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * raft_io.c — the raft_io adapter's lifecycle: init/destroy, io->init,
  * start (tick timer), close sequencing, the deferred-work idle handle,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * raft_io.h — our implementation of C-Raft 0.15's `struct raft_io` on top
  * of the storage plugin (hard state, log, snapshot under SKV_PFX_RAFT_*)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * raft_io_impl.h — private state of the raft_io adapter, shared by
  * raft_io.c (lifecycle, timer, synchronous methods, close sequencing),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * raft_io_net.c — the raft_io adapter's messaging: send (wire-encode and
  * hand to the transport at once, callback deferred to the idle handle),

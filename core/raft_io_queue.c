@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * raft_io_queue.c — the raft_io adapter's worker jobs. Log requests
  * (append, truncate, snapshot_put) form one FIFO executed one job at a

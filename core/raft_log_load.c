@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * raft_log_load.c — raft_io->load's storage side: reads the hard state,
  * the latest snapshot and every log entry, validates them (a damaged

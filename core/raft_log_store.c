@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * raft_log_store.c — the write side of the raft log store: hard state,
  * appends (group commit), truncation, bootstrap and recover. Load lives

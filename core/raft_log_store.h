@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * raft_log_store.h — C-Raft's persistent state in the storage plugin:
  * hard state (term, vote), log entries and the latest snapshot, under the

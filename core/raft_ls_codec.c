@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * raft_ls_codec.c — key layout, record codecs and small storage helpers
  * for the raft log store (formats documented in raft_log_store.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * raft_ls_codec.h — internals shared by the raft log store files: key
  * layout, record encoders/decoders (formats in raft_log_store.h), the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * raft_snap_store.c — the latest raft snapshot in storage: metadata
  * record + data in SKV_LS_SNAP_CHUNK-sized chunks, replaced atomically

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ratelimit.c — skv_ratelimit_allow (see ratelimit.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ratelimit.h — a small log-line rate limiter: at most one line per
  * (key, kind) per window, with the number of lines withheld in between.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * reads.c — linearizable reads on the leader, batched: reads arriving
  * while a barrier is in flight wait for the next one; when a barrier

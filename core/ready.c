@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ready.c — leader readiness: a new leader accepts no user proposal and
  * serves no linearizable read until a barrier of its own term has

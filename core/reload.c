@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * reload.c — SIGHUP credential reload and the transport security report
  * (see reload.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * reload.h — credentials reload on SIGHUP (the transport's and the admin
  * plugin's optional reload(), ABI 1.1) and the transport's security

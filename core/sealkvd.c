@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sealkvd.c — the daemon's entry point: command-line parsing, then either
  * --check-config (every start-up check that writes nothing, exit 0/1) or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sidecar.c — the typed sidecar: invariants, lookups and the start-time
  * local_epoch bump. No I/O here (sidecar_file.c), no JSON

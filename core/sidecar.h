@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sidecar.h — the encryption sidecar <data_dir>/encryption/keys.json
  * (DESIGN.md §5): per-node record of the KEK-wrapped DEKs, the active key

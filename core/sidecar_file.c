@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sidecar_file.c — reading <data_dir>/encryption/keys.json and replacing
  * it crash-durably: keys.json.tmp (0600) → fsync → rename → fsync of the

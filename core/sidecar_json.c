@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sidecar_json.c — the sidecar's JSON codec (jansson) and base64 of the
  * wrapped keys (libsodium). Pure: no files. Parsing is strict — unknown,

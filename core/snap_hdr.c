@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * snap_hdr.c — parse/write the SKVSNAP1 / SKVSNAP2 header (snap_hdr.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * snap_hdr.h — the FSM snapshot header (DESIGN.md §5 "Snapshots carry the
  * boundary"). Big-endian integers.

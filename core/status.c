@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * status.c — the "status" op: node id, state, leader, term, indexes,
  * members with roles, the encryption block and the transport block.

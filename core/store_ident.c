@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * store_ident.c — the store identity mark and the first-seen peer
  * identities (record formats in store_ident.h), on the raft log store's

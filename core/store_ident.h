@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * store_ident.h — the store's durable identity (docs/DURABILITY.md):
  * the "initialised" mark written exactly once when a node's store is

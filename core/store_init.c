@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * store_init.c — start-up rules for the store's "initialised" mark (see
  * store_init.h): refuse a missing or emptied store under an existing node

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * store_init.h — the start-up rules that keep a lost store from coming
  * back as a blank member (docs/DURABILITY.md, sealkvd(8) FIRST START):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * verify.c — the walker behind `sealkv verify` (see verify.h): opens a
  * stopped node the way start-up does (config, plugins, skv_enc_load) but

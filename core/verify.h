@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * verify.h — `sealkv verify --config FILE [--json] [--strict]`: the
  * offline proof of what a stopped node's data dir holds (issue 8 item 4,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * verify_out.c — `sealkv verify` as a command: argument parsing, the
  * human report and the --json document (jansson) of a struct

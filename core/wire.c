@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wire.c — the node-to-node frame codec declared in wire.h: the 16-byte
  * frame header, the control frames, and skv_wire_decode's dispatch (raft

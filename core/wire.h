@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wire.h — the node-to-node frame codec: every C-Raft message type plus
  * the core's control RPCs (forwarded proposal, forwarded admin op,

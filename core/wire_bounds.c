@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wire_bounds.c — owns the value checks of decoded raft messages (internal
  * to the wire codec; see SKV_WIRE_MAX_TERM / SKV_WIRE_MAX_INDEX in

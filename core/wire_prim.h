@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wire_prim.h — byte-level helpers shared by the wire codec files (internal
  * to core/wire*.c): error formatting, a sticky-failure frame writer over

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wire_raft.c — the SKV_FRAME_RAFT body: every C-Raft 0.15 message
  * (struct raft_message) encoded and decoded, and the release of a decoded

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wire_raft.h — internal to the wire codec: decode the body of an
  * SKV_FRAME_RAFT frame (wire_raft.c). The public raft encoder and free

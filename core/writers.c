@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * writers.c — writer registry: the 0x03 payload codec and the apply-time
  * rules that turn a batch of registrations into storage puts (see

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * writers.h — the Raft-replicated writer registry (DESIGN.md §5, FSM
  * command tag 0x03). It guarantees that, per DEK, no two members share a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * writers_check.c — apply-time rules of the writer registry: check a
  * batch of registrations against the stored registry (and against the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # examples/cluster-demo.sh — the main job: starts the 3-node loopback
 # cluster of conf/cluster-3/ (raft ports 7101-7103, HTTP 8101-8103) in a
 # scratch directory and tells the whole story: writes and reads through

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # examples/openssl.mk — the out-of-tree cipher plugin example
 # (examples/cipher-openssl/, built by its own Makefile against the
 # installed headers, never by this build) and its integration test.

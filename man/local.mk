@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # man/local.mk — sealkvd(8), sealkv(1), sealkv.yaml(5): man/*.in with the
 # configured paths, the version and the release date (configure.ac's
 # RELEASE_DATE) filled in by SKV_EDIT (conf/install.mk);

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/faults.mk — fault injection and linearizability: the history
 # checker (tests/lincheck/lincheck) and its unit test, the history
 # recorder client (tests/lincheck/lclient), and the fault scenarios on

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/gap.mk — the FSM batch chain (core/fsm_gap.h): a lost FSM batch is
 # detected at start and repaired or refused, over the real FSM apply and
 # the real storage-leveldb plugin.

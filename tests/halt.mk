@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/halt.mk — halting and the start-up safety of issue 12 on real
 # processes (items 2, 3, 5 and the unwrap-failure exit): each script
 # skips (exit 77) unless ./configure --enable-fault-injection built the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/hardening.mk — disk faults and key-material leaks (issue 6, items 4
 # and 6): a test-only storage plugin that injects write/fsync failures, a
 # DEK dump helper and a key searcher, and the two integration tests.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/local.mk — unit (CUnit), sim (raft_fixture), integration (real
 # processes) and fuzz targets. Each suite is one program or script.
 TEST_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests/unit

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/packaging.mk — packaging checks run by `make check`:
 #   tests/integration/test_install.sh  `make install DESTDIR=...` layout,
 #       plugin exports, man pages, systemd unit, installed sealkvd;

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/reliability-table.sh — fill docs/RELIABILITY.md from real runs:
 # runs the fault scenarios (make check-faults) RUNS times in BUILD_DIR (a
 # build configured with --enable-fault-injection), keeps every run's

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/run-all.sh — the whole test suite from a clean checkout: regular
 # build with -Werror + make check (with --enable-fault-injection: the chaos
 # transport and the fault scenarios), ASan/UBSan build + make check, make

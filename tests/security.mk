@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/security.mk — issue 11's attack replays on real processes:
 # skv_attack plays a hostile peer on a node's Raft port (plaintext or TLS,
 # any certificate, any announced id, one crafted frame built with the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/verify.mk — `sealkv verify` (offline data-dir check) and GET
 # /metrics end to end on real processes. skv_tamper flips one byte of a
 # stored log entry so verify has something to find.

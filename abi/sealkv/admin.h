@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * <sealkv/admin.h> — admin plugin ops: the operator-facing server.
  *

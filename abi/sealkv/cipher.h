@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * <sealkv/cipher.h> — cipher plugin ops: AEAD suites by name, prepared
  * keys, seal/open, CSPRNG. Everything below is a rule the core relies on;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * <sealkv/plugin.h> — the sealkv plugin ABI: descriptor, entry symbol,
  * versioning rules, error codes and the host-API table.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * <sealkv/storage.h> — storage plugin ops: an ordered byte-key/byte-value
  * store with atomic write batches, iterators and consistent read views.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * <sealkv/transport.h> — transport plugin ops: node-to-node frames.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Start/stop a loopback-only etcd cluster for benchmarking.
 #
 # Copied from ../shared/bench/etcd/cluster.sh (the etcd anchor); the only

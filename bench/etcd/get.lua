@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- wrk script: linearizable reads through etcd's v3 JSON gateway, the twin
 -- of bench/get.lua (same key set, written beforehand by put.lua in seed
 -- mode: "bench/<tag>/k1" .. "bench/<tag>/kN").

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- wrk script: distinct-key writes through etcd's v3 JSON gateway.
 --
 --   wrk -t2 -c64 -d20s --latency -s put.lua http://127.0.0.1:23791 -- [tag] [value_bytes]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cipher_openssl.c — an out-of-tree sealkv cipher plugin on OpenSSL's EVP
  * API: suite "aes-256-gcm" only (32-byte key, 12-byte nonce, 16-byte

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * http_addr.c — owns the listen address: strict numeric parsing and the
  * bind of exactly the configured address (SO_REUSEADDR for restarts; an

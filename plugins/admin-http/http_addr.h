@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * http_addr.h — the `listen` option: parse "IPv4:port" or "[IPv6]:port"
  * (numeric only, no name resolution) and open the listening socket bound

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * http_auth.c — owns the bearer token: strict file checks (owner-only
  * permissions, size, charset), a random per-process BLAKE2b key, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * http_auth.h — optional bearer-token check for admin-http (`token_file`
  * option). The token itself is never kept: only a keyed BLAKE2b digest

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * http_body.c — owns upload accumulation: geometric growth bounded by the
  * configured max_body_bytes; crossing the limit frees what was kept so an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * http_body.h — accumulation of one request's upload under a byte limit.
  * The buffer is always NUL-terminated (one spare byte) so a JSON body can

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * http_call.c — owns the serving-thread ↔ loop-thread handshake for one
  * admin request without blocking the serving thread: the connection is

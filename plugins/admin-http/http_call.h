@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * http_call.h — one round trip to the core without holding a serving
  * thread: the connection is suspended (MHD_suspend_connection), then

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * http_guard.c — owns admin-http's security options, the exposure policy,
  * the current TLS credentials and token (one mutex; reload swaps both or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * http_guard.h — admin-http's security state: the TLS and auth options
  * (tls_cert_file, tls_key_file, client_ca_file, token_file, insecure),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * http_handler.c — owns the life of one HTTP request in admin-http:
  * created from the raw request-target (MHD's URI log hook, so keys stay

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * http_handler.h — the MHD callbacks of admin-http: per-request state
  * creation (from the raw request-target), the access handler, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * http_pem.c — owns reading admin-http's credential files: open without
  * following a symlink for the key, fstat checks (regular file, size,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * http_pem.h — reads one credential file of admin-http (TLS certificate,
  * private key, client CA) into locked memory with strict checks: a

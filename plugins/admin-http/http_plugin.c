@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * http_plugin.c — owns the admin-http descriptor and instance life cycle:
  * options (read in init so the host can refuse unknown ones), start

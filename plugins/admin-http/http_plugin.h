@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * http_plugin.h — the admin-http instance (options and the running MHD
  * daemon), shared by the descriptor code and the request handler.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * http_reply.c — owns response building: JSON encoding of errors with
  * jansson (invalid UTF-8 in a message is replaced, never sent raw),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * http_reply.h — builds and queues admin-http responses: JSON errors
  * {"error","message"} with optional Retry-After / Allow headers, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * http_routes.c — owns the URL + method → admin op mapping (DESIGN.md §6).
  * Fixed path segments are matched on the raw target, so an encoded '/'

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * http_routes.h — the pure route table of admin-http: (method, raw
  * request-target) → core admin op, argument, flags and body kind, or the

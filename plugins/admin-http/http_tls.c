@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * http_tls.c — owns admin-http's GnuTLS credential sets: loading and
  * checking the configured files (through http_pem, so key bytes live

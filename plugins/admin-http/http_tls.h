@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * http_tls.h — one immutable, reference-counted set of admin-http TLS
  * credentials (server certificate chain + key, optional client CA) as a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # plugins/admin-http/local.mk — the HTTP/JSON admin plugin (admin-http.so:
 # libmicrohttpd + jansson; libsodium for the optional bearer token; GnuTLS
 # for HTTPS credentials and client-certificate checks) and

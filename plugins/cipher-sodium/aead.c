@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * aead.c — seal and open for every suite: argument checks (nonce length,
  * sizes, aliasing), then libsodium's detached AEAD calls writing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cipher_sodium.c — the libsodium cipher plugin's descriptor and instance
  * lifecycle: sodium_init, the `suite` option (preferred suite, with the

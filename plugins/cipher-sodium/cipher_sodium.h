@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cipher_sodium.h — private declarations shared by the files of the
  * libsodium cipher plugin: the instance, the suite table, prepared keys

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * keys.c — prepared keys: key_new copies the key into sodium_malloc
  * memory (guard pages, mlock, wiped on free), precomputes the AES-GCM key

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # plugins/cipher-sodium/local.mk — the libsodium cipher plugin
 # (cipher-sodium.so) and its CUnit suite.
 plugins_LTLIBRARIES += plugins/cipher-sodium/cipher-sodium.la

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * suites.c — the cipher plugin's suite table (names and sizes, read-only)
  * and the suite_count / suite_get ops. Availability is per instance:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ldb.h — internal to the storage-leveldb plugin: the instance, db and
  * iterator structs shared by its files, and the prototypes of the ops

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ldb_compact.c — physical compaction of a key range, so that deleted and
  * overwritten bytes leave the disk.

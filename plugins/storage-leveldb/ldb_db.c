@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ldb_db.c — one LevelDB store: open/close, point reads, atomic write
  * batches and read views (LevelDB snapshots). Compaction: ldb_compact.c.

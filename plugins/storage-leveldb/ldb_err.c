@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ldb_err.c — turns LevelDB's status strings into one skv_rc plus a
  * message that always names the store's path.

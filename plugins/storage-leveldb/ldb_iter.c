@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ldb_iter.c — iterators over a store or over one of its read views.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # plugins/storage-leveldb/local.mk — the LevelDB storage plugin
 # (storage-leveldb.so) and its CUnit suite, which loads the built module
 # through the core loader.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * storage_leveldb.c — the storage-leveldb plugin's descriptor, entry
  * symbol, init/fini and option parsing. The ops live in ldb_db.c and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * chaos_plugin.c — the "chaos" transport: the tcp transport (its sources
  * are compiled into this plugin, see local.mk) with run-time fault rules

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * chaos_rules.c — parsing and matching of chaos transport rules
  * (chaos_rules.h).

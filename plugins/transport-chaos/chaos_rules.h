@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * chaos_rules.h — the fault rules of the chaos transport: parsed from a
  * plain-text rules file, one rule per line,

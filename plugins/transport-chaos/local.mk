@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # plugins/transport-chaos/local.mk — transport-chaos.so (tests only, built
 # with ./configure --enable-fault-injection): the transport-tcp sources,
 # compiled once more into a convenience library with their entry symbol

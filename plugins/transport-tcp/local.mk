@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # plugins/transport-tcp/local.mk — transport-tcp.so: node-to-node frames
 # over mutual TLS 1.3 (OpenSSL) or plaintext TCP with POSIX sockets and
 # pthreads (no core types, no libuv), and its CUnit suite, which loads the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tcp_addr.c — address parsing and resolution, the listening socket,
  * timed non-blocking connect, and socket tuning.

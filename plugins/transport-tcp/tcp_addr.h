@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tcp_addr.h — "host:port" addresses for the tcp transport: parsing,
  * resolving, the listening socket, connecting with a timeout, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tcp_creds.c — loads and validates the TLS credentials into an SSL_CTX
  * (TLS 1.3 only, AES-GCM suites, peer certificate required, no tickets,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tcp_creds.h — the transport's TLS credentials: builds a TLS 1.3-only,
  * mutual-auth SSL_CTX from ca_file / cert_file / key_file and checks

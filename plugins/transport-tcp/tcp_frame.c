@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tcp_frame.c — encodes and checks the handshake and frame headers, and
  * reads handshakes and whole frames off a connection (plaintext or TLS,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tcp_ident.c — reads the node id out of a certificate's subjectAltName
  * URIs (tcp_ident.h has the rule). Owns nothing but that parse.

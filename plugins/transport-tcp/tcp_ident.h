@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tcp_ident.h — the node identity a transport certificate binds: exactly
  * one subjectAltName URI, "urn:sealkv:node:<id>" (<id>: decimal u64 > 0,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tcp_io.c — poll-interruptible reads and writes on non-blocking sockets,
  * the wake fd that interrupts them, and the monotonic clock.

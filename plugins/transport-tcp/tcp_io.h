@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tcp_io.h — poll-interruptible socket I/O for the tcp transport. Every
  * wait also watches a "wake" fd (an eventfd written once at shutdown and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tcp_link.c — plaintext or TLS I/O on one non-blocking socket. TLS calls
  * are retried on SSL_ERROR_WANT_READ/WANT_WRITE after tcp_io_wait, so the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tcp_link.h — one connection of the tcp transport, plaintext or TLS over
  * a non-blocking socket: the TLS handshake, buffered reads and whole

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tcp_listener.c — accepts inbound connections and runs one reader thread
  * per connection: TLS handshake with the current credentials (unless

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tcp_listener.h — the accepting side of the tcp transport: a listener
  * thread accepts connections, and each inbound connection gets a reader

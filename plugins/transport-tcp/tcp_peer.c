@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tcp_peer.c — one outgoing peer: bounded queue, outbound connection,
  * writer thread, reconnect with exponential backoff. Frames leave the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tcp_peer.h — one outgoing peer: its bounded frame queue, its single
  * outbound connection and the writer thread that connects lazily (with a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tcp_peer_table.c — peers by node id. send() checks its arguments,
  * copies the frame and queues it on the peer (created on first use).

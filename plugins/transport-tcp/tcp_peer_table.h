@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tcp_peer_table.h — the set of outgoing peers by node id: validates and
  * copies each send() into the right peer's queue (creating the peer on

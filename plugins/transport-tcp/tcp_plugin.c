@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tcp_plugin.c — the transport-tcp plugin descriptor and instance: reads
  * the options, loads and checks the TLS credentials (tcp_tls.c), and

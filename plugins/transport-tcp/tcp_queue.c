@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tcp_queue.c — the bounded per-peer frame FIFO (count and byte limits).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tcp_queue.h — a peer's bounded FIFO of outgoing frames. Each queued
  * frame is already in wire form (length header + payload) so the writer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tcp_ratelog.c — the per-host log rate limit (tcp_ratelog.h).
  */

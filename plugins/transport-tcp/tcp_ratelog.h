@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tcp_ratelog.h — rate limit for log lines about refused peers: at most
  * one line per remote host per TCP_RATELOG_MS, the next one saying how

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tcp_tls.c — holds the current SSL_CTX and its generation under a
  * mutex; reload validates fully before swapping (tcp_tls.h).

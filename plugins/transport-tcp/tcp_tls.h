@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tcp_tls.h — the transport's current TLS context, shared by the
  * listener and every writer, and swapped atomically by reload(): each

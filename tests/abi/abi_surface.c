@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * abi_surface.c — the plugin-facing ABI of the abi/sealkv headers, as DWARF, for
  * the ABI guard (tests/abi/check_abi.sh, docs/ABI.md). Not a plugin and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # check_abi.sh — the ABI guard (docs/ABI.md): compares the plugin-facing
 # ABI of the abi/sealkv headers, as built into tests/abi/abi_surface.so,
 # with the committed baseline tests/abi/baseline.abi, using libabigail

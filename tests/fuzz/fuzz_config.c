@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_config.c — libFuzzer target for the YAML config loader: any
  * input must parse or fail with a message, never crash or leak.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_envelope.c — libFuzzer target for the envelope v1/v2 decoder
  * (core/envelope.c, core/keystore_sub.c) over the real cipher-sodium plugin (its sources are

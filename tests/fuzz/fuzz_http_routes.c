@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_http_routes.c — libFuzzer target for admin-http's pure route
  * matcher (plugins/admin-http/http_routes.c). Input: a method selector

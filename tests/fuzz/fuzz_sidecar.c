@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_sidecar.c — libFuzzer target for the sidecar JSON codec
  * (core/sidecar_json.c): parse arbitrary bytes; whatever parses must

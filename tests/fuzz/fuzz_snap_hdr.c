@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_snap_hdr.c — libFuzzer target for the FSM snapshot header parser
  * (core/snap_hdr.c): any bytes are safe; an accepted header is v1 or v2,

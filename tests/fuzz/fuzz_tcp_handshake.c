@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_tcp_handshake.c — libFuzzer target for what transport-tcp reads
  * from an unauthenticated peer before a frame: the 16-byte SKVT

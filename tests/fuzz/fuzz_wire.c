@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_wire.c — libFuzzer target for the frame codec (core/wire*.c):
  * decode arbitrary bytes, re-encode whatever decoded (must reproduce the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gen_wire_corpus.c — writes one valid frame of every type into a
  * directory, as seeds for fuzz_wire. Not part of the build:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tests/fuzz/smoke.sh — `make fuzz-smoke`: builds every libFuzzer target
 # with clang (ASan+UBSan) and runs each for a bounded time on a scratch
 # copy of its in-tree seed corpus. Longer runs: FUZZ_SECONDS=600.

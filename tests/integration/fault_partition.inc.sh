@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # fault_partition.inc.sh — body of test_fault_partition3.sh and
 # test_fault_partition5.sh (FL_N = cluster size): an encrypted cluster
 # (Phase 1 and Phase 2 on, so the faults hit sealed values and wrapped

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/integration/faults_lib.sh — helpers for the fault scenarios
 # (tests/faults.mk), sourced after lib.sh: skip unless the chaos transport
 # and the test hooks were built, network partitions through the chaos

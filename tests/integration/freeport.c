@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * freeport.c — test helper: prints N distinct free TCP ports on 127.0.0.1
  * (binds each to port 0, keeps them all open until every port is chosen,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/integration/lib.sh — harness for multi-process tests with real
 # sealkvd processes on 127.0.0.1: free ports, configs, start/stop/kill of
 # only the PIDs we started, polling with deadlines, CLI wrappers.

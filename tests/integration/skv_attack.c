@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * skv_attack.c — test tool: play a hostile peer against a node's Raft port.
  * Connects (plaintext, or TLS 1.3 with an optional client certificate),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * skv_dekdump.c — TEST-ONLY tool (a check program, never installed): load
  * a node's encryption state the way sealkvd's start-up does (config,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * skv_keyscan.c — TEST-ONLY tool: search files for secret keys in every
  * form a leak could take: the raw bytes, lowercase hex, uppercase hex and

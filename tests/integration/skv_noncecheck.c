@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * skv_noncecheck.c — TEST-ONLY checker of the cluster-wide nonce scan:
  * reads skv_noncescan lines ("KEY_ID SALT NONCE HASH [WHERE]") from the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * skv_noncescan.c — TEST-ONLY tool for the cluster-wide nonce scan (issue
  * 12, docs/NONCES.md): open a STOPPED node's store through its config

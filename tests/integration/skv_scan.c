@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * skv_scan.c — test tool: open a stopped node's store (through its config
  * and the real storage plugin) and say where a marker byte string occurs,

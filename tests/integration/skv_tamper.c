@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * skv_tamper.c — test tool: open a stopped node's store (through its
  * config and the real storage plugin, like skv_scan) and flip one byte

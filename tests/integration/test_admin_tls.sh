@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # sealkv CLI over HTTPS: one sealkvd whose admin API has TLS (its node
 # certificate), a client CA and a bearer token (lib.sh SKV_ADMIN_TLS=1).
 # The CLI works with --cacert + --token-file, with a client certificate,

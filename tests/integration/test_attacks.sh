@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Every network attack of issue 11, replayed against a default (mutual TLS)
 # 3-node cluster by tests/integration/skv_attack, a hostile peer on the
 # Raft port: plaintext, no client certificate, a self-signed one, one from

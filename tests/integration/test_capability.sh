@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # GET /v1/encryption/capability and /v1/encryption/sidecar on a 3-node
 # cluster where nodes 1 and 2 have encryption enabled (shared KEK) and
 # node 3 has not: node 1 reports capable with its suites, node 3 reports

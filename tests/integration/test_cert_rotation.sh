@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Certificate rotation on a running 3-node mutual-TLS cluster under write
 # load (issue 11), real processes. Three background writers PUT sequential
 # keys (one curl per key, round-robin over the nodes they are told to use,

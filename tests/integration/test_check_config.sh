@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # `sealkvd --check-config` runs every start-up check that needs no
 # stored state: for each refusal the daemon makes at start (KEK file
 # missing / world-readable / wrong size, a cipher suite the core does not

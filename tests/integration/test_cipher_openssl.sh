@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The out-of-tree cipher plugin examples/cipher-openssl/: `make install
 # DESTDIR=<tmp>` from the build tree, the example built with its own
 # Makefile against the staged headers only (its one export is

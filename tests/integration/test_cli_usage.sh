@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # sealkv CLI without a server: --help/--version exit 0; usage errors exit 2
 # (and never touch the network); an endpoint with nothing listening exits
 # 1 with "cannot reach", at once with --retry 0 and after about the budget

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # 3-node bootstrap and leader election; a PUT on a follower is readable on
 # every node; binary values round-trip; delete; a node restarted with its
 # data dir keeps its data.

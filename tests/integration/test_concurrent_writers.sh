@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Concurrent writers from several client processes, through different
 # nodes: every acknowledged write is readable afterwards on every node.
 SKV_TEST=concurrent_writers

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Crash-point sweep around the sidecar and the FSM applied index: a
 # follower (node 3) is made to _exit at each durable step of applying
 # each encryption-relevant entry — bootstrap, enable-storage-envelope,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Disk faults (issue 6, item 4) on a 3-node encrypted cluster (Phase 1 on)
 # whose nodes store through the test-only storage-faulty plugin (a wrapper
 # of storage-leveldb, healthy until its control file says otherwise; every

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The documented start-up refusals of an encrypted node (DESIGN.md §5, §6):
 # one node goes through Phase 1 and Phase 2, takes a snapshot after the
 # cutover and restarts once (epoch 2 registered). Then sealkvd is started

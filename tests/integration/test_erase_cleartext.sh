@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # "Cleartext history is erased, provably": values written before Phase 1
 # and log entries below the cutover stay cleartext on disk until the
 # operator runs `sealkv encryption erase-cleartext` on each node; after it

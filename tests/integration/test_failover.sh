@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # SIGKILL of the leader: a new leader within a few election timeouts, no
 # acknowledged write lost, the old leader restarts and catches up.
 SKV_TEST=failover

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Leader crash during Phase 2 at each step of the cutover barrier
 # (core/cutover.h: 1 close-intake, 2 drain, 3 propose, 4 wait-apply,
 # 5 set-wrap, 6 reopen). For each step a fresh 3-node encrypted cluster

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Partition of the leader during the Phase-2 cutover barrier. For each
 # target step (drain, wait-apply) a fresh 3-node encrypted cluster over
 # the chaos transport with Phase 1 on and recording clients on every

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A lossy, slow network during Phase 2: a 3-node encrypted cluster over
 # the chaos transport with Phase 1 on and recording clients on every
 # node; every node drops 3% of its frames and delays the rest by 20 ms,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Whole-cluster restart after the Phase-2 cutover, under load: a 3-node
 # encrypted cluster over the chaos transport with both phases on and
 # recording clients on every node; every node is stopped at once and

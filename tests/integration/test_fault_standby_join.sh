@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A standby joins during Phase 2: a 3-node encrypted cluster over the
 # chaos transport with Phase 1 on and recording clients on every voter;
 # node 4 (encrypted, empty data dir, empty cluster block) waits to be

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Halting on real sealkvd processes (issue 12 items 5 and "a real sealkvd
 # exits non-zero on an unwrap failure"), 3 encrypted nodes on the
 # storage-faulty wrapper, Phase 1 and Phase 2 on:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # test_install.sh — `make install DESTDIR=<tmp>` from the build tree puts
 # every file where the README and the man pages say (binaries with the
 # private core linked in, plugins in $(pkglibdir)/plugins without .la

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Key material never leaks (issue 6, item 6): a 3-node cluster (log level
 # debug) through Phase 1 and Phase 2 with writes; then every HTTP answer of
 # every endpoint on every node (headers included, error answers too), the

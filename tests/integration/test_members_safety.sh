@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Membership safety (real processes): members.add checks id, address and
 # role before anything is proposed (400 ErrBadRequest naming the field,
 # members unchanged — the 127.0.0.1:99999 case included); a voter that

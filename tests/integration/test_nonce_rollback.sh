@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Nonce uniqueness when a node's local state rolls back (issue 12 item 1,
 # docs/NONCES.md), on real processes, 3 encrypted nodes, Phase 1 + 2 on:
 #  (a) node X leads after the cutover (it seals raft entries and values),

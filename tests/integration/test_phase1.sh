@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Phase 1 (storage envelope) on a real 3-voter + 1-standby cluster:
 # the capability gate refuses while the standby has encryption disabled
 # and names it; enable-storage-envelope then bootstraps the DEKs and flips

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Phase 2 (raft envelope cutover) on real processes: prechecks
 # (ErrEncryptionNotBootstrapped with the sidecar untouched; a stale
 # standby fails the capability gate by name and the cutover stays 0), the

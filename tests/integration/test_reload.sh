@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # SIGHUP reloads credentials (real processes, 3 nodes over mutual TLS):
 # one logfmt line per plugin (transport, admin) with the outcome, counted
 # in /metrics by plugin and outcome; a reload that fails (a garbage

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # sealkvd's command line and config refusals: --version/--help, usage
 # errors (exit 2), --check-config on good and bad configs (exit 0/1 with
 # one file:line:col message), a missing plugin, a busy port at start —

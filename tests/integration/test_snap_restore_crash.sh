@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A crash between snapshot store and restore (issue 12 item 3) on real
 # processes. C-Raft stores an installed snapshot (snapshot_put) before it
 # calls fsm->restore. A follower that never applied the cutover entry N

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A standby added later catches up through an installed snapshot (small
 # snapshot_threshold/trailing so the leader's log no longer has index 1);
 # then it is promoted to voter; then removed.

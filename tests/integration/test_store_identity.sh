@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Durability of the Raft state (issue 12 items 7 and 4), real processes:
 # a node whose store is missing or emptied under an existing id refuses to
 # start (exit 1, a message saying what to do) and leaves its data_dir

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Capture test (issue 11): a marker value written before Phase 1 (so it is
 # cleartext in every node's log and store) never appears in the bytes the
 # nodes send each other. strace records every socket write of every node

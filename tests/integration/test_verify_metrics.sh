@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # `sealkv verify` and GET /metrics on a real 3-node cluster. Phase 0:
 # verify on a stopped node without encryption reports cleartext and
 # passes (fails with --strict); it refuses a running node. Then Phase 1

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # gen_history.awk — a random history of a correct register store, for the
 # checker's tests: n operations on `keys` keys, each one its own client,
 # linearized every 10 µs and invoked/returned up to w ns around that

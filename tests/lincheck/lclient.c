@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lclient.c — history recorder for the linearizability checker: N
  * concurrent clients (threads), each doing random puts and gets on a

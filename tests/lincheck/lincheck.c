@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lincheck.c — linearizability checker for key-value histories: each key
  * is a single register (initial value: absent) with put and get.

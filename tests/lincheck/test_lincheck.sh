@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # test_lincheck.sh — the linearizability checker on hand-written
 # histories (tests/lincheck/histories: ok-* must pass, bad-* must fail,
 # err-* must be refused as malformed), the minimal offending window and

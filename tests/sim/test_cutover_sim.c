@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_cutover_sim.c — deterministic simulation of the Phase-2 raft
  * envelope cutover (DESIGN.md §5 "Phase 2") over C-Raft's raft_fixture,

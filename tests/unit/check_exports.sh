@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # check_exports.sh — every built plugin exports exactly one symbol of ours,
 # sealkv_plugin_v1 (ELF boilerplate like _init/_fini is ignored), and
 # needs no core symbol (plugins compile against abi/ only: an undefined

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * enc_fx.h — shared fixture for the encryption-layer suites: the real
  * cipher-sodium plugin loaded through the core loader, keystores over it

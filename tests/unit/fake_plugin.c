@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fake_plugin.c — a minimal admin-kind plugin built in several broken and
  * one good variant (FAKE_VARIANT) to exercise the loader's refusals; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * https_fx.c — owns the HTTPS test PKI: EC P-256 keys, a self-signed CA
  * and CA-issued leaves (X509V3 extensions from OpenSSL config strings),

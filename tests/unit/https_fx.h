@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * https_fx.h — test fixture for the admin-http HTTPS suites: an ECDSA
  * P-256 certificate authority made with the OpenSSL API in the test, and

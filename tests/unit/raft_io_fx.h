@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * raft_io_fx.h — shared fixture for the raft_io adapter suites: the real
  * storage-leveldb plugin (through the core loader) behind a wrapper ops

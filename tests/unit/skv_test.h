@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * skv_test.h — tiny shared helpers for the CUnit suites: run the registry
  * and turn failures into the automake exit code; temp dirs.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_abi_layout.c — pins sizeof and offsetof of every public ABI struct
  * (LP64). A field can never move silently: changing any number here is an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_admin_http.c — the real admin-http.so loaded through the core
  * loader, served on a free 127.0.0.1 port and driven with libcurl. A fake

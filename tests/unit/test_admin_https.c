@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_admin_https.c — admin-http over HTTPS, loaded through the core
  * loader with a synchronous fake core and driven with libcurl. The PKI

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_cert.c — `sealkv cert` (core/cli_cert.c) end to end in-process:
  * the generated CA, node and client certificates parse, verify against

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_cipher_sodium.c — CUnit suite for the libsodium cipher plugin,
  * loaded for real through the core loader (cipher-sodium.so from

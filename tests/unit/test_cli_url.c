@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_cli_url.c — the CLI's key percent-encoding (arbitrary bytes into
  * one URL path segment) and its retry classification and delays.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_config.c — the YAML config loader (core/config.h): a full config
  * and the defaults land in the struct; the shipped conf/ files are

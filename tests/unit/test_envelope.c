@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_envelope.c — CUnit suites for Envelopes v1/v2 (core/envelope.c) and
  * deterministic nonces (core/nonce.c), over the real cipher-sodium plugin:

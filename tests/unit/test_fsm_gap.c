@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_fsm_gap.c — the FSM batch chain (core/fsm_gap.h) over the REAL FSM
  * apply (core/fsm.c through raft_fsm.apply), the real start-up

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_keystore.c — CUnit suite for the KEK loaders (core/kek.c), DEK
  * wrap/unwrap (core/dek_wrap.c) and the DEK table (core/keystore.c), over

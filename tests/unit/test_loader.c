@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_loader.c — the plugin loader: a good plugin loads and its options
  * are read; each broken variant is refused with a message naming the file,

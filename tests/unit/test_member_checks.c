@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_member_checks.c — the checks a membership change passes before it
  * is proposed: skv_member_addr_problem (host:port forms), the members.add

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_peer.c — CUnit suite for the peer boundary: the shared FSM payload
  * decoder (core/cmd_decode.c) refuses every malformed payload class and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_raft_io.c — the raft_io adapter's storage contract against the real
  * storage-leveldb plugin: load on an empty store, durable hard state,

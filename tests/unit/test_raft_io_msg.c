@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_raft_io_msg.c — the raft_io adapter's loop-side contract: send
  * (wire-encoded, handed to the transport at once, callback deferred and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_raft_io_smoke.c — the adapter really drives C-Raft: a single-node
  * raft over the real storage-leveldb plugin bootstraps, elects itself,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_sidecar.c — the encryption sidecar (core/sidecar*.c): JSON and
  * file round trips, a missing sidecar, every validation error with its

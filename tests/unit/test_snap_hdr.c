@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_snap_hdr.c — the SKVSNAP1/SKVSNAP2 snapshot header: both versions
  * round-trip, v2 is written exactly when a cutover exists, unknown

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_storage_leveldb.c — CUnit suite for the storage-leveldb plugin,
  * loaded as the real built module through the core loader

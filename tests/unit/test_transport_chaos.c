@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_transport_chaos.c — the chaos transport (built with
  * --enable-fault-injection): the rules parser and matcher, then the real

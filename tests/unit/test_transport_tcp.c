@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_transport_tcp.c — the real transport-tcp plugin, loaded twice
  * through the core loader (nodes 1 and 2) and talking over 127.0.0.1 on

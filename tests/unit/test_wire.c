@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_wire.c — CUnit suite for core/wire.c: round trips of every C-Raft
  * message and control frame, ownership of decoded raft messages (freed the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_writers.c — the writer registry (core/writers*.c) over the real
  * storage-leveldb plugin loaded through the core loader: the 0x03 payload

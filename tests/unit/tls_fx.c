@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tls_fx.c — test PKI and a bare TLS client for test_transport_tcp
  * (tls_fx.h). P-256 keys, SHA-256 signatures, all made in-process.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tls_fx.h — test certificates made with the OpenSSL API in a temporary
  * directory (two cluster CAs, node/client/self-signed/expired

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * storage_faulty.c — test-only storage plugin "faulty": wraps the real
  * storage-leveldb plugin and injects write failures controlled at run
