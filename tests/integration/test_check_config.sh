@@ -90,7 +90,7 @@ cp "$D/good.yaml" "$D/n1.yaml"   # node 1 now runs the good config
 skv_start 1
 skv_wait 20 "node 1 leads" skv_is_state 1 leader || exit 1
 skv_assert "and the daemon starts with it" kill -0 "$(skv_pid 1)"
-c=$(curl -s -o "$D/resp" -w '%{http_code}' -X POST "$(skv_endpoint 1)/v1/encryption/enable-storage-envelope")
+c=$(skv_enc_post 1 enable-storage-envelope)   # retries 503 (leader not ready yet) for 15 s
 skv_assert "enable-storage-envelope: 200" [ "$c" = 200 ]
 skv_stop 1
 find "$D/dd-good" -type f -exec md5sum {} + | sort >"$D/tree.before"
