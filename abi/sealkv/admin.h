@@ -9,13 +9,54 @@
  * "ErrUnknownOp". Values are binary-safe: req.body / resp.body carry raw
  * bytes.
  *
- * Core ops (v1): "status", "kv.get" (arg=key, flags), "kv.put" (arg=key,
- * body=value), "kv.del" (arg=key), "members.list", "members.add" (json),
- * "members.remove" (arg=id), "members.promote" (arg=id),
- * "encryption.capability",
- * "encryption.sidecar", "encryption.enable-storage-envelope",
- * "encryption.enable-raft-envelope", "metrics" (resp.body = Prometheus
- * text exposition 0.0.4).
+ * Core ops (the core's dispatch table today; fields of skv_admin_req not
+ * named are NULL/0 and ignored). Where: which node answers: any
+ * node, or the leader (a follower answers 503 ErrNotLeader with the
+ * leader's id, except kv.put/kv.del, which it forwards); "ready" means a
+ * leader that has applied every entry of earlier terms (else 503,
+ * retryable). Replies carry resp.json unless noted; errors carry
+ * resp.error (stable "ErrXxx" name), resp.message and resp.status.
+ *
+ *   "status"            any node. json: {id, state, leader_id, term,
+ *                       last_index, applied_index, commit_index, members,
+ *                       encryption:{...}, transport:{authenticated,
+ *                       encrypted}}.
+ *   "metrics"           any node. resp.body: Prometheus text exposition
+ *                       0.0.4 (no json).
+ *   "kv.get"            arg = key (1..4096 bytes, binary). Leader,
+ *                       ready; flags SKV_ADMIN_F_LOCAL_READ: any node, its
+ *                       local state. resp.body = value (no json); 404
+ *                       ErrKeyNotFound.
+ *   "kv.put"            arg = key, body = value (binary, may be empty).
+ *                       Any node (forwarded to the leader). json: {index}.
+ *   "kv.del"            arg = key. As kv.put. json: {index}.
+ *   "members.list"      any node. json: {members:[{id, address, role}],
+ *                       leader_id}.
+ *   "members.add"       json (required): {"id":N, "address":"host:port",
+ *                       "role":"voter"|"standby"}. Leader, ready.
+ *                       json: {id, role}.
+ *   "members.promote"   arg = node id (decimal). Leader, ready. json:
+ *                       {id, role}.
+ *   "members.remove"    arg = node id (decimal). Leader. json: {id, role}.
+ *   "encryption.capability"  any node. json: this node's report and, on
+ *                       the leader, every member's ({id, capable,
+ *                       reasons, suites, ...}).
+ *   "encryption.sidecar"     any node. json: {present, sidecar:{...}}
+ *                       (key ids and epochs, never key bytes).
+ *   "encryption.enable-storage-envelope"  json optional (ignored today).
+ *                       Leader, ready. json: {applied_index,
+ *                       was_already_active, capability_summary:[...]}; 412
+ *                       ErrCapabilityCheckFailed names the nodes.
+ *   "encryption.enable-raft-envelope"     as above; json: {applied_index
+ *                       (the cutover index), was_already_active,
+ *                       capability_summary}.
+ *   "encryption.erase-cleartext"          json optional (ignored today).
+ *                       Any node (runs locally). json: {resealed_values,
+ *                       log_first_index, cutover_index, storage_compacted};
+ *                       503 ErrEraseIncomplete (retryable).
+ *
+ * Any other op: 404 ErrUnknownOp. New ops are added without an ABI
+ * change; a plugin must pass resp.json/resp.body through unchanged.
  *
  * Threads: start/stop from the loop thread; the plugin serves requests on
  * its own threads and calls host->admin_call() from them. The done
@@ -53,7 +94,7 @@ struct skv_admin_ops {
      * client CA, token file) from the files named in the options, e.g. on
      * SIGHUP. New connections use them; on failure the old ones stay in
      * use and `err` says why. Loop thread; must not block for long. */
-    int (*reload)(void *state, struct skv_err *err);
+    int (*reload)(void *state, struct skv_err *err); /* since 1.1 */
 };
 
 #ifdef __cplusplus

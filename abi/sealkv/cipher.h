@@ -57,13 +57,15 @@ extern "C" {
 #endif
 
 /* The only sizes the core accepts for the selected suite (bytes). Fixed
- * for the whole major: changing them is an ABI break (docs/ABI.md). */
-#define SKV_CIPHER_KEY_LEN 32
-#define SKV_CIPHER_NONCE_LEN 12
-#define SKV_CIPHER_TAG_LEN 16
+ * for the whole major: changing them is an ABI break (docs/ABI.md). The
+ * macros are new in 1.1; the sizes they name were already the only ones
+ * 1.0 accepted. */
+#define SKV_CIPHER_KEY_LEN 32   /* since 1.1 */
+#define SKV_CIPHER_NONCE_LEN 12 /* since 1.1 */
+#define SKV_CIPHER_TAG_LEN 16   /* since 1.1 */
 
 /* The option the core reads from the cipher plugin's options. */
-#define SKV_CIPHER_OPT_SUITE "suite"
+#define SKV_CIPHER_OPT_SUITE "suite" /* since 1.1 */
 
 struct skv_cipher_suite {
     uint32_t struct_size;

@@ -15,6 +15,10 @@
  *     checks struct_size before touching a field that a newer minor added.
  *   - Optional members are called only when struct_size covers them AND
  *     the pointer is non-NULL (see SKV_HAS()).
+ *   - Every member, constant and macro added after 1.0 carries the marker
+ *     of the minor that added it, a comment "since 1.N" on its line. A
+ *     reader SKV_HAS-checks (members) or #ifdef-checks (macros) anything
+ *     marked above 1.0; unmarked means 1.0 (docs/ABI.md, "Since markers").
  *
  * Errors: every call returns an int from enum skv_rc and, on failure,
  * fills the caller's struct skv_err with a human-readable message.
@@ -32,8 +36,10 @@
 #ifndef SEALKV_PLUGIN_H
 #define SEALKV_PLUGIN_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -51,6 +57,16 @@ extern "C" {
 #define SKV_PLUGIN_EXPORT __attribute__((visibility("default")))
 #else
 #define SKV_PLUGIN_EXPORT
+#endif
+
+/* SKV_PRINTF(fmt, args): marks a printf-style function so that GCC and
+ * clang check its format string against its arguments (`fmt` is the
+ * 1-based position of the format parameter, `args` that of the first
+ * variadic one). Empty for other compilers. (since 1.1) */
+#if defined(__GNUC__) || defined(__clang__)
+#define SKV_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define SKV_PRINTF(fmt, args)
 #endif
 
 /* SKV_COVERS: the struct at `p` (of C type `type`, e.g.
@@ -166,8 +182,7 @@ struct skv_host {
     void *ctx;            /* pass back as first argument */
 
     /* Logging. Any thread. `fmt` is printf-style. Never pass key bytes. */
-    void (*log)(void *ctx, int level, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    void (*log)(void *ctx, int level, const char *fmt, ...) SKV_PRINTF(3, 4);
 
     /* Config accessors for the plugin's own `options:` mapping.
      * Loop thread, during init() only. A missing key yields `def`
@@ -240,11 +255,8 @@ struct skv_plugin {
 typedef const struct skv_plugin *(*skv_plugin_entry_fn)(void);
 
 /* Helper for plugins: fill an skv_err and return its code. */
-#include <stdarg.h>
-#include <stdio.h>
 static inline int skv_err_set(struct skv_err *err, int code,
-                              const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+                              const char *fmt, ...) SKV_PRINTF(3, 4);
 static inline int skv_err_set(struct skv_err *err, int code,
                               const char *fmt, ...)
 {

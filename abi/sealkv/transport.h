@@ -76,21 +76,21 @@ struct skv_transport_ops {
      * connections are re-established with them between two frames (no
      * queued frame is lost). On failure the old credentials stay in use
      * and `err` says why. Loop thread. */
-    int (*reload)(void *state, struct skv_err *err);
+    int (*reload)(void *state, struct skv_err *err); /* since 1.1 */
 
     /* Optional (SKV_HAS): what this transport guarantees, a set of
      * SKV_TRANSPORT_SEC_* bits; absent means 0 (plaintext, `from_id` is
      * only what the peer claimed). Constant between start and stop. Any
      * thread. */
-    uint32_t (*security)(void *state);
+    uint32_t (*security)(void *state); /* since 1.1 */
 };
 
-/* Bits of skv_transport_ops.security() (since 1.1). */
-#define SKV_TRANSPORT_SEC_AUTHENTICATED 0x1u /* from_id proven, send() only
-                                               to the proven peer_id */
-#define SKV_TRANSPORT_SEC_ENCRYPTED 0x2u     /* frames confidential and
-                                               integrity-protected on the
-                                               wire */
+/* Bits of skv_transport_ops.security() (since 1.1).
+ * SKV_TRANSPORT_SEC_AUTHENTICATED: from_id proven, send() only to the
+ * proven peer_id. SKV_TRANSPORT_SEC_ENCRYPTED: frames confidential and
+ * integrity-protected on the wire. */
+#define SKV_TRANSPORT_SEC_AUTHENTICATED 0x1u /* since 1.1 */
+#define SKV_TRANSPORT_SEC_ENCRYPTED 0x2u     /* since 1.1 */
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check_cipher.h — one cipher suite under test (ops table, instance,
+ * suite name) shared by the cipher checks of sealkv-plugin-check.
+ */
+#ifndef SKV_CHECK_CIPHER_H
+#define SKV_CHECK_CIPHER_H
+
+#include "check.h"
+
+#include <sealkv/cipher.h>
+
+struct chk_suite {
+    struct chk *c;
+    const struct skv_cipher_ops *o;
+    void *state;
+    const char *name;
+};
+
+/* check_cipher_aead.c: round trips, tamper of every byte, wrong key */
+void chk_cipher_aead(struct chk_suite *s, void *key);
+
+#endif /* SKV_CHECK_CIPHER_H */
