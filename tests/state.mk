@@ -13,3 +13,7 @@ tests_integration_skv_writers_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/core
 tests_integration_skv_writers_LDADD = core/libsealkv-core.la
 TESTS += tests/integration/test_reg_retry.sh
 EXTRA_DIST += tests/integration/test_reg_retry.sh
+TESTS += tests/integration/test_member_gate.sh
+EXTRA_DIST += tests/integration/test_member_gate.sh
+TESTS += tests/integration/test_promote_gate.sh
+EXTRA_DIST += tests/integration/test_promote_gate.sh

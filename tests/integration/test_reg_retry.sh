@@ -23,7 +23,7 @@
 #     first tick after it learns of Y (+ the 500 ms retry pause): X cannot
 #     have applied R1 when it proposes R2.
 #  4. R1 still commits, then R2. With the fix (c1be6d4,
-#     core/writers_check.c) R2 is a retried registration, accepted with
+#     core/cmd/writers_check.c) R2 is a retried registration, accepted with
 #     nothing to write, on every replica.
 # Asserts: the retry really happened (every node logs "registrations
 # need no write (already registered at that epoch: a retried
@@ -33,16 +33,18 @@
 # X's epochs from its sidecar; every acknowledged write reads back on
 # every node; the nonce scan is clean.
 #
-# Fails without the fix: built from main with c1be6d4 reverted
-# (git worktree add; git revert --no-commit c1be6d4; configure
-# --enable-fault-injection) and run with SKV_TOP_BUILDDIR pointing at
-# that build, the same timeline ends with X logging
+# Fails without the fix: main with c1be6d4 reverted (git worktree add
+# --detach /tmp/wt HEAD; git revert --no-commit c1be6d4; configure
+# --enable-fault-injection), this script run with SKV_TOP_BUILDDIR at
+# that build: the same timeline, then X (node 1 in that run) logged
+#   entry 12: registration refused: ErrLocalEpochRollback: entry 0: node 1
+#   key_id K local_epoch 2 is not above the registered 2
 #   HALTED: ErrLocalEpochRollback: this node's registration for key K at
-#   epoch e was refused at entry N: it must not encrypt under that key
-# (R2 "local_epoch e is not above the registered e"), X reports
-# "halted" and exits 3, and halts again at the same entry on restart;
-# this script then fails on "no HALTED" and "node X not halted" (and the
-# retried-registration log lines are absent).
+#   epoch 2 was refused at entry 12: it must not encrypt under that key
+# and exited 3; the cluster (L dead, X halted) lost its majority, every
+# later write failed, and the script ended "21 checks, 22 failed"
+# (retried-registration lines absent, node X not running, writes, the
+# registry checks).
 # Needs --enable-fault-injection (chaos transport).
 SKV_TEST=reg_retry
 . "${SKV_TOP_SRCDIR:-.}/tests/integration/lib.sh"
