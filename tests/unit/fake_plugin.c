@@ -11,6 +11,10 @@
  *   8 cipher-fakexchacha.so: a cipher listing xchacha20-poly1305 (32/24/16)
  *     and chacha20-poly1305 (32/12/16); reads option "suite"
  *   9 descriptor name "other" in admin-fakename.so
+ *  10 cipher-fakebadtamper.so: one suite "fake-xor" (32/12/16) that
+ *     round-trips (a keyed XOR and a checksum tag: no security) but
+ *     answers a bad tag with SKV_ERR_CORRUPT instead of SKV_ERR_INTEGRITY,
+ *     for sealkv-plugin-check's own test (tests/conformance.mk)
  */
 #include <sealkv/admin.h>
 #include <sealkv/cipher.h>
@@ -36,6 +40,8 @@
 #define FAKE_NAME "fakenullop"
 #elif FAKE_VARIANT == 8
 #define FAKE_NAME "fakexchacha"
+#elif FAKE_VARIANT == 10
+#define FAKE_NAME "fakebadtamper"
 #else
 #define FAKE_NAME "other"
 #endif
@@ -58,7 +64,7 @@ static int fake_init(const struct skv_host *host, void **state,
         return rc;
     if ((rc = host->opt_bool(host->ctx, "fail_init", 0, &fail, err)))
         return rc;
-#if FAKE_VARIANT == 8
+#if FAKE_VARIANT == 8 || FAKE_VARIANT == 10
     {
         const char *suite;
         if ((rc = host->opt_string(host->ctx, SKV_CIPHER_OPT_SUITE, NULL, &suite, err)))
@@ -73,10 +79,10 @@ static int fake_init(const struct skv_host *host, void **state,
 }
 
 static void fake_fini(void *state) { memset(state, 0, sizeof(struct fake)); }
-#if FAKE_VARIANT != 8
+#if FAKE_VARIANT != 8 && FAKE_VARIANT != 10
 static int fake_start(void *state, struct skv_err *err) { (void)state; (void)err; return SKV_OK; }
 #endif
-#if FAKE_VARIANT != 7 && FAKE_VARIANT != 8
+#if FAKE_VARIANT != 7 && FAKE_VARIANT != 8 && FAKE_VARIANT != 10
 static void fake_stop(void *state) { (void)state; }
 #endif
 
@@ -124,6 +130,8 @@ static const struct skv_cipher_ops fake_ops = {
     .open = fake_crypt,
     .random = fake_random,
 };
+#elif FAKE_VARIANT == 10
+#include "fake_cipher_xor.inc"
 #else
 static const struct skv_admin_ops fake_ops = {
 #if FAKE_VARIANT == 4
@@ -143,7 +151,7 @@ static const struct skv_plugin fake_desc = {
     .abi_minor = SKV_ABI_MINOR,
     .struct_size = FAKE_VARIANT == 5 ? 8 : sizeof(struct skv_plugin),
     .kind = FAKE_VARIANT == 3 ? SKV_KIND_STORAGE
-            : FAKE_VARIANT == 8 ? SKV_KIND_CIPHER : SKV_KIND_ADMIN,
+            : FAKE_VARIANT == 8 || FAKE_VARIANT == 10 ? SKV_KIND_CIPHER : SKV_KIND_ADMIN,
     .name = FAKE_NAME,
     .version = "0",
     .description = "loader test plugin",
