@@ -7,7 +7,7 @@
  *      with ops->key_new, every call through ops->seal / ops->open;
  *   2. the same AEAD called directly in libsodium (precomputed AES-GCM
  *      state / ChaCha20 key, detached tag, same buffers);
- *   3. Envelope v1 encode/decode (core/envelope.c: header, AAD, keystore
+ *   3. Envelope v1 encode/decode (core/crypto/envelope.c: header, AAD, keystore
  *      lookup, plugin AEAD, and for decode the malloc'd plaintext).
  *
  * at 64 B, 1 KiB, 4 KiB and 64 KiB, for every suite this machine runs.
@@ -20,11 +20,11 @@
  *
  *   SEALKV_PLUGIN_PATH=<dir with cipher-sodium.so> bench/cipher_bench [--quick]
  */
-#include "config.h"
-#include "envelope.h"
-#include "keystore.h"
-#include "kek.h"
-#include "loader.h"
+#include "config/config.h"
+#include "crypto/envelope.h"
+#include "crypto/keystore.h"
+#include "crypto/kek.h"
+#include "plugin/loader.h"
 
 #include <sealkv/cipher.h>
 #include <sodium.h>

@@ -63,6 +63,10 @@ tests_unit_test_abi_layout_LDADD = $(TEST_LIBS)
 # Runs after the plugins are built (they are ordinary build products).
 TESTS += tests/unit/check_exports.sh
 EXTRA_DIST += tests/unit/check_exports.sh
+# core/'s folder graph: includes name their folder, no folder cycle outside
+# the node cluster docs/ARCHITECTURE.md documents
+TESTS += tests/unit/check_core_deps.sh
+EXTRA_DIST += tests/unit/check_core_deps.sh
 
 # Wire codec: round trips of every frame type + robustness against garbage.
 check_PROGRAMS += tests/unit/test_wire
@@ -99,7 +103,7 @@ tests_unit_test_peer_SOURCES = tests/unit/test_peer.c
 tests_unit_test_peer_CFLAGS = $(TEST_CFLAGS) $(RAFT_CFLAGS)
 tests_unit_test_peer_LDADD = $(TEST_LIBS) $(RAFT_LIBS)
 
-# config loader (core/config.c): values, defaults, one test per error class
+# config loader (core/config/config.c): values, defaults, one test per error class
 check_PROGRAMS += tests/unit/test_config
 TESTS += tests/unit/test_config
 tests_unit_test_config_SOURCES = tests/unit/test_config.c
@@ -129,7 +133,7 @@ TESTS += tests/integration/test_cli_usage.sh
 EXTRA_DIST += tests/integration/test_cli_usage.sh
 check_PROGRAMS += tests/unit/test_cli_url
 TESTS += tests/unit/test_cli_url
-tests_unit_test_cli_url_SOURCES = tests/unit/test_cli_url.c core/cli_http.c core/cli_http.h
+tests_unit_test_cli_url_SOURCES = tests/unit/test_cli_url.c core/cli/cli_http.c core/cli/cli_http.h
 tests_unit_test_cli_url_CFLAGS = $(TEST_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_test_cli_url_LDADD = $(CUNIT_LIBS) $(CURL_LIBS) $(JANSSON_LIBS)
 
@@ -174,7 +178,7 @@ fuzz-smoke:
 	$(top_srcdir)/tests/fuzz/smoke.sh
 .PHONY: fuzz-smoke
 
-# encryption layer (core/kek.c, keystore.c, dek_wrap.c, envelope.c,
+# encryption layer (core/crypto/kek.c, keystore.c, dek_wrap.c, envelope.c,
 # nonce.c) over the real cipher-sodium plugin; fuzz target for envelopes
 EXTRA_DIST += tests/unit/enc_fx.h
 check_PROGRAMS += tests/unit/test_keystore tests/unit/test_envelope
@@ -271,12 +275,12 @@ tests_sim_test_cutover_sim_DEPENDENCIES = core/libsealkv-core.la \
 # erase-cleartext + sealkv verify --strict
 TESTS += tests/integration/test_erase_cleartext.sh
 EXTRA_DIST += tests/integration/test_erase_cleartext.sh
-# sealkv cert (core/cli_cert.c + cert_*.c): CA, node and client certificates
+# sealkv cert (core/cli/cli_cert.c + cert_*.c): CA, node and client certificates
 check_PROGRAMS += tests/unit/test_cert
 TESTS += tests/unit/test_cert
-tests_unit_test_cert_SOURCES = tests/unit/test_cert.c core/cli_cert.c core/cli_cert.h \
-	core/cert_x509.c core/cert_x509.h core/cert_file.c core/cert_file.h \
-	core/cert_ident.c core/cert_ident.h
+tests_unit_test_cert_SOURCES = tests/unit/test_cert.c core/cli/cli_cert.c core/cli/cli_cert.h \
+	core/cli/cert_x509.c core/cli/cert_x509.h core/cli/cert_file.c core/cli/cert_file.h \
+	core/cli/cert_ident.c core/cli/cert_ident.h
 tests_unit_test_cert_CFLAGS = $(TEST_CFLAGS) $(OPENSSL_CFLAGS)
 tests_unit_test_cert_LDADD = $(CUNIT_LIBS) $(OPENSSL_LIBS)
 
@@ -286,7 +290,7 @@ EXTRA_DIST += tests/integration/test_members_safety.sh
 # --check-config refuses what start refuses; SIGHUP credential reload
 TESTS += tests/integration/test_check_config.sh tests/integration/test_reload.sh
 EXTRA_DIST += tests/integration/test_check_config.sh tests/integration/test_reload.sh
-# membership request checks (core/member_addr.c, core/member_check.c)
+# membership request checks (core/admin/member_addr.c, core/admin/member_check.c)
 check_PROGRAMS += tests/unit/test_member_checks
 TESTS += tests/unit/test_member_checks
 tests_unit_test_member_checks_SOURCES = tests/unit/test_member_checks.c

@@ -5,15 +5,15 @@
  * implements the KV ops. Membership, status and encryption ops live in
  * their own files.
  */
-#include "admin_ops.h"
-#include "capability.h"
-#include "enc_ops.h"
-#include "erase.h"
-#include "command.h"
-#include "fsm.h"
-#include "metrics.h"
-#include "op.h"
-#include "propose.h"
+#include "admin/admin_ops.h"
+#include "admin/capability.h"
+#include "admin/enc_ops.h"
+#include "admin/erase.h"
+#include "cmd/command.h"
+#include "fsm/fsm.h"
+#include "node/metrics.h"
+#include "intake/op.h"
+#include "intake/propose.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
 #ifndef SKV_ADMIN_OPS_H
 #define SKV_ADMIN_OPS_H
 
-#include "op.h"
+#include "intake/op.h"
 
 void skv_op_status(struct skv_op *op);
 void skv_op_members_list(struct skv_op *op);

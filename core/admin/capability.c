@@ -17,8 +17,8 @@
  * type-checked, and strings are bounded and sanitised before they reach a
  * summary or a message. Loop thread only; no global state.
  */
-#include "capability.h"
-#include "peer_filter.h"
+#include "admin/capability.h"
+#include "peer/peer_filter.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,7 +29,7 @@
 #include <sealkv/plugin.h>
 
 #include "build-config.h"
-#include "op.h"
+#include "intake/op.h"
 
 #define CAP_REPORT_MAX (64u * 1024u)  /* bytes of a peer's report we parse */
 #define CAP_REASONS_MAX 8             /* reasons of one peer we quote */

@@ -25,8 +25,8 @@
 
 #include <jansson.h>
 
-#include "node.h"
-#include "wire.h"
+#include "node/node.h"
+#include "wire/wire.h"
 
 /* One extra node to probe besides the configuration. */
 struct skv_cap_target {

@@ -3,12 +3,12 @@
  * enc_ops.c — enable-storage-envelope, enable-raft-envelope, the newcomer
  * gate of members.add and the start-up writer registration (enc_ops.h).
  */
-#include "enc_ops.h"
-#include "admin_ops.h"
-#include "capability.h"
-#include "enc_cmd.h"
-#include "propose.h"
-#include "writers.h"
+#include "admin/enc_ops.h"
+#include "admin/admin_ops.h"
+#include "admin/capability.h"
+#include "cmd/enc_cmd.h"
+#include "intake/propose.h"
+#include "cmd/writers.h"
 
 #include <jansson.h>
 #include <stdlib.h>

@@ -17,7 +17,7 @@
 #ifndef SKV_ENC_OPS_H
 #define SKV_ENC_OPS_H
 
-#include "op.h"
+#include "intake/op.h"
 
 void skv_op_enc_enable_storage(struct skv_op *op);
 void skv_op_enc_enable_raft(struct skv_op *op);

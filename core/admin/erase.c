@@ -15,12 +15,12 @@
  * "storage_compacted":bool}; `sealkv verify --strict` then proves the
  * data dir holds no cleartext entry or value. Loop thread only.
  */
-#include "erase.h"
-#include "command.h"
-#include "envelope.h"
-#include "fsm.h"
-#include "keys.h"
-#include "propose.h"
+#include "admin/erase.h"
+#include "cmd/command.h"
+#include "crypto/envelope.h"
+#include "fsm/fsm.h"
+#include "util/keys.h"
+#include "intake/propose.h"
 
 #include <jansson.h>
 #include <stdlib.h>

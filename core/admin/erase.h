@@ -5,7 +5,7 @@
 #ifndef SKV_ERASE_H
 #define SKV_ERASE_H
 
-#include "op.h"
+#include "intake/op.h"
 
 void skv_op_enc_erase_cleartext(struct skv_op *op);
 

@@ -4,7 +4,7 @@
  * address before a membership change is proposed, so a member that no
  * transport can reach never enters the configuration.
  */
-#include "member_addr.h"
+#include "admin/member_addr.h"
 
 #include <arpa/inet.h>
 #include <string.h>

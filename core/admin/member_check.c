@@ -3,8 +3,8 @@
  * member_check.c — validation of membership requests before any change
  * is proposed (see member_check.h). Messages name the offending field.
  */
-#include "member_check.h"
-#include "member_addr.h"
+#include "admin/member_check.h"
+#include "admin/member_addr.h"
 
 #include <errno.h>
 #include <jansson.h>

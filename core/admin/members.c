@@ -5,10 +5,10 @@
  * promote to voter, remove (never the last voter). Requests are checked
  * (member_check.c) before anything is proposed.
  */
-#include "admin_ops.h"
-#include "enc_ops.h"
-#include "member_check.h"
-#include "propose.h"
+#include "admin/admin_ops.h"
+#include "admin/enc_ops.h"
+#include "admin/member_check.h"
+#include "intake/propose.h"
 
 #include <jansson.h>
 #include <stdarg.h>

@@ -4,7 +4,7 @@
  * while a barrier is in flight wait for the next one; when a barrier
  * applies, every read it covers is served from the local FSM.
  */
-#include "admin_ops.h"
+#include "admin/admin_ops.h"
 
 static void issue_barrier(struct skv_node *n);
 

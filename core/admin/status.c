@@ -3,8 +3,8 @@
  * status.c — the "status" op: node id, state, leader, term, indexes,
  * members with roles, the encryption block and the transport block.
  */
-#include "admin_ops.h"
-#include "reload.h"
+#include "admin/admin_ops.h"
+#include "node/reload.h"
 
 #include <jansson.h>
 #include <stdlib.h>

@@ -11,8 +11,8 @@
  * the new key is removed again.
  */
 #define _GNU_SOURCE
-#include "cert_file.h"
-#include "cert_x509.h"
+#include "cli/cert_file.h"
+#include "cli/cert_x509.h"
 
 #include <errno.h>
 #include <fcntl.h>

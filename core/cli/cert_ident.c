@@ -3,7 +3,7 @@
  * cert_ident.c — validation of node ids, client names and node addresses
  * for `sealkv cert`, and the SAN entry an address's host becomes.
  */
-#include "cert_ident.h"
+#include "cli/cert_ident.h"
 
 #include <arpa/inet.h>
 #include <stdint.h>

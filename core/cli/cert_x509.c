@@ -3,7 +3,7 @@
  * cert_x509.c — builds and signs the certificates of cert_x509.h's
  * profile through OpenSSL 3's X509 and X509V3 APIs.
  */
-#include "cert_x509.h"
+#include "cli/cert_x509.h"
 
 #include <openssl/bn.h>
 #include <openssl/err.h>

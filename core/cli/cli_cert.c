@@ -4,10 +4,10 @@
  * arguments, then creates the CA, a node or a client key + certificate
  * (see cli_cert.h). Owns nothing but argument handling and messages.
  */
-#include "cli_cert.h"
-#include "cert_file.h"
-#include "cert_ident.h"
-#include "cert_x509.h"
+#include "cli/cli_cert.h"
+#include "cli/cert_file.h"
+#include "cli/cert_ident.h"
+#include "cli/cert_x509.h"
 
 #include <stdio.h>
 #include <stdlib.h>

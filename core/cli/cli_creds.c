@@ -5,7 +5,7 @@
  * (O_NOFOLLOW, regular, mode 0600/0400, 1..4096 bytes, one token line),
  * read into sodium_malloc memory that skv_cli_creds_wipe frees.
  */
-#include "cli_creds.h"
+#include "cli/cli_creds.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -5,7 +5,7 @@
  * Retry-After, JSON error fields), and the retry loop for answers that
  * say the request was not executed.
  */
-#include "cli_http.h"
+#include "cli/cli_http.h"
 
 #include <curl/curl.h>
 #include <errno.h>

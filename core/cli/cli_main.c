@@ -4,11 +4,11 @@
  * and dispatch of each command to one admin-http request (DESIGN.md §6).
  * Exit codes: 0 success, 1 error, 2 usage error.
  */
-#include "cli_creds.h"
-#include "cli_http.h"
-#include "cli_print.h"
-#include "cli_cert.h"
-#include "verify.h"
+#include "cli/cli_creds.h"
+#include "cli/cli_http.h"
+#include "cli/cli_print.h"
+#include "cli/cli_cert.h"
+#include "verify/verify.h"
 
 #include <jansson.h>
 #include <errno.h>

@@ -5,7 +5,7 @@
  * answers and any other object, and the one-line error messages.
  * Strings from the server are printed with control bytes replaced.
  */
-#include "cli_print.h"
+#include "cli/cli_print.h"
 
 #include <jansson.h>
 #include <stdlib.h>

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "cli_http.h"
+#include "cli/cli_http.h"
 
 /* How a successful answer is shown to a human. */
 enum skv_cli_view {

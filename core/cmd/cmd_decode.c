@@ -5,7 +5,7 @@
  * codecs live next to their encoders (command.c, writers.c, enc_cmd.c);
  * this file owns the dispatch on the tag and the whole-payload rules.
  */
-#include "cmd_decode.h"
+#include "cmd/cmd_decode.h"
 
 #include <stdio.h>
 #include <stdlib.h>

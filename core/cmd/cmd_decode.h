@@ -25,8 +25,8 @@
 #ifndef SKV_CMD_DECODE_H
 #define SKV_CMD_DECODE_H
 
-#include "command.h"
-#include "enc_cmd.h"
+#include "cmd/command.h"
+#include "cmd/enc_cmd.h"
 
 struct skv_cmd {
     uint8_t tag;                    /* enum skv_cmd_tag */

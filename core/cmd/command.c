@@ -2,7 +2,7 @@
 /*
  * command.c — encode/decode of KV command payloads (see command.h).
  */
-#include "command.h"
+#include "cmd/command.h"
 
 #include <raft.h>
 #include <stdio.h>

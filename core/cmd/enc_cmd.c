@@ -3,9 +3,9 @@
  * enc_cmd.c — encode/decode of the 0x04 bootstrap and 0x05 rotation-family
  * payloads (see enc_cmd.h). Decoders check every length first.
  */
-#include "enc_cmd.h"
-#include "bytes.h"
-#include "command.h"
+#include "cmd/enc_cmd.h"
+#include "util/bytes.h"
+#include "cmd/command.h"
 
 #include <raft.h>
 #include <stdlib.h>

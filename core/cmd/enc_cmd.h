@@ -18,8 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "keystore.h"
-#include "writers.h"
+#include "crypto/keystore.h"
+#include "cmd/writers.h"
 
 enum skv_rot_sub {
     SKV_ROT_ROTATE_DEK = 1,

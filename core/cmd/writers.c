@@ -4,15 +4,15 @@
  * rules that turn a batch of registrations into storage puts (see
  * writers.h for the formats and the rules).
  */
-#include "writers.h"
+#include "cmd/writers.h"
 
 #include <raft.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bytes.h"
-#include "command.h"
-#include "keys.h"
+#include "util/bytes.h"
+#include "cmd/command.h"
+#include "util/keys.h"
 
 #define HDR_LEN 5 /* tag + count */
 

@@ -40,7 +40,7 @@
 
 #include <sealkv/storage.h>
 
-#include "nonce.h" /* skv_node_id16(): the slot of a full node id */
+#include "crypto/nonce.h" /* skv_node_id16(): the slot of a full node id */
 
 #define SKV_WRITERS_KEY_LEN 7
 #define SKV_WRITERS_VAL_LEN 12

@@ -4,12 +4,12 @@
  * batch of registrations against the stored registry (and against the
  * earlier entries of the same batch) and stage the puts. All or nothing.
  */
-#include "writers.h"
+#include "cmd/writers.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "bytes.h"
+#include "util/bytes.h"
 
 /* What a slot holds right now: from this batch, else from the store. */
 struct slot {

@@ -5,8 +5,8 @@
  * options are scalars only (value text, quoting and position kept for
  * the host's typed option accessors).
  */
-#include "conf_schema.h"
-#include "conf_value.h"
+#include "config/conf_schema.h"
+#include "config/conf_value.h"
 
 #include <stdio.h>
 #include <stdlib.h>

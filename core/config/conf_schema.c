@@ -5,8 +5,8 @@
  * (bootstrap ids/addresses unique and naming this node, heartbeat at
  * most half the election timeout). Plugins are in conf_plugins.c.
  */
-#include "conf_schema.h"
-#include "conf_value.h"
+#include "config/conf_schema.h"
+#include "config/conf_value.h"
 
 #include <inttypes.h>
 #include <limits.h>

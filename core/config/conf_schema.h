@@ -7,7 +7,7 @@
 #ifndef SKV_CONF_SCHEMA_H
 #define SKV_CONF_SCHEMA_H
 
-#include "conf_tree.h"
+#include "config/conf_tree.h"
 
 /* `c` must hold the defaults already; on failure it may be partly
  * filled (the caller frees it). `root` may be NULL (empty stream). */

@@ -5,7 +5,7 @@
  * aliases and tags can be refused at their own position, and so that
  * nesting, node count and duplicate keys are bounded while parsing.
  */
-#include "conf_tree.h"
+#include "config/conf_tree.h"
 
 #include <limits.h>
 #include <stdarg.h>

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "config.h"
+#include "config/config.h"
 
 #define CONF_MAX_BYTES (1024 * 1024) /* largest config accepted */
 #define CONF_MAX_DEPTH 32            /* deepest nesting accepted */

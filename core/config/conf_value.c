@@ -4,7 +4,7 @@
  * strict forms are accepted: decimal integers without sign or leading
  * zeros, true/false/yes/no, non-empty strings, host:port.
  */
-#include "conf_value.h"
+#include "config/conf_value.h"
 
 #include <ctype.h>
 #include <inttypes.h>

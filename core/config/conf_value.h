@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "conf_tree.h"
+#include "config/conf_tree.h"
 
 /* n must be of `kind` (a plain null is reported as "has no value"). */
 int conf_expect(const struct conf_node *n, enum conf_kind kind,

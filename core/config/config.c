@@ -5,9 +5,9 @@
  * tree (conf_tree.c), apply the schema (conf_schema.c, conf_plugins.c),
  * fill defaults, and free everything.
  */
-#include "config.h"
-#include "conf_schema.h"
-#include "conf_tree.h"
+#include "config/config.h"
+#include "config/conf_schema.h"
+#include "config/conf_tree.h"
 
 #include <errno.h>
 #include <fcntl.h>

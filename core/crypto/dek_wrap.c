@@ -5,8 +5,8 @@
  * (BE), the DEK's own suite; plus the argument and suite checks the
  * keystore shares.
  */
-#include "keystore_impl.h"
-#include "bytes.h"
+#include "crypto/keystore_impl.h"
+#include "util/bytes.h"
 
 #include <sodium.h>
 #include <string.h>

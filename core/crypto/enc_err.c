@@ -3,7 +3,7 @@
  * enc_err.c — the encryption layer's error names and the helper that
  * fills a struct skv_enc_err.
  */
-#include "enc_err.h"
+#include "crypto/enc_err.h"
 
 #include <stdarg.h>
 #include <stdio.h>

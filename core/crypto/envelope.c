@@ -5,8 +5,8 @@
  * v1/v2 open through the keystore's cipher plugin and subkey cache, one
  * typed error per way an envelope can be wrong.
  */
-#include "envelope.h"
-#include "bytes.h"
+#include "crypto/envelope.h"
+#include "util/bytes.h"
 
 #include <stdlib.h>
 #include <string.h>

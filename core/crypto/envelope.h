@@ -38,8 +38,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "enc_err.h"
-#include "keystore.h"
+#include "crypto/enc_err.h"
+#include "crypto/keystore.h"
 
 #define SKV_ENVELOPE_V1 0x01
 #define SKV_ENVELOPE_V2 0x02

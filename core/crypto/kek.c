@@ -5,7 +5,7 @@
  * message naming the file and what was found; key bytes never reach a
  * message or a log.
  */
-#include "kek.h"
+#include "crypto/kek.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "enc_err.h"
+#include "crypto/enc_err.h"
 
 #define SKV_KEK_LEN 32
 #define SKV_KEK_ENV "SEALKV_KEK_BASE64"

@@ -5,8 +5,8 @@
  * wipe the raw bytes), look one up by key_id, and generate a fresh
  * wrapped DEK on the leader.
  */
-#include "keystore_impl.h"
-#include "bytes.h"
+#include "crypto/keystore_impl.h"
+#include "util/bytes.h"
 
 #include <sodium.h>
 #include <stdlib.h>

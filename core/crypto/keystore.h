@@ -41,10 +41,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "purpose.h"
+#include "crypto/purpose.h"
 
-#include "enc_err.h"
-#include "kek.h"
+#include "crypto/enc_err.h"
+#include "crypto/kek.h"
 
 #define SKV_DEK_LEN 32
 #define SKV_DEK_NONCE_LEN 12

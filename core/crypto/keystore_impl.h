@@ -9,7 +9,7 @@
 
 #include <pthread.h>
 
-#include "keystore.h"
+#include "crypto/keystore.h"
 
 struct skv_keystore {
     const struct skv_cipher_ops *ops;

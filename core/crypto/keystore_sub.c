@@ -11,8 +11,8 @@
  * the last reference. One mutex guards the table, the ticks and the
  * counts; derivation (unwrap, BLAKE2b, key_new) runs outside it.
  */
-#include "keystore_impl.h"
-#include "bytes.h"
+#include "crypto/keystore_impl.h"
+#include "util/bytes.h"
 
 #include <sodium.h>
 #include <stdlib.h>

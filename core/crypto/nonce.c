@@ -3,8 +3,8 @@
  * nonce.c — deterministic 12-byte nonces (node_id16 ‖ epoch16 ‖ count64,
  * big-endian) from a lock-free per-DEK counter that refuses to wrap.
  */
-#include "nonce.h"
-#include "bytes.h"
+#include "crypto/nonce.h"
+#include "util/bytes.h"
 
 #include <stddef.h>
 

@@ -22,7 +22,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "enc_err.h"
+#include "crypto/enc_err.h"
 
 #define SKV_NONCE_LEN 12
 #define SKV_LOCAL_EPOCH_MAX 0xFFFFu   /* the value itself is "exhausted" */

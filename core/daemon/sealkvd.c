@@ -6,10 +6,10 @@
  * line, component=sealkvd, like every later log line; command-line usage
  * errors are plain text beside the usage.
  */
-#include "config.h"
-#include "log.h"
-#include "node.h"
-#include "preflight.h"
+#include "config/config.h"
+#include "util/log.h"
+#include "node/node.h"
+#include "node/preflight.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -19,11 +19,11 @@
 
 #include <sealkv/cipher.h>
 
-#include "config.h"
-#include "enc_err.h"
-#include "keystore.h"
-#include "nonce.h"
-#include "sidecar.h"
+#include "config/config.h"
+#include "crypto/enc_err.h"
+#include "crypto/keystore.h"
+#include "crypto/nonce.h"
+#include "enc/sidecar.h"
 
 struct skv_enc {
     int enabled;                    /* encryption.enabled */

@@ -5,8 +5,8 @@
  * encryption, DEK unwrap, nonce generators; and the sidecar commit used by
  * FSM apply.
  */
-#include "enc.h"
-#include "loader.h"
+#include "enc/enc.h"
+#include "plugin/loader.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,8 +3,8 @@
  * enc_wrap.c — wrap-on-propose: seal an FSM payload as a raft envelope
  * with the active raft DEK and this process's deterministic nonces.
  */
-#include "enc.h"
-#include "envelope.h"
+#include "enc/enc.h"
+#include "crypto/envelope.h"
 
 #include <raft.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
  * local_epoch bump. No I/O here (sidecar_file.c), no JSON
  * (sidecar_json.c). Field names in messages are the JSON member names.
  */
-#include "sidecar.h"
+#include "enc/sidecar.h"
 
 #include <string.h>
 

@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "purpose.h"
+#include "crypto/purpose.h"
 
 #include <sealkv/plugin.h>
 

@@ -5,7 +5,7 @@
  * directory, and only then success. A failure before the rename leaves the
  * old file as it was and removes the tmp file.
  */
-#include "sidecar.h"
+#include "enc/sidecar.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -5,7 +5,7 @@
  * duplicate, missing or mistyped members are refused by name — and every
  * parsed sidecar then passes skv_sidecar_validate().
  */
-#include "sidecar.h"
+#include "enc/sidecar.h"
 
 #include <jansson.h>
 #include <sodium.h>

@@ -9,12 +9,12 @@
  * which stops C-Raft's apply loop without advancing last_applied (fail
  * closed).
  */
-#include "fsm.h"
-#include "fsm_gap.h"
-#include "cmd_decode.h"
-#include "bytes.h"
-#include "keys.h"
-#include "log.h"
+#include "fsm/fsm.h"
+#include "fsm/fsm_gap.h"
+#include "cmd/cmd_decode.h"
+#include "util/bytes.h"
+#include "util/keys.h"
+#include "util/log.h"
 
 #include <stdlib.h>
 #include <string.h>

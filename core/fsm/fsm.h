@@ -19,7 +19,7 @@
 #ifndef SKV_FSM_H
 #define SKV_FSM_H
 
-#include "node.h"
+#include "node/node.h"
 
 #define SKV_SNAP_MAGIC1 "SKVSNAP1"
 #define SKV_SNAP_MAGIC2 "SKVSNAP2"

@@ -7,11 +7,11 @@
  * advances the applied index past the entry (fsm.c commits that batch).
  * Every failure that is not a deterministic refusal halts the node.
  */
-#include "fsm.h"
-#include "bytes.h"
-#include "cmd_decode.h"
-#include "envelope.h"
-#include "writers.h"
+#include "fsm/fsm.h"
+#include "util/bytes.h"
+#include "cmd/cmd_decode.h"
+#include "crypto/envelope.h"
+#include "cmd/writers.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -4,9 +4,9 @@
  * per-batch step, the reset used by restore / repair / seed, and the scan
  * that start-up and `sealkv verify` judge a store by.
  */
-#include "fsm_gap.h"
-#include "bytes.h"
-#include "keys.h"
+#include "fsm/fsm_gap.h"
+#include "util/bytes.h"
+#include "util/keys.h"
 
 #include <stdio.h>
 #include <string.h>

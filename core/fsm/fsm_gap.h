@@ -21,7 +21,7 @@
 
 #include <sealkv/storage.h>
 
-#include "fsm.h"
+#include "fsm/fsm.h"
 
 #define SKV_FSM_MARK_KEY_LEN 13u
 

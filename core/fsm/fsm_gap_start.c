@@ -6,11 +6,11 @@
  * entries from the local log, refuse (ErrFsmGap, with the remedy)
  * otherwise. Runs once, after skv_fsm_init and before raft starts.
  */
-#include "fsm_gap.h"
-#include "bytes.h"
-#include "keys.h"
-#include "log.h"
-#include "raft_ls_codec.h"
+#include "fsm/fsm_gap.h"
+#include "util/bytes.h"
+#include "util/keys.h"
+#include "util/log.h"
+#include "raftio/raft_ls_codec.h"
 
 #include <stdio.h>
 #include <string.h>

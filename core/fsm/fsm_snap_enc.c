@@ -3,10 +3,10 @@
  * fsm_snap_enc.c — dump and adopt the encryption record of an FSM
  * snapshot (fsm_snap_enc.h).
  */
-#include "fsm_snap_enc.h"
-#include "bytes.h"
-#include "keys.h"
-#include "writers.h"
+#include "fsm/fsm_snap_enc.h"
+#include "util/bytes.h"
+#include "util/keys.h"
+#include "cmd/writers.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -9,8 +9,8 @@
 #ifndef SKV_FSM_SNAP_ENC_H
 #define SKV_FSM_SNAP_ENC_H
 
-#include "fsm.h"
-#include "snap_hdr.h"
+#include "fsm/fsm.h"
+#include "fsm/snap_hdr.h"
 
 struct skv_sbuf {          /* growable raft_malloc'd buffer */
     uint8_t *p;

@@ -17,14 +17,14 @@
  * at the snapshot's index, fsm_gap.h). No snapshot is taken while the FSM
  * is ahead of raft or below a gap repair's horizon.
  */
-#include "fsm.h"
-#include "fsm_gap.h"
-#include "fsm_snap_enc.h"
-#include "bytes.h"
-#include "keys.h"
-#include "raft_log_store.h"
-#include "raft_ls_codec.h"
-#include "snap_hdr.h"
+#include "fsm/fsm.h"
+#include "fsm/fsm_gap.h"
+#include "fsm/fsm_snap_enc.h"
+#include "util/bytes.h"
+#include "util/keys.h"
+#include "raftio/raft_log_store.h"
+#include "raftio/raft_ls_codec.h"
+#include "fsm/snap_hdr.h"
 
 #include <limits.h>
 #include <stdlib.h>

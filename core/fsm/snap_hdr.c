@@ -2,8 +2,8 @@
 /*
  * snap_hdr.c — parse/write the SKVSNAP1 / SKVSNAP2 header (snap_hdr.h).
  */
-#include "snap_hdr.h"
-#include "bytes.h"
+#include "fsm/snap_hdr.h"
+#include "util/bytes.h"
 
 #include <stdio.h>
 #include <string.h>

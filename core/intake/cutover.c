@@ -2,9 +2,9 @@
 /*
  * cutover.c — the Phase-2 cutover barrier and intake gate (cutover.h).
  */
-#include "cutover.h"
-#include "enc_cmd.h"
-#include "propose.h"
+#include "intake/cutover.h"
+#include "cmd/enc_cmd.h"
+#include "intake/propose.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -29,7 +29,7 @@
 #include <raft.h>
 #include <stdint.h>
 
-#include "enc.h"
+#include "enc/enc.h"
 
 enum skv_cut_step {
     SKV_CUT_IDLE = 0,

@@ -4,9 +4,9 @@
  * gets a request id, waits in n->ops_forwarded, and is answered by the
  * leader's ADMIN_RESP, by a timeout (outcome unknown), or at shutdown.
  */
-#include "op.h"
-#include "peer_filter.h"
-#include "wire.h"
+#include "intake/op.h"
+#include "peer/peer_filter.h"
+#include "wire/wire.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -4,8 +4,8 @@
  * admin plugin's done callback, or an ADMIN_RESP frame to the follower
  * that forwarded the op.
  */
-#include "op.h"
-#include "wire.h"
+#include "intake/op.h"
+#include "wire/wire.h"
 
 #include <jansson.h>
 #include <stdarg.h>

@@ -6,7 +6,7 @@
 #ifndef SKV_OP_H
 #define SKV_OP_H
 
-#include "node.h"
+#include "node/node.h"
 
 #define SKV_WIRE_MAX_ADDR_OP 1025
 

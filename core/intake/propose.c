@@ -3,13 +3,13 @@
  * propose.c — skv_propose (see propose.h): local raft_apply on the leader,
  * forwarding to the leader from a follower.
  */
-#include "propose.h"
-#include "cmd_decode.h"
-#include "dispatch.h"
-#include "op.h"
-#include "peer_policy.h"
-#include "wire.h"
-#include "envelope.h"
+#include "intake/propose.h"
+#include "cmd/cmd_decode.h"
+#include "peer/dispatch.h"
+#include "intake/op.h"
+#include "peer/peer_policy.h"
+#include "wire/wire.h"
+#include "crypto/envelope.h"
 
 #include <stdio.h>
 

@@ -12,7 +12,7 @@
 #ifndef SKV_PROPOSE_H
 #define SKV_PROPOSE_H
 
-#include "node.h"
+#include "node/node.h"
 
 enum skv_source { SKV_SRC_USER = 0, SKV_SRC_ADMIN = 1 };
 

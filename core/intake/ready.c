@@ -4,7 +4,7 @@
  * serves no linearizable read until a barrier of its own term has
  * applied (its log is then final up to its term's first entry).
  */
-#include "op.h"
+#include "intake/op.h"
 
 static void ready_done(struct raft_barrier *req, int status)
 {

@@ -5,9 +5,9 @@
  * plugin are copied into mutex-protected lists and the loop is woken with
  * uv_async_send. The loop drains both lists in arrival order.
  */
-#include "node.h"
-#include "op.h"
-#include "dispatch.h"
+#include "node/node.h"
+#include "intake/op.h"
+#include "peer/dispatch.h"
 
 #include <stdlib.h>
 #include <string.h>

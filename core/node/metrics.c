@@ -8,13 +8,13 @@
  * boundary (dropped frames, refused proposals and ops). Every series is prefixed
  * "sealkv_"; labels carry key ids at most, never key material.
  */
-#include "metrics.h"
+#include "node/metrics.h"
 
-#include "fsm.h"
-#include "op.h"
-#include "peer_filter.h"
-#include "propose.h"
-#include "raft_io.h"
+#include "fsm/fsm.h"
+#include "intake/op.h"
+#include "peer/peer_filter.h"
+#include "intake/propose.h"
+#include "raftio/raft_io.h"
 
 #include <stdarg.h>
 #include <stdio.h>

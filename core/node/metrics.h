@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "enc_err.h"
+#include "crypto/enc_err.h"
 
 #define SKV_METRICS_MAX_DEKS 16   /* key ids tracked per purpose */
 

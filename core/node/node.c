@@ -3,18 +3,18 @@
  * node.c — node lifecycle: open (plugins, storage, raft, transport, admin
  * in that order), run the loop, orderly shutdown on signal or halt, close.
  */
-#include "node.h"
-#include "capability.h"
-#include "enc_ops.h"
-#include "fsm.h"
-#include "fsm_gap.h"
-#include "log.h"
-#include "op.h"
-#include "propose.h"
-#include "preflight.h"
-#include "raft_io.h"
-#include "reload.h"
-#include "store_init.h"
+#include "node/node.h"
+#include "admin/capability.h"
+#include "admin/enc_ops.h"
+#include "fsm/fsm.h"
+#include "fsm/fsm_gap.h"
+#include "util/log.h"
+#include "intake/op.h"
+#include "intake/propose.h"
+#include "node/preflight.h"
+#include "raftio/raft_io.h"
+#include "node/reload.h"
+#include "node/store_init.h"
 
 #include <errno.h>
 #include <signal.h>

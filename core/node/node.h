@@ -20,14 +20,14 @@
 #include <sealkv/storage.h>
 #include <sealkv/transport.h>
 
-#include "config.h"
-#include "cutover.h"
-#include "enc.h"
-#include "metrics.h"
-#include "plugin_set.h"
-#include "ratelimit.h"
-#include "peer_ident.h"
-#include "store_ident.h"
+#include "config/config.h"
+#include "intake/cutover.h"
+#include "enc/enc.h"
+#include "node/metrics.h"
+#include "plugin/plugin_set.h"
+#include "util/ratelimit.h"
+#include "peer/peer_ident.h"
+#include "node/store_ident.h"
 
 /* Intrusive doubly linked list. */
 struct skv_list {

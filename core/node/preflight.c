@@ -2,10 +2,10 @@
 /*
  * preflight.c — start-up checks that write nothing (see preflight.h).
  */
-#include "preflight.h"
-#include "enc.h"
-#include "plugin_set.h"
-#include "store_init.h"
+#include "node/preflight.h"
+#include "enc/enc.h"
+#include "plugin/plugin_set.h"
+#include "node/store_init.h"
 
 #include <errno.h>
 #include <stdio.h>

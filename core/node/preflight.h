@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-#include "config.h"
+#include "config/config.h"
 
 /* Would creating data_dir (mkdir -p, mode 0700) and using it succeed?
  * Touches nothing. 0, or -1 with one message in err. */

@@ -3,9 +3,9 @@
  * reload.c — SIGHUP credential reload and the transport security report
  * (see reload.h).
  */
-#include "reload.h"
-#include "log.h"
-#include "node.h"
+#include "node/reload.h"
+#include "util/log.h"
+#include "node/node.h"
 
 static void reload_one(struct skv_node *n, int which, const char *component,
                        int (*fn)(void *, struct skv_err *), void *state)

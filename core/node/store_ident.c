@@ -4,16 +4,16 @@
  * identities (record formats in store_ident.h), on the raft log store's
  * synced read/write helpers.
  */
-#include "store_ident.h"
+#include "node/store_ident.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/time.h>
 
-#include "crc32.h"
-#include "keys.h"
-#include "raft_ls_codec.h"
+#include "util/crc32.h"
+#include "util/keys.h"
+#include "raftio/raft_ls_codec.h"
 
 #define MARK_LEN (8 + 8 + SKV_IDENT_LEN + 8)
 #define PEER_LEN (8 + SKV_IDENT_LEN)

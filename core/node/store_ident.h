@@ -19,7 +19,7 @@
 
 #include <stdint.h>
 
-#include "raft_log_store.h"
+#include "raftio/raft_log_store.h"
 
 #define SKV_IDENT_LEN 16
 

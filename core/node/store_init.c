@@ -4,7 +4,7 @@
  * store_init.h): refuse a missing or emptied store under an existing node
  * id, write the mark exactly once for a genuinely new one.
  */
-#include "store_init.h"
+#include "node/store_init.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store_ident.h"
+#include "node/store_ident.h"
 
 /* Before anything is created (also run by --check-config): *is_new = 1
  * when this start may create a new store. -1 with a message on refusal. */

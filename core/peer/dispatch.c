@@ -4,14 +4,14 @@
  * (peer_filter.h), route; refusals counted in the node's metrics and
  * logged rate-limited (one line per sender and reason per 10 s).
  */
-#include "dispatch.h"
-#include "capability.h"
-#include "op.h"
-#include "peer_filter.h"
-#include "peer_policy.h"
-#include "propose.h"
-#include "raft_io.h"
-#include "wire.h"
+#include "peer/dispatch.h"
+#include "admin/capability.h"
+#include "intake/op.h"
+#include "peer/peer_filter.h"
+#include "peer/peer_policy.h"
+#include "intake/propose.h"
+#include "raftio/raft_io.h"
+#include "wire/wire.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -13,8 +13,8 @@
 #ifndef SKV_DISPATCH_H
 #define SKV_DISPATCH_H
 
-#include "node.h"
-#include "peer_filter.h"
+#include "node/node.h"
+#include "peer/peer_filter.h"
 
 /* Log kinds of the node's peer_log limiter: enum skv_drop_reason, then: */
 enum { SKV_PEER_LOG_OP = SKV_DROP_COUNT_, SKV_PEER_LOG_PROPOSAL };

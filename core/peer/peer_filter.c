@@ -4,7 +4,7 @@
  * send this node which frame. Pure functions over a view of the node, so
  * the rules are unit-tested without a cluster.
  */
-#include "peer_filter.h"
+#include "peer/peer_filter.h"
 
 #include <stdio.h>
 

@@ -39,7 +39,7 @@
 #include <raft.h>
 #include <stdint.h>
 
-#include "wire.h"
+#include "wire/wire.h"
 
 enum skv_drop_reason {
     SKV_DROP_NONE = 0,

@@ -3,9 +3,9 @@
  * peer_ident.c — admission of raft frames by the sender's store identity
  * and forgetting identities of removed members (see peer_ident.h).
  */
-#include "peer_ident.h"
-#include "log.h"
-#include "node.h"
+#include "peer/peer_ident.h"
+#include "util/log.h"
+#include "node/node.h"
 
 #include <stdio.h>
 #include <string.h>

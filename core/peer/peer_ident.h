@@ -18,8 +18,8 @@
 #include <raft.h>
 #include <stdint.h>
 
-#include "store_ident.h"
-#include "wire.h"
+#include "node/store_ident.h"
+#include "wire/wire.h"
 
 #define SKV_PEER_IDENT_CACHE 16
 

@@ -3,9 +3,9 @@
  * peer_policy.c — the content rules of peer_policy.h: which decoded
  * proposals and which admin ops a follower may forward to its leader.
  */
-#include "peer_policy.h"
-#include "cmd_decode.h"
-#include "propose.h"
+#include "peer/peer_policy.h"
+#include "cmd/cmd_decode.h"
+#include "intake/propose.h"
 
 #include <sealkv/plugin.h>
 

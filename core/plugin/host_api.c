@@ -4,8 +4,8 @@
  * option accessors with file:line:col errors, logging with the plugin's
  * label, monotonic/wall clocks, and pass-through node hooks.
  */
-#include "host_api.h"
-#include "log.h"
+#include "plugin/host_api.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <inttypes.h>

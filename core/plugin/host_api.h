@@ -8,8 +8,8 @@
 #define SKV_HOST_API_H
 
 #include <sealkv/plugin.h>
-#include "config.h"
-#include "loader.h"
+#include "config/config.h"
+#include "plugin/loader.h"
 
 struct skv_host_ctx {
     int kind;

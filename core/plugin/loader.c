@@ -6,8 +6,8 @@
  * cipher suite selection (sizes the core accepts), and unload. Host-table
  * callbacks live in host_api.c.
  */
-#include "loader.h"
-#include "host_api.h"
+#include "plugin/loader.h"
+#include "plugin/host_api.h"
 
 #include <dlfcn.h>
 #include <errno.h>

@@ -9,7 +9,7 @@
 #define SKV_LOADER_H
 
 #include <sealkv/plugin.h>
-#include "config.h"
+#include "config/config.h"
 
 /* Callbacks the node hands to every plugin's host table (may be NULL
  * members: deliver then drops, admin_call returns SKV_ERR_UNSUPPORTED). */

@@ -2,7 +2,7 @@
 /*
  * plugin_set.c — load/unload of the config's four plugin slots.
  */
-#include "plugin_set.h"
+#include "plugin/plugin_set.h"
 
 #include <string.h>
 

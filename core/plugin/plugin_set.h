@@ -6,8 +6,8 @@
 #ifndef SKV_PLUGIN_SET_H
 #define SKV_PLUGIN_SET_H
 
-#include "config.h"
-#include "loader.h"
+#include "config/config.h"
+#include "plugin/loader.h"
 
 struct skv_plugin_set {
     struct skv_plugin_inst *transport, *storage, *cipher, *admin;

@@ -4,7 +4,7 @@
  * encoding (see raft_conf.h). Used to read snapshot metadata and to
  * validate RAFT_CHANGE entries before C-Raft (which asserts) sees them.
  */
-#include "raft_conf.h"
+#include "raftio/raft_conf.h"
 
 #include <stdarg.h>
 #include <stdint.h>

@@ -6,7 +6,7 @@
  * recover, set_term, set_vote). Log writes are in raft_io_queue.c,
  * messages in raft_io_net.c.
  */
-#include "raft_io_impl.h"
+#include "raftio/raft_io_impl.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -8,8 +8,8 @@
 #ifndef SKV_RAFT_IO_IMPL_H
 #define SKV_RAFT_IO_IMPL_H
 
-#include "raft_io.h"
-#include "raft_log_store.h"
+#include "raftio/raft_io.h"
+#include "raftio/raft_log_store.h"
 
 /* A send whose callback is still to be fired. */
 struct skv_rio_send {

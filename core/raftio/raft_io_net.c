@@ -5,13 +5,13 @@
  * recv (fill in the sender's address, pass to raft or free), and the
  * small id → address book used for that.
  */
-#include "raft_io_impl.h"
+#include "raftio/raft_io_impl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "wire.h"
+#include "wire/wire.h"
 
 /* ---- address book --------------------------------------------------------- */
 

@@ -7,8 +7,8 @@
  * back (group commit: one synced batch). snapshot_get and async_work run
  * as independent jobs. Callbacks always fire on the loop thread.
  */
-#include "raft_io_impl.h"
-#include "raft_conf.h"
+#include "raftio/raft_io_impl.h"
+#include "raftio/raft_conf.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,15 +5,15 @@
  * store is a clear RAFT_CORRUPT error, never something C-Raft asserts
  * on) and hands them over with C-Raft's ownership rules.
  */
-#include "raft_log_store.h"
+#include "raftio/raft_log_store.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "keys.h"
-#include "raft_conf.h"
-#include "raft_ls_codec.h"
+#include "util/keys.h"
+#include "raftio/raft_conf.h"
+#include "raftio/raft_ls_codec.h"
 
 #define LOAD_ALIGN 8u /* payload alignment inside the batch */
 

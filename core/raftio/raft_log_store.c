@@ -4,13 +4,13 @@
  * appends (group commit), truncation, bootstrap and recover. Load lives
  * in raft_log_load.c, snapshots in raft_snap_store.c.
  */
-#include "raft_log_store.h"
+#include "raftio/raft_log_store.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "keys.h"
-#include "raft_ls_codec.h"
+#include "util/keys.h"
+#include "raftio/raft_ls_codec.h"
 
 int skv_ls_hard_state(const struct skv_ls *ls, raft_term *term,
                       raft_id *vote, char *errmsg)

@@ -3,15 +3,15 @@
  * raft_ls_codec.c — key layout, record codecs and small storage helpers
  * for the raft log store (formats documented in raft_log_store.h).
  */
-#include "raft_ls_codec.h"
+#include "raftio/raft_ls_codec.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "crc32.h"
-#include "keys.h"
+#include "util/crc32.h"
+#include "util/keys.h"
 
 const uint8_t skv_ls_hard_key[5] = {SKV_PFX_RAFT_META, 'h', 'a', 'r', 'd'};
 const uint8_t skv_ls_snap_meta_key[5] = {SKV_PFX_RAFT_SNAP, 'm', 'e', 't', 'a'};

@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "raft_log_store.h"
+#include "raftio/raft_log_store.h"
 
 #define SKV_LS_FORMAT 1
 #define SKV_LS_LOG_KEY_LEN 9u   /* prefix + u64 BE index */

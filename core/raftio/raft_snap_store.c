@@ -4,16 +4,16 @@
  * record + data in SKV_LS_SNAP_CHUNK-sized chunks, replaced atomically
  * together with the log compaction it allows (one synced batch).
  */
-#include "raft_log_store.h"
+#include "raftio/raft_log_store.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "crc32.h"
-#include "keys.h"
-#include "raft_conf.h"
-#include "raft_ls_codec.h"
+#include "util/crc32.h"
+#include "util/keys.h"
+#include "raftio/raft_conf.h"
+#include "raftio/raft_ls_codec.h"
 
 void skv_ls_snap_free(struct raft_snapshot *s)
 {

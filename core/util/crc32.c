@@ -6,7 +6,7 @@
  * hand-written here. It runs on every log entry record and on the
  * snapshot data at every snapshot put and read.
  */
-#include "crc32.h"
+#include "util/crc32.h"
 
 #include <zlib.h>
 

@@ -6,7 +6,7 @@
  * out when stderr is the journal (JOURNAL_STREAM names it): journald
  * stamps every line itself.
  */
-#include "log.h"
+#include "util/log.h"
 
 #include <sealkv/plugin.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
 /*
  * ratelimit.c — skv_ratelimit_allow (see ratelimit.h).
  */
-#include "ratelimit.h"
+#include "util/ratelimit.h"
 
 #include <stddef.h>
 

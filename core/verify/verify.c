@@ -5,20 +5,20 @@
  * writes nothing of its own, then checks the Raft log, the FSM values and
  * the snapshot, tallying counts and anomalies into a report.
  */
-#include "verify.h"
+#include "verify/verify.h"
 
-#include "bytes.h"
-#include "command.h"
-#include "config.h"
-#include "enc.h"
-#include "envelope.h"
-#include "fsm.h"
-#include "fsm_gap.h"
-#include "keys.h"
-#include "loader.h"
-#include "plugin_set.h"
-#include "raft_ls_codec.h"
-#include "snap_hdr.h"
+#include "util/bytes.h"
+#include "cmd/command.h"
+#include "config/config.h"
+#include "enc/enc.h"
+#include "crypto/envelope.h"
+#include "fsm/fsm.h"
+#include "fsm/fsm_gap.h"
+#include "util/keys.h"
+#include "plugin/loader.h"
+#include "plugin/plugin_set.h"
+#include "raftio/raft_ls_codec.h"
+#include "fsm/snap_hdr.h"
 
 #include <stdarg.h>
 #include <stdlib.h>

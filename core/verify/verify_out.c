@@ -4,7 +4,7 @@
  * human report and the --json document (jansson) of a struct
  * skv_verify_report. Counts, indexes and key ids only.
  */
-#include "verify.h"
+#include "verify/verify.h"
 
 #include <jansson.h>
 #include <stdlib.h>

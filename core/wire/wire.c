@@ -16,9 +16,9 @@
  * A frame is rejected if its body_len differs from the bytes given, if it
  * exceeds SKV_WIRE_MAX_BODY, or if any bytes remain after the body.
  */
-#include "wire.h"
-#include "wire_prim.h"
-#include "wire_raft.h"
+#include "wire/wire.h"
+#include "wire/wire_prim.h"
+#include "wire/wire_raft.h"
 
 void skv_wbuf_free(struct skv_wbuf *b)
 {

@@ -20,8 +20,8 @@
  *   timeout now     last_log_term <= term; last_log_index == 0 <=>
  *                   last_log_term == 0
  */
-#include "wire_raft.h"
-#include "wire_prim.h"
+#include "wire/wire_raft.h"
+#include "wire/wire_prim.h"
 
 #define BAD(...) fail(err, errlen, __VA_ARGS__)
 

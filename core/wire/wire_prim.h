@@ -8,7 +8,7 @@
 #ifndef SKV_WIRE_PRIM_H
 #define SKV_WIRE_PRIM_H
 
-#include "wire.h"
+#include "wire/wire.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -21,9 +21,9 @@
  * left before anything is allocated; values (terms, indexes) are checked
  * by wire_bounds.c once the message is decoded.
  */
-#include "wire_raft.h"
+#include "wire/wire_raft.h"
 #include <string.h>
-#include "wire_prim.h"
+#include "wire/wire_prim.h"
 
 #define WIRE_MAX_SERVERS 1024u /* servers in an InstallSnapshot conf */
 #define WIRE_MAX_ADDR 1024u    /* bytes in one server address */

@@ -7,7 +7,7 @@
 #ifndef SKV_WIRE_RAFT_H
 #define SKV_WIRE_RAFT_H
 
-#include "wire.h"
+#include "wire/wire.h"
 
 struct rd;
 

@@ -3,10 +3,10 @@
  * fuzz_config.c — libFuzzer target for the YAML config loader: any
  * input must parse or fail with a message, never crash or leak.
  * Build: clang -fsanitize=fuzzer,address -Iabi -Icore
- *        tests/fuzz/fuzz_config.c core/config.c core/conf_*.c -lyaml
+ *        tests/fuzz/fuzz_config.c core/config/config.c core/config/conf_*.c -lyaml
  * Seeds: tests/fuzz/corpus/config/.
  */
-#include "config.h"
+#include "config/config.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fuzz_envelope.c — libFuzzer target for the envelope v1/v2 decoder
- * (core/envelope.c, core/keystore_sub.c) over the real cipher-sodium plugin (its sources are
+ * (core/crypto/envelope.c, core/crypto/keystore_sub.c) over the real cipher-sodium plugin (its sources are
  * linked in and its ops table is used through its descriptor; no loader).
  *
  * Input: [L u8][storage key: L bytes (clamped to what is left)][envelope].
@@ -34,9 +34,9 @@
  *   clang -fsanitize=fuzzer,address,undefined -I/tmp/fe -Iabi -Icore \
  *         tests/fuzz/fuzz_envelope.c plugins/cipher-sodium/cipher_sodium.c \
  *         plugins/cipher-sodium/suites.c plugins/cipher-sodium/keys.c \
- *         plugins/cipher-sodium/aead.c core/enc_err.c core/kek.c \
- *         core/keystore.c core/keystore_sub.c core/dek_wrap.c \
- *         core/envelope.c -lsodium \
+ *         plugins/cipher-sodium/aead.c core/crypto/enc_err.c core/crypto/kek.c \
+ *         core/crypto/keystore.c core/crypto/keystore_sub.c core/crypto/dek_wrap.c \
+ *         core/crypto/envelope.c -lsodium \
  *         -lpthread -o /tmp/fe/fuzz_envelope
  *   mkdir -p /tmp/fe/c && /tmp/fe/fuzz_envelope -max_total_time=30 \
  *         /tmp/fe/c tests/fuzz/corpus/envelope  (new inputs go to /tmp/fe/c)
@@ -50,8 +50,8 @@
  * v2-storage-empty, v2-raft-entry) from skv_envelope_seal_salted with the
  * salt 00 11 22 .. ff.
  */
-#include "envelope.h"
-#include "bytes.h"
+#include "crypto/envelope.h"
+#include "util/bytes.h"
 
 #include <sodium.h>
 #include <stdint.h>

@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fuzz_sidecar.c — libFuzzer target for the sidecar JSON codec
- * (core/sidecar_json.c): parse arbitrary bytes; whatever parses must
+ * (core/enc/sidecar_json.c): parse arbitrary bytes; whatever parses must
  * serialise, and parsing that text again must give the same text.
  * Not part of the build. Run from the top of the tree:
  *   clang -fsanitize=fuzzer,address -Iabi -Icore tests/fuzz/fuzz_sidecar.c \
- *         core/sidecar.c core/sidecar_json.c -ljansson -lsodium \
+ *         core/enc/sidecar.c core/enc/sidecar_json.c -ljansson -lsodium \
  *         -o /tmp/fuzz_sidecar
  *   mkdir -p /tmp/fs && /tmp/fuzz_sidecar -max_total_time=30 /tmp/fs \
  *         tests/fuzz/corpus/sidecar   (new inputs go to the first dir)
  */
-#include "sidecar.h"
+#include "enc/sidecar.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fuzz_snap_hdr.c — libFuzzer target for the FSM snapshot header parser
- * (core/snap_hdr.c): any bytes are safe; an accepted header is v1 or v2,
+ * (core/fsm/snap_hdr.c): any bytes are safe; an accepted header is v1 or v2,
  * v2 never carries cutover 0, the body offset lies inside the input, and
  * writing the parsed (cutover, applied) back gives a header that parses to
  * the same values. Built and run by tests/fuzz/smoke.sh.
  */
-#include "snap_hdr.h"
+#include "fsm/snap_hdr.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fuzz_wire.c — libFuzzer target for the frame codec (core/wire*.c):
+ * fuzz_wire.c — libFuzzer target for the frame codec (core/wire/wire*.c):
  * decode arbitrary bytes, re-encode whatever decoded (must reproduce the
  * input byte for byte), then free what a decoded raft message owns.
  * Not part of the build. Run from the top of the tree:
  *   clang -fsanitize=fuzzer,address -Iabi -Icore tests/fuzz/fuzz_wire.c \
- *         core/wire.c core/wire_raft.c core/wire_bounds.c -lraft \
+ *         core/wire/wire.c core/wire/wire_raft.c core/wire/wire_bounds.c -lraft \
  *         -o /tmp/fuzz_wire
  *   mkdir -p /tmp/fw && /tmp/fuzz_wire -max_total_time=30 /tmp/fw \
  *         tests/fuzz/corpus/wire   (new inputs go to the first dir)
  */
-#include "wire.h"
+#include "wire/wire.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -2,8 +2,8 @@
 /*
  * gen_wire_corpus.c — writes one valid frame of every type into a
  * directory, as seeds for fuzz_wire. Not part of the build:
- *   cc -Iabi -Icore tests/fuzz/gen_wire_corpus.c core/wire.c \
- *      core/wire_raft.c core/wire_bounds.c -lraft -o /tmp/gen && \
+ *   cc -Iabi -Icore tests/fuzz/gen_wire_corpus.c core/wire/wire.c \
+ *      core/wire/wire_raft.c core/wire/wire_bounds.c -lraft -o /tmp/gen && \
  *      /tmp/gen tests/fuzz/corpus/wire
  * Besides one valid frame per type it writes the value-bound edges (see
  * SKV_WIRE_MAX_TERM / _INDEX): *_max seeds decode, *_over seeds are
@@ -11,7 +11,7 @@
  * explore both sides of every bound. Frame types 8/9 are refused:
  * reserved_type8 is a CAP_REQ body under type 8.
  */
-#include "wire.h"
+#include "wire/wire.h"
 
 #include <stdio.h>
 #include <string.h>

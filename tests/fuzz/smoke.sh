@@ -40,21 +40,21 @@ run() { # name corpus-subdir
     fi
 }
 
-build fuzz_config "$top/tests/fuzz/fuzz_config.c" "$top"/core/config.c "$top"/core/conf_*.c -lyaml &&
+build fuzz_config "$top/tests/fuzz/fuzz_config.c" "$top"/core/config/config.c "$top"/core/config/conf_*.c -lyaml &&
     run fuzz_config config
-build fuzz_wire "$top/tests/fuzz/fuzz_wire.c" "$top/core/wire.c" "$top/core/wire_raft.c" "$top/core/wire_bounds.c" -lraft &&
+build fuzz_wire "$top/tests/fuzz/fuzz_wire.c" "$top/core/wire/wire.c" "$top/core/wire/wire_raft.c" "$top/core/wire/wire_bounds.c" -lraft &&
     run fuzz_wire wire
 build fuzz_http_routes -I"$top/plugins/admin-http" "$top/tests/fuzz/fuzz_http_routes.c" \
     "$top/plugins/admin-http/http_routes.c" && run fuzz_http_routes http
-build fuzz_sidecar "$top/tests/fuzz/fuzz_sidecar.c" "$top/core/sidecar.c" \
-    "$top/core/sidecar_json.c" -ljansson -lsodium && run fuzz_sidecar sidecar
+build fuzz_sidecar "$top/tests/fuzz/fuzz_sidecar.c" "$top/core/enc/sidecar.c" \
+    "$top/core/enc/sidecar_json.c" -ljansson -lsodium && run fuzz_sidecar sidecar
 # cipher_sodium.c includes the configure-generated build-config.h
 mkdir -p "$work/inc" && echo '#define PACKAGE_VERSION "fuzz"' >"$work/inc/build-config.h"
 build fuzz_envelope -I"$work/inc" "$top/tests/fuzz/fuzz_envelope.c" \
-    "$top"/plugins/cipher-sodium/*.c "$top/core/enc_err.c" "$top/core/kek.c" \
-    "$top/core/keystore.c" "$top/core/keystore_sub.c" "$top/core/dek_wrap.c" "$top/core/envelope.c" \
+    "$top"/plugins/cipher-sodium/*.c "$top/core/crypto/enc_err.c" "$top/core/crypto/kek.c" \
+    "$top/core/crypto/keystore.c" "$top/core/crypto/keystore_sub.c" "$top/core/crypto/dek_wrap.c" "$top/core/crypto/envelope.c" \
     -lsodium -lpthread && run fuzz_envelope envelope
-build fuzz_snap_hdr "$top/tests/fuzz/fuzz_snap_hdr.c" "$top/core/snap_hdr.c" &&
+build fuzz_snap_hdr "$top/tests/fuzz/fuzz_snap_hdr.c" "$top/core/fsm/snap_hdr.c" &&
     run fuzz_snap_hdr snaphdr
 tcp="$top/plugins/transport-tcp"
 build fuzz_tcp_handshake -I"$tcp" "$top/tests/fuzz/fuzz_tcp_handshake.c" \

@@ -24,7 +24,7 @@
  * node did with the frame: the test checks that.
  * Exit 1 on local errors, 2 on usage.
  */
-#include "wire.h"
+#include "wire/wire.h"
 #include "tcp_frame.h"
 
 #include <openssl/err.h>

@@ -18,10 +18,10 @@
  * usage or load errors. Read-only on the data dir (skv_enc_load writes
  * nothing), so it may run next to a live node.
  */
-#include "config.h"
-#include "enc.h"
-#include "keystore.h"
-#include "loader.h"
+#include "config/config.h"
+#include "enc/enc.h"
+#include "crypto/keystore.h"
+#include "plugin/loader.h"
 
 #include <sealkv/cipher.h>
 #include <sodium.h>

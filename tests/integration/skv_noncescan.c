@@ -19,16 +19,16 @@
  * Exit 0; 2 on usage/open errors or a record that does not parse as an
  * envelope where one must be (the scan would otherwise be blind to it).
  */
-#include "bytes.h"
-#include "config.h"
-#include "envelope.h"
-#include "fsm.h"
-#include "keys.h"
-#include "plugin_set.h"
-#include "raft_ls_codec.h"
-#include "raft_log_store.h"
-#include "sidecar.h"
-#include "snap_hdr.h"
+#include "util/bytes.h"
+#include "config/config.h"
+#include "crypto/envelope.h"
+#include "fsm/fsm.h"
+#include "util/keys.h"
+#include "plugin/plugin_set.h"
+#include "raftio/raft_ls_codec.h"
+#include "raftio/raft_log_store.h"
+#include "enc/sidecar.h"
+#include "fsm/snap_hdr.h"
 
 #include <sodium.h>
 #include <stdio.h>

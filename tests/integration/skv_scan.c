@@ -12,10 +12,10 @@
  * Exit 0, or 2 on usage/open errors.
  */
 #define _GNU_SOURCE 1 /* memmem */
-#include "config.h"
-#include "keys.h"
-#include "loader.h"
-#include "plugin_set.h"
+#include "config/config.h"
+#include "util/keys.h"
+#include "plugin/loader.h"
+#include "plugin/plugin_set.h"
 
 #include <sealkv/storage.h>
 

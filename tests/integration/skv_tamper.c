@@ -12,12 +12,12 @@
  * Prints "tampered INDEX". Exit 0, 1 when there is no command entry, 2 on
  * usage/open errors.
  */
-#include "config.h"
-#include "envelope.h"
-#include "keys.h"
-#include "loader.h"
-#include "plugin_set.h"
-#include "raft_ls_codec.h"
+#include "config/config.h"
+#include "crypto/envelope.h"
+#include "util/keys.h"
+#include "plugin/loader.h"
+#include "plugin/plugin_set.h"
+#include "raftio/raft_ls_codec.h"
 
 #include <sealkv/storage.h>
 

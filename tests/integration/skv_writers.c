@@ -2,7 +2,7 @@
 /*
  * skv_writers.c — test tool: open a stopped node's store (through its
  * config and the real storage plugin) and print its writer registry
- * (core/writers.h), one line per slot:
+ * (core/cmd/writers.h), one line per slot:
  *
  *   skv_writers CONFIG
  *   writer key_id=K node16=S node=N epoch=E
@@ -11,11 +11,11 @@
  * local epoch. Exit 0, 1 on a malformed registry record, 2 on usage/open
  * errors.
  */
-#include "config.h"
-#include "keys.h"
-#include "loader.h"
-#include "plugin_set.h"
-#include "writers.h"
+#include "config/config.h"
+#include "util/keys.h"
+#include "plugin/loader.h"
+#include "plugin/plugin_set.h"
+#include "cmd/writers.h"
 
 #include <sealkv/storage.h>
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Leader crash during Phase 2 at each step of the cutover barrier
-# (core/cutover.h: 1 close-intake, 2 drain, 3 propose, 4 wait-apply,
+# (core/intake/cutover.h: 1 close-intake, 2 drain, 3 propose, 4 wait-apply,
 # 5 set-wrap, 6 reopen). For each step a fresh 3-node encrypted cluster
 # over the chaos transport, Phase 1 on, recording clients on every node;
 # every node runs with SEALKV_TEST_STOP_AT_STEP=<step> (test hook, built

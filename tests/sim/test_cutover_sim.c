@@ -5,17 +5,17 @@
  * 3 and 5 nodes, driving the REAL core: each simulated node is a struct
  * skv_node opened with skv_node_open_state (storage-leveldb and
  * cipher-sodium plugins, a temp data dir, encryption start-up), whose FSM
- * (core/fsm.c, fsm_enc.c), encryption state (sidecar, keystore, wrap
- * flag) and cutover barrier (core/cutover.c) are the production ones. The
+ * (core/fsm/fsm.c, fsm_enc.c), encryption state (sidecar, keystore, wrap
+ * flag) and cutover barrier (core/intake/cutover.c) are the production ones. The
  * fixture only replaces the raft engine's I/O (in-memory, simulated time).
  *
  * The harness mirrors, without changing them, the two pieces of core that
  * are tied to the node's own struct raft:
- *   - propose_local (core/propose.c): halted → not leader → leader
- *     readiness (core/ready.c: a raft_barrier of the leader's own term
+ *   - propose_local (core/intake/propose.c): halted → not leader → leader
+ *     readiness (core/intake/ready.c: a raft_barrier of the leader's own term
  *     applied) → skv_cutover_gate → skv_enc_wrap if the wrap flag is on →
  *     raft_apply;
- *   - enable-storage-envelope / enable-raft-envelope (core/enc_ops.c):
+ *   - enable-storage-envelope / enable-raft-envelope (core/admin/enc_ops.c):
  *     bootstrap 0x04 with epoch-1 registrations for every node, flag
  *     0x05/4; prechecks then skv_cutover_begin. The capability fan-out is
  *     elided (every simulated node is capable).
@@ -56,18 +56,18 @@
 #include <raft.h>
 #include <raft/fixture.h>
 
-#include "command.h"
-#include "config.h"
-#include "cutover.h"
-#include "enc.h"
-#include "enc_cmd.h"
-#include "envelope.h"
-#include "fsm.h"
-#include "node.h"
-#include "nonce.h"
-#include "propose.h"
-#include "sidecar.h"
-#include "writers.h"
+#include "cmd/command.h"
+#include "config/config.h"
+#include "intake/cutover.h"
+#include "enc/enc.h"
+#include "cmd/enc_cmd.h"
+#include "crypto/envelope.h"
+#include "fsm/fsm.h"
+#include "node/node.h"
+#include "crypto/nonce.h"
+#include "intake/propose.h"
+#include "enc/sidecar.h"
+#include "cmd/writers.h"
 
 #define SIM_MAX 5
 #define SIM_PROPS 4096
@@ -107,7 +107,7 @@ struct snode {
     int open;
     char dir[600], yaml[640];
 
-    /* readiness, mirror of core/ready.c */
+    /* readiness, mirror of core/intake/ready.c */
     raft_term ready_term, ready_pending_term;
     int ready_inflight;
     struct raft_barrier ready_req;
@@ -210,7 +210,7 @@ static int wrap_on(struct snode *sn)
     return atomic_load(&sn->n->enc.wrap);
 }
 
-/* ---- readiness (mirror of core/ready.c) ------------------------------ */
+/* ---- readiness (mirror of core/intake/ready.c) ------------------------------ */
 
 static void ready_cb(struct raft_barrier *req, int status)
 {
@@ -250,7 +250,7 @@ static int leader_ready(struct snode *sn)
     return 1;
 }
 
-/* ---- proposals (mirror of core/propose.c propose_local) -------------- */
+/* ---- proposals (mirror of core/intake/propose.c propose_local) -------------- */
 
 static void prop_cb(struct raft_apply *req, int status, void *result)
 {
@@ -574,7 +574,7 @@ static int sim_add_node(struct sim *s, unsigned i)
         return -1;
     }
     cut_attach(sn);
-    raft_set_pre_vote(sraft(sn), true);               /* as core/node.c */
+    raft_set_pre_vote(sraft(sn), true);               /* as core/node/node.c */
     raft_set_snapshot_threshold(sraft(sn), 1u << 30); /* keep every entry observable */
     return 0;
 }

@@ -8,9 +8,9 @@
 #define SKV_ENC_FX_H
 
 #include "skv_test.h"
-#include "loader.h"
-#include "config.h"
-#include "keystore.h"
+#include "plugin/loader.h"
+#include "config/config.h"
+#include "crypto/keystore.h"
 
 #include <sealkv/cipher.h>
 #include <sodium.h>

@@ -15,8 +15,8 @@
 #include <raft.h>
 #include <uv.h>
 
-#include "loader.h"
-#include "raft_io.h"
+#include "plugin/loader.h"
+#include "raftio/raft_io.h"
 
 /* ---- wrapper storage ops (test-only statics: one fixture at a time) --- */
 

@@ -8,7 +8,7 @@
  * validation, error mapping, timeouts with late answers, and the bind.
  */
 #include "skv_test.h"
-#include "loader.h"
+#include "plugin/loader.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>

@@ -11,7 +11,7 @@
  */
 #include "skv_test.h"
 #include "https_fx.h"
-#include "loader.h"
+#include "plugin/loader.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_cert.c — `sealkv cert` (core/cli_cert.c) end to end in-process:
+ * test_cert.c — `sealkv cert` (core/cli/cli_cert.c) end to end in-process:
  * the generated CA, node and client certificates parse, verify against
  * the CA with X509_verify_cert for the right TLS purposes, carry exactly
  * the identity URI SAN, the EKU, key usage and basic constraints of the
@@ -8,7 +8,7 @@
  * overwritten without --force; bad IDs, addresses and names are usage
  * errors that leave no file behind.
  */
-#include "cli_cert.h"
+#include "cli/cli_cert.h"
 
 #include <dirent.h>
 #include <openssl/bn.h>

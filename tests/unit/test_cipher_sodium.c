@@ -8,8 +8,8 @@
  * operation, the CSPRNG, and the `suite` option.
  */
 #include "skv_test.h"
-#include "loader.h"
-#include "config.h"
+#include "plugin/loader.h"
+#include "config/config.h"
 
 #include <sealkv/cipher.h>
 #include <sodium.h>

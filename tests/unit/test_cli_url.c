@@ -3,7 +3,7 @@
  * test_cli_url.c — the CLI's key percent-encoding (arbitrary bytes into
  * one URL path segment) and its retry classification and delays.
  */
-#include "cli_http.h"
+#include "cli/cli_http.h"
 
 #include <stdlib.h>
 #include <string.h>

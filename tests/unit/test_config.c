@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_config.c — the YAML config loader (core/config.h): a full config
+ * test_config.c — the YAML config loader (core/config/config.h): a full config
  * and the defaults land in the struct; the shipped conf/ files are
  * valid; every class of bad input fails with "file:line:col: message"
  * at the offending node and leaves the struct zeroed.
  */
-#include "config.h"
+#include "config/config.h"
 #include "skv_test.h"
 
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_envelope.c — CUnit suites for Envelopes v1/v2 (core/envelope.c) and
- * deterministic nonces (core/nonce.c), over the real cipher-sodium plugin:
+ * test_envelope.c — CUnit suites for Envelopes v1/v2 (core/crypto/envelope.c) and
+ * deterministic nonces (core/crypto/nonce.c), over the real cipher-sodium plugin:
  * exact v2 layout, round trips for both purposes and suites, the storage
  * AAD binding a value to its key, every byte tampered (salt included),
  * every truncation, each typed error; v1 envelopes still open; two
@@ -10,8 +10,8 @@
  * at the real one, epoch limits. (The v2 subkey cache: test_keystore.c.)
  */
 #include "enc_fx.h"
-#include "envelope.h"
-#include "nonce.h"
+#include "crypto/envelope.h"
+#include "crypto/nonce.h"
 
 #include <pthread.h>
 #include <stdlib.h>

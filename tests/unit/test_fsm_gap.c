@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_fsm_gap.c — the FSM batch chain (core/fsm_gap.h) over the REAL FSM
- * apply (core/fsm.c through raft_fsm.apply), the real start-up
+ * test_fsm_gap.c — the FSM batch chain (core/fsm/fsm_gap.h) over the REAL FSM
+ * apply (core/fsm/fsm.c through raft_fsm.apply), the real start-up
  * (skv_node_open_state) and the real storage-leveldb plugin in a temp dir.
  *
  * A lost FSM batch is simulated exactly as power loss leaves it: the
@@ -28,15 +28,15 @@
 
 #include <raft.h>
 
-#include "bytes.h"
-#include "command.h"
-#include "config.h"
-#include "fsm.h"
-#include "fsm_gap.h"
-#include "keys.h"
-#include "node.h"
-#include "raft_log_store.h"
-#include "verify.h"
+#include "util/bytes.h"
+#include "cmd/command.h"
+#include "config/config.h"
+#include "fsm/fsm.h"
+#include "fsm/fsm_gap.h"
+#include "util/keys.h"
+#include "node/node.h"
+#include "raftio/raft_log_store.h"
+#include "verify/verify.h"
 
 #define N_ENTRIES 120u
 #define HOLE(i) ((i) % 17 == 0) /* a barrier / configuration entry */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_keystore.c — CUnit suite for the KEK loaders (core/kek.c), DEK
- * wrap/unwrap (core/dek_wrap.c) and the DEK table (core/keystore.c), over
+ * test_keystore.c — CUnit suite for the KEK loaders (core/crypto/kek.c), DEK
+ * wrap/unwrap (core/crypto/dek_wrap.c) and the DEK table (core/crypto/keystore.c), over
  * the real cipher-sodium plugin loaded through the core loader: every
  * key-file refusal, the environment variable (unset and wiped), wrap
  * round trips and every way an unwrap must fail with SKV_ERR_INTEGRITY,
@@ -11,10 +11,10 @@
  * correctness while 8 threads churn through more salts than it holds.
  */
 #include "enc_fx.h"
-#include "enc_err.h"
-#include "kek.h"
-#include "keystore.h"
-#include "envelope.h"
+#include "crypto/enc_err.h"
+#include "crypto/kek.h"
+#include "crypto/keystore.h"
+#include "crypto/envelope.h"
 
 #include <errno.h>
 #include <fcntl.h>

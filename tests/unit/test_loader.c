@@ -7,7 +7,7 @@
  * the core does not accept); search order; unknown options.
  */
 #include "skv_test.h"
-#include "loader.h"
+#include "plugin/loader.h"
 
 #include <sealkv/admin.h>
 #include <sealkv/cipher.h>

@@ -6,8 +6,8 @@
  * counting.
  */
 #include "skv_test.h"
-#include "member_addr.h"
-#include "member_check.h"
+#include "admin/member_addr.h"
+#include "admin/member_check.h"
 
 static void test_addr_ok(void)
 {

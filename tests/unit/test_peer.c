@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_peer.c — CUnit suite for the peer boundary: the shared FSM payload
- * decoder (core/cmd_decode.c) refuses every malformed payload class and
+ * decoder (core/cmd/cmd_decode.c) refuses every malformed payload class and
  * accepts what the encoders build; the forwarding policy
- * (core/peer_policy.c); frame admission (core/peer_filter.c) for every
- * frame type and sender class; the log rate limiter (core/ratelimit.c).
+ * (core/peer/peer_policy.c); frame admission (core/peer/peer_filter.c) for every
+ * frame type and sender class; the log rate limiter (core/util/ratelimit.c).
  */
 #include "skv_test.h"
 
@@ -12,13 +12,13 @@
 
 #include <sealkv/plugin.h>
 
-#include "cmd_decode.h"
-#include "peer_filter.h"
-#include "peer_policy.h"
-#include "propose.h"
-#include "ratelimit.h"
-#include "wire.h"
-#include "writers.h"
+#include "cmd/cmd_decode.h"
+#include "peer/peer_filter.h"
+#include "peer/peer_policy.h"
+#include "intake/propose.h"
+#include "util/ratelimit.h"
+#include "wire/wire.h"
+#include "cmd/writers.h"
 
 static int decodes(const void *p, size_t len)
 {

@@ -8,9 +8,9 @@
  */
 #include "raft_io_fx.h"
 
-#include "crc32.h"
-#include "keys.h"
-#include "raft_conf.h"
+#include "util/crc32.h"
+#include "util/keys.h"
+#include "raftio/raft_conf.h"
 
 static struct fx F;
 

@@ -8,7 +8,7 @@
  */
 #include "raft_io_fx.h"
 
-#include "wire.h"
+#include "wire/wire.h"
 
 static struct fx F;
 

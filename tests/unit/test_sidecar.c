@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_sidecar.c — the encryption sidecar (core/sidecar*.c): JSON and
+ * test_sidecar.c — the encryption sidecar (core/enc/sidecar*.c): JSON and
  * file round trips, a missing sidecar, every validation error with its
  * message, crash-durable store under injected and real failures, file
  * modes, and the start-time epoch bump.
@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "nonce.h"
-#include "sidecar.h"
+#include "crypto/nonce.h"
+#include "enc/sidecar.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 

@@ -5,7 +5,7 @@
  * trailing v2 header fields are skipped, an unknown version, a truncated
  * header, a bad length and a v2 with cutover 0 are refused.
  */
-#include "snap_hdr.h"
+#include "fsm/snap_hdr.h"
 
 #include <CUnit/Basic.h>
 #include <string.h>

@@ -9,7 +9,7 @@
 
 #include <sealkv/storage.h>
 
-#include "loader.h"
+#include "plugin/loader.h"
 
 #include <dirent.h>
 #include <dlfcn.h>

@@ -11,7 +11,7 @@
  */
 #include <sealkv/transport.h>
 #include "chaos_rules.h"
-#include "loader.h"
+#include "plugin/loader.h"
 #include "skv_test.h"
 
 #include <dlfcn.h>

@@ -13,7 +13,7 @@
  * condition variables with deadlines, never sleeps.
  */
 #include <sealkv/transport.h>
-#include "loader.h"
+#include "plugin/loader.h"
 #include "skv_test.h"
 #include "tcp_ident.h"
 #include "tcp_ratelog.h"

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_wire.c — CUnit suite for core/wire.c: round trips of every C-Raft
+ * test_wire.c — CUnit suite for core/wire/wire.c: round trips of every C-Raft
  * message and control frame, ownership of decoded raft messages (freed the
  * way raft frees them), and robustness against truncated, corrupted,
  * oversized and random input. raft's heap is replaced by a counting one so
  * every test can assert that nothing raft-owned leaks or is over-allocated.
  */
 #include "skv_test.h"
-#include "wire.h"
+#include "wire/wire.h"
 
 /* Raft frames: header, then the sender address as [u32 len][bytes] (empty
  * in these samples), then the raft message. */
@@ -599,7 +599,7 @@ static void test_ctl_types(void)
     skv_wbuf_free(&wb);
 }
 
-/* ---- value bounds (core/wire_bounds.c) ---------------------------- */
+/* ---- value bounds (core/wire/wire_bounds.c) ---------------------------- */
 
 #define MAXT SKV_WIRE_MAX_TERM
 #define MAXI SKV_WIRE_MAX_INDEX

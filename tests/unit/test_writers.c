@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_writers.c — the writer registry (core/writers*.c) over the real
+ * test_writers.c — the writer registry (core/cmd/writers*.c) over the real
  * storage-leveldb plugin loaded through the core loader: the 0x03 payload
  * codec (round trip, every truncation), and each apply-time rule, alone,
  * across batches and within one batch.
@@ -9,10 +9,10 @@
 
 #include <raft.h>
 
-#include "command.h"
-#include "keys.h"
-#include "loader.h"
-#include "writers.h"
+#include "cmd/command.h"
+#include "util/keys.h"
+#include "plugin/loader.h"
+#include "cmd/writers.h"
 
 static struct skv_plugin_inst *g_inst;
 static const struct skv_storage_ops *g_st;

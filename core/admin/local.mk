@@ -1,0 +1,11 @@
+# SPDX-License-Identifier: MIT
+# core/admin/local.mk — admin ops: op dispatcher and KV ops, linearizable
+# reads, status, membership (+ request checks), encryption ops (enable-*,
+# erase-cleartext) and the capability probe.
+core_libsealkv_core_la_SOURCES += \
+	core/admin/admin_ops.c core/admin/admin_ops.h core/admin/members.c \
+	core/admin/member_addr.c core/admin/member_addr.h \
+	core/admin/member_check.c core/admin/member_check.h \
+	core/admin/status.c core/admin/enc_ops.c core/admin/enc_ops.h \
+	core/admin/erase.c core/admin/erase.h core/admin/capability.c \
+	core/admin/capability.h core/admin/reads.c

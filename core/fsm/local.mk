@@ -1,0 +1,8 @@
+# SPDX-License-Identifier: MIT
+# core/fsm/local.mk — the FSM: apply (unwrap above the cutover), encryption
+# entries, the batch chain (fsm_gap), snapshots and their header (snap_hdr).
+core_libsealkv_core_la_SOURCES += \
+	core/fsm/fsm.c core/fsm/fsm.h core/fsm/fsm_enc.c core/fsm/fsm_gap.c \
+	core/fsm/fsm_gap.h core/fsm/fsm_gap_start.c core/fsm/fsm_snap_enc.c \
+	core/fsm/fsm_snap_enc.h core/fsm/fsm_snapshot.c core/fsm/snap_hdr.c \
+	core/fsm/snap_hdr.h
