@@ -4,6 +4,7 @@
 # DESTDIR=<tmp>` from the build tree, the example built with its own
 # Makefile against the staged headers only (its one export is
 # sealkv_plugin_v1); then
+#  - sealkv-plugin-check (installed) passes both builds;
 #  - a fresh 3-node cluster where node 3 runs the test-only variant
 #    (-DSKV_OPENSSL_FAKE_NO_AES: aes-256-gcm listed unavailable) refuses
 #    Phase 1 at the capability gate: 412 ErrCapabilityCheckFailed naming
@@ -69,6 +70,14 @@ build_example "$NOAES_DIR" -DSKV_OPENSSL_FAKE_NO_AES || { cat "$NOAES_DIR/build.
 skv_assert "the no-aes variant exports only sealkv_plugin_v1" \
     exports_only_entry "$NOAES_DIR/cipher-openssl.so"
 export SKV_OPENSSL_DIR
+
+# ---- the SDK's conformance checker, as installed --------------------------
+CHK=$dest$SKV_INST_BINDIR/sealkv-plugin-check
+skv_assert "sealkv-plugin-check is installed" test -x "$CHK"
+skv_assert "sealkv-plugin-check passes cipher-openssl.so (vectors, tamper, arguments)" \
+    sh -c "'$CHK' cipher '$SKV_OPENSSL_DIR/cipher-openssl.so' >'$tmp/pcheck.out' 2>&1 || { cat '$tmp/pcheck.out'; exit 1; }"
+skv_assert "sealkv-plugin-check passes the no-aes variant (unavailable suite refuses keys)" \
+    sh -c "'$CHK' cipher '$NOAES_DIR/cipher-openssl.so' >'$tmp/pcheck.out' 2>&1 || { cat '$tmp/pcheck.out'; exit 1; }"
 
 # ---- the AEAD contract, through dlopen (driver built on staged headers) --
 cat >"$tmp/drv.c" <<'CEOF'

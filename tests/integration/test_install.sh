@@ -48,7 +48,7 @@ unit=yes
 expect_file() {
     if [ -f "$1" ]; then ok "installed ${1#"$dest"}"; else bad "missing ${1#"$dest"}"; fi
 }
-for f in "$B/sealkvd" "$B/sealkv"; do
+for f in "$B/sealkvd" "$B/sealkv" "$B/sealkv-plugin-check"; do
     expect_file "$f"
     [ -x "$f" ] || bad "${f#"$dest"} is not executable"
 done
@@ -87,7 +87,7 @@ else
     bad "sealkv.yaml.example differs from conf/sealkv.yaml"
 fi
 [ -e "$dest$SKV_INST_CONFDIR/sealkv.yaml" ] && bad "install must not create a live sealkv.yaml"
-for m in man8/sealkvd.8 man1/sealkv.1 man5/sealkv.yaml.5; do
+for m in man8/sealkvd.8 man1/sealkv.1 man5/sealkv.yaml.5 man1/sealkv-plugin-check.1; do
     expect_file "$M/$m"
 done
 if [ $unit = yes ]; then
@@ -114,7 +114,8 @@ for so in "$P"/*.so; do
 done
 
 # ---- man pages render without warnings; substituted paths --------------
-if grep -n '@[a-zA-Z_]*@' "$M/man8/sealkvd.8" "$M/man5/sealkv.yaml.5" "$M/man1/sealkv.1" "$U" >"$tmp/subst"; then
+if grep -n '@[a-zA-Z_]*@' "$M/man8/sealkvd.8" "$M/man5/sealkv.yaml.5" "$M/man1/sealkv.1" \
+        "$M/man1/sealkv-plugin-check.1" "$U" >"$tmp/subst"; then
     bad "unsubstituted @VAR@ left: $(cat "$tmp/subst")"
 else
     ok "man pages and unit have every @VAR@ substituted"
@@ -122,7 +123,7 @@ fi
 grep -q -F "$SKV_INST_PLUGINSDIR" "$M/man8/sealkvd.8" &&
     ok "sealkvd(8) names the plugin dir $SKV_INST_PLUGINSDIR" ||
     bad "sealkvd(8) does not name $SKV_INST_PLUGINSDIR"
-for m in man8/sealkvd.8 man1/sealkv.1 man5/sealkv.yaml.5; do
+for m in man8/sealkvd.8 man1/sealkv.1 man5/sealkv.yaml.5 man1/sealkv-plugin-check.1; do
     th=$(grep -m1 '^\.TH ' "$M/$m")
     date=$(echo "$th" | awk -F'"' '{print $2}')
     if [ -n "$date" ] &&
@@ -138,7 +139,7 @@ if command -v man >/dev/null 2>&1; then
 elif command -v groff >/dev/null 2>&1; then
     render=groff
 fi
-for m in man8/sealkvd.8 man1/sealkv.1 man5/sealkv.yaml.5; do
+for m in man8/sealkvd.8 man1/sealkv.1 man5/sealkv.yaml.5 man1/sealkv-plugin-check.1; do
     page=$M/$m
     # (wide lines: the installed paths, which depend on the prefix, must
     # not turn into "cannot adjust line" warnings)
