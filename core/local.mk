@@ -32,3 +32,6 @@ include core/admin/local.mk
 include core/daemon/local.mk
 include core/verify/local.mk
 include core/cli/local.mk
+
+# the map of this directory (tests/unit/check_core_deps.sh keeps it true)
+EXTRA_DIST += docs/ARCHITECTURE.md
