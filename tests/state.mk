@@ -17,3 +17,5 @@ TESTS += tests/integration/test_member_gate.sh
 EXTRA_DIST += tests/integration/test_member_gate.sh
 TESTS += tests/integration/test_promote_gate.sh
 EXTRA_DIST += tests/integration/test_promote_gate.sh
+TESTS += tests/integration/test_fsm_ahead.sh
+EXTRA_DIST += tests/integration/test_fsm_ahead.sh

@@ -24,6 +24,14 @@
 #     becomes a voter that takes writes.
 # Asserts also: no node halts; every acknowledged write reads back on
 # 1,2,3,5; node 5 is in every registry under both keys; nonce scan.
+#
+# Fails without the fix: against main with 2e08211 reverted (built in a
+# separate worktree) the refusal named node 4 only ("node 4 (...):
+# encryption not enabled" — spare 6 was skipped by the fan-out), and
+# `members promote 4` answered 200 {"id":4,"role":"voter"}: the
+# incapable, stopped standby became a voter. 5 of 35 checks failed
+# (refusal names node 6, node 6 probed, the promote refusal, its
+# message, node 4 still a standby).
 # Needs --enable-fault-injection (chaos transport).
 SKV_TEST=promote_gate
 . "${SKV_TOP_SRCDIR:-.}/tests/integration/lib.sh"
