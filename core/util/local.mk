@@ -4,4 +4,4 @@
 core_libsealkv_core_la_SOURCES += \
 	core/util/bytes.h core/util/crc32.c core/util/crc32.h \
 	core/util/ratelimit.c core/util/ratelimit.h core/util/log.c \
-	core/util/log.h core/util/keys.h
+	core/util/log.h core/util/keys.h core/util/buf.c core/util/buf.h

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli_cmds.h — what the sealkv CLI's parser (cli_main.c) hands to its
+ * commands (cli_cmds.c): the parsed command line, the command table, and
+ * the shared usage-error and output-flush helpers.
+ */
+#ifndef SKV_CLI_CMDS_H
+#define SKV_CLI_CMDS_H
+
+#include <stddef.h>
+
+#include "cli/cli_creds.h"
+#include "cli/cli_http.h"
+
+enum { SKV_CLI_EXIT_OK = 0, SKV_CLI_EXIT_ERR = 1, SKV_CLI_EXIT_USAGE = 2 };
+
+/* Everything the command line says. */
+struct skv_cli {
+    const char *endpoint;
+    int json, local, standby, help, version;
+    double timeout_s, retry_s;
+    char **pos; /* positional arguments (command first) */
+    int npos;
+    struct skv_cli_http http;
+    struct skv_cli_creds creds; /* --cacert, --cert, --key, --token-file */
+};
+
+struct skv_cli_command {
+    const char *name, *sub; /* sub: second word, or NULL */
+    int min_args, max_args; /* after the command word(s) */
+    const char *synopsis;   /* for "wrong number of arguments" */
+    int takes_key;          /* first argument is a KEY (must not be empty) */
+    int local_ok, standby_ok;
+    int (*run)(const struct skv_cli *c, char **args, int nargs);
+};
+
+extern const struct skv_cli_command skv_cli_commands[];
+extern const size_t skv_cli_n_commands;
+
+/* "sealkv: <message>" and the --help hint on stderr; SKV_CLI_EXIT_USAGE. */
+int skv_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Flush stdout; SKV_CLI_EXIT_OK, or SKV_CLI_EXIT_ERR after a message. */
+int skv_cli_finish_output(void);
+
+#endif /* SKV_CLI_CMDS_H */
