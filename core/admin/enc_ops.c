@@ -226,7 +226,7 @@ static void cut_done(void *arg, int rc, const char *error, const char *message, 
     if (rc == SKV_OK) {
         skv_node_log(j->op->node, SKV_LOG_INFO, "raft envelope cutover at index %llu; "
                      "intake was closed %llu ms", (unsigned long long)index,
-                     (unsigned long long)j->op->node->cut.last_pause_ms);
+                     (unsigned long long)j->op->node->intake.cut.last_pause_ms);
         reply_enabled(j->op, index, 0, j->summary);
     } else {
         int status, retry;
@@ -254,9 +254,9 @@ static void raft_cap_done(struct skv_node *n, void *arg, int ok, json_t *summary
         skv_op_reply_error(j->op, SKV_ERR_AGAIN, 503, "ErrLeaderNotReady", 1,
                            "new leader has not applied a barrier of its term yet; retry");
         job_free(j);
-    } else if (skv_cutover_begin(&n->cut, cut_done, j) != SKV_OK) {
+    } else if (skv_cutover_begin(&n->intake.cut, cut_done, j) != SKV_OK) {
         skv_op_reply_error(j->op, SKV_ERR_AGAIN, 503, "ErrEnvelopeCutoverInProgress", 1,
-                           "another cutover is running (step %s)", skv_cut_step_name(n->cut.step));
+                           "another cutover is running (step %s)", skv_cut_step_name(n->intake.cut.step));
         job_free(j);
     }
 }
@@ -277,10 +277,10 @@ void skv_op_enc_enable_raft(struct skv_op *op)
         reply_enabled(op, skv_enc_cutover(&n->enc), 1, NULL);
         return;
     }
-    if (n->cut.step != SKV_CUT_IDLE) {
+    if (n->intake.cut.step != SKV_CUT_IDLE) {
         skv_op_reply_error(op, SKV_ERR_AGAIN, 503, "ErrEnvelopeCutoverInProgress", 1,
                            "a cutover is already running (step %s)",
-                           skv_cut_step_name(n->cut.step));
+                           skv_cut_step_name(n->intake.cut.step));
         return;
     }
     k = skv_sidecar_find(&n->enc.sc, n->enc.sc.active_raft);

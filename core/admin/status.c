@@ -31,9 +31,9 @@ static json_t *encryption_json(struct skv_node *n)
                      "wrap_on_propose", atomic_load(&((struct skv_enc *)enc)->wrap) != 0,
                      "active_key_ids", "storage", (json_int_t)enc->sc.active_storage,
                      "raft", (json_int_t)enc->sc.active_raft, "suite", suite,
-                     "cutover_step", skv_cut_step_name(n->cut.step),
-                     "last_intake_pause_ms", (json_int_t)n->cut.last_pause_ms,
-                     "cutovers_run", (json_int_t)n->cut.runs);
+                     "cutover_step", skv_cut_step_name(n->intake.cut.step),
+                     "last_intake_pause_ms", (json_int_t)n->intake.cut.last_pause_ms,
+                     "cutovers_run", (json_int_t)n->intake.cut.runs);
 }
 
 /* An unsigned value: a JSON integer up to INT64_MAX, a (non-negative)

@@ -250,7 +250,7 @@ static int fsm_apply(struct raft_fsm *rf, const struct raft_buffer *buf, void **
     skv_fsm_batch_free(&b);
     free(pt);
     if (rc == 0)
-        skv_cutover_applied(&n->cut, index); /* drain / wait-apply progress */
+        skv_cutover_applied(&n->intake.cut, index); /* drain / wait-apply progress */
     return rc;
 }
 

@@ -68,10 +68,12 @@ void skv_forward_fail_all(struct skv_node *n, const char *why);
 void skv_read_enqueue(struct skv_op *op);
 void skv_reads_fail_all(struct skv_node *n, const char *why);
 
-/* Leader readiness (ready.c): 1 if this node is leader and a barrier of
- * its own term has applied. */
-int skv_leader_ready(struct skv_node *n);
-void skv_ready_tick(struct skv_node *n);
+/* Leader readiness (intake_ready.c): 1 if this node is leader and a
+ * barrier of its own term has applied. */
+static inline int skv_leader_ready(struct skv_node *n)
+{
+    return skv_intake_ready(&n->intake);
+}
 
 #define SKV_FORWARD_TIMEOUT_MS 10000
 

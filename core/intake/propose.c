@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * propose.c — skv_propose (see propose.h): local raft_apply on the leader,
- * forwarding to the leader from a follower.
+ * propose.c — skv_propose (see propose.h): on the leader the intake
+ * (intake.c), from a follower forwarding to the leader; both sides of a
+ * forwarded proposal; the error name → HTTP status table.
  */
 #include "intake/propose.h"
 #include "cmd/cmd_decode.h"
@@ -9,7 +10,6 @@
 #include "intake/op.h"
 #include "peer/peer_policy.h"
 #include "wire/wire.h"
-#include "crypto/envelope.h"
 
 #include <stdio.h>
 
@@ -18,7 +18,6 @@
 
 struct prop {
     struct skv_list link;       /* n->props_forwarded while forwarded */
-    struct raft_apply apply;
     struct skv_node *node;
     skv_propose_cb cb;
     void *arg;
@@ -55,162 +54,7 @@ void skv_error_http(const char *error, int *status, int *retry)
 static void finish(skv_propose_cb cb, void *arg, int rc, const char *error,
                    const char *message, uint64_t index)
 {
-    struct skv_propose_result r;
-    memset(&r, 0, sizeof r);
-    r.rc = rc;
-    r.error = error;
-    r.message = message;
-    r.index = index;
-    skv_error_http(error, &r.status, &r.retry_after_s);
-    cb(arg, &r);
-}
-
-static void finish_raft(skv_propose_cb cb, void *arg, int status)
-{
-    switch (status) {
-    case RAFT_NOTLEADER:
-        finish(cb, arg, SKV_ERR_AGAIN, "ErrNotLeader", "this node is not the leader", 0);
-        break;
-    case RAFT_LEADERSHIPLOST:
-        finish(cb, arg, SKV_ERR_AGAIN, "ErrLeadershipLost",
-               "leadership lost before commit; the outcome is unknown", 0);
-        break;
-    case RAFT_SHUTDOWN:
-    case RAFT_CANCELED:
-        finish(cb, arg, SKV_ERR_CLOSED, "ErrShuttingDown",
-               "node is shutting down; the outcome is unknown", 0);
-        break;
-    default:
-        finish(cb, arg, SKV_ERR_INTERNAL, "ErrInternal", raft_strerror(status), 0);
-    }
-}
-
-static void applied(struct raft_apply *req, int status, void *result)
-{
-    struct prop *p = req->data;
-    skv_metrics_proposal(&p->node->metrics, p->source, status == 0 && !result);
-    if (status == 0 && result) /* deterministically refused by every replica's FSM */
-        finish(p->cb, p->arg, SKV_ERR_INVALID, result, "refused by the state machine",
-               req->index);
-    else if (status == 0)
-        finish(p->cb, p->arg, SKV_OK, NULL, NULL, req->index);
-    else
-        finish_raft(p->cb, p->arg, status);
-    free(p);
-}
-
-/* A user proposal refused by the cutover gate gets its (retryable)
- * ErrEnvelopeCutoverInProgress when intake reopens, not at once: see
- * skv_cutover_defer. How long that takes: in steps 1-2 at most the
- * barrier's timeout (it then reopens intake); from step 3 on there is no
- * timeout — intake must not reopen while the cutover entry may still
- * commit — so the answer comes when that entry applies, when the leader
- * loses leadership (C-Raft fails the entry's request: a leader out of
- * touch with a majority steps down within an election timeout), or at
- * shutdown (skv_cutover_abort). */
-struct refusal {
-    skv_propose_cb cb;
-    void *arg;
-};
-
-static void answer_refusal(void *arg)
-{
-    struct refusal *r = arg;
-    finish(r->cb, r->arg, SKV_ERR_AGAIN, "ErrEnvelopeCutoverInProgress",
-           "the raft envelope cutover is in progress; retry shortly", 0);
-    free(r);
-}
-
-static int defer_refusal(struct skv_node *n, skv_propose_cb cb, void *arg)
-{
-    struct refusal *r = malloc(sizeof *r);
-    if (!r)
-        return -1;
-    r->cb = cb;
-    r->arg = arg;
-    if (skv_cutover_defer(&n->cut, answer_refusal, r) != 0) {
-        free(r);
-        return -1;
-    }
-    return 0;
-}
-
-/* Nothing malformed enters the log: the FSM's own decoder runs on every
- * payload before raft_apply. 0, or -1 after answering 400 ErrBadRequest. */
-static int intake_check(struct skv_node *n, int source, const void *payload,
-                        size_t len, skv_propose_cb cb, void *arg)
-{
-    struct skv_cmd c;
-    char why[200], msg[260];
-    if (skv_cmd_decode(payload, len, &c, why, sizeof why) == 0) {
-        skv_cmd_free(&c);
-        return 0;
-    }
-    skv_metrics_proposal(&n->metrics, source, 0);
-    n->metrics.proposals_refused[0][0]++;
-    skv_node_log(n, SKV_LOG_WARN, "proposal refused before raft_apply: %s", why);
-    snprintf(msg, sizeof msg, "malformed proposal: %s", why);
-    finish(cb, arg, SKV_ERR_INVALID, "ErrBadRequest", msg, 0);
-    return -1;
-}
-
-static void propose_local(struct skv_node *n, int source, void *payload,
-                          size_t len, skv_propose_cb cb, void *arg)
-{
-    struct raft_buffer buf;
-    struct prop *p;
-    const char *gate, *error = NULL;
-    char msg[400];
-    int rv;
-    if (intake_check(n, source, payload, len, cb, arg) != 0) {
-        raft_free(payload);
-        return;
-    }
-    if (!skv_leader_ready(n)) { /* any source: its cutover state must be final */
-        skv_metrics_proposal(&n->metrics, source, 0);
-        raft_free(payload);
-        finish(cb, arg, SKV_ERR_AGAIN, "ErrLeaderNotReady",
-               "new leader has not applied a barrier of its term yet", 0);
-        return;
-    }
-    if ((gate = skv_cutover_gate(&n->cut, source)) != NULL) {
-        skv_metrics_proposal(&n->metrics, source, 0);
-        raft_free(payload);
-        if (source == SKV_SRC_USER && defer_refusal(n, cb, arg) == 0)
-            return; /* answered when intake reopens */
-        finish(cb, arg, SKV_ERR_AGAIN, gate,
-               "the raft envelope cutover is in progress; retry shortly", 0);
-        return;
-    }
-    if (atomic_load(&n->enc.wrap) &&
-        skv_enc_wrap(&n->enc, &payload, &len, &error, msg, sizeof msg) != 0) {
-        skv_metrics_proposal(&n->metrics, source, 0);
-        raft_free(payload);
-        finish(cb, arg, SKV_ERR_INTERNAL, error, msg, 0);
-        return;
-    }
-    if (atomic_load(&n->enc.wrap))
-        skv_metrics_dek(&n->metrics, n->metrics.wrapped, n->enc.gen_raft_id);
-    buf.base = payload;
-    buf.len = len;
-    if (!(p = calloc(1, sizeof *p))) {
-        skv_metrics_proposal(&n->metrics, source, 0);
-        raft_free(payload);
-        finish(cb, arg, SKV_ERR_NOMEM, "ErrNoMemory", "out of memory", 0);
-        return;
-    }
-    p->node = n;
-    p->cb = cb;
-    p->arg = arg;
-    p->source = source;
-    p->apply.data = p;
-    rv = raft_apply(&n->raft, &p->apply, &buf, 1, applied);
-    if (rv != 0) {
-        skv_metrics_proposal(&n->metrics, source, 0);
-        raft_free(payload);
-        free(p);
-        finish_raft(cb, arg, rv);
-    }
+    skv_intake_finish(cb, arg, rc, error, message, index);
 }
 
 /* A payload the leader would refuse from this node is not forwarded: an
@@ -286,7 +130,7 @@ void skv_propose(struct skv_node *n, int source, void *payload, size_t len,
         return;
     }
     if (raft_state(&n->raft) == RAFT_LEADER)
-        propose_local(n, source, payload, len, cb, arg);
+        (void)skv_intake_propose(&n->intake, source, payload, len, cb, arg);
     else
         forward(n, source, payload, len, cb, arg);
 }
@@ -385,7 +229,8 @@ void skv_propose_on_req(struct skv_node *n, uint64_t from, const void *req)
         return;
     }
     memcpy(payload, m->payload.p, m->payload.len);
-    propose_local(n, (int)m->source, payload, m->payload.len, answer_remote, rm);
+    (void)skv_intake_propose(&n->intake, (int)m->source, payload, m->payload.len,
+                             answer_remote, rm);
 }
 
 /* ---- follower side: answers, deadlines, shutdown -------------------- */

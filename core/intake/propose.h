@@ -12,20 +12,8 @@
 #ifndef SKV_PROPOSE_H
 #define SKV_PROPOSE_H
 
+#include "intake/intake.h"
 #include "node/node.h"
-
-enum skv_source { SKV_SRC_USER = 0, SKV_SRC_ADMIN = 1 };
-
-struct skv_propose_result {
-    int rc;                 /* SKV_OK or an skv_rc */
-    int status;             /* HTTP-like status for admin replies */
-    const char *error;      /* stable error name, NULL on success */
-    const char *message;
-    int retry_after_s;
-    uint64_t index;         /* log index on success */
-};
-
-typedef void (*skv_propose_cb)(void *arg, const struct skv_propose_result *r);
 
 /* Propose `payload` (raft_malloc'd; ownership always taken). `cb` is
  * called exactly once, possibly before this returns. Loop thread. */
@@ -38,7 +26,7 @@ void skv_propose_on_resp(struct skv_node *n, uint64_t from, const void *resp);
 void skv_propose_expire(struct skv_node *n, uint64_t now_ms);
 void skv_propose_fail_all(struct skv_node *n);
 
-/* Status and retry hint for a stable error name. */
-void skv_error_http(const char *error, int *status, int *retry_after_s);
+/* skv_error_http (status and retry hint for a stable error name) is
+ * declared in intake.h and defined in propose.c. */
 
 #endif

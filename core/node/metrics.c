@@ -137,11 +137,11 @@ static void cutover_section(struct mbuf *b, struct skv_node *n)
     single(b, "raft_envelope_wrap", "gauge", "1 while wrap-on-propose is on",
            atomic_load(&((struct skv_enc *)enc)->wrap) != 0);
     single(b, "cutover_step", "gauge", "cutover barrier step (0 idle, 1..6)",
-           (uint64_t)n->cut.step);
+           (uint64_t)n->intake.cut.step);
     single(b, "cutover_last_intake_pause_ms", "gauge",
-           "user intake closed time of the last cutover, ms", n->cut.last_pause_ms);
+           "user intake closed time of the last cutover, ms", n->intake.cut.last_pause_ms);
     single(b, "cutovers_total", "counter", "cutover barriers completed by this process",
-           n->cut.runs);
+           n->intake.cut.runs);
     single(b, "sidecar_raft_applied_index", "gauge",
            "last encryption entry recorded in the sidecar", enc->sc.raft_applied_index);
 }

@@ -138,9 +138,8 @@ static void on_tick(uv_timer_t *t)
     skv_forward_expire(n, now);
     skv_propose_expire(n, now);
     skv_cap_expire(n, now);
-    skv_cutover_poll(&n->cut);
+    skv_intake_tick(&n->intake);
     skv_enc_register_tick(n, now);
-    skv_ready_tick(n);
 }
 
 /* The store's identity mark (store_init.h): checked, or written once. */
@@ -290,8 +289,8 @@ static int open_raft(struct skv_node *n, char *err, size_t errlen)
         return -1;
     }
     n->raft_inited = 1;
-    skv_cutover_init(&n->cut, &n->raft, &n->enc, node_now_ms, n,
-                     5ull * n->conf->election_timeout_ms);
+    skv_intake_init(&n->intake, &n->raft, &n->enc, &n->metrics, n->conf->log_level,
+                    node_now_ms, n, 5ull * n->conf->election_timeout_ms);
     raft_set_election_timeout(&n->raft, n->conf->election_timeout_ms);
     raft_set_heartbeat_timeout(&n->raft, n->conf->heartbeat_timeout_ms);
     raft_set_snapshot_threshold(&n->raft, n->conf->snapshot_threshold);
@@ -389,7 +388,7 @@ void skv_node_shutdown(struct skv_node *n, int exit_code)
     skv_forward_fail_all(n, "node is shutting down");
     skv_propose_fail_all(n);
     skv_cap_fail_all(n);
-    skv_cutover_abort(&n->cut, "ErrShuttingDown", "node is shutting down");
+    skv_intake_fail_all(&n->intake, "ErrShuttingDown", "node is shutting down");
     skv_reads_fail_all(n, "node is shutting down");
     uv_timer_stop(&n->tick);
     n->raft.data = n;

@@ -21,7 +21,7 @@
 #include <sealkv/transport.h>
 
 #include "config/config.h"
-#include "intake/cutover.h"
+#include "intake/intake.h"
 #include "enc/enc.h"
 #include "node/metrics.h"
 #include "plugin/plugin_set.h"
@@ -95,7 +95,7 @@ struct skv_node {
     struct skv_ident ident;         /* this store's identity mark (store_init.h) */
     struct skv_peer_ident_cache peer_idents;   /* checked peers (peer_ident.c) */
     struct skv_enc enc;             /* keys, sidecar, phases (enc.h) */
-    struct skv_cutover cut;         /* Phase-2 barrier + intake gate */
+    struct skv_intake intake;       /* readiness, cutover, propose_local (intake.h) */
     struct skv_metrics metrics;     /* counters for GET /metrics (metrics.h) */
     struct skv_ratelimit peer_log;  /* refused peer frames: log lines (dispatch.c) */
     int enc_reg_state;              /* start-up writer registration (enc_ops.c) */
@@ -112,10 +112,6 @@ struct skv_node {
     char halt_reason[256];
 
     uint64_t next_req_id;
-    uint64_t ready_term;            /* leader: barrier of this term applied */
-    uint64_t ready_pending_term;
-    int ready_barrier_inflight;
-    struct raft_barrier ready_barrier;
 
     struct skv_list ops_forwarded;  /* ops sent to the leader, by req_id */
     struct skv_list props_forwarded; /* proposals sent to the leader */
@@ -135,7 +131,7 @@ int skv_node_run(struct skv_node *n);   /* returns process exit code */
 /* The engine-independent part of open: loop, plugins, storage, FSM,
  * encryption start-up (refusals included). skv_node_open calls it first;
  * the raft_fixture simulation calls it alone and then points n->fsm.raft
- * and n->cut at a fixture server. skv_node_close undoes it. */
+ * and n->intake (skv_intake_init) at a fixture server. skv_node_close undoes it. */
 int skv_node_open_state(struct skv_node *n, struct skv_config *conf, char *err,
                         size_t errlen);
 void skv_node_close(struct skv_node *n);

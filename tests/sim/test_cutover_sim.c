@@ -9,18 +9,18 @@
  * flag) and cutover barrier (core/intake/cutover.c) are the production ones. The
  * fixture only replaces the raft engine's I/O (in-memory, simulated time).
  *
- * The harness mirrors, without changing them, the two pieces of core that
- * are tied to the node's own struct raft:
- *   - propose_local (core/intake/propose.c): halted → not leader → leader
- *     readiness (core/intake/ready.c: a raft_barrier of the leader's own term
- *     applied) → skv_cutover_gate → skv_enc_wrap if the wrap flag is on →
- *     raft_apply;
- *   - enable-storage-envelope / enable-raft-envelope (core/admin/enc_ops.c):
- *     bootstrap 0x04 with epoch-1 registrations for every node, flag
- *     0x05/4; prechecks then skv_cutover_begin. The capability fan-out is
- *     elided (every simulated node is capable).
- * and the node tick (skv_cutover_poll + readiness) runs after every
- * fixture step through raft_fixture_hook.
+ * Proposals go through the production intake (core/intake/intake.c:
+ * skv_intake_propose — decode check, leader readiness of
+ * core/intake/intake_ready.c, skv_cutover_gate, skv_enc_wrap if the wrap
+ * flag is on, raft_apply), each node's struct skv_intake initialised over
+ * its fixture server; the node tick (skv_intake_tick: cutover poll +
+ * readiness) runs after every fixture step through raft_fixture_hook.
+ * The harness only mirrors skv_propose's prelude (halted; a follower
+ * would forward, the harness asks the leader) and, without changing it,
+ * enable-storage-envelope / enable-raft-envelope (core/admin/enc_ops.c):
+ * bootstrap 0x04 with epoch-1 registrations for every node, flag 0x05/4;
+ * prechecks then skv_cutover_begin. The capability fan-out is elided
+ * (every simulated node is capable).
  *
  * An observer runs after every step: for every node, each applied
  * RAFT_COMMAND entry above that node's cutover must be a raft envelope v1
@@ -65,7 +65,7 @@
 #include "fsm/fsm.h"
 #include "node/node.h"
 #include "crypto/nonce.h"
-#include "intake/propose.h"
+#include "intake/intake.h"
 #include "enc/sidecar.h"
 #include "cmd/writers.h"
 
@@ -84,7 +84,6 @@ static const char *const lose_name[] = {"depose", "partition", "depose + re-elec
 struct sim;
 
 struct prop {
-    struct raft_apply req;
     struct sim *s;
     unsigned node;
     int done, status, wrapped, bg;
@@ -106,11 +105,6 @@ struct snode {
     struct skv_config conf;
     int open;
     char dir[600], yaml[640];
-
-    /* readiness, mirror of core/intake/ready.c */
-    raft_term ready_term, ready_pending_term;
-    int ready_inflight;
-    struct raft_barrier ready_req;
 
     /* observer */
     raft_index checked;
@@ -210,115 +204,90 @@ static int wrap_on(struct snode *sn)
     return atomic_load(&sn->n->enc.wrap);
 }
 
-/* ---- readiness (mirror of core/intake/ready.c) ------------------------------ */
-
-static void ready_cb(struct raft_barrier *req, int status)
-{
-    struct snode *sn = req->data;
-    struct raft *r = sraft(sn);
-    sn->ready_inflight = 0;
-    if (status == 0 && raft_state(r) == RAFT_LEADER && r->current_term == sn->ready_pending_term)
-        sn->ready_term = sn->ready_pending_term;
-}
-
-static void ready_tick(struct snode *sn)
-{
-    struct raft *r = sraft(sn);
-    if (raft_state(r) != RAFT_LEADER || sn->ready_inflight || sn->ready_term == r->current_term)
-        return;
-    sn->ready_req.data = sn;
-    sn->ready_pending_term = r->current_term;
-    sn->ready_inflight = 1;
-    if (raft_barrier(r, &sn->ready_req, ready_cb) != 0)
-        sn->ready_inflight = 0;
-}
+/* ---- proposals: the production intake (core/intake/intake.c) -------- */
 
 static int is_ready(struct snode *sn)
 {
     struct raft *r = sraft(sn);
-    return raft_state(r) == RAFT_LEADER && sn->ready_term == r->current_term;
+    return raft_state(r) == RAFT_LEADER && sn->n->intake.ready_term == r->current_term;
 }
 
-static int leader_ready(struct snode *sn)
+/* One call's answer: filled by the intake's callback, at once (refused),
+ * later (accepted: into the proposal), or when intake reopens (a user
+ * proposal refused by the cutover gate; nobody waits for it then). */
+struct answer {
+    struct prop *p;     /* accepted: where the outcome goes */
+    int in_call;        /* the caller still reads the answer */
+    int answered;
+    const char *error;
+};
+
+static void answer_cb(void *arg, const struct skv_propose_result *r)
 {
-    if (raft_state(sraft(sn)) != RAFT_LEADER)
-        return 0;
-    if (!is_ready(sn)) {
-        ready_tick(sn);
-        return 0;
+    struct answer *a = arg;
+    if (a->p) {
+        a->p->done = 1;
+        a->p->status = r->rc;
+        a->p->result = r->error;
     }
-    return 1;
-}
-
-/* ---- proposals (mirror of core/intake/propose.c propose_local) -------------- */
-
-static void prop_cb(struct raft_apply *req, int status, void *result)
-{
-    struct prop *p = req->data;
-    p->done = 1;
-    p->status = status;
-    p->result = result;
+    if (a->in_call) {
+        a->answered = 1;
+        a->error = r->error;
+        return;
+    }
+    free(a);
 }
 
 /* NULL when accepted (*out, if given, is the in-flight proposal), else the
- * stable error name propose_local would answer with. Takes `payload`. */
+ * stable error name the intake answers with (for a deferred gate refusal
+ * the one it will answer with). Takes `payload`. The prelude is
+ * skv_propose's (core/intake/propose.c): halted, then a follower would
+ * forward — the harness asks the leader instead. */
 static const char *sim_propose(struct sim *s, unsigned i, int source, void *payload, size_t len,
                                struct prop **out)
 {
     struct snode *sn = &s->nd[i];
     struct skv_node *n = sn->n;
-    struct raft *r = sraft(sn);
-    struct raft_buffer buf;
-    const char *gate, *error = NULL;
-    char msg[400];
+    struct answer *a;
+    const char *err;
     struct prop *p;
-    int wrapped, rv;
+    uint64_t index;
     if (out)
         *out = NULL;
     if (!sn->open || n->run_state == SKV_RUN_HALTED) {
         raft_free(payload);
         return "ErrHalted";
     }
-    if (raft_state(r) != RAFT_LEADER) { /* the core forwards; the harness asks the leader */
+    if (raft_state(sraft(sn)) != RAFT_LEADER) {
         raft_free(payload);
         return "ErrNotLeader";
     }
-    if (!leader_ready(sn)) {
-        raft_free(payload);
-        return "ErrLeaderNotReady";
-    }
-    if ((gate = skv_cutover_gate(&n->cut, source)) != NULL) {
-        raft_free(payload);
-        return gate;
-    }
-    wrapped = atomic_load(&n->enc.wrap);
-    if (wrapped && skv_enc_wrap(&n->enc, &payload, &len, &error, msg, sizeof msg) != 0) {
-        raft_free(payload);
-        fprintf(stderr, "wrap failed on node %u: %s: %s\n", i + 1, error, msg);
-        return error;
-    }
-    if (s->n_props >= SIM_PROPS) {
+    if (s->n_props >= SIM_PROPS || !(a = calloc(1, sizeof *a))) {
         raft_free(payload);
         return "ErrSimPoolFull";
     }
-    p = &s->props[s->n_props++];
+    p = &s->props[s->n_props];
     memset(p, 0, sizeof *p);
     p->s = s;
     p->node = i;
-    p->wrapped = wrapped;
-    p->req.data = p;
-    buf.base = payload;
-    buf.len = len;
-    rv = raft_apply(r, &p->req, &buf, 1, prop_cb);
-    if (rv != 0) {
-        raft_free(payload);
-        s->n_props--;
-        return "ErrRaftApply";
+    p->wrapped = atomic_load(&n->enc.wrap);
+    a->p = p;
+    a->in_call = 1;
+    index = skv_intake_propose(&n->intake, source, payload, len, answer_cb, a);
+    a->in_call = 0;
+    if (index != 0) {
+        s->n_props++;
+        p->index = index;
+        if (out)
+            *out = p;
+        return NULL;
     }
-    p->index = p->req.index;
-    if (out)
-        *out = p;
-    return NULL;
+    a->p = NULL;
+    if (!a->answered) /* deferred: answered (and freed) when intake reopens */
+        return "ErrEnvelopeCutoverInProgress";
+    err = a->error ? a->error : "ErrUnknown";
+    free(a);
+    return err;
 }
 
 static const char *sim_put(struct sim *s, unsigned i, int source, const char *key,
@@ -417,8 +386,7 @@ static void sim_hook(struct raft_fixture *f, struct raft_fixture_event *ev)
         struct snode *sn = &s->nd[i];
         if (!sn->open || sn->n->run_state == SKV_RUN_HALTED)
             continue;
-        skv_cutover_poll(&sn->n->cut); /* the node tick */
-        ready_tick(sn);
+        skv_intake_tick(&sn->n->intake); /* the node tick */
     }
     for (i = 0; i < s->n; i++) {
         struct snode *sn = &s->nd[i];
@@ -459,11 +427,11 @@ static void sim_on_step(void *host, int step)
     /* entered from inside fsm->apply, C-Raft's last_applied is still
      * index - 1: the barrier's own applied index counts that entry */
     sn->applied_at[step] = raft_last_applied(sraft(sn));
-    if (sn->n->cut.applied_hint > sn->applied_at[step])
-        sn->applied_at[step] = sn->n->cut.applied_hint;
+    if (sn->n->intake.cut.applied_hint > sn->applied_at[step])
+        sn->applied_at[step] = sn->n->intake.cut.applied_hint;
     sn->last_at[step] = raft_last_index(sraft(sn));
-    sn->gate_user_at[step] = skv_cutover_gate(&sn->n->cut, SKV_SRC_USER);
-    sn->gate_admin_at[step] = skv_cutover_gate(&sn->n->cut, SKV_SRC_ADMIN);
+    sn->gate_user_at[step] = skv_cutover_gate(&sn->n->intake.cut, SKV_SRC_USER);
+    sn->gate_admin_at[step] = skv_cutover_gate(&sn->n->intake.cut, SKV_SRC_ADMIN);
     if (s->trig_step == step && s->trig_node == sn->i)
         s->trig_hit = 1;
 }
@@ -495,8 +463,9 @@ static void cut_attach(struct snode *sn)
 {
     struct skv_node *n = sn->n;
     n->fsm.raft = sraft(sn);
-    skv_cutover_init(&n->cut, sraft(sn), &n->enc, sim_now, sn, SIM_CUT_TIMEOUT_MS);
-    n->cut.on_step = sim_on_step;
+    skv_intake_init(&n->intake, sraft(sn), &n->enc, &n->metrics, sn->conf.log_level, sim_now, sn,
+                    SIM_CUT_TIMEOUT_MS);
+    n->intake.cut.on_step = sim_on_step;
 }
 
 static int node_open(struct snode *sn)
@@ -859,7 +828,7 @@ static const char *sim_enable_raft(struct sim *s, unsigned i, uint64_t *already)
         *already = skv_enc_cutover(&n->enc);
         return "AlreadyActive";
     }
-    if (n->cut.step != SKV_CUT_IDLE)
+    if (n->intake.cut.step != SKV_CUT_IDLE)
         return "ErrEnvelopeCutoverInProgress";
     if (raft_state(sraft(sn)) != RAFT_LEADER)
         return "ErrNotLeader"; /* the core forwards to the leader */
@@ -869,7 +838,7 @@ static const char *sim_enable_raft(struct sim *s, unsigned i, uint64_t *already)
         return "AlreadyActive";
     }
     memset(&sn->cut_res, 0, sizeof sn->cut_res);
-    if (!leader_ready(sn) || skv_cutover_begin(&n->cut, cut_done, sn) != SKV_OK)
+    if (!skv_intake_ready(&n->intake) || skv_cutover_begin(&n->intake.cut, cut_done, sn) != SKV_OK)
         return "ErrEnvelopeCutoverInProgress";
     return NULL;
 }
@@ -974,8 +943,8 @@ static void test_happy_path_3(void)
     N = sim_cutover(s);
     CU_ASSERT_FATAL(N != 0);
     CU_ASSERT_EQUAL(s->nd[L].cut_res.index, N);
-    CU_ASSERT_EQUAL(s->nd[L].n->cut.step, SKV_CUT_IDLE);
-    CU_ASSERT_EQUAL(s->nd[L].n->cut.runs, 1);
+    CU_ASSERT_EQUAL(s->nd[L].n->intake.cut.step, SKV_CUT_IDLE);
+    CU_ASSERT_EQUAL(s->nd[L].n->intake.cut.runs, 1);
     for (k = 0; k < 5; k++) {
         snprintf(key, sizeof key, "post-%u", k);
         snprintf(val, sizeof val, "wrapped-%u", k);
@@ -1012,7 +981,7 @@ static unsigned t2_user_leaks, t2_admin_leaks, t2_hold_checks;
 static void t2_tick(struct sim *s)
 {
     struct snode *sn = s->tick_arg;
-    struct skv_cutover *c = &sn->n->cut;
+    struct skv_cutover *c = &sn->n->intake.cut;
     if (c->step == SKV_CUT_IDLE)
         return;
     if (skv_cutover_gate(c, SKV_SRC_USER) == NULL)
@@ -1054,8 +1023,8 @@ static void test_barrier_gate_and_drain(void)
     err = sim_enable_raft(s, L, &already);
     CU_ASSERT_PTR_NULL_FATAL(err);
     /* steps 1-2 ran inside begin; the in-flight writes keep it in drain */
-    CU_ASSERT_EQUAL(sn->n->cut.step, SKV_CUT_DRAIN);
-    CU_ASSERT_TRUE(sn->n->cut.drain_target >= max_u);
+    CU_ASSERT_EQUAL(sn->n->intake.cut.step, SKV_CUT_DRAIN);
+    CU_ASSERT_TRUE(sn->n->intake.cut.drain_target >= max_u);
     err = sim_put(s, L, SKV_SRC_USER, "refused", "x", NULL);
     CU_ASSERT_TRUE(err && strcmp(err, "ErrEnvelopeCutoverInProgress") == 0);
     /* source=admin passes in steps 1-2: the barrier's own kind of proposal
@@ -1075,7 +1044,7 @@ static void test_barrier_gate_and_drain(void)
     /* drain: N above everything accepted before, all applied before step 3 */
     CU_ASSERT_TRUE(N > max_u);
     CU_ASSERT_TRUE(sn->applied_at[SKV_CUT_PROPOSE] >= max_u);
-    CU_ASSERT_TRUE(sn->applied_at[SKV_CUT_PROPOSE] >= sn->n->cut.drain_target);
+    CU_ASSERT_TRUE(sn->applied_at[SKV_CUT_PROPOSE] >= sn->n->intake.cut.drain_target);
     for (k = 0; k < K; k++)
         CU_ASSERT_TRUE(prop_ok(u[k]) && u[k]->index < N);
     CU_ASSERT_TRUE(adm->index < N);
@@ -1093,8 +1062,8 @@ static void test_barrier_gate_and_drain(void)
     CU_ASSERT_EQUAL(t2_user_leaks, 0);
     CU_ASSERT_EQUAL(t2_admin_leaks, 0);
     /* reopened: both sources pass, and user writes are wrapped */
-    CU_ASSERT_PTR_NULL(skv_cutover_gate(&sn->n->cut, SKV_SRC_USER));
-    CU_ASSERT_PTR_NULL(skv_cutover_gate(&sn->n->cut, SKV_SRC_ADMIN));
+    CU_ASSERT_PTR_NULL(skv_cutover_gate(&sn->n->intake.cut, SKV_SRC_USER));
+    CU_ASSERT_PTR_NULL(skv_cutover_gate(&sn->n->intake.cut, SKV_SRC_ADMIN));
     CU_ASSERT_EQUAL(sim_put_wait(s, L, "after", "y", &after), 0);
     CU_ASSERT_TRUE(after && after->wrapped && after->index > N);
     CU_ASSERT_TRUE(sim_wait_all_applied(s, N, 5000));
@@ -1122,20 +1091,20 @@ static void test_drain_timeout(void)
     CU_ASSERT_EQUAL_FATAL(sim_enable_storage(s), 0);
     L = sim_ready_leader(s, NULL, 10000);
     CU_ASSERT_FATAL(L < s->n);
-    s->nd[L].n->cut.timeout_ms = 300; /* shorter than the leader's step-down */
+    s->nd[L].n->intake.cut.timeout_ms = 300; /* shorter than the leader's step-down */
     for (j = 0; j < s->n; j++)
         if (j != L)
             raft_fixture_kill(&s->f, j);
     CU_ASSERT_PTR_NULL(sim_put(s, L, SKV_SRC_USER, "stuck", "s", &p));
     before = raft_last_index(sraft(&s->nd[L]));
     CU_ASSERT_PTR_NULL_FATAL(sim_enable_raft(s, L, &already));
-    CU_ASSERT_EQUAL(s->nd[L].n->cut.step, SKV_CUT_DRAIN);
+    CU_ASSERT_EQUAL(s->nd[L].n->intake.cut.step, SKV_CUT_DRAIN);
     CU_ASSERT_TRUE(sim_until(s, p_cut_done, &s->nd[L], 5000));
     CU_ASSERT_EQUAL(s->nd[L].cut_res.rc, SKV_ERR_AGAIN);
     CU_ASSERT_STRING_EQUAL(s->nd[L].cut_res.error, "ErrTimeout");
     CU_ASSERT_EQUAL(s->nd[L].cut_res.index, 0);
-    CU_ASSERT_EQUAL(s->nd[L].n->cut.step, SKV_CUT_IDLE);
-    CU_ASSERT_PTR_NULL(skv_cutover_gate(&s->nd[L].n->cut, SKV_SRC_USER));
+    CU_ASSERT_EQUAL(s->nd[L].n->intake.cut.step, SKV_CUT_IDLE);
+    CU_ASSERT_PTR_NULL(skv_cutover_gate(&s->nd[L].n->intake.cut, SKV_SRC_USER));
     CU_ASSERT_FALSE(s->nd[L].steps_seen & (1u << SKV_CUT_PROPOSE));
     CU_ASSERT_FALSE(wrap_on(&s->nd[L]));
     for (k = before + 1; k <= raft_last_index(sraft(&s->nd[L])); k++) {
@@ -1145,7 +1114,7 @@ static void test_drain_timeout(void)
     for (j = 0; j < s->n; j++)
         if (j != L)
             raft_fixture_revive(&s->f, j);
-    s->nd[L].n->cut.timeout_ms = SIM_CUT_TIMEOUT_MS;
+    s->nd[L].n->intake.cut.timeout_ms = SIM_CUT_TIMEOUT_MS;
     N = sim_cutover_retry(s, 5);
     CU_ASSERT_FATAL(N != 0);
     CU_ASSERT_TRUE(sim_wait_all_applied(s, N, 10000));
@@ -1172,7 +1141,7 @@ static bool p_step2_point(struct sim *s, void *arg)
 {
     /* drain in progress: the drained writes reached every follower's log */
     unsigned L = *(unsigned *)arg, j;
-    struct skv_cutover *c = &s->nd[L].n->cut;
+    struct skv_cutover *c = &s->nd[L].n->intake.cut;
     if (c->step != SKV_CUT_DRAIN)
         return true; /* moved on (or ended): act now anyway */
     for (j = 0; j < s->n; j++)
@@ -1185,7 +1154,7 @@ static bool p_step4_point(struct sim *s, void *arg)
 {
     /* N reached a follower's log, the leader has not applied it yet */
     unsigned L = *(unsigned *)arg, j;
-    struct skv_cutover *c = &s->nd[L].n->cut;
+    struct skv_cutover *c = &s->nd[L].n->intake.cut;
     if (c->step != SKV_CUT_WAIT_APPLY)
         return true;
     for (j = 0; j < s->n; j++)
@@ -1271,7 +1240,7 @@ static void run_leader_loss(unsigned nn, int mode, int at_step)
         break;
     case 2: /* drain under way: the writes reached the followers */
         CU_ASSERT_TRUE(sim_until(s, p_step2_point, &L, 5000));
-        CU_ASSERT_EQUAL(s->nd[L].n->cut.step, SKV_CUT_DRAIN);
+        CU_ASSERT_EQUAL(s->nd[L].n->intake.cut.step, SKV_CUT_DRAIN);
         break;
     case 3: /* the cutover entry is only in the leader's log */
         CU_ASSERT_TRUE(sim_until(s, p_trig_hit, NULL, 5000));
@@ -1279,19 +1248,19 @@ static void run_leader_loss(unsigned nn, int mode, int at_step)
     default: /* the cutover entry reached a follower, not applied on the leader */
         CU_ASSERT_TRUE(sim_until(s, p_trig_hit, NULL, 5000));
         CU_ASSERT_TRUE(sim_until(s, p_step4_point, &L, 5000));
-        CU_ASSERT_EQUAL(s->nd[L].n->cut.step, SKV_CUT_WAIT_APPLY);
+        CU_ASSERT_EQUAL(s->nd[L].n->intake.cut.step, SKV_CUT_WAIT_APPLY);
         break;
     }
-    proposed = s->nd[L].n->cut.index;
+    proposed = s->nd[L].n->intake.cut.index;
     lose_leader(s, L, mode);
     /* the old leader's barrier ended (reported) without a success */
     CU_ASSERT_TRUE(sim_until(s, p_cut_done, &s->nd[L], 10000));
-    CU_ASSERT_EQUAL(s->nd[L].n->cut.step, SKV_CUT_IDLE);
+    CU_ASSERT_EQUAL(s->nd[L].n->intake.cut.step, SKV_CUT_IDLE);
     old_done = s->nd[L].cut_res;
     if (s->nd[L].cut_res.done && s->nd[L].cut_res.rc == SKV_OK)
         fprintf(stderr, "  note: the old leader reported success at %llu\n",
                 ULL(s->nd[L].cut_res.index));
-    CU_ASSERT_PTR_NULL(skv_cutover_gate(&s->nd[L].n->cut, SKV_SRC_USER));
+    CU_ASSERT_PTR_NULL(skv_cutover_gate(&s->nd[L].n->intake.cut, SKV_SRC_USER));
     /* operator retries on the new leader until success */
     N = sim_cutover_retry(s, 8);
     CU_ASSERT_FATAL(N != 0);
@@ -1361,8 +1330,8 @@ static void test_follower_leads_wraps(void)
     L = raft_fixture_leader_index(&s->f);
     F = (L + 1) % s->n;
     CU_ASSERT_TRUE(wrap_on(&s->nd[F])); /* set by its own apply of N */
-    CU_ASSERT_EQUAL(s->nd[F].n->cut.step, SKV_CUT_IDLE);
-    CU_ASSERT_EQUAL(s->nd[F].n->cut.runs, 0);
+    CU_ASSERT_EQUAL(s->nd[F].n->intake.cut.step, SKV_CUT_IDLE);
+    CU_ASSERT_EQUAL(s->nd[F].n->intake.cut.runs, 0);
     CU_ASSERT_EQUAL_FATAL(sim_depose(s), 0);
     CU_ASSERT_EQUAL_FATAL(sim_elect(s, F), 0);
     CU_ASSERT_EQUAL_FATAL(sim_ready_leader(s, NULL, 10000), F);
@@ -1726,7 +1695,7 @@ static void test_retry_after_success(void)
         CU_ASSERT_TRUE(err && strcmp(err, "AlreadyActive") == 0);
         CU_ASSERT_EQUAL(already, N);
     }
-    CU_ASSERT_EQUAL(s->nd[L].n->cut.runs, 1);
+    CU_ASSERT_EQUAL(s->nd[L].n->intake.cut.runs, 1);
     /* and after a leader change */
     F = (L + 1) % s->n;
     CU_ASSERT_EQUAL_FATAL(sim_depose(s), 0);
@@ -1737,7 +1706,7 @@ static void test_retry_after_success(void)
     err = sim_enable_raft(s, F, &already);
     CU_ASSERT_TRUE(err && strcmp(err, "AlreadyActive") == 0);
     CU_ASSERT_EQUAL(already, N);
-    CU_ASSERT_EQUAL(s->nd[F].n->cut.runs, 0);
+    CU_ASSERT_EQUAL(s->nd[F].n->intake.cut.runs, 0);
     CU_ASSERT_EQUAL(sim_put_wait(s, F, "after-retry", "r", NULL), 0);
     check_final(s, N);
     CU_ASSERT_EQUAL(count_halted(s), 0);
@@ -1763,7 +1732,7 @@ static void test_second_begin_after_success(void)
     memset(&s->nd[L].cut_res, 0, sizeof s->nd[L].cut_res);
     for (i = 0; i < s->n; i++)
         s->nd[i].expect_halt = 1; /* judged below, not by the observer */
-    rc = skv_cutover_begin(&s->nd[L].n->cut, cut_done, &s->nd[L]);
+    rc = skv_cutover_begin(&s->nd[L].n->intake.cut, cut_done, &s->nd[L]);
     if (rc == SKV_OK)
         sim_until(s, p_cut_done, &s->nd[L], 10000);
     sim_elapse(s, 1000);
