@@ -67,6 +67,11 @@ EXTRA_DIST += tests/unit/check_exports.sh
 # the node cluster docs/ARCHITECTURE.md documents
 TESTS += tests/unit/check_core_deps.sh
 EXTRA_DIST += tests/unit/check_core_deps.sh
+# the error catalogue core/util/errors.def: unique names, valid statuses,
+# retryable => 503/504; no "ErrXxx" literal outside it; admin-http's own
+# names agree with it
+TESTS += tests/unit/check_error_catalogue.sh
+EXTRA_DIST += tests/unit/check_error_catalogue.sh
 
 # Wire codec: round trips of every frame type + robustness against garbage.
 check_PROGRAMS += tests/unit/test_wire
@@ -133,7 +138,8 @@ TESTS += tests/integration/test_cli_usage.sh
 EXTRA_DIST += tests/integration/test_cli_usage.sh
 check_PROGRAMS += tests/unit/test_cli_url
 TESTS += tests/unit/test_cli_url
-tests_unit_test_cli_url_SOURCES = tests/unit/test_cli_url.c core/cli/cli_http.c core/cli/cli_http.h
+tests_unit_test_cli_url_SOURCES = tests/unit/test_cli_url.c core/cli/cli_http.c core/cli/cli_http.h \
+	core/util/errors.c core/util/errors.h
 tests_unit_test_cli_url_CFLAGS = $(TEST_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_test_cli_url_LDADD = $(CUNIT_LIBS) $(CURL_LIBS) $(JANSSON_LIBS)
 

@@ -31,20 +31,16 @@ static void reply_raft_error(struct skv_op *op, int status, const char *what)
 {
     switch (status) {
     case RAFT_NOTLEADER:
-        skv_op_reply_error(op, SKV_ERR_AGAIN, 503, "ErrNotLeader", 1,
-                           "%s: this node is no longer the leader", what);
+        skv_op_fail(op, SKV_ErrNotLeader, "%s: this node is no longer the leader", what);
         break;
     case RAFT_LEADERSHIPLOST:
-        skv_op_reply_error(op, SKV_ERR_AGAIN, 503, "ErrLeadershipLost", 1,
-                           "%s: leadership lost before commit; the outcome is unknown", what);
+        skv_op_fail(op, SKV_ErrLeadershipLost, "%s: leadership lost before commit; the outcome is unknown", what);
         break;
     case RAFT_SHUTDOWN:
-        skv_op_reply_error(op, SKV_ERR_CLOSED, 503, "ErrShuttingDown", 1,
-                           "%s: node is shutting down; the outcome is unknown", what);
+        skv_op_fail(op, SKV_ErrShuttingDown, "%s: node is shutting down; the outcome is unknown", what);
         break;
     default:
-        skv_op_reply_error(op, SKV_ERR_INTERNAL, 500, "ErrInternal", 0,
-                           "%s: %s", what, raft_strerror(status));
+        skv_op_fail(op, SKV_ErrInternal, "%s: %s", what, raft_strerror(status));
     }
 }
 
@@ -58,7 +54,7 @@ static void kv_proposed(void *arg, const struct skv_propose_result *r)
     struct skv_op *op = arg;
     char json[64];
     if (r->rc != SKV_OK) {
-        skv_op_reply_error(op, r->rc, r->status, r->error ? r->error : "ErrInternal",
+        skv_op_reply_error(op, r->rc, r->status, r->error ? r->error : skv_error_name(SKV_ErrInternal),
                            r->retry_after_s, "%s: %s", op->op, r->message ? r->message : "failed");
         return;
     }
@@ -69,8 +65,7 @@ static void kv_proposed(void *arg, const struct skv_propose_result *r)
 static int check_key(struct skv_op *op)
 {
     if (op->arg_len == 0 || op->arg_len > SKV_MAX_KEY) {
-        skv_op_reply_error(op, SKV_ERR_INVALID, 400, "ErrBadKey", 0,
-                           "key length must be 1..%u bytes, got %zu", SKV_MAX_KEY, op->arg_len);
+        skv_op_fail(op, SKV_ErrBadKey, "key length must be 1..%u bytes, got %zu", SKV_MAX_KEY, op->arg_len);
         return -1;
     }
     return 0;
@@ -89,7 +84,7 @@ static void op_kv_write(struct skv_op *op, uint8_t opcode)
     kv.val = op->body;
     kv.val_len = op->body_len;
     if (skv_cmd_encode_kv(&kv, &payload, &len) != 0) {
-        skv_op_reply_error(op, SKV_ERR_NOMEM, 500, "ErrNoMemory", 0, "out of memory");
+        skv_op_fail(op, SKV_ErrNoMemory, "out of memory");
         return;
     }
     skv_propose(op->node, SKV_SRC_USER, payload, len, kv_proposed, op);
@@ -109,11 +104,11 @@ void skv_kv_read_local(struct skv_op *op)
         return;
     rc = skv_fsm_get(&op->node->fsm, op->arg, op->arg_len, &val, &len, &e);
     if (rc == SKV_ERR_NOTFOUND) {
-        skv_op_reply_error(op, rc, 404, "ErrKeyNotFound", 0, "key not found");
+        skv_op_fail(op, SKV_ErrKeyNotFound, "key not found");
         return;
     }
     if (rc != SKV_OK) {
-        skv_op_reply_error(op, rc, 500, "ErrStorage", 0, "%s", e.msg);
+        skv_op_fail(op, SKV_ErrStorage, "%s", e.msg);
         return;
     }
     memset(&r, 0, sizeof r);
@@ -169,31 +164,27 @@ void skv_op_dispatch(struct skv_op *op)
         if (strcmp(ops[i].name, op->op) == 0)
             d = &ops[i];
     if (!d) {
-        skv_op_reply_error(op, SKV_ERR_NOTFOUND, 404, "ErrUnknownOp", 0,
-                           "unknown op '%s'", op->op);
+        skv_op_fail(op, SKV_ErrUnknownOp, "unknown op '%s'", op->op);
         return;
     }
     if (n->stopping) {
-        skv_op_reply_error(op, SKV_ERR_CLOSED, 503, "ErrShuttingDown", 1, "node is shutting down");
+        skv_op_fail(op, SKV_ErrShuttingDown, "node is shutting down");
         return;
     }
     if (n->run_state == SKV_RUN_HALTED && d->fn != skv_op_status && d->fn != skv_op_metrics) {
-        skv_op_reply_error(op, SKV_ERR_CLOSED, 503, "ErrHalted", 0,
-                           "node halted: %s", n->halt_reason);
+        skv_op_fail(op, SKV_ErrHalted, "node halted: %s", n->halt_reason);
         return;
     }
     where = where_for(d, op);
     if (where != ANY_NODE && raft_state(&n->raft) != RAFT_LEADER) {
         if (op->fwd_from)
-            skv_op_reply_error(op, SKV_ERR_AGAIN, 503, "ErrNotLeader", 1,
-                               "node %llu is not the leader", (unsigned long long)n->conf->node_id);
+            skv_op_fail(op, SKV_ErrNotLeader, "node %llu is not the leader", (unsigned long long)n->conf->node_id);
         else
             skv_forward_to_leader(op);
         return;
     }
     if (where == ON_LEADER_READY && !skv_leader_ready(n)) {
-        skv_op_reply_error(op, SKV_ERR_AGAIN, 503, "ErrLeaderNotReady", 1,
-                           "new leader has not applied a barrier of its term yet");
+        skv_op_fail(op, SKV_ErrLeaderNotReady, "new leader has not applied a barrier of its term yet");
         return;
     }
     d->fn(op);

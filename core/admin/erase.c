@@ -61,7 +61,7 @@ static void finish(struct erase *e, int ok)
     if (!n->admin_started && !e->op->fwd_from) {
         skv_op_free(e->op); /* shutting down: the admin plugin is gone */
     } else if (!ok) {
-        skv_op_reply_error(e->op, SKV_ERR_AGAIN, 503, "ErrEraseIncomplete", 1, "%s", e->msg);
+        skv_op_fail(e->op, SKV_ErrEraseIncomplete, "%s", e->msg);
     } else {
         o = json_pack("{s:I,s:I,s:I,s:b}", "resealed_values", (json_int_t)e->resealed,
                       "log_first_index", (json_int_t)e->first_index, "cutover_index",
@@ -72,7 +72,7 @@ static void finish(struct erase *e, int ok)
         if (s)
             skv_op_reply_json(e->op, 200, s);
         else
-            skv_op_reply_error(e->op, SKV_ERR_NOMEM, 500, "ErrNoMemory", 0, "out of memory");
+            skv_op_fail(e->op, SKV_ErrNoMemory, "out of memory");
         free(s);
     }
     uv_close((uv_handle_t *)&e->timer, erase_free);
@@ -249,13 +249,12 @@ void skv_op_enc_erase_cleartext(struct skv_op *op)
     struct skv_node *n = op->node;
     struct erase *e;
     if (!n->enc.ks || !n->enc.sc.storage_envelope_active || skv_enc_cutover(&n->enc) == 0) {
-        skv_op_reply_error(op, SKV_ERR_INVALID, 409, "ErrEncryptionPhaseInactive", 0,
-                           "erase-cleartext needs Phase 1 and Phase 2 active on this node "
+        skv_op_fail(op, SKV_ErrEncryptionPhaseInactive, "erase-cleartext needs Phase 1 and Phase 2 active on this node "
                            "(enable-storage-envelope, enable-raft-envelope)");
         return;
     }
     if (!(e = calloc(1, sizeof *e))) {
-        skv_op_reply_error(op, SKV_ERR_NOMEM, 500, "ErrNoMemory", 0, "out of memory");
+        skv_op_fail(op, SKV_ErrNoMemory, "out of memory");
         return;
     }
     e->op = op;

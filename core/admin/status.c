@@ -68,7 +68,7 @@ void skv_op_status(struct skv_op *op)
     s = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     if (!s) {
-        skv_op_reply_error(op, SKV_ERR_NOMEM, 500, "ErrNoMemory", 0, "out of memory");
+        skv_op_fail(op, SKV_ErrNoMemory, "out of memory");
         return;
     }
     skv_op_reply_json(op, 200, s);

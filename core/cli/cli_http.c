@@ -6,6 +6,7 @@
  * say the request was not executed.
  */
 #include "cli/cli_http.h"
+#include "util/errors.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -236,19 +237,14 @@ static int request_once(const struct skv_cli_http *h, const struct skv_cli_req *
 
 int skv_cli_http_retryable(const struct skv_cli_resp *r)
 {
-    static const char *const names[] = {
-        "ErrNoLeader", "ErrLeaderNotReady", "ErrNotLeader",
-        "ErrEnvelopeCutoverInProgress", "ErrLeaderUnreachable"};
-    size_t i;
+    enum skv_error_id id;
 
     if (r->conn_failed)
         return r->conn_refused;
-    if (r->status != 503 || !r->error)
+    /* refused before anything happened, no leader (yet): errors.def SOON */
+    if (r->status != 503 || skv_error_from_name(r->error, &id) != 0)
         return 0;
-    for (i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(r->error, names[i]) == 0)
-            return 1;
-    return 0;
+    return skv_error_retry(id) == SKV_RETRY_SOON;
 }
 
 long skv_cli_http_retry_delay_ms(unsigned attempt, long retry_after_s)

@@ -45,7 +45,7 @@ struct skv_cli_resp {
     char *body;           /* raw body, plus one NUL not counted in len */
     size_t len;
     long retry_after_s;   /* Retry-After in seconds, -1 when absent */
-    char *error;          /* "ErrName" from a JSON error body, or NULL */
+    char *error;          /* error name (ErrXxx) from a JSON error body, or NULL */
     char *message;        /* its "message", or NULL */
     int conn_failed;      /* 1: the request got no HTTP answer */
     int conn_refused;     /* 1: could not connect (nothing was sent) */

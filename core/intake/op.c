@@ -129,3 +129,29 @@ void skv_op_reply_error(struct skv_op *op, int rc, int status,
     r.retry_after_s = retry_after_s;
     skv_op_reply(op, &r);
 }
+
+static void op_vfail(struct skv_op *op, enum skv_error_id id, int status,
+                     const char *fmt, va_list ap)
+{
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    skv_op_reply_error(op, skv_error_rc(id), status, skv_error_name(id),
+                       skv_error_retry_after(id), "%s", msg);
+}
+
+void skv_op_fail(struct skv_op *op, enum skv_error_id id, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    op_vfail(op, id, skv_error_status(id), fmt, ap);
+    va_end(ap);
+}
+
+void skv_op_fail_status(struct skv_op *op, enum skv_error_id id, int status,
+                        const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    op_vfail(op, id, status, fmt, ap);
+    va_end(ap);
+}

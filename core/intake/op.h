@@ -7,6 +7,7 @@
 #define SKV_OP_H
 
 #include "node/node.h"
+#include "util/errors.h"
 
 #define SKV_WIRE_MAX_ADDR_OP 1025
 
@@ -53,6 +54,14 @@ void skv_op_reply_error(struct skv_op *op, int rc, int status,
                         const char *error, int retry_after_s,
                         const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
+/* Answer with catalogue error `id` (util/errors.def): rc, status and
+ * Retry-After derive from it. */
+void skv_op_fail(struct skv_op *op, enum skv_error_id id, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* As skv_op_fail with an explicit status: only for ErrMembership, whose
+ * status is the refused raft change's (see errors.def). */
+void skv_op_fail_status(struct skv_op *op, enum skv_error_id id, int status,
+                        const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Run an op on the loop thread (admin_ops.c). */
 void skv_op_dispatch(struct skv_op *op);

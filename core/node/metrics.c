@@ -255,7 +255,7 @@ void skv_op_metrics(struct skv_op *op)
     char *text = NULL;
     size_t len = 0;
     if (skv_metrics_render(op->node, &text, &len) != 0) {
-        skv_op_reply_error(op, SKV_ERR_NOMEM, 500, "ErrNoMemory", 0, "out of memory");
+        skv_op_fail(op, SKV_ErrNoMemory, "out of memory");
         return;
     }
     memset(&r, 0, sizeof r);

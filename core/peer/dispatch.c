@@ -71,8 +71,7 @@ static void refuse_admin(struct skv_node *n, uint64_t from, uint64_t req_id,
         return;
     op->fwd_from = from;
     op->fwd_req_id = req_id;
-    skv_op_reply_error(op, SKV_ERR_INVALID, 400, "ErrBadRequest", 0,
-                       "forwarded admin op refused: %s", why);
+    skv_op_fail(op, SKV_ErrBadRequest, "forwarded admin op refused: %s", why);
 }
 
 /* A follower forwarded an admin op: run it here, answer over the wire. */

@@ -80,10 +80,10 @@ void skv_http_on_completed(void *cls, struct MHD_Connection *c,
     *req_cls = NULL;
 }
 
-static enum MHD_Result reply_err(struct MHD_Connection *c, unsigned status,
-                                 const char *name, const char *message)
+static enum MHD_Result reply_err(struct MHD_Connection *c,
+                                 enum skv_http_err id, const char *message)
 {
-    struct skv_http_error e = {status, name, message, 0, NULL, NULL};
+    struct skv_http_error e = skv_http_error_of(id, message);
     return skv_http_reply_error(c, &e);
 }
 
@@ -94,7 +94,7 @@ static enum MHD_Result reply_too_big(const struct skv_http_plugin *p,
     snprintf(msg, sizeof msg,
              "request body exceeds max_body_bytes (%zu bytes)",
              p->opts.max_body_bytes);
-    return reply_err(c, 413, "ErrTooBig", msg);
+    return reply_err(c, SKV_HTTP_ErrTooBig, msg);
 }
 
 /* GET /v1/health (any query ignored): the only route open without
@@ -147,8 +147,8 @@ static enum MHD_Result first_call(struct skv_http_plugin *p,
     if (is_health(method, r))
         return reply_health(c);
     if (!skv_http_guard_allows(&p->guard, c, why, sizeof why)) {
-        struct skv_http_error e = {401, "ErrUnauthorized", why, 0, NULL,
-                                   "Bearer realm=\"sealkv\""};
+        struct skv_http_error e = skv_http_error_of(SKV_HTTP_ErrUnauthorized, why);
+        e.www_auth = "Bearer realm=\"sealkv\"";
         return skv_http_reply_error(c, &e);
     }
     if (skv_http_route_match(method, r->target, r->target_len, r->scratch,
@@ -245,7 +245,7 @@ static enum MHD_Result call_core(struct skv_http_plugin *p,
     r->pending = skv_http_call_begin(p->calls, p->host, q,
                                      p->opts.request_timeout_ms, c);
     if (!r->pending)
-        return reply_err(c, 500, "ErrNoMemory", "out of memory");
+        return reply_err(c, SKV_HTTP_ErrNoMemory, "out of memory");
     return MHD_YES;
 }
 
@@ -271,16 +271,14 @@ static enum MHD_Result reply_core(struct skv_http_plugin *p,
         skv_http_answer_free(a);
         return ok;
     case SKV_HTTP_CALL_REFUSED: {
-        struct skv_http_error e = {503, "ErrUnavailable", msg, 1, NULL,
-                                   NULL};
+        struct skv_http_error e = skv_http_error_of(SKV_HTTP_ErrUnavailable, msg);
         snprintf(msg, sizeof msg, "the node did not accept the request: %s",
                  skv_strerror(refused));
         return skv_http_reply_error(c, &e);
     }
     case SKV_HTTP_CALL_STOPPING: {
-        struct skv_http_error e = {503, "ErrUnavailable",
-                                   "the admin server is stopping", 1, NULL,
-                                   NULL};
+        struct skv_http_error e = skv_http_error_of(SKV_HTTP_ErrUnavailable,
+                                                    "the admin server is stopping");
         return skv_http_reply_error(c, &e);
     }
     case SKV_HTTP_CALL_TIMEOUT:
@@ -289,10 +287,10 @@ static enum MHD_Result reply_core(struct skv_http_plugin *p,
                      r->route.op, p->opts.request_timeout_ms);
         snprintf(msg, sizeof msg, "no answer from the node within %u ms",
                  p->opts.request_timeout_ms);
-        return reply_err(c, 504, "ErrTimeout", msg);
+        return reply_err(c, SKV_HTTP_ErrTimeout, msg);
     case SKV_HTTP_CALL_NOMEM:
     default:
-        return reply_err(c, 500, "ErrNoMemory", "out of memory");
+        return reply_err(c, SKV_HTTP_ErrNoMemory, "out of memory");
     }
 }
 
@@ -312,7 +310,7 @@ static enum MHD_Result finish(struct skv_http_plugin *p,
     if (r->body.too_big)
         return reply_too_big(p, c);
     if (r->nomem)
-        return reply_err(c, 500, "ErrNoMemory", "out of memory");
+        return reply_err(c, SKV_HTTP_ErrNoMemory, "out of memory");
     memset(&q, 0, sizeof q);
     q.struct_size = sizeof q;
     q.op = r->route.op;
@@ -320,7 +318,7 @@ static enum MHD_Result finish(struct skv_http_plugin *p,
     q.arg_len = r->route.arg_len;
     q.flags = r->route.flags;
     if ((bad = attach_body(r, &q, msg, sizeof msg)) != NULL)
-        return reply_err(c, 400, "ErrBadRequest", bad);
+        return reply_err(c, SKV_HTTP_ErrBadRequest, bad);
     return call_core(p, c, r, &q);
 }
 

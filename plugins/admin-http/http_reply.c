@@ -15,14 +15,32 @@
 
 const char *skv_http_rc_name(int rc)
 {
+#define SKV_HTTP_X_NAME(name, status, retry) #name,
     static const char *const names[SKV_RC_COUNT_] = {
-        "ErrNone", "ErrInvalid", "ErrNoMemory", "ErrNotFound", "ErrIO",
-        "ErrCorrupt", "ErrBusy", "ErrUnsupported", "ErrIntegrity",
-        "ErrFull", "ErrClosed", "ErrTooBig", "ErrAgain", "ErrConfig",
-        "ErrInternal"};
+        SKV_HTTP_RC_ERRORS(SKV_HTTP_X_NAME)};
+#undef SKV_HTTP_X_NAME
     if (rc <= 0 || rc >= SKV_RC_COUNT_)
-        return "ErrInternal";
+        rc = SKV_ERR_INTERNAL;
     return names[rc];
+}
+
+const struct skv_http_err_info *skv_http_err_info(enum skv_http_err id)
+{
+#define SKV_HTTP_X_INFO(name, status, retry) {#name, status, retry},
+    static const struct skv_http_err_info info[SKV_HTTP_ERR_COUNT_] = {
+        SKV_HTTP_ERRORS(SKV_HTTP_X_INFO)};
+#undef SKV_HTTP_X_INFO
+    if ((int)id < 0 || id >= SKV_HTTP_ERR_COUNT_)
+        id = SKV_HTTP_ErrInternal;
+    return &info[id];
+}
+
+struct skv_http_error skv_http_error_of(enum skv_http_err id, const char *message)
+{
+    const struct skv_http_err_info *i = skv_http_err_info(id);
+    struct skv_http_error e = {i->status, i->name, message, i->retry_after_s,
+                               NULL, NULL};
+    return e;
 }
 
 /* json_string() refuses invalid UTF-8: fall back to an ASCII copy. */
@@ -109,7 +127,7 @@ static struct MHD_Response *from_owned(char **buf, size_t len)
 enum MHD_Result skv_http_reply_error(struct MHD_Connection *c,
                                      const struct skv_http_error *e)
 {
-    char *text = error_json(e->name ? e->name : "ErrInternal",
+    char *text = error_json(e->name ? e->name : skv_http_err_info(SKV_HTTP_ErrInternal)->name,
                             e->message ? e->message : "");
     if (!text)
         return MHD_NO;

@@ -10,15 +10,20 @@
 #include <microhttpd.h>
 
 #include "http_call.h"
+#include "http_errors.h"
 
 struct skv_http_error {
     unsigned status;          /* 400..599 */
-    const char *name;         /* "ErrTimeout" */
+    const char *name;         /* e.g. ErrTimeout (http_errors.h) */
     const char *message;      /* may be NULL */
     int retry_after_s;        /* > 0: Retry-After header */
     const char *allow;        /* non-NULL: Allow header (405) */
     const char *www_auth;     /* non-NULL: WWW-Authenticate header (401) */
 };
+
+/* Status, name and Retry-After of the plugin's own error `id`; message as
+ * given, no Allow/WWW-Authenticate. */
+struct skv_http_error skv_http_error_of(enum skv_http_err id, const char *message);
 
 /* Queue an error response. MHD_NO means the connection must close. */
 enum MHD_Result skv_http_reply_error(struct MHD_Connection *c,
@@ -30,7 +35,7 @@ enum MHD_Result skv_http_reply_error(struct MHD_Connection *c,
 enum MHD_Result skv_http_reply_answer(struct MHD_Connection *c,
                                       struct skv_http_answer *a);
 
-/* Stable error name for an enum skv_rc ("ErrInvalid", ...). */
+/* Stable error name for an enum skv_rc (ErrInvalid, ...). */
 const char *skv_http_rc_name(int rc);
 
 #endif /* SKV_HTTP_REPLY_H */

@@ -6,6 +6,7 @@
  * key or a member id) and query values are percent-decoded, strictly.
  */
 #include "http_routes.h"
+#include "http_errors.h"
 
 #include <string.h>
 
@@ -60,21 +61,22 @@ static const struct rule rules[] = {
 };
 #define N_RULES (sizeof rules / sizeof rules[0])
 
-static int fail(struct skv_http_route *out, int status, const char *error,
+static int fail(struct skv_http_route *out, enum skv_http_err id,
                 const char *message)
 {
-    out->status = status;
+    const struct skv_http_err_info *e = skv_http_err_info(id);
+    out->status = (int)e->status;
     out->op = NULL;
     out->arg = NULL;
     out->arg_len = 0;
-    out->error = error;
+    out->error = e->name;
     out->message = message;
-    return status;
+    return out->status;
 }
 
 static int bad_request(struct skv_http_route *out, const char *message)
 {
-    return fail(out, 400, "ErrBadRequest", message);
+    return fail(out, SKV_HTTP_ErrBadRequest, message);
 }
 
 static int hexval(unsigned char c)
@@ -247,7 +249,7 @@ int skv_http_route_match(const char *method, const char *target,
             if (strcmp(method, r->m[k].method) == 0)
                 break;
         if (k == 3 || !r->m[k].method)
-            return fail(out, 405, "ErrMethodNotAllowed",
+            return fail(out, SKV_HTTP_ErrMethodNotAllowed,
                         "method not allowed on this path");
         out->op = r->m[k].op;
         out->body = r->m[k].body;
@@ -259,5 +261,5 @@ int skv_http_route_match(const char *method, const char *target,
             return out->status;
         return 0;
     }
-    return fail(out, 404, "ErrNotFound", "no such endpoint");
+    return fail(out, SKV_HTTP_ErrNotFound, "no such endpoint");
 }

@@ -7,6 +7,7 @@
 plugins_LTLIBRARIES += plugins/admin-http/admin-http.la
 plugins_admin_http_admin_http_la_SOURCES = \
 	plugins/admin-http/http_plugin.h \
+	plugins/admin-http/http_errors.h \
 	plugins/admin-http/http_plugin.c \
 	plugins/admin-http/http_addr.h \
 	plugins/admin-http/http_addr.c \
