@@ -6,20 +6,7 @@
 # by run-time drop/delay/partition rules read from a file.
 if SKV_FAULT_INJECTION
 noinst_LTLIBRARIES += plugins/transport-chaos/libchaos-tcp.la
-plugins_transport_chaos_libchaos_tcp_la_SOURCES = \
-	plugins/transport-tcp/tcp_plugin.c \
-	plugins/transport-tcp/tcp_listener.c plugins/transport-tcp/tcp_listener.h \
-	plugins/transport-tcp/tcp_peer_table.c plugins/transport-tcp/tcp_peer_table.h \
-	plugins/transport-tcp/tcp_peer.c plugins/transport-tcp/tcp_peer.h \
-	plugins/transport-tcp/tcp_queue.c plugins/transport-tcp/tcp_queue.h \
-	plugins/transport-tcp/tcp_frame.c plugins/transport-tcp/tcp_frame.h \
-	plugins/transport-tcp/tcp_addr.c plugins/transport-tcp/tcp_addr.h \
-	plugins/transport-tcp/tcp_io.c plugins/transport-tcp/tcp_io.h \
-	plugins/transport-tcp/tcp_link.c plugins/transport-tcp/tcp_link.h \
-	plugins/transport-tcp/tcp_tls.c plugins/transport-tcp/tcp_tls.h \
-	plugins/transport-tcp/tcp_creds.c plugins/transport-tcp/tcp_creds.h \
-	plugins/transport-tcp/tcp_ident.c plugins/transport-tcp/tcp_ident.h \
-	plugins/transport-tcp/tcp_ratelog.c plugins/transport-tcp/tcp_ratelog.h
+plugins_transport_chaos_libchaos_tcp_la_SOURCES = $(SKV_TCP_SOURCES)
 plugins_transport_chaos_libchaos_tcp_la_CPPFLAGS = $(PLUGIN_CPPFLAGS) \
 	-Dsealkv_plugin_v1=skv_chaos_tcp_plugin_v1
 plugins_transport_chaos_libchaos_tcp_la_CFLAGS = $(PLUGIN_CFLAGS) -pthread \
@@ -27,7 +14,8 @@ plugins_transport_chaos_libchaos_tcp_la_CFLAGS = $(PLUGIN_CFLAGS) -pthread \
 
 plugins_LTLIBRARIES += plugins/transport-chaos/transport-chaos.la
 plugins_transport_chaos_transport_chaos_la_SOURCES = \
-	plugins/transport-chaos/chaos_plugin.c \
+	plugins/transport-chaos/chaos_plugin.c plugins/transport-chaos/chaos_net.c \
+	plugins/transport-chaos/chaos_impl.h \
 	plugins/transport-chaos/chaos_rules.c plugins/transport-chaos/chaos_rules.h
 plugins_transport_chaos_transport_chaos_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 plugins_transport_chaos_transport_chaos_la_CFLAGS = $(PLUGIN_CFLAGS) -pthread

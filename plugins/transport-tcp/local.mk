@@ -4,8 +4,8 @@
 # pthreads (no core types, no libuv), and its CUnit suite, which loads the
 # real plugin through the core loader and makes its certificates with
 # OpenSSL (tests/unit/tls_fx.c).
-plugins_LTLIBRARIES += plugins/transport-tcp/transport-tcp.la
-plugins_transport_tcp_transport_tcp_la_SOURCES = \
+# the plugin's sources, also compiled into transport-chaos (its local.mk)
+SKV_TCP_SOURCES = \
 	plugins/transport-tcp/tcp_plugin.c \
 	plugins/transport-tcp/tcp_listener.c plugins/transport-tcp/tcp_listener.h \
 	plugins/transport-tcp/tcp_peer_table.c plugins/transport-tcp/tcp_peer_table.h \
@@ -19,6 +19,8 @@ plugins_transport_tcp_transport_tcp_la_SOURCES = \
 	plugins/transport-tcp/tcp_creds.c plugins/transport-tcp/tcp_creds.h \
 	plugins/transport-tcp/tcp_ident.c plugins/transport-tcp/tcp_ident.h \
 	plugins/transport-tcp/tcp_ratelog.c plugins/transport-tcp/tcp_ratelog.h
+plugins_LTLIBRARIES += plugins/transport-tcp/transport-tcp.la
+plugins_transport_tcp_transport_tcp_la_SOURCES = $(SKV_TCP_SOURCES)
 plugins_transport_tcp_transport_tcp_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 plugins_transport_tcp_transport_tcp_la_CFLAGS = $(PLUGIN_CFLAGS) -pthread \
 	$(OPENSSL_CFLAGS)
