@@ -3,7 +3,7 @@
  * enc_err.h — errors of the encryption layer (kek, keystore, envelope,
  * nonce): an enum skv_rc plus a message like everywhere else, and a
  * `why` naming the precise failure so the admin layer can answer with a
- * stable error name ("ErrKEKFilePermissions", ...). Messages never hold
+ * stable error name (ErrKEKFilePermissions, ... from util/errors.def). Messages never hold
  * key bytes.
  */
 #ifndef SKV_ENC_ERR_H
@@ -46,8 +46,8 @@ struct skv_enc_err {
     int why;              /* enum skv_enc_why */
 };
 
-/* Stable name of `why` ("ErrKEKFilePermissions"); NULL for SKV_ENC_OK,
- * "ErrInternal" for an unknown value. Static strings. */
+/* Stable catalogue name of `why` (ErrKEKFilePermissions); NULL for
+ * SKV_ENC_OK, ErrInternal for an unknown value. Static strings. */
 const char *skv_enc_errname(int why);
 
 /* Fill `e` (may be NULL) and return `code`. */
