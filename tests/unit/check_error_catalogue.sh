@@ -67,5 +67,16 @@ pbad=$(printf '%s\n%s\n' "$rows" "--" "$prow" | awk '
     st[$1] != $2 || rt[$1] != $3 { print $1 ": plugin " $2 "/" $3 ", catalogue " st[$1] "/" rt[$1] }')
 [ -z "$pbad" ] || { echo "FAIL: $plug vs $def:"; echo "$pbad" | sed 's/^/  /'; fail=1; }
 
+# docs/INTERFACE.md's error table: | `ErrX` [/ `ErrY`] | status | when |
+ibad=$(sed -n 's/^| \(`Err.*`\) | \([0-9][0-9]*\) |.*/\1 \2/p' docs/INTERFACE.md |
+    while read -r line; do
+        st=${line##* }
+        for nm in $(echo "$line" | grep -o 'Err[A-Za-z0-9]*'); do
+            echo "$rows" | awk -v n="$nm" -v s="$st" '$1 == n && $3 == s {ok = 1}
+                END {if (!ok) print n " " s}'
+        done
+    done)
+[ -z "$ibad" ] || { echo "FAIL: docs/INTERFACE.md disagrees with $def:"; echo "$ibad" | sed 's/^/  /'; fail=1; }
+
 [ "$fail" = 0 ] && echo "PASS: $n names; admin-http's $(echo "$prow" | grep -c .) names agree; $(echo "$SKV_ERR_TODO" | grep -c .) files still to convert"
 exit $fail
