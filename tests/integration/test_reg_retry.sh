@@ -6,22 +6,23 @@
 #
 # Timeline (L leader, X the restarting node, Y the third node):
 #  1. Phase 1 on, acknowledged writes; X stopped. Every frame L<->Y is
-#     held 1.5 s (L's rules "delay Y 1500") and X<->L 3 s (X's rules
-#     "delay L 3000"). X restarts: it bumps its local epoch to e and
+#     held 1 s (L's rules "delay Y 1000") and X<->L 2 s (X's rules
+#     "delay L 2000"). X restarts: it bumps its local epoch to e and
 #     forwards its registration R1 to L.
-#  2. L appends R1 and sends it on: it reaches Y after 1.5 s (X's copy
+#  2. L appends R1 and sends it on: it reaches Y after 1 s (X's copy
 #     is still held). As soon as Y has appended R1 (Y's last index moves;
 #     R1 is the only new entry) and before Y's acknowledgement is back at
 #     L, L is SIGKILLed: R1 is in Y's log, committed nowhere, and L never
-#     answers. X's rules become "partition L" + "delay Y 1500": the copy
-#     of R1 still held for X is dropped.
+#     answers. X's rules then cut L and slow Y: the copy
+#     of R1 still held for X is dropped ("partition L" + "delay Y 500").
 #  3. Only Y can be elected (X's log lacks R1). X sees the leader change:
 #     R1 fails "the leader changed while the proposal was in flight; the
 #     outcome is unknown" and X proposes R2 (same node, same epoch e) to
 #     Y. Y's barrier commits R1 only with X's acknowledgement (L is dead),
-#     1.5 s to Y and the commit index 1.5 s back, while R2 leaves X on the
-#     first tick after it learns of Y (+ the 500 ms retry pause): X cannot
-#     have applied R1 when it proposes R2.
+#     0.5 s to Y and the commit index 0.5 s back, while R2 leaves X on the
+#     first tick (50 ms) after it learns of Y (the 500 ms retry pause has
+#     run out during the election): X cannot have applied R1 when it
+#     proposes R2.
 #  4. R1 still commits, then R2. With the fix (c1be6d4,
 #     core/cmd/writers_check.c) R2 is a retried registration, accepted with
 #     nothing to write, on every replica.
@@ -52,13 +53,17 @@ SKV_TEST=reg_retry
     echo "SKIP: sealkvd built without test hooks (configure --enable-fault-injection)"; exit 77; }
 WRITERS_TOOL=${SKV_WRITERS_TOOL:-$B/tests/integration/skv_writers}
 
-# Election timeout 8 s: above a 1.5 s-delayed heartbeat and above a whole
-# pre-vote + vote round over a 1.5 s-delayed link (4 x 1.5 s).
-SKV_ENC_NODES="1 2 3" SKV_TRANSPORT=chaos SKV_ELECTION_MS=8000 SKV_HEARTBEAT_MS=100
+# Election timeout T = 3 s: above the 2 s-delayed heartbeats X gets from L
+# and a whole pre-vote + vote round over the 0.5 s-delayed X<->Y link;
+# low enough that X's timer fires (leader lost) within the 10 s a
+# forwarded proposal waits: R1 fails on the leader change, not on the
+# forward timeout (sent at t0 - 2 s, last heartbeat from L ~t0 + 1.2 s,
+# timer at +[T, 2T)).
+SKV_ENC_NODES="1 2 3" SKV_TRANSPORT=chaos SKV_ELECTION_MS=3000 SKV_HEARTBEAT_MS=100
 export SKV_ELECTION_MS SKV_HEARTBEAT_MS
 skv_setup 3
 D=$SKV_DIR
-DLY=1500
+DLY=1000    # L<->Y; X<->L is 2 x DLY; X<->Y after L's death DLY / 2
 for i in 1 2 3; do skv_start "$i"; done
 skv_wait 60 "a leader is elected" skv_leader
 
@@ -80,9 +85,15 @@ acked_everywhere() {
 applied() { skv_status_field "$1" applied_index; }
 # node's sidecar epochs: "key_id:local_epoch" per key, sorted
 sc_epochs() {
-    curl -s "$(skv_endpoint "$1")/v1/encryption/sidecar" | tr -d ' \n' | tr '{' '\n' |
-        sed -n 's/.*"key_id":\([0-9]*\).*"local_epoch":\([0-9]*\).*/\1:\2/p' | sort
+    curl -s "$(skv_endpoint "$1")/v1/encryption/sidecar" | tr -d ' \n' | tr '{}' '\n\n' |
+        while read -r o; do
+            k=$(echo "$o" | sed -n 's/.*"key_id":\([0-9]*\).*/\1/p')
+            e=$(echo "$o" | sed -n 's/.*"local_epoch":\([0-9]*\).*/\1/p')
+            [ -n "$k" ] && [ -n "$e" ] && echo "$k:$e"
+        done | sort
 }
+# X's sidecar once it has its two keys (it answers status a moment before)
+sc_two() { [ "$(sc_epochs "$1" | wc -l)" -eq 2 ]; }
 
 skv_assert "phase 1" [ "$(skv_enc_post 1 enable-storage-envelope)" = 200 ]
 for k in 1 2 3 4 5; do put_ack 1 "pre-$k" "v$k" || skv_fail "put pre-$k"; done
@@ -101,6 +112,7 @@ rules "$X" "delay $L $((2 * DLY))"
 offX=$(wc -c <"$D/n$X.log")
 skv_start "$X"
 skv_wait 20 "node $X answers" skv_status_field "$X" id
+skv_wait 10 "node $X's sidecar lists its keys" sc_two "$X"
 EX=$(sc_epochs "$X")
 skv_log "node $X sidecar epochs (key:epoch): $(echo $EX)"
 skv_assert "node $X has two active keys" [ "$(echo "$EX" | wc -w)" -eq 2 ]
@@ -111,7 +123,7 @@ r1_on_y() { a=$(skv_status_field "$Y" last_index); [ -n "$a" ] && [ "$a" -gt "$b
 skv_wait 40 "node $Y appended X's forwarded registration R1 (from leader $L)" r1_on_y
 skv_stop "$L" KILL
 rules "$X" "partition $L
-delay $Y $DLY"
+delay $Y $((DLY / 2))"
 loaded() { tail -c +$((offX + 1)) "$D/n$X.log" | grep -q "chaos: rules from .*partition $L"; }
 skv_wait 5 "node $X loaded the partition rule" loaded
 skv_assert "node $X had not appended R1 when cut off from $L" [ "$(skv_status_field "$X" last_index)" -le "$base" ]
@@ -120,7 +132,8 @@ skv_assert "node $Y had not applied R1 (uncommitted when $L died)" [ "$(applied 
 # ---- 3./4. Y leads, X retries R2 at the same epoch ----
 skv_wait 60 "node $Y is elected" skv_is_state "$Y" leader
 retried() { tail -c +$((offX + 1)) "$D/n$X.log" | grep -q "registrations need no write (already registered at that epoch: a retried registration)"; }
-skv_wait 40 "node $X applies its retried registration R2" retried
+retried_or_gone() { retried || exited "$X" || [ "$(skv_status_field "$X" state)" = halted ]; }
+skv_wait 40 "node $X applies its retried registration R2 (or halts)" retried_or_gone
 skv_assert "node $X logged the retried registration as already done" retried
 skv_assert "node $X: writer registration applied (R2 answered)" \
     sh -c "tail -c +$((offX + 1)) $D/n$X.log | grep -q 'writer registration applied at index'"
