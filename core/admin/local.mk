@@ -7,5 +7,6 @@ core_libsealkv_core_la_SOURCES += \
 	core/admin/member_addr.c core/admin/member_addr.h \
 	core/admin/member_check.c core/admin/member_check.h \
 	core/admin/status.c core/admin/enc_ops.c core/admin/enc_ops.h \
+	core/admin/enc_regs.c core/admin/enc_job.h \
 	core/admin/erase.c core/admin/erase.h core/admin/capability.c \
 	core/admin/capability.h core/admin/reads.c
