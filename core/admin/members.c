@@ -45,8 +45,8 @@ static void reply_err(struct skv_op *op, int rc, const char *name, int status,
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     skv_error_http(name, &st, &retry);
-    if (st == 500) {
-        st = status;
+    if (strcmp(name, skv_error_name(SKV_ErrMembership)) == 0) {
+        st = status; /* the refused raft change's own status (errors.def) */
         retry = rc == SKV_ERR_AGAIN;
     }
     skv_op_reply_error(op, rc, st, name, retry, "%s", msg);

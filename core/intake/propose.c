@@ -10,6 +10,7 @@
 #include "intake/op.h"
 #include "peer/peer_policy.h"
 #include "wire/wire.h"
+#include "util/errors.h"
 
 #include <stdio.h>
 
@@ -25,30 +26,11 @@ struct prop {
     int source;                 /* enum skv_source (metrics) */
 };
 
-static const struct { const char *name; int status, retry; } err_table[] = {
-    {"ErrNotLeader", 503, 1},        {"ErrLeadershipLost", 503, 1},
-    {"ErrLeaderNotReady", 503, 1},   {"ErrNoLeader", 503, 1},
-    {"ErrLeaderUnreachable", 503, 1}, {"ErrShuttingDown", 503, 1},
-    {"ErrEnvelopeCutoverInProgress", 503, 1}, {"ErrTimeout", 504, 1},
-    {"ErrHalted", 503, 0},           {"ErrBadRequest", 400, 0},
-    {"ErrEncryptionNotBootstrapped", 409, 0}, {"ErrAlreadyBootstrapped", 409, 0},
-    {"ErrCapabilityCheckFailed", 412, 0}, {"ErrPeerNotEncryptionCapable", 412, 0},
-    {"ErrEncryptionDisabled", 409, 0}, {"ErrLocalEpochRollback", 409, 0},
-    {"ErrNodeIDCollision", 409, 0},  {"ErrLocalEpochOutOfRange", 400, 0},
-    {"ErrLocalEpochExhausted", 409, 0}, {"ErrWriteCounterExhausted", 409, 0},
-    {"ErrLastVoter", 409, 0},        {"ErrMemberUnreachable", 503, 0},
-};
-
+/* Status and Retry-After of a name received as data (a proposal's result,
+ * the wire): the catalogue's (util/errors.def), 500 for an unknown name. */
 void skv_error_http(const char *error, int *status, int *retry)
 {
-    size_t i;
-    *status = error ? 500 : 200;
-    *retry = 0;
-    for (i = 0; error && i < sizeof err_table / sizeof err_table[0]; i++)
-        if (strcmp(err_table[i].name, error) == 0) {
-            *status = err_table[i].status;
-            *retry = err_table[i].retry;
-        }
+    skv_error_name_http(error, status, retry);
 }
 
 static void finish(skv_propose_cb cb, void *arg, int rc, const char *error,
