@@ -42,10 +42,11 @@
 #   key_id K local_epoch 2 is not above the registered 2
 #   HALTED: ErrLocalEpochRollback: this node's registration for key K at
 #   epoch 2 was refused at entry 12: it must not encrypt under that key
-# and exited 3; the cluster (L dead, X halted) lost its majority, every
-# later write failed, and the script ended "21 checks, 22 failed"
-# (retried-registration lines absent, node X not running, writes, the
-# registry checks).
+# and exited 3; started again (whole cluster, same build) it halted at
+# the same entry 12 — on every restart. The cluster (L dead, X halted)
+# lost its majority, later writes failed, and the script failed ("21
+# checks, 21 failed" / "22 failed" in two runs: retried-registration
+# lines absent, X not running, writes, the registry checks).
 # Needs --enable-fault-injection (chaos transport).
 SKV_TEST=reg_retry
 . "${SKV_TOP_SRCDIR:-.}/tests/integration/lib.sh"
