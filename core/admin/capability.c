@@ -603,7 +603,7 @@ static int peers_collect(struct skv_node *n, struct cap_fanout *f,
 }
 
 /* The CAP_REQ frame of this fan-out (0, or -1 on OOM). */
-static int encode_req(struct skv_node *n, uint64_t req_id, struct skv_wbuf *b)
+static int encode_req(struct skv_node *n, uint64_t req_id, struct skv_buf *b)
 {
     struct skv_ctl_simple m;
     json_t *o = json_pack("{s:s}", "reply_to", n->conf->node_address);
@@ -625,7 +625,7 @@ static int encode_req(struct skv_node *n, uint64_t req_id, struct skv_wbuf *b)
 /* Probe every peer: the local node in-process, the others by frame. */
 static void probe_all(struct skv_node *n, struct cap_fanout *f)
 {
-    struct skv_wbuf b = {NULL, 0, 0};
+    struct skv_buf b = {NULL, 0, 0};
     int encoded = encode_req(n, f->req_id, &b) == 0;
     size_t i;
     for (i = 0; i < f->n_peers; i++) {
@@ -648,7 +648,7 @@ static void probe_all(struct skv_node *n, struct cap_fanout *f)
             f->n_waiting++;
         }
     }
-    skv_wbuf_free(&b);
+    skv_buf_free(&b);
 }
 
 void skv_cap_fanout(struct skv_node *n, const char *suite,
@@ -726,7 +726,7 @@ void skv_cap_on_resp(struct skv_node *n, uint64_t from, const struct skv_ctl_sim
 /* Send the probe again to every peer that has not answered yet. */
 static void resend_waiting(struct skv_node *n, struct cap_fanout *f, uint64_t now_ms)
 {
-    struct skv_wbuf b = {NULL, 0, 0};
+    struct skv_buf b = {NULL, 0, 0};
     size_t i;
     f->sent_ms = now_ms;
     if (encode_req(n, f->req_id, &b) != 0)
@@ -734,7 +734,7 @@ static void resend_waiting(struct skv_node *n, struct cap_fanout *f, uint64_t no
     for (i = 0; i < f->n_peers; i++)
         if (f->peers[i].state == CAP_WAITING)
             skv_node_send(n, f->peers[i].id, f->peers[i].address, b.p, b.len);
-    skv_wbuf_free(&b);
+    skv_buf_free(&b);
 }
 
 void skv_cap_expire(struct skv_node *n, uint64_t now_ms)
@@ -818,7 +818,7 @@ static int reply_address(struct skv_node *n, uint64_t from, const struct skv_ctl
 void skv_cap_on_req(struct skv_node *n, uint64_t from, const struct skv_ctl_simple *m)
 {
     char addr[SKV_WIRE_MAX_ADDRESS + 1], why[128];
-    struct skv_wbuf b = {NULL, 0, 0};
+    struct skv_buf b = {NULL, 0, 0};
     struct skv_ctl_simple r;
     json_t *rep;
     char *s;
@@ -841,7 +841,7 @@ void skv_cap_on_req(struct skv_node *n, uint64_t from, const struct skv_ctl_simp
                      (unsigned long long)m->req_id, (unsigned long long)from);
     else
         (void)skv_node_send(n, from, addr, b.p, b.len);   /* logs on failure */
-    skv_wbuf_free(&b);
+    skv_buf_free(&b);
     free(s);
 }
 

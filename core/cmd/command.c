@@ -3,21 +3,11 @@
  * command.c — encode/decode of KV command payloads (see command.h).
  */
 #include "cmd/command.h"
+#include "util/bytes.h"
 
 #include <raft.h>
 #include <stdio.h>
 #include <string.h>
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 int skv_cmd_encode_kv(const struct skv_kv_op *op, void **out, size_t *len)
 {
@@ -27,7 +17,7 @@ int skv_cmd_encode_kv(const struct skv_kv_op *op, void **out, size_t *len)
         return -1;
     p[0] = SKV_CMD_KV;
     p[1] = op->op;
-    put_u32(p + 2, (uint32_t)op->key_len);
+    skv_put_be32(p + 2, (uint32_t)op->key_len);
     memcpy(p + 6, op->key, op->key_len);
     if (op->op == SKV_KV_PUT && op->val_len)
         memcpy(p + 6 + op->key_len, op->val, op->val_len);
@@ -49,7 +39,7 @@ int skv_cmd_decode_kv(const uint8_t *p, size_t len, struct skv_kv_op *op,
         snprintf(err, errlen, "kv command: unknown opcode %u", op->op);
         return -1;
     }
-    klen = get_u32(p + 2);
+    klen = skv_get_be32(p + 2);
     if (klen == 0 || klen > SKV_MAX_KEY || klen > len - 6) {
         snprintf(err, errlen, "kv command: bad key length %u", klen);
         return -1;
@@ -75,7 +65,7 @@ int skv_cmd_batch_next(const uint8_t *p, size_t len, size_t *pos,
             snprintf(err, errlen, "kv batch: truncated header");
             return -1;
         }
-        *remaining = get_u32(p + 1);
+        *remaining = skv_get_be32(p + 1);
         *pos = 5;
     }
     if (*remaining == 0)
@@ -85,7 +75,7 @@ int skv_cmd_batch_next(const uint8_t *p, size_t len, size_t *pos,
         return -1;
     }
     op->op = p[*pos];
-    klen = get_u32(p + *pos + 1);
+    klen = skv_get_be32(p + *pos + 1);
     if ((op->op != SKV_KV_PUT && op->op != SKV_KV_DEL) || klen == 0 ||
         klen > SKV_MAX_KEY || klen > len - *pos - 9) {
         snprintf(err, errlen, "kv batch: bad op or key length");
@@ -93,7 +83,7 @@ int skv_cmd_batch_next(const uint8_t *p, size_t len, size_t *pos,
     }
     op->key = p + *pos + 5;
     op->key_len = klen;
-    vlen = get_u32(p + *pos + 5 + klen);
+    vlen = skv_get_be32(p + *pos + 5 + klen);
     if (vlen > len - *pos - 9 - klen) {
         snprintf(err, errlen, "kv batch: bad value length");
         return -1;

@@ -75,10 +75,8 @@ int skv_nonce_next(struct skv_nonce_gen *g, uint8_t out[SKV_NONCE_LEN],
     } while (!atomic_compare_exchange_weak_explicit(&g->next, &c, c + 1,
                                                     memory_order_relaxed,
                                                     memory_order_relaxed));
-    out[0] = (uint8_t)(g->node_id16 >> 8);
-    out[1] = (uint8_t)g->node_id16;
-    out[2] = (uint8_t)(g->epoch >> 8);
-    out[3] = (uint8_t)g->epoch;
+    skv_put_be16(out, g->node_id16);
+    skv_put_be16(out + 2, g->epoch);
     skv_put_be64(out + 4, c);
     return SKV_OK;
 }
@@ -87,9 +85,9 @@ void skv_nonce_parse(const uint8_t in[SKV_NONCE_LEN], uint16_t *node_id16,
                      uint16_t *epoch, uint64_t *count)
 {
     if (node_id16)
-        *node_id16 = (uint16_t)(in[0] << 8 | in[1]);
+        *node_id16 = skv_get_be16(in);
     if (epoch)
-        *epoch = (uint16_t)(in[2] << 8 | in[3]);
+        *epoch = skv_get_be16(in + 2);
     if (count)
         *count = skv_get_be64(in + 4);
 }

@@ -23,7 +23,7 @@ void skv_forward_to_leader(struct skv_op *op)
 {
     struct skv_node *n = op->node;
     struct skv_fwd_admin m;
-    struct skv_wbuf b = {NULL, 0, 0};
+    struct skv_buf b = {NULL, 0, 0};
     raft_id lid = 0;
     const char *laddr = NULL;
 
@@ -46,12 +46,12 @@ void skv_forward_to_leader(struct skv_op *op)
         return;
     }
     if (skv_node_send(n, lid, laddr, b.p, b.len) != SKV_OK) {
-        skv_wbuf_free(&b);
+        skv_buf_free(&b);
         skv_op_reply_error(op, SKV_ERR_AGAIN, 503, "ErrLeaderUnreachable", 1,
                            "cannot queue '%s' for leader %llu", op->op, (unsigned long long)lid);
         return;
     }
-    skv_wbuf_free(&b);
+    skv_buf_free(&b);
     op->deadline_ms = uv_now(&n->loop) + SKV_FORWARD_TIMEOUT_MS;
     op->fwd_leader = lid;
     n->metrics.admin_ops_forwarded++;

@@ -64,7 +64,7 @@ static void reply_wire(struct skv_op *op, const struct skv_admin_resp *r)
 {
     struct skv_node *n = op->node;
     struct skv_fwd_admin_resp m;
-    struct skv_wbuf b = {NULL, 0, 0};
+    struct skv_buf b = {NULL, 0, 0};
     const char *addr = NULL;
     unsigned i;
 
@@ -87,7 +87,7 @@ static void reply_wire(struct skv_op *op, const struct skv_admin_resp *r)
     m.body = sl(r->body, r->body_len);
     if (skv_wire_encode_admin_resp(&b, n->conf->node_id, &m) == 0)
         skv_node_send(n, op->fwd_from, addr, b.p, b.len);
-    skv_wbuf_free(&b);
+    skv_buf_free(&b);
 }
 
 void skv_op_reply(struct skv_op *op, const struct skv_admin_resp *resp)

@@ -62,7 +62,7 @@ static void forward(struct skv_node *n, int source, void *payload, size_t len,
                     skv_propose_cb cb, void *arg)
 {
     struct skv_fwd_propose m;
-    struct skv_wbuf b = {NULL, 0, 0};
+    struct skv_buf b = {NULL, 0, 0};
     struct prop *p;
     raft_id lid = 0;
     const char *laddr = NULL;
@@ -84,13 +84,13 @@ static void forward(struct skv_node *n, int source, void *payload, size_t len,
     if (!p || skv_wire_encode_propose(&b, n->conf->node_id, &m) != 0 ||
         skv_node_send(n, lid, laddr, b.p, b.len) != SKV_OK) {
         free(p);
-        skv_wbuf_free(&b);
+        skv_buf_free(&b);
         raft_free(payload);
         finish(cb, arg, SKV_ERR_AGAIN, "ErrLeaderUnreachable",
                "cannot queue the proposal for the leader", 0);
         return;
     }
-    skv_wbuf_free(&b);
+    skv_buf_free(&b);
     raft_free(payload);
     p->node = n;
     p->cb = cb;
@@ -138,7 +138,7 @@ static void answer_remote(void *arg, const struct skv_propose_result *r)
     struct remote *rm = arg;
     struct skv_node *n = rm->node;
     struct skv_fwd_propose_resp m;
-    struct skv_wbuf b = {NULL, 0, 0};
+    struct skv_buf b = {NULL, 0, 0};
     const char *addr = peer_address(n, rm->from);
     raft_id lid = 0;
     const char *laddr = NULL;
@@ -158,7 +158,7 @@ static void answer_remote(void *arg, const struct skv_propose_result *r)
     else
         skv_node_log(n, SKV_LOG_WARN, "cannot answer proposal %llu of node %llu",
                      (unsigned long long)rm->req_id, (unsigned long long)rm->from);
-    skv_wbuf_free(&b);
+    skv_buf_free(&b);
     free(rm);
 }
 

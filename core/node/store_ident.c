@@ -41,7 +41,7 @@ static void rec_seal(const uint8_t *key, size_t kl, uint8_t *rec, size_t len)
 {
     memset(rec, 0, 8);
     rec[0] = 1;
-    skv_ls_put_le32(rec + 4, rec_crc(key, kl, rec, len));
+    skv_put_le32(rec + 4, rec_crc(key, kl, rec, len));
 }
 
 /* Read the record at key: 0 with *found; checks length, format, crc. */
@@ -59,7 +59,7 @@ static int rec_read(const struct skv_ls *ls, const uint8_t *key, size_t kl,
         memcpy(rec, val, len);
     ls->st->free_buf(ls->db, val);
     if (vl != len || rec[0] != 1 ||
-        skv_ls_get_le32(rec + 4) != rec_crc(key, kl, rec, len))
+        skv_get_le32(rec + 4) != rec_crc(key, kl, rec, len))
         return skv_ls_fail(errmsg, RAFT_CORRUPT, "%s: damaged record (%zu bytes)",
                            what, vl);
     *found = 1;
@@ -83,9 +83,9 @@ int skv_ident_read(const struct skv_ls *ls, struct skv_ident *out, int *found,
     memset(out, 0, sizeof *out);
     if (rc != 0 || !*found)
         return rc;
-    out->node_id = skv_ls_get_le64(rec + 8);
+    out->node_id = skv_get_le64(rec + 8);
     memcpy(out->id, rec + 16, SKV_IDENT_LEN);
-    out->created_ms = skv_ls_get_le64(rec + 16 + SKV_IDENT_LEN);
+    out->created_ms = skv_get_le64(rec + 16 + SKV_IDENT_LEN);
     if (out->node_id == 0 || all_zero(out->id, SKV_IDENT_LEN))
         return skv_ls_fail(errmsg, RAFT_CORRUPT,
                            "store identity record has a zero node id or identity");
@@ -108,9 +108,9 @@ int skv_ident_create(const struct skv_ls *ls, uint64_t node_id,
     gettimeofday(&tv, NULL);
     out->node_id = node_id;
     out->created_ms = (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
-    skv_ls_put_le64(rec + 8, node_id);
+    skv_put_le64(rec + 8, node_id);
     memcpy(rec + 16, out->id, SKV_IDENT_LEN);
-    skv_ls_put_le64(rec + 16 + SKV_IDENT_LEN, out->created_ms);
+    skv_put_le64(rec + 16 + SKV_IDENT_LEN, out->created_ms);
     rec_seal(mark_key, sizeof mark_key, rec, sizeof rec);
     return skv_ls_write(ls, &op, 1, "write store identity", errmsg);
 }

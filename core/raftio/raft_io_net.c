@@ -110,7 +110,7 @@ static int map_send_rc(const struct skv_rio *rio, int rc,
 static int transmit(struct skv_rio *rio, const struct raft_message *m)
 {
     const struct skv_raftio_env *env = &rio->env;
-    struct skv_wbuf wb = {0};
+    struct skv_buf wb = {0};
     struct skv_err e = {0};
     struct skv_iov iov;
     char why[RAFT_ERRMSG_BUF_SIZE];
@@ -119,20 +119,20 @@ static int transmit(struct skv_rio *rio, const struct raft_message *m)
         return RAFT_NOCONNECTION;
     if (skv_wire_encode_raft_from(&wb, env->self_id ? env->self_id : rio->id,
                                   rio->address, m, why, sizeof why) != 0) {
-        skv_wbuf_free(&wb);
+        skv_buf_free(&wb);
         skv_rio_logf(rio, SKV_LOG_WARN, "raft send to %llu: %s",
                      m->server_id, why);
         return RAFT_IOERR;
     }
     if (env->store_ident && skv_wire_stamp_ident(&wb, env->store_ident) != 0) {
-        skv_wbuf_free(&wb);
+        skv_buf_free(&wb);
         skv_rio_logf(rio, SKV_LOG_WARN, "raft send to %llu: out of memory", m->server_id);
         return RAFT_NOMEM;
     }
     iov = (struct skv_iov){wb.p, wb.len};
     rc = env->tr->send(env->tr_state, m->server_id, m->server_address, &iov,
                        1, &e);
-    skv_wbuf_free(&wb);
+    skv_buf_free(&wb);
     return map_send_rc(rio, rc, m, &e);
 }
 

@@ -28,57 +28,26 @@ int skv_ls_fail(char *errmsg, int rc, const char *fmt, ...)
     return rc;
 }
 
-void skv_ls_put_le64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-void skv_ls_put_le32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-uint64_t skv_ls_get_le64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-uint32_t skv_ls_get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-}
-
 /* ---- keys ------------------------------------------------------------ */
 
 void skv_ls_log_key(uint8_t key[SKV_LS_LOG_KEY_LEN], raft_index index)
 {
     key[0] = SKV_PFX_RAFT_LOG;
-    for (int i = 0; i < 8; i++)
-        key[1 + i] = (uint8_t)(index >> (8 * (7 - i)));
+    skv_put_be64(key + 1, index);
 }
 
 void skv_ls_chunk_key(uint8_t key[SKV_LS_CHUNK_KEY_LEN], uint32_t chunk)
 {
     memcpy(key, skv_ls_snap_data_pfx, sizeof skv_ls_snap_data_pfx);
-    for (int i = 0; i < 4; i++)
-        key[5 + i] = (uint8_t)(chunk >> (8 * (3 - i)));
+    skv_put_be32(key + 5, chunk);
 }
 
 int skv_ls_log_key_index(const void *key, size_t len, raft_index *index)
 {
     const uint8_t *k = key;
-    raft_index v = 0;
     if (len != SKV_LS_LOG_KEY_LEN || k[0] != SKV_PFX_RAFT_LOG)
         return 0;
-    for (int i = 1; i < 9; i++)
-        v = (v << 8) | k[i];
-    *index = v;
+    *index = skv_get_be64(k + 1);
     return 1;
 }
 
@@ -106,10 +75,10 @@ void skv_ls_entry_encode(uint8_t *out, raft_index index,
     out[0] = SKV_LS_FORMAT;
     out[1] = (uint8_t)e->type;
     out[2] = out[3] = 0;
-    skv_ls_put_le64(out + 8, e->term);
+    skv_put_le64(out + 8, e->term);
     if (e->buf.len)
         memcpy(out + SKV_LS_ENTRY_HDR, e->buf.base, e->buf.len);
-    skv_ls_put_le32(out + 4, entry_crc(index, out, len));
+    skv_put_le32(out + 4, entry_crc(index, out, len));
 }
 
 int skv_ls_entry_decode(raft_index index, const void *val, size_t len,
@@ -124,14 +93,14 @@ int skv_ls_entry_decode(raft_index index, const void *val, size_t len,
         return skv_ls_fail(errmsg, RAFT_CORRUPT,
                            "log entry %llu: unknown record format %u", index,
                            p[0]);
-    if (skv_ls_get_le32(p + 4) != entry_crc(index, p, len))
+    if (skv_get_le32(p + 4) != entry_crc(index, p, len))
         return skv_ls_fail(errmsg, RAFT_CORRUPT,
                            "log entry %llu: checksum mismatch", index);
     if (p[2] || p[3] || p[1] < RAFT_COMMAND || p[1] > RAFT_CHANGE)
         return skv_ls_fail(errmsg, RAFT_CORRUPT,
                            "log entry %llu: bad type %u", index, p[1]);
     rec->type = p[1];
-    rec->term = skv_ls_get_le64(p + 8);
+    rec->term = skv_get_le64(p + 8);
     if (rec->term == 0)
         return skv_ls_fail(errmsg, RAFT_CORRUPT, "log entry %llu: term 0",
                            index);
@@ -147,9 +116,9 @@ void skv_ls_hard_encode(uint8_t out[SKV_LS_HARD_LEN], raft_term term,
 {
     memset(out, 0, SKV_LS_HARD_LEN);
     out[0] = SKV_LS_FORMAT;
-    skv_ls_put_le64(out + 8, term);
-    skv_ls_put_le64(out + 16, vote);
-    skv_ls_put_le32(out + 4, skv_crc32(skv_crc32(0, out, 4), out + 8, 16));
+    skv_put_le64(out + 8, term);
+    skv_put_le64(out + 16, vote);
+    skv_put_le32(out + 4, skv_crc32(skv_crc32(0, out, 4), out + 8, 16));
 }
 
 int skv_ls_hard_decode(const void *val, size_t len, raft_term *term,
@@ -160,11 +129,11 @@ int skv_ls_hard_decode(const void *val, size_t len, raft_term *term,
         return skv_ls_fail(errmsg, RAFT_CORRUPT,
                            "raft hard state: bad record (%zu bytes, format %u)",
                            len, len ? p[0] : 0);
-    if (skv_ls_get_le32(p + 4) != skv_crc32(skv_crc32(0, p, 4), p + 8, 16))
+    if (skv_get_le32(p + 4) != skv_crc32(skv_crc32(0, p, 4), p + 8, 16))
         return skv_ls_fail(errmsg, RAFT_CORRUPT,
                            "raft hard state: checksum mismatch");
-    *term = skv_ls_get_le64(p + 8);
-    *vote = skv_ls_get_le64(p + 16);
+    *term = skv_get_le64(p + 8);
+    *vote = skv_get_le64(p + 16);
     return 0;
 }
 
@@ -179,15 +148,15 @@ void skv_ls_snap_meta_encode(uint8_t *out, const struct skv_ls_snap_meta *m)
 {
     memset(out, 0, SKV_LS_SNAP_HDR);
     out[0] = SKV_LS_FORMAT;
-    skv_ls_put_le64(out + 8, m->index);
-    skv_ls_put_le64(out + 16, m->term);
-    skv_ls_put_le64(out + 24, m->conf_index);
-    skv_ls_put_le64(out + 32, m->data_len);
-    skv_ls_put_le32(out + 40, m->data_crc);
-    skv_ls_put_le32(out + 44, m->n_chunks);
-    skv_ls_put_le32(out + 48, m->conf_len);
+    skv_put_le64(out + 8, m->index);
+    skv_put_le64(out + 16, m->term);
+    skv_put_le64(out + 24, m->conf_index);
+    skv_put_le64(out + 32, m->data_len);
+    skv_put_le32(out + 40, m->data_crc);
+    skv_put_le32(out + 44, m->n_chunks);
+    skv_put_le32(out + 48, m->conf_len);
     memcpy(out + SKV_LS_SNAP_HDR, m->conf, m->conf_len);
-    skv_ls_put_le32(out + 4, snap_meta_crc(out, SKV_LS_SNAP_HDR + m->conf_len));
+    skv_put_le32(out + 4, snap_meta_crc(out, SKV_LS_SNAP_HDR + m->conf_len));
 }
 
 int skv_ls_snap_meta_decode(const void *val, size_t len,
@@ -199,16 +168,16 @@ int skv_ls_snap_meta_decode(const void *val, size_t len,
         return skv_ls_fail(errmsg, RAFT_CORRUPT,
                            "snapshot metadata: bad record (%zu bytes, format %u)",
                            len, len ? p[0] : 0);
-    if (skv_ls_get_le32(p + 4) != snap_meta_crc(p, len))
+    if (skv_get_le32(p + 4) != snap_meta_crc(p, len))
         return skv_ls_fail(errmsg, RAFT_CORRUPT,
                            "snapshot metadata: checksum mismatch");
-    m->index = skv_ls_get_le64(p + 8);
-    m->term = skv_ls_get_le64(p + 16);
-    m->conf_index = skv_ls_get_le64(p + 24);
-    m->data_len = skv_ls_get_le64(p + 32);
-    m->data_crc = skv_ls_get_le32(p + 40);
-    m->n_chunks = skv_ls_get_le32(p + 44);
-    m->conf_len = skv_ls_get_le32(p + 48);
+    m->index = skv_get_le64(p + 8);
+    m->term = skv_get_le64(p + 16);
+    m->conf_index = skv_get_le64(p + 24);
+    m->data_len = skv_get_le64(p + 32);
+    m->data_crc = skv_get_le32(p + 40);
+    m->n_chunks = skv_get_le32(p + 44);
+    m->conf_len = skv_get_le32(p + 48);
     m->conf = p + SKV_LS_SNAP_HDR;
     chunks = (m->data_len + SKV_LS_SNAP_CHUNK - 1) / SKV_LS_SNAP_CHUNK;
     if (m->conf_len != len - SKV_LS_SNAP_HDR || chunks != m->n_chunks ||

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "raftio/raft_log_store.h"
+#include "util/bytes.h" /* skv_put_le64 ... for the records */
 
 #define SKV_LS_FORMAT 1
 #define SKV_LS_LOG_KEY_LEN 9u   /* prefix + u64 BE index */
@@ -113,10 +114,5 @@ void skv_ls_snap_free(struct raft_snapshot *s);
 int skv_ls_fail(char *errmsg, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* LE/BE helpers. */
-void skv_ls_put_le64(uint8_t *p, uint64_t v);
-void skv_ls_put_le32(uint8_t *p, uint32_t v);
-uint64_t skv_ls_get_le64(const uint8_t *p);
-uint32_t skv_ls_get_le32(const uint8_t *p);
 
 #endif

@@ -60,6 +60,8 @@ int skv_buf_read_file(struct skv_buf *b, FILE *f)
 
 void skv_buf_free(struct skv_buf *b)
 {
+    if (!b)
+        return;
     free(b->p);
     b->p = NULL;
     b->len = b->cap = 0;

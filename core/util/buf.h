@@ -27,7 +27,7 @@ int skv_buf_append(struct skv_buf *b, const void *p, size_t n);
  * read stays in b for the caller to free). */
 int skv_buf_read_file(struct skv_buf *b, FILE *f);
 
-/* Free and zero (idempotent). */
+/* Free and zero (idempotent; NULL is a no-op). */
 void skv_buf_free(struct skv_buf *b);
 
 #endif /* SKV_BUF_H */

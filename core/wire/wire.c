@@ -20,19 +20,11 @@
 #include "wire/wire_prim.h"
 #include "wire/wire_raft.h"
 
-void skv_wbuf_free(struct skv_wbuf *b)
-{
-    if (!b)
-        return;
-    free(b->p);
-    b->p = NULL;
-    b->len = b->cap = 0;
-}
 
 /* ------------------------------------------------------------------ */
 /* control frames                                                       */
 
-int skv_wire_encode_propose(struct skv_wbuf *out, uint64_t from_id,
+int skv_wire_encode_propose(struct skv_buf *out, uint64_t from_id,
                             const struct skv_fwd_propose *m)
 {
     struct wr w;
@@ -45,7 +37,7 @@ int skv_wire_encode_propose(struct skv_wbuf *out, uint64_t from_id,
     return wr_finish(&w);
 }
 
-int skv_wire_encode_propose_resp(struct skv_wbuf *out, uint64_t from_id,
+int skv_wire_encode_propose_resp(struct skv_buf *out, uint64_t from_id,
                                  const struct skv_fwd_propose_resp *m)
 {
     struct wr w;
@@ -60,7 +52,7 @@ int skv_wire_encode_propose_resp(struct skv_wbuf *out, uint64_t from_id,
     return wr_finish(&w);
 }
 
-int skv_wire_encode_admin(struct skv_wbuf *out, uint64_t from_id,
+int skv_wire_encode_admin(struct skv_buf *out, uint64_t from_id,
                           const struct skv_fwd_admin *m)
 {
     struct wr w;
@@ -75,7 +67,7 @@ int skv_wire_encode_admin(struct skv_wbuf *out, uint64_t from_id,
     return wr_finish(&w);
 }
 
-int skv_wire_encode_admin_resp(struct skv_wbuf *out, uint64_t from_id,
+int skv_wire_encode_admin_resp(struct skv_buf *out, uint64_t from_id,
                                const struct skv_fwd_admin_resp *m)
 {
     struct wr w;
@@ -97,7 +89,7 @@ static int is_ctl_type(unsigned type)
     return type == SKV_FRAME_CAP_REQ || type == SKV_FRAME_CAP_RESP;
 }
 
-int skv_wire_encode_ctl(struct skv_wbuf *out, uint64_t from_id, uint8_t type,
+int skv_wire_encode_ctl(struct skv_buf *out, uint64_t from_id, uint8_t type,
                         const struct skv_ctl_simple *m)
 {
     struct wr w;
@@ -156,7 +148,7 @@ static int dec_control(struct rd *r, uint8_t type, struct skv_frame *f)
 /* ------------------------------------------------------------------ */
 /* frame                                                                */
 
-int skv_wire_stamp_ident(struct skv_wbuf *b, const uint8_t ident[SKV_WIRE_IDENT_LEN])
+int skv_wire_stamp_ident(struct skv_buf *b, const uint8_t ident[SKV_WIRE_IDENT_LEN])
 {
     uint8_t *p;
     if (!b->p || b->len < SKV_WIRE_HDR_LEN || b->p[2] != SKV_WIRE_VERSION ||
@@ -193,8 +185,7 @@ static int dec_header(const uint8_t *b, size_t len, struct skv_frame *out,
         memcpy(out->store_ident, b + SKV_WIRE_HDR_LEN, SKV_WIRE_IDENT_LEN);
         out->has_ident = 1;
     }
-    *body_len = (uint32_t)b[4] | (uint32_t)b[5] << 8 | (uint32_t)b[6] << 16 |
-                (uint32_t)b[7] << 24;
+    *body_len = skv_get_le32(b + 4);
     if (*body_len > SKV_WIRE_MAX_BODY)
         return fail(err, errlen, "frame body_len %u exceeds the %u maximum",
                     *body_len, SKV_WIRE_MAX_BODY);
@@ -202,9 +193,7 @@ static int dec_header(const uint8_t *b, size_t len, struct skv_frame *out,
         return fail(err, errlen, "frame body_len %u but %zu body bytes",
                     *body_len, len - *hdr_len);
     out->type = b[3];
-    out->from_id = 0;
-    for (int i = 0; i < 8; i++)
-        out->from_id |= (uint64_t)b[8 + i] << (8 * i);
+    out->from_id = skv_get_le64(b + 8);
     if (out->from_id == 0)
         return fail(err, errlen, "frame from_id is 0");
     return 0;

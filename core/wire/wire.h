@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/buf.h"
+
 #define SKV_WIRE_VERSION 1
 #define SKV_WIRE_HDR_LEN 16
 #define SKV_WIRE_VERSION_IDENT 2
@@ -125,36 +127,30 @@ struct skv_frame {
 /* Turn the version-1 raft frame that is the whole of `b` into version 2
  * carrying the sender's store identity. 0, or -1 (not a v1 raft frame,
  * out of memory). */
-struct skv_wbuf;
-int skv_wire_stamp_ident(struct skv_wbuf *b, const uint8_t ident[SKV_WIRE_IDENT_LEN]);
+int skv_wire_stamp_ident(struct skv_buf *b, const uint8_t ident[SKV_WIRE_IDENT_LEN]);
 
-/* Growable output buffer. */
-struct skv_wbuf {
-    uint8_t *p;
-    size_t len, cap;
-};
-void skv_wbuf_free(struct skv_wbuf *b);
+/* Output buffers are struct skv_buf (util/buf.h; free with skv_buf_free). */
 
 /* Encoders append one whole frame (header + body) to `out`. Return 0, or
  * -1 on allocation failure / too large (message in err). */
-int skv_wire_encode_raft(struct skv_wbuf *out, uint64_t from_id,
+int skv_wire_encode_raft(struct skv_buf *out, uint64_t from_id,
                          const struct raft_message *m, char *err,
                          size_t errlen);
 /* Same, announcing the sender's raft address (NULL = none). A raft frame
  * body is [addr_len u32][addr][message]. */
-int skv_wire_encode_raft_from(struct skv_wbuf *out, uint64_t from_id,
+int skv_wire_encode_raft_from(struct skv_buf *out, uint64_t from_id,
                               const char *from_address,
                               const struct raft_message *m, char *err,
                               size_t errlen);
-int skv_wire_encode_propose(struct skv_wbuf *out, uint64_t from_id,
+int skv_wire_encode_propose(struct skv_buf *out, uint64_t from_id,
                             const struct skv_fwd_propose *m);
-int skv_wire_encode_propose_resp(struct skv_wbuf *out, uint64_t from_id,
+int skv_wire_encode_propose_resp(struct skv_buf *out, uint64_t from_id,
                                  const struct skv_fwd_propose_resp *m);
-int skv_wire_encode_admin(struct skv_wbuf *out, uint64_t from_id,
+int skv_wire_encode_admin(struct skv_buf *out, uint64_t from_id,
                           const struct skv_fwd_admin *m);
-int skv_wire_encode_admin_resp(struct skv_wbuf *out, uint64_t from_id,
+int skv_wire_encode_admin_resp(struct skv_buf *out, uint64_t from_id,
                                const struct skv_fwd_admin_resp *m);
-int skv_wire_encode_ctl(struct skv_wbuf *out, uint64_t from_id,
+int skv_wire_encode_ctl(struct skv_buf *out, uint64_t from_id,
                         uint8_t type, const struct skv_ctl_simple *m);
 
 /*

@@ -2,13 +2,16 @@
 /*
  * wire_prim.h — byte-level helpers shared by the wire codec files (internal
  * to core/wire*.c): error formatting, a sticky-failure frame writer over
- * struct skv_wbuf, and a bounds-checked little-endian reader. Every read
+ * struct skv_buf (util/buf.h), and a bounds-checked little-endian reader
+ * (byte order from util/bytes.h). Every read
  * checks the bytes left first; nothing here allocates except the writer.
  */
 #ifndef SKV_WIRE_PRIM_H
 #define SKV_WIRE_PRIM_H
 
 #include "wire/wire.h"
+#include "util/bytes.h"
+#include "util/buf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,30 +33,10 @@ fail(char *err, size_t errlen, const char *fmt, ...)
 /* ------------------------------------------------------------------ */
 /* output buffer and writer                                             */
 
-static inline int wbuf_reserve(struct skv_wbuf *b, size_t extra)
-{
-    size_t need, cap;
-    uint8_t *p;
-    if (extra > SIZE_MAX - b->len)
-        return -1;
-    need = b->len + extra;
-    if (need <= b->cap)
-        return 0;
-    cap = b->cap ? b->cap : 256;
-    while (cap < need)
-        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    p = realloc(b->p, cap);
-    if (!p)
-        return -1;
-    b->p = p;
-    b->cap = cap;
-    return 0;
-}
-
 /* Appends to one frame; the first failure sticks and is reported by
  * wr_finish, which then rolls `out` back to where the frame started. */
 struct wr {
-    struct skv_wbuf *b;
+    struct skv_buf *b;
     size_t start;
     int failed;
 };
@@ -62,7 +45,7 @@ static inline void put(struct wr *w, const void *p, size_t n)
 {
     if (w->failed || n == 0)
         return;
-    if (wbuf_reserve(w->b, n) != 0) {
+    if (skv_buf_reserve(w->b, n) != 0) {
         w->failed = 1;
         return;
     }
@@ -70,18 +53,24 @@ static inline void put(struct wr *w, const void *p, size_t n)
     w->b->len += n;
 }
 
-static inline void put_le(struct wr *w, uint64_t v, size_t n)
+static inline void put_u8(struct wr *w, uint64_t v)
 {
-    uint8_t tmp[8];
-    for (size_t i = 0; i < n; i++)
-        tmp[i] = (uint8_t)(v >> (8 * i));
-    put(w, tmp, n);
+    uint8_t b = (uint8_t)v;
+    put(w, &b, 1);
 }
 
-static inline void put_u8(struct wr *w, uint64_t v) { put_le(w, v, 1); }
-static inline void put_u16(struct wr *w, uint64_t v) { put_le(w, v, 2); }
-static inline void put_u32(struct wr *w, uint64_t v) { put_le(w, v, 4); }
-static inline void put_u64(struct wr *w, uint64_t v) { put_le(w, v, 8); }
+/* put_u16/put_u32/put_u64: little-endian, as every wire integer. */
+#define SKV_WIRE_PUT(bits)                                                           \
+    static inline void put_u##bits(struct wr *w, uint64_t v)                           \
+    {                                                                                  \
+        uint8_t tmp[bits / 8];                                                         \
+        skv_put_le##bits(tmp, (uint##bits##_t)v);                                      \
+        put(w, tmp, sizeof tmp);                                                       \
+    }
+SKV_WIRE_PUT(16)
+SKV_WIRE_PUT(32)
+SKV_WIRE_PUT(64)
+#undef SKV_WIRE_PUT
 
 static inline void put_slice(struct wr *w, const struct skv_slice *s)
 {
@@ -95,7 +84,7 @@ static inline void put_slice(struct wr *w, const struct skv_slice *s)
 
 /* Start a frame: header with a body_len placeholder patched by finish.
  * On failure nothing was appended. */
-static inline int wr_begin(struct wr *w, struct skv_wbuf *out, uint8_t type,
+static inline int wr_begin(struct wr *w, struct skv_buf *out, uint8_t type,
                     uint64_t from_id, size_t body_hint)
 {
     w->b = out;
@@ -103,7 +92,7 @@ static inline int wr_begin(struct wr *w, struct skv_wbuf *out, uint8_t type,
     w->failed = 0;
     if (!out || from_id == 0)
         return -1;
-    if (wbuf_reserve(out, SKV_WIRE_HDR_LEN + body_hint) != 0)
+    if (skv_buf_reserve(out, SKV_WIRE_HDR_LEN + body_hint) != 0)
         return -1;
     put_u8(w, 'S');
     put_u8(w, 'K');
@@ -126,8 +115,7 @@ static inline int wr_finish(struct wr *w)
         w->b->len = w->start;
         return -1;
     }
-    for (size_t i = 0; i < 4; i++)
-        w->b->p[w->start + 4 + i] = (uint8_t)(body >> (8 * i));
+    skv_put_le32(w->b->p + w->start + 4, (uint32_t)body);
     return 0;
 }
 
@@ -152,43 +140,22 @@ static inline int rd_need(struct rd *r, size_t n, const char *what)
     return 0;
 }
 
-static inline int rd_le(struct rd *r, uint64_t *v, size_t n, const char *what)
-{
-    if (rd_need(r, n, what) != 0)
-        return -1;
-    *v = 0;
-    for (size_t i = 0; i < n; i++)
-        *v |= (uint64_t)r->p[r->off + i] << (8 * i);
-    r->off += n;
-    return 0;
-}
-
-static inline int rd_u8(struct rd *r, uint8_t *v, const char *what)
-{
-    uint64_t x;
-    if (rd_le(r, &x, 1, what) != 0)
-        return -1;
-    *v = (uint8_t)x;
-    return 0;
-}
-
-static inline int rd_u16(struct rd *r, uint16_t *v, const char *what)
-{
-    uint64_t x;
-    if (rd_le(r, &x, 2, what) != 0)
-        return -1;
-    *v = (uint16_t)x;
-    return 0;
-}
-
-static inline int rd_u32(struct rd *r, uint32_t *v, const char *what)
-{
-    uint64_t x;
-    if (rd_le(r, &x, 4, what) != 0)
-        return -1;
-    *v = (uint32_t)x;
-    return 0;
-}
+/* rd_u8/rd_u16/rd_u32/rd_u64: little-endian, bounds-checked. */
+static inline uint8_t skv_get_le8(const uint8_t *p) { return *p; }
+#define SKV_WIRE_RD(bits)                                                            \
+    static inline int rd_u##bits(struct rd *r, uint##bits##_t *v, const char *what)   \
+    {                                                                                  \
+        if (rd_need(r, bits / 8, what) != 0)                                           \
+            return -1;                                                                 \
+        *v = skv_get_le##bits(r->p + r->off);                                          \
+        r->off += bits / 8;                                                            \
+        return 0;                                                                      \
+    }
+SKV_WIRE_RD(8)
+SKV_WIRE_RD(16)
+SKV_WIRE_RD(32)
+SKV_WIRE_RD(64)
+#undef SKV_WIRE_RD
 
 static inline int rd_i32(struct rd *r, int32_t *v, const char *what)
 {
@@ -197,11 +164,6 @@ static inline int rd_i32(struct rd *r, int32_t *v, const char *what)
         return -1;
     memcpy(v, &x, sizeof *v);
     return 0;
-}
-
-static inline int rd_u64(struct rd *r, uint64_t *v, const char *what)
-{
-    return rd_le(r, v, 8, what);
 }
 
 /* A raft_id/term/index: unsigned long long, same width as uint64_t. */

@@ -175,14 +175,14 @@ static void enc_raft_body(struct wr *w, const struct raft_message *m)
     }
 }
 
-int skv_wire_encode_raft(struct skv_wbuf *out, uint64_t from_id,
+int skv_wire_encode_raft(struct skv_buf *out, uint64_t from_id,
                          const struct raft_message *m, char *err,
                          size_t errlen)
 {
     return skv_wire_encode_raft_from(out, from_id, NULL, m, err, errlen);
 }
 
-int skv_wire_encode_raft_from(struct skv_wbuf *out, uint64_t from_id,
+int skv_wire_encode_raft_from(struct skv_buf *out, uint64_t from_id,
                               const char *from_address,
                               const struct raft_message *m, char *err,
                               size_t errlen)

@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * so re-encoding an accepted frame must give back the input exactly. */
 static void reencode(const struct skv_frame *f, const uint8_t *in, size_t n)
 {
-    struct skv_wbuf wb = {0};
+    struct skv_buf wb = {0};
     char err[128];
     int rc = 0;
     switch (f->type) {
@@ -52,7 +52,7 @@ static void reencode(const struct skv_frame *f, const uint8_t *in, size_t n)
     }
     if (rc != 0 || wb.len != n || memcmp(wb.p, in, n) != 0)
         abort();
-    skv_wbuf_free(&wb);
+    skv_buf_free(&wb);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

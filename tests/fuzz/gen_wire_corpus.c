@@ -3,7 +3,8 @@
  * gen_wire_corpus.c — writes one valid frame of every type into a
  * directory, as seeds for fuzz_wire. Not part of the build:
  *   cc -Iabi -Icore tests/fuzz/gen_wire_corpus.c core/wire/wire.c \
- *      core/wire/wire_raft.c core/wire/wire_bounds.c -lraft -o /tmp/gen && \
+ *      core/wire/wire_raft.c core/wire/wire_bounds.c core/util/buf.c -lraft \
+ *      -o /tmp/gen && \
  *      /tmp/gen tests/fuzz/corpus/wire
  * Besides one valid frame per type it writes the value-bound edges (see
  * SKV_WIRE_MAX_TERM / _INDEX): *_max seeds decode, *_over seeds are
@@ -16,7 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int save(const char *dir, const char *name, struct skv_wbuf *wb)
+static int save(const char *dir, const char *name, struct skv_buf *wb)
 {
     char path[512];
     FILE *fp;
@@ -30,7 +31,7 @@ static int save(const char *dir, const char *name, struct skv_wbuf *wb)
     return 0;
 }
 
-static int raft_seeds(const char *dir, struct skv_wbuf *wb)
+static int raft_seeds(const char *dir, struct skv_buf *wb)
 {
     static const char *names[] = {"", "raft_append", "raft_append_result",
                                   "raft_vote", "raft_vote_result",
@@ -79,7 +80,7 @@ static int raft_seeds(const char *dir, struct skv_wbuf *wb)
 }
 
 /* One request vote / append entries at and just past the value bounds. */
-static int bound_seeds(const char *dir, struct skv_wbuf *wb)
+static int bound_seeds(const char *dir, struct skv_buf *wb)
 {
     static const struct {
         const char *name;
@@ -121,7 +122,7 @@ static int bound_seeds(const char *dir, struct skv_wbuf *wb)
 
 int main(int argc, char **argv)
 {
-    struct skv_wbuf wb = {0};
+    struct skv_buf wb = {0};
     const char *dir = argc > 1 ? argv[1] : ".";
     const uint8_t js[] = "{\"ok\":true}";
     struct skv_slice j = {js, sizeof js - 1}, k = {js + 2, 2};
@@ -143,6 +144,6 @@ int main(int argc, char **argv)
     if (!bad)
         wb.p[3] = SKV_FRAME_READ_REQ; /* reserved: refused at decode */
     bad |= bad || save(dir, "reserved_type8", &wb);
-    skv_wbuf_free(&wb);
+    skv_buf_free(&wb);
     return bad;
 }

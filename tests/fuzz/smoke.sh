@@ -42,7 +42,8 @@ run() { # name corpus-subdir
 
 build fuzz_config "$top/tests/fuzz/fuzz_config.c" "$top"/core/config/config.c "$top"/core/config/conf_*.c -lyaml &&
     run fuzz_config config
-build fuzz_wire "$top/tests/fuzz/fuzz_wire.c" "$top/core/wire/wire.c" "$top/core/wire/wire_raft.c" "$top/core/wire/wire_bounds.c" -lraft &&
+build fuzz_wire "$top/tests/fuzz/fuzz_wire.c" "$top/core/wire/wire.c" "$top/core/wire/wire_raft.c" "$top/core/wire/wire_bounds.c" \
+    "$top/core/util/buf.c" -lraft &&
     run fuzz_wire wire
 build fuzz_http_routes -I"$top/plugins/admin-http" "$top/tests/fuzz/fuzz_http_routes.c" \
     "$top/plugins/admin-http/http_routes.c" && run fuzz_http_routes http

@@ -121,7 +121,7 @@ static uint8_t *unhex(const char *h, size_t *len)
     return p;
 }
 
-static int build_raft(const struct opts *o, struct skv_wbuf *w)
+static int build_raft(const struct opts *o, struct skv_buf *w)
 {
     struct raft_message m;
     struct raft_entry e;
@@ -162,7 +162,7 @@ static int build_raft(const struct opts *o, struct skv_wbuf *w)
     return rc;
 }
 
-static int build_frame(const struct opts *o, struct skv_wbuf *w)
+static int build_frame(const struct opts *o, struct skv_buf *w)
 {
     const char *a = o->args[0];
     if (!strcmp(a, "propose") && o->nargs == 2) {
@@ -288,7 +288,7 @@ static int refused(const char *why)
     return 3;
 }
 
-static int attack(const struct opts *o, const struct skv_wbuf *w)
+static int attack(const struct opts *o, const struct skv_buf *w)
 {
     unsigned char hs[TCP_HANDSHAKE_LEN], len[4];
     SSL_CTX *ctx = NULL;
@@ -334,16 +334,16 @@ out:
 int main(int argc, char **argv)
 {
     struct opts o;
-    struct skv_wbuf w = {0};
+    struct skv_buf w = {0};
     int rc;
     if (parse_args(argc, argv, &o) != 0)
         return usage();
     signal(SIGPIPE, SIG_IGN); /* a refusing node closes while we write */
     if (build_frame(&o, &w) != 0) {
-        skv_wbuf_free(&w);
+        skv_buf_free(&w);
         return usage();
     }
     rc = attack(&o, &w);
-    skv_wbuf_free(&w);
+    skv_buf_free(&w);
     return rc;
 }

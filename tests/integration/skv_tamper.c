@@ -66,7 +66,7 @@ static int flip(struct last *l, int fix_crc)
     if (!fix_crc)
         return 0;
     memset(&e, 0, sizeof e);
-    e.term = skv_ls_get_le64(l->val + 8);
+    e.term = skv_get_le64(l->val + 8);
     e.type = RAFT_COMMAND;
     e.buf.base = l->val + SKV_LS_ENTRY_HDR;
     e.buf.len = plen;

@@ -118,7 +118,7 @@ static void raft_style_free(struct raft_message *m)
 
 /* Encode m from node 7, decode it back into f (caller frees). */
 static void raft_roundtrip(const struct raft_message *m, struct skv_frame *f,
-                           struct skv_wbuf *wb)
+                           struct skv_buf *wb)
 {
     char err[256] = "";
     int rc = skv_wire_encode_raft(wb, 7, m, err, sizeof err);
@@ -231,7 +231,7 @@ static void sample_snapshot(struct raft_message *m,
 
 static void test_request_vote(void)
 {
-    struct skv_wbuf wb = {0};
+    struct skv_buf wb = {0};
     for (int flags = 0; flags < 4; flags++) {
         struct raft_message m = {0};
         struct skv_frame f;
@@ -252,12 +252,12 @@ static void test_request_vote(void)
         CU_ASSERT_EQUAL(f.u.raft.request_vote.disrupt_leader, (flags & 1) != 0);
         CU_ASSERT_EQUAL(f.u.raft.request_vote.pre_vote, (flags & 2) != 0);
     }
-    skv_wbuf_free(&wb);
+    skv_buf_free(&wb);
 }
 
 static void test_request_vote_result(void)
 {
-    struct skv_wbuf wb = {0};
+    struct skv_buf wb = {0};
     raft_tribool tb[3] = {raft_tribool_unknown, raft_tribool_true,
                           raft_tribool_false};
     for (int i = 0; i < 6; i++) {
@@ -274,12 +274,12 @@ static void test_request_vote_result(void)
                         (i & 1) != 0);
         CU_ASSERT_EQUAL(f.u.raft.request_vote_result.pre_vote, tb[i / 2]);
     }
-    skv_wbuf_free(&wb);
+    skv_buf_free(&wb);
 }
 
 static void test_small_raft_messages(void)
 {
-    struct skv_wbuf wb = {0};
+    struct skv_buf wb = {0};
     struct raft_message m = {0};
     struct skv_frame f;
     m.type = RAFT_IO_APPEND_ENTRIES_RESULT;
@@ -301,7 +301,7 @@ static void test_small_raft_messages(void)
     CU_ASSERT_EQUAL(f.u.raft.timeout_now.term, 21);
     CU_ASSERT_EQUAL(f.u.raft.timeout_now.last_log_index, 22);
     CU_ASSERT_EQUAL(f.u.raft.timeout_now.last_log_term, 20);
-    skv_wbuf_free(&wb);
+    skv_buf_free(&wb);
 }
 
 static void check_entries(const struct raft_append_entries *got, unsigned n)
@@ -329,7 +329,7 @@ static void check_entries(const struct raft_append_entries *got, unsigned n)
 static void test_append_entries(void)
 {
     unsigned counts[] = {0, 1, 2, N_MANY};
-    struct skv_wbuf wb = {0};
+    struct skv_buf wb = {0};
     fill_entries();
     for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
         struct raft_message m;
@@ -348,7 +348,7 @@ static void test_append_entries(void)
         raft_style_free(&f.u.raft);
         CU_ASSERT_EQUAL(H.live, live0);
     }
-    skv_wbuf_free(&wb);
+    skv_buf_free(&wb);
 }
 
 /* One entry with an empty payload (the index-0 sample): still a batch. */
@@ -356,7 +356,7 @@ static void test_append_entries_only_empty(void)
 {
     struct raft_message m;
     struct skv_frame f;
-    struct skv_wbuf wb = {0};
+    struct skv_buf wb = {0};
     fill_entries();
     sample_append(&m, 1);
     CU_ASSERT_EQUAL(ENTRIES[0].buf.len, 0);
@@ -366,7 +366,7 @@ static void test_append_entries_only_empty(void)
     skv_wire_raft_message_free(&f.u.raft); /* the codec's own free */
     CU_ASSERT_PTR_NULL(f.u.raft.append_entries.entries);
     CU_ASSERT_EQUAL(H.live, 0);
-    skv_wbuf_free(&wb);
+    skv_buf_free(&wb);
 }
 
 /* The sender's raft address travels with every raft frame (a joining
@@ -375,7 +375,7 @@ static void test_sender_address(void)
 {
     struct raft_message m;
     struct skv_frame f;
-    struct skv_wbuf wb = {0};
+    struct skv_buf wb = {0};
     char err[256], longaddr[SKV_WIRE_MAX_ADDRESS + 2];
     heap_reset();
     memset(&m, 0, sizeof m);
@@ -390,12 +390,12 @@ static void test_sender_address(void)
     wb.p[RAFT_MSG_AT + 3] = 0; /* NUL inside the address */
     CU_ASSERT_EQUAL(skv_wire_decode(wb.p, wb.len, &f, err, sizeof err), -1);
     CU_ASSERT(strstr(err, "sender address") != NULL);
-    skv_wbuf_free(&wb);
+    skv_buf_free(&wb);
     memset(longaddr, 'a', sizeof longaddr - 1);
     longaddr[sizeof longaddr - 1] = 0;
     CU_ASSERT_EQUAL(skv_wire_encode_raft_from(&wb, 3, longaddr, &m, err, sizeof err), -1);
     CU_ASSERT_EQUAL(wb.len, 0);
-    skv_wbuf_free(&wb);
+    skv_buf_free(&wb);
     CU_ASSERT_EQUAL(H.live, 0);
 }
 
@@ -404,7 +404,7 @@ static void test_install_snapshot(void)
     struct raft_configuration c;
     struct raft_message m;
     struct skv_frame f;
-    struct skv_wbuf wb = {0};
+    struct skv_buf wb = {0};
     const struct raft_install_snapshot *is = &f.u.raft.install_snapshot;
     sample_snapshot(&m, &c);
     raft_roundtrip(&m, &f, &wb);
@@ -441,12 +441,12 @@ static void test_install_snapshot(void)
     CU_ASSERT_TRUE(decode_fails(wb.p, wb.len));
     raft_configuration_close(&c);
     CU_ASSERT_EQUAL(H.live, 0);
-    skv_wbuf_free(&wb);
+    skv_buf_free(&wb);
 }
 
 static void test_encode_raft_errors(void)
 {
-    struct skv_wbuf wb = {0};
+    struct skv_buf wb = {0};
     struct raft_message m = {0};
     struct raft_configuration c;
     char err[256];
@@ -473,12 +473,12 @@ static void test_encode_raft_errors(void)
     c.servers[2].role = RAFT_STANDBY;
     CU_ASSERT_EQUAL(wb.len, 0); /* failed encodes leave nothing behind */
     raft_configuration_close(&c);
-    skv_wbuf_free(&wb);
+    skv_buf_free(&wb);
 }
 
 /* ---- round trips: control frames ---------------------------------- */
 
-static void decode_ok(struct skv_wbuf *wb, size_t off, size_t len,
+static void decode_ok(struct skv_buf *wb, size_t off, size_t len,
                       struct skv_frame *f, uint8_t type)
 {
     char err[256] = "";
@@ -493,7 +493,7 @@ static void decode_ok(struct skv_wbuf *wb, size_t off, size_t len,
 static void test_control_frames(void)
 {
     const uint64_t from = 0x0102030405060708ull;
-    struct skv_wbuf wb = {0};
+    struct skv_buf wb = {0};
     struct skv_frame f;
     size_t o1, o2, o3, o4, o5;
     uint8_t bin[5] = {0, 1, 0, 255, 0};
@@ -555,13 +555,13 @@ static void test_control_frames(void)
     CU_ASSERT_EQUAL(f.u.ctl.rc, -2);
     CU_ASSERT_EQUAL(f.u.ctl.value, UINT64_MAX);
     CU_ASSERT(slice_eq(f.u.ctl.json, "{\"caps\":[]}"));
-    skv_wbuf_free(&wb);
+    skv_buf_free(&wb);
 }
 
 static void test_ctl_types(void)
 {
     uint8_t types[] = {SKV_FRAME_CAP_REQ, SKV_FRAME_CAP_RESP};
-    struct skv_wbuf wb = {0};
+    struct skv_buf wb = {0};
     for (size_t i = 0; i < sizeof types; i++) {
         struct skv_ctl_simple c = {100 + i, 0, 5000 + i, {NULL, 0}};
         struct skv_frame f;
@@ -596,7 +596,7 @@ static void test_ctl_types(void)
         CU_ASSERT_EQUAL(skv_wire_encode_propose(&wb, 1, NULL), -1);
         CU_ASSERT_EQUAL(wb.len, 0);
     }
-    skv_wbuf_free(&wb);
+    skv_buf_free(&wb);
 }
 
 /* ---- value bounds (core/wire/wire_bounds.c) ---------------------------- */
@@ -608,14 +608,14 @@ static void test_ctl_types(void)
  * must name a reason and leave nothing allocated. */
 static int accepted(const struct raft_message *m)
 {
-    struct skv_wbuf wb = {0};
+    struct skv_buf wb = {0};
     struct skv_frame f;
     char err[256] = "";
     long live0 = H.live;
     int rc;
     CU_ASSERT_EQUAL_FATAL(skv_wire_encode_raft(&wb, 7, m, err, sizeof err), 0);
     rc = skv_wire_decode(wb.p, wb.len, &f, err, sizeof err);
-    skv_wbuf_free(&wb);
+    skv_buf_free(&wb);
     if (rc == 0) {
         raft_style_free(&f.u.raft);
         return 1;
@@ -789,7 +789,7 @@ static void test_bounds_snapshot_timeout(void)
  * frame boundaries in `off` (n+1 entries). */
 #define MAX_SAMPLES 16
 struct samples {
-    struct skv_wbuf wb;
+    struct skv_buf wb;
     size_t off[MAX_SAMPLES + 1];
     size_t n;
 };
@@ -875,7 +875,7 @@ static void test_truncations(void)
         free(copy);
     }
     CU_ASSERT_EQUAL(H.live, 0);
-    skv_wbuf_free(&s.wb);
+    skv_buf_free(&s.wb);
 }
 
 static void test_bad_header_fields(void)
@@ -919,7 +919,7 @@ static void test_bad_header_fields(void)
         fr[RAFT_MSG_AT] = keep;
     }
     CU_ASSERT_EQUAL(H.live, 0);
-    skv_wbuf_free(&s.wb);
+    skv_buf_free(&s.wb);
 }
 
 static void test_oversized_body(void)
@@ -1004,7 +1004,7 @@ static void test_bad_configuration(void)
 {
     struct raft_configuration c;
     struct raft_message m;
-    struct skv_wbuf wb = {0};
+    struct skv_buf wb = {0};
     struct skv_frame f;
     char err[256];
     size_t i, at = RAFT_MSG_AT + 1 + 32 + 4; /* first server */
@@ -1029,7 +1029,7 @@ static void test_bad_configuration(void)
     CU_ASSERT_EQUAL(skv_wire_decode(wb.p, wb.len, &f, err, sizeof err), -1);
     raft_configuration_close(&c);
     CU_ASSERT_EQUAL(H.live, 0);
-    skv_wbuf_free(&wb);
+    skv_buf_free(&wb);
 }
 
 /* Every allocation the decoder makes can fail; each failure is reported
@@ -1060,7 +1060,7 @@ static void test_alloc_failures(void)
         }
     }
     CU_ASSERT_EQUAL(H.live, 0);
-    skv_wbuf_free(&s.wb);
+    skv_buf_free(&s.wb);
 }
 
 static uint64_t rng_next(uint64_t *s)
@@ -1104,7 +1104,7 @@ static void test_garbage_loop(void)
         CU_ASSERT_EQUAL_FATAL(H.live, 0);
     }
     CU_ASSERT(ok > 0); /* some mutations are benign (e.g. term bytes) */
-    skv_wbuf_free(&s.wb);
+    skv_buf_free(&s.wb);
 }
 
 int main(void)
