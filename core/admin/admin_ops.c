@@ -93,9 +93,20 @@ static void op_kv_write(struct skv_op *op, uint8_t opcode)
 static void op_kv_put(struct skv_op *op) { op_kv_write(op, SKV_KV_PUT); }
 static void op_kv_del(struct skv_op *op) { op_kv_write(op, SKV_KV_DEL); }
 
-void skv_kv_read_local(struct skv_op *op)
+/* 200 with `body` as it is (the caller still owns it). */
+static void reply_body(struct skv_op *op, const void *body, size_t len)
 {
     struct skv_admin_resp r;
+    memset(&r, 0, sizeof r);
+    r.struct_size = sizeof r;
+    r.status = 200;
+    r.body = body;
+    r.body_len = len;
+    skv_op_reply(op, &r);
+}
+
+void skv_kv_read_local(struct skv_op *op)
+{
     struct skv_err e = {0, ""};
     uint8_t *val = NULL;
     size_t len = 0;
@@ -111,13 +122,20 @@ void skv_kv_read_local(struct skv_op *op)
         skv_op_fail(op, SKV_ErrStorage, "%s", e.msg);
         return;
     }
-    memset(&r, 0, sizeof r);
-    r.struct_size = sizeof r;
-    r.status = 200;
-    r.body = val;
-    r.body_len = len;
-    skv_op_reply(op, &r);
+    reply_body(op, val, len);
     free(val);
+}
+
+void skv_op_metrics(struct skv_op *op)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (skv_metrics_render(op->node, &text, &len) != 0) {
+        skv_op_fail(op, SKV_ErrNoMemory, "out of memory");
+        return;
+    }
+    reply_body(op, text, len);
+    free(text);
 }
 
 static void op_kv_get(struct skv_op *op)

@@ -16,6 +16,8 @@ void skv_op_members_remove(struct skv_op *op);
 
 /* Read a key from the local FSM and reply (404 if absent). */
 void skv_kv_read_local(struct skv_op *op);
+/* The "metrics" admin op: reply body = skv_metrics_render's text (200). */
+void skv_op_metrics(struct skv_op *op);
 
 /* Reply with the error matching a raft status code. */
 void skv_reply_raft_error(struct skv_op *op, int status, const char *what);

@@ -37,6 +37,19 @@ int skv_dek_check_ids(int purpose, uint32_t key_id, const char *suite,
     return SKV_OK;
 }
 
+int skv_dek_check_wrapped(int purpose, uint32_t key_id, const char *suite,
+                          size_t wrapped_len, struct skv_enc_err *e)
+{
+    int rc = skv_dek_check_ids(purpose, key_id, suite, e);
+    if (rc != SKV_OK)
+        return rc;
+    if (wrapped_len != SKV_DEK_WRAPPED_LEN)
+        return skv_enc_fail(e, SKV_ERR_INVALID, SKV_ENC_DEK_INVALID,
+                            "wrapped DEK key_id %u must be %d bytes, found %zu",
+                            key_id, SKV_DEK_WRAPPED_LEN, wrapped_len);
+    return SKV_OK;
+}
+
 /* Find `suite` in the plugin's table; SKV_ERR_NOTFOUND when absent. */
 static int find_suite(struct skv_keystore *ks, const char *suite,
                       struct skv_cipher_suite *out)
@@ -132,12 +145,8 @@ int skv_keystore_unwrap(struct skv_keystore *ks, int purpose, uint32_t key_id,
         return skv_enc_fail(e, SKV_ERR_INVALID, SKV_ENC_INVALID_ARGUMENT,
                             "DEK unwrap: NULL argument");
     sodium_memzero(dek_out, SKV_DEK_LEN);
-    if ((rc = skv_dek_check_ids(purpose, key_id, suite, e)) != SKV_OK)
+    if ((rc = skv_dek_check_wrapped(purpose, key_id, suite, wrapped_len, e)) != SKV_OK)
         return rc;
-    if (wrapped_len != SKV_DEK_WRAPPED_LEN)
-        return skv_enc_fail(e, SKV_ERR_INVALID, SKV_ENC_DEK_INVALID,
-                            "wrapped DEK key_id %u must be %d bytes, found %zu",
-                            key_id, SKV_DEK_WRAPPED_LEN, wrapped_len);
     if ((rc = skv_dek_check_suite(ks, suite, e)) != SKV_OK ||
         (rc = kek_handle(ks, suite, &h, e)) != SKV_OK)
         return rc;

@@ -201,12 +201,8 @@ int skv_keystore_add_wrapped(struct skv_keystore *ks, uint32_t key_id, int purpo
     if (!ks || !wrapped)
         return skv_enc_fail(e, SKV_ERR_INVALID, SKV_ENC_INVALID_ARGUMENT,
                             "keystore add: NULL argument");
-    if ((rc = skv_dek_check_ids(purpose, key_id, suite, e)) != SKV_OK)
+    if ((rc = skv_dek_check_wrapped(purpose, key_id, suite, wrapped_len, e)) != SKV_OK)
         return rc;
-    if (wrapped_len != SKV_DEK_WRAPPED_LEN)
-        return skv_enc_fail(e, SKV_ERR_INVALID, SKV_ENC_DEK_INVALID,
-                            "wrapped DEK key_id %u must be %d bytes, found %zu",
-                            key_id, SKV_DEK_WRAPPED_LEN, wrapped_len);
     if ((old = skv_keystore_get(ks, key_id)))
         return same_dek(old, purpose, suite, wrapped, e);
     if ((rc = dek_prepare(ks, key_id, purpose, suite, wrapped, &d, e)) != SKV_OK)

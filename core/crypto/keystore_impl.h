@@ -34,6 +34,9 @@ int skv_dek_seal_subkey(struct skv_keystore *ks, struct skv_dek *d, const uint8_
 /* purpose is storage/raft, key_id non-zero, suite a short non-empty name. */
 int skv_dek_check_ids(int purpose, uint32_t key_id, const char *suite,
                       struct skv_enc_err *e);
+/* skv_dek_check_ids, and wrapped_len is SKV_DEK_WRAPPED_LEN. */
+int skv_dek_check_wrapped(int purpose, uint32_t key_id, const char *suite,
+                          size_t wrapped_len, struct skv_enc_err *e);
 
 /* The plugin runs `suite` here with 32-byte keys, 12-byte nonces and
  * 16-byte tags (envelopes v1/v2 and the wrapped form need exactly that). */

@@ -11,12 +11,10 @@
 #include "node/metrics.h"
 
 #include "fsm/fsm.h"
-#include "intake/op.h"
 #include "peer/peer_filter.h"
 #include "intake/propose.h"
 #include "raftio/raft_io.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,56 +44,25 @@ void skv_metrics_decrypt_failure(struct skv_metrics *m, int why)
         m->decrypt_failures[why]++;
 }
 
-/* ---- text buffer ------------------------------------------------------ */
-
-struct mbuf {
-    char *p;
-    size_t n, cap;
-    int oom;
-};
-
-static void put(struct mbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct mbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    int k;
-    if (b->oom)
-        return;
-    for (;;) {
-        va_start(ap, fmt);
-        k = vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
-        va_end(ap);
-        if (k < 0 || (size_t)k < b->cap - b->n)
-            break;
-        char *np = realloc(b->p, b->cap * 2 + (size_t)k);
-        if (!np) {
-            b->oom = 1;
-            return;
-        }
-        b->p = np;
-        b->cap = b->cap * 2 + (size_t)k;
-    }
-    if (k > 0)
-        b->n += (size_t)k;
-}
+/* ---- text: printed to an open_memstream() ----------------------------- */
 
 /* # HELP and # TYPE lines of one metric family. */
-static void family(struct mbuf *b, const char *name, const char *type, const char *help)
+static void family(FILE *b, const char *name, const char *type, const char *help)
 {
-    put(b, "# HELP sealkv_%s %s\n# TYPE sealkv_%s %s\n", name, help, name, type);
+    fprintf(b, "# HELP sealkv_%s %s\n# TYPE sealkv_%s %s\n", name, help, name, type);
 }
 
 /* A family with one unlabelled sample. */
-static void single(struct mbuf *b, const char *name, const char *type, const char *help,
+static void single(FILE *b, const char *name, const char *type, const char *help,
                    uint64_t v)
 {
     family(b, name, type, help);
-    put(b, "sealkv_%s %llu\n", name, ULL(v));
+    fprintf(b, "sealkv_%s %llu\n", name, ULL(v));
 }
 
 /* ---- sections --------------------------------------------------------- */
 
-static void raft_section(struct mbuf *b, struct skv_node *n)
+static void raft_section(FILE *b, struct skv_node *n)
 {
     static const char *const states[] = {"follower", "candidate", "leader", "halted",
                                          "unavailable"};
@@ -103,7 +70,7 @@ static void raft_section(struct mbuf *b, struct skv_node *n)
     size_t i;
     family(b, "raft_state", "gauge", "1 for the node's current state");
     for (i = 0; i < sizeof states / sizeof states[0]; i++)
-        put(b, "sealkv_raft_state{state=\"%s\"} %d\n", states[i], strcmp(cur, states[i]) == 0);
+        fprintf(b, "sealkv_raft_state{state=\"%s\"} %d\n", states[i], strcmp(cur, states[i]) == 0);
     single(b, "raft_term", "gauge", "current raft term", n->raft.current_term);
     single(b, "raft_commit_index", "gauge", "raft commit index", n->raft.commit_index);
     single(b, "raft_applied_index", "gauge", "raft last applied index", raft_last_applied(&n->raft));
@@ -111,7 +78,7 @@ static void raft_section(struct mbuf *b, struct skv_node *n)
     single(b, "fsm_applied_index", "gauge", "durable FSM applied index", n->fsm.applied);
 }
 
-static void proposal_section(struct mbuf *b, const struct skv_metrics *m)
+static void proposal_section(FILE *b, const struct skv_metrics *m)
 {
     static const char *const src[2] = {"user", "admin"}, *const out[2] = {"ok", "error"};
     int s, o;
@@ -119,14 +86,14 @@ static void proposal_section(struct mbuf *b, const struct skv_metrics *m)
            "proposals this node handled as leader, by source and outcome");
     for (s = 0; s < 2; s++)
         for (o = 0; o < 2; o++)
-            put(b, "sealkv_proposals_total{source=\"%s\",outcome=\"%s\"} %llu\n", src[s], out[o],
+            fprintf(b, "sealkv_proposals_total{source=\"%s\",outcome=\"%s\"} %llu\n", src[s], out[o],
                 ULL(m->proposals[s][o]));
     family(b, "forwarded_total", "counter", "requests this node forwarded to the leader");
-    put(b, "sealkv_forwarded_total{kind=\"proposal\"} %llu\n", ULL(m->proposals_forwarded));
-    put(b, "sealkv_forwarded_total{kind=\"admin_op\"} %llu\n", ULL(m->admin_ops_forwarded));
+    fprintf(b, "sealkv_forwarded_total{kind=\"proposal\"} %llu\n", ULL(m->proposals_forwarded));
+    fprintf(b, "sealkv_forwarded_total{kind=\"admin_op\"} %llu\n", ULL(m->admin_ops_forwarded));
 }
 
-static void cutover_section(struct mbuf *b, struct skv_node *n)
+static void cutover_section(FILE *b, struct skv_node *n)
 {
     const struct skv_enc *enc = &n->enc;
     single(b, "encryption_enabled", "gauge", "1 if encryption.enabled", enc->enabled != 0);
@@ -153,21 +120,21 @@ static int always_reason(int why)
            why == SKV_ENC_DEK_UNWRAP;
 }
 
-static void dek_rows(struct mbuf *b, const char *name, const struct skv_metrics_dek *t)
+static void dek_rows(FILE *b, const char *name, const struct skv_metrics_dek *t)
 {
     size_t i;
     for (i = 0; i < SKV_METRICS_MAX_DEKS && t[i].key_id; i++)
-        put(b, "sealkv_%s{key_id=\"%u\"} %llu\n", name, (unsigned)t[i].key_id, ULL(t[i].count));
+        fprintf(b, "sealkv_%s{key_id=\"%u\"} %llu\n", name, (unsigned)t[i].key_id, ULL(t[i].count));
 }
 
-static void crypto_section(struct mbuf *b, const struct skv_metrics *m)
+static void crypto_section(FILE *b, const struct skv_metrics *m)
 {
     int why;
     family(b, "decrypt_failures_total", "counter",
            "values, entries or DEKs that failed to open, by reason");
     for (why = 1; why < SKV_ENC_WHY_COUNT_; why++)
         if (m->decrypt_failures[why] || always_reason(why))
-            put(b, "sealkv_decrypt_failures_total{reason=\"%s\"} %llu\n", skv_enc_errname(why),
+            fprintf(b, "sealkv_decrypt_failures_total{reason=\"%s\"} %llu\n", skv_enc_errname(why),
                 ULL(m->decrypt_failures[why]));
     family(b, "values_sealed_total", "counter", "values sealed, per storage DEK");
     dek_rows(b, "values_sealed_total", m->sealed);
@@ -175,7 +142,7 @@ static void crypto_section(struct mbuf *b, const struct skv_metrics *m)
     dek_rows(b, "entries_wrapped_total", m->wrapped);
 }
 
-static void reload_section(struct mbuf *b, const struct skv_metrics *m)
+static void reload_section(FILE *b, const struct skv_metrics *m)
 {
     static const char *const pl[2] = {"transport", "admin"};
     static const char *const out[3] = {"ok", "error", "unsupported"};
@@ -184,7 +151,7 @@ static void reload_section(struct mbuf *b, const struct skv_metrics *m)
            "credential reloads (SIGHUP), by plugin and outcome");
     for (p = 0; p < 2; p++)
         for (o = 0; o < 3; o++)
-            put(b, "sealkv_credential_reloads_total{plugin=\"%s\",outcome=\"%s\"} %llu\n",
+            fprintf(b, "sealkv_credential_reloads_total{plugin=\"%s\",outcome=\"%s\"} %llu\n",
                 pl[p], out[o], ULL(m->cred_reloads[p][o]));
 }
 
@@ -193,7 +160,7 @@ _Static_assert(SKV_DROP_COUNT_ <= sizeof ((struct skv_metrics *)0)->frames_dropp
 
 /* Refusals at the trust boundary (dispatch.c, propose.c). Every series
  * is shown, zeros included, so alerts need no absent() guard. */
-static void peer_section(struct mbuf *b, const struct skv_metrics *m)
+static void peer_section(FILE *b, const struct skv_metrics *m)
 {
     static const char *const origin[2] = {"local", "peer"};
     static const char *const why[2] = {"malformed", "not_allowed"};
@@ -201,20 +168,20 @@ static void peer_section(struct mbuf *b, const struct skv_metrics *m)
     family(b, "transport_frames_dropped_total", "counter",
            "inbound peer frames dropped before any handler, by reason");
     for (r = SKV_DROP_NONE + 1; r < SKV_DROP_COUNT_; r++)
-        put(b, "sealkv_transport_frames_dropped_total{reason=\"%s\"} %llu\n",
+        fprintf(b, "sealkv_transport_frames_dropped_total{reason=\"%s\"} %llu\n",
             skv_drop_reason_name(r), ULL(m->frames_dropped[r]));
     family(b, "proposals_refused_total", "counter",
            "proposals refused before raft_apply (400 ErrBadRequest), by origin and reason");
     for (o = 0; o < 2; o++)
         for (r = 0; r < 2; r++)
-            put(b, "sealkv_proposals_refused_total{origin=\"%s\",reason=\"%s\"} %llu\n",
+            fprintf(b, "sealkv_proposals_refused_total{origin=\"%s\",reason=\"%s\"} %llu\n",
                 origin[o], why[r], ULL(m->proposals_refused[o][r]));
     single(b, "peer_admin_ops_refused_total", "counter",
            "admin ops forwarded by a peer that a follower never forwards (refused)",
            m->peer_ops_refused);
 }
 
-static void storage_section(struct mbuf *b, struct skv_node *n)
+static void storage_section(FILE *b, struct skv_node *n)
 {
     struct skv_raftio_stats s;
     skv_raftio_stats(&n->io, &s);
@@ -223,46 +190,31 @@ static void storage_section(struct mbuf *b, struct skv_node *n)
     single(b, "storage_append_fsyncs_total", "counter", "synced append batches", s.append_syncs);
     single(b, "storage_appended_entries_total", "counter", "log entries appended", s.entries);
     family(b, "storage_appends_per_fsync", "gauge", "mean entries per append batch");
-    put(b, "sealkv_storage_appends_per_fsync %.3f\n",
+    fprintf(b, "sealkv_storage_appends_per_fsync %.3f\n",
         s.append_syncs ? (double)s.entries / (double)s.append_syncs : 0.0);
 }
 
 int skv_metrics_render(struct skv_node *n, char **out, size_t *len)
 {
-    struct mbuf b = {malloc(4096), 0, 4096, 0};
-    if (!b.p)
+    char *p = NULL;
+    size_t sz = 0;
+    FILE *b = open_memstream(&p, &sz);
+    int bad;
+    if (!b)
         return -1;
-    b.p[0] = '\0';
-    raft_section(&b, n);
-    proposal_section(&b, &n->metrics);
-    cutover_section(&b, n);
-    crypto_section(&b, &n->metrics);
-    storage_section(&b, n);
-    peer_section(&b, &n->metrics);
-    reload_section(&b, &n->metrics);
-    if (b.oom) {
-        free(b.p);
+    raft_section(b, n);
+    proposal_section(b, &n->metrics);
+    cutover_section(b, n);
+    crypto_section(b, &n->metrics);
+    storage_section(b, n);
+    peer_section(b, &n->metrics);
+    reload_section(b, &n->metrics);
+    bad = ferror(b);
+    if (fclose(b) != 0 || bad) {
+        free(p);
         return -1;
     }
-    *out = b.p;
-    *len = b.n;
+    *out = p;
+    *len = sz;
     return 0;
-}
-
-void skv_op_metrics(struct skv_op *op)
-{
-    struct skv_admin_resp r;
-    char *text = NULL;
-    size_t len = 0;
-    if (skv_metrics_render(op->node, &text, &len) != 0) {
-        skv_op_fail(op, SKV_ErrNoMemory, "out of memory");
-        return;
-    }
-    memset(&r, 0, sizeof r);
-    r.struct_size = sizeof r;
-    r.status = 200;
-    r.body = text;
-    r.body_len = len;
-    skv_op_reply(op, &r);
-    free(text);
 }

@@ -47,10 +47,8 @@ void skv_metrics_dek(struct skv_metrics *m, struct skv_metrics_dek *t, uint32_t 
 void skv_metrics_decrypt_failure(struct skv_metrics *m, int why);
 
 struct skv_node;
-struct skv_op;
-/* The whole exposition as a malloc'd NUL-terminated text; 0 or -1 (OOM). */
+/* The whole exposition as a malloc'd NUL-terminated text; 0 or -1 (OOM).
+ * The "metrics" admin op (admin_ops.c) replies with it. */
 int skv_metrics_render(struct skv_node *n, char **out, size_t *len);
-/* The "metrics" admin op: reply body = the text (status 200). */
-void skv_op_metrics(struct skv_op *op);
 
 #endif /* SKV_METRICS_H */

@@ -329,6 +329,42 @@ void skv_rio_queue_cancel(struct skv_rio *rio)
     ops_finish(ops_reverse(ops), RAFT_CANCELED);
 }
 
+/* ---- independent jobs (snapshot_get, async_work) ---------------------- */
+
+/* A zeroed job of `size` bytes; NULL with *rc and io->errmsg set when
+ * the io is closing (RAFT_CANCELED) or out of memory (RAFT_NOMEM). */
+static void *job_new(struct raft_io *io, size_t size, int *rc)
+{
+    void *job;
+    if (rio_closing(io)) {
+        *rc = RAFT_CANCELED;
+        return NULL;
+    }
+    if (!(job = calloc(1, size))) {
+        snprintf(io->errmsg, sizeof io->errmsg, "out of memory");
+        *rc = RAFT_NOMEM;
+    }
+    return job;
+}
+
+/* Queue `job` (whose uv_work_t is `work`) on the libuv pool. 0, or
+ * RAFT_IOERR with io->errmsg set and the job freed. */
+static int job_queue(struct raft_io *io, void *job, uv_work_t *work, uv_work_cb work_cb,
+                     uv_after_work_cb after_cb, const char *what)
+{
+    struct skv_rio *rio = io->impl;
+    int rc;
+    work->data = job;
+    rc = uv_queue_work(rio->env.loop, work, work_cb, after_cb);
+    if (rc != 0) {
+        free(job);
+        snprintf(io->errmsg, sizeof io->errmsg, "queue %s: %s", what, uv_strerror(rc));
+        return RAFT_IOERR;
+    }
+    rio->n_work++;
+    return 0;
+}
+
 /* ---- snapshot_get ------------------------------------------------------- */
 
 struct rio_get_job {
@@ -372,28 +408,14 @@ static void get_after_cb(uv_work_t *w, int status)
 int skv_rio_snapshot_get(struct raft_io *io, struct raft_io_snapshot_get *req,
                          raft_io_snapshot_get_cb cb)
 {
-    struct skv_rio *rio = io->impl;
-    struct rio_get_job *job;
     int rc;
-    if (rio_closing(io))
-        return RAFT_CANCELED;
-    if (!(job = calloc(1, sizeof *job))) {
-        snprintf(io->errmsg, sizeof io->errmsg, "out of memory");
-        return RAFT_NOMEM;
-    }
+    struct rio_get_job *job = job_new(io, sizeof *job, &rc);
+    if (!job)
+        return rc;
     req->cb = cb;
-    job->rio = rio;
+    job->rio = io->impl;
     job->req = req;
-    job->work.data = job;
-    rc = uv_queue_work(rio->env.loop, &job->work, get_work_cb, get_after_cb);
-    if (rc != 0) {
-        free(job);
-        snprintf(io->errmsg, sizeof io->errmsg, "queue snapshot get: %s",
-                 uv_strerror(rc));
-        return RAFT_IOERR;
-    }
-    rio->n_work++;
-    return 0;
+    return job_queue(io, job, &job->work, get_work_cb, get_after_cb, "snapshot get");
 }
 
 /* ---- async_work (io version 2) ------------------------------------------- */
@@ -428,27 +450,12 @@ static void async_after_cb(uv_work_t *w, int status)
 int skv_rio_async_work(struct raft_io *io, struct raft_io_async_work *req,
                        raft_io_async_work_cb cb)
 {
-    struct skv_rio *rio = io->impl;
-    struct rio_async_job *job;
     int rc;
-    if (rio_closing(io))
-        return RAFT_CANCELED;
-    if (!(job = calloc(1, sizeof *job))) {
-        snprintf(io->errmsg, sizeof io->errmsg, "out of memory");
-        return RAFT_NOMEM;
-    }
+    struct rio_async_job *job = job_new(io, sizeof *job, &rc);
+    if (!job)
+        return rc;
     req->cb = cb;
-    job->rio = rio;
+    job->rio = io->impl;
     job->req = req;
-    job->work.data = job;
-    rc = uv_queue_work(rio->env.loop, &job->work, async_work_cb,
-                       async_after_cb);
-    if (rc != 0) {
-        free(job);
-        snprintf(io->errmsg, sizeof io->errmsg, "queue async work: %s",
-                 uv_strerror(rc));
-        return RAFT_IOERR;
-    }
-    rio->n_work++;
-    return 0;
+    return job_queue(io, job, &job->work, async_work_cb, async_after_cb, "async work");
 }
