@@ -5,6 +5,7 @@
  */
 #include "fsm/fsm_snap_enc.h"
 #include "util/bytes.h"
+#include "util/errors.h"
 #include "util/keys.h"
 #include "cmd/writers.h"
 
@@ -13,7 +14,7 @@
 
 static const uint8_t enc_key[4] = {SKV_PFX_ENC_SNAP, 'e', 'n', 'c'};
 
-int skv_fsm_snap_enc_dump(struct skv_fsm *f, struct skv_sbuf *b)
+int skv_fsm_snap_enc_dump(struct skv_fsm *f, struct skv_buf *b)
 {
     struct skv_enc *enc = &f->node->enc;
     struct skv_err e = {0, ""};
@@ -95,14 +96,15 @@ int skv_fsm_snap_enc_adopt(struct skv_fsm *f, const struct skv_snap_hdr *h, cons
     }
     *encidx = skv_get_be64(rec->val);
     if (!enc->ks) {
-        skv_node_halt(n, "ErrEncryptionDisabled: the snapshot at %llu carries encryption state",
-                      (unsigned long long)h->applied);
+        skv_node_halt(n, "%s: the snapshot at %llu carries encryption state",
+                      skv_error_name(SKV_ErrEncryptionDisabled), (unsigned long long)h->applied);
         return RAFT_INVALID;
     }
     if (snap.raft_envelope_cutover_index != h->cutover ||
         (cut != 0 && cut != h->cutover)) {
-        skv_node_halt(n, "ErrEnvelopeCutoverDivergence: snapshot at %llu has cutover %llu "
-                      "(header %llu), this node %llu", (unsigned long long)h->applied,
+        skv_node_halt(n, "%s: snapshot at %llu has cutover %llu (header %llu), this node %llu",
+                      skv_error_name(SKV_ErrEnvelopeCutoverDivergence),
+                      (unsigned long long)h->applied,
                       (unsigned long long)snap.raft_envelope_cutover_index,
                       (unsigned long long)h->cutover, (unsigned long long)cut);
         return RAFT_INVALID;

@@ -11,13 +11,12 @@
 
 #include "fsm/fsm.h"
 #include "fsm/snap_hdr.h"
+#include "util/buf.h"
 
-struct skv_sbuf {          /* growable raft_malloc'd buffer */
-    uint8_t *p;
-    size_t len, cap;
-};
-int skv_sbuf_put(struct skv_sbuf *b, const void *d, size_t n);
-int skv_sbuf_record(struct skv_sbuf *b, const void *k, size_t kl, const void *v, size_t vl);
+/* Appends to a snapshot buffer: a struct skv_buf grown with raft_realloc
+ * (its memory goes to C-Raft). 0 or -1 (out of memory). */
+int skv_sbuf_put(struct skv_buf *b, const void *d, size_t n);
+int skv_sbuf_record(struct skv_buf *b, const void *k, size_t kl, const void *v, size_t vl);
 
 struct skv_snap_rec {
     const uint8_t *key;
@@ -28,7 +27,7 @@ struct skv_snap_rec {
 /* Next record from *pos: 1 with r, 0 at the end, -1 if malformed. */
 int skv_snap_next(const uint8_t *p, size_t len, size_t *pos, struct skv_snap_rec *r);
 
-int skv_fsm_snap_enc_dump(struct skv_fsm *f, struct skv_sbuf *b);
+int skv_fsm_snap_enc_dump(struct skv_fsm *f, struct skv_buf *b);
 /* Adopt the record: 0 with *encidx, or a RAFT_* error after halting. */
 int skv_fsm_snap_enc_adopt(struct skv_fsm *f, const struct skv_snap_hdr *h,
                            const uint8_t *p, size_t len,

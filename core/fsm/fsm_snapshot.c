@@ -32,25 +32,17 @@
 
 static const uint8_t fsm_prefixes[] = {SKV_PFX_FSM_DATA, SKV_PFX_WRITERS};
 
-int skv_sbuf_put(struct skv_sbuf *b, const void *d, size_t n)
+int skv_sbuf_put(struct skv_buf *b, const void *d, size_t n)
 {
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        uint8_t *np;
-        while (cap < b->len + n)
-            cap *= 2;
-        np = raft_realloc(b->p, cap);
-        if (!np)
-            return -1;
-        b->p = np;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, d, n);
+    if (n && skv_buf_reserve_with(b, n, raft_realloc) != 0)
+        return -1;
+    if (n)
+        memcpy(b->p + b->len, d, n);
     b->len += n;
     return 0;
 }
 
-int skv_sbuf_record(struct skv_sbuf *b, const void *k, size_t kl, const void *v, size_t vl)
+int skv_sbuf_record(struct skv_buf *b, const void *k, size_t kl, const void *v, size_t vl)
 {
     uint8_t len4[4];
     skv_put_be32(len4, (uint32_t)kl);
@@ -61,7 +53,7 @@ int skv_sbuf_record(struct skv_sbuf *b, const void *k, size_t kl, const void *v,
 }
 
 /* Append every key/value under `pfx` from `view`. */
-static int dump_prefix(struct skv_node *n, void *view, uint8_t pfx, struct skv_sbuf *b,
+static int dump_prefix(struct skv_node *n, void *view, uint8_t pfx, struct skv_buf *b,
                        uint64_t *records)
 {
     struct skv_err e = {0, ""};
@@ -91,8 +83,8 @@ static int dump_prefix(struct skv_node *n, void *view, uint8_t pfx, struct skv_s
 struct skv_fsm_snap {
     void *view;
     uint64_t records;           /* key/value records dumped */
-    struct skv_sbuf b;          /* header, then the dump (worker) */
-    struct skv_sbuf tail;       /* the encryption record, captured at once */
+    struct skv_buf b;          /* header, then the dump (worker) */
+    struct skv_buf tail;       /* the encryption record, captured at once */
 };
 
 static void snap_job_free(struct skv_fsm *f)

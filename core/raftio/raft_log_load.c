@@ -14,6 +14,7 @@
 #include "util/keys.h"
 #include "raftio/raft_conf.h"
 #include "raftio/raft_ls_codec.h"
+#include "util/buf.h"
 
 #define LOAD_ALIGN 8u /* payload alignment inside the batch */
 
@@ -23,8 +24,7 @@ struct load_ctx {
     struct raft_entry *entries;
     size_t *offs;
     size_t n, cap;
-    uint8_t *batch;
-    size_t blen, bcap;
+    struct skv_buf batch; /* grown with raft_realloc: C-Raft frees it */
     raft_index first, last;
     raft_term last_term;
     const struct raft_snapshot *snap; /* loaded snapshot or NULL */
@@ -34,7 +34,7 @@ static void load_ctx_free(struct load_ctx *c)
 {
     raft_free(c->entries);
     free(c->offs);
-    raft_free(c->batch);
+    raft_free(c->batch.p);
     memset(c, 0, sizeof *c);
 }
 
@@ -53,19 +53,10 @@ static int load_grow(struct load_ctx *c, size_t need_bytes)
         c->offs = o;
         c->cap = cap;
     }
-    if (need_bytes > SIZE_MAX / 2 - c->blen)
+    if (need_bytes > SIZE_MAX / 2 - c->batch.len)
         return RAFT_NOMEM;
-    if (c->blen + need_bytes > c->bcap) {
-        size_t cap = c->bcap ? c->bcap : 4096;
-        uint8_t *b;
-        while (cap < c->blen + need_bytes)
-            cap *= 2;
-        b = raft_realloc(c->batch, cap);
-        if (!b)
-            return RAFT_NOMEM;
-        c->batch = b;
-        c->bcap = cap;
-    }
+    if (skv_buf_reserve_with(&c->batch, need_bytes, raft_realloc) != 0)
+        return RAFT_NOMEM;
     return 0;
 }
 
@@ -104,7 +95,7 @@ static int load_entry_cb(void *arg, const uint8_t *key, size_t klen,
                                c->last + 1, index - 1);
         /* what we have so far is a stale run the snapshot covers */
         c->n = 0;
-        c->blen = 0;
+        c->batch.len = 0;
         c->last_term = 0;
     }
     if ((rc = skv_ls_entry_decode(index, val, vlen, &rec, errmsg)) != 0)
@@ -116,16 +107,16 @@ static int load_entry_cb(void *arg, const uint8_t *key, size_t klen,
     if (rec.type == RAFT_CHANGE &&
         (rc = check_conf_entry(index, &rec, errmsg)) != 0)
         return rc;
-    pad = (LOAD_ALIGN - c->blen % LOAD_ALIGN) % LOAD_ALIGN;
+    pad = (LOAD_ALIGN - c->batch.len % LOAD_ALIGN) % LOAD_ALIGN;
     if (load_grow(c, pad + rec.len) != 0)
         return skv_ls_fail(errmsg, RAFT_NOMEM, "load: out of memory");
-    c->blen += pad;
+    c->batch.len += pad;
     if (rec.len)
-        memcpy(c->batch + c->blen, rec.payload, rec.len);
+        memcpy(c->batch.p + c->batch.len, rec.payload, rec.len);
     c->entries[c->n] = (struct raft_entry){.term = rec.term, .type = rec.type,
                                            .buf = {NULL, rec.len}};
-    c->offs[c->n++] = c->blen;
-    c->blen += rec.len;
+    c->offs[c->n++] = c->batch.len;
+    c->batch.len += rec.len;
     if (c->n == 1)
         c->first = index;
     c->last = index;
@@ -175,8 +166,8 @@ static void load_finish(struct load_ctx *c, struct raft_entry **entries,
         return;
     }
     for (size_t i = 0; i < c->n; i++) {
-        c->entries[i].buf.base = c->batch + c->offs[i];
-        c->entries[i].batch = c->batch;
+        c->entries[i].buf.base = c->batch.p + c->offs[i];
+        c->entries[i].batch = c->batch.p;
     }
     *entries = c->entries;
     *n_entries = c->n;
@@ -206,7 +197,7 @@ int skv_ls_load(const struct skv_ls *ls, raft_term *term, raft_id *vote,
     if (rc == 0)
         rc = load_place(&c, snap, start_index, errmsg);
     /* Every loaded entry needs a non-NULL batch, even if all are empty. */
-    if (rc == 0 && c.n && !c.batch && !(c.batch = raft_malloc(LOAD_ALIGN)))
+    if (rc == 0 && c.n && !c.batch.p && !(c.batch.p = raft_malloc(LOAD_ALIGN)))
         rc = skv_ls_fail(errmsg, RAFT_NOMEM, "load: out of memory");
     if (rc != 0) {
         load_ctx_free(&c);

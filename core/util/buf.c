@@ -10,6 +10,11 @@
 
 int skv_buf_reserve(struct skv_buf *b, size_t extra)
 {
+    return skv_buf_reserve_with(b, extra, realloc);
+}
+
+int skv_buf_reserve_with(struct skv_buf *b, size_t extra, void *(*realloc_fn)(void *, size_t))
+{
     size_t need, cap;
     uint8_t *p;
     if (extra > SIZE_MAX - b->len) {
@@ -22,7 +27,7 @@ int skv_buf_reserve(struct skv_buf *b, size_t extra)
     cap = b->cap ? b->cap : 256;
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    p = realloc(b->p, cap);
+    p = realloc_fn(b->p, cap);
     if (!p)
         return -1;
     b->p = p;

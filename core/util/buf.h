@@ -20,6 +20,11 @@ struct skv_buf {
  * the buffer is unchanged on failure. */
 int skv_buf_reserve(struct skv_buf *b, size_t extra);
 
+/* skv_buf_reserve over another allocator's realloc, for buffers whose
+ * memory is handed to that allocator's owner (C-Raft: raft_realloc). A
+ * buffer keeps to one allocator for its whole life. */
+int skv_buf_reserve_with(struct skv_buf *b, size_t extra, void *(*realloc_fn)(void *, size_t));
+
 /* Append n bytes of p. 0 or -1 (nothing appended). */
 int skv_buf_append(struct skv_buf *b, const void *p, size_t n);
 

@@ -8,6 +8,7 @@
  * validation, error mapping, timeouts with late answers, and the bind.
  */
 #include "skv_test.h"
+#include "skv_free_port.h"
 #include "plugin/loader.h"
 
 #include <arpa/inet.h>
@@ -301,23 +302,6 @@ static void srv_close(struct srv *s)
     s->inst = NULL;
 }
 
-/* A port the kernel just handed out on 127.0.0.1 (0 on failure). */
-static int free_port(void)
-{
-    struct sockaddr_in a;
-    socklen_t len = sizeof a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port = 0;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0)
-        close(fd);
-    return port;
-}
-
 /* Load and start on a free port, retrying if another process raced us. */
 static int srv_start_free(struct srv *s, const char *const *kv)
 {
@@ -325,7 +309,7 @@ static int srv_start_free(struct srv *s, const char *const *kv)
     int tries, rc = SKV_ERR_BUSY;
     for (tries = 0; tries < 5 && rc == SKV_ERR_BUSY; tries++) {
         char listen[64];
-        s->port = free_port();
+        s->port = (int)skv_test_free_port();
         snprintf(listen, sizeof listen, "127.0.0.1:%d", s->port);
         if ((rc = srv_load(s, listen, kv, &err)) != SKV_OK)
             break;

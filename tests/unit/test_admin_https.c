@@ -10,6 +10,7 @@
  * old credentials).
  */
 #include "skv_test.h"
+#include "skv_free_port.h"
 #include "https_fx.h"
 #include "plugin/loader.h"
 
@@ -144,29 +145,13 @@ static void srv_close(struct srv *s)
     s->inst = NULL;
 }
 
-static int free_port(void)
-{
-    struct sockaddr_in a;
-    socklen_t len = sizeof a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port = 0;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0)
-        close(fd);
-    return port;
-}
-
 static int srv_start(struct srv *s, const char *const *kv)
 {
     struct skv_err err;
     int tries, rc = SKV_ERR_BUSY;
     for (tries = 0; tries < 5 && rc == SKV_ERR_BUSY; tries++) {
         char listen[64];
-        int port = free_port();
+        int port = (int)skv_test_free_port();
         snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
         if ((rc = srv_load(s, listen, kv, &err)) != SKV_OK)
             break;

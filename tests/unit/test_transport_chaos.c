@@ -13,6 +13,7 @@
 #include "chaos_rules.h"
 #include "plugin/loader.h"
 #include "skv_test.h"
+#include "skv_free_port.h"
 
 #include <dlfcn.h>
 #include <netinet/in.h>
@@ -124,23 +125,6 @@ static void set_rules(struct node *n, const char *text)
     sleep_ms(200); /* > poll_ms (20) with margin */
 }
 
-static unsigned free_port(void)
-{
-    struct sockaddr_in sa;
-    socklen_t len = sizeof sa;
-    unsigned port = 0;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
-        getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-        port = ntohs(sa.sin_port);
-    if (fd >= 0)
-        close(fd);
-    return port;
-}
-
 static void add_opt(struct node *n, const char *k, const char *v)
 {
     size_t i = n->conf.n_options++;
@@ -187,7 +171,7 @@ static int node_start(struct node *n)
     struct skv_err err = {0, ""};
     int rc = SKV_ERR_BUSY, tries;
     for (tries = 0; tries < 20 && rc == SKV_ERR_BUSY; tries++) {
-        snprintf(n->addr, sizeof n->addr, "127.0.0.1:%u", free_port());
+        snprintf(n->addr, sizeof n->addr, "127.0.0.1:%u", skv_test_free_port());
         rc = n->ops->start(n->st, n->addr, &err);
     }
     if (rc != SKV_OK)

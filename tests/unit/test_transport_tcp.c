@@ -15,6 +15,7 @@
 #include <sealkv/transport.h>
 #include "plugin/loader.h"
 #include "skv_test.h"
+#include "skv_free_port.h"
 #include "tcp_ident.h"
 #include "tcp_ratelog.h"
 #include "tls_fx.h"
@@ -169,24 +170,6 @@ static void node_unload(struct node *n)
     pthread_mutex_destroy(&n->mu);
 }
 
-/* A port nobody listens on right now (bound to port 0, then closed). */
-static unsigned free_port(void)
-{
-    struct sockaddr_in sa;
-    socklen_t len = sizeof sa;
-    unsigned port = 0;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
-        getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-        port = ntohs(sa.sin_port);
-    if (fd >= 0)
-        close(fd);
-    return port;
-}
-
 static void port_addr(char *out, size_t len, unsigned port)
 {
     snprintf(out, len, "127.0.0.1:%u", port);
@@ -198,7 +181,7 @@ static int node_start(struct node *n)
     struct skv_err err = {0, ""};
     int rc = SKV_ERR_BUSY, tries;
     for (tries = 0; tries < 20 && rc == SKV_ERR_BUSY; tries++) {
-        port_addr(n->addr, sizeof n->addr, free_port());
+        port_addr(n->addr, sizeof n->addr, skv_test_free_port());
         rc = n->ops->start(n->st, n->addr, &err);
     }
     if (rc != SKV_OK)
@@ -318,8 +301,8 @@ static void test_lazy_connect_address_change_reconnect(void)
     CU_ASSERT_FATAL(buf != NULL);
     load_pair(&a, &b);
     CU_ASSERT_FATAL(node_start(&a) == SKV_OK);
-    port_addr(dead, sizeof dead, free_port());
-    port_addr(b.addr, sizeof b.addr, free_port());
+    port_addr(dead, sizeof dead, skv_test_free_port());
+    port_addr(b.addr, sizeof b.addr, skv_test_free_port());
     /* B not listening: first to a dead address, then to B's future one. */
     for (i = 0; i < 10; i++)
         CU_ASSERT_EQUAL(send_frame(&a, 2, i < 5 ? dead : b.addr, i + 2, buf,
@@ -387,7 +370,7 @@ static void test_queue_bounds_and_bad_sends(void)
     CU_ASSERT_FATAL(node_load(&idle, 2, plain_opts, &err) == SKV_OK);
     CU_ASSERT_EQUAL(send_str(&idle, 1, "127.0.0.1:1", "x", &err), SKV_ERR_CLOSED);
     CU_ASSERT_FATAL(node_start(&a) == SKV_OK);
-    port_addr(dead, sizeof dead, free_port());
+    port_addr(dead, sizeof dead, skv_test_free_port());
     for (i = 0; i < 4; i++)
         CU_ASSERT_EQUAL(send_str(&a, 3, dead, "0123456789", &err), SKV_OK);
     CU_ASSERT_EQUAL(send_str(&a, 3, dead, "0123456789", &err), SKV_ERR_FULL);
@@ -612,7 +595,7 @@ static void test_stop_is_prompt(void)
     CU_ASSERT_EQUAL(wait_count(&b, 20, 10000), 20);
     idle = raw_connect(b.addr); /* never sends its handshake */
     CU_ASSERT(idle >= 0);
-    port_addr(dead, sizeof dead, free_port());
+    port_addr(dead, sizeof dead, skv_test_free_port());
     for (i = 0; i < 100; i++) {
         CU_ASSERT_EQUAL(a.ops->send(a.st, 2, b.addr, &iov, 1, &err), SKV_OK);
         CU_ASSERT_EQUAL(send_str(&a, 5, dead, "queued", &err), SKV_OK);

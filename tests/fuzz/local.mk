@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: MIT
+# tests/fuzz/local.mk — libFuzzer targets and their seed corpora (not built
+# by `make`; `make fuzz-smoke` builds and runs each briefly with clang).
+EXTRA_DIST += tests/fuzz/fuzz_wire.c tests/fuzz/gen_wire_corpus.c
+# seeds for tests/fuzz/fuzz_wire.c (tests/fuzz/smoke.sh: corpus/wire)
+EXTRA_DIST += tests/fuzz/corpus/wire/admin \
+	tests/fuzz/corpus/wire/admin_resp \
+	tests/fuzz/corpus/wire/cap_req \
+	tests/fuzz/corpus/wire/propose \
+	tests/fuzz/corpus/wire/propose_resp \
+	tests/fuzz/corpus/wire/raft_append \
+	tests/fuzz/corpus/wire/raft_append_index_over \
+	tests/fuzz/corpus/wire/raft_append_max \
+	tests/fuzz/corpus/wire/raft_append_prevterm_over \
+	tests/fuzz/corpus/wire/raft_append_result \
+	tests/fuzz/corpus/wire/raft_snapshot \
+	tests/fuzz/corpus/wire/raft_timeout_now \
+	tests/fuzz/corpus/wire/raft_vote \
+	tests/fuzz/corpus/wire/raft_vote_index_over \
+	tests/fuzz/corpus/wire/raft_vote_max \
+	tests/fuzz/corpus/wire/raft_vote_result \
+	tests/fuzz/corpus/wire/raft_vote_term_over \
+	tests/fuzz/corpus/wire/raft_vote_term_u64max \
+	tests/fuzz/corpus/wire/reserved_type8
+# libFuzzer target for the config loader (not built here; see its header)
+EXTRA_DIST += tests/fuzz/fuzz_config.c \
+	tests/fuzz/corpus/config/reference.yaml \
+	tests/fuzz/corpus/config/full.yaml \
+	tests/fuzz/corpus/config/n2.yaml \
+	tests/fuzz/corpus/config/minimal.yaml \
+	tests/fuzz/corpus/config/flow.yaml \
+	tests/fuzz/corpus/config/refused.yaml
+
+# libFuzzer targets (clang); `make fuzz-smoke` runs each briefly.
+EXTRA_DIST += tests/fuzz/smoke.sh tests/fuzz/fuzz_http_routes.c
+# transport-tcp handshake, first frame header, certificate identity
+EXTRA_DIST += tests/fuzz/fuzz_tcp_handshake.c \
+	tests/fuzz/corpus/tcphs/tls-node1 tests/fuzz/corpus/tcphs/tls-client \
+	tests/fuzz/corpus/tcphs/plain-bad-len tests/fuzz/corpus/tcphs/clienthello
+fuzz-smoke:
+	$(top_srcdir)/tests/fuzz/smoke.sh
+.PHONY: fuzz-smoke
+EXTRA_DIST += tests/fuzz/fuzz_envelope.c
+# libFuzzer target for the sidecar JSON codec (run by `make fuzz-smoke`)
+EXTRA_DIST += tests/fuzz/fuzz_sidecar.c \
+	tests/fuzz/corpus/sidecar/full.json \
+	tests/fuzz/corpus/sidecar/empty.json \
+	tests/fuzz/corpus/sidecar/bad-epoch.json
+# seeds for tests/fuzz/fuzz_envelope.c
+EXTRA_DIST += tests/fuzz/corpus/envelope/storage-value \
+	tests/fuzz/corpus/envelope/storage-empty \
+	tests/fuzz/corpus/envelope/raft-entry \
+	tests/fuzz/corpus/envelope/v2-storage-value \
+	tests/fuzz/corpus/envelope/v2-storage-empty \
+	tests/fuzz/corpus/envelope/v2-raft-entry
+EXTRA_DIST += tests/fuzz/fuzz_snap_hdr.c tests/fuzz/corpus/snaphdr/v1 \
+	tests/fuzz/corpus/snaphdr/v2 tests/fuzz/corpus/snaphdr/v2-trailing
