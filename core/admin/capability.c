@@ -6,8 +6,9 @@
  *   - this node's report (skv_cap_report) and the two read-only ops
  *     encryption.capability and encryption.sidecar;
  *   - the answer to a CAP_REQ frame (skv_cap_on_req);
- *   - the leader's fan-out: one pending record per fan-out in
- *     n->caps_pending, matched by req_id AND sender id, completed when
+ *   - the leader's fan-out: one pending record per fan-out in the
+ *     tracker n->caps_pending (peer/tracker.h), matched by req_id AND
+ *     sender id (the record's probed peers), completed when
  *     every probed node answered, at its deadline (one election timeout,
  *     skv_cap_expire) or at shutdown (skv_cap_fail_all). The callback runs
  *     exactly once per fan-out.
@@ -19,6 +20,7 @@
  */
 #include "admin/capability.h"
 #include "peer/peer_filter.h"
+#include "peer/tracker.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -54,9 +56,7 @@ struct cap_peer {
 };
 
 struct cap_fanout {
-    struct skv_list link;      /* n->caps_pending */
-    uint64_t req_id;
-    uint64_t deadline_ms;      /* uv_now based */
+    struct skv_tracked track;  /* id, deadline: n->caps_pending while probing */
     unsigned timeout_ms;
     char *suite;               /* NULL: any */
     struct cap_peer *peers;    /* sorted by id */
@@ -152,18 +152,15 @@ static const char *role_name(int role)
     }
 }
 
-static uint64_t next_req_id(struct skv_node *n)
+void skv_cap_init(struct skv_node *n)
 {
-    if (n->next_cap_id == 0) {
-        /* start from the wall clock so a late answer meant for an earlier
-         * process of this node cannot match a fresh fan-out */
-        struct timespec ts;
-        uint64_t ms = 1;
-        if (clock_gettime(CLOCK_REALTIME, &ts) == 0)
-            ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-        n->next_cap_id = ms << 20;
-    }
-    return ++n->next_cap_id;
+    /* ids start from the wall clock so a late answer meant for an earlier
+     * process of this node cannot match a fresh fan-out */
+    struct timespec ts;
+    uint64_t ms = 1;
+    if (clock_gettime(CLOCK_REALTIME, &ts) == 0)
+        ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    skv_tracker_init(&n->caps_pending, ms << 20);
 }
 
 static const char *config_address(struct skv_node *n, uint64_t id)
@@ -539,7 +536,7 @@ static void fanout_complete(struct skv_node *n, struct cap_fanout *f, const char
                   f->suite ? f->suite : "");
     }
     if (!ok)
-        skv_node_log(n, SKV_LOG_WARN, "capability check %llu: %s", (unsigned long long)f->req_id,
+        skv_node_log(n, SKV_LOG_WARN, "capability check %llu: %s", (unsigned long long)f->track.id,
                      msg.oom ? "out of memory" : msg.p);
     f->cb(n, f->arg, ok && !msg.oom, summary,
           msg.oom ? "ErrCapabilityCheckFailed: out of memory" : msg.p);
@@ -626,7 +623,7 @@ static int encode_req(struct skv_node *n, uint64_t req_id, struct skv_buf *b)
 static void probe_all(struct skv_node *n, struct cap_fanout *f)
 {
     struct skv_buf b = {NULL, 0, 0};
-    int encoded = encode_req(n, f->req_id, &b) == 0;
+    int encoded = encode_req(n, f->track.id, &b) == 0;
     size_t i;
     for (i = 0; i < f->n_peers; i++) {
         struct cap_peer *p = &f->peers[i];
@@ -667,10 +664,8 @@ void skv_cap_fanout(struct skv_node *n, const char *suite,
     }
     f->cb = cb;
     f->arg = arg;
-    f->req_id = next_req_id(n);
+    f->track.id = skv_tracker_next_id(&n->caps_pending);
     f->timeout_ms = n->conf->election_timeout_ms;
-    f->deadline_ms = uv_now(&n->loop) + f->timeout_ms;
-    skv_list_init(&f->link);
     if (n->stopping) {
         fanout_complete(n, f, "node is shutting down");
         return;
@@ -678,23 +673,19 @@ void skv_cap_fanout(struct skv_node *n, const char *suite,
     probe_all(n, f);
     f->sent_ms = uv_now(&n->loop);
     skv_node_log(n, SKV_LOG_DEBUG, "capability check %llu: probing %zu node(s), %zu by frame",
-                 (unsigned long long)f->req_id, f->n_peers, f->n_waiting);
+                 (unsigned long long)f->track.id, f->n_peers, f->n_waiting);
     if (f->n_waiting == 0) {
         fanout_complete(n, f, NULL);
         return;
     }
-    skv_list_add_tail(&n->caps_pending, &f->link);
+    skv_tracker_add(&n->caps_pending, &f->track, f->track.id, 0, 0, uv_now(&n->loop),
+                    f->timeout_ms);
 }
 
 static struct cap_fanout *fanout_find(struct skv_node *n, uint64_t req_id)
 {
-    struct skv_list *it;
-    for (it = n->caps_pending.next; it != &n->caps_pending; it = it->next) {
-        struct cap_fanout *f = skv_container_of(it, struct cap_fanout, link);
-        if (f->req_id == req_id)
-            return f;
-    }
-    return NULL;
+    struct skv_tracked *e = skv_tracker_find(&n->caps_pending, req_id);
+    return e ? skv_container_of(e, struct cap_fanout, track) : NULL;
 }
 
 int skv_cap_expects(struct skv_node *n, uint64_t peer, uint64_t req_id)
@@ -718,7 +709,7 @@ void skv_cap_on_resp(struct skv_node *n, uint64_t from, const struct skv_ctl_sim
     peer_take_report(p, m);
     f->n_waiting--;
     if (f->n_waiting == 0) {
-        skv_list_del(&f->link);
+        skv_tracker_del(&f->track);
         fanout_complete(n, f, NULL);
     }
 }
@@ -729,7 +720,7 @@ static void resend_waiting(struct skv_node *n, struct cap_fanout *f, uint64_t no
     struct skv_buf b = {NULL, 0, 0};
     size_t i;
     f->sent_ms = now_ms;
-    if (encode_req(n, f->req_id, &b) != 0)
+    if (encode_req(n, f->track.id, &b) != 0)
         return;
     for (i = 0; i < f->n_peers; i++)
         if (f->peers[i].state == CAP_WAITING)
@@ -740,36 +731,26 @@ static void resend_waiting(struct skv_node *n, struct cap_fanout *f, uint64_t no
 void skv_cap_expire(struct skv_node *n, uint64_t now_ms)
 {
     struct skv_list *r;
-    for (r = n->caps_pending.next; r != &n->caps_pending; r = r->next) {
-        struct cap_fanout *f = skv_container_of(r, struct cap_fanout, link);
-        if (f->deadline_ms > now_ms && now_ms - f->sent_ms >= CAP_RESEND_MS)
+    struct skv_tracked *e;
+    enum skv_track_end end;
+    for (r = n->caps_pending.live.next; r != &n->caps_pending.live; r = r->next) {
+        struct cap_fanout *f = skv_container_of(r, struct cap_fanout, track.link);
+        if (f->track.deadline_ms > now_ms && now_ms - f->sent_ms >= CAP_RESEND_MS)
             resend_waiting(n, f, now_ms);
     }
-    /* restart the scan after each completion: the callback may start
-     * another fan-out (its deadline lies in the future) */
-    for (;;) {
-        struct skv_list *it;
-        struct cap_fanout *due = NULL;
-        for (it = n->caps_pending.next; it != &n->caps_pending && !due; it = it->next) {
-            struct cap_fanout *f = skv_container_of(it, struct cap_fanout, link);
-            if (f->deadline_ms <= now_ms)
-                due = f;
-        }
-        if (!due)
-            return;
-        skv_list_del(&due->link);
-        fanout_complete(n, due, NULL);
-    }
+    /* one at a time: the callback may start another fan-out (its
+     * deadline lies in the future) */
+    while ((e = skv_tracker_take_due(&n->caps_pending, now_ms, 0, &end)))
+        fanout_complete(n, skv_container_of(e, struct cap_fanout, track), NULL);
 }
 
 void skv_cap_fail_all(struct skv_node *n)
 {
     /* n->stopping is set: a callback cannot queue a new fan-out */
-    while (!skv_list_empty(&n->caps_pending)) {
-        struct cap_fanout *f = skv_container_of(n->caps_pending.next, struct cap_fanout, link);
-        skv_list_del(&f->link);
-        fanout_complete(n, f, "node is shutting down");
-    }
+    struct skv_tracked *e;
+    while ((e = skv_tracker_pop(&n->caps_pending)))
+        fanout_complete(n, skv_container_of(e, struct cap_fanout, track),
+                        "node is shutting down");
 }
 
 /* ---- answering a probe ------------------------------------------------ */

@@ -52,7 +52,9 @@ void skv_cap_fanout(struct skv_node *n, const char *suite,
 /* This node's report (new reference). */
 json_t *skv_cap_report(struct skv_node *n);
 
-/* Frames (dispatch.c), deadlines (tick), shutdown. */
+/* The fan-outs' tracker (open), frames (dispatch.c), deadlines (tick),
+ * shutdown. */
+void skv_cap_init(struct skv_node *n);
 void skv_cap_on_req(struct skv_node *n, uint64_t from, const struct skv_ctl_simple *m);
 void skv_cap_on_resp(struct skv_node *n, uint64_t from, const struct skv_ctl_simple *m);
 void skv_cap_expire(struct skv_node *n, uint64_t now_ms);

@@ -13,7 +13,7 @@
 
 struct skv_op {
     struct skv_node *node;
-    struct skv_list link;        /* inbox, forwarded or reads list */
+    struct skv_list link;        /* inbox or reads list */
     char *op;
     uint8_t *arg;
     size_t arg_len;
@@ -29,9 +29,7 @@ struct skv_op {
     uint64_t fwd_from;
     uint64_t fwd_req_id;
 
-    uint64_t req_id;             /* when we forwarded it to the leader */
-    uint64_t fwd_leader;         /* ...and to which node */
-    uint64_t deadline_ms;        /* uv_now-based */
+    struct skv_tracked fwd;      /* while forwarded to the leader (forward.c) */
 
     union {                      /* raft request in flight for this op */
         struct raft_apply apply;
@@ -66,7 +64,9 @@ void skv_op_fail_status(struct skv_op *op, enum skv_error_id id, int status,
 /* Run an op on the loop thread (admin_ops.c). */
 void skv_op_dispatch(struct skv_op *op);
 
-/* Forwarding to the leader (forward.c). */
+/* Forwarding to the leader (forward.c): init at open, expire every
+ * tick, fail_all at shutdown. */
+void skv_forward_init(struct skv_node *n);
 void skv_forward_to_leader(struct skv_op *op);
 void skv_forward_on_resp(struct skv_node *n, uint64_t from,
                          const void *resp /* skv_fwd_admin_resp */);

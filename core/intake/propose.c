@@ -2,13 +2,16 @@
 /*
  * propose.c — skv_propose (see propose.h): on the leader the intake
  * (intake.c), from a follower forwarding to the leader; both sides of a
- * forwarded proposal; the error name → HTTP status table.
+ * forwarded proposal (the follower's wait in the tracker
+ * n->props_forwarded, peer/tracker.h); skv_error_http, the catalogue's
+ * status for a name received as data.
  */
 #include "intake/propose.h"
 #include "cmd/cmd_decode.h"
 #include "peer/dispatch.h"
 #include "intake/op.h"
 #include "peer/peer_policy.h"
+#include "peer/tracker.h"
 #include "wire/wire.h"
 #include "util/errors.h"
 
@@ -18,12 +21,9 @@
 #include <string.h>
 
 struct prop {
-    struct skv_list link;       /* n->props_forwarded while forwarded */
-    struct skv_node *node;
+    struct skv_tracked track;   /* in n->props_forwarded (peer/tracker.h) */
     skv_propose_cb cb;
     void *arg;
-    uint64_t req_id, leader, deadline_ms;
-    int source;                 /* enum skv_source (metrics) */
 };
 
 /* Status and Retry-After of a name received as data (a proposal's result,
@@ -33,10 +33,10 @@ void skv_error_http(const char *error, int *status, int *retry)
     skv_error_name_http(error, status, retry);
 }
 
-static void finish(skv_propose_cb cb, void *arg, int rc, const char *error,
-                   const char *message, uint64_t index)
+/* Answer `cb` with catalogue error `id` (rc, status, retry derive). */
+static void finish(skv_propose_cb cb, void *arg, enum skv_error_id id, const char *message)
 {
-    skv_intake_finish(cb, arg, rc, error, message, index);
+    skv_intake_finish(cb, arg, skv_error_rc(id), skv_error_name(id), message, 0);
 }
 
 /* A payload the leader would refuse from this node is not forwarded: an
@@ -51,10 +51,10 @@ static int refuse_forward(struct skv_node *n, int source, void *payload, size_t 
         return 0;
     raft_free(payload);
     if (ok < 0)
-        finish(cb, arg, SKV_ERR_INVALID, "ErrBadRequest", "malformed proposal", 0);
+        finish(cb, arg, SKV_ErrBadRequest, "malformed proposal");
     else
-        finish(cb, arg, SKV_ERR_AGAIN, "ErrLeadershipLost",
-               "this node lost leadership while building a leader-only entry; retry", 0);
+        finish(cb, arg, SKV_ErrLeadershipLost,
+               "this node lost leadership while building a leader-only entry; retry");
     return 1;
 }
 
@@ -70,13 +70,13 @@ static void forward(struct skv_node *n, int source, void *payload, size_t len,
     raft_leader(&n->raft, &lid, &laddr);
     if (lid == 0 || !laddr || lid == n->conf->node_id) {
         raft_free(payload);
-        finish(cb, arg, SKV_ERR_AGAIN, "ErrNoLeader", "no known leader", 0);
+        finish(cb, arg, SKV_ErrNoLeader, "no known leader");
         return;
     }
     if (refuse_forward(n, source, payload, len, cb, arg))
         return;
     memset(&m, 0, sizeof m);
-    m.req_id = ++n->next_req_id;
+    m.req_id = skv_tracker_next_id(&n->props_forwarded);
     m.source = (uint32_t)source;
     m.payload.p = payload;
     m.payload.len = len;
@@ -86,19 +86,15 @@ static void forward(struct skv_node *n, int source, void *payload, size_t len,
         free(p);
         skv_buf_free(&b);
         raft_free(payload);
-        finish(cb, arg, SKV_ERR_AGAIN, "ErrLeaderUnreachable",
-               "cannot queue the proposal for the leader", 0);
+        finish(cb, arg, SKV_ErrLeaderUnreachable, "cannot queue the proposal for the leader");
         return;
     }
     skv_buf_free(&b);
     raft_free(payload);
-    p->node = n;
     p->cb = cb;
     p->arg = arg;
-    p->req_id = m.req_id;
-    p->leader = lid;
-    p->deadline_ms = uv_now(&n->loop) + SKV_FORWARD_TIMEOUT_MS;
-    skv_list_add_tail(&n->props_forwarded, &p->link);
+    skv_tracker_add(&n->props_forwarded, &p->track, m.req_id, lid, 1, uv_now(&n->loop),
+                    SKV_FORWARD_TIMEOUT_MS);
     n->metrics.proposals_forwarded++;
 }
 
@@ -107,8 +103,8 @@ void skv_propose(struct skv_node *n, int source, void *payload, size_t len,
 {
     if (n->stopping || n->run_state == SKV_RUN_HALTED) {
         raft_free(payload);
-        finish(cb, arg, SKV_ERR_CLOSED, n->stopping ? "ErrShuttingDown" : "ErrHalted",
-               n->stopping ? "node is shutting down" : n->halt_reason, 0);
+        finish(cb, arg, n->stopping ? SKV_ErrShuttingDown : SKV_ErrHalted,
+               n->stopping ? "node is shutting down" : n->halt_reason);
         return;
     }
     if (raft_state(&n->raft) == RAFT_LEADER)
@@ -184,7 +180,7 @@ static int peer_check(struct skv_node *n, uint64_t from, const struct skv_fwd_pr
                       malformed ? "malformed" : "not_allowed", SKV_PEER_LOG_PROPOSAL,
                       "proposal %llu: %s", (unsigned long long)m->req_id, why);
     snprintf(msg, sizeof msg, "forwarded proposal refused: %s", why);
-    finish(answer_remote, rm, SKV_ERR_INVALID, "ErrBadRequest", msg, 0);
+    finish(answer_remote, rm, SKV_ErrBadRequest, msg);
     return -1;
 }
 
@@ -202,12 +198,12 @@ void skv_propose_on_req(struct skv_node *n, uint64_t from, const void *req)
         return;
     if (raft_state(&n->raft) != RAFT_LEADER || n->stopping ||
         n->run_state == SKV_RUN_HALTED) {
-        finish(answer_remote, rm, SKV_ERR_AGAIN, "ErrNotLeader",
-               "forwarded to a node that is not the leader (no second hop)", 0);
+        finish(answer_remote, rm, SKV_ErrNotLeader,
+               "forwarded to a node that is not the leader (no second hop)");
         return;
     }
     if (!(payload = raft_malloc(m->payload.len))) {
-        finish(answer_remote, rm, SKV_ERR_NOMEM, "ErrNoMemory", "out of memory", 0);
+        finish(answer_remote, rm, SKV_ErrNoMemory, "out of memory");
         return;
     }
     memcpy(payload, m->payload.p, m->payload.len);
@@ -217,69 +213,62 @@ void skv_propose_on_req(struct skv_node *n, uint64_t from, const void *req)
 
 /* ---- follower side: answers, deadlines, shutdown -------------------- */
 
+void skv_propose_init(struct skv_node *n)
+{
+    skv_tracker_init(&n->props_forwarded, 0);
+}
+
 int skv_propose_expects(struct skv_node *n, uint64_t peer, uint64_t req_id)
 {
-    struct skv_list *it;
-    for (it = n->props_forwarded.next; it != &n->props_forwarded; it = it->next) {
-        const struct prop *p = skv_container_of(it, struct prop, link);
-        if (p->req_id == req_id)
-            return p->leader == peer;
-    }
-    return 0;
+    return skv_tracker_expects(&n->props_forwarded, peer, req_id);
 }
 
 void skv_propose_on_resp(struct skv_node *n, uint64_t from, const void *resp)
 {
     const struct skv_fwd_propose_resp *m = resp;
-    struct skv_list *it;
-    for (it = n->props_forwarded.next; it != &n->props_forwarded; it = it->next) {
-        struct prop *p = skv_container_of(it, struct prop, link);
-        char err[64], msg[512];
-        if (p->req_id != m->req_id)
-            continue;
-        skv_list_del(&p->link);
-        snprintf(err, sizeof err, "%.*s", (int)m->error.len, (const char *)m->error.p);
-        snprintf(msg, sizeof msg, "%.*s", (int)m->message.len, (const char *)m->message.p);
-        finish(p->cb, p->arg, m->rc, m->error.len ? err : NULL,
-               m->message.len ? msg : NULL, m->index);
-        free(p);
+    struct skv_tracked *e = skv_tracker_find(&n->props_forwarded, m->req_id);
+    struct prop *p;
+    char err[64], msg[512];
+    if (!e) {
+        skv_node_log(n, SKV_LOG_DEBUG, "late proposal answer %llu from %llu",
+                     (unsigned long long)m->req_id, (unsigned long long)from);
         return;
     }
-    skv_node_log(n, SKV_LOG_DEBUG, "late proposal answer %llu from %llu",
-                 (unsigned long long)m->req_id, (unsigned long long)from);
+    skv_tracker_del(e);
+    p = skv_container_of(e, struct prop, track);
+    snprintf(err, sizeof err, "%.*s", (int)m->error.len, (const char *)m->error.p);
+    snprintf(msg, sizeof msg, "%.*s", (int)m->message.len, (const char *)m->message.p);
+    skv_intake_finish(p->cb, p->arg, m->rc, m->error.len ? err : NULL,
+                      m->message.len ? msg : NULL, m->index);
+    free(p);
 }
 
 void skv_propose_expire(struct skv_node *n, uint64_t now_ms)
 {
-    struct skv_list *it = n->props_forwarded.next;
+    struct skv_tracked *e;
+    enum skv_track_end end;
     raft_id lid = 0;
     const char *laddr = NULL;
     raft_leader(&n->raft, &lid, &laddr);
-    while (it != &n->props_forwarded) {
-        struct prop *p = skv_container_of(it, struct prop, link);
-        int changed = lid != p->leader &&
-                      now_ms + SKV_FORWARD_TIMEOUT_MS > p->deadline_ms + 500;
-        it = it->next;
-        if (!changed && p->deadline_ms > now_ms)
-            continue;
-        skv_list_del(&p->link);
-        if (changed)
-            finish(p->cb, p->arg, SKV_ERR_AGAIN, "ErrLeadershipLost",
-                   "the leader changed while the proposal was in flight; the outcome is unknown", 0);
+    while ((e = skv_tracker_take_due(&n->props_forwarded, now_ms, lid, &end))) {
+        struct prop *p = skv_container_of(e, struct prop, track);
+        if (end == SKV_TRACK_LEADER_CHANGED)
+            finish(p->cb, p->arg, SKV_ErrLeadershipLost,
+                   "the leader changed while the proposal was in flight; the outcome is unknown");
         else
-            finish(p->cb, p->arg, SKV_ERR_AGAIN, "ErrTimeout",
-                   "the leader did not answer in time; the outcome is unknown", 0);
+            finish(p->cb, p->arg, SKV_ErrTimeout,
+                   "the leader did not answer in time; the outcome is unknown");
         free(p);
     }
 }
 
 void skv_propose_fail_all(struct skv_node *n)
 {
-    while (!skv_list_empty(&n->props_forwarded)) {
-        struct prop *p = skv_container_of(n->props_forwarded.next, struct prop, link);
-        skv_list_del(&p->link);
-        finish(p->cb, p->arg, SKV_ERR_CLOSED, "ErrShuttingDown",
-               "node is shutting down; the outcome is unknown", 0);
+    struct skv_tracked *e;
+    while ((e = skv_tracker_pop(&n->props_forwarded))) {
+        struct prop *p = skv_container_of(e, struct prop, track);
+        finish(p->cb, p->arg, SKV_ErrShuttingDown,
+               "node is shutting down; the outcome is unknown");
         free(p);
     }
 }

@@ -20,7 +20,10 @@
 void skv_propose(struct skv_node *n, int source, void *payload, size_t len,
                  skv_propose_cb cb, void *arg);
 
-/* Leader side of a forwarded proposal; follower side of the answer. */
+/* Leader side of a forwarded proposal; follower side of the answer:
+ * the tracker n->props_forwarded (init at open, expire every tick,
+ * fail_all at shutdown). */
+void skv_propose_init(struct skv_node *n);
 void skv_propose_on_req(struct skv_node *n, uint64_t from, const void *req);
 void skv_propose_on_resp(struct skv_node *n, uint64_t from, const void *resp);
 void skv_propose_expire(struct skv_node *n, uint64_t now_ms);

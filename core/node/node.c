@@ -208,11 +208,11 @@ static int open_loop(struct skv_node *n)
     pthread_mutex_init(&n->inbox_mu, NULL);
     skv_list_init(&n->inbox_frames);
     skv_list_init(&n->inbox_admin);
-    skv_list_init(&n->ops_forwarded);
-    skv_list_init(&n->props_forwarded);
+    skv_forward_init(n);
+    skv_propose_init(n);
     skv_list_init(&n->reads_waiting);
     skv_list_init(&n->reads_inflight);
-    skv_list_init(&n->caps_pending);
+    skv_cap_init(n);
     uv_async_init(&n->loop, &n->inbox_async, on_async);
     n->inbox_async.data = n;
     uv_timer_init(&n->loop, &n->tick);

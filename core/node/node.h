@@ -28,24 +28,9 @@
 #include "util/ratelimit.h"
 #include "peer/peer_ident.h"
 #include "node/store_ident.h"
+#include "peer/tracker.h"
+#include "util/list.h"
 
-/* Intrusive doubly linked list. */
-struct skv_list {
-    struct skv_list *prev, *next;
-};
-static inline void skv_list_init(struct skv_list *l) { l->prev = l->next = l; }
-static inline int skv_list_empty(const struct skv_list *l) { return l->next == l; }
-static inline void skv_list_add_tail(struct skv_list *l, struct skv_list *e)
-{
-    e->prev = l->prev; e->next = l;
-    l->prev->next = e; l->prev = e;
-}
-static inline void skv_list_del(struct skv_list *e)
-{
-    e->prev->next = e->next; e->next->prev = e->prev;
-    e->prev = e->next = e;
-}
-#define skv_container_of(p, T, m) ((T *)((char *)(p) - offsetof(T, m)))
 
 /* Node states reported by /v1/status beyond raft's own. */
 enum skv_node_run_state { SKV_RUN_STARTING = 0, SKV_RUN_SERVING, SKV_RUN_HALTED, SKV_RUN_STOPPING };
@@ -111,17 +96,14 @@ struct skv_node {
     int exit_code;
     char halt_reason[256];
 
-    uint64_t next_req_id;
-
-    struct skv_list ops_forwarded;  /* ops sent to the leader, by req_id */
-    struct skv_list props_forwarded; /* proposals sent to the leader */
+    struct skv_tracker ops_forwarded;   /* admin ops sent to the leader (forward.c) */
+    struct skv_tracker props_forwarded; /* proposals sent to the leader (propose.c) */
     struct skv_list reads_waiting;  /* linearizable reads for next barrier */
     struct skv_list reads_inflight; /* covered by read_barrier */
     int read_barrier_inflight;
     struct raft_barrier read_barrier;
 
-    struct skv_list caps_pending;   /* capability fan-outs (capability.c) */
-    uint64_t next_cap_id;
+    struct skv_tracker caps_pending;    /* capability fan-outs (capability.c) */
 };
 
 /* Lifecycle (node.c). */

@@ -86,6 +86,13 @@ tests_unit_test_peer_SOURCES = tests/unit/test_peer.c
 tests_unit_test_peer_CFLAGS = $(TEST_CFLAGS) $(RAFT_CFLAGS)
 tests_unit_test_peer_LDADD = $(TEST_LIBS) $(RAFT_LIBS)
 
+# request tracker (core/peer/tracker.c): ids, expects, expiry, fail-all
+check_PROGRAMS += tests/unit/test_tracker
+TESTS += tests/unit/test_tracker
+tests_unit_test_tracker_SOURCES = tests/unit/test_tracker.c
+tests_unit_test_tracker_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_tracker_LDADD = $(TEST_LIBS)
+
 # config loader (core/config/config.c): values, defaults, one test per error class
 check_PROGRAMS += tests/unit/test_config
 TESTS += tests/unit/test_config
