@@ -9,6 +9,7 @@
 #include "cli/cert_ident.h"
 #include "cli/cert_x509.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,44 +64,52 @@ static int parse_days(const char *v, int *out)
     return 0;
 }
 
-/* One option at argv[*i]; 0 or C_USAGE. */
-static int parse_opt(struct cert_args *a, int argc, char **argv, int *i)
-{
-    const char *o = argv[*i], *v = NULL;
-    size_t n = strcspn(o, "=");
+enum { OPT_FORCE = 256, OPT_DIR, OPT_DAYS };
+static const struct option cert_opts[] = {
+    {"force", no_argument, NULL, OPT_FORCE},
+    {"help", no_argument, NULL, 'h'},
+    {"dir", required_argument, NULL, OPT_DIR},
+    {"days", required_argument, NULL, OPT_DAYS},
+    {NULL, 0, NULL, 0},
+};
 
-    if (strcmp(o, "--force") == 0)
-        return a->force = 1, 0;
-    if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0)
-        return a->help = 1, 0;
-    if ((n != 5 || strncmp(o, "--dir", 5) != 0) && (n != 6 || strncmp(o, "--days", 6) != 0))
-        return cert_usage_error("unknown option", o, NULL);
-    if (o[n] == '=')
-        v = o + n + 1;
-    else if (*i + 1 < argc)
-        v = argv[++*i];
-    if (!v || !*v)
-        return cert_usage_error("option", o, " needs a value");
-    if (n == 5)
-        return a->dir = v, 0;
-    return parse_days(v, &a->days);
-}
-
+/* Options anywhere (getopt_long permutes), "--" ends them; at most four
+ * positionals. 0 or C_USAGE. */
 static int parse_cert_args(struct cert_args *a, int argc, char **argv)
 {
-    int i, rest = 0, rc;
+    char shortopt[3] = "-?";
+    int ch, i, rc;
 
-    for (i = 1; i < argc; i++) {
-        if (!rest && strcmp(argv[i], "--") == 0) {
-            rest = 1;
-        } else if (!rest && argv[i][0] == '-' && argv[i][1] != '\0') {
-            if ((rc = parse_opt(a, argc, argv, &i)) != 0)
+    opterr = 0;  /* our own messages */
+    optind = 0;  /* full re-initialisation: skv_cert_main may run twice */
+    while ((ch = getopt_long(argc, argv, ":h", cert_opts, NULL)) != -1) {
+        const char *name = ch == OPT_DIR || optopt == OPT_DIR ? "--dir" : "--days";
+        switch (ch) {
+        case OPT_FORCE: a->force = 1; break;
+        case 'h': a->help = 1; break;
+        case OPT_DIR:
+        case OPT_DAYS:
+            if (!*optarg)
+                return cert_usage_error("option", name, " needs a value");
+            if (ch == OPT_DIR)
+                a->dir = optarg;
+            else if ((rc = parse_days(optarg, &a->days)) != 0)
                 return rc;
-        } else if (a->npos == (int)(sizeof a->pos / sizeof a->pos[0])) {
-            return cert_usage_error("too many arguments", NULL, NULL);
-        } else {
-            a->pos[a->npos++] = argv[i];
+            break;
+        case ':':
+            return cert_usage_error("option", name, " needs a value");
+        default: /* '?' */
+            if (optopt > 0 && optopt < OPT_FORCE && strncmp(argv[optind - 1], "--", 2) != 0) {
+                shortopt[1] = (char)optopt;
+                return cert_usage_error("unknown option", shortopt, NULL);
+            }
+            return cert_usage_error("unknown option", argv[optind - 1], NULL);
         }
+    }
+    for (i = optind; i < argc; i++) {
+        if (a->npos == (int)(sizeof a->pos / sizeof a->pos[0]))
+            return cert_usage_error("too many arguments", NULL, NULL);
+        a->pos[a->npos++] = argv[i];
     }
     return 0;
 }
