@@ -15,6 +15,7 @@
 #include "intake/op.h"
 #include "intake/propose.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,18 @@ void skv_kv_read_local(struct skv_op *op)
     }
     reply_body(op, val, len);
     free(val);
+}
+
+void skv_op_reply_object(struct skv_op *op, json_t *o)
+{
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (!s) {
+        skv_op_fail(op, SKV_ErrNoMemory, "out of memory");
+        return;
+    }
+    skv_op_reply_json(op, 200, s);
+    free(s);
 }
 
 void skv_op_metrics(struct skv_op *op)

@@ -16,6 +16,10 @@ void skv_op_members_remove(struct skv_op *op);
 
 /* Read a key from the local FSM and reply (404 if absent). */
 void skv_kv_read_local(struct skv_op *op);
+/* 200 with the compact JSON of `o` (consumed; NULL counts as out of
+ * memory, so a failed json_pack chain can be passed straight in). */
+struct json_t;
+void skv_op_reply_object(struct skv_op *op, struct json_t *o);
 /* The "metrics" admin op: reply body = skv_metrics_render's text (200). */
 void skv_op_metrics(struct skv_op *op);
 

@@ -50,7 +50,6 @@ void skv_op_status(struct skv_op *op)
     raft_id lid = 0;
     const char *laddr = NULL;
     json_t *o;
-    char *s;
     raft_leader(&n->raft, &lid, &laddr);
     o = json_pack("{s:I,s:s,s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "id",
                   (json_int_t)n->conf->node_id, "state", skv_node_state_name(n),
@@ -65,12 +64,5 @@ void skv_op_status(struct skv_op *op)
         json_object_set_new(o, "term", u64_json(n->raft.current_term));
     if (o && n->run_state == SKV_RUN_HALTED)
         json_object_set_new(o, "halt_reason", json_string(n->halt_reason));
-    s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    if (!s) {
-        skv_op_fail(op, SKV_ErrNoMemory, "out of memory");
-        return;
-    }
-    skv_op_reply_json(op, 200, s);
-    free(s);
+    skv_op_reply_object(op, o);
 }
