@@ -38,8 +38,9 @@ struct skv_cap_target {
  * summary is a JSON array of {"id","address","role","capable","reason",
  * "local_epoch","suites"} — one per probed node, in id order; the callee
  * owns it (decref after the callback returns). `message` on failure:
- * "ErrCapabilityCheckFailed: node 3 (127.0.0.1:7103): encryption not
- * enabled; node 4 (...): unreachable (no answer within 1000 ms)". */
+ * the catalogue name ErrCapabilityCheckFailed, then ": node 3
+ * (127.0.0.1:7103): encryption not enabled; node 4 (...): unreachable
+ * (no answer within 1000 ms)". */
 typedef void (*skv_cap_done_fn)(struct skv_node *n, void *arg, int ok,
                                 json_t *summary, const char *message);
 
