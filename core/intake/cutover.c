@@ -5,6 +5,7 @@
 #include "intake/cutover.h"
 #include "cmd/enc_cmd.h"
 #include "intake/propose.h"
+#include "util/errors.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +121,12 @@ static void finish(struct skv_cutover *c, int rc, const char *error, const char 
     }
 }
 
+/* finish with catalogue error `id` (its rc and name). */
+static void fail(struct skv_cutover *c, enum skv_error_id id, const char *message)
+{
+    finish(c, skv_error_rc(id), skv_error_name(id), message);
+}
+
 static int still_leader(const struct skv_cutover *c)
 {
     return raft_state(c->raft) == RAFT_LEADER && c->raft->current_term == c->term;
@@ -132,8 +139,8 @@ static void proposed_cb(struct raft_apply *req, int status, void *result)
     if (status != 0) {
         /* leadership lost (or shutdown): the entry may still commit under
          * the next leader, whose readiness barrier settles it */
-        finish(c, SKV_ERR_AGAIN, "ErrLeadershipLost",
-               "leadership lost after the cutover entry was proposed; retry on the new "
+        fail(c, SKV_ErrLeadershipLost,
+             "leadership lost after the cutover entry was proposed; retry on the new "
                "leader, which reports the one cutover index");
         return;
     }
@@ -145,7 +152,7 @@ static void proposed_cb(struct raft_apply *req, int status, void *result)
         return;
     }
     if (skv_enc_cutover(c->enc) == 0) {
-        finish(c, SKV_ERR_INVALID, result ? (const char *)result : "ErrInternal",
+        finish(c, SKV_ERR_INVALID, result ? (const char *)result : skv_error_name(SKV_ErrInternal),
                "the state machine refused the cutover entry");
         return;
     }
@@ -167,7 +174,7 @@ static void propose_entry(struct skv_cutover *c)
     }
     c->hold_all = 1; /* nothing may land between N and the wrap flag */
     if (skv_enc_encode_rotation(SKV_ROT_ENABLE_RAFT, &p, &len) != 0) {
-        finish(c, SKV_ERR_NOMEM, "ErrNoMemory", "out of memory");
+        fail(c, SKV_ErrNoMemory, "out of memory");
         return;
     }
     buf.base = p;
@@ -176,7 +183,7 @@ static void propose_entry(struct skv_cutover *c)
     rv = raft_apply(c->raft, &c->req, &buf, 1, proposed_cb); /* raw: never wrapped */
     if (rv != 0) {
         raft_free(p);
-        finish(c, SKV_ERR_AGAIN, "ErrNotLeader", raft_strerror(rv));
+        fail(c, SKV_ErrNotLeader, raft_strerror(rv));
         return;
     }
     c->req_inflight = 1;
@@ -228,13 +235,13 @@ void skv_cutover_poll(struct skv_cutover *c)
     case SKV_CUT_DRAIN:
         now = c->now_ms(c->host);
         if (!still_leader(c))
-            finish(c, SKV_ERR_AGAIN, "ErrLeadershipLost",
-                   "leadership lost while draining; nothing was proposed");
+            fail(c, SKV_ErrLeadershipLost,
+                 "leadership lost while draining; nothing was proposed");
         else if (applied_index(c) >= c->drain_target)
             propose_entry(c);
         else if (now >= c->deadline_ms)
-            finish(c, SKV_ERR_AGAIN, "ErrTimeout",
-                   "in-flight proposals did not apply in time; intake reopened, nothing proposed");
+            fail(c, SKV_ErrTimeout,
+                 "in-flight proposals did not apply in time; intake reopened, nothing proposed");
         return;
     case SKV_CUT_WAIT_APPLY:
         if (skv_enc_cutover(c->enc) != c->index || c->req_inflight)
@@ -258,6 +265,6 @@ void skv_cutover_abort(struct skv_cutover *c, const char *error, const char *mes
 const char *skv_cutover_gate(const struct skv_cutover *c, int source)
 {
     if (c->hold_all || (c->intake_closed && source == SKV_SRC_USER))
-        return "ErrEnvelopeCutoverInProgress";
+        return skv_error_name(SKV_ErrEnvelopeCutoverInProgress);
     return NULL;
 }

@@ -61,24 +61,28 @@ void skv_intake_finish(skv_propose_cb cb, void *arg, int rc, const char *error,
     cb(arg, &r);
 }
 
+void skv_intake_fail(skv_propose_cb cb, void *arg, enum skv_error_id id, const char *message)
+{
+    skv_intake_finish(cb, arg, skv_error_rc(id), skv_error_name(id), message, 0);
+}
+
 void skv_intake_finish_raft(skv_propose_cb cb, void *arg, int status)
 {
     switch (status) {
     case RAFT_NOTLEADER:
-        skv_intake_finish(cb, arg, SKV_ERR_AGAIN, "ErrNotLeader",
-                          "this node is not the leader", 0);
+        skv_intake_fail(cb, arg, SKV_ErrNotLeader, "this node is not the leader");
         break;
     case RAFT_LEADERSHIPLOST:
-        skv_intake_finish(cb, arg, SKV_ERR_AGAIN, "ErrLeadershipLost",
-                          "leadership lost before commit; the outcome is unknown", 0);
+        skv_intake_fail(cb, arg, SKV_ErrLeadershipLost,
+                        "leadership lost before commit; the outcome is unknown");
         break;
     case RAFT_SHUTDOWN:
     case RAFT_CANCELED:
-        skv_intake_finish(cb, arg, SKV_ERR_CLOSED, "ErrShuttingDown",
-                          "node is shutting down; the outcome is unknown", 0);
+        skv_intake_fail(cb, arg, SKV_ErrShuttingDown,
+                        "node is shutting down; the outcome is unknown");
         break;
     default:
-        skv_intake_finish(cb, arg, SKV_ERR_INTERNAL, "ErrInternal", raft_strerror(status), 0);
+        skv_intake_fail(cb, arg, SKV_ErrInternal, raft_strerror(status));
     }
 }
 
@@ -113,8 +117,8 @@ struct refusal {
 static void answer_refusal(void *arg)
 {
     struct refusal *r = arg;
-    skv_intake_finish(r->cb, r->arg, SKV_ERR_AGAIN, "ErrEnvelopeCutoverInProgress",
-                      "the raft envelope cutover is in progress; retry shortly", 0);
+    skv_intake_fail(r->cb, r->arg, SKV_ErrEnvelopeCutoverInProgress,
+                    "the raft envelope cutover is in progress; retry shortly");
     free(r);
 }
 
@@ -148,7 +152,7 @@ static int intake_check(struct skv_intake *in, int source, const void *payload,
     skv_log(SKV_LOG_WARN, in->log_level, "node",
             "proposal refused before raft_apply: %s", why);
     snprintf(msg, sizeof msg, "malformed proposal: %s", why);
-    skv_intake_finish(cb, arg, SKV_ERR_INVALID, "ErrBadRequest", msg, 0);
+    skv_intake_fail(cb, arg, SKV_ErrBadRequest, msg);
     return -1;
 }
 
@@ -161,8 +165,8 @@ static int admit(struct skv_intake *in, int source, void **payload, size_t *len,
     if (!skv_intake_ready(in)) { /* any source: its cutover state must be final */
         skv_metrics_proposal(in->metrics, source, 0);
         raft_free(*payload);
-        skv_intake_finish(cb, arg, SKV_ERR_AGAIN, "ErrLeaderNotReady",
-                          "new leader has not applied a barrier of its term yet", 0);
+        skv_intake_fail(cb, arg, SKV_ErrLeaderNotReady,
+                        "new leader has not applied a barrier of its term yet");
         return -1;
     }
     if ((gate = skv_cutover_gate(&in->cut, source)) != NULL) {
@@ -203,7 +207,7 @@ uint64_t skv_intake_propose(struct skv_intake *in, int source, void *payload, si
     if (!(p = calloc(1, sizeof *p))) {
         skv_metrics_proposal(in->metrics, source, 0);
         raft_free(payload);
-        skv_intake_finish(cb, arg, SKV_ERR_NOMEM, "ErrNoMemory", "out of memory", 0);
+        skv_intake_fail(cb, arg, SKV_ErrNoMemory, "out of memory");
         return 0;
     }
     p->in = in;

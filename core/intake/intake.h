@@ -19,6 +19,7 @@
 #include "enc/enc.h"
 #include "intake/cutover.h"
 #include "node/metrics.h"
+#include "util/errors.h"
 
 /* Who proposes: clients' KV writes, or control entries (bootstrap,
  * registrations, phase flags), which pass a closed intake gate. */
@@ -80,6 +81,8 @@ uint64_t skv_intake_propose(struct skv_intake *in, int source, void *payload, si
 /* Answer `cb` with rc/error/message; status and retry derive from error. */
 void skv_intake_finish(skv_propose_cb cb, void *arg, int rc, const char *error,
                        const char *message, uint64_t index);
+/* Answer `cb` with catalogue error `id`: rc, name, status, retry derive. */
+void skv_intake_fail(skv_propose_cb cb, void *arg, enum skv_error_id id, const char *message);
 /* Answer `cb` for a C-Raft error code (RAFT_NOTLEADER, ...). */
 void skv_intake_finish_raft(skv_propose_cb cb, void *arg, int raft_status);
 

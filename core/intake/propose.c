@@ -36,7 +36,7 @@ void skv_error_http(const char *error, int *status, int *retry)
 /* Answer `cb` with catalogue error `id` (rc, status, retry derive). */
 static void finish(skv_propose_cb cb, void *arg, enum skv_error_id id, const char *message)
 {
-    skv_intake_finish(cb, arg, skv_error_rc(id), skv_error_name(id), message, 0);
+    skv_intake_fail(cb, arg, id, message);
 }
 
 /* A payload the leader would refuse from this node is not forwarded: an
