@@ -6,6 +6,7 @@
  * say the request was not executed.
  */
 #include "cli/cli_http.h"
+#include "util/buf.h"
 #include "util/errors.h"
 
 #include <curl/curl.h>
@@ -67,24 +68,22 @@ void skv_cli_resp_free(struct skv_cli_resp *r)
     r->retry_after_s = -1;
 }
 
-/* libcurl write callback: append to the growing body buffer. */
+/* libcurl write callback: append to the body (a struct skv_buf kept in
+ * r->body / r->len / r->body_cap), NUL-terminated. */
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 {
     struct skv_cli_resp *r = ud;
-    size_t n = size * nmemb, cap;
-    char *b;
+    struct skv_buf b = {(uint8_t *)r->body, r->len, r->body_cap};
+    size_t n = size * nmemb;
 
-    if (n > SKV_CLI_MAX_BODY - r->len)
+    if (n > SKV_CLI_MAX_BODY - r->len || skv_buf_reserve(&b, n + 1) != 0)
         return 0; /* makes libcurl fail with CURLE_WRITE_ERROR */
-    for (cap = 256; cap < r->len + n + 1; cap *= 2)
-        ;
-    b = realloc(r->body, cap);
-    if (!b)
-        return 0;
-    memcpy(b + r->len, data, n);
-    r->body = b;
-    r->len += n;
-    b[r->len] = '\0';
+    memcpy(b.p + b.len, data, n);
+    b.len += n;
+    b.p[b.len] = '\0';
+    r->body = (char *)b.p;
+    r->len = b.len;
+    r->body_cap = b.cap;
     return n;
 }
 

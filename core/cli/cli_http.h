@@ -44,6 +44,7 @@ struct skv_cli_resp {
     long status;          /* HTTP status, 0 when there was no answer */
     char *body;           /* raw body, plus one NUL not counted in len */
     size_t len;
+    size_t body_cap;      /* internal: bytes allocated at body */
     long retry_after_s;   /* Retry-After in seconds, -1 when absent */
     char *error;          /* error name (ErrXxx) from a JSON error body, or NULL */
     char *message;        /* its "message", or NULL */

@@ -110,7 +110,7 @@ EXTRA_DIST += \
 check_PROGRAMS += tests/unit/test_cli_url
 TESTS += tests/unit/test_cli_url
 tests_unit_test_cli_url_SOURCES = tests/unit/test_cli_url.c core/cli/cli_http.c core/cli/cli_http.h \
-	core/util/errors.c core/util/errors.h
+	core/util/errors.c core/util/errors.h core/util/buf.c core/util/buf.h
 tests_unit_test_cli_url_CFLAGS = $(TEST_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_test_cli_url_LDADD = $(CUNIT_LIBS) $(CURL_LIBS) $(JANSSON_LIBS)
 
