@@ -52,7 +52,7 @@ build fuzz_sidecar "$top/tests/fuzz/fuzz_sidecar.c" "$top/core/enc/sidecar.c" \
 # cipher_sodium.c includes the configure-generated build-config.h
 mkdir -p "$work/inc" && echo '#define PACKAGE_VERSION "fuzz"' >"$work/inc/build-config.h"
 build fuzz_envelope -I"$work/inc" "$top/tests/fuzz/fuzz_envelope.c" \
-    "$top"/plugins/cipher-sodium/*.c "$top/core/crypto/enc_err.c" "$top/core/crypto/kek.c" \
+    "$top"/plugins/cipher-sodium/*.c "$top/core/crypto/enc_err.c" "$top/core/util/errors.c" "$top/core/crypto/kek.c" \
     "$top/core/crypto/keystore.c" "$top/core/crypto/keystore_sub.c" "$top/core/crypto/dek_wrap.c" "$top/core/crypto/envelope.c" \
     -lsodium -lpthread && run fuzz_envelope envelope
 build fuzz_snap_hdr "$top/tests/fuzz/fuzz_snap_hdr.c" "$top/core/fsm/snap_hdr.c" &&
