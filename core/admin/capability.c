@@ -23,6 +23,7 @@
 #include <sealkv/plugin.h>
 
 #include "build-config.h"
+#include "admin/admin_ops.h"
 #include "intake/op.h"
 
 static const char *config_address(struct skv_node *n, uint64_t id)
@@ -211,21 +212,9 @@ void skv_cap_on_req(struct skv_node *n, uint64_t from, const struct skv_ctl_simp
 
 /* ---- ops -------------------------------------------------------------- */
 
-static void reply_object(struct skv_op *op, json_t *o)
-{
-    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    if (!s) {
-        skv_op_fail(op, SKV_ErrNoMemory, "out of memory");
-        return;
-    }
-    skv_op_reply_json(op, 200, s);
-    free(s);
-}
-
 void skv_op_enc_capability(struct skv_op *op)
 {
-    reply_object(op, skv_cap_report(op->node));
+    skv_op_reply_object(op, skv_cap_report(op->node));
 }
 
 void skv_op_enc_sidecar(struct skv_op *op)
@@ -252,5 +241,5 @@ void skv_op_enc_sidecar(struct skv_op *op)
             return;
         }
     }
-    reply_object(op, json_pack("{s:b,s:o}", "present", n->enc.sc_present != 0, "sidecar", sc));
+    skv_op_reply_object(op, json_pack("{s:b,s:o}", "present", n->enc.sc_present != 0, "sidecar", sc));
 }

@@ -20,6 +20,7 @@
 #include <sealkv/storage.h>
 #include <sealkv/transport.h>
 
+#include "admin/reads.h"
 #include "config/config.h"
 #include "intake/intake.h"
 #include "enc/enc.h"
@@ -98,10 +99,7 @@ struct skv_node {
 
     struct skv_tracker ops_forwarded;   /* admin ops sent to the leader (forward.c) */
     struct skv_tracker props_forwarded; /* proposals sent to the leader (propose.c) */
-    struct skv_list reads_waiting;  /* linearizable reads for next barrier */
-    struct skv_list reads_inflight; /* covered by read_barrier */
-    int read_barrier_inflight;
-    struct raft_barrier read_barrier;
+    struct skv_reads reads;         /* linearizable reads (admin/reads.c) */
 
     struct skv_tracker caps_pending;    /* capability fan-outs (capability.c) */
 };
