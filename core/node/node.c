@@ -210,8 +210,7 @@ static int open_loop(struct skv_node *n)
     skv_list_init(&n->inbox_admin);
     skv_forward_init(n);
     skv_propose_init(n);
-    skv_list_init(&n->reads_waiting);
-    skv_list_init(&n->reads_inflight);
+    skv_reads_init(&n->reads);
     skv_cap_init(n);
     uv_async_init(&n->loop, &n->inbox_async, on_async);
     n->inbox_async.data = n;
