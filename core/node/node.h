@@ -101,7 +101,7 @@ struct skv_node {
     struct skv_tracker props_forwarded; /* proposals sent to the leader (propose.c) */
     struct skv_reads reads;         /* linearizable reads (admin/reads.c) */
 
-    struct skv_tracker caps_pending;    /* capability fan-outs (capability.c) */
+    struct skv_tracker caps_pending;    /* capability fan-outs (admin/cap_fanout.c) */
 };
 
 /* Lifecycle (node.c). */
