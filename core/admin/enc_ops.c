@@ -21,7 +21,7 @@ struct skv_enc_job *skv_enc_job_new(struct skv_op *op)
 {
     struct skv_enc_job *j = calloc(1, sizeof *j);
     if (!j)
-        skv_op_reply_error(op, SKV_ERR_NOMEM, 500, "ErrNoMemory", 0, "out of memory");
+        skv_op_fail(op, SKV_ErrNoMemory, "out of memory");
     else
         j->op = op;
     return j;
@@ -44,14 +44,14 @@ static void reply_enabled(struct skv_op *op, uint64_t index, int was_active, jso
     if (s)
         skv_op_reply_json(op, 200, s);
     else
-        skv_op_reply_error(op, SKV_ERR_NOMEM, 500, "ErrNoMemory", 0, "out of memory");
+        skv_op_fail(op, SKV_ErrNoMemory, "out of memory");
     free(s);
     json_decref(o);
 }
 
 void skv_enc_reply_result(struct skv_op *op, const struct skv_propose_result *r, const char *what)
 {
-    skv_op_reply_error(op, r->rc, r->status, r->error ? r->error : "ErrInternal",
+    skv_op_reply_error(op, r->rc, r->status, r->error ? r->error : skv_error_name(SKV_ErrInternal),
                        r->retry_after_s, "%s: %s", what, r->message ? r->message : "failed");
 }
 
@@ -60,9 +60,9 @@ static int precheck_enabled(struct skv_op *op)
     struct skv_node *n = op->node;
     if (n->enc.enabled && n->enc.ks)
         return 0;
-    skv_op_reply_error(op, SKV_ERR_UNSUPPORTED, 409, "ErrEncryptionDisabled", 0,
-                       "encryption.enabled is false (or no KEK) on the leader, node %llu",
-                       (unsigned long long)n->conf->node_id);
+    skv_op_fail(op, SKV_ErrEncryptionDisabled,
+                "encryption.enabled is false (or no KEK) on the leader, node %llu",
+                (unsigned long long)n->conf->node_id);
     return -1;
 }
 
@@ -85,7 +85,7 @@ static void propose_storage_flag(struct skv_enc_job *j)
     void *p = NULL;
     size_t len = 0;
     if (skv_enc_encode_rotation(SKV_ROT_ENABLE_STORAGE, &p, &len) != 0) {
-        skv_op_reply_error(j->op, SKV_ERR_NOMEM, 500, "ErrNoMemory", 0, "out of memory");
+        skv_op_fail(j->op, SKV_ErrNoMemory, "out of memory");
         skv_enc_job_free(j);
         return;
     }
@@ -95,7 +95,9 @@ static void propose_storage_flag(struct skv_enc_job *j)
 static void boot_done(void *arg, const struct skv_propose_result *r)
 {
     struct skv_enc_job *j = arg;
-    if (r->rc != SKV_OK && !(r->error && strcmp(r->error, "ErrAlreadyBootstrapped") == 0)) {
+    enum skv_error_id id;
+    if (r->rc != SKV_OK && !(skv_error_from_name(r->error, &id) == 0 &&
+                             id == SKV_ErrAlreadyBootstrapped)) {
         skv_enc_reply_result(j->op, r, "encryption bootstrap");
         skv_enc_job_free(j);
         return;
@@ -147,7 +149,7 @@ static void propose_bootstrap(struct skv_enc_job *j)
     if (boot_regs(j->summary, b.storage_id, b.raft_id, &b.regs, &b.n_regs) != 0 ||
         skv_enc_encode_bootstrap(&b, &p, &len) != 0) {
         free(b.regs);
-        skv_op_reply_error(j->op, SKV_ERR_NOMEM, 500, "ErrNoMemory", 0, "out of memory");
+        skv_op_fail(j->op, SKV_ErrNoMemory, "out of memory");
         skv_enc_job_free(j);
         return;
     }
@@ -165,11 +167,11 @@ static int cap_passed(struct skv_node *n, struct skv_enc_job *j, int ok, json_t 
 {
     j->summary = json_incref(summary);
     if (!ok)
-        skv_op_reply_error(j->op, SKV_ERR_UNSUPPORTED, 412, "ErrCapabilityCheckFailed", 0,
-                           "%s", message ? message : "capability check failed");
+        skv_op_fail(j->op, SKV_ErrCapabilityCheckFailed,
+                    "%s", message ? message : "capability check failed");
     else if (raft_state(&n->raft) != RAFT_LEADER)
-        skv_op_reply_error(j->op, SKV_ERR_AGAIN, 503, "ErrLeadershipLost", 1,
-                           "leadership lost during the capability check");
+        skv_op_fail(j->op, SKV_ErrLeadershipLost,
+                    "leadership lost during the capability check");
     else
         return 1;
     skv_enc_job_free(j);
@@ -200,8 +202,8 @@ void skv_op_enc_enable_storage(struct skv_op *op)
         return;
     }
     if (n->member_gate_jobs > 0) {   /* its newcomer is not in the fan-out yet */
-        skv_op_reply_error(op, SKV_ERR_AGAIN, 503, "ErrMembershipChangeInProgress", 1,
-                           "a members.add/promote is passing the encryption gate; retry");
+        skv_op_fail(op, SKV_ErrMembershipChangeInProgress,
+                    "a members.add/promote is passing the encryption gate; retry");
         return;
     }
     if (!(j = skv_enc_job_new(op)))
@@ -223,9 +225,9 @@ static void cut_done(void *arg, int rc, const char *error, const char *message, 
         reply_enabled(j->op, index, 0, j->summary);
     } else {
         int status, retry;
-        skv_error_http(error, &status, &retry);
-        skv_op_reply_error(j->op, rc, status, error ? error : "ErrInternal", retry,
-                           "enable-raft-envelope: %s", message ? message : "failed");
+        skv_error_name_http(error, &status, &retry);
+        skv_op_reply_error(j->op, rc, status, error ? error : skv_error_name(SKV_ErrInternal),
+                           retry, "enable-raft-envelope: %s", message ? message : "failed");
     }
     skv_enc_job_free(j);
 }
@@ -240,16 +242,16 @@ static void raft_cap_done(struct skv_node *n, void *arg, int ok, json_t *summary
         reply_enabled(j->op, skv_enc_cutover(&n->enc), 1, j->summary);
         skv_enc_job_free(j);
     } else if (raft_state(&n->raft) != RAFT_LEADER) {
-        skv_op_reply_error(j->op, SKV_ERR_AGAIN, 503, "ErrLeadershipLost", 1,
-                           "this node lost leadership during the capability check; retry");
+        skv_op_fail(j->op, SKV_ErrLeadershipLost,
+                    "this node lost leadership during the capability check; retry");
         skv_enc_job_free(j);
     } else if (!skv_leader_ready(n)) {
-        skv_op_reply_error(j->op, SKV_ERR_AGAIN, 503, "ErrLeaderNotReady", 1,
-                           "new leader has not applied a barrier of its term yet; retry");
+        skv_op_fail(j->op, SKV_ErrLeaderNotReady,
+                    "new leader has not applied a barrier of its term yet; retry");
         skv_enc_job_free(j);
     } else if (skv_cutover_begin(&n->intake.cut, cut_done, j) != SKV_OK) {
-        skv_op_reply_error(j->op, SKV_ERR_AGAIN, 503, "ErrEnvelopeCutoverInProgress", 1,
-                           "another cutover is running (step %s)", skv_cut_step_name(n->intake.cut.step));
+        skv_op_fail(j->op, SKV_ErrEnvelopeCutoverInProgress,
+                    "another cutover is running (step %s)", skv_cut_step_name(n->intake.cut.step));
         skv_enc_job_free(j);
     }
 }
@@ -262,8 +264,8 @@ void skv_op_enc_enable_raft(struct skv_op *op)
     if (precheck_enabled(op))
         return;
     if (!skv_enc_bootstrapped(&n->enc)) {
-        skv_op_reply_error(op, SKV_ERR_INVALID, 409, "ErrEncryptionNotBootstrapped", 0,
-                           "no raft DEK yet: run enable-storage-envelope first");
+        skv_op_fail(op, SKV_ErrEncryptionNotBootstrapped,
+                    "no raft DEK yet: run enable-storage-envelope first");
         return;
     }
     if (skv_enc_cutover(&n->enc) != 0) {
@@ -271,9 +273,9 @@ void skv_op_enc_enable_raft(struct skv_op *op)
         return;
     }
     if (n->intake.cut.step != SKV_CUT_IDLE) {
-        skv_op_reply_error(op, SKV_ERR_AGAIN, 503, "ErrEnvelopeCutoverInProgress", 1,
-                           "a cutover is already running (step %s)",
-                           skv_cut_step_name(n->intake.cut.step));
+        skv_op_fail(op, SKV_ErrEnvelopeCutoverInProgress,
+                    "a cutover is already running (step %s)",
+                    skv_cut_step_name(n->intake.cut.step));
         return;
     }
     k = skv_sidecar_find(&n->enc.sc, n->enc.sc.active_raft);

@@ -59,10 +59,10 @@ int skv_enc_registry_check(struct skv_node *n, char *err, size_t errlen)
         return 0;
     needed_regs(n, r, &rollback, &e); /* epochs were just bumped in memory */
     if (rollback > 0) {
-        snprintf(err, errlen, "ErrLocalEpochRollback: the writer registry holds node %llu at a "
+        snprintf(err, errlen, "%s: the writer registry holds node %llu at a "
                  "higher local epoch than %s/encryption/keys.json (restored from a backup?); "
-                 "refusing to reuse nonces", (unsigned long long)n->conf->node_id,
-                 n->conf->data_dir);
+                 "refusing to reuse nonces", skv_error_name(SKV_ErrLocalEpochRollback),
+                 (unsigned long long)n->conf->node_id, n->conf->data_dir);
         return -1;
     }
     if (rollback < 0) {
@@ -141,9 +141,9 @@ static void member_cap_done(struct skv_node *n, void *arg, int ok, json_t *summa
             capable = json_is_true(json_object_get(e, "capable"));
     }
     if (!capable) {
-        skv_op_reply_error(j->op, SKV_ERR_UNSUPPORTED, 412, "ErrPeerNotEncryptionCapable", 0,
-                           "node %llu cannot join an encrypted cluster: %s",
-                           (unsigned long long)j->member_id, message ? message : "not capable");
+        skv_op_fail(j->op, SKV_ErrPeerNotEncryptionCapable,
+                    "node %llu cannot join an encrypted cluster: %s",
+                    (unsigned long long)j->member_id, message ? message : "not capable");
         skv_enc_job_free(j);
         return;
     }
@@ -162,7 +162,7 @@ static void member_cap_done(struct skv_node *n, void *arg, int ok, json_t *summa
         return;
     }
     if (skv_writers_encode_reg(r, k, &p, &len) != SKV_OK) {
-        skv_op_reply_error(j->op, SKV_ERR_NOMEM, 500, "ErrNoMemory", 0, "out of memory");
+        skv_op_fail(j->op, SKV_ErrNoMemory, "out of memory");
         skv_enc_job_free(j);
         return;
     }
@@ -210,8 +210,8 @@ void skv_enc_member_gate(struct skv_op *op, uint64_t id, const char *address,
     int rv;
     (void)address;   /* op->member_address */
     if (n->phase1_jobs > 0) {
-        skv_op_reply_error(op, SKV_ERR_AGAIN, 503, "ErrEncryptionBootstrapInProgress", 1,
-                           "enable-storage-envelope is running; retry the membership change");
+        skv_op_fail(op, SKV_ErrEncryptionBootstrapInProgress,
+                    "enable-storage-envelope is running; retry the membership change");
         return;
     }
     if (!(j = skv_enc_job_new(op)))

@@ -30,12 +30,12 @@ json_t *skv_members_json(struct skv_node *n)
     return a;
 }
 
-/* Reply with a catalogued error: status and retry hint from the one
- * table (propose.c); `status` (and a retry hint for RAFT_CANTCHANGE, a
- * change already in progress) only for names the table does not hold. */
-static void reply_err(struct skv_op *op, int rc, const char *name, int status,
+/* Reply with catalogue error `id`: status and retry hint from
+ * util/errors.def; for ErrMembership `status` (and a retry hint for
+ * RAFT_CANTCHANGE, a change already in progress) instead. */
+static void reply_err(struct skv_op *op, int rc, enum skv_error_id id, int status,
                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static void reply_err(struct skv_op *op, int rc, const char *name, int status,
+static void reply_err(struct skv_op *op, int rc, enum skv_error_id id, int status,
                       const char *fmt, ...)
 {
     char msg[400];
@@ -44,12 +44,13 @@ static void reply_err(struct skv_op *op, int rc, const char *name, int status,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    skv_error_http(name, &st, &retry);
-    if (strcmp(name, skv_error_name(SKV_ErrMembership)) == 0) {
+    st = skv_error_status(id);
+    retry = skv_error_retry_after(id);
+    if (id == SKV_ErrMembership) {
         st = status; /* the refused raft change's own status (errors.def) */
         retry = rc == SKV_ERR_AGAIN;
     }
-    skv_op_reply_error(op, rc, st, name, retry, "%s", msg);
+    skv_op_reply_error(op, rc, st, skv_error_name(id), retry, "%s", msg);
 }
 
 /* skv_rc of a refused raft change: retryable if another is in flight. */
@@ -62,7 +63,7 @@ static void reply_json_obj(struct skv_op *op, json_t *o)
 {
     char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
     if (!s)
-        skv_op_reply_error(op, SKV_ERR_NOMEM, 500, "ErrNoMemory", 0, "out of memory");
+        skv_op_fail(op, SKV_ErrNoMemory, "out of memory");
     else
         skv_op_reply_json(op, 200, s);
     free(s);
@@ -98,9 +99,9 @@ static int outcome_unknown(int status)
 }
 
 /* Name and status for a failed assign of a role. */
-static void assign_failure(int rv, const char **name, int *status)
+static void assign_failure(int rv, enum skv_error_id *id, int *status)
 {
-    *name = rv == RAFT_NOCONNECTION ? "ErrMemberUnreachable" : "ErrMembership";
+    *id = rv == RAFT_NOCONNECTION ? SKV_ErrMemberUnreachable : SKV_ErrMembership;
     *status = rv == RAFT_BADROLE || rv == RAFT_NOTFOUND ? 400 : 503;
 }
 
@@ -109,11 +110,11 @@ static void assign_failure(int rv, const char **name, int *status)
 static void rolled_back(struct raft_change *req, int status)
 {
     struct skv_op *op = req->data;
-    const char *name;
+    enum skv_error_id id;
     int st;
-    assign_failure(op->member_err, &name, &st);
+    assign_failure(op->member_err, &id, &st);
     if (status != 0) {
-        reply_err(op, SKV_ERR_INVALID, "ErrMembership", 500,
+        reply_err(op, SKV_ERR_INVALID, SKV_ErrMembership, 500,
                   "add %llu: %s failed (%s), and removing the half-added spare failed too "
                   "(%s): remove it with `sealkv members remove %llu`",
                   (unsigned long long)op->member_id, skv_member_role_name(op->member_role),
@@ -121,7 +122,7 @@ static void rolled_back(struct raft_change *req, int status)
                   (unsigned long long)op->member_id);
         return;
     }
-    reply_err(op, SKV_ERR_INVALID, name, st,
+    reply_err(op, SKV_ERR_INVALID, id, st,
               "add %llu: assigning role %s failed: %s%s%s%s; "
               "the member was removed again, nothing changed",
               (unsigned long long)op->member_id, skv_member_role_name(op->member_role),
@@ -174,7 +175,7 @@ static void add_now(struct skv_op *op)
     op->rq.change.data = op;
     rv = raft_add(&op->node->raft, &op->rq.change, op->member_id, op->member_address, added);
     if (rv != 0)
-        reply_err(op, change_rc(rv), "ErrMembership",
+        reply_err(op, change_rc(rv), SKV_ErrMembership,
                   rv == RAFT_DUPLICATEID || rv == RAFT_DUPLICATEADDRESS ? 409 : 503,
                   "add %llu: %s", (unsigned long long)op->member_id, raft_strerror(rv));
 }
@@ -187,17 +188,17 @@ void skv_op_members_add(struct skv_op *op)
     char why[200];
     if (skv_member_parse_add(op->json, &rq, op->member_address, sizeof op->member_address,
                              why, sizeof why) != 0) {
-        reply_err(op, SKV_ERR_INVALID, "ErrBadRequest", 400, "members.add: %s", why);
+        reply_err(op, SKV_ERR_INVALID, SKV_ErrBadRequest, 400, "members.add: %s", why);
         return;
     }
     if ((s = skv_member_find(c, rq.id)) != NULL) {
-        reply_err(op, SKV_ERR_INVALID, "ErrBadRequest", 400,
+        reply_err(op, SKV_ERR_INVALID, SKV_ErrBadRequest, 400,
                   "members.add: id: node %llu is already a member (%s, %s)",
                   (unsigned long long)rq.id, skv_member_role_name(s->role), s->address);
         return;
     }
     if ((s = skv_member_find_addr(c, rq.address)) != NULL) {
-        reply_err(op, SKV_ERR_INVALID, "ErrBadRequest", 400,
+        reply_err(op, SKV_ERR_INVALID, SKV_ErrBadRequest, 400,
                   "members.add: address: %s is already used by node %llu", rq.address,
                   (unsigned long long)s->id);
         return;
@@ -214,26 +215,26 @@ void skv_op_members_add(struct skv_op *op)
 static void promoted(struct raft_change *req, int status)
 {
     struct skv_op *op = req->data;
-    const char *name;
+    enum skv_error_id id;
     int st;
     if (status == 0 || outcome_unknown(status)) {
         change_done(req, status);
         return;
     }
-    assign_failure(status, &name, &st);
-    reply_err(op, SKV_ERR_INVALID, name, st, "promote %llu: %s; its role is unchanged",
+    assign_failure(status, &id, &st);
+    reply_err(op, SKV_ERR_INVALID, id, st, "promote %llu: %s; its role is unchanged",
               (unsigned long long)op->member_id, raft_strerror(status));
 }
 
 static void promote_now(struct skv_op *op)
 {
-    const char *name;
+    enum skv_error_id id;
     int rv, st;
     op->rq.change.data = op;
     rv = raft_assign(&op->node->raft, &op->rq.change, op->member_id, RAFT_VOTER, promoted);
     if (rv != 0) {
-        assign_failure(rv, &name, &st);
-        reply_err(op, change_rc(rv), name, st, "promote %llu: %s",
+        assign_failure(rv, &id, &st);
+        reply_err(op, change_rc(rv), id, st, "promote %llu: %s",
                   (unsigned long long)op->member_id, raft_strerror(rv));
     }
 }
@@ -242,13 +243,13 @@ void skv_op_members_promote(struct skv_op *op)
 {
     const struct raft_server *s;
     if (skv_member_parse_id(op->arg, op->arg_len, &op->member_id) != 0) {
-        reply_err(op, SKV_ERR_INVALID, "ErrBadRequest", 400,
+        reply_err(op, SKV_ERR_INVALID, SKV_ErrBadRequest, 400,
                   "members.promote: id: expected a decimal integer in 1..2^64-1");
         return;
     }
     s = skv_member_find(&op->node->raft.configuration, op->member_id);
     if (!s || s->role == RAFT_VOTER) {
-        reply_err(op, SKV_ERR_INVALID, s ? "ErrBadRequest" : "ErrMembership", s ? 400 : 404,
+        reply_err(op, SKV_ERR_INVALID, s ? SKV_ErrBadRequest : SKV_ErrMembership, s ? 400 : 404,
                   "members.promote: id: node %llu %s", (unsigned long long)op->member_id,
                   s ? "is already a voter" : "is not a member");
         return;
@@ -267,13 +268,13 @@ void skv_op_members_remove(struct skv_op *op)
     const struct raft_server *s;
     int rv;
     if (skv_member_parse_id(op->arg, op->arg_len, &op->member_id) != 0) {
-        reply_err(op, SKV_ERR_INVALID, "ErrBadRequest", 400,
+        reply_err(op, SKV_ERR_INVALID, SKV_ErrBadRequest, 400,
                   "members.remove: id: expected a decimal integer in 1..2^64-1");
         return;
     }
     s = skv_member_find(c, op->member_id);
     if (s && s->role == RAFT_VOTER && skv_member_voters(c) <= 1) {
-        reply_err(op, SKV_ERR_INVALID, "ErrLastVoter", 409,
+        reply_err(op, SKV_ERR_INVALID, SKV_ErrLastVoter, 409,
                   "remove %llu: it is the last voter; a cluster without voters has no "
                   "leader and accepts nothing (add and promote another voter first)",
                   (unsigned long long)op->member_id);
@@ -283,7 +284,7 @@ void skv_op_members_remove(struct skv_op *op)
     op->rq.change.data = op;
     rv = raft_remove(&op->node->raft, &op->rq.change, op->member_id, change_done);
     if (rv != 0)
-        reply_err(op, change_rc(rv), "ErrMembership", rv == RAFT_BADID ? 404 : 503,
+        reply_err(op, change_rc(rv), SKV_ErrMembership, rv == RAFT_BADID ? 404 : 503,
                   "remove %llu: %s", (unsigned long long)op->member_id,
                   rv == RAFT_BADID ? "not a member" : raft_strerror(rv));
 }

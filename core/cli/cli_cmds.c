@@ -7,6 +7,7 @@
 #include "cli/cli_cmds.h"
 #include "cli/cli_print.h"
 #include "util/buf.h"
+#include "util/errors.h"
 
 #include <jansson.h>
 #include <errno.h>
@@ -43,6 +44,7 @@ int skv_cli_finish_output(void)
 static int send_req(const struct skv_cli *c, const struct skv_cli_req *rq, struct skv_cli_resp *r,
                     int is_get)
 {
+    enum skv_error_id id;
     if (skv_cli_http_do(&c->http, rq, r) != 0) {
         fprintf(stderr, "sealkv: %s\n", r->conn_msg[0] ? r->conn_msg : "out of memory");
         return SKV_CLI_EXIT_ERR;
@@ -55,7 +57,8 @@ static int send_req(const struct skv_cli *c, const struct skv_cli_req *rq, struc
                 c->http.token || c->http.cert ? "; the server refused the ones given" : "");
         return SKV_CLI_EXIT_ERR;
     }
-    if (is_get && r->status == 404 && (!r->error || strcmp(r->error, "ErrKeyNotFound") == 0)) {
+    if (is_get && r->status == 404 &&
+        (!r->error || (skv_error_from_name(r->error, &id) == 0 && id == SKV_ErrKeyNotFound))) {
         fputs("sealkv: not found\n", stderr);
         return SKV_CLI_EXIT_ERR;
     }

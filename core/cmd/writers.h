@@ -47,16 +47,6 @@
 #define SKV_WRITERS_ENTRY_LEN 16      /* one registration in a 0x03 payload */
 #define SKV_WRITERS_MAX_BATCH 4096u   /* registrations per 0x03 entry */
 
-#define SKV_ERRNAME_NODE_ID_COLLISION "ErrNodeIDCollision"
-#define SKV_ERRNAME_EPOCH_ROLLBACK "ErrLocalEpochRollback"
-#define SKV_ERRNAME_BAD_REGISTRATION "ErrInvalidRegistration"
-#ifndef SKV_ERRNAME_EPOCH_RANGE
-#define SKV_ERRNAME_EPOCH_RANGE "ErrLocalEpochOutOfRange"
-#endif
-#ifndef SKV_ERRNAME_EPOCH_EXHAUSTED
-#define SKV_ERRNAME_EPOCH_EXHAUSTED "ErrLocalEpochExhausted"
-#endif
-
 struct skv_writer_reg {
     uint32_t key_id;       /* DEK the node will write under, != 0 */
     uint64_t node_id;      /* full node id, != 0 */

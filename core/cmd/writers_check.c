@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "util/bytes.h"
+#include "util/errors.h"
 
 /* What a slot holds right now: from this batch, else from the store. */
 struct slot {
@@ -25,24 +26,24 @@ static const char *fields_check(const struct skv_writer_reg *r, size_t i,
 {
     if (r->key_id == 0 || r->node_id == 0) {
         skv_err_set(err, SKV_ERR_INVALID,
-                    SKV_ERRNAME_BAD_REGISTRATION ": entry %zu: %s is 0", i,
+                    "%s: entry %zu: %s is 0", skv_error_name(SKV_ErrInvalidRegistration), i,
                     r->key_id == 0 ? "key_id" : "node_id");
-        return SKV_ERRNAME_BAD_REGISTRATION;
+        return skv_error_name(SKV_ErrInvalidRegistration);
     }
     if (r->local_epoch > 0xFFFFu) {
         skv_err_set(err, SKV_ERR_INVALID,
-                    SKV_ERRNAME_EPOCH_RANGE ": entry %zu: node %llu key_id %u "
-                    "local_epoch %u exceeds 0xFFFF", i,
+                    "%s: entry %zu: node %llu key_id %u local_epoch %u exceeds 0xFFFF",
+                    skv_error_name(SKV_ErrLocalEpochOutOfRange), i,
                     (unsigned long long)r->node_id, (unsigned)r->key_id,
                     (unsigned)r->local_epoch);
-        return SKV_ERRNAME_EPOCH_RANGE;
+        return skv_error_name(SKV_ErrLocalEpochOutOfRange);
     }
     if (r->local_epoch == 0xFFFFu) {
         skv_err_set(err, SKV_ERR_INVALID,
-                    SKV_ERRNAME_EPOCH_EXHAUSTED ": entry %zu: node %llu key_id "
-                    "%u local_epoch is 0xFFFF; rotate the key", i,
+                    "%s: entry %zu: node %llu key_id %u local_epoch is 0xFFFF; "
+                    "rotate the key", skv_error_name(SKV_ErrLocalEpochExhausted), i,
                     (unsigned long long)r->node_id, (unsigned)r->key_id);
-        return SKV_ERRNAME_EPOCH_EXHAUSTED;
+        return skv_error_name(SKV_ErrLocalEpochExhausted);
     }
     return NULL;
 }
@@ -59,13 +60,13 @@ static const char *slot_check(const struct skv_writer_reg *r, size_t i,
         return NULL;
     if (s->node_id != r->node_id) {
         skv_err_set(err, SKV_ERR_INVALID,
-                    SKV_ERRNAME_NODE_ID_COLLISION ": entry %zu: node %llu and "
-                    "registered node %llu share node_id16 0x%04x under key_id %u",
-                    i, (unsigned long long)r->node_id,
+                    "%s: entry %zu: node %llu and registered node %llu share "
+                    "node_id16 0x%04x under key_id %u",
+                    skv_error_name(SKV_ErrNodeIDCollision), i, (unsigned long long)r->node_id,
                     (unsigned long long)s->node_id,
                     (unsigned)skv_node_id16(r->node_id),
                     (unsigned)r->key_id);
-        return SKV_ERRNAME_NODE_ID_COLLISION;
+        return skv_error_name(SKV_ErrNodeIDCollision);
     }
     if (r->local_epoch == s->epoch) {
         *same = 1;
@@ -73,11 +74,11 @@ static const char *slot_check(const struct skv_writer_reg *r, size_t i,
     }
     if (r->local_epoch < s->epoch) {
         skv_err_set(err, SKV_ERR_INVALID,
-                    SKV_ERRNAME_EPOCH_ROLLBACK ": entry %zu: node %llu key_id %u "
-                    "local_epoch %u is below the registered %u", i,
+                    "%s: entry %zu: node %llu key_id %u local_epoch %u is below "
+                    "the registered %u", skv_error_name(SKV_ErrLocalEpochRollback), i,
                     (unsigned long long)r->node_id, (unsigned)r->key_id,
                     (unsigned)r->local_epoch, (unsigned)s->epoch);
-        return SKV_ERRNAME_EPOCH_ROLLBACK;
+        return skv_error_name(SKV_ErrLocalEpochRollback);
     }
     return NULL;
 }
@@ -169,10 +170,11 @@ int skv_writers_check_and_stage(const struct skv_storage_ops *st, void *db,
     memset(out, 0, sizeof *out);
     *reject = NULL;
     if (n == 0 || n > SKV_WRITERS_MAX_BATCH) {
-        *reject = SKV_ERRNAME_BAD_REGISTRATION;
+        *reject = skv_error_name(SKV_ErrInvalidRegistration);
         return skv_err_set(err, SKV_ERR_INVALID,
-                           SKV_ERRNAME_BAD_REGISTRATION ": %zu entries (want "
-                           "1..%u)", n, SKV_WRITERS_MAX_BATCH);
+                           "%s: %zu entries (want 1..%u)",
+                           skv_error_name(SKV_ErrInvalidRegistration), n,
+                           SKV_WRITERS_MAX_BATCH);
     }
     out->ops = calloc(n, sizeof *out->ops);
     out->recs = calloc(n, sizeof *out->recs);

@@ -7,6 +7,7 @@
  */
 #include "enc/enc.h"
 #include "plugin/loader.h"
+#include "util/errors.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,8 +81,9 @@ static int check_consistency(const struct skv_enc *enc, const struct skv_enc_boo
     uint64_t cut = sc->raft_envelope_cutover_index;
     if (m->fsm_encidx > sc->raft_applied_index) {
         snprintf(err, errlen,
-                 "ErrSidecarBehindRaftLog: the FSM applied encryption entry %llu but "
+                 "%s: the FSM applied encryption entry %llu but "
                  "%s/" SKV_SIDECAR_DIR "/" SKV_SIDECAR_FILE " records only up to %llu",
+                 skv_error_name(SKV_ErrSidecarBehindRaftLog),
                  (unsigned long long)m->fsm_encidx, enc->data_dir,
                  (unsigned long long)sc->raft_applied_index);
         return -1;
@@ -91,8 +93,9 @@ static int check_consistency(const struct skv_enc *enc, const struct skv_enc_boo
     if (cut == 0 && m->snap_index > m->fsm_applied)
         return 0; /* crashed between snapshot_put and restore: the restore adopts it */
     snprintf(err, errlen,
-             "ErrEnvelopeCutoverDivergence: sidecar cutover index %llu differs from the "
+             "%s: sidecar cutover index %llu differs from the "
              "latest snapshot's %llu (snapshot at %llu, FSM applied %llu)",
+             skv_error_name(SKV_ErrEnvelopeCutoverDivergence),
              (unsigned long long)cut, (unsigned long long)m->snap_cutover,
              (unsigned long long)m->snap_index, (unsigned long long)m->fsm_applied);
     return -1;
@@ -133,21 +136,23 @@ int skv_enc_load(struct skv_enc *enc, const struct skv_config *conf,
     enc->node16 = skv_node_id16(conf->node_id);
     skv_sidecar_init(&enc->sc);
     if (skv_sidecar_load(conf->data_dir, &enc->sc, &enc->sc_present, &e) != SKV_OK) {
-        snprintf(err, errlen, "ErrSidecarInvalid: %s", e.msg);
+        snprintf(err, errlen, "%s: %s", skv_error_name(SKV_ErrSidecarInvalid), e.msg);
         return -1;
     }
     if (!enc->enabled) {
         if (enc->sc_present) {
-            snprintf(err, errlen, "ErrEncryptionDisabled: %s/" SKV_SIDECAR_DIR "/" SKV_SIDECAR_FILE
+            snprintf(err, errlen, "%s: %s/" SKV_SIDECAR_DIR "/" SKV_SIDECAR_FILE
                      " exists but encryption.enabled is false in %s; enable it and configure "
-                     "the KEK", conf->data_dir, conf->file);
+                     "the KEK", skv_error_name(SKV_ErrEncryptionDisabled), conf->data_dir,
+                     conf->file);
             return -1;
         }
         return 0;
     }
     if (skv_enc_pick_suite(ops, cstate, conf, enc->suite, sizeof enc->suite) != 0) {
-        snprintf(err, errlen, "ErrSuiteUnsupported: the cipher plugin offers no usable "
-                 "AEAD suite (32-byte key, 12-byte nonce, 16-byte tag) for the configured choice");
+        snprintf(err, errlen, "%s: the cipher plugin offers no usable "
+                 "AEAD suite (32-byte key, 12-byte nonce, 16-byte tag) for the configured choice",
+                 skv_error_name(SKV_ErrSuiteUnsupported));
         return -1;
     }
     if (load_kek(conf, &kek, err, errlen) != 0)
@@ -168,8 +173,9 @@ int skv_enc_start(struct skv_enc *enc, const struct skv_enc_boot_meta *m, char *
     enc->fsm_encidx = m->fsm_encidx;
     if (!enc->enabled) {
         if (m->fsm_encidx) {
-            snprintf(err, errlen, "ErrEncryptionDisabled: the FSM applied encryption entry %llu "
-                     "but encryption.enabled is false", (unsigned long long)m->fsm_encidx);
+            snprintf(err, errlen, "%s: the FSM applied encryption entry %llu "
+                     "but encryption.enabled is false",
+                     skv_error_name(SKV_ErrEncryptionDisabled), (unsigned long long)m->fsm_encidx);
             return -1;
         }
         return 0;

@@ -5,6 +5,7 @@
  */
 #include "enc/enc.h"
 #include "crypto/envelope.h"
+#include "util/errors.h"
 
 #include <raft.h>
 #include <stdio.h>
@@ -17,12 +18,12 @@ int skv_enc_wrap(struct skv_enc *enc, void **payload, size_t *len, const char **
     struct skv_enc_err ee;
     memset(&ee, 0, sizeof ee);
     if (!enc->ks || !enc->gen_raft_id) {
-        *error = "ErrEncryptionDisabled";
+        *error = skv_error_name(SKV_ErrEncryptionDisabled);
         snprintf(msg, msglen, "the raft envelope is active but this node has no raft key");
         return -1;
     }
     if (!(out = raft_malloc(*len + SKV_ENVELOPE_OVERHEAD))) {
-        *error = "ErrNoMemory";
+        *error = skv_error_name(SKV_ErrNoMemory);
         snprintf(msg, msglen, "out of memory");
         return -1;
     }

@@ -5,6 +5,7 @@
  * (sidecar_json.c). Field names in messages are the JSON member names.
  */
 #include "enc/sidecar.h"
+#include "util/errors.h"
 
 #include <string.h>
 
@@ -68,8 +69,9 @@ static int key_check(const struct skv_sidecar_key *k, size_t i,
                            k->wrapped_len, SKV_SIDECAR_WRAPPED_MAX);
     if (k->local_epoch > SKV_LOCAL_EPOCH_MAX)
         return skv_err_set(err, SKV_ERR_INVALID,
-                           SKV_ERRNAME_EPOCH_RANGE ": keys[%zu].local_epoch "
-                           "%u exceeds 0xFFFF", i, (unsigned)k->local_epoch);
+                           "%s: keys[%zu].local_epoch %u exceeds 0xFFFF",
+                           skv_error_name(SKV_ErrLocalEpochOutOfRange), i,
+                           (unsigned)k->local_epoch);
     if (k->created_ms > INT64_MAX)
         return skv_err_set(err, SKV_ERR_INVALID,
                            "keys[%zu].created: above 2^63-1", i);
@@ -173,17 +175,18 @@ int skv_sidecar_bump_epochs(struct skv_sidecar *sc, struct skv_err *err)
         const struct skv_sidecar_key *k = &sc->keys[i];
         if (k->local_epoch > SKV_LOCAL_EPOCH_MAX)
             return skv_err_set(err, SKV_ERR_INVALID,
-                               SKV_ERRNAME_EPOCH_RANGE ": key_id %u local_epoch "
-                               "%u exceeds 0xFFFF", (unsigned)k->key_id,
-                               (unsigned)k->local_epoch);
+                               "%s: key_id %u local_epoch %u exceeds 0xFFFF",
+                               skv_error_name(SKV_ErrLocalEpochOutOfRange),
+                               (unsigned)k->key_id, (unsigned)k->local_epoch);
         if (k->local_epoch + 1 >= SKV_LOCAL_EPOCH_MAX)
             return skv_err_set(err, SKV_ERR_FULL,
-                               SKV_ERRNAME_EPOCH_EXHAUSTED ": key_id %u (%s) "
+                               "%s: key_id %u (%s) "
                                "local_epoch %u cannot be bumped to 0xFFFF (65534 starts "
                                "under this key). Until key rotation exists, replace this "
                                "node by a new node id (empty data dir, members add NEW-ID, "
                                "then members remove this one); nonce uniqueness no longer "
-                               "rests on the epoch (docs/NONCES.md)", (unsigned)k->key_id,
+                               "rests on the epoch (docs/NONCES.md)",
+                               skv_error_name(SKV_ErrLocalEpochExhausted), (unsigned)k->key_id,
                                skv_key_purpose_name(k->purpose)
                                    ? skv_key_purpose_name(k->purpose) : "?",
                                (unsigned)k->local_epoch);

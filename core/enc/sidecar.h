@@ -39,11 +39,6 @@
 #define SKV_SIDECAR_SUITE_MAX 32              /* incl. the NUL */
 #define SKV_LOCAL_EPOCH_MAX 0xFFFFu           /* 16-bit nonce field */
 
-/* Stable error names the FSM / admin layer surfaces (messages start with
- * them when they apply). */
-#define SKV_ERRNAME_EPOCH_RANGE "ErrLocalEpochOutOfRange"
-#define SKV_ERRNAME_EPOCH_EXHAUSTED "ErrLocalEpochExhausted"
-
 
 struct skv_sidecar_key {
     uint32_t key_id;                     /* != 0, unique */
@@ -89,7 +84,8 @@ int skv_sidecar_add_key(struct skv_sidecar *sc,
 /* Increment local_epoch of every key (process start, before any
  * encryption; then skv_sidecar_store). All or nothing: if any key would
  * reach 0xFFFF nothing changes and SKV_ERR_FULL is returned with a
- * message starting "ErrLocalEpochExhausted" naming the key. */
+ * message starting with the name ErrLocalEpochExhausted (util/errors.def)
+ * naming the key. */
 int skv_sidecar_bump_epochs(struct skv_sidecar *sc, struct skv_err *err);
 
 /* "storage", "raft" or NULL. */

@@ -6,6 +6,7 @@
  * parsed sidecar then passes skv_sidecar_validate().
  */
 #include "enc/sidecar.h"
+#include "util/errors.h"
 
 #include <jansson.h>
 #include <sodium.h>
@@ -154,8 +155,9 @@ static int parse_key(const json_t *k, size_t i, struct skv_sidecar_key *out,
         return rc;
     if (v > SKV_LOCAL_EPOCH_MAX)
         return skv_err_set(err, SKV_ERR_INVALID,
-                           SKV_ERRNAME_EPOCH_RANGE ": %s.local_epoch %llu "
-                           "exceeds 0xFFFF", path, (unsigned long long)v);
+                           "%s: %s.local_epoch %llu exceeds 0xFFFF",
+                           skv_error_name(SKV_ErrLocalEpochOutOfRange), path,
+                           (unsigned long long)v);
     out->local_epoch = (uint32_t)v;
     return SKV_OK;
 }

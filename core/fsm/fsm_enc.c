@@ -12,6 +12,7 @@
 #include "cmd/cmd_decode.h"
 #include "crypto/envelope.h"
 #include "cmd/writers.h"
+#include "util/errors.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +23,9 @@ static int need_keystore(struct skv_fsm *f, uint64_t index, const char *what)
 {
     if (f->node->enc.ks)
         return 0;
-    skv_node_halt(f->node, "ErrEncryptionDisabled: entry %llu is %s but encryption is not "
-                  "enabled on this node (encryption.enabled, kek_file)", ULL(index), what);
+    skv_node_halt(f->node, "%s: entry %llu is %s but encryption is not enabled on this node "
+                  "(encryption.enabled, kek_file)", skv_error_name(SKV_ErrEncryptionDisabled),
+                  ULL(index), what);
     return RAFT_INVALID;
 }
 
@@ -187,7 +189,7 @@ static int apply_boot(struct skv_fsm *f, uint64_t index, const struct skv_enc_bo
     if ((rc = need_keystore(f, index, "the encryption bootstrap")) != 0)
         return rc;
     if (!replay && skv_enc_bootstrapped(enc)) {
-        *reject = "ErrAlreadyBootstrapped";
+        *reject = skv_error_name(SKV_ErrAlreadyBootstrapped);
         return 0;
     }
     if ((rc = stage_regs(f, index, bt->regs, bt->n_regs, b, reject)) != 0 || *reject)
@@ -220,7 +222,7 @@ static int apply_rot(struct skv_fsm *f, uint64_t index, uint8_t sub, const char 
     if (index <= enc->sc.raft_applied_index)
         return 0; /* replay: the sidecar already holds its effect */
     if (!skv_enc_bootstrapped(enc)) {
-        *reject = "ErrEncryptionNotBootstrapped";
+        *reject = skv_error_name(SKV_ErrEncryptionNotBootstrapped);
         return 0;
     }
     next = enc->sc;
@@ -276,8 +278,8 @@ int skv_fsm_seal_value(struct skv_fsm *f, uint64_t index, const uint8_t *skey, s
     }
     memset(&ee, 0, sizeof ee);
     if (!enc->ks) {
-        skv_node_halt(f->node, "ErrEncryptionDisabled: entry %llu needs the storage envelope",
-                      ULL(index));
+        skv_node_halt(f->node, "%s: entry %llu needs the storage envelope",
+                      skv_error_name(SKV_ErrEncryptionDisabled), ULL(index));
         return RAFT_INVALID;
     }
     if (!(*rec = malloc(1 + vl + SKV_ENVELOPE_OVERHEAD)))
@@ -334,7 +336,8 @@ int skv_fsm_unwrap(struct skv_fsm *f, uint64_t index, const uint8_t *p, size_t l
     memset(&ee, 0, sizeof ee);
     memset(&h, 0, sizeof h);
     if (!enc->ks) {
-        skv_node_halt(f->node, "ErrEncryptionDisabled: entry %llu is above the cutover", ULL(index));
+        skv_node_halt(f->node, "%s: entry %llu is above the cutover",
+                      skv_error_name(SKV_ErrEncryptionDisabled), ULL(index));
         return RAFT_INVALID;
     }
     if (skv_envelope_open(enc->ks, SKV_PURPOSE_RAFT, NULL, 0, p, len, pt, pt_len, &ee) == SKV_OK)

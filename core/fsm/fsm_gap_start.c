@@ -8,6 +8,7 @@
  */
 #include "fsm/fsm_gap.h"
 #include "util/bytes.h"
+#include "util/errors.h"
 #include "util/keys.h"
 #include "util/log.h"
 #include "raftio/raft_ls_codec.h"
@@ -88,9 +89,9 @@ static int log_holds(struct skv_node *n, uint64_t from, uint64_t to, char *err,
 static int refuse(struct skv_fsm *f, const char *what, const char *why, char *err,
                   size_t errlen)
 {
-    snprintf(err, errlen, "ErrFsmGap: node %llu: %s; cannot repair: %s. Refusing to start "
+    snprintf(err, errlen, "%s: node %llu: %s; cannot repair: %s. Refusing to start "
              "with entries missing from the state machine; " GAP_REMEDY,
-             ULL(f->node->conf->node_id), what, why);
+             skv_error_name(SKV_ErrFsmGap), ULL(f->node->conf->node_id), what, why);
     return -1;
 }
 

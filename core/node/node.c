@@ -387,7 +387,7 @@ void skv_node_shutdown(struct skv_node *n, int exit_code)
     skv_forward_fail_all(n, "node is shutting down");
     skv_propose_fail_all(n);
     skv_cap_fail_all(n);
-    skv_intake_fail_all(&n->intake, "ErrShuttingDown", "node is shutting down");
+    skv_intake_fail_all(&n->intake, skv_error_name(SKV_ErrShuttingDown), "node is shutting down");
     skv_reads_fail_all(n, "node is shutting down");
     uv_timer_stop(&n->tick);
     n->raft.data = n;

@@ -8,6 +8,7 @@
 #include "verify/verify.h"
 
 #include "util/bytes.h"
+#include "util/errors.h"
 #include "cmd/command.h"
 #include "config/config.h"
 #include "enc/enc.h"
@@ -89,6 +90,13 @@ static const char *show_key(char out[200], const uint8_t *k, size_t kl)
 /* ---- 1. raft log ---------------------------------------------------- */
 
 /* 1 if p opens as a raft envelope (key id into *kid when it parses). */
+/* Why a sealed record does not open: the envelope's error, or
+ * ErrEncryptionDisabled without a keystore. */
+static const char *open_kind(const struct vctx *c, int why)
+{
+    return c->enc.ks ? skv_enc_errname(why) : skv_error_name(SKV_ErrEncryptionDisabled);
+}
+
 static int raft_opens(struct vctx *c, const uint8_t *p, size_t len, uint32_t *kid,
                       struct skv_enc_err *ee)
 {
@@ -113,11 +121,11 @@ static void log_clear_entry(struct vctx *c, raft_index idx, const uint8_t *p, si
     uint32_t kid;
     r->log.cleartext++;
     if (raft_opens(c, p, len, &kid, &ee))
-        anomaly(r, "ErrWrappedAtOrBelowCutover", "raft_log", idx, kid,
+        anomaly(r, skv_error_name(SKV_ErrWrappedAtOrBelowCutover), "raft_log", idx, kid,
                 "entry %llu is a raft envelope but the cutover is %llu: apply would not "
                 "unwrap it", ULL(idx), ULL(r->cutover));
     else if (r->strict && len > 0 && (p[0] == SKV_CMD_KV || p[0] == SKV_CMD_KV_BATCH))
-        anomaly(r, "ErrCleartextEntry", "raft_log", idx, 0,
+        anomaly(r, skv_error_name(SKV_ErrCleartextEntry), "raft_log", idx, 0,
                 "entry %llu holds a KV command in cleartext (strict)", ULL(idx));
 }
 
@@ -130,7 +138,7 @@ static void log_wrapped_entry(struct vctx *c, raft_index idx, const uint8_t *p, 
     uint32_t kid;
     r->log.above_cutover++;
     if (skv_envelope_parse(p, len, &h, NULL) != SKV_OK) {
-        anomaly(r, "ErrCleartextAboveCutover", "raft_log", idx, 0,
+        anomaly(r, skv_error_name(SKV_ErrCleartextAboveCutover), "raft_log", idx, 0,
                 "entry %llu is above the cutover %llu but is not a raft envelope",
                 ULL(idx), ULL(r->cutover));
         return;
@@ -140,8 +148,8 @@ static void log_wrapped_entry(struct vctx *c, raft_index idx, const uint8_t *p, 
         r->log.authenticated++;
         return;
     }
-    anomaly(r, c->enc.ks ? skv_enc_errname(ee.why) : "ErrEncryptionDisabled", "raft_log", idx,
-            h.key_id, "entry %llu (above cutover %llu) does not open: %s", ULL(idx),
+    anomaly(r, open_kind(c, ee.why), "raft_log", idx, h.key_id,
+            "entry %llu (above cutover %llu) does not open: %s", ULL(idx),
             ULL(r->cutover), c->enc.ks ? ee.err.msg : "no keystore");
 }
 
@@ -153,7 +161,8 @@ static int log_cb(void *arg, const uint8_t *key, size_t klen, const uint8_t *val
     struct skv_ls_rec rec;
     raft_index idx;
     if (!skv_ls_log_key_index(key, klen, &idx)) {
-        anomaly(r, "ErrLogKeyMalformed", "raft_log", 0, 0, "a %zu-byte key in the log space", klen);
+        anomaly(r, skv_error_name(SKV_ErrLogKeyMalformed), "raft_log", 0, 0,
+                "a %zu-byte key in the log space", klen);
         return 0;
     }
     r->log.entries++;
@@ -161,7 +170,7 @@ static int log_cb(void *arg, const uint8_t *key, size_t klen, const uint8_t *val
     r->log.last = idx;
     if (skv_ls_entry_decode(idx, val, vlen, &rec, errmsg) != 0) {
         r->log.corrupt++;
-        anomaly(r, "ErrLogRecordCorrupt", "raft_log", idx, 0, "%s", errmsg);
+        anomaly(r, skv_error_name(SKV_ErrLogRecordCorrupt), "raft_log", idx, 0, "%s", errmsg);
         return 0;
     }
     if (rec.type != RAFT_COMMAND)
@@ -195,8 +204,8 @@ static void value_sealed(struct vctx *c, const char *where, const uint8_t *k, si
         free(pt);
         return;
     }
-    anomaly(c->r, c->enc.ks ? skv_enc_errname(ee.why) : "ErrEncryptionDisabled", where, 0,
-            h.key_id, "sealed value of key \"%s\" does not open: %s",
+    anomaly(c->r, open_kind(c, ee.why), where, 0, h.key_id,
+            "sealed value of key \"%s\" does not open: %s",
             show_key(shown, k + 1, kl - 1), c->enc.ks ? ee.err.msg : "no keystore");
 }
 
@@ -208,12 +217,14 @@ static void value_check(struct vctx *c, const char *where, const uint8_t *k, siz
     v->values++;
     if (rl < 1 || (rec[0] & ~SKV_VAL_STATE_MASK) || (rec[0] & SKV_VAL_STATE_MASK) > SKV_VAL_SEALED) {
         v->bad_header++;
-        anomaly(c->r, "ErrValueHeader", where, 0, 0, "value of key \"%s\": unknown record header",
+        anomaly(c->r, skv_error_name(SKV_ErrValueHeader), where, 0, 0,
+                "value of key \"%s\": unknown record header",
                 show_key(shown, k + 1, kl - 1));
     } else if ((rec[0] & SKV_VAL_STATE_MASK) == SKV_VAL_SEALED) {
         value_sealed(c, where, k, kl, rec + 1, rl - 1, v);
     } else if (v->cleartext++, c->r->strict) {
-        anomaly(c->r, "ErrCleartextValue", where, 0, 0, "value of key \"%s\" is cleartext (strict)",
+        anomaly(c->r, skv_error_name(SKV_ErrCleartextValue), where, 0, 0,
+                "value of key \"%s\" is cleartext (strict)",
                 show_key(shown, k + 1, kl - 1));
     }
 }
@@ -233,11 +244,11 @@ static void snap_boundary(struct vctx *c, const struct skv_snap_hdr *h)
 {
     struct skv_verify_report *r = c->r;
     if (h->version == 2 && h->cutover != r->cutover)
-        anomaly(r, "ErrEnvelopeCutoverDivergence", "snapshot", r->snap.index, 0,
+        anomaly(r, skv_error_name(SKV_ErrEnvelopeCutoverDivergence), "snapshot", r->snap.index, 0,
                 "snapshot header SKVSNAP2 carries cutover %llu, the sidecar %llu",
                 ULL(h->cutover), ULL(r->cutover));
     else if (h->version == 1 && r->cutover != 0 && r->snap.index >= r->cutover)
-        anomaly(r, "ErrSnapshotBoundary", "snapshot", r->snap.index, 0,
+        anomaly(r, skv_error_name(SKV_ErrSnapshotBoundary), "snapshot", r->snap.index, 0,
                 "snapshot at index %llu (at or after cutover %llu) has a SKVSNAP1 header",
                 ULL(r->snap.index), ULL(r->cutover));
 }
@@ -249,7 +260,7 @@ static void snap_records(struct vctx *c, const uint8_t *p, size_t len, size_t of
         uint32_t kl, vl;
         if (len - off < 4 || (kl = skv_get_be32(p + off)) > len - off - 4 ||
             len - off - 4 - kl < 4 || (vl = skv_get_be32(p + off + 4 + kl)) > len - off - 8 - kl) {
-            anomaly(c->r, "ErrSnapshotCorrupt", "snapshot", c->r->snap.index, 0,
+            anomaly(c->r, skv_error_name(SKV_ErrSnapshotCorrupt), "snapshot", c->r->snap.index, 0,
                     "truncated record at byte %zu of %zu", off, len);
             return;
         }
@@ -267,7 +278,7 @@ static void snap_check(struct vctx *c)
     char msg[RAFT_ERRMSG_BUF_SIZE];
     if (skv_ls_snap_read(&c->ls, NULL, &s, msg) != 0) {
         r->snap.present = 1;
-        anomaly(r, "ErrSnapshotCorrupt", "snapshot", 0, 0, "%s", msg);
+        anomaly(r, skv_error_name(SKV_ErrSnapshotCorrupt), "snapshot", 0, 0, "%s", msg);
         return;
     }
     if (!s)
@@ -277,7 +288,7 @@ static void snap_check(struct vctx *c)
     r->snap.term = s->term;
     if (s->n_bufs < 1 || skv_snap_hdr_parse(s->bufs[0].base, s->bufs[0].len, &h, msg,
                                             sizeof msg) != 0) {
-        anomaly(r, "ErrSnapshotHeader", "snapshot", s->index, 0, "%s",
+        anomaly(r, skv_error_name(SKV_ErrSnapshotHeader), "snapshot", s->index, 0, "%s",
                 s->n_bufs < 1 ? "no data" : msg);
     } else {
         r->snap.version = h.version;
@@ -369,13 +380,13 @@ static void fsm_gap(struct vctx *c)
     struct skv_fsm_gap g;
     char msg[400];
     if (skv_fsm_gap_scan(c->ls.st, c->ls.db, NULL, c->r->fsm_applied, &g, msg, sizeof msg) != 0) {
-        anomaly(c->r, "ErrFsmGap", "fsm", 0, 0, "%s", msg);
+        anomaly(c->r, skv_error_name(SKV_ErrFsmGap), "fsm", 0, 0, "%s", msg);
         return;
     }
     if (skv_fsm_gap_verdict(&g) != SKV_GAP_FOUND)
         return;
     skv_fsm_gap_describe(&g, msg, sizeof msg);
-    anomaly(c->r, "ErrFsmGap", "fsm", 0, 0, "%s", msg);
+    anomaly(c->r, skv_error_name(SKV_ErrFsmGap), "fsm", 0, 0, "%s", msg);
 }
 
 static int walk(struct vctx *c, char *err, size_t errlen)

@@ -52,7 +52,7 @@ struct skv_verify_vals {
 };
 
 struct skv_verify_anomaly {
-    const char *kind;      /* stable name, e.g. "ErrEnvelopeIntegrity" */
+    const char *kind;      /* catalogue name (util/errors.def) */
     const char *where;     /* "raft_log", "fsm", "snapshot" */
     uint64_t index;        /* log index (raft_log), else 0 */
     uint32_t key_id;       /* envelope key id when known, else 0 */

@@ -48,7 +48,8 @@ build fuzz_wire "$top/tests/fuzz/fuzz_wire.c" "$top/core/wire/wire.c" "$top/core
 build fuzz_http_routes -I"$top/plugins/admin-http" "$top/tests/fuzz/fuzz_http_routes.c" \
     "$top/plugins/admin-http/http_routes.c" && run fuzz_http_routes http
 build fuzz_sidecar "$top/tests/fuzz/fuzz_sidecar.c" "$top/core/enc/sidecar.c" \
-    "$top/core/enc/sidecar_json.c" -ljansson -lsodium && run fuzz_sidecar sidecar
+    "$top/core/enc/sidecar_json.c" "$top/core/util/errors.c" -ljansson -lsodium &&
+    run fuzz_sidecar sidecar
 # cipher_sodium.c includes the configure-generated build-config.h
 mkdir -p "$work/inc" && echo '#define PACKAGE_VERSION "fuzz"' >"$work/inc/build-config.h"
 build fuzz_envelope -I"$work/inc" "$top/tests/fuzz/fuzz_envelope.c" \

@@ -14,14 +14,9 @@ top="${SKV_TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
 cd "$top" || exit 1
 def=core/util/errors.def
 plug=plugins/admin-http/http_errors.h
-# Files not converted yet (each line: a path); must shrink to nothing.
-SKV_ERR_TODO="${SKV_ERR_TODO-$(echo "
-core/admin/enc_ops.c core/admin/enc_regs.c
-core/admin/members.c core/cli/cli_cmds.c core/cli/cli_main.c core/cmd/writers.h
-core/enc/enc_boot.c
-core/enc/enc_wrap.c core/enc/sidecar.h core/fsm/fsm_enc.c
-core/fsm/fsm_gap_start.c core/fsm/fsm_snap_enc.c
-core/node/node.c core/verify/verify.c core/verify/verify.h" | tr ' ' '\n')}"
+# Files not converted yet (each line: a path): none left; a conversion in
+# progress may list its files in the environment.
+SKV_ERR_TODO="${SKV_ERR_TODO-}"
 fail=0
 
 rows=$(sed -n 's/^SKV_ERROR(\([A-Za-z0-9]*\), *\([A-Z_]*\), *\([0-9]*\), *\([A-Z]*\))$/\1 \2 \3 \4/p' "$def")
