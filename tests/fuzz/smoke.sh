@@ -46,7 +46,8 @@ build fuzz_wire "$top/tests/fuzz/fuzz_wire.c" "$top/core/wire/wire.c" "$top/core
     "$top/core/util/buf.c" -lraft &&
     run fuzz_wire wire
 build fuzz_http_routes -I"$top/plugins/admin-http" "$top/tests/fuzz/fuzz_http_routes.c" \
-    "$top/plugins/admin-http/http_routes.c" && run fuzz_http_routes http
+    "$top/plugins/admin-http/http_routes.c" "$top/plugins/admin-http/http_reply.c" \
+    -ljansson -lmicrohttpd && run fuzz_http_routes http
 build fuzz_sidecar "$top/tests/fuzz/fuzz_sidecar.c" "$top/core/enc/sidecar.c" \
     "$top/core/enc/sidecar_json.c" "$top/core/util/errors.c" -ljansson -lsodium &&
     run fuzz_sidecar sidecar
