@@ -32,6 +32,10 @@ static void reencode(const struct skv_frame *f, const uint8_t *in, size_t n)
         addr[f->raft_from.len] = 0;
         rc = skv_wire_encode_raft_from(&wb, f->from_id, addr, &f->u.raft, err,
                                        sizeof err);
+        /* a version 2 frame is the v1 encoding stamped with the sender's
+         * store identity, as raft_io_net.c sends it */
+        if (rc == 0 && f->has_ident)
+            rc = skv_wire_stamp_ident(&wb, f->store_ident);
         break;
     }
     case SKV_FRAME_PROPOSE_REQ:

@@ -4,6 +4,7 @@
 EXTRA_DIST += tests/fuzz/fuzz_wire.c tests/fuzz/gen_wire_corpus.c
 # seeds for tests/fuzz/fuzz_wire.c (tests/fuzz/smoke.sh: corpus/wire)
 EXTRA_DIST += tests/fuzz/corpus/wire/admin \
+	tests/fuzz/corpus/wire/raft_v2_ident_regress \
 	tests/fuzz/corpus/wire/admin_resp \
 	tests/fuzz/corpus/wire/cap_req \
 	tests/fuzz/corpus/wire/propose \
