@@ -275,6 +275,16 @@ skv_status_field() { # node field → value from status JSON (numbers/strings)
         tr ',{}' '\n\n\n' | sed -n "s/^ *\"$2\": *\"\{0,1\}\([^\"]*\)\"\{0,1\} *$/\1/p" | head -1
 }
 
+# skv_log_ms FILE PATTERN [FROM_BYTE]: the time (epoch ms) in the ts= of
+# the first line of FILE, from byte FROM_BYTE on, that matches PATTERN.
+# Intervals between two nodes' log lines are the nodes' own clocks, free
+# of this script's polling delays.
+skv_log_ms() {
+    _l=$(tail -c +$((${3:-0} + 1)) "$1" | grep -m1 -e "$2") || return 1
+    _t=$(printf '%s\n' "$_l" | sed -n 's/^ts=\([^ ]*\) .*/\1/p')
+    [ -n "$_t" ] && date -u -d "$_t" +%s%3N
+}
+
 skv_is_state() { [ "$(skv_status_field "$1" state)" = "$2" ]; }
 
 # Prints the id of the node that says it is leader, if any.
