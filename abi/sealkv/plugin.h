@@ -254,6 +254,42 @@ struct skv_plugin {
 
 typedef const struct skv_plugin *(*skv_plugin_entry_fn)(void);
 
+/*
+ * SKV_PLUGIN_DEFINE(kind, name, version, description, init, fini, ops):
+ * defines the plugin's descriptor — abi_major/abi_minor/struct_size of
+ * the headers being compiled against, then the arguments in the order of
+ * struct skv_plugin — in static storage, and the exported entry symbol
+ * sealkv_plugin_v1 (SKV_PLUGIN_EXPORT, with its prototype; C linkage
+ * from C++ too) returning it.
+ * Use it once per plugin, at file scope, followed by a semicolon:
+ *
+ *     SKV_PLUGIN_DEFINE(SKV_KIND_CIPHER, "openssl", "1.0",
+ *                       "AEAD suites from OpenSSL", my_init, my_fini,
+ *                       &my_ops);
+ *
+ * A convenience only: it expands to the same descriptor and entry a
+ * plugin may write out by hand; no layout or symbol depends on it.
+ * (since 1.1)
+ */
+#ifdef __cplusplus
+#define SKV_PLUGIN_LINKAGE_ extern "C" /* since 1.1 */
+#else
+#define SKV_PLUGIN_LINKAGE_ /* since 1.1 */
+#endif
+#define SKV_PLUGIN_DEFINE(kind_, name_, version_, description_, init_,   \
+                          fini_, ops_)                                   \
+    SKV_PLUGIN_LINKAGE_ SKV_PLUGIN_EXPORT const struct skv_plugin        \
+        *sealkv_plugin_v1(void);                                         \
+    SKV_PLUGIN_EXPORT const struct skv_plugin *sealkv_plugin_v1(void)    \
+    {                                                                    \
+        static const struct skv_plugin skv_plugin_desc_ = {              \
+            SKV_ABI_MAJOR, SKV_ABI_MINOR, sizeof(struct skv_plugin),     \
+            (kind_), (name_), (version_), (description_),                \
+            (init_), (fini_), (ops_)};                                   \
+        return &skv_plugin_desc_;                                        \
+    }                                                                    \
+    extern int skv_plugin_define_once_ /* takes the caller's ';' */
+
 /* Helper for plugins: fill an skv_err and return its code. */
 static inline int skv_err_set(struct skv_err *err, int code,
                               const char *fmt, ...) SKV_PRINTF(3, 4);

@@ -338,21 +338,6 @@ static const struct skv_cipher_ops ossl_ops = {
     .random = ossl_random,
 };
 
-static const struct skv_plugin ossl_plugin = {
-    .abi_major = SKV_ABI_MAJOR,
-    .abi_minor = SKV_ABI_MINOR,
-    .struct_size = sizeof(struct skv_plugin),
-    .kind = SKV_KIND_CIPHER,
-    .name = "openssl",
-    .version = "1.0",
-    .description = PLUGIN_DESCRIPTION,
-    .init = ossl_init,
-    .fini = ossl_fini,
-    .ops = &ossl_ops,
-};
-
-SKV_PLUGIN_EXPORT const struct skv_plugin *sealkv_plugin_v1(void);
-SKV_PLUGIN_EXPORT const struct skv_plugin *sealkv_plugin_v1(void)
-{
-    return &ossl_plugin;
-}
+SKV_PLUGIN_DEFINE(SKV_KIND_CIPHER, "openssl", "1.0",
+                  PLUGIN_DESCRIPTION,
+                  ossl_init, ossl_fini, &ossl_ops);

@@ -260,21 +260,6 @@ static const struct skv_admin_ops http_ops = {
     .reload = http_reload,
 };
 
-static const struct skv_plugin http_plugin = {
-    .abi_major = SKV_ABI_MAJOR,
-    .abi_minor = SKV_ABI_MINOR,
-    .struct_size = sizeof(struct skv_plugin),
-    .kind = SKV_KIND_ADMIN,
-    .name = "http",
-    .version = SKV_HTTP_VERSION,
-    .description = "HTTP/JSON admin API (libmicrohttpd + jansson)",
-    .init = http_init,
-    .fini = http_fini,
-    .ops = &http_ops,
-};
-
-SKV_PLUGIN_EXPORT const struct skv_plugin *sealkv_plugin_v1(void);
-SKV_PLUGIN_EXPORT const struct skv_plugin *sealkv_plugin_v1(void)
-{
-    return &http_plugin;
-}
+SKV_PLUGIN_DEFINE(SKV_KIND_ADMIN, "http", SKV_HTTP_VERSION,
+                  "HTTP/JSON admin API (libmicrohttpd + jansson)",
+                  http_init, http_fini, &http_ops);

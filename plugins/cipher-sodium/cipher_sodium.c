@@ -81,11 +81,6 @@ static int sodium_plugin_init(const struct skv_host *host, void **state,
     return SKV_OK;
 }
 
-static void sodium_plugin_fini(void *state)
-{
-    free(state); /* no secrets here: keys live in their own handles */
-}
-
 static int sodium_random(void *state, void *buf, size_t len, struct skv_err *err)
 {
     (void)state;
@@ -107,21 +102,8 @@ static const struct skv_cipher_ops sodium_ops = {
     .random = sodium_random,
 };
 
-static const struct skv_plugin sodium_plugin = {
-    .abi_major = SKV_ABI_MAJOR,
-    .abi_minor = SKV_ABI_MINOR,
-    .struct_size = sizeof(struct skv_plugin),
-    .kind = SKV_KIND_CIPHER,
-    .name = "sodium",
-    .version = PACKAGE_VERSION,
-    .description = "AEAD suites (AES-256-GCM, ChaCha20-Poly1305-IETF) from libsodium",
-    .init = sodium_plugin_init,
-    .fini = sodium_plugin_fini,
-    .ops = &sodium_ops,
-};
-
-SKV_PLUGIN_EXPORT const struct skv_plugin *sealkv_plugin_v1(void);
-SKV_PLUGIN_EXPORT const struct skv_plugin *sealkv_plugin_v1(void)
-{
-    return &sodium_plugin;
-}
+/* fini is free(): the instance holds no secrets (keys live in their own
+ * handles, wiped by key_free). */
+SKV_PLUGIN_DEFINE(SKV_KIND_CIPHER, "sodium", PACKAGE_VERSION,
+                  "AEAD suites (AES-256-GCM, ChaCha20-Poly1305-IETF) from libsodium",
+                  sodium_plugin_init, free, &sodium_ops);

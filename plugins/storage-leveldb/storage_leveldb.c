@@ -95,11 +95,6 @@ static int ldb_init(const struct skv_host *host, void **state,
     return SKV_OK;
 }
 
-static void ldb_fini(void *state)
-{
-    free(state);
-}
-
 static const struct skv_storage_ops ldb_ops = {
     .struct_size = sizeof(struct skv_storage_ops),
     .open = skv_ldb_open,
@@ -122,23 +117,9 @@ static const struct skv_storage_ops ldb_ops = {
     .compact = skv_ldb_compact,
 };
 
-static const struct skv_plugin ldb_desc = {
-    .abi_major = SKV_ABI_MAJOR,
-    .abi_minor = SKV_ABI_MINOR,
-    .struct_size = sizeof(struct skv_plugin),
-    .kind = SKV_KIND_STORAGE,
-    .name = "leveldb",
-    .version = SKV_LDB_VERSION,
-    .description = "ordered byte KV store on LevelDB: atomic synced batches, "
-                   "snapshots as read views",
-    .init = ldb_init,
-    .fini = ldb_fini,
-    .ops = &ldb_ops,
-};
-
-SKV_PLUGIN_EXPORT const struct skv_plugin *sealkv_plugin_v1(void);
-
-SKV_PLUGIN_EXPORT const struct skv_plugin *sealkv_plugin_v1(void)
-{
-    return &ldb_desc;
-}
+/* fini is free(): the instance is the host table and options only (every
+ * store was closed before fini). */
+SKV_PLUGIN_DEFINE(SKV_KIND_STORAGE, "leveldb", SKV_LDB_VERSION,
+                  "ordered byte KV store on LevelDB: atomic synced batches, "
+                  "snapshots as read views",
+                  ldb_init, free, &ldb_ops);

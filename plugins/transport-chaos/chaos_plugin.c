@@ -36,7 +36,6 @@
 
 /* The tcp plugin's entry, renamed at compile time (local.mk). */
 const struct skv_plugin *skv_chaos_tcp_plugin_v1(void);
-SKV_PLUGIN_EXPORT const struct skv_plugin *sealkv_plugin_v1(void);
 
 /* ---- the host table handed to the tcp code ------------------------------ */
 
@@ -285,20 +284,6 @@ static const struct skv_transport_ops chaos_ops = {
     .security = chaos_security,
 };
 
-static const struct skv_plugin chaos_plugin = {
-    .abi_major = SKV_ABI_MAJOR,
-    .abi_minor = SKV_ABI_MINOR,
-    .struct_size = sizeof(struct skv_plugin),
-    .kind = SKV_KIND_TRANSPORT,
-    .name = "chaos",
-    .version = "0.1.0",
-    .description = "transport-tcp with run-time drop/delay/partition rules (tests only)",
-    .init = chaos_init,
-    .fini = chaos_fini,
-    .ops = &chaos_ops,
-};
-
-const struct skv_plugin *sealkv_plugin_v1(void)
-{
-    return &chaos_plugin;
-}
+SKV_PLUGIN_DEFINE(SKV_KIND_TRANSPORT, "chaos", "0.1.0",
+                  "transport-tcp with run-time drop/delay/partition rules (tests only)",
+                  chaos_init, chaos_fini, &chaos_ops);

@@ -45,8 +45,6 @@ struct tcp_transport {
     struct tcp_peer_table *peers;    /* while running */
 };
 
-SKV_PLUGIN_EXPORT const struct skv_plugin *sealkv_plugin_v1(void);
-
 static int read_opt(const struct skv_host *h, const char *key, int64_t def,
                     int64_t min, int64_t max, int64_t *out,
                     struct skv_err *err)
@@ -235,21 +233,7 @@ static const struct skv_transport_ops tcp_ops = {
     .security = tcp_security,
 };
 
-static const struct skv_plugin tcp_plugin = {
-    .abi_major = SKV_ABI_MAJOR,
-    .abi_minor = SKV_ABI_MINOR,
-    .struct_size = sizeof(struct skv_plugin),
-    .kind = SKV_KIND_TRANSPORT,
-    .name = "tcp",
-    .version = "0.1.0",
-    .description = "node-to-node frames over mutual TLS 1.3 (OpenSSL) on "
-                   "TCP, or plaintext with insecure: true",
-    .init = tcp_init,
-    .fini = tcp_fini,
-    .ops = &tcp_ops,
-};
-
-const struct skv_plugin *sealkv_plugin_v1(void)
-{
-    return &tcp_plugin;
-}
+SKV_PLUGIN_DEFINE(SKV_KIND_TRANSPORT, "tcp", "0.1.0",
+                  "node-to-node frames over mutual TLS 1.3 (OpenSSL) on "
+                  "TCP, or plaintext with insecure: true",
+                  tcp_init, tcp_fini, &tcp_ops);
