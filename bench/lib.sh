@@ -50,7 +50,7 @@ skvb_start() {
     rm -rf "$SKVB_DIR"
     mkdir -p "$SKVB_DIR"
     (umask 077 && head -c 32 /dev/urandom >"$SKVB_DIR/kek.key")
-    ports=$("$FREEPORT" $((2 * SKVB_N))) || { skvb_log "freeport failed"; return 1; }
+    ports=$("$FREEPORT" -o $$ $((2 * SKVB_N))) || { skvb_log "freeport failed"; return 1; }
     set -- $ports
     for i in $(seq 1 "$SKVB_N"); do eval "SKVB_RP_$i=\$1"; shift; done
     for i in $(seq 1 "$SKVB_N"); do eval "SKVB_AP_$i=\$1"; eval "SKVB_EP_$i=http://127.0.0.1:\$1"; shift; done

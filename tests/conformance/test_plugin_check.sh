@@ -43,7 +43,7 @@ pass "cipher-sodium, suite chacha20-poly1305" "$CHK" cipher \
 pass "storage-leveldb" "$CHK" storage "$P/storage-leveldb/.libs/storage-leveldb.so"
 pass "transport-tcp (insecure)" "$CHK" transport "$P/transport-tcp/.libs/transport-tcp.so" \
     --option insecure=true
-port=$("$B/tests/integration/freeport" 1) || { echo "FAIL: freeport"; exit 1; }
+port=$("$B/tests/integration/freeport" -o $$ 1) || { echo "FAIL: freeport"; exit 1; }
 pass "admin-http on 127.0.0.1:$port" "$CHK" admin "$P/admin-http/.libs/admin-http.so" \
     --option listen=127.0.0.1:$port
 

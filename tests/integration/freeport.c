@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * freeport.c — test helper: prints N distinct free TCP ports on 127.0.0.1
- * (binds each to port 0, keeps them all open until every port is chosen,
- * then closes them), one per line. The binding is tests/unit/skv_free_port.h.
+ * freeport.c — test helper: prints N distinct free TCP ports on 127.0.0.1,
+ * one per line, reserved for OWNER (a PID; default the parent process)
+ * until that process exits: outside the kernel's ephemeral port range and
+ * recorded in the tests' port registry (tests/unit/skv_free_port.h says
+ * why). Scripts pass their own PID: freeport -o $$ N.
  */
 #include "../unit/skv_free_port.h"
 
@@ -11,20 +13,24 @@
 
 int main(int argc, char **argv)
 {
-    int n = argc > 1 ? atoi(argv[1]) : 1, i, fds[64];
-    unsigned port;
-    if (n < 1 || n > 64) {
-        fprintf(stderr, "usage: freeport [N<=64]\n");
+    long owner = (long)getppid();
+    unsigned ports[64];
+    int n = 1, i = 1;
+    if (argc > 2 && strcmp(argv[1], "-o") == 0) {
+        owner = strtol(argv[2], NULL, 10);
+        i = 3;
+    }
+    if (i < argc)
+        n = atoi(argv[i]);
+    if (n < 1 || n > 64 || owner <= 0 || i + 1 < argc) {
+        fprintf(stderr, "usage: freeport [-o OWNER_PID] [N<=64]\n");
         return 2;
     }
-    for (i = 0; i < n; i++) {
-        if (!(port = skv_test_bind_free(&fds[i]))) {
-            perror("freeport");
-            return 1;
-        }
-        printf("%u\n", port);
+    if (skv_test_reserve_ports((unsigned)n, owner, ports) != 0) {
+        perror("freeport");
+        return 1;
     }
     for (i = 0; i < n; i++)
-        close(fds[i]);
+        printf("%u\n", ports[i]);
     return 0;
 }

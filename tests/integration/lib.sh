@@ -34,7 +34,7 @@ skv_setup() {
     SKV_N=$1
     SKV_BOOT=${SKV_BOOT:-$1}
     SKV_DIR=$(mktemp -d "${TMPDIR:-/tmp}/skv-it-XXXXXX")
-    ports=$("$FREEPORT" $((2 * SKV_N))) || { echo "freeport failed"; exit 99; }
+    ports=$("$FREEPORT" -o $$ $((2 * SKV_N))) || { echo "freeport failed"; exit 99; }
     i=1
     for p in $ports; do
         if [ $i -le "$SKV_N" ]; then eval "SKV_RPORT_$i=$p"; else eval "SKV_APORT_$((i - SKV_N))=$p"; fi

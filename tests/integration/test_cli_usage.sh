@@ -9,7 +9,7 @@ SKV_TEST=cli_usage
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/skv-cli-XXXXXX") || exit 99
 trap 'rm -rf "$T"' EXIT INT TERM
-PORT=$("$FREEPORT" 1) || { echo "freeport failed"; exit 99; }
+PORT=$("$FREEPORT" -o $$ 1) || { echo "freeport failed"; exit 99; }
 DEAD="http://127.0.0.1:$PORT"
 # Anything that wrongly reaches the network fails (exit 1), not exit 2.
 SEALKV_ENDPOINT=$DEAD

@@ -76,7 +76,7 @@ skv_assert "unknown field refused" bad_add bogus '{"id":7,"address":"127.0.0.1:7
 skv_assert "a body that is not JSON refused" bad_add body '{"id":'
 
 # ---- an unreachable voter is rolled back ----------------------------------
-P=$("$FREEPORT" 1)
+P=$("$FREEPORT" -o $$ 1)
 c=$(req "$L" POST /v1/cluster/members "{\"id\":7,\"address\":\"127.0.0.1:$P\",\"role\":\"voter\"}")
 skv_log "unreachable voter: $c $(cat "$D/resp")"
 skv_assert "unreachable voter: 503 ErrMemberUnreachable" sh -c "[ $c = 503 ] && grep -q ErrMemberUnreachable $D/resp"
