@@ -43,18 +43,11 @@
 #define DEF_LISTEN "127.0.0.1:8101"
 #define DEF_MAX_BODY (16 * 1024 * 1024)
 
-static int read_int(const struct skv_host *h, const char *key, int64_t def,
-                    int64_t min, int64_t max, int64_t *out,
-                    struct skv_err *err)
-{
-    return h->opt_int(h->ctx, key, def, min, max, out, err);
-}
-
 static int read_opts(const struct skv_host *h, struct skv_http_opts *o,
                      struct skv_err *err)
 {
     const char *listen = NULL;
-    int64_t v;
+    int64_t body, timeout, req_timeout, threads;
     int rc;
 
     if ((rc = h->opt_string(h->ctx, "listen", DEF_LISTEN, &listen, err)))
@@ -65,19 +58,17 @@ static int read_opts(const struct skv_host *h, struct skv_http_opts *o,
     snprintf(o->listen, sizeof o->listen, "%s", listen);
     if ((rc = skv_http_addr_parse(o->listen, &o->addr, err)))
         return rc;
-    if ((rc = read_int(h, "max_body_bytes", DEF_MAX_BODY, 0,
-                       (int64_t)1 << 30, &v, err)))
+    if ((rc = h->opt_int(h->ctx, "max_body_bytes", DEF_MAX_BODY, 0, (int64_t)1 << 30,
+                         &body, err)) ||
+        (rc = h->opt_int(h->ctx, "timeout_s", 30, 1, 86400, &timeout, err)) ||
+        (rc = h->opt_int(h->ctx, "request_timeout_ms", 15000, 1, 3600000, &req_timeout,
+                         err)) ||
+        (rc = h->opt_int(h->ctx, "threads", 4, 1, 256, &threads, err)))
         return rc;
-    o->max_body_bytes = (size_t)v;
-    if ((rc = read_int(h, "timeout_s", 30, 1, 86400, &v, err)))
-        return rc;
-    o->timeout_s = (unsigned)v;
-    if ((rc = read_int(h, "request_timeout_ms", 15000, 1, 3600000, &v, err)))
-        return rc;
-    o->request_timeout_ms = (unsigned)v;
-    if ((rc = read_int(h, "threads", 4, 1, 256, &v, err)))
-        return rc;
-    o->threads = (unsigned)v;
+    o->max_body_bytes = (size_t)body;
+    o->timeout_s = (unsigned)timeout;
+    o->request_timeout_ms = (unsigned)req_timeout;
+    o->threads = (unsigned)threads;
     return SKV_OK;
 }
 

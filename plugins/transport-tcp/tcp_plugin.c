@@ -45,24 +45,17 @@ struct tcp_transport {
     struct tcp_peer_table *peers;    /* while running */
 };
 
-static int read_opt(const struct skv_host *h, const char *key, int64_t def,
-                    int64_t min, int64_t max, int64_t *out,
-                    struct skv_err *err)
-{
-    return h->opt_int(h->ctx, key, def, min, max, out, err);
-}
-
 static int read_opts(const struct skv_host *h, struct tcp_peer_opts *o,
                      struct skv_err *err)
 {
     int64_t frames, bytes, rmin, rmax, cto;
     int rc;
-    if ((rc = read_opt(h, "max_queue_frames", 1024, 1, 1 << 24, &frames, err)) ||
-        (rc = read_opt(h, "max_queue_bytes", 64 << 20, 1, INT64_C(1) << 40,
-                       &bytes, err)) ||
-        (rc = read_opt(h, "reconnect_min_ms", 50, 1, 60000, &rmin, err)) ||
-        (rc = read_opt(h, "reconnect_max_ms", 2000, 1, 600000, &rmax, err)) ||
-        (rc = read_opt(h, "connect_timeout_ms", 1000, 1, 600000, &cto, err)))
+    if ((rc = h->opt_int(h->ctx, "max_queue_frames", 1024, 1, 1 << 24, &frames, err)) ||
+        (rc = h->opt_int(h->ctx, "max_queue_bytes", 64 << 20, 1, INT64_C(1) << 40,
+                         &bytes, err)) ||
+        (rc = h->opt_int(h->ctx, "reconnect_min_ms", 50, 1, 60000, &rmin, err)) ||
+        (rc = h->opt_int(h->ctx, "reconnect_max_ms", 2000, 1, 600000, &rmax, err)) ||
+        (rc = h->opt_int(h->ctx, "connect_timeout_ms", 1000, 1, 600000, &cto, err)))
         return rc;
     if (rmin > rmax)
         return skv_err_set(err, SKV_ERR_CONFIG,
