@@ -85,26 +85,28 @@ void skv_ldb_iter_prev(void *it)
         leveldb_iter_prev(((struct skv_ldb_iter *)it)->it);
 }
 
-const void *skv_ldb_iter_key(void *it, size_t *len)
+/* The key or the value (`get`: leveldb_iter_key or _value) at the
+ * iterator's position; NULL and *len 0 when it is not valid. */
+static const void *iter_bytes(void *it, size_t *len,
+                              const char *(*get)(const leveldb_iterator_t *, size_t *))
 {
     size_t n = 0;
-    const char *k = NULL;
+    const char *b = NULL;
     if (skv_ldb_iter_valid(it))
-        k = leveldb_iter_key(((struct skv_ldb_iter *)it)->it, &n);
+        b = get(((struct skv_ldb_iter *)it)->it, &n);
     if (len)
         *len = n;
-    return k;
+    return b;
+}
+
+const void *skv_ldb_iter_key(void *it, size_t *len)
+{
+    return iter_bytes(it, len, leveldb_iter_key);
 }
 
 const void *skv_ldb_iter_value(void *it, size_t *len)
 {
-    size_t n = 0;
-    const char *v = NULL;
-    if (skv_ldb_iter_valid(it))
-        v = leveldb_iter_value(((struct skv_ldb_iter *)it)->it, &n);
-    if (len)
-        *len = n;
-    return v;
+    return iter_bytes(it, len, leveldb_iter_value);
 }
 
 int skv_ldb_iter_status(void *it, struct skv_err *err)
