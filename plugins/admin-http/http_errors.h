@@ -2,12 +2,14 @@
 /*
  * http_errors.h — the error names admin-http answers on its own (before
  * or without a core answer: authentication, routing, body size, a core
- * that did not take or answer the call). A plugin compiles against abi/
- * only, so it cannot include the core's catalogue (core/util/errors.def);
- * instead its few names live here, once, and
+ * that did not take or answer the call) and the names it gives a core
+ * answer that carries an enum skv_rc but no name (skv_http_rc_name; the
+ * status then comes from the answer, 500 if it has none). A plugin
+ * compiles against abi/ only, so it cannot include the core's catalogue
+ * (core/util/errors.def); instead its names live here, once each, and
  * tests/unit/check_error_catalogue.sh checks every row against the
  * catalogue (same name, status, retryability). Errors the core answers
- * pass through with the core's name, status and Retry-After.
+ * by name pass through with the core's name, status and Retry-After.
  *
  *   X(name, status, retryable)   retryable: Retry-After: 1
  */
@@ -16,6 +18,8 @@
 
 #include <sealkv/plugin.h>
 
+/* The plugin's own answers, then the names of the remaining skv_rc codes
+ * (ErrNoMemory, ErrNotFound, ErrTooBig, ErrInternal serve both). */
 #define SKV_HTTP_ERRORS(X) \
     X(ErrBadRequest, 400, 0) \
     X(ErrUnauthorized, 401, 0) \
@@ -25,15 +29,8 @@
     X(ErrNoMemory, 500, 0) \
     X(ErrInternal, 500, 0) \
     X(ErrUnavailable, 503, 1) \
-    X(ErrTimeout, 504, 1)
-
-/* The name of each enum skv_rc, in its order (an answer without a name;
- * status then comes from the answer, 500 if it has none). */
-#define SKV_HTTP_RC_ERRORS(X) \
-    X(ErrInternal, 500, 0) /* SKV_OK: never an error; not used */ \
+    X(ErrTimeout, 504, 1) \
     X(ErrInvalid, 500, 0) \
-    X(ErrNoMemory, 500, 0) \
-    X(ErrNotFound, 404, 0) \
     X(ErrIO, 500, 0) \
     X(ErrCorrupt, 500, 0) \
     X(ErrBusy, 500, 0) \
@@ -41,10 +38,8 @@
     X(ErrIntegrity, 500, 0) \
     X(ErrFull, 500, 0) \
     X(ErrClosed, 500, 0) \
-    X(ErrTooBig, 413, 0) \
     X(ErrAgain, 500, 0) \
-    X(ErrConfig, 500, 0) \
-    X(ErrInternal, 500, 0)
+    X(ErrConfig, 500, 0)
 
 enum skv_http_err {
 #define SKV_HTTP_X_ENUM(name, status, retry) SKV_HTTP_##name,

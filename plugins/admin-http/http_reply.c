@@ -15,13 +15,24 @@
 
 const char *skv_http_rc_name(int rc)
 {
-#define SKV_HTTP_X_NAME(name, status, retry) #name,
-    static const char *const names[SKV_RC_COUNT_] = {
-        SKV_HTTP_RC_ERRORS(SKV_HTTP_X_NAME)};
-#undef SKV_HTTP_X_NAME
-    if (rc <= 0 || rc >= SKV_RC_COUNT_)
+    static const enum skv_http_err by_rc[SKV_RC_COUNT_] = {
+        [SKV_ERR_INVALID] = SKV_HTTP_ErrInvalid,
+        [SKV_ERR_NOMEM] = SKV_HTTP_ErrNoMemory,
+        [SKV_ERR_NOTFOUND] = SKV_HTTP_ErrNotFound,
+        [SKV_ERR_IO] = SKV_HTTP_ErrIO,
+        [SKV_ERR_CORRUPT] = SKV_HTTP_ErrCorrupt,
+        [SKV_ERR_BUSY] = SKV_HTTP_ErrBusy,
+        [SKV_ERR_UNSUPPORTED] = SKV_HTTP_ErrUnsupported,
+        [SKV_ERR_INTEGRITY] = SKV_HTTP_ErrIntegrity,
+        [SKV_ERR_FULL] = SKV_HTTP_ErrFull,
+        [SKV_ERR_CLOSED] = SKV_HTTP_ErrClosed,
+        [SKV_ERR_TOOBIG] = SKV_HTTP_ErrTooBig,
+        [SKV_ERR_AGAIN] = SKV_HTTP_ErrAgain,
+        [SKV_ERR_CONFIG] = SKV_HTTP_ErrConfig,
+        [SKV_ERR_INTERNAL] = SKV_HTTP_ErrInternal};
+    if (rc <= 0 || rc >= SKV_RC_COUNT_) /* SKV_OK: never an error */
         rc = SKV_ERR_INTERNAL;
-    return names[rc];
+    return skv_http_err_info(by_rc[rc])->name;
 }
 
 const struct skv_http_err_info *skv_http_err_info(enum skv_http_err id)
