@@ -9,6 +9,7 @@
 #include "fsm/fsm.h"
 #include "fsm/fsm_gap.h"
 #include "util/log.h"
+#include "util/path.h"
 #include "intake/op.h"
 #include "intake/propose.h"
 #include "node/preflight.h"
@@ -16,13 +17,11 @@
 #include "node/reload.h"
 #include "node/store_init.h"
 
-#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define SKV_TICK_MS 50
 /* a halted node is out of Raft at once (skv_raftio_silence) and answers
@@ -87,28 +86,6 @@ int skv_node_send(struct skv_node *n, uint64_t peer, const char *address,
         skv_node_log(n, SKV_LOG_DEBUG, "send to %llu failed: %s",
                      (unsigned long long)peer, e.msg);
     return rc;
-}
-
-static int mkdir_p(const char *path, char *err, size_t errlen)
-{
-    char buf[4096];
-    size_t i, len = strlen(path);
-    if (len >= sizeof buf) {
-        snprintf(err, errlen, "%s: path too long", path);
-        return -1;
-    }
-    memcpy(buf, path, len + 1);
-    for (i = 1; i <= len; i++) {
-        if (buf[i] != '/' && buf[i] != 0)
-            continue;
-        buf[i] = 0;
-        if (mkdir(buf, 0700) != 0 && errno != EEXIST) {
-            snprintf(err, errlen, "cannot create %s: %s", buf, strerror(errno));
-            return -1;
-        }
-        buf[i] = path[i];
-    }
-    return 0;
 }
 
 static void on_async(uv_async_t *a) { skv_inbox_drain(a->data); }
@@ -190,7 +167,7 @@ static int open_plugins(struct skv_node *n, char *err, size_t errlen)
         return -1;
     if (skv_store_precheck(n->conf->data_dir, n->conf->node_id, n->conf->init_store,
                            &is_new, err, errlen) != 0 ||
-        mkdir_p(n->conf->data_dir, err, errlen) != 0)
+        skv_path_mkdir(n->conf->data_dir, err, errlen) != 0)
         return -1;
     snprintf(path, sizeof path, "%s/store", n->conf->data_dir);
     if (n->st->open(skv_plugin_state(n->plugins.storage), path, &n->db, &e) != SKV_OK) {

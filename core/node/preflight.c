@@ -6,6 +6,7 @@
 #include "enc/enc.h"
 #include "plugin/plugin_set.h"
 #include "node/store_init.h"
+#include "util/path.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -25,35 +26,32 @@ static void parent_of(const char *buf, char *out, size_t len)
         snprintf(out, len, "%.*s", (int)(slash - buf), buf);
 }
 
-/* Mirrors node.c's mkdir -p walk, with stat/access instead of mkdir, so
- * a refusal reads exactly as the one start would print. */
+/* One prefix of data_dir: it exists (go on), or it is missing and its
+ * parent lets start create it (stop: fine), or neither (-1, errno). */
+static int check_step(const char *prefix, void *arg)
+{
+    struct stat *st = arg;
+    char parent[SKV_PATH_MAX + 1];
+    if (stat(prefix, st) == 0)
+        return 0;
+    if (errno != ENOENT)
+        return -1;
+    parent_of(prefix, parent, sizeof parent);   /* created from here on */
+    return access(parent, W_OK | X_OK) == 0 ? 1 : -1;
+}
+
+/* The walk skv_path_mkdir makes at start, with stat/access instead of
+ * mkdir, so a refusal reads exactly as the one start would print. */
 int skv_preflight_data_dir(const char *path, char *err, size_t errlen)
 {
-    char buf[4096], parent[4096];
     struct stat st;
-    size_t i, len = strlen(path);
-    if (len == 0 || len >= sizeof buf) {
-        snprintf(err, errlen, "%s: %s", path, len ? "path too long" : "empty data_dir");
+    int rc;
+    if (!*path) {
+        snprintf(err, errlen, "%s: empty data_dir", path);
         return -1;
     }
-    memcpy(buf, path, len + 1);
-    for (i = 1; i <= len; i++) {
-        if (buf[i] != '/' && buf[i] != 0)
-            continue;
-        buf[i] = 0;
-        if (stat(buf, &st) != 0) {
-            int e = errno;
-            if (e == ENOENT) {   /* created from here on: parent must take it */
-                parent_of(buf, parent, sizeof parent);
-                if (access(parent, W_OK | X_OK) == 0)
-                    return 0;
-                e = errno;
-            }
-            snprintf(err, errlen, "cannot create %s: %s", buf, strerror(e));
-            return -1;
-        }
-        buf[i] = path[i];
-    }
+    if ((rc = skv_path_walk(path, check_step, &st, err, errlen)) != 0)
+        return rc > 0 ? 0 : -1;
     if (!S_ISDIR(st.st_mode) || access(path, R_OK | W_OK | X_OK) != 0) {
         snprintf(err, errlen, "data_dir %s: %s", path,
                  S_ISDIR(st.st_mode) ? strerror(errno) : "not a directory");
