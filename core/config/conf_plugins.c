@@ -19,12 +19,8 @@ static int parse_path(const struct conf_node *n, struct skv_config *c,
     size_t i;
     if (conf_is_null(n))
         return 0;
-    if (conf_expect(n, CONF_SEQ, "plugins.path", e))
+    if (conf_seq(n, "plugins.path", SKV_MAX_PLUGIN_PATHS, e))
         return -1;
-    if (n->n > SKV_MAX_PLUGIN_PATHS)
-        return conf_errf(e, &n->items[SKV_MAX_PLUGIN_PATHS]->pos,
-                         "too many entries in 'plugins.path' (limit %d)",
-                         SKV_MAX_PLUGIN_PATHS);
     for (i = 0; i < n->n; i++) {
         snprintf(what, sizeof what, "plugins.path[%zu]", i);
         if (conf_str(n->items[i], what, &c->plugin_path[i], e))

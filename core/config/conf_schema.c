@@ -144,12 +144,8 @@ static int parse_cluster(const struct conf_node *n, struct skv_config *c,
     b = conf_map_get(n, "bootstrap");
     if (!b || conf_is_null(b))
         return 0;
-    if (conf_expect(b, CONF_SEQ, "cluster.bootstrap", e))
+    if (conf_seq(b, "cluster.bootstrap", SKV_MAX_BOOTSTRAP, e))
         return -1;
-    if (b->n > SKV_MAX_BOOTSTRAP)
-        return conf_errf(e, &b->items[SKV_MAX_BOOTSTRAP]->pos,
-                         "too many entries in 'cluster.bootstrap' (limit %d)",
-                         SKV_MAX_BOOTSTRAP);
     for (i = 0; i < b->n; i++)
         if (parse_member(b->items[i], i, c, e))
             return -1;

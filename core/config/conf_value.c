@@ -26,6 +26,17 @@ int conf_expect(const struct conf_node *n, enum conf_kind kind,
                      conf_kind_name(kind), conf_kind_name(n->kind));
 }
 
+int conf_seq(const struct conf_node *n, const char *what, size_t limit,
+             struct conf_err *e)
+{
+    if (conf_expect(n, CONF_SEQ, what, e))
+        return -1;
+    if (n->n > limit)
+        return conf_errf(e, &n->items[limit]->pos, "too many entries in '%s' (limit %zu)",
+                         what, limit);
+    return 0;
+}
+
 /* A scalar that must be written plain (ints, bools): `expected` names it. */
 static int plain_scalar(const struct conf_node *n, const char *what,
                         const char *expected, struct conf_err *e)

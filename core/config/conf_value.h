@@ -8,6 +8,7 @@
 #ifndef SKV_CONF_VALUE_H
 #define SKV_CONF_VALUE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "config/conf_tree.h"
@@ -15,6 +16,10 @@
 /* n must be of `kind` (a plain null is reported as "has no value"). */
 int conf_expect(const struct conf_node *n, enum conf_kind kind,
                 const char *what, struct conf_err *e);
+
+/* n must be a sequence of at most `limit` items. */
+int conf_seq(const struct conf_node *n, const char *what, size_t limit,
+             struct conf_err *e);
 
 /* Unquoted decimal integer in min..max. */
 int conf_u64(const struct conf_node *n, const char *what, uint64_t min,
