@@ -91,16 +91,31 @@ static void wrap_aad(uint8_t aad[WRAP_AAD_LEN], int purpose, uint32_t key_id)
     skv_put_be32(aad + 2, key_id);
 }
 
-/* A plugin key handle for the KEK under `suite`. */
-static int kek_handle(struct skv_keystore *ks, const char *suite, void **h,
-                      struct skv_enc_err *e)
+/* What wrap and unwrap share: a plugin key handle for the KEK under the
+ * DEK's suite (release it with key_free), the AAD, the plugin's error.
+ * kek_begin checks the DEK's ids, wrapped length and suite first. */
+struct kek_op {
+    void *h;
+    uint8_t aad[WRAP_AAD_LEN];
+    struct skv_err perr;
+};
+
+static int kek_begin(struct skv_keystore *ks, int purpose, uint32_t key_id,
+                     const char *suite, size_t wrapped_len, struct kek_op *k,
+                     struct skv_enc_err *e)
 {
     struct skv_err perr = {0};
-    int rc = ks->ops->key_new(ks->cstate, suite, skv_kek_bytes(ks->kek),
-                              SKV_KEK_LEN, h, &perr);
+    int rc;
+    memset(k, 0, sizeof *k);
+    if ((rc = skv_dek_check_wrapped(purpose, key_id, suite, wrapped_len, e)) != SKV_OK ||
+        (rc = skv_dek_check_suite(ks, suite, e)) != SKV_OK)
+        return rc;
+    rc = ks->ops->key_new(ks->cstate, suite, skv_kek_bytes(ks->kek), SKV_KEK_LEN, &k->h,
+                          &perr);
     if (rc != SKV_OK)
         return skv_enc_fail(e, rc, SKV_ENC_CIPHER, "KEK under suite %s: %s", suite,
                             perr.msg);
+    wrap_aad(k->aad, purpose, key_id);
     return SKV_OK;
 }
 
@@ -108,26 +123,22 @@ int skv_keystore_wrap(struct skv_keystore *ks, int purpose, uint32_t key_id,
                       const char *suite, const uint8_t *dek,
                       uint8_t wrapped[SKV_DEK_WRAPPED_LEN], struct skv_enc_err *e)
 {
-    struct skv_err perr = {0};
-    uint8_t aad[WRAP_AAD_LEN];
-    void *h = NULL;
+    struct kek_op k;
     int rc;
     if (!ks || !dek || !wrapped)
         return skv_enc_fail(e, SKV_ERR_INVALID, SKV_ENC_INVALID_ARGUMENT,
                             "DEK wrap: NULL argument");
-    if ((rc = skv_dek_check_ids(purpose, key_id, suite, e)) != SKV_OK ||
-        (rc = skv_dek_check_suite(ks, suite, e)) != SKV_OK ||
-        (rc = kek_handle(ks, suite, &h, e)) != SKV_OK)
+    /* a wrap writes exactly SKV_DEK_WRAPPED_LEN: only the ids to check */
+    if ((rc = kek_begin(ks, purpose, key_id, suite, SKV_DEK_WRAPPED_LEN, &k, e)) != SKV_OK)
         return rc;
-    wrap_aad(aad, purpose, key_id);
-    if ((rc = ks->ops->random(ks->cstate, wrapped, SKV_DEK_NONCE_LEN, &perr)) == SKV_OK)
-        rc = ks->ops->seal(h, wrapped, SKV_DEK_NONCE_LEN, aad, sizeof aad, dek,
-                           SKV_DEK_LEN, wrapped + SKV_DEK_NONCE_LEN, &perr);
-    ks->ops->key_free(h);
+    if ((rc = ks->ops->random(ks->cstate, wrapped, SKV_DEK_NONCE_LEN, &k.perr)) == SKV_OK)
+        rc = ks->ops->seal(k.h, wrapped, SKV_DEK_NONCE_LEN, k.aad, sizeof k.aad, dek,
+                           SKV_DEK_LEN, wrapped + SKV_DEK_NONCE_LEN, &k.perr);
+    ks->ops->key_free(k.h);
     if (rc != SKV_OK) {
         sodium_memzero(wrapped, SKV_DEK_WRAPPED_LEN);
         return skv_enc_fail(e, rc, SKV_ENC_CIPHER, "DEK wrap of key_id %u: %s",
-                            key_id, perr.msg);
+                            key_id, k.perr.msg);
     }
     skv_enc_err_clear(e);
     return SKV_OK;
@@ -137,24 +148,18 @@ int skv_keystore_unwrap(struct skv_keystore *ks, int purpose, uint32_t key_id,
                         const char *suite, const uint8_t *wrapped,
                         size_t wrapped_len, uint8_t *dek_out, struct skv_enc_err *e)
 {
-    struct skv_err perr = {0};
-    uint8_t aad[WRAP_AAD_LEN];
-    void *h = NULL;
+    struct kek_op k;
     int rc;
     if (!ks || !wrapped || !dek_out)
         return skv_enc_fail(e, SKV_ERR_INVALID, SKV_ENC_INVALID_ARGUMENT,
                             "DEK unwrap: NULL argument");
     sodium_memzero(dek_out, SKV_DEK_LEN);
-    if ((rc = skv_dek_check_wrapped(purpose, key_id, suite, wrapped_len, e)) != SKV_OK)
+    if ((rc = kek_begin(ks, purpose, key_id, suite, wrapped_len, &k, e)) != SKV_OK)
         return rc;
-    if ((rc = skv_dek_check_suite(ks, suite, e)) != SKV_OK ||
-        (rc = kek_handle(ks, suite, &h, e)) != SKV_OK)
-        return rc;
-    wrap_aad(aad, purpose, key_id);
-    rc = ks->ops->open(h, wrapped, SKV_DEK_NONCE_LEN, aad, sizeof aad,
+    rc = ks->ops->open(k.h, wrapped, SKV_DEK_NONCE_LEN, k.aad, sizeof k.aad,
                        wrapped + SKV_DEK_NONCE_LEN, SKV_DEK_LEN + SKV_DEK_TAG_LEN,
-                       dek_out, &perr);
-    ks->ops->key_free(h);
+                       dek_out, &k.perr);
+    ks->ops->key_free(k.h);
     if (rc != SKV_OK)
         sodium_memzero(dek_out, SKV_DEK_LEN);
     if (rc == SKV_ERR_INTEGRITY)
@@ -164,7 +169,7 @@ int skv_keystore_unwrap(struct skv_keystore *ks, int purpose, uint32_t key_id,
                             skv_purpose_name(purpose), suite);
     if (rc != SKV_OK)
         return skv_enc_fail(e, rc, SKV_ENC_CIPHER, "DEK unwrap of key_id %u: %s",
-                            key_id, perr.msg);
+                            key_id, k.perr.msg);
     skv_enc_err_clear(e);
     return SKV_OK;
 }
