@@ -60,6 +60,36 @@ static void single(FILE *b, const char *name, const char *type, const char *help
     fprintf(b, "sealkv_%s %llu\n", name, ULL(v));
 }
 
+/* One label of a grid: its name and its values. */
+struct label {
+    const char *name;
+    const char *const *v;
+    int n;
+};
+
+/* A counter family over two labels: one sample per pair of values,
+ * counts[i * b.n + j] for a's i-th and b's j-th value (a [a.n][b.n]
+ * array of the metrics, row by row). */
+static void grid(FILE *f, const char *name, const char *help, struct label a,
+                 struct label b, const uint64_t *counts)
+{
+    int i, j;
+    family(f, name, "counter", help);
+    for (i = 0; i < a.n; i++)
+        for (j = 0; j < b.n; j++)
+            fprintf(f, "sealkv_%s{%s=\"%s\",%s=\"%s\"} %llu\n", name, a.name, a.v[i],
+                    b.name, b.v[j], ULL(counts[i * b.n + j]));
+}
+#define NELEM(a) ((int)(sizeof(a) / sizeof((a)[0])))
+/* grid() over the 2-D counter array `arr`, whose shape must be the labels'. */
+#define GRID(f, name, help, la, va, lb, vb, arr)                                          \
+    do {                                                                                   \
+        _Static_assert(sizeof(arr) == NELEM(va) * NELEM(vb) * sizeof(uint64_t),           \
+                       name ": counters and label values differ in shape");               \
+        grid(f, name, help, (struct label){la, va, NELEM(va)},                             \
+             (struct label){lb, vb, NELEM(vb)}, &(arr)[0][0]);                            \
+    } while (0)
+
 /* ---- sections --------------------------------------------------------- */
 
 static void raft_section(FILE *b, struct skv_node *n)
@@ -81,13 +111,8 @@ static void raft_section(FILE *b, struct skv_node *n)
 static void proposal_section(FILE *b, const struct skv_metrics *m)
 {
     static const char *const src[2] = {"user", "admin"}, *const out[2] = {"ok", "error"};
-    int s, o;
-    family(b, "proposals_total", "counter",
-           "proposals this node handled as leader, by source and outcome");
-    for (s = 0; s < 2; s++)
-        for (o = 0; o < 2; o++)
-            fprintf(b, "sealkv_proposals_total{source=\"%s\",outcome=\"%s\"} %llu\n", src[s], out[o],
-                ULL(m->proposals[s][o]));
+    GRID(b, "proposals_total", "proposals this node handled as leader, by source and outcome",
+         "source", src, "outcome", out, m->proposals);
     family(b, "forwarded_total", "counter", "requests this node forwarded to the leader");
     fprintf(b, "sealkv_forwarded_total{kind=\"proposal\"} %llu\n", ULL(m->proposals_forwarded));
     fprintf(b, "sealkv_forwarded_total{kind=\"admin_op\"} %llu\n", ULL(m->admin_ops_forwarded));
@@ -146,13 +171,8 @@ static void reload_section(FILE *b, const struct skv_metrics *m)
 {
     static const char *const pl[2] = {"transport", "admin"};
     static const char *const out[3] = {"ok", "error", "unsupported"};
-    int p, o;
-    family(b, "credential_reloads_total", "counter",
-           "credential reloads (SIGHUP), by plugin and outcome");
-    for (p = 0; p < 2; p++)
-        for (o = 0; o < 3; o++)
-            fprintf(b, "sealkv_credential_reloads_total{plugin=\"%s\",outcome=\"%s\"} %llu\n",
-                pl[p], out[o], ULL(m->cred_reloads[p][o]));
+    GRID(b, "credential_reloads_total", "credential reloads (SIGHUP), by plugin and outcome",
+         "plugin", pl, "outcome", out, m->cred_reloads);
 }
 
 _Static_assert(SKV_DROP_COUNT_ <= sizeof ((struct skv_metrics *)0)->frames_dropped /
@@ -164,18 +184,15 @@ static void peer_section(FILE *b, const struct skv_metrics *m)
 {
     static const char *const origin[2] = {"local", "peer"};
     static const char *const why[2] = {"malformed", "not_allowed"};
-    int r, o;
+    int r;
     family(b, "transport_frames_dropped_total", "counter",
            "inbound peer frames dropped before any handler, by reason");
     for (r = SKV_DROP_NONE + 1; r < SKV_DROP_COUNT_; r++)
         fprintf(b, "sealkv_transport_frames_dropped_total{reason=\"%s\"} %llu\n",
             skv_drop_reason_name(r), ULL(m->frames_dropped[r]));
-    family(b, "proposals_refused_total", "counter",
-           "proposals refused before raft_apply (400 ErrBadRequest), by origin and reason");
-    for (o = 0; o < 2; o++)
-        for (r = 0; r < 2; r++)
-            fprintf(b, "sealkv_proposals_refused_total{origin=\"%s\",reason=\"%s\"} %llu\n",
-                origin[o], why[r], ULL(m->proposals_refused[o][r]));
+    GRID(b, "proposals_refused_total",
+         "proposals refused before raft_apply (400 ErrBadRequest), by origin and reason",
+         "origin", origin, "reason", why, m->proposals_refused);
     single(b, "peer_admin_ops_refused_total", "counter",
            "admin ops forwarded by a peer that a follower never forwards (refused)",
            m->peer_ops_refused);
