@@ -37,6 +37,22 @@ static void rio_idle_cb(uv_idle_t *h)
         uv_idle_stop(h);
 }
 
+void *skv_rio_new(struct raft_io *io, size_t size, int *rc)
+{
+    struct skv_rio *rio = io->impl;
+    void *p;
+    if (rio->closing) {
+        snprintf(io->errmsg, sizeof io->errmsg, "raft io is closing");
+        *rc = RAFT_CANCELED;
+        return NULL;
+    }
+    if (!(p = calloc(1, size))) {
+        snprintf(io->errmsg, sizeof io->errmsg, "out of memory");
+        *rc = RAFT_NOMEM;
+    }
+    return p;
+}
+
 void skv_rio_wake(struct skv_rio *rio)
 {
     if (!rio->closing)

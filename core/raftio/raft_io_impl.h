@@ -71,7 +71,22 @@ struct skv_rio {
     struct skv_raftio_stats stats; /* successful log writes (metrics) */
 };
 
+/* Append `e` to the FIFO `head`/`tail`, linked through ->next (the log
+ * ops q_head/q_tail and the sends s_head/s_tail). */
+#define SKV_RIO_FIFO_PUSH(head, tail, e)                                        \
+    do {                                                                         \
+        if (tail)                                                                \
+            (tail)->next = (e);                                                  \
+        else                                                                     \
+            (head) = (e);                                                        \
+        (tail) = (e);                                                            \
+    } while (0)
+
 /* raft_io.c */
+/* A zeroed request record of `size` bytes for an io method; NULL with *rc
+ * and io->errmsg set when the io is closing (RAFT_CANCELED) or out of
+ * memory (RAFT_NOMEM). */
+void *skv_rio_new(struct raft_io *io, size_t size, int *rc);
 void skv_rio_wake(struct skv_rio *rio);
 void skv_rio_maybe_closed(struct skv_rio *rio);
 void skv_rio_logf(const struct skv_rio *rio, int level, const char *fmt, ...)

@@ -15,21 +15,18 @@
 
 /* ---- address book --------------------------------------------------------- */
 
-static const char *book_get(const struct skv_rio *rio, raft_id id)
+static struct skv_rio_peer *book_find(const struct skv_rio *rio, raft_id id)
 {
     for (size_t i = 0; i < rio->n_peers; i++)
         if (rio->peers[i].id == id)
-            return rio->peers[i].address;
+            return &rio->peers[i];
     return NULL;
 }
 
 static int book_set(struct skv_rio *rio, raft_id id, const char *address)
 {
-    struct skv_rio_peer *p = NULL;
+    struct skv_rio_peer *p = book_find(rio, id);
     char *copy;
-    for (size_t i = 0; i < rio->n_peers && !p; i++)
-        if (rio->peers[i].id == id)
-            p = &rio->peers[i];
     if (p && strcmp(p->address, address) == 0)
         return 0;
     if (!(copy = strdup(address)))
@@ -77,15 +74,15 @@ static const char *resolve(const struct skv_rio *rio,
      * recv callback relies on that: it is the raft driving us. */
     const struct raft *r =
         rio->env.raft ? rio->env.raft : (const struct raft *)rio->io->data;
-    const char *a;
+    const struct skv_rio_peer *p;
     if (m->server_address && *m->server_address)
         return m->server_address;
     for (unsigned i = 0; r && i < r->configuration.n; i++)
         if (r->configuration.servers[i].id == m->server_id &&
             r->configuration.servers[i].address)
             return r->configuration.servers[i].address;
-    if ((a = book_get(rio, m->server_id)))
-        return a;
+    if ((p = book_find(rio, m->server_id)))
+        return p->address;
     skv_rio_logf(rio, SKV_LOG_DEBUG,
                  "raft message from %llu: sender address unknown",
                  m->server_id);
@@ -140,26 +137,17 @@ int skv_rio_send(struct raft_io *io, struct raft_io_send *req,
                  const struct raft_message *message, raft_io_send_cb cb)
 {
     struct skv_rio *rio = io->impl;
-    struct skv_rio_send *s;
-    if (rio->closing) {
-        snprintf(io->errmsg, sizeof io->errmsg, "raft io is closing");
-        return RAFT_CANCELED;
-    }
-    if (!(s = calloc(1, sizeof *s))) {
-        snprintf(io->errmsg, sizeof io->errmsg, "out of memory");
-        return RAFT_NOMEM;
-    }
+    int rc;
+    struct skv_rio_send *s = skv_rio_new(io, sizeof *s, &rc);
+    if (!s)
+        return rc;
     req->cb = cb;
     if (message->server_id && message->server_address &&
         *message->server_address)
         (void)book_set(rio, message->server_id, message->server_address);
     s->req = req;
     s->status = rio->silenced ? RAFT_NOCONNECTION : transmit(rio, message);
-    if (rio->s_tail)
-        rio->s_tail->next = s;
-    else
-        rio->s_head = s;
-    rio->s_tail = s;
+    SKV_RIO_FIFO_PUSH(rio->s_head, rio->s_tail, s);
     skv_rio_wake(rio);
     return 0;
 }

@@ -31,23 +31,19 @@ static int rio_closing(struct raft_io *io)
     return 1;
 }
 
-static struct skv_rio_op *op_new(struct raft_io *io, int kind)
+/* A new op of `kind`: NULL with *rc and io->errmsg set when the io is
+ * closing or out of memory. */
+static struct skv_rio_op *op_new(struct raft_io *io, int kind, int *rc)
 {
-    struct skv_rio_op *op = calloc(1, sizeof *op);
-    if (!op)
-        snprintf(io->errmsg, sizeof io->errmsg, "out of memory");
-    else
+    struct skv_rio_op *op = skv_rio_new(io, sizeof *op, rc);
+    if (op)
         op->kind = kind;
     return op;
 }
 
 static void op_push(struct skv_rio *rio, struct skv_rio_op *op)
 {
-    if (rio->q_tail)
-        rio->q_tail->next = op;
-    else
-        rio->q_head = op;
-    rio->q_tail = op;
+    SKV_RIO_FIFO_PUSH(rio->q_head, rio->q_tail, op);
     skv_rio_wake(rio);
 }
 
@@ -87,11 +83,10 @@ int skv_rio_append(struct raft_io *io, struct raft_io_append *req,
                    raft_io_append_cb cb)
 {
     struct skv_rio *rio = io->impl;
-    struct skv_rio_op *op;
-    if (rio_closing(io))
-        return RAFT_CANCELED;
-    if (!(op = op_new(io, SKV_RIO_APPEND)))
-        return RAFT_NOMEM;
+    int rc;
+    struct skv_rio_op *op = op_new(io, SKV_RIO_APPEND, &rc);
+    if (!op)
+        return rc;
     req->cb = cb;
     op->append = req;
     op->entries = entries;
@@ -107,6 +102,7 @@ int skv_rio_truncate(struct raft_io *io, raft_index index)
 {
     struct skv_rio *rio = io->impl;
     struct skv_rio_op *op;
+    int rc;
     if (rio_closing(io))
         return RAFT_CANCELED;
     if (index == 0 || index > rio->next_index) {
@@ -115,8 +111,8 @@ int skv_rio_truncate(struct raft_io *io, raft_index index)
                  rio->next_index);
         return RAFT_INVALID;
     }
-    if (!(op = op_new(io, SKV_RIO_TRUNCATE)))
-        return RAFT_NOMEM;
+    if (!(op = op_new(io, SKV_RIO_TRUNCATE, &rc)))
+        return rc;
     op->index = index;
     rio->next_index = index;
     op_push(rio, op);
@@ -130,14 +126,15 @@ int skv_rio_snapshot_put(struct raft_io *io, unsigned trailing,
 {
     struct skv_rio *rio = io->impl;
     struct skv_rio_op *op;
+    int rc;
     if (rio_closing(io))
         return RAFT_CANCELED;
     if (!snapshot || snapshot->index == 0) {
         snprintf(io->errmsg, sizeof io->errmsg, "snapshot put: no snapshot");
         return RAFT_INVALID;
     }
-    if (!(op = op_new(io, SKV_RIO_SNAP_PUT)))
-        return RAFT_NOMEM;
+    if (!(op = op_new(io, SKV_RIO_SNAP_PUT, &rc)))
+        return rc;
     req->cb = cb;
     op->put = req;
     op->snapshot = snapshot;
@@ -331,31 +328,42 @@ void skv_rio_queue_cancel(struct skv_rio *rio)
 
 /* ---- independent jobs (snapshot_get, async_work) ---------------------- */
 
-/* A zeroed job of `size` bytes; NULL with *rc and io->errmsg set when
- * the io is closing (RAFT_CANCELED) or out of memory (RAFT_NOMEM). */
-static void *job_new(struct raft_io *io, size_t size, int *rc)
+/* One request run on the libuv pool apart from the log FIFO: `work` on a
+ * worker, then `done` on the loop thread with a copy of the job (the job
+ * itself is freed first). */
+struct rio_job {
+    uv_work_t work;
+    struct skv_rio *rio;
+    void *req;                      /* the raft_io request */
+    void (*done)(const struct rio_job *job);
+    struct raft_snapshot *snapshot; /* snapshot_get: what was loaded */
+    int status;
+    char errmsg[RAFT_ERRMSG_BUF_SIZE];
+};
+
+static void job_after_cb(uv_work_t *w, int status)
 {
-    void *job;
-    if (rio_closing(io)) {
-        *rc = RAFT_CANCELED;
-        return NULL;
-    }
-    if (!(job = calloc(1, size))) {
-        snprintf(io->errmsg, sizeof io->errmsg, "out of memory");
-        *rc = RAFT_NOMEM;
-    }
-    return job;
+    struct rio_job job = *(struct rio_job *)w->data;
+    (void)status; /* jobs are never uv_cancel()ed */
+    job.rio->n_work--;
+    free(w->data);
+    job.done(&job);
+    skv_rio_maybe_closed(job.rio);
 }
 
-/* Queue `job` (whose uv_work_t is `work`) on the libuv pool. 0, or
- * RAFT_IOERR with io->errmsg set and the job freed. */
-static int job_queue(struct raft_io *io, void *job, uv_work_t *work, uv_work_cb work_cb,
-                     uv_after_work_cb after_cb, const char *what)
+/* Queue a job for `req` on the libuv pool. 0, or RAFT_CANCELED /
+ * RAFT_NOMEM / RAFT_IOERR with io->errmsg set. */
+static int job_start(struct raft_io *io, void *req, uv_work_cb work_cb,
+                     void (*done)(const struct rio_job *), const char *what)
 {
     struct skv_rio *rio = io->impl;
+    struct rio_job *job;
     int rc;
-    work->data = job;
-    rc = uv_queue_work(rio->env.loop, work, work_cb, after_cb);
+    if (!(job = skv_rio_new(io, sizeof *job, &rc)))
+        return rc;
+    *job = (struct rio_job){.rio = rio, .req = req, .done = done};
+    job->work.data = job;
+    rc = uv_queue_work(rio->env.loop, &job->work, work_cb, job_after_cb);
     if (rc != 0) {
         free(job);
         snprintf(io->errmsg, sizeof io->errmsg, "queue %s: %s", what, uv_strerror(rc));
@@ -367,95 +375,53 @@ static int job_queue(struct raft_io *io, void *job, uv_work_t *work, uv_work_cb 
 
 /* ---- snapshot_get ------------------------------------------------------- */
 
-struct rio_get_job {
-    uv_work_t work;
-    struct skv_rio *rio;
-    struct raft_io_snapshot_get *req;
-    struct raft_snapshot *snapshot;
-    int status;
-    char errmsg[RAFT_ERRMSG_BUF_SIZE];
-};
-
 static void get_work_cb(uv_work_t *w)
 {
-    struct rio_get_job *job = w->data;
-    job->status = skv_ls_snapshot_get(&job->rio->ls, &job->snapshot,
-                                      job->errmsg);
+    struct rio_job *job = w->data;
+    job->status = skv_ls_snapshot_get(&job->rio->ls, &job->snapshot, job->errmsg);
 }
 
-static void get_after_cb(uv_work_t *w, int status)
+static void get_done(const struct rio_job *job)
 {
-    struct rio_get_job *job = w->data;
-    struct skv_rio *rio = job->rio;
     struct raft_io_snapshot_get *req = job->req;
     struct raft_snapshot *snapshot = job->snapshot;
-    int rc = job->status;
-    (void)status;
-    rio->n_work--;
-    if (rc != 0) {
-        memcpy(rio->io->errmsg, job->errmsg, sizeof rio->io->errmsg);
-        skv_rio_logf(rio, SKV_LOG_WARN, "raft snapshot get: %s", job->errmsg);
+    if (job->status != 0) {
+        memcpy(job->rio->io->errmsg, job->errmsg, sizeof job->rio->io->errmsg);
+        skv_rio_logf(job->rio, SKV_LOG_WARN, "raft snapshot get: %s", job->errmsg);
         snapshot = NULL;
     }
-    free(job);
     if (req->cb)
-        req->cb(req, snapshot, rc);
+        req->cb(req, snapshot, job->status);
     else
         skv_ls_free_loaded(snapshot, NULL, 0);
-    skv_rio_maybe_closed(rio);
 }
 
 int skv_rio_snapshot_get(struct raft_io *io, struct raft_io_snapshot_get *req,
                          raft_io_snapshot_get_cb cb)
 {
-    int rc;
-    struct rio_get_job *job = job_new(io, sizeof *job, &rc);
-    if (!job)
-        return rc;
     req->cb = cb;
-    job->rio = io->impl;
-    job->req = req;
-    return job_queue(io, job, &job->work, get_work_cb, get_after_cb, "snapshot get");
+    return job_start(io, req, get_work_cb, get_done, "snapshot get");
 }
 
 /* ---- async_work (io version 2) ------------------------------------------- */
 
-struct rio_async_job {
-    uv_work_t work;
-    struct skv_rio *rio;
-    struct raft_io_async_work *req;
-    int status;
-};
-
 static void async_work_cb(uv_work_t *w)
 {
-    struct rio_async_job *job = w->data;
-    job->status = job->req->work ? job->req->work(job->req) : 0;
+    struct rio_job *job = w->data;
+    struct raft_io_async_work *req = job->req;
+    job->status = req->work ? req->work(req) : 0;
 }
 
-static void async_after_cb(uv_work_t *w, int status)
+static void async_done(const struct rio_job *job)
 {
-    struct rio_async_job *job = w->data;
-    struct skv_rio *rio = job->rio;
     struct raft_io_async_work *req = job->req;
-    int rc = job->status;
-    (void)status;
-    rio->n_work--;
-    free(job);
     if (req->cb)
-        req->cb(req, rc);
-    skv_rio_maybe_closed(rio);
+        req->cb(req, job->status);
 }
 
 int skv_rio_async_work(struct raft_io *io, struct raft_io_async_work *req,
                        raft_io_async_work_cb cb)
 {
-    int rc;
-    struct rio_async_job *job = job_new(io, sizeof *job, &rc);
-    if (!job)
-        return rc;
     req->cb = cb;
-    job->rio = io->impl;
-    job->req = req;
-    return job_queue(io, job, &job->work, async_work_cb, async_after_cb, "async work");
+    return job_start(io, req, async_work_cb, async_done, "async work");
 }
