@@ -213,11 +213,16 @@ static void resend_waiting(struct skv_node *n, struct cap_fanout *f, uint64_t no
     skv_buf_free(&b);
 }
 
+/* A fan-out the tracker ended: its deadline passed, or shutdown. */
+static void fanout_ended(struct skv_tracked *e, enum skv_track_end why, void *arg)
+{
+    skv_cap_complete(arg, skv_container_of(e, struct cap_fanout, track),
+                     why == SKV_TRACK_SHUTDOWN ? "node is shutting down" : NULL);
+}
+
 void skv_cap_expire(struct skv_node *n, uint64_t now_ms)
 {
     struct skv_list *r;
-    struct skv_tracked *e;
-    enum skv_track_end end;
     for (r = n->caps_pending.live.next; r != &n->caps_pending.live; r = r->next) {
         struct cap_fanout *f = skv_container_of(r, struct cap_fanout, track.link);
         if (f->track.deadline_ms > now_ms && now_ms - f->sent_ms >= CAP_RESEND_MS)
@@ -225,15 +230,11 @@ void skv_cap_expire(struct skv_node *n, uint64_t now_ms)
     }
     /* one at a time: the callback may start another fan-out (its
      * deadline lies in the future) */
-    while ((e = skv_tracker_take_due(&n->caps_pending, now_ms, 0, &end)))
-        skv_cap_complete(n, skv_container_of(e, struct cap_fanout, track), NULL);
+    skv_tracker_expire(&n->caps_pending, now_ms, 0, fanout_ended, n);
 }
 
 void skv_cap_fail_all(struct skv_node *n)
 {
     /* n->stopping is set: a callback cannot queue a new fan-out */
-    struct skv_tracked *e;
-    while ((e = skv_tracker_pop(&n->caps_pending)))
-        skv_cap_complete(n, skv_container_of(e, struct cap_fanout, track),
-                        "node is shutting down");
+    skv_tracker_fail_all(&n->caps_pending, fanout_ended, n);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * tracker.c — requests awaiting a peer's answer (see tracker.h): ids,
- * look-up by id, the expiry rule (deadline, or the leader changed) and
- * fail-all's pop. Engine-independent; loop thread only.
+ * look-up by id, the expiry rule (deadline, or the leader changed), the
+ * owners' expiry and fail-all loops. Engine-independent; loop thread only.
  */
 #include "peer/tracker.h"
 
@@ -83,4 +83,20 @@ struct skv_tracked *skv_tracker_pop(struct skv_tracker *t)
     e = skv_container_of(t->live.next, struct skv_tracked, link);
     skv_list_del(&e->link);
     return e;
+}
+
+void skv_tracker_expire(struct skv_tracker *t, uint64_t now_ms, uint64_t leader,
+                        skv_tracker_end_fn end, void *arg)
+{
+    struct skv_tracked *e;
+    enum skv_track_end why;
+    while ((e = skv_tracker_take_due(t, now_ms, leader, &why)))
+        end(e, why, arg);
+}
+
+void skv_tracker_fail_all(struct skv_tracker *t, skv_tracker_end_fn end, void *arg)
+{
+    struct skv_tracked *e;
+    while ((e = skv_tracker_pop(t)))
+        end(e, SKV_TRACK_SHUTDOWN, arg);
 }

@@ -9,7 +9,8 @@
  * (dispatch.c) asks them whether an answer frame is awaited.
  * Engine-independent: the owner embeds struct skv_tracked in its request,
  * passes the current leader to the expiry scan and answers what the
- * tracker hands back. Loop thread only.
+ * tracker hands back (skv_tracker_expire / skv_tracker_fail_all call the
+ * owner's end function for each). Loop thread only.
  */
 #ifndef SKV_TRACKER_H
 #define SKV_TRACKER_H
@@ -35,7 +36,11 @@ struct skv_tracker {
     uint64_t last_id;
 };
 
-enum skv_track_end { SKV_TRACK_TIMEOUT = 1, SKV_TRACK_LEADER_CHANGED = 2 };
+enum skv_track_end { SKV_TRACK_TIMEOUT = 1, SKV_TRACK_LEADER_CHANGED = 2, SKV_TRACK_SHUTDOWN = 3 };
+
+/* The owner's answer to a request that ended unanswered (`e` is already
+ * untracked; the owner frees it): why it ended, the owner's `arg`. */
+typedef void (*skv_tracker_end_fn)(struct skv_tracked *e, enum skv_track_end why, void *arg);
 
 /* Ids handed out start after `last_id`. */
 void skv_tracker_init(struct skv_tracker *t, uint64_t last_id);
@@ -57,5 +62,11 @@ struct skv_tracked *skv_tracker_take_due(struct skv_tracker *t, uint64_t now_ms,
                                          uint64_t leader, enum skv_track_end *end);
 /* The oldest tracked request, untracked (fail-all); NULL if none. */
 struct skv_tracked *skv_tracker_pop(struct skv_tracker *t);
+/* The owners' tick: `end` every request due at now_ms (skv_tracker_take_due),
+ * one at a time, so `end` may track new requests. */
+void skv_tracker_expire(struct skv_tracker *t, uint64_t now_ms, uint64_t leader,
+                        skv_tracker_end_fn end, void *arg);
+/* The owners' shutdown: `end` every tracked request with SKV_TRACK_SHUTDOWN. */
+void skv_tracker_fail_all(struct skv_tracker *t, skv_tracker_end_fn end, void *arg);
 
 #endif /* SKV_TRACKER_H */
