@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * forward.c — follower → leader forwarding of admin ops: each forwarded op
- * gets a request id and waits in the tracker n->ops_forwarded
- * (peer/tracker.h) until the leader's ADMIN_RESP, its deadline or a
- * leader change (outcome unknown), or shutdown answers it.
+ * gets a request id and waits in n->ops_forwarded (leader_req.h: sent and
+ * tracked, expired and failed like a forwarded proposal) until the
+ * leader's ADMIN_RESP, its deadline or a leader change (outcome unknown),
+ * or shutdown answers it; init/tick/fail_all for node.c.
  */
+#include "intake/leader_req.h"
 #include "intake/op.h"
 #include "peer/peer_filter.h"
 #include "peer/tracker.h"
@@ -21,9 +23,22 @@ static struct skv_slice sl(const void *p, size_t n)
     return s;
 }
 
+/* A forwarded op the leader did not answer (leader_req.h). */
+static void op_ended(struct skv_tracked *e, enum skv_error_id id)
+{
+    struct skv_op *op = skv_container_of(e, struct skv_op, fwd);
+    if (id == SKV_ErrLeadershipLost)
+        skv_op_fail(op, id, "leader %llu lost leadership while handling '%s'; the outcome is unknown",
+                    (unsigned long long)e->peer, op->op);
+    else if (id == SKV_ErrTimeout)
+        skv_op_fail(op, id, "leader did not answer '%s' in time; the outcome is unknown", op->op);
+    else
+        skv_op_fail(op, id, "node is shutting down");
+}
+
 void skv_forward_init(struct skv_node *n)
 {
-    skv_tracker_init(&n->ops_forwarded, 0);
+    skv_leader_reqs_init(&n->ops_forwarded, op_ended);
 }
 
 void skv_forward_to_leader(struct skv_op *op)
@@ -31,16 +46,15 @@ void skv_forward_to_leader(struct skv_op *op)
     struct skv_node *n = op->node;
     struct skv_fwd_admin m;
     struct skv_buf b = {NULL, 0, 0};
-    raft_id lid = 0;
-    const char *laddr = NULL;
+    struct skv_leader_dest to;
+    int rc;
 
-    raft_leader(&n->raft, &lid, &laddr);
-    if (lid == 0 || !laddr || lid == n->conf->node_id) {
+    if (skv_leader_reqs_target(n, &to) != 0) {
         skv_op_fail(op, SKV_ErrNoLeader, "no known leader to forward '%s' to", op->op);
         return;
     }
     memset(&m, 0, sizeof m);
-    m.req_id = skv_tracker_next_id(&n->ops_forwarded);
+    m.req_id = skv_tracker_next_id(&n->ops_forwarded.t);
     m.flags = op->flags;
     m.op = sl(op->op, strlen(op->op));
     m.arg = sl(op->arg, op->arg_len);
@@ -50,21 +64,19 @@ void skv_forward_to_leader(struct skv_op *op)
         skv_op_fail(op, SKV_ErrNoMemory, "out of memory");
         return;
     }
-    if (skv_node_send(n, lid, laddr, b.p, b.len) != SKV_OK) {
-        skv_buf_free(&b);
+    rc = skv_leader_reqs_send(n, &n->ops_forwarded, &to, &op->fwd, m.req_id, &b);
+    skv_buf_free(&b);
+    if (rc != SKV_OK) {
         skv_op_fail(op, SKV_ErrLeaderUnreachable, "cannot queue '%s' for leader %llu", op->op,
-                    (unsigned long long)lid);
+                    (unsigned long long)to.id);
         return;
     }
-    skv_buf_free(&b);
     n->metrics.admin_ops_forwarded++;
-    skv_tracker_add(&n->ops_forwarded, &op->fwd, m.req_id, lid, 1, uv_now(&n->loop),
-                    SKV_FORWARD_TIMEOUT_MS);
 }
 
 int skv_forward_expects(struct skv_node *n, uint64_t peer, uint64_t req_id)
 {
-    return skv_tracker_expects(&n->ops_forwarded, peer, req_id);
+    return skv_tracker_expects(&n->ops_forwarded.t, peer, req_id);
 }
 
 /* The leader's answer as this node's reply to `op`. */
@@ -101,7 +113,7 @@ static void reply_resp(struct skv_op *op, const struct skv_fwd_admin_resp *m)
 void skv_forward_on_resp(struct skv_node *n, uint64_t from, const void *resp)
 {
     const struct skv_fwd_admin_resp *m = resp;
-    struct skv_tracked *e = skv_tracker_find(&n->ops_forwarded, m->req_id);
+    struct skv_tracked *e = skv_tracker_find(&n->ops_forwarded.t, m->req_id);
     if (!e) {
         skv_node_log(n, 0, "late or unknown forwarded response %llu from %llu",
                      (unsigned long long)m->req_id, (unsigned long long)from);
@@ -111,30 +123,14 @@ void skv_forward_on_resp(struct skv_node *n, uint64_t from, const void *resp)
     reply_resp(skv_container_of(e, struct skv_op, fwd), m);
 }
 
-/* Answer forwarded ops whose deadline passed, or whose leader is no
+/* Tick: forwarded ops whose deadline passed, or whose leader is no
  * longer the leader (no answer will come; fail fast instead of waiting). */
-void skv_forward_expire(struct skv_node *n, uint64_t now_ms)
+void skv_forward_tick(struct skv_node *n, uint64_t now_ms)
 {
-    struct skv_tracked *e;
-    enum skv_track_end end;
-    raft_id lid = 0;
-    const char *laddr = NULL;
-    raft_leader(&n->raft, &lid, &laddr);
-    while ((e = skv_tracker_take_due(&n->ops_forwarded, now_ms, lid, &end))) {
-        struct skv_op *op = skv_container_of(e, struct skv_op, fwd);
-        if (end == SKV_TRACK_LEADER_CHANGED)
-            skv_op_fail(op, SKV_ErrLeadershipLost,
-                        "leader %llu lost leadership while handling '%s'; the outcome is unknown",
-                        (unsigned long long)e->peer, op->op);
-        else
-            skv_op_fail(op, SKV_ErrTimeout,
-                        "leader did not answer '%s' in time; the outcome is unknown", op->op);
-    }
+    skv_leader_reqs_tick(n, &n->ops_forwarded, now_ms);
 }
 
-void skv_forward_fail_all(struct skv_node *n, const char *why)
+void skv_forward_fail_all(struct skv_node *n)
 {
-    struct skv_tracked *e;
-    while ((e = skv_tracker_pop(&n->ops_forwarded)))
-        skv_op_fail(skv_container_of(e, struct skv_op, fwd), SKV_ErrShuttingDown, "%s", why);
+    skv_leader_reqs_fail_all(&n->ops_forwarded);
 }

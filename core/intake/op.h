@@ -64,14 +64,14 @@ void skv_op_fail_status(struct skv_op *op, enum skv_error_id id, int status,
 /* Run an op on the loop thread (admin_ops.c). */
 void skv_op_dispatch(struct skv_op *op);
 
-/* Forwarding to the leader (forward.c): init at open, expire every
- * tick, fail_all at shutdown. */
+/* Forwarding to the leader (forward.c; the state is n->ops_forwarded,
+ * leader_req.h): init at open, tick, fail_all at shutdown. */
 void skv_forward_init(struct skv_node *n);
 void skv_forward_to_leader(struct skv_op *op);
 void skv_forward_on_resp(struct skv_node *n, uint64_t from,
                          const void *resp /* skv_fwd_admin_resp */);
-void skv_forward_expire(struct skv_node *n, uint64_t now_ms);
-void skv_forward_fail_all(struct skv_node *n, const char *why);
+void skv_forward_tick(struct skv_node *n, uint64_t now_ms);
+void skv_forward_fail_all(struct skv_node *n);
 
 /* Linearizable reads (reads.c). */
 void skv_read_enqueue(struct skv_op *op);
@@ -83,7 +83,5 @@ static inline int skv_leader_ready(struct skv_node *n)
 {
     return skv_intake_ready(&n->intake);
 }
-
-#define SKV_FORWARD_TIMEOUT_MS 10000
 
 #endif

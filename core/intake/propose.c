@@ -2,11 +2,12 @@
 /*
  * propose.c — skv_propose (see propose.h): on the leader the intake
  * (intake.c), from a follower forwarding to the leader; both sides of a
- * forwarded proposal (the follower's wait in the tracker
- * n->props_forwarded, peer/tracker.h); skv_error_http, the catalogue's
- * status for a name received as data.
+ * forwarded proposal (the follower's wait in n->props_forwarded,
+ * leader_req.h, with its init/tick/fail_all); skv_error_http, the
+ * catalogue's status for a name received as data.
  */
 #include "intake/propose.h"
+#include "intake/leader_req.h"
 #include "cmd/cmd_decode.h"
 #include "peer/dispatch.h"
 #include "intake/op.h"
@@ -21,7 +22,7 @@
 #include <string.h>
 
 struct prop {
-    struct skv_tracked track;   /* in n->props_forwarded (peer/tracker.h) */
+    struct skv_tracked track;   /* in n->props_forwarded (leader_req.h) */
     skv_propose_cb cb;
     void *arg;
 };
@@ -63,12 +64,10 @@ static void forward(struct skv_node *n, int source, void *payload, size_t len,
 {
     struct skv_fwd_propose m;
     struct skv_buf b = {NULL, 0, 0};
+    struct skv_leader_dest to;
     struct prop *p;
-    raft_id lid = 0;
-    const char *laddr = NULL;
 
-    raft_leader(&n->raft, &lid, &laddr);
-    if (lid == 0 || !laddr || lid == n->conf->node_id) {
+    if (skv_leader_reqs_target(n, &to) != 0) {
         raft_free(payload);
         finish(cb, arg, SKV_ErrNoLeader, "no known leader");
         return;
@@ -76,13 +75,13 @@ static void forward(struct skv_node *n, int source, void *payload, size_t len,
     if (refuse_forward(n, source, payload, len, cb, arg))
         return;
     memset(&m, 0, sizeof m);
-    m.req_id = skv_tracker_next_id(&n->props_forwarded);
+    m.req_id = skv_tracker_next_id(&n->props_forwarded.t);
     m.source = (uint32_t)source;
     m.payload.p = payload;
     m.payload.len = len;
     p = calloc(1, sizeof *p);
     if (!p || skv_wire_encode_propose(&b, n->conf->node_id, &m) != 0 ||
-        skv_node_send(n, lid, laddr, b.p, b.len) != SKV_OK) {
+        skv_leader_reqs_send(n, &n->props_forwarded, &to, &p->track, m.req_id, &b) != SKV_OK) {
         free(p);
         skv_buf_free(&b);
         raft_free(payload);
@@ -93,8 +92,6 @@ static void forward(struct skv_node *n, int source, void *payload, size_t len,
     raft_free(payload);
     p->cb = cb;
     p->arg = arg;
-    skv_tracker_add(&n->props_forwarded, &p->track, m.req_id, lid, 1, uv_now(&n->loop),
-                    SKV_FORWARD_TIMEOUT_MS);
     n->metrics.proposals_forwarded++;
 }
 
@@ -213,20 +210,32 @@ void skv_propose_on_req(struct skv_node *n, uint64_t from, const void *req)
 
 /* ---- follower side: answers, deadlines, shutdown -------------------- */
 
+/* A forwarded proposal the leader did not answer (leader_req.h). */
+static void prop_ended(struct skv_tracked *e, enum skv_error_id id)
+{
+    struct prop *p = skv_container_of(e, struct prop, track);
+    finish(p->cb, p->arg, id,
+           id == SKV_ErrLeadershipLost
+               ? "the leader changed while the proposal was in flight; the outcome is unknown"
+           : id == SKV_ErrTimeout ? "the leader did not answer in time; the outcome is unknown"
+                                  : "node is shutting down; the outcome is unknown");
+    free(p);
+}
+
 void skv_propose_init(struct skv_node *n)
 {
-    skv_tracker_init(&n->props_forwarded, 0);
+    skv_leader_reqs_init(&n->props_forwarded, prop_ended);
 }
 
 int skv_propose_expects(struct skv_node *n, uint64_t peer, uint64_t req_id)
 {
-    return skv_tracker_expects(&n->props_forwarded, peer, req_id);
+    return skv_tracker_expects(&n->props_forwarded.t, peer, req_id);
 }
 
 void skv_propose_on_resp(struct skv_node *n, uint64_t from, const void *resp)
 {
     const struct skv_fwd_propose_resp *m = resp;
-    struct skv_tracked *e = skv_tracker_find(&n->props_forwarded, m->req_id);
+    struct skv_tracked *e = skv_tracker_find(&n->props_forwarded.t, m->req_id);
     struct prop *p;
     char err[64], msg[512];
     if (!e) {
@@ -243,32 +252,12 @@ void skv_propose_on_resp(struct skv_node *n, uint64_t from, const void *resp)
     free(p);
 }
 
-void skv_propose_expire(struct skv_node *n, uint64_t now_ms)
+void skv_propose_tick(struct skv_node *n, uint64_t now_ms)
 {
-    struct skv_tracked *e;
-    enum skv_track_end end;
-    raft_id lid = 0;
-    const char *laddr = NULL;
-    raft_leader(&n->raft, &lid, &laddr);
-    while ((e = skv_tracker_take_due(&n->props_forwarded, now_ms, lid, &end))) {
-        struct prop *p = skv_container_of(e, struct prop, track);
-        if (end == SKV_TRACK_LEADER_CHANGED)
-            finish(p->cb, p->arg, SKV_ErrLeadershipLost,
-                   "the leader changed while the proposal was in flight; the outcome is unknown");
-        else
-            finish(p->cb, p->arg, SKV_ErrTimeout,
-                   "the leader did not answer in time; the outcome is unknown");
-        free(p);
-    }
+    skv_leader_reqs_tick(n, &n->props_forwarded, now_ms);
 }
 
 void skv_propose_fail_all(struct skv_node *n)
 {
-    struct skv_tracked *e;
-    while ((e = skv_tracker_pop(&n->props_forwarded))) {
-        struct prop *p = skv_container_of(e, struct prop, track);
-        finish(p->cb, p->arg, SKV_ErrShuttingDown,
-               "node is shutting down; the outcome is unknown");
-        free(p);
-    }
+    skv_leader_reqs_fail_all(&n->props_forwarded);
 }

@@ -21,12 +21,12 @@ void skv_propose(struct skv_node *n, int source, void *payload, size_t len,
                  skv_propose_cb cb, void *arg);
 
 /* Leader side of a forwarded proposal; follower side of the answer:
- * the tracker n->props_forwarded (init at open, expire every tick,
- * fail_all at shutdown). */
+ * n->props_forwarded (leader_req.h; init at open, tick, fail_all at
+ * shutdown). */
 void skv_propose_init(struct skv_node *n);
 void skv_propose_on_req(struct skv_node *n, uint64_t from, const void *req);
 void skv_propose_on_resp(struct skv_node *n, uint64_t from, const void *resp);
-void skv_propose_expire(struct skv_node *n, uint64_t now_ms);
+void skv_propose_tick(struct skv_node *n, uint64_t now_ms);
 void skv_propose_fail_all(struct skv_node *n);
 
 /* skv_error_http (status and retry hint for a stable error name) is

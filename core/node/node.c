@@ -112,8 +112,8 @@ static void on_tick(uv_timer_t *t)
             skv_node_shutdown(n, n->exit_code);
         return;
     }
-    skv_forward_expire(n, now);
-    skv_propose_expire(n, now);
+    skv_forward_tick(n, now);
+    skv_propose_tick(n, now);
     skv_cap_expire(n, now);
     skv_intake_tick(&n->intake);
     skv_enc_register_tick(n, now);
@@ -361,7 +361,7 @@ void skv_node_shutdown(struct skv_node *n, int exit_code)
     if (n->run_state != SKV_RUN_HALTED)
         n->run_state = SKV_RUN_STOPPING;
     skv_inbox_close(n);
-    skv_forward_fail_all(n, "node is shutting down");
+    skv_forward_fail_all(n);
     skv_propose_fail_all(n);
     skv_cap_fail_all(n);
     skv_intake_fail_all(&n->intake, skv_error_name(SKV_ErrShuttingDown), "node is shutting down");

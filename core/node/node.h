@@ -23,6 +23,7 @@
 #include "admin/reads.h"
 #include "config/config.h"
 #include "intake/intake.h"
+#include "intake/leader_req.h"
 #include "enc/enc.h"
 #include "node/metrics.h"
 #include "plugin/plugin_set.h"
@@ -97,8 +98,8 @@ struct skv_node {
     int exit_code;
     char halt_reason[256];
 
-    struct skv_tracker ops_forwarded;   /* admin ops sent to the leader (forward.c) */
-    struct skv_tracker props_forwarded; /* proposals sent to the leader (propose.c) */
+    struct skv_leader_reqs ops_forwarded;   /* admin ops sent to the leader (intake/forward.c) */
+    struct skv_leader_reqs props_forwarded; /* proposals sent to the leader (intake/propose.c) */
     struct skv_reads reads;         /* linearizable reads (admin/reads.c) */
 
     struct skv_tracker caps_pending;    /* capability fan-outs (admin/cap_fanout.c) */
