@@ -18,7 +18,7 @@ struct skv_enc_job {
     json_t *summary;
     uint64_t member_id;
     void (*next)(struct skv_op *op);
-    unsigned *busy;                /* node counter held while the job lives */
+    unsigned *busy;                /* a count of n->enc_jobs held while the job lives */
     struct raft_barrier barrier;   /* member gate: flush entries in flight */
 };
 

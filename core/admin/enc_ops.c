@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * enc_ops.c — enable-storage-envelope and enable-raft-envelope (enc_ops.h),
- * and the job helpers of enc_job.h; the writer registration and the
+ * and the job helpers of enc_job.h (a running enable-storage-envelope is
+ * counted in n->enc_jobs, enc_jobs.h); the writer registration and the
  * newcomer gate are in enc_regs.c.
  */
 #include "admin/enc_ops.h"
 #include "admin/enc_job.h"
+#include "admin/enc_jobs.h"
 #include "admin/admin_ops.h"
 #include "admin/capability.h"
 #include "cmd/enc_cmd.h"
@@ -201,15 +203,15 @@ void skv_op_enc_enable_storage(struct skv_op *op)
         reply_enabled(op, n->enc.sc.raft_applied_index, 1, NULL);
         return;
     }
-    if (n->member_gate_jobs > 0) {   /* its newcomer is not in the fan-out yet */
+    if (n->enc_jobs.member_gates > 0) {   /* its newcomer is not in the fan-out yet */
         skv_op_fail(op, SKV_ErrMembershipChangeInProgress,
                     "a members.add/promote is passing the encryption gate; retry");
         return;
     }
     if (!(j = skv_enc_job_new(op)))
         return;
-    j->busy = &n->phase1_jobs;
-    n->phase1_jobs++;
+    j->busy = &n->enc_jobs.phase1;
+    n->enc_jobs.phase1++;
     skv_cap_fanout(n, n->enc.suite, NULL, 0, storage_cap_done, j);
 }
 

@@ -10,7 +10,8 @@
  *                                       cutover barrier (cutover.h)
  *   members.add after bootstrap         newcomer probe + registration first
  *   start-up                            local rollback check, then the new
- *                                       epoch's registration (0x03)
+ *                                       epoch's registration (0x03; state
+ *                                       and tick: enc_jobs.h)
  * Answers: {"applied_index":N,"was_already_active":bool,
  *           "capability_summary":[...]}. Loop thread only.
  */
@@ -29,11 +30,9 @@ void skv_enc_member_gate(struct skv_op *op, uint64_t id, const char *address,
                          void (*next)(struct skv_op *op));
 
 /* Start-up: refuse (ErrLocalEpochRollback) when the local registry holds
- * an epoch for this node at or above its freshly bumped one. */
+ * an epoch for this node at or above its freshly bumped one; otherwise,
+ * once bootstrapped, make this node's registration at that epoch due
+ * (n->enc_jobs; skv_enc_jobs_tick proposes it, admin/enc_jobs.h). */
 int skv_enc_registry_check(struct skv_node *n, char *err, size_t errlen);
-
-/* Tick: propose this node's registration for the active DEKs at its
- * current epoch until one is applied (retries while there is no leader). */
-void skv_enc_register_tick(struct skv_node *n, uint64_t now_ms);
 
 #endif

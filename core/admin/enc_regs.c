@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * enc_regs.c — writer registrations (enc_ops.h): the start-up rollback
- * check, the per-tick registration of this node's current epoch, and the
- * newcomer gate of members.add (probe, then register it as a writer).
+ * check, this node's registration at its current epoch (the state in
+ * n->enc_jobs with its init/tick/fail_all, enc_jobs.h), and the newcomer
+ * gate of members.add (probe, then register it as a writer).
  */
 #include "admin/enc_ops.h"
 #include "admin/enc_job.h"
+#include "admin/enc_jobs.h"
 #include "admin/admin_ops.h"
 #include "admin/capability.h"
 #include "cmd/enc_cmd.h"
@@ -69,25 +71,35 @@ int skv_enc_registry_check(struct skv_node *n, char *err, size_t errlen)
         snprintf(err, errlen, "writer registry: %s", e.msg);
         return -1;
     }
-    n->enc_reg_state = 1;
+    n->enc_jobs.reg_state = SKV_ENC_REG_DUE;
     return 0;
+}
+
+void skv_enc_jobs_init(struct skv_enc_jobs *j)
+{
+    j->reg_state = SKV_ENC_REG_DONE;
+    j->reg_next_ms = 0;
+    j->closed = 0;
+    j->phase1 = 0;
+    j->member_gates = 0;
 }
 
 static void reg_done(void *arg, const struct skv_propose_result *r)
 {
     struct skv_node *n = arg;
     if (r->rc == SKV_OK) {
-        n->enc_reg_state = 0;
+        n->enc_jobs.reg_state = SKV_ENC_REG_DONE;
         skv_node_log(n, SKV_LOG_INFO, "writer registration applied at index %llu",
                      (unsigned long long)r->index);
         return;
     }
-    n->enc_reg_state = 1; /* retry (a refusal halts this node in apply) */
-    n->enc_reg_next_ms = uv_now(&n->loop) + 500;
+    n->enc_jobs.reg_state = SKV_ENC_REG_DUE; /* retry (a refusal halts this node in apply) */
+    n->enc_jobs.reg_next_ms = uv_now(&n->loop) + 500;
 }
 
-void skv_enc_register_tick(struct skv_node *n, uint64_t now_ms)
+void skv_enc_jobs_tick(struct skv_node *n, uint64_t now_ms)
 {
+    struct skv_enc_jobs *j = &n->enc_jobs;
     struct skv_writer_reg r[2];
     struct skv_err e = {0, ""};
     raft_id lid = 0;
@@ -95,20 +107,25 @@ void skv_enc_register_tick(struct skv_node *n, uint64_t now_ms)
     void *p = NULL;
     size_t k, len = 0;
     int rollback;
-    if (n->enc_reg_state != 1 || now_ms < n->enc_reg_next_ms || n->stopping)
+    if (j->reg_state != SKV_ENC_REG_DUE || now_ms < j->reg_next_ms || j->closed || n->stopping)
         return;
     raft_leader(&n->raft, &lid, &laddr);
     if (lid == 0)
         return;
     k = needed_regs(n, r, &rollback, &e);
     if (k == 0) {
-        n->enc_reg_state = 0;
+        j->reg_state = SKV_ENC_REG_DONE;
         return;
     }
     if (skv_writers_encode_reg(r, k, &p, &len) != SKV_OK)
         return;
-    n->enc_reg_state = 2;
+    j->reg_state = SKV_ENC_REG_INFLIGHT;
     skv_propose(n, SKV_SRC_ADMIN, p, len, reg_done, n);
+}
+
+void skv_enc_jobs_fail_all(struct skv_node *n)
+{
+    n->enc_jobs.closed = 1;
 }
 
 /* ---- newcomers ------------------------------------------------------ */
@@ -209,7 +226,7 @@ void skv_enc_member_gate(struct skv_op *op, uint64_t id, const char *address,
     struct skv_enc_job *j;
     int rv;
     (void)address;   /* op->member_address */
-    if (n->phase1_jobs > 0) {
+    if (n->enc_jobs.phase1 > 0) {
         skv_op_fail(op, SKV_ErrEncryptionBootstrapInProgress,
                     "enable-storage-envelope is running; retry the membership change");
         return;
@@ -218,8 +235,8 @@ void skv_enc_member_gate(struct skv_op *op, uint64_t id, const char *address,
         return;
     j->member_id = id;
     j->next = next;
-    j->busy = &n->member_gate_jobs;
-    n->member_gate_jobs++;
+    j->busy = &n->enc_jobs.member_gates;
+    n->enc_jobs.member_gates++;
     if (skv_enc_bootstrapped(&n->enc)) {
         member_probe(j);
         return;

@@ -7,7 +7,7 @@ core_libsealkv_core_la_SOURCES += \
 	core/admin/member_addr.c core/admin/member_addr.h \
 	core/admin/member_check.c core/admin/member_check.h \
 	core/admin/status.c core/admin/enc_ops.c core/admin/enc_ops.h \
-	core/admin/enc_regs.c core/admin/enc_job.h \
+	core/admin/enc_regs.c core/admin/enc_job.h core/admin/enc_jobs.h \
 	core/admin/erase.c core/admin/erase.h core/admin/capability.c \
 	core/admin/capability.h core/admin/cap_fanout.c core/admin/cap_fanout.h \
 	core/admin/cap_verdict.c core/admin/reads.c core/admin/reads.h

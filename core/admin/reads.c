@@ -76,9 +76,8 @@ void skv_read_enqueue(struct skv_op *op)
         issue_barrier(n);
 }
 
-void skv_reads_fail_all(struct skv_node *n, const char *why)
+void skv_reads_fail_all(struct skv_node *n)
 {
-    (void)why;
     fail_list(&n->reads.waiting, RAFT_SHUTDOWN);
     /* in-flight ones are answered by the barrier callback (raft_close
      * fires it with an error) */

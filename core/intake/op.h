@@ -73,9 +73,8 @@ void skv_forward_on_resp(struct skv_node *n, uint64_t from,
 void skv_forward_tick(struct skv_node *n, uint64_t now_ms);
 void skv_forward_fail_all(struct skv_node *n);
 
-/* Linearizable reads (reads.c). */
+/* Linearizable reads (reads.c; init and fail_all: admin/reads.h). */
 void skv_read_enqueue(struct skv_op *op);
-void skv_reads_fail_all(struct skv_node *n, const char *why);
 
 /* Leader readiness (intake_ready.c): 1 if this node is leader and a
  * barrier of its own term has applied. */

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * node.c — node lifecycle: open (plugins, storage, raft, transport, admin
- * in that order), run the loop, orderly shutdown on signal or halt, close.
+ * in that order), run the loop, orderly shutdown on signal or halt, close;
+ * the per-feature modules' init, tick and fail_all, one list each.
  */
 #include "node/node.h"
 #include "admin/capability.h"
+#include "admin/enc_jobs.h"
 #include "admin/enc_ops.h"
+#include "admin/reads.h"
 #include "fsm/fsm.h"
 #include "fsm/fsm_gap.h"
 #include "util/log.h"
@@ -103,6 +106,44 @@ static void on_sighup(uv_signal_t *s, int signum)
     skv_reload_credentials(s->data);
 }
 
+static uint64_t node_now_ms(void *arg)
+{
+    struct skv_node *n = arg;
+    return uv_now(&n->loop);
+}
+
+/* The per-feature modules (node.h's last block): init at open, tick,
+ * fail at shutdown — each module once in each list. */
+static void modules_init(struct skv_node *n)
+{
+    skv_intake_init(&n->intake, &n->raft, &n->enc, &n->metrics, n->conf->log_level,
+                    node_now_ms, n, 5ull * n->conf->election_timeout_ms);
+    skv_forward_init(n);
+    skv_propose_init(n);
+    skv_cap_init(n);
+    skv_reads_init(&n->reads);
+    skv_enc_jobs_init(&n->enc_jobs);
+}
+
+static void modules_tick(struct skv_node *n, uint64_t now)
+{
+    skv_forward_tick(n, now);
+    skv_propose_tick(n, now);
+    skv_cap_expire(n, now);
+    skv_intake_tick(&n->intake);
+    skv_enc_jobs_tick(n, now);
+}
+
+static void modules_fail_all(struct skv_node *n)
+{
+    skv_forward_fail_all(n);
+    skv_propose_fail_all(n);
+    skv_cap_fail_all(n);
+    skv_intake_fail_all(&n->intake, skv_error_name(SKV_ErrShuttingDown), "node is shutting down");
+    skv_reads_fail_all(n);
+    skv_enc_jobs_fail_all(n);
+}
+
 static void on_tick(uv_timer_t *t)
 {
     struct skv_node *n = t->data;
@@ -112,11 +153,7 @@ static void on_tick(uv_timer_t *t)
             skv_node_shutdown(n, n->exit_code);
         return;
     }
-    skv_forward_tick(n, now);
-    skv_propose_tick(n, now);
-    skv_cap_expire(n, now);
-    skv_intake_tick(&n->intake);
-    skv_enc_register_tick(n, now);
+    modules_tick(n, now);
 }
 
 /* The store's identity mark (store_init.h): checked, or written once. */
@@ -185,10 +222,7 @@ static int open_loop(struct skv_node *n)
     pthread_mutex_init(&n->inbox_mu, NULL);
     skv_list_init(&n->inbox_frames);
     skv_list_init(&n->inbox_admin);
-    skv_forward_init(n);
-    skv_propose_init(n);
-    skv_reads_init(&n->reads);
-    skv_cap_init(n);
+    modules_init(n);
     uv_async_init(&n->loop, &n->inbox_async, on_async);
     n->inbox_async.data = n;
     uv_timer_init(&n->loop, &n->tick);
@@ -232,12 +266,6 @@ static int bootstrap_if_empty(struct skv_node *n, char *err, size_t errlen)
     return 0;
 }
 
-static uint64_t node_now_ms(void *arg)
-{
-    struct skv_node *n = arg;
-    return uv_now(&n->loop);
-}
-
 static int open_raft(struct skv_node *n, char *err, size_t errlen)
 {
     struct skv_raftio_env env;
@@ -265,8 +293,6 @@ static int open_raft(struct skv_node *n, char *err, size_t errlen)
         return -1;
     }
     n->raft_inited = 1;
-    skv_intake_init(&n->intake, &n->raft, &n->enc, &n->metrics, n->conf->log_level,
-                    node_now_ms, n, 5ull * n->conf->election_timeout_ms);
     raft_set_election_timeout(&n->raft, n->conf->election_timeout_ms);
     raft_set_heartbeat_timeout(&n->raft, n->conf->heartbeat_timeout_ms);
     raft_set_snapshot_threshold(&n->raft, n->conf->snapshot_threshold);
@@ -361,11 +387,7 @@ void skv_node_shutdown(struct skv_node *n, int exit_code)
     if (n->run_state != SKV_RUN_HALTED)
         n->run_state = SKV_RUN_STOPPING;
     skv_inbox_close(n);
-    skv_forward_fail_all(n);
-    skv_propose_fail_all(n);
-    skv_cap_fail_all(n);
-    skv_intake_fail_all(&n->intake, skv_error_name(SKV_ErrShuttingDown), "node is shutting down");
-    skv_reads_fail_all(n, "node is shutting down");
+    modules_fail_all(n);
     uv_timer_stop(&n->tick);
     n->raft.data = n;
     if (n->raft_inited) {

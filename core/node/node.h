@@ -20,6 +20,7 @@
 #include <sealkv/storage.h>
 #include <sealkv/transport.h>
 
+#include "admin/enc_jobs.h"
 #include "admin/reads.h"
 #include "config/config.h"
 #include "intake/intake.h"
@@ -82,13 +83,8 @@ struct skv_node {
     struct skv_ident ident;         /* this store's identity mark (store_init.h) */
     struct skv_peer_ident_cache peer_idents;   /* checked peers (peer_ident.c) */
     struct skv_enc enc;             /* keys, sidecar, phases (enc.h) */
-    struct skv_intake intake;       /* readiness, cutover, propose_local (intake.h) */
     struct skv_metrics metrics;     /* counters for GET /metrics (metrics.h) */
     struct skv_ratelimit peer_log;  /* refused peer frames: log lines (dispatch.c) */
-    int enc_reg_state;              /* start-up writer registration (enc_ops.c) */
-    unsigned phase1_jobs;           /* enable-storage-envelope ops running (enc_ops.c) */
-    unsigned member_gate_jobs;      /* members.add/promote gates running (enc_ops.c) */
-    uint64_t enc_reg_next_ms;
     int raft_started, raft_closing;
 
     int loop_inited, io_inited, raft_inited, stopping;
@@ -98,11 +94,14 @@ struct skv_node {
     int exit_code;
     char halt_reason[256];
 
+    /* Per-feature state, each owned by its module; node.c's open inits,
+     * its tick ticks and its shutdown fails them, one call per module. */
+    struct skv_intake intake;       /* readiness, cutover, propose_local (intake.h) */
     struct skv_leader_reqs ops_forwarded;   /* admin ops sent to the leader (intake/forward.c) */
     struct skv_leader_reqs props_forwarded; /* proposals sent to the leader (intake/propose.c) */
+    struct skv_tracker caps_pending;        /* capability fan-outs (admin/cap_fanout.c) */
     struct skv_reads reads;         /* linearizable reads (admin/reads.c) */
-
-    struct skv_tracker caps_pending;    /* capability fan-outs (admin/cap_fanout.c) */
+    struct skv_enc_jobs enc_jobs;   /* writer registration, running enc jobs (admin/enc_regs.c) */
 };
 
 /* Lifecycle (node.c). */

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * enc_jobs.h — the encryption ops' node-wide state (struct skv_enc_jobs),
+ * owned by enc_ops.c and enc_regs.c and embedded in struct skv_node: this
+ * node's start-up writer registration (due, in flight or done; its retry
+ * time) and the counts of running enable-storage-envelope ops and
+ * membership gates, which refuse each other. One job's own record is
+ * enc_job.h's. Init at open; tick: the registration; fail_all at
+ * shutdown. Loop thread only.
+ */
+#ifndef SKV_ENC_JOBS_H
+#define SKV_ENC_JOBS_H
+
+#include <stdint.h>
+
+/* This node's registration as a writer at its current epoch. */
+enum skv_enc_reg_state {
+    SKV_ENC_REG_DONE = 0,   /* none needed, or applied */
+    SKV_ENC_REG_DUE,        /* to propose (at start-up, or again after a failure) */
+    SKV_ENC_REG_INFLIGHT    /* proposed; its answer decides */
+};
+
+struct skv_enc_jobs {
+    int reg_state;          /* enum skv_enc_reg_state */
+    uint64_t reg_next_ms;   /* DUE: not before (the retry after a failure) */
+    int closed;             /* fail_all ran: no registration attempt any more */
+    unsigned phase1;        /* enable-storage-envelope ops running (enc_ops.c) */
+    unsigned member_gates;  /* members.add/promote gates running (enc_regs.c) */
+};
+
+struct skv_node;
+
+void skv_enc_jobs_init(struct skv_enc_jobs *j);
+/* Tick: propose this node's registration for the active DEKs at its
+ * current epoch until one is applied (waits while there is no leader). */
+void skv_enc_jobs_tick(struct skv_node *n, uint64_t now_ms);
+/* Shutdown: no further registration attempt. A job in flight waits on a
+ * proposal, a capability fan-out or a barrier, whose owners answer it at
+ * shutdown; its callback then frees it and its count. */
+void skv_enc_jobs_fail_all(struct skv_node *n);
+
+#endif /* SKV_ENC_JOBS_H */
