@@ -24,125 +24,88 @@
 /* ------------------------------------------------------------------ */
 /* control frames                                                       */
 
-int skv_wire_encode_propose(struct skv_buf *out, uint64_t from_id,
-                            const struct skv_fwd_propose *m)
+/* Each control body is a struct of wire.h written field by field in the
+ * order of its table; the decoder reads the same table. */
+#define F(type, kind, member) {kind, offsetof(type, member), #member}
+#define P struct skv_fwd_propose
+static const struct wire_field propose_req[] = {
+    F(P, WF_U64, req_id), F(P, WF_U32, source), F(P, WF_SLICE, payload)};
+#undef P
+#define P struct skv_fwd_propose_resp
+static const struct wire_field propose_resp[] = {
+    F(P, WF_U64, req_id), F(P, WF_I32, rc), F(P, WF_U64, index), F(P, WF_U64, leader_id),
+    F(P, WF_SLICE, error), F(P, WF_SLICE, message)};
+#undef P
+#define A struct skv_fwd_admin
+static const struct wire_field admin_req[] = {
+    F(A, WF_U64, req_id), F(A, WF_U32, flags), F(A, WF_SLICE, op), F(A, WF_SLICE, arg),
+    F(A, WF_SLICE, body), F(A, WF_SLICE, json)};
+#undef A
+#define A struct skv_fwd_admin_resp
+static const struct wire_field admin_resp[] = {
+    F(A, WF_U64, req_id), F(A, WF_I32, rc), F(A, WF_I32, status),
+    F(A, WF_I32, retry_after_s), F(A, WF_SLICE, error), F(A, WF_SLICE, message),
+    F(A, WF_SLICE, json), F(A, WF_SLICE, body)};
+#undef A
+#define C struct skv_ctl_simple
+static const struct wire_field ctl[] = {
+    F(C, WF_U64, req_id), F(C, WF_I32, rc), F(C, WF_U64, value), F(C, WF_SLICE, json)};
+#undef C
+#undef F
+
+/* The body table of each control frame type and where its struct sits
+ * in a decoded frame. */
+#define BODY(member, t) {offsetof(struct skv_frame, u.member), t, sizeof t / sizeof t[0]}
+static const struct ctl_body {
+    size_t off;
+    const struct wire_field *f;
+    size_t n;
+} bodies[] = {
+    [SKV_FRAME_PROPOSE_REQ] = BODY(propose, propose_req),
+    [SKV_FRAME_PROPOSE_RESP] = BODY(propose_resp, propose_resp),
+    [SKV_FRAME_ADMIN_REQ] = BODY(admin, admin_req),
+    [SKV_FRAME_ADMIN_RESP] = BODY(admin_resp, admin_resp),
+    [SKV_FRAME_CAP_REQ] = BODY(ctl, ctl),
+    [SKV_FRAME_CAP_RESP] = BODY(ctl, ctl),
+};
+#undef BODY
+
+static int encode_control(struct skv_buf *out, uint64_t from_id, uint8_t type,
+                          const void *m)
 {
+    const struct ctl_body *b = &bodies[type];
     struct wr w;
-    if (!m || wr_begin(&w, out, SKV_FRAME_PROPOSE_REQ, from_id,
-                       16 + m->payload.len) != 0)
+    if (!m || wr_begin(&w, out, type, from_id, fields_size(m, b->f, b->n)) != 0)
         return -1;
-    put_u64(&w, m->req_id);
-    put_u32(&w, m->source);
-    put_slice(&w, &m->payload);
+    put_fields(&w, m, b->f, b->n);
     return wr_finish(&w);
 }
 
-int skv_wire_encode_propose_resp(struct skv_buf *out, uint64_t from_id,
-                                 const struct skv_fwd_propose_resp *m)
-{
-    struct wr w;
-    if (!m || wr_begin(&w, out, SKV_FRAME_PROPOSE_RESP, from_id, 64) != 0)
-        return -1;
-    put_u64(&w, m->req_id);
-    put_u32(&w, (uint32_t)m->rc);
-    put_u64(&w, m->index);
-    put_u64(&w, m->leader_id);
-    put_slice(&w, &m->error);
-    put_slice(&w, &m->message);
-    return wr_finish(&w);
-}
-
-int skv_wire_encode_admin(struct skv_buf *out, uint64_t from_id,
-                          const struct skv_fwd_admin *m)
-{
-    struct wr w;
-    if (!m || wr_begin(&w, out, SKV_FRAME_ADMIN_REQ, from_id, 64) != 0)
-        return -1;
-    put_u64(&w, m->req_id);
-    put_u32(&w, m->flags);
-    put_slice(&w, &m->op);
-    put_slice(&w, &m->arg);
-    put_slice(&w, &m->body);
-    put_slice(&w, &m->json);
-    return wr_finish(&w);
-}
-
-int skv_wire_encode_admin_resp(struct skv_buf *out, uint64_t from_id,
-                               const struct skv_fwd_admin_resp *m)
-{
-    struct wr w;
-    if (!m || wr_begin(&w, out, SKV_FRAME_ADMIN_RESP, from_id, 64) != 0)
-        return -1;
-    put_u64(&w, m->req_id);
-    put_u32(&w, (uint32_t)m->rc);
-    put_u32(&w, (uint32_t)m->status);
-    put_u32(&w, (uint32_t)m->retry_after_s);
-    put_slice(&w, &m->error);
-    put_slice(&w, &m->message);
-    put_slice(&w, &m->json);
-    put_slice(&w, &m->body);
-    return wr_finish(&w);
-}
-
-static int is_ctl_type(unsigned type)
-{
-    return type == SKV_FRAME_CAP_REQ || type == SKV_FRAME_CAP_RESP;
-}
+/* The typed encoders of wire.h, one per control struct. */
+#define ENCODER(fn, frame_type, T)                                                  \
+    int fn(struct skv_buf *out, uint64_t from_id, const T *m)                      \
+    {                                                                              \
+        return encode_control(out, from_id, frame_type, m);                        \
+    }
+ENCODER(skv_wire_encode_propose, SKV_FRAME_PROPOSE_REQ, struct skv_fwd_propose)
+ENCODER(skv_wire_encode_propose_resp, SKV_FRAME_PROPOSE_RESP, struct skv_fwd_propose_resp)
+ENCODER(skv_wire_encode_admin, SKV_FRAME_ADMIN_REQ, struct skv_fwd_admin)
+ENCODER(skv_wire_encode_admin_resp, SKV_FRAME_ADMIN_RESP, struct skv_fwd_admin_resp)
+#undef ENCODER
 
 int skv_wire_encode_ctl(struct skv_buf *out, uint64_t from_id, uint8_t type,
                         const struct skv_ctl_simple *m)
 {
-    struct wr w;
-    if (!m || !is_ctl_type(type) ||
-        wr_begin(&w, out, type, from_id, 32 + m->json.len) != 0)
+    if (type != SKV_FRAME_CAP_REQ && type != SKV_FRAME_CAP_RESP)
         return -1;
-    put_u64(&w, m->req_id);
-    put_u32(&w, (uint32_t)m->rc);
-    put_u64(&w, m->value);
-    put_slice(&w, &m->json);
-    return wr_finish(&w);
+    return encode_control(out, from_id, type, m);
 }
 
+/* `type` is a control type (dec_header accepts no other). */
 static int dec_control(struct rd *r, uint8_t type, struct skv_frame *f)
 {
-    switch (type) {
-    case SKV_FRAME_PROPOSE_REQ: {
-        struct skv_fwd_propose *p = &f->u.propose;
-        return rd_u64(r, &p->req_id, "req_id") ||
-               rd_u32(r, &p->source, "source") ||
-               rd_slice(r, &p->payload, "payload");
-    }
-    case SKV_FRAME_PROPOSE_RESP: {
-        struct skv_fwd_propose_resp *p = &f->u.propose_resp;
-        return rd_u64(r, &p->req_id, "req_id") || rd_i32(r, &p->rc, "rc") ||
-               rd_u64(r, &p->index, "index") ||
-               rd_u64(r, &p->leader_id, "leader_id") ||
-               rd_slice(r, &p->error, "error") ||
-               rd_slice(r, &p->message, "message");
-    }
-    case SKV_FRAME_ADMIN_REQ: {
-        struct skv_fwd_admin *a = &f->u.admin;
-        return rd_u64(r, &a->req_id, "req_id") ||
-               rd_u32(r, &a->flags, "flags") || rd_slice(r, &a->op, "op") ||
-               rd_slice(r, &a->arg, "arg") || rd_slice(r, &a->body, "body") ||
-               rd_slice(r, &a->json, "json");
-    }
-    case SKV_FRAME_ADMIN_RESP: {
-        struct skv_fwd_admin_resp *a = &f->u.admin_resp;
-        return rd_u64(r, &a->req_id, "req_id") || rd_i32(r, &a->rc, "rc") ||
-               rd_i32(r, &a->status, "status") ||
-               rd_i32(r, &a->retry_after_s, "retry_after_s") ||
-               rd_slice(r, &a->error, "error") ||
-               rd_slice(r, &a->message, "message") ||
-               rd_slice(r, &a->json, "json") || rd_slice(r, &a->body, "body");
-    }
-    default: {
-        struct skv_ctl_simple *c = &f->u.ctl;
-        return rd_u64(r, &c->req_id, "req_id") || rd_i32(r, &c->rc, "rc") ||
-               rd_u64(r, &c->value, "value") ||
-               rd_slice(r, &c->json, "json");
-    }
-    }
+    const struct ctl_body *b = &bodies[type];
+    return rd_fields(r, (char *)f + b->off, b->f, b->n);
 }
 
 /* ------------------------------------------------------------------ */

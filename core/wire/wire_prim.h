@@ -3,8 +3,10 @@
  * wire_prim.h — byte-level helpers shared by the wire codec files (internal
  * to core/wire*.c): error formatting, a sticky-failure frame writer over
  * struct skv_buf (util/buf.h), and a bounds-checked little-endian reader
- * (byte order from util/bytes.h). Every read
- * checks the bytes left first; nothing here allocates except the writer.
+ * (byte order from util/bytes.h), and field tables: one description of a
+ * message's fixed fields that both its encoder and its decoder walk.
+ * Every read checks the bytes left first; nothing here allocates except
+ * the writer.
  */
 #ifndef SKV_WIRE_PRIM_H
 #define SKV_WIRE_PRIM_H
@@ -14,6 +16,7 @@
 #include "util/buf.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +187,71 @@ static inline int rd_slice(struct rd *r, struct skv_slice *s, const char *what)
     s->p = r->p + r->off;
     s->len = n;
     r->off += n;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* field tables                                                         */
+
+enum wire_kind {
+    WF_U32,   /* uint32_t */
+    WF_I32,   /* int32_t, as its u32 bit pattern */
+    WF_U64,   /* uint64_t */
+    WF_ULL,   /* unsigned long long (C-Raft's ids, terms, indexes) */
+    WF_SLICE  /* struct skv_slice: u32 length, bytes */
+};
+
+/* One field of a struct, in wire order. */
+struct wire_field {
+    enum wire_kind kind;
+    size_t off;        /* offsetof the member */
+    const char *name;  /* named in decode errors */
+};
+
+/* Bytes put_fields will write (a slice too long to encode counts 0: the
+ * encoder refuses it anyway). */
+static inline size_t fields_size(const void *base, const struct wire_field *f, size_t n)
+{
+    size_t size = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct skv_slice *s = (const void *)((const char *)base + f[i].off);
+        size += f[i].kind == WF_U64 || f[i].kind == WF_ULL ? 8 : 4;
+        if (f[i].kind == WF_SLICE && s->len <= SKV_WIRE_MAX_BODY)
+            size += s->len;
+    }
+    return size;
+}
+
+static inline void put_fields(struct wr *w, const void *base, const struct wire_field *f,
+                              size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const void *p = (const char *)base + f[i].off;
+        switch (f[i].kind) {
+        case WF_U32: put_u32(w, *(const uint32_t *)p); break;
+        case WF_I32: put_u32(w, (uint32_t)*(const int32_t *)p); break;
+        case WF_U64: put_u64(w, *(const uint64_t *)p); break;
+        case WF_ULL: put_u64(w, *(const unsigned long long *)p); break;
+        case WF_SLICE: put_slice(w, p); break;
+        }
+    }
+}
+
+static inline int rd_fields(struct rd *r, void *base, const struct wire_field *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        void *p = (char *)base + f[i].off;
+        int rc = 0;
+        switch (f[i].kind) {
+        case WF_U32: rc = rd_u32(r, p, f[i].name); break;
+        case WF_I32: rc = rd_i32(r, p, f[i].name); break;
+        case WF_U64: rc = rd_u64(r, p, f[i].name); break;
+        case WF_ULL: rc = rd_ull(r, p, f[i].name); break;
+        case WF_SLICE: rc = rd_slice(r, p, f[i].name); break;
+        }
+        if (rc != 0)
+            return -1;
+    }
     return 0;
 }
 

@@ -49,6 +49,37 @@ static int valid_role(int role)
     return role == RAFT_STANDBY || role == RAFT_VOTER || role == RAFT_SPARE;
 }
 
+/* The u64 fields every message starts with (after its type byte), in
+ * wire order, for the encoder and the decoder alike; what follows them,
+ * if anything, is in enc_raft_body's switch and the dec_* functions. */
+#define H(member, name) {WF_ULL, offsetof(struct raft_message, member), name}
+static const struct raft_head {
+    struct wire_field f[4];
+    size_t n;
+} heads[] = {
+    [RAFT_IO_REQUEST_VOTE] = {{H(request_vote.term, "request vote term"),
+                               H(request_vote.candidate_id, "request vote candidate"),
+                               H(request_vote.last_log_index, "request vote last index"),
+                               H(request_vote.last_log_term, "request vote last term")}, 4},
+    [RAFT_IO_REQUEST_VOTE_RESULT] = {{H(request_vote_result.term, "vote result term")}, 1},
+    [RAFT_IO_APPEND_ENTRIES] = {{H(append_entries.term, "append entries term"),
+                                 H(append_entries.prev_log_index, "append entries prev index"),
+                                 H(append_entries.prev_log_term, "append entries prev term"),
+                                 H(append_entries.leader_commit, "append entries commit")}, 4},
+    [RAFT_IO_APPEND_ENTRIES_RESULT] = {{H(append_entries_result.term, "result term"),
+                                        H(append_entries_result.rejected, "result rejected"),
+                                        H(append_entries_result.last_log_index,
+                                          "result last index")}, 3},
+    [RAFT_IO_INSTALL_SNAPSHOT] = {{H(install_snapshot.term, "snapshot term"),
+                                   H(install_snapshot.last_index, "snapshot last index"),
+                                   H(install_snapshot.last_term, "snapshot last term"),
+                                   H(install_snapshot.conf_index, "snapshot conf index")}, 4},
+    [RAFT_IO_TIMEOUT_NOW] = {{H(timeout_now.term, "timeout now term"),
+                              H(timeout_now.last_log_index, "timeout now last index"),
+                              H(timeout_now.last_log_term, "timeout now last term")}, 3},
+};
+#undef H
+
 /* Validate what the encoder will write and compute the body size. */
 static int ae_check(const struct raft_append_entries *ae, size_t *size,
                     char *err, size_t errlen)
@@ -105,10 +136,6 @@ static int is_check(const struct raft_install_snapshot *is, size_t *size,
 static void enc_append_entries(struct wr *w,
                                const struct raft_append_entries *ae)
 {
-    put_u64(w, ae->term);
-    put_u64(w, ae->prev_log_index);
-    put_u64(w, ae->prev_log_term);
-    put_u64(w, ae->leader_commit);
     put_u32(w, ae->n_entries);
     for (unsigned i = 0; i < ae->n_entries; i++) {
         put_u64(w, ae->entries[i].term);
@@ -122,10 +149,6 @@ static void enc_append_entries(struct wr *w,
 static void enc_install_snapshot(struct wr *w,
                                  const struct raft_install_snapshot *is)
 {
-    put_u64(w, is->term);
-    put_u64(w, is->last_index);
-    put_u64(w, is->last_term);
-    put_u64(w, is->conf_index);
     put_u32(w, is->conf.n);
     for (unsigned i = 0; i < is->conf.n; i++) {
         const struct raft_server *s = &is->conf.servers[i];
@@ -139,38 +162,27 @@ static void enc_install_snapshot(struct wr *w,
     put(w, is->data.base, is->data.len);
 }
 
+/* m->type is one of the six (checked by the caller). */
 static void enc_raft_body(struct wr *w, const struct raft_message *m)
 {
     put_u8(w, m->type);
+    put_fields(w, m, heads[m->type].f, heads[m->type].n);
     switch (m->type) {
     case RAFT_IO_REQUEST_VOTE:
-        put_u64(w, m->request_vote.term);
-        put_u64(w, m->request_vote.candidate_id);
-        put_u64(w, m->request_vote.last_log_index);
-        put_u64(w, m->request_vote.last_log_term);
         put_u8(w, (m->request_vote.disrupt_leader ? RV_DISRUPT : 0) |
                       (m->request_vote.pre_vote ? RV_PREVOTE : 0));
         break;
     case RAFT_IO_REQUEST_VOTE_RESULT:
-        put_u64(w, m->request_vote_result.term);
         put_u8(w, m->request_vote_result.vote_granted ? 1 : 0);
         put_u8(w, (uint64_t)m->request_vote_result.pre_vote);
         break;
     case RAFT_IO_APPEND_ENTRIES:
         enc_append_entries(w, &m->append_entries);
         break;
-    case RAFT_IO_APPEND_ENTRIES_RESULT:
-        put_u64(w, m->append_entries_result.term);
-        put_u64(w, m->append_entries_result.rejected);
-        put_u64(w, m->append_entries_result.last_log_index);
-        break;
     case RAFT_IO_INSTALL_SNAPSHOT:
         enc_install_snapshot(w, &m->install_snapshot);
         break;
-    case RAFT_IO_TIMEOUT_NOW:
-        put_u64(w, m->timeout_now.term);
-        put_u64(w, m->timeout_now.last_log_index);
-        put_u64(w, m->timeout_now.last_log_term);
+    default: /* the head is the whole message */
         break;
     }
 }
@@ -225,11 +237,7 @@ int skv_wire_encode_raft_from(struct skv_buf *out, uint64_t from_id,
 static int dec_request_vote(struct rd *r, struct raft_request_vote *rv)
 {
     uint8_t flags;
-    if (rd_ull(r, &rv->term, "request vote term") ||
-        rd_ull(r, &rv->candidate_id, "request vote candidate") ||
-        rd_ull(r, &rv->last_log_index, "request vote last index") ||
-        rd_ull(r, &rv->last_log_term, "request vote last term") ||
-        rd_u8(r, &flags, "request vote flags"))
+    if (rd_u8(r, &flags, "request vote flags"))
         return -1;
     if (flags & ~(RV_DISRUPT | RV_PREVOTE))
         return fail(r->err, r->errlen, "request vote: unknown flags 0x%02x",
@@ -243,8 +251,7 @@ static int dec_request_vote_result(struct rd *r,
                                    struct raft_request_vote_result *res)
 {
     uint8_t granted, pre;
-    if (rd_ull(r, &res->term, "vote result term") ||
-        rd_u8(r, &granted, "vote result granted") ||
+    if (rd_u8(r, &granted, "vote result granted") ||
         rd_u8(r, &pre, "vote result pre_vote"))
         return -1;
     if (granted > 1 || pre > raft_tribool_false)
@@ -311,11 +318,7 @@ static int dec_append_entries(struct rd *r, struct raft_append_entries *ae)
     uint32_t n;
     size_t batch_size = 0;
     uint8_t *batch;
-    if (rd_ull(r, &ae->term, "append entries term") ||
-        rd_ull(r, &ae->prev_log_index, "append entries prev index") ||
-        rd_ull(r, &ae->prev_log_term, "append entries prev term") ||
-        rd_ull(r, &ae->leader_commit, "append entries commit") ||
-        rd_u32(r, &n, "append entries count"))
+    if (rd_u32(r, &n, "append entries count"))
         return -1;
     if (n == 0)
         return 0; /* entries NULL; trailing bytes caught by the caller */
@@ -366,11 +369,7 @@ static int dec_install_snapshot(struct rd *r, struct raft_install_snapshot *is)
 {
     uint32_t n;
     uint64_t dlen;
-    if (rd_ull(r, &is->term, "snapshot term") ||
-        rd_ull(r, &is->last_index, "snapshot last index") ||
-        rd_ull(r, &is->last_term, "snapshot last term") ||
-        rd_ull(r, &is->conf_index, "snapshot conf index") ||
-        rd_u32(r, &n, "snapshot server count"))
+    if (rd_u32(r, &n, "snapshot server count"))
         return -1;
     if (n > WIRE_MAX_SERVERS || n > rd_left(r) / WIRE_SERVER_MIN)
         return fail(r->err, r->errlen, "install snapshot: %u servers cannot "
@@ -410,6 +409,12 @@ static int decode_body(struct rd *r, struct raft_message *m, uint64_t from_id)
     m->type = type;
     m->server_id = from_id;
     m->server_address = NULL; /* the raft_io adapter fills it in */
+    if (type < RAFT_IO_APPEND_ENTRIES || type > RAFT_IO_TIMEOUT_NOW) {
+        m->type = 0; /* nothing to free */
+        return fail(r->err, r->errlen, "unknown raft message type %u", type);
+    }
+    if (rd_fields(r, m, heads[type].f, heads[type].n) != 0)
+        return -1;
     switch (type) {
     case RAFT_IO_REQUEST_VOTE:
         return dec_request_vote(r, &m->request_vote);
@@ -417,27 +422,10 @@ static int decode_body(struct rd *r, struct raft_message *m, uint64_t from_id)
         return dec_request_vote_result(r, &m->request_vote_result);
     case RAFT_IO_APPEND_ENTRIES:
         return dec_append_entries(r, &m->append_entries);
-    case RAFT_IO_APPEND_ENTRIES_RESULT:
-        return rd_ull(r, &m->append_entries_result.term, "result term") ||
-                       rd_ull(r, &m->append_entries_result.rejected,
-                              "result rejected") ||
-                       rd_ull(r, &m->append_entries_result.last_log_index,
-                              "result last index")
-                   ? -1
-                   : 0;
     case RAFT_IO_INSTALL_SNAPSHOT:
         return dec_install_snapshot(r, &m->install_snapshot);
-    case RAFT_IO_TIMEOUT_NOW:
-        return rd_ull(r, &m->timeout_now.term, "timeout now term") ||
-                       rd_ull(r, &m->timeout_now.last_log_index,
-                              "timeout now last index") ||
-                       rd_ull(r, &m->timeout_now.last_log_term,
-                              "timeout now last term")
-                   ? -1
-                   : 0;
-    default:
-        m->type = 0; /* nothing to free */
-        return fail(r->err, r->errlen, "unknown raft message type %u", type);
+    default: /* the head is the whole message */
+        return 0;
     }
 }
 
