@@ -176,7 +176,7 @@ check_PROGRAMS += tests/unit/test_cert
 TESTS += tests/unit/test_cert
 tests_unit_test_cert_SOURCES = tests/unit/test_cert.c core/cli/cli_cert.c core/cli/cli_cert.h \
 	core/cli/cert_x509.c core/cli/cert_x509.h core/cli/cert_file.c core/cli/cert_file.h \
-	core/cli/cert_ident.c core/cli/cert_ident.h
+	core/cli/cert_ident.c core/cli/cert_ident.h core/util/hostport.c core/util/hostport.h
 tests_unit_test_cert_CFLAGS = $(TEST_CFLAGS) $(OPENSSL_CFLAGS)
 tests_unit_test_cert_LDADD = $(CUNIT_LIBS) $(OPENSSL_LIBS)
 # membership request checks (core/admin/member_addr.c, core/admin/member_check.c)
