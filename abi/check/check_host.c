@@ -7,12 +7,12 @@
  * (refused) and node_id (1).
  */
 #include "check.h"
+#include <host/host_table.h>
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 int chk_opt_add(struct chk *c, const char *kv)
 {
@@ -104,16 +104,6 @@ static int h_opt_bool(void *ctx, const char *key, int def, int *out, struct skv_
     return skv_err_set(err, SKV_ERR_CONFIG, "--option %s: expected true or false", key);
 }
 
-static uint64_t clock_ms(clockid_t id)
-{
-    struct timespec ts;
-    if (clock_gettime(id, &ts) != 0)
-        return 0;
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static uint64_t h_now_ms(void *ctx) { (void)ctx; return clock_ms(CLOCK_MONOTONIC); }
-static uint64_t h_wall_ms(void *ctx) { (void)ctx; return clock_ms(CLOCK_REALTIME); }
 static uint64_t h_node_id(void *ctx) { (void)ctx; return 1; }
 
 static void h_deliver(void *ctx, uint64_t from_id, const void *data, size_t len)
@@ -132,20 +122,8 @@ static int h_admin_call(void *ctx, const struct skv_admin_req *req, skv_admin_do
 
 void chk_host_init(struct chk *c)
 {
-    struct skv_host *h = &c->host;
-    memset(h, 0, sizeof *h);
-    h->struct_size = sizeof *h;
-    h->abi_minor = SKV_ABI_MINOR;
-    h->ctx = c;
-    h->log = h_log;
-    h->opt_string = h_opt_string;
-    h->opt_int = h_opt_int;
-    h->opt_bool = h_opt_bool;
-    h->now_ms = h_now_ms;
-    h->wall_ms = h_wall_ms;
-    h->deliver = h_deliver;
-    h->admin_call = h_admin_call;
-    h->node_id = h_node_id;
+    skv_host_table_init(&c->host, c, h_log, h_opt_string, h_opt_int, h_opt_bool, h_deliver,
+                        h_admin_call, h_node_id);
 }
 
 void chk_opts_unasked(struct chk *c)

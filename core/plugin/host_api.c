@@ -2,10 +2,13 @@
 /*
  * host_api.c — implementation of the host-API table handed to plugins:
  * option accessors with file:line:col errors, logging with the plugin's
- * label, monotonic/wall clocks, and pass-through node hooks.
+ * label, and pass-through node hooks (the table's header fields and the
+ * monotonic/wall clocks come from abi/host/host_table.h, shared with
+ * sealkv-plugin-check).
  */
 #include "plugin/host_api.h"
 #include "util/log.h"
+#include <host/host_table.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -13,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 static void h_log(void *ctx, int level, const char *fmt, ...)
 {
@@ -98,15 +100,6 @@ static int h_opt_bool(void *ctx, const char *key, int def, int *out,
     return SKV_OK;
 }
 
-static uint64_t clock_ms(clockid_t id)
-{
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-static uint64_t h_now_ms(void *ctx) { (void)ctx; return clock_ms(CLOCK_MONOTONIC); }
-static uint64_t h_wall_ms(void *ctx) { (void)ctx; return clock_ms(CLOCK_REALTIME); }
-
 static void h_deliver(void *ctx, uint64_t from, const void *data, size_t len)
 {
     struct skv_host_ctx *c = ctx;
@@ -147,19 +140,8 @@ void skv_host_ctx_init(struct skv_host_ctx *c, struct skv_host *h, int kind,
         for (i = 0; i < conf->n_options; i++)
             conf->options[i].used = 0;
     }
-    memset(h, 0, sizeof *h);
-    h->struct_size = sizeof *h;
-    h->abi_minor = SKV_ABI_MINOR;
-    h->ctx = c;
-    h->log = h_log;
-    h->opt_string = h_opt_string;
-    h->opt_int = h_opt_int;
-    h->opt_bool = h_opt_bool;
-    h->now_ms = h_now_ms;
-    h->wall_ms = h_wall_ms;
-    h->deliver = h_deliver;
-    h->admin_call = h_admin_call;
-    h->node_id = h_node_id;
+    skv_host_table_init(h, c, h_log, h_opt_string, h_opt_int, h_opt_bool, h_deliver,
+                        h_admin_call, h_node_id);
 }
 
 int skv_host_check_unused(const struct skv_host_ctx *c, struct skv_err *err)
