@@ -9,6 +9,7 @@ bench_cipher_bench_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS)
 bench_cipher_bench_LDADD = core/libsealkv-core.la $(SODIUM_LIBS)
 CLEANFILES += bench/cipher_bench$(EXEEXT)
 EXTRA_DIST += docs/PERFORMANCE.md bench/run bench/report bench/lib.sh bench/put.lua bench/get.lua \
+	bench/wrk_common.lua \
 	bench/etcd/cluster.sh bench/etcd/put.lua bench/etcd/get.lua
 
 BENCH_ARGS =
