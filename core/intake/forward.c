@@ -28,7 +28,8 @@ static void op_ended(struct skv_tracked *e, enum skv_error_id id)
 {
     struct skv_op *op = skv_container_of(e, struct skv_op, fwd);
     if (id == SKV_ErrLeadershipLost)
-        skv_op_fail(op, id, "leader %llu lost leadership while handling '%s'; the outcome is unknown",
+        skv_op_fail(op, id,
+                    "leader %llu lost leadership while handling '%s'; the outcome is unknown",
                     (unsigned long long)e->peer, op->op);
     else if (id == SKV_ErrTimeout)
         skv_op_fail(op, id, "leader did not answer '%s' in time; the outcome is unknown", op->op);
