@@ -93,31 +93,15 @@ static const char *get_str(const json_t *obj, const char *name,
 
 /* ---- one key ------------------------------------------------------------ */
 
-static int parse_wrapped(const json_t *k, const char *path,
-                         struct skv_sidecar_key *out, struct skv_err *err)
-{
-    size_t len;
-    const char *s = get_str(k, "wrapped", path, &len, err);
-    if (!s)
-        return SKV_ERR_INVALID;
-    if (len >= B64_MAX)
-        return skv_err_set(err, SKV_ERR_INVALID,
-                           "%s.wrapped: longer than %d bytes", path,
-                           SKV_SIDECAR_WRAPPED_MAX);
-    if (sodium_base642bin(out->wrapped, sizeof out->wrapped, s, len, NULL,
-                          &out->wrapped_len, NULL, B64_VARIANT) != 0)
-        return skv_err_set(err, SKV_ERR_INVALID,
-                           "%s.wrapped: not valid base64", path);
-    return SKV_OK;
-}
+/* A key's string members, each checked and stored by its setter, in the
+ * order of key_strings (the order their refusals are reported in). */
+typedef int str_setter(const char *s, size_t len, const char *path,
+                       struct skv_sidecar_key *out, struct skv_err *err);
 
-static int parse_text(const json_t *k, const char *path,
-                      struct skv_sidecar_key *out, struct skv_err *err)
+static int set_purpose(const char *s, size_t len, const char *path,
+                       struct skv_sidecar_key *out, struct skv_err *err)
 {
-    size_t len;
-    const char *s = get_str(k, "purpose", path, &len, err);
-    if (!s)
-        return SKV_ERR_INVALID;
+    (void)len;
     if (strcmp(s, "storage") == 0)
         out->purpose = SKV_PURPOSE_STORAGE;
     else if (strcmp(s, "raft") == 0)
@@ -125,13 +109,49 @@ static int parse_text(const json_t *k, const char *path,
     else
         return skv_err_set(err, SKV_ERR_INVALID,
                            "%s.purpose: must be \"storage\" or \"raft\"", path);
-    if (!(s = get_str(k, "suite", path, &len, err)))
-        return SKV_ERR_INVALID;
+    return SKV_OK;
+}
+
+static int set_suite(const char *s, size_t len, const char *path,
+                     struct skv_sidecar_key *out, struct skv_err *err)
+{
     if (len == 0 || len >= SKV_SIDECAR_SUITE_MAX)
-        return skv_err_set(err, SKV_ERR_INVALID,
-                           "%s.suite: must be 1..%d characters", path,
-                           SKV_SIDECAR_SUITE_MAX - 1);
+        return skv_err_set(err, SKV_ERR_INVALID, "%s.suite: must be 1..%d characters",
+                           path, SKV_SIDECAR_SUITE_MAX - 1);
     memcpy(out->suite, s, len + 1);
+    return SKV_OK;
+}
+
+/* base64 of the wrapped DEK */
+static int set_wrapped(const char *s, size_t len, const char *path,
+                       struct skv_sidecar_key *out, struct skv_err *err)
+{
+    if (len >= B64_MAX)
+        return skv_err_set(err, SKV_ERR_INVALID, "%s.wrapped: longer than %d bytes", path,
+                           SKV_SIDECAR_WRAPPED_MAX);
+    if (sodium_base642bin(out->wrapped, sizeof out->wrapped, s, len, NULL,
+                          &out->wrapped_len, NULL, B64_VARIANT) != 0)
+        return skv_err_set(err, SKV_ERR_INVALID, "%s.wrapped: not valid base64", path);
+    return SKV_OK;
+}
+
+static const struct {
+    const char *name;
+    str_setter *set;
+} key_strings[] = {{"purpose", set_purpose}, {"suite", set_suite}, {"wrapped", set_wrapped}};
+
+static int parse_strings(const json_t *k, const char *path, struct skv_sidecar_key *out,
+                         struct skv_err *err)
+{
+    for (size_t i = 0; i < sizeof key_strings / sizeof key_strings[0]; i++) {
+        size_t len;
+        const char *s = get_str(k, key_strings[i].name, path, &len, err);
+        int rc;
+        if (!s)
+            return SKV_ERR_INVALID;
+        if ((rc = key_strings[i].set(s, len, path, out, err)) != SKV_OK)
+            return rc;
+    }
     return SKV_OK;
 }
 
@@ -148,8 +168,7 @@ static int parse_key(const json_t *k, size_t i, struct skv_sidecar_key *out,
     if ((rc = get_uint(k, "key_id", path, UINT32_MAX, &v, err)) != SKV_OK)
         return rc;
     out->key_id = (uint32_t)v;
-    if ((rc = parse_text(k, path, out, err)) != SKV_OK ||
-        (rc = parse_wrapped(k, path, out, err)) != SKV_OK ||
+    if ((rc = parse_strings(k, path, out, err)) != SKV_OK ||
         (rc = get_uint(k, "created", path, INT64_MAX, &out->created_ms, err)) != SKV_OK ||
         (rc = get_uint(k, "local_epoch", path, INT64_MAX, &v, err)) != SKV_OK)
         return rc;
