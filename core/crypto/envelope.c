@@ -191,35 +191,6 @@ int skv_envelope_seal_salted(struct skv_keystore *ks, int purpose, uint32_t key_
     return seal_v2(ks, purpose, key_id, salt, nonce, skey, skey_len, pt, pt_len, out, e);
 }
 
-int skv_envelope_seal_alloc(struct skv_keystore *ks, int purpose, uint32_t key_id,
-                            const uint8_t nonce[SKV_ENVELOPE_NONCE_LEN],
-                            const uint8_t *skey, size_t skey_len,
-                            const uint8_t *pt, size_t pt_len, uint8_t **out,
-                            size_t *out_len, struct skv_enc_err *e)
-{
-    uint8_t *buf;
-    int rc;
-    if (!out || !out_len)
-        return skv_enc_fail(e, SKV_ERR_INVALID, SKV_ENC_INVALID_ARGUMENT,
-                            "envelope seal: NULL output");
-    *out = NULL;
-    *out_len = 0;
-    if (pt_len > SIZE_MAX - SKV_ENVELOPE_OVERHEAD)
-        return skv_enc_fail(e, SKV_ERR_TOOBIG, SKV_ENC_ENVELOPE_TOO_BIG,
-                            "envelope seal: plaintext too long");
-    if (!(buf = malloc(pt_len + SKV_ENVELOPE_OVERHEAD)))
-        return skv_enc_fail(e, SKV_ERR_NOMEM, SKV_ENC_NOMEM, "envelope: out of memory");
-    rc = skv_envelope_seal(ks, purpose, key_id, nonce, skey, skey_len, pt, pt_len,
-                           buf, e);
-    if (rc != SKV_OK) {
-        free(buf);
-        return rc;
-    }
-    *out = buf;
-    *out_len = pt_len + SKV_ENVELOPE_OVERHEAD;
-    return SKV_OK;
-}
-
 /* The AEAD open of a parsed envelope into buf; typed errors. */
 static int open_parsed(struct skv_keystore *ks, int purpose, const struct skv_dek *d,
                        const struct skv_envelope_hdr *h, const uint8_t *skey,

@@ -98,14 +98,6 @@ int skv_envelope_seal_salted(struct skv_keystore *ks, int purpose, uint32_t key_
                              const uint8_t *pt, size_t pt_len, uint8_t *out,
                              struct skv_enc_err *e);
 
-/* skv_envelope_seal into a malloc'd buffer (*out, *out_len = pt_len + 50;
- * free()). */
-int skv_envelope_seal_alloc(struct skv_keystore *ks, int purpose, uint32_t key_id,
-                            const uint8_t nonce[SKV_ENVELOPE_NONCE_LEN],
-                            const uint8_t *skey, size_t skey_len,
-                            const uint8_t *pt, size_t pt_len, uint8_t **out,
-                            size_t *out_len, struct skv_enc_err *e);
-
 /* Open a v1 or v2 envelope for `purpose` (`skey` as for seal). On success
  * *pt is malloc'd (never NULL, even for an empty plaintext; free()) and
  * *pt_len its length; on failure *pt is NULL. */
