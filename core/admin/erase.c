@@ -9,8 +9,11 @@
  *   2. compact the Raft log below the cutover: take a snapshot right away
  *      (threshold 1, trailing 1, then a no-op entry 0x02 to trigger it) and
  *      wait until no stored log entry at or below N remains;
- *   3. physically compact the store on a worker thread so the overwritten
- *      and deleted cleartext bytes leave the disk.
+ *   3. drop the FSM's snapshot views (fsm/snap_view.h: a view taken before
+ *      step 2 still sees the deleted entries, so compaction would keep
+ *      them) and wait until none taken before is alive, then physically
+ *      compact the store on a worker thread so the overwritten and
+ *      deleted cleartext bytes leave the disk.
  * Answers {"resealed_values":N,"log_first_index":I,"cutover_index":N,
  * "storage_compacted":bool}; `sealkv verify --strict` then proves the
  * data dir holds no cleartext entry or value. Loop thread only.
@@ -34,9 +37,10 @@ struct erase {
     uv_timer_t timer;
     uv_work_t work;
     int phase;                  /* 1 reseal, 2 log, 3 storage, 4 done */
+    int views_dropped;          /* step 3 waits for older views to go */
     uint8_t next_key[SKV_MAX_KEY + 2];
     size_t next_len;
-    uint64_t resealed, first_index, deadline, noop_at;
+    uint64_t resealed, first_index, deadline, noop_at, views_mark;
     unsigned threshold, trailing;
     int compact_rc;
     char msg[400];
@@ -199,10 +203,25 @@ static void start_compaction(struct erase *e)
 static void log_step(struct erase *e)
 {
     struct skv_node *n = e->op->node;
-    uint64_t now = uv_now(&n->loop), first = first_log_index(n);
+    uint64_t now = uv_now(&n->loop), first = e->views_dropped ? e->first_index : first_log_index(n);
     if (first == 0 || first > skv_enc_cutover(&n->enc)) {
         e->first_index = first;
-        start_compaction(e);
+        if (!e->views_dropped) {
+            raft_set_snapshot_threshold(&n->raft, e->threshold);
+            raft_set_snapshot_trailing(&n->raft, e->trailing);
+            e->views_mark = skv_snap_views_drop(&n->fsm.views);
+            e->views_dropped = 1;
+        } else {
+            (void)skv_snap_views_drop(&n->fsm.views);   /* one stored since */
+        }
+        if (!skv_snap_views_alive_before(&n->fsm.views, e->views_mark))
+            start_compaction(e);
+        else if (now >= e->deadline) {
+            snprintf(e->msg, sizeof e->msg, "a snapshot view still holds the erased entries "
+                     "(a snapshot being sent for %d ms?)", ERASE_TIMEOUT_MS);
+            uv_timer_stop(&e->timer);
+            finish(e, 0);
+        }
     } else if (now >= e->deadline) {
         snprintf(e->msg, sizeof e->msg, "the log still holds entry %llu <= cutover %llu "
                  "(no snapshot within %d ms: is there a leader?)", (unsigned long long)first,
@@ -231,8 +250,10 @@ static void erase_step(uv_timer_t *t)
             finish(e, 0);
         } else if (r == 0) {
             e->phase = 2;
-            e->threshold = n->raft.snapshot.threshold;
-            e->trailing = n->raft.snapshot.trailing;
+            /* put back the configured cadence afterwards, not what is
+             * set now (the FSM may be forcing one snapshot itself) */
+            e->threshold = n->conf->snapshot_threshold;
+            e->trailing = n->conf->snapshot_trailing;
             raft_set_snapshot_threshold(&n->raft, 1);
             raft_set_snapshot_trailing(&n->raft, 1);
             e->deadline = uv_now(&n->loop) + ERASE_TIMEOUT_MS;

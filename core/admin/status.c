@@ -62,6 +62,9 @@ void skv_op_status(struct skv_op *op)
         json_object_set_new(o, "transport", transport_json(n));
     if (o)
         json_object_set_new(o, "term", u64_json(n->raft.current_term));
+    if (o)   /* the local snapshot's index: the log holds what follows it */
+        json_object_set_new(o, "snapshot_index", u64_json(n->raft.log.snapshot.last_index));
+
     if (o && n->run_state == SKV_RUN_HALTED)
         json_object_set_new(o, "halt_reason", json_string(n->halt_reason));
     skv_op_reply_object(op, o);

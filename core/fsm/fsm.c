@@ -279,13 +279,14 @@ int skv_fsm_init(struct skv_fsm *f, struct skv_node *n, char *err, size_t errlen
     memset(f, 0, sizeof *f);
     f->node = n;
     f->raft = &n->raft;
-    f->raft_fsm.version = 3;    /* node.c adds snapshot_async for its io */
+    f->raft_fsm.version = 3;
     f->raft_fsm.data = f;
     f->raft_fsm.apply = fsm_apply;
     f->raft_fsm.snapshot = skv_fsm_snapshot;
     f->raft_fsm.snapshot_finalize = skv_fsm_snapshot_finalize;
-    f->raft_fsm.snapshot_async = NULL; /* dump inside snapshot (any io) */
+    f->raft_fsm.snapshot_async = NULL; /* a local snapshot is cheap: on the loop */
     f->raft_fsm.restore = skv_fsm_restore;
+    skv_snap_views_init(&f->views, n->st, n->db);
     if (load_u64(f, skv_fsm_applied_key, sizeof skv_fsm_applied_key, &f->applied, err, errlen))
         return -1;
     return load_u64(f, skv_fsm_encidx_key, sizeof skv_fsm_encidx_key, &f->encidx, err, errlen);

@@ -48,15 +48,21 @@ int skv_fsm_get(struct skv_fsm *f, const uint8_t *key, size_t key_len,
                 uint8_t **val, size_t *val_len, struct skv_err *err);
 
 /* Snapshot/restore (fsm_snapshot.c). Taking a snapshot is C-Raft's
- * fsm version 3: snapshot (loop: storage view, header, encryption
- * record), snapshot_async (worker: the key-space dump), snapshot_finalize
- * (loop: frees the buffers and the view). */
+ * fsm version 3 without snapshot_async: snapshot (loop: the LOCAL
+ * snapshot — header and encryption record — and a storage view,
+ * snap_view.h), snapshot_finalize (loop: the view becomes current once
+ * stored; frees the buffer). */
 int skv_fsm_snapshot(struct raft_fsm *rf, struct raft_buffer *bufs[],
                      unsigned *n_bufs);
-int skv_fsm_snapshot_async(struct raft_fsm *rf, struct raft_buffer *bufs[],
-                           unsigned *n_bufs);
 int skv_fsm_snapshot_finalize(struct raft_fsm *rf, struct raft_buffer *bufs[],
                               unsigned *n_bufs);
+/* Ask for a snapshot at the next apply (a send found no view for the
+ * stored local snapshot, e.g. after a restart). Loop thread. */
+void skv_fsm_want_snapshot(struct skv_fsm *f);
+/* Release the snapshot views (before the store closes). */
+void skv_fsm_close(struct skv_fsm *f);
+/* Whether the stored snapshot is a local one (SKVSNAP3). */
+int skv_fsm_snapshot_is_local(struct skv_node *n);
 int skv_fsm_restore(struct raft_fsm *rf, struct raft_buffer *buf);
 
 /* The newest local snapshot: the cutover its header records (0: none/v1)

@@ -112,6 +112,11 @@ static int repair(struct skv_fsm *f, const struct skv_fsm_gap *g, char *err, siz
         return refuse(f, what, why, err, errlen);
     }
     skv_fsm_snapshot_meta(f->node, &snap_cut, &snap_idx);
+    if (snap_idx > j && skv_fsm_snapshot_is_local(f->node)) {
+        snprintf(why, sizeof why, "the lost batches lie below the local snapshot at %llu, "
+                 "which holds no key space", ULL(snap_idx));
+        return refuse(f, what, why, err, errlen);
+    }
     from = (snap_idx > j ? snap_idx : j) + 1;
     if ((holds = log_holds(f->node, from, a, err, errlen)) < 0)
         return -1;

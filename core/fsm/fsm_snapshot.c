@@ -1,26 +1,31 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fsm_snapshot.c — FSM snapshot and restore. The snapshot is one buffer:
- * a SKVSNAP1/SKVSNAP2 header (snap_hdr.h: v2, carrying the cutover index,
- * forever after the Phase-2 cutover) then records
- *   [klen u32 BE][storage key][vlen u32 BE][stored value record]
- * for every key under the FSM-owned prefixes (data, writer registry), and,
- * once encryption is bootstrapped, one SKV_PFX_ENC_SNAP record carrying
- * the cluster's encryption state (fsm_snap_enc.c). Taking one is C-Raft's
- * fsm version 3: on the loop thread a storage view plus the header and the
- * encryption record (cheap, consistent with raft_last_applied), on a
- * worker the dump of the key space from that view (the loop keeps
- * applying meanwhile), on the loop thread the release. Restore validates
- * the whole buffer first, is a no-op when the snapshot is not newer than the
- * local applied index, adopts the encryption state (sidecar first), then
- * replaces the FSM key space in one synced batch (the batch chain restarts
- * at the snapshot's index, fsm_gap.h). No snapshot is taken while the FSM
+ * fsm_snapshot.c — FSM snapshot and restore.
+ *
+ * Taking one is cheap and does not grow with the data set: the FSM's key
+ * space is already durable in the store, so the snapshot C-Raft stores is
+ * LOCAL (snap_hdr.h v3): the header (cutover, applied index) and the
+ * encryption record (fsm_snap_enc.c) only, with a storage view taken in
+ * the same loop turn (snap_view.h) that keeps the key space at that index
+ * readable until the next snapshot replaces it. When C-Raft sends the
+ * snapshot to a follower, the raft_io expands it from that view into the
+ * FULL form (v1/v2 header, then [klen u32 BE][storage key][vlen u32 BE]
+ * [stored value record] for every key under the FSM-owned prefixes, then
+ * the encryption record).
+ * Restore of a FULL snapshot (installed from the leader, or a store
+ * written by an older build) validates the whole buffer first, is a no-op
+ * when the snapshot is not newer than the local applied index, adopts
+ * the encryption state (sidecar first), then replaces the FSM key space
+ * in one synced batch (the batch chain restarts at the snapshot's index,
+ * fsm_gap.h). Restore of a LOCAL snapshot (at start-up) only checks that
+ * the store holds at least its index. No snapshot is taken while the FSM
  * is ahead of raft or below a gap repair's horizon.
  */
 #include "fsm/fsm.h"
 #include "fsm/fsm_gap.h"
 #include "fsm/fsm_snap_enc.h"
 #include "util/bytes.h"
+#include "util/errors.h"
 #include "util/keys.h"
 #include "raftio/raft_log_store.h"
 #include "raftio/raft_ls_codec.h"
@@ -52,183 +57,86 @@ int skv_sbuf_record(struct skv_buf *b, const void *k, size_t kl, const void *v, 
     return skv_sbuf_put(b, len4, 4) || skv_sbuf_put(b, v, vl) ? -1 : 0;
 }
 
-/* Append every key/value under `pfx` from `view`. */
-static int dump_prefix(struct skv_node *n, void *view, uint8_t pfx, struct skv_buf *b,
-                       uint64_t *records)
-{
-    struct skv_err e = {0, ""};
-    void *it = NULL;
-    int rc = n->st->iter_new(n->db, view, &it, &e);
-    if (rc != SKV_OK)
-        return -1;
-    for (n->st->iter_seek(it, &pfx, 1); n->st->iter_valid(it); n->st->iter_next(it)) {
-        size_t kl, vl;
-        const uint8_t *k = n->st->iter_key(it, &kl), *v;
-        if (kl == 0 || k[0] != pfx)
-            break;
-        v = n->st->iter_value(it, &vl);
-        if (skv_sbuf_record(b, k, kl, v, vl)) {
-            n->st->iter_free(it);
-            return -1;
-        }
-        (*records)++;
-    }
-    rc = n->st->iter_status(it, &e);
-    n->st->iter_free(it);
-    return rc == SKV_OK ? 0 : -1;
-}
-
-/* A snapshot being taken (C-Raft takes one at a time): the consistent
- * storage view and the parts captured on the loop thread. */
-struct skv_fsm_snap {
-    void *view;
-    uint64_t records;           /* key/value records dumped */
-    struct skv_buf b;          /* header, then the dump (worker) */
-    struct skv_buf tail;       /* the encryption record, captured at once */
-};
-
-static void snap_job_free(struct skv_fsm *f)
-{
-    struct skv_fsm_snap *j = f->snap;
-    if (!j)
-        return;
-    if (j->view)
-        f->node->st->view_release(f->node->db, j->view);
-    raft_free(j->b.p);
-    raft_free(j->tail.p);
-    free(j);
-    f->snap = NULL;
-}
-
-/* Loop thread (fsm version 3): fix the snapshot's content — a storage
- * view at raft_last_applied, the header and the encryption record, all
- * consistent with that index — without copying the key space. The dump
- * happens in skv_fsm_snapshot_async on a worker, or right here when no
- * snapshot_async is set (an io without async_work, e.g. raft_fixture). */
+/* Loop thread (fsm version 3, no snapshot_async): the local snapshot —
+ * header and encryption record, consistent with raft_last_applied — and
+ * the storage view that keeps the key space at that index readable. */
 int skv_fsm_snapshot(struct raft_fsm *rf, struct raft_buffer *bufs[], unsigned *n_bufs)
 {
     struct skv_fsm *f = rf->data;
     struct skv_node *n = f->node;
-    struct skv_err e = {0, ""};
-    struct skv_fsm_snap *j;
+    struct skv_buf b = {NULL, 0, 0};
     uint8_t hdr[SKV_SNAP_HDR_MAX];
-    size_t hl;
+    uint64_t at = raft_last_applied(f->raft);
+    char msg[200];
 
     *bufs = NULL;
     *n_bufs = 0;
-    if (f->snap)
-        return RAFT_BUSY;       /* C-Raft retries at a later apply */
     /* After a restart the FSM can be ahead of raft's last_applied (it
      * applied entries committed by the others before this node's own
      * append was stored; replay skips them). A snapshot now would be
      * labelled last_applied but hold later entries, and a follower
      * installing it would apply those again: wait until replay caught up
      * (docs/DURABILITY.md). */
-    if (f->applied > raft_last_applied(f->raft))
+    if (f->applied > at)
         return RAFT_BUSY;
     /* After a gap repair (fsm_gap.h) the FSM may hold effects of entries
      * above its applied index until re-apply reaches the horizon. */
     if (f->applied < f->gap_until)
         return RAFT_BUSY;
-    if (!(j = calloc(1, sizeof *j)))
-        return RAFT_NOMEM;
-    f->snap = j;
-    if (n->st->view_new(n->db, &j->view, &e) != SKV_OK) {
-        j->view = NULL;
-        snap_job_free(f);
+    if (skv_snap_views_take(&f->views, at, msg, sizeof msg) != 0) {
+        skv_node_log(n, SKV_LOG_WARN, "fsm: snapshot at %llu: %s", (unsigned long long)at, msg);
         return RAFT_IOERR;
     }
-    hl = skv_snap_hdr_write(hdr, skv_enc_cutover(&n->enc), raft_last_applied(f->raft));
-    if (skv_sbuf_put(&j->b, hdr, hl) || skv_fsm_snap_enc_dump(f, &j->tail) != 0) {
-        snap_job_free(f);
+    if (skv_sbuf_put(&b, hdr, skv_snap_hdr_write_local(hdr, skv_enc_cutover(&n->enc), at)) ||
+        skv_fsm_snap_enc_dump(f, &b) != 0 || !(*bufs = raft_malloc(sizeof **bufs))) {
+        raft_free(b.p);
+        skv_snap_views_settle(&f->views, 0);   /* drop the pending view */
         return RAFT_NOMEM;
     }
-    if (!rf->snapshot_async) {  /* an io without async_work: dump now */
-        int rc = skv_fsm_snapshot_async(rf, bufs, n_bufs);
-        if (rc != 0)
-            snap_job_free(f);
-        return rc;
-    }
-    return 0;
-}
-
-/* Worker thread (io->async_work): dump the FSM key space from the view,
- * then the encryption record; the one buffer is handed to C-Raft. Touches
- * only the job and thread-safe storage calls. */
-int skv_fsm_snapshot_async(struct raft_fsm *rf, struct raft_buffer *bufs[], unsigned *n_bufs)
-{
-    struct skv_fsm *f = rf->data;
-    struct skv_node *n = f->node;
-    struct skv_fsm_snap *j = f->snap;
-    size_t i;
-
-    if (!j)
-        return RAFT_INVALID;
-    for (i = 0; i < sizeof fsm_prefixes; i++)
-        if (dump_prefix(n, j->view, fsm_prefixes[i], &j->b, &j->records))
-            return RAFT_NOMEM;
-    if (j->tail.len && skv_sbuf_put(&j->b, j->tail.p, j->tail.len))
-        return RAFT_NOMEM;
-    n->st->view_release(n->db, j->view);  /* let compaction drop old data */
-    j->view = NULL;
-    if (!(*bufs = raft_malloc(sizeof **bufs)))
-        return RAFT_NOMEM;
-    (*bufs)[0].base = j->b.p;
-    (*bufs)[0].len = j->b.len;
+    (*bufs)[0].base = b.p;
+    (*bufs)[0].len = b.len;
     *n_bufs = 1;
-    j->b.p = NULL;              /* now C-Raft's, until finalize */
-    j->b.len = j->b.cap = 0;
+    skv_enc_crash_point("snapshot", "before-store"); /* view taken, nothing stored */
     return 0;
 }
 
-/* Snapshot cadence. A snapshot costs O(live records) — dump, CRC, one
- * synced write of the whole FSM, during which the log's appends wait —
- * while C-Raft's threshold counts entries, so a fixed threshold makes the
- * cost per write grow with the data set (at 8192 and 100k keys, each write
- * paid for ~12 records of snapshot). So after each snapshot the threshold
- * becomes SKV_SNAP_GROWTH x its record count: amortized, at most 1/4 of a
- * record per entry. Never below raft.snapshot_threshold, and the entries
- * it lets C-Raft keep in memory stay within SKV_SNAP_MAX_LOG_BYTES (about
- * that many bytes of log at the snapshot's mean record size). The
- * threshold is left alone while someone else set it (erase-cleartext
- * forces 1 for one snapshot). */
-#define SKV_SNAP_GROWTH 4u
-#define SKV_SNAP_MAX_LOG_BYTES (256u * 1024u * 1024u)
-
-static void adapt_threshold(struct skv_fsm *f, const struct skv_fsm_snap *j, size_t bytes)
-{
-    const struct skv_config *c = f->node->conf;
-    unsigned cur = f->raft->snapshot.threshold, base = c ? c->snapshot_threshold : 0;
-    uint64_t want, cap;
-    if (!j || !base || (cur != base && cur != f->snap_threshold))
-        return;
-    want = SKV_SNAP_GROWTH * j->records;
-    cap = j->records ? SKV_SNAP_MAX_LOG_BYTES / (bytes / j->records + 1) : base;
-    if (want > cap)
-        want = cap;
-    if (want < base)
-        want = base;
-    if (want > UINT_MAX)
-        want = UINT_MAX;
-    if (want != cur)
-        raft_set_snapshot_threshold(f->raft, (unsigned)want);
-    f->snap_threshold = (unsigned)want;
-}
-
-/* Loop thread: the snapshot was stored (or failed): adapt the cadence,
- * free what we made. */
+/* Loop thread: the snapshot was stored (C-Raft's log snapshot index moved
+ * to it) or not: its view becomes current or is dropped; a fresh snapshot
+ * that was asked for (skv_fsm_want_snapshot) puts the threshold back. */
 int skv_fsm_snapshot_finalize(struct raft_fsm *rf, struct raft_buffer *bufs[], unsigned *n_bufs)
 {
     struct skv_fsm *f = rf->data;
     unsigned i;
-    adapt_threshold(f, f->snap, *bufs && *n_bufs ? (*bufs)[0].len : 0);
+    if (f->views.pending && f->views.pending->index == f->raft->log.snapshot.last_index)
+        skv_enc_crash_point("snapshot", "after-store"); /* stored, log compacted */
+    skv_snap_views_settle(&f->views, f->raft->log.snapshot.last_index);
+    if (f->forced_threshold && !f->views.need_fresh) {
+        const struct skv_config *c = f->node->conf;
+        if (f->raft->snapshot.threshold == 1 && c)
+            raft_set_snapshot_threshold(f->raft, c->snapshot_threshold);
+        f->forced_threshold = 0;
+    }
     for (i = 0; *bufs && i < *n_bufs; i++)
         raft_free((*bufs)[i].base);
     raft_free(*bufs);
     *bufs = NULL;
     *n_bufs = 0;
-    snap_job_free(f);
     return 0;
+}
+
+void skv_fsm_want_snapshot(struct skv_fsm *f)
+{
+    f->views.need_fresh = 1;
+    if (f->forced_threshold || f->raft->snapshot.threshold == 1)
+        return;   /* already asked (or erase-cleartext forces one) */
+    f->forced_threshold = 1;
+    raft_set_snapshot_threshold(f->raft, 1);
+}
+
+void skv_fsm_close(struct skv_fsm *f)
+{
+    if (f->views.st)
+        skv_snap_views_close(&f->views);
 }
 
 static int owned_prefix(uint8_t p)
@@ -336,7 +244,7 @@ int skv_fsm_restore(struct raft_fsm *rf, struct raft_buffer *buf)
     for (pos = h.body_off; (rc = skv_snap_next(p, buf->len, &pos, &r)) == 1;)
         if (r.key[0] == SKV_PFX_ENC_SNAP)
             enc_rec = r;
-    if (rc != 0 || (h.version == 2 && !enc_rec.key)) {
+    if (rc != 0 || (h.version >= 2 && h.cutover && !enc_rec.key)) {
         skv_node_log(n, SKV_LOG_ERROR, "fsm: snapshot at index %llu is malformed: refused",
                      (unsigned long long)h.applied);
         return RAFT_MALFORMED;
@@ -345,13 +253,27 @@ int skv_fsm_restore(struct raft_fsm *rf, struct raft_buffer *buf)
         raft_free(buf->base); /* older than local state: no-op */
         return 0;
     }
+    if (h.version == 3) {
+        /* a local snapshot says the store holds the key space at its
+         * index; this one does not (it lost writes it had made durable,
+         * or the snapshot came from elsewhere): nothing here can restore
+         * it */
+        skv_node_log(n, SKV_LOG_ERROR,
+                     "fsm: %s: the local snapshot at index %llu holds no key space and the "
+                     "store's applied index is only %llu: this store lost state; replace the "
+                     "node (members remove, empty data_dir, members add)",
+                     skv_error_name(SKV_ErrFsmGap), (unsigned long long)h.applied,
+                     (unsigned long long)f->applied);
+        return RAFT_CORRUPT;
+    }
     skv_enc_crash_point("snapshot", "before-restore"); /* snapshot_put done, FSM behind */
     if (enc_rec.key && (rc = skv_fsm_snap_enc_adopt(f, &h, p, buf->len, &enc_rec, &encidx)) != 0)
         return rc;
     rc = restore_write(f, p, buf->len, &h, encidx);
     if (rc == 0) {
-        skv_node_log(n, SKV_LOG_INFO, "fsm: restored snapshot at index %llu (%s)",
-                     (unsigned long long)h.applied, h.version == 2 ? "SKVSNAP2" : "SKVSNAP1");
+        skv_enc_crash_point("snapshot", "after-restore"); /* key space replaced */
+        skv_node_log(n, SKV_LOG_INFO, "fsm: restored snapshot at index %llu (SKVSNAP%d)",
+                     (unsigned long long)h.applied, h.version);
         raft_free(buf->base);
     }
     return rc;
@@ -371,4 +293,20 @@ void skv_fsm_snapshot_meta(struct skv_node *n, uint64_t *cutover, uint64_t *inde
                                              sizeof msg) == 0)
         *cutover = h.cutover;
     skv_ls_snap_free(s);
+}
+
+int skv_fsm_snapshot_is_local(struct skv_node *n)
+{
+    struct skv_ls ls = {n->st, n->db};
+    struct raft_snapshot *s = NULL;
+    struct skv_snap_hdr h;
+    char msg[RAFT_ERRMSG_BUF_SIZE];
+    int local = 0;
+    if (skv_ls_snapshot_get(&ls, &s, msg) != 0 || !s)
+        return 0;
+    if (s->n_bufs >= 1 && skv_snap_hdr_parse(s->bufs[0].base, s->bufs[0].len, &h, msg,
+                                             sizeof msg) == 0)
+        local = h.version == 3;
+    skv_ls_snap_free(s);
+    return local;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * snap_hdr.c — parse/write the SKVSNAP1 / SKVSNAP2 header (snap_hdr.h).
+ * snap_hdr.c — parse/write the SKVSNAP1 / 2 / 3 header (snap_hdr.h).
  */
 #include "fsm/snap_hdr.h"
 #include "util/bytes.h"
@@ -27,24 +27,36 @@ int skv_snap_hdr_parse(const uint8_t *p, size_t len, struct skv_snap_hdr *h,
         h->body_off = 16;
         return 0;
     }
-    if (p[7] != '2') {
+    if (p[7] != '2' && p[7] != '3') {
         snprintf(err, errlen, "unknown snapshot version SKVSNAP%c: refused (newer build?)",
                  p[7] >= 0x20 && p[7] < 0x7f ? p[7] : '?');
         return -1;
     }
     if (len < 10 || (hl = (size_t)p[8] << 8 | p[9]) < 8 || len < 10 + hl + 8) {
-        snprintf(err, errlen, "SKVSNAP2 header truncated or with a bad length");
+        snprintf(err, errlen, "SKVSNAP%c header truncated or with a bad length", p[7]);
         return -1;
     }
-    h->version = 2;
+    h->version = p[7] - '0';
     h->cutover = skv_get_be64(p + 10);
-    if (h->cutover == 0) {
+    if (h->cutover == 0 && h->version == 2) {
         snprintf(err, errlen, "SKVSNAP2 header with cutover index 0");
         return -1;
     }
     h->applied = skv_get_be64(p + 10 + hl);
     h->body_off = 10 + hl + 8;
     return 0;
+}
+
+static size_t write_long(uint8_t out[SKV_SNAP_HDR_MAX], char version, uint64_t cutover,
+                         uint64_t applied)
+{
+    memcpy(out, "SKVSNAP", 7);
+    out[7] = (uint8_t)version;
+    out[8] = 0;
+    out[9] = 8;
+    skv_put_be64(out + 10, cutover);
+    skv_put_be64(out + 18, applied);
+    return 26;
 }
 
 size_t skv_snap_hdr_write(uint8_t out[SKV_SNAP_HDR_MAX], uint64_t cutover, uint64_t applied)
@@ -54,10 +66,11 @@ size_t skv_snap_hdr_write(uint8_t out[SKV_SNAP_HDR_MAX], uint64_t cutover, uint6
         skv_put_be64(out + 8, applied);
         return 16;
     }
-    memcpy(out, "SKVSNAP2", 8);
-    out[8] = 0;
-    out[9] = 8;
-    skv_put_be64(out + 10, cutover);
-    skv_put_be64(out + 18, applied);
-    return 26;
+    return write_long(out, '2', cutover, applied);
+}
+
+size_t skv_snap_hdr_write_local(uint8_t out[SKV_SNAP_HDR_MAX], uint64_t cutover,
+                                uint64_t applied)
+{
+    return write_long(out, '3', cutover, applied);
 }

@@ -266,6 +266,49 @@ static int bootstrap_if_empty(struct skv_node *n, char *err, size_t errlen)
     return 0;
 }
 
+/* Sending a snapshot to a follower (raft_io.h snap_*): the stored local
+ * snapshot is expanded from the FSM's storage view (fsm/snap_view.h). */
+static void *snap_pin(void *arg)
+{
+    struct skv_node *n = arg;
+    return skv_snap_views_pin(&n->fsm.views);
+}
+
+static int snap_expand(void *arg, void *handle, const struct raft_buffer *data,
+                       struct raft_buffer *full, char *errmsg, size_t errlen)
+{
+    struct skv_node *n = arg;   /* worker: only the storage handle is used */
+    return skv_snap_expand(n->st, n->db, handle, data, full, errmsg, errlen);
+}
+
+static void snap_barrier_cb(struct raft_barrier *req, int status)
+{
+    struct skv_node *n = req->data;
+    (void)status;
+    n->fsm.views.barrier_pending = 0;
+    free(req);
+}
+
+static void snap_unpin(void *arg, void *handle, int status)
+{
+    struct skv_node *n = arg;
+    struct raft_barrier *b;
+    skv_snap_views_unpin(&n->fsm.views, handle);
+    if (status != RAFT_BUSY || n->stopping)
+        return;
+    /* no view for the stored snapshot (after a restart): take a fresh
+     * one at the next apply, and make sure there is an entry to apply */
+    skv_fsm_want_snapshot(&n->fsm);
+    if (raft_state(&n->raft) != RAFT_LEADER || n->fsm.views.barrier_pending ||
+        !(b = calloc(1, sizeof *b)))
+        return;
+    b->data = n;
+    if (raft_barrier(&n->raft, b, snap_barrier_cb) == 0)
+        n->fsm.views.barrier_pending = 1;
+    else
+        free(b);
+}
+
 static int open_raft(struct skv_node *n, char *err, size_t errlen)
 {
     struct skv_raftio_env env;
@@ -282,11 +325,13 @@ static int open_raft(struct skv_node *n, char *err, size_t errlen)
     env.fatal = raftio_fatal;
     env.store_ident = n->ident.id;
     env.conf_seen = skv_peer_ident_conf_seen;
+    env.snap_pin = snap_pin;
+    env.snap_expand = snap_expand;
+    env.snap_unpin = snap_unpin;
+    env.snap_arg = n;
     if (skv_raftio_init(&n->io, &env, err, errlen) != 0)
         return -1;
     n->io_inited = 1;
-    /* our io has async_work: the FSM snapshot dump runs on a worker */
-    n->fsm.raft_fsm.snapshot_async = skv_fsm_snapshot_async;
     rv = raft_init(&n->raft, &n->io, &n->fsm.raft_fsm, n->conf->node_id, n->conf->node_address);
     if (rv != 0) {
         snprintf(err, errlen, "raft_init: %s", raft_strerror(rv));
@@ -418,6 +463,7 @@ void skv_node_close(struct skv_node *n)
     if (n->io_inited)
         skv_raftio_destroy(&n->io);
     if (n->db) {
+        skv_fsm_close(&n->fsm);   /* its storage views */
         n->st->close(n->db);
         n->db = NULL;
     }

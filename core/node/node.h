@@ -26,6 +26,7 @@
 #include "intake/intake.h"
 #include "intake/leader_req.h"
 #include "enc/enc.h"
+#include "fsm/snap_view.h"
 #include "node/metrics.h"
 #include "plugin/plugin_set.h"
 #include "util/ratelimit.h"
@@ -48,8 +49,8 @@ struct skv_fsm {
     uint64_t applied;          /* durable FSM applied index (cached) */
     uint64_t encidx;           /* durable: last encryption entry applied */
     uint64_t gap_until;        /* repair horizon: no snapshot below it (fsm_gap.h) */
-    struct skv_fsm_snap *snap; /* snapshot being taken (fsm_snapshot.c) */
-    unsigned snap_threshold;   /* snapshot threshold we last set (0: none) */
+    struct skv_snap_views views; /* views behind local snapshots (snap_view.h) */
+    unsigned forced_threshold; /* 1 while a fresh snapshot was asked for (fsm_snapshot.c) */
 };
 
 struct skv_node {

@@ -73,6 +73,7 @@ void skv_rio_maybe_closed(struct skv_rio *rio)
     if (!rio->closing || rio->handles > 0 || rio->close_fired)
         return;
     skv_rio_sends_fire(rio);
+    skv_rio_gets_cancel(rio);
     if (!rio->log_busy)
         skv_rio_queue_cancel(rio);
     if (rio->n_work > 0 || rio->log_busy)
@@ -135,6 +136,8 @@ static void rio_timer_cb(uv_timer_t *t)
     struct skv_rio *rio = t->data;
     if (!rio->closing && !rio->silenced && rio->tick_cb)
         rio->tick_cb(rio->io);
+    if (!rio->closing)
+        skv_rio_gets_retry(rio);
 }
 
 void skv_raftio_silence(struct raft_io *io)

@@ -58,6 +58,19 @@ struct skv_raftio_env {
      * (a RAFT_CHANGE entry appended, or NULL for an installed snapshot,
      * which may skip any number of changes). `arg` is log_arg. */
     void (*conf_seen)(void *arg, const struct raft_configuration *conf);
+    /* optional: the stored snapshot may be LOCAL (no key space in it,
+     * fsm/snap_hdr.h v3). snapshot_get then calls, on the loop thread,
+     * snap_pin(snap_arg) for a handle (may be NULL); on the worker, after
+     * reading the stored snapshot, snap_expand(snap_arg, handle, data,
+     * &full, errmsg, errlen): 0 with `full` (raft_malloc'd) to send
+     * instead, 1 to send the data as stored, or a RAFT_* error (the get
+     * fails with it; RAFT_BUSY: not yet possible, C-Raft retries); then,
+     * on the loop thread, snap_unpin(snap_arg, handle, status). */
+    void *(*snap_pin)(void *arg);
+    int (*snap_expand)(void *arg, void *handle, const struct raft_buffer *data,
+                       struct raft_buffer *full, char *errmsg, size_t errlen);
+    void (*snap_unpin)(void *arg, void *handle, int status);
+    void *snap_arg;
 };
 
 /* Fill `io` (already zeroed by the caller) so that raft_init() can use it.

@@ -41,6 +41,8 @@ struct skv_rio_peer {
     char *address;
 };
 
+struct rio_get_job;
+
 struct skv_rio {
     struct raft_io *io;
     struct skv_raftio_env env;
@@ -69,6 +71,7 @@ struct skv_rio {
     struct skv_rio_peer *peers;
     size_t n_peers;
     struct skv_raftio_stats stats; /* successful log writes (metrics) */
+    struct rio_get_job *gets_parked; /* snapshot gets waiting to retry */
 };
 
 /* Append `e` to the FIFO `head`/`tail`, linked through ->next (the log
@@ -91,6 +94,10 @@ void skv_rio_wake(struct skv_rio *rio);
 void skv_rio_maybe_closed(struct skv_rio *rio);
 void skv_rio_logf(const struct skv_rio *rio, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* raft_io_snapget.c */
+void skv_rio_gets_retry(struct skv_rio *rio);   /* tick: parked snapshot gets */
+void skv_rio_gets_cancel(struct skv_rio *rio);  /* close: fail them */
 
 /* raft_io_queue.c */
 int skv_rio_append(struct raft_io *io, struct raft_io_append *req,

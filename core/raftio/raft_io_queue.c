@@ -4,8 +4,9 @@
  * (append, truncate, snapshot_put) form one FIFO executed one job at a
  * time on the libuv pool, so they reach storage in raft's order; a job is
  * either one truncate, one snapshot_put, or every append queued back to
- * back (group commit: one synced batch). snapshot_get and async_work run
- * as independent jobs. Callbacks always fire on the loop thread.
+ * back (group commit: one synced batch). async_work runs as an
+ * independent job (snapshot_get has its own: raft_io_snapget.c).
+ * Callbacks always fire on the loop thread.
  */
 #include "raftio/raft_io_impl.h"
 #include "raftio/raft_conf.h"
@@ -326,7 +327,7 @@ void skv_rio_queue_cancel(struct skv_rio *rio)
     ops_finish(ops_reverse(ops), RAFT_CANCELED);
 }
 
-/* ---- independent jobs (snapshot_get, async_work) ---------------------- */
+/* ---- independent jobs (async_work) ------------------------------------- */
 
 /* One request run on the libuv pool apart from the log FIFO: `work` on a
  * worker, then `done` on the loop thread with a copy of the job (the job
@@ -336,7 +337,6 @@ struct rio_job {
     struct skv_rio *rio;
     void *req;                      /* the raft_io request */
     void (*done)(const struct rio_job *job);
-    struct raft_snapshot *snapshot; /* snapshot_get: what was loaded */
     int status;
     char errmsg[RAFT_ERRMSG_BUF_SIZE];
 };
@@ -371,36 +371,6 @@ static int job_start(struct raft_io *io, void *req, uv_work_cb work_cb,
     }
     rio->n_work++;
     return 0;
-}
-
-/* ---- snapshot_get ------------------------------------------------------- */
-
-static void get_work_cb(uv_work_t *w)
-{
-    struct rio_job *job = w->data;
-    job->status = skv_ls_snapshot_get(&job->rio->ls, &job->snapshot, job->errmsg);
-}
-
-static void get_done(const struct rio_job *job)
-{
-    struct raft_io_snapshot_get *req = job->req;
-    struct raft_snapshot *snapshot = job->snapshot;
-    if (job->status != 0) {
-        memcpy(job->rio->io->errmsg, job->errmsg, sizeof job->rio->io->errmsg);
-        skv_rio_logf(job->rio, SKV_LOG_WARN, "raft snapshot get: %s", job->errmsg);
-        snapshot = NULL;
-    }
-    if (req->cb)
-        req->cb(req, snapshot, job->status);
-    else
-        skv_ls_free_loaded(snapshot, NULL, 0);
-}
-
-int skv_rio_snapshot_get(struct raft_io *io, struct raft_io_snapshot_get *req,
-                         raft_io_snapshot_get_cb cb)
-{
-    req->cb = cb;
-    return job_start(io, req, get_work_cb, get_done, "snapshot get");
 }
 
 /* ---- async_work (io version 2) ------------------------------------------- */

@@ -243,14 +243,34 @@ static int fsm_cb(void *arg, const uint8_t *key, size_t klen, const uint8_t *val
 static void snap_boundary(struct vctx *c, const struct skv_snap_hdr *h)
 {
     struct skv_verify_report *r = c->r;
-    if (h->version == 2 && h->cutover != r->cutover)
+    if (h->version >= 2 && h->cutover && h->cutover != r->cutover)
         anomaly(r, skv_error_name(SKV_ErrEnvelopeCutoverDivergence), "snapshot", r->snap.index, 0,
-                "snapshot header SKVSNAP2 carries cutover %llu, the sidecar %llu",
+                "snapshot header SKVSNAP%d carries cutover %llu, the sidecar %llu", h->version,
                 ULL(h->cutover), ULL(r->cutover));
-    else if (h->version == 1 && r->cutover != 0 && r->snap.index >= r->cutover)
+    else if (!h->cutover && r->cutover != 0 && r->snap.index >= r->cutover)
         anomaly(r, skv_error_name(SKV_ErrSnapshotBoundary), "snapshot", r->snap.index, 0,
-                "snapshot at index %llu (at or after cutover %llu) has a SKVSNAP1 header",
-                ULL(r->snap.index), ULL(r->cutover));
+                "snapshot at index %llu (at or after cutover %llu) has a header without it "
+                "(SKVSNAP%d)", ULL(r->snap.index), ULL(r->cutover), h->version);
+    /* a local snapshot holds no key space: the store must hold it */
+    if (h->version == 3 && r->fsm_applied < h->applied)
+        anomaly(r, skv_error_name(SKV_ErrFsmGap), "snapshot", r->snap.index, 0,
+                "local snapshot at index %llu but the FSM's applied index is %llu: the store "
+                "lost state the snapshot relies on", ULL(h->applied), ULL(r->fsm_applied));
+}
+
+const char *skv_verify_snap_header(const struct skv_verify_report *r)
+{
+    static const char *const names[] = {NULL, "SKVSNAP1", "SKVSNAP2", "SKVSNAP3"};
+    return r->snap.version >= 1 && r->snap.version <= 3 ? names[r->snap.version] : NULL;
+}
+
+int skv_verify_snap_matches(const struct skv_verify_report *r)
+{
+    if (r->snap.version < 1 || r->snap.version > 3)
+        return 0;
+    if (r->snap.cutover)
+        return r->snap.cutover == r->cutover;
+    return r->cutover == 0 || r->snap.index < r->cutover;
 }
 
 /* The records after the header: [klen u32][key][vlen u32][record]. */

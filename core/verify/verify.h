@@ -15,7 +15,8 @@
  *   2. the FSM values (SKV_PFX_FSM_DATA): per encryption state and key
  *      id; every sealed value must open under its storage AAD (the full
  *      stored key, prefix included — as skv_fsm_seal_value binds it);
- *   3. the snapshot: its SKVSNAP1/2 header against the sidecar cutover,
+ *   3. the snapshot: its SKVSNAP1/2/3 header against the sidecar cutover
+ *      (a local SKVSNAP3 one also against the FSM's applied index),
  *      and its value records classified like (2);
  *   4. the FSM batch chain (fsm_gap.h): a lost FSM batch is ErrFsmGap.
  * Envelopes of either version (v1, v2 with its per-process salt:
@@ -80,7 +81,7 @@ struct skv_verify_report {
     uint64_t fsm_applied;
     /* 3. snapshot */
     struct {
-        int present, version;      /* version 1/2, 0 if unreadable */
+        int present, version;      /* 1/2 (full), 3 (local), 0 if unreadable */
         uint64_t index, term, cutover, applied;
         struct skv_verify_vals vals;
     } snap;
@@ -101,5 +102,10 @@ int skv_verify_print_json(FILE *f, const struct skv_verify_report *r);
 /* The CLI command; argv[0] is "verify". Exit 0 clean, 1 on any anomaly,
  * 2 on a usage or open error. */
 int skv_verify_main(int argc, char **argv);
+
+/* "SKVSNAP1" / "SKVSNAP2" / "SKVSNAP3" for a readable header, else NULL;
+ * whether its cutover agrees with the sidecar's. */
+const char *skv_verify_snap_header(const struct skv_verify_report *r);
+int skv_verify_snap_matches(const struct skv_verify_report *r);
 
 #endif /* SKV_VERIFY_H */

@@ -57,8 +57,11 @@ static void text_snap(FILE *f, const struct skv_verify_report *r)
     }
     fprintf(f, "snapshot: index %llu, term %llu, header %s, cutover %llu, applied %llu\n",
             ULL(r->snap.index), ULL(r->snap.term),
-            r->snap.version == 2 ? "SKVSNAP2" : r->snap.version == 1 ? "SKVSNAP1" : "unreadable",
+            skv_verify_snap_header(r) ? skv_verify_snap_header(r) : "unreadable",
             ULL(r->snap.cutover), ULL(r->snap.applied));
+    if (r->snap.version == 3)
+        fputs("  snapshot: local (its key space is the store's, read at its index when a "
+              "follower needs it)\n", f);
     text_vals(f, "  snapshot", &r->snap.vals);
 }
 
@@ -129,13 +132,12 @@ static json_t *json_snap(const struct skv_verify_report *r)
 {
     if (!r->snap.present)
         return json_pack("{s:b}", "present", 0);
-    return json_pack("{s:b,s:I,s:I,s:s?,s:I,s:I,s:b,s:o}", "present", 1, "index",
+    return json_pack("{s:b,s:I,s:I,s:s?,s:b,s:I,s:I,s:b,s:o}", "present", 1, "index",
                      (json_int_t)r->snap.index, "term", (json_int_t)r->snap.term, "header",
-                     r->snap.version == 2 ? "SKVSNAP2" : r->snap.version == 1 ? "SKVSNAP1" : NULL,
-                     "cutover", (json_int_t)r->snap.cutover, "applied",
-                     (json_int_t)r->snap.applied, "matches_sidecar",
-                     r->snap.version == 2 ? r->snap.cutover == r->cutover : r->snap.version == 1,
-                     "values", json_vals(&r->snap.vals));
+                     skv_verify_snap_header(r), "local", r->snap.version == 3, "cutover",
+                     (json_int_t)r->snap.cutover, "applied", (json_int_t)r->snap.applied,
+                     "matches_sidecar", skv_verify_snap_matches(r), "values",
+                     json_vals(&r->snap.vals));
 }
 
 static json_t *json_anomalies(const struct skv_verify_report *r)

@@ -22,10 +22,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t n;
     if (skv_snap_hdr_parse(data, size, &h, err, sizeof err) != 0)
         return 0;
-    if ((h.version != 1 && h.version != 2) || h.body_off > size ||
+    if (h.version < 1 || h.version > 3 || h.body_off > size ||
         (h.version == 2 && h.cutover == 0) || (h.version == 1 && h.cutover != 0))
         abort();
-    n = skv_snap_hdr_write(out, h.cutover, h.applied);
+    n = h.version == 3 ? skv_snap_hdr_write_local(out, h.cutover, h.applied)
+                       : skv_snap_hdr_write(out, h.cutover, h.applied);
     if (skv_snap_hdr_parse(out, n, &h2, err, sizeof err) != 0 || h2.cutover != h.cutover ||
         h2.applied != h.applied || h2.version != h.version || h2.body_off != n)
         abort();

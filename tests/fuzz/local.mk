@@ -55,4 +55,5 @@ EXTRA_DIST += tests/fuzz/corpus/envelope/storage-value \
 	tests/fuzz/corpus/envelope/v2-storage-empty \
 	tests/fuzz/corpus/envelope/v2-raft-entry
 EXTRA_DIST += tests/fuzz/fuzz_snap_hdr.c tests/fuzz/corpus/snaphdr/v1 \
-	tests/fuzz/corpus/snaphdr/v2 tests/fuzz/corpus/snaphdr/v2-trailing
+	tests/fuzz/corpus/snaphdr/v2 tests/fuzz/corpus/snaphdr/v2-trailing \
+	tests/fuzz/corpus/snaphdr/v3-local tests/fuzz/corpus/snaphdr/v3-local-precutover
