@@ -11,7 +11,9 @@
  * snapshot to a follower, the raft_io expands it from that view into the
  * FULL form (v1/v2 header, then [klen u32 BE][storage key][vlen u32 BE]
  * [stored value record] for every key under the FSM-owned prefixes, then
- * the encryption record).
+ * the encryption record). Under an io without that hook (raft_io.h
+ * snap_*: C-Raft's raft_fixture in tests/sim) the snapshot is made full
+ * at once from the view.
  * Restore of a FULL snapshot (installed from the leader, or a store
  * written by an older build) validates the whole buffer first, is a no-op
  * when the snapshot is not newer than the local applied index, adopts
@@ -57,6 +59,25 @@ int skv_sbuf_record(struct skv_buf *b, const void *k, size_t kl, const void *v, 
     return skv_sbuf_put(b, len4, 4) || skv_sbuf_put(b, v, vl) ? -1 : 0;
 }
 
+/* An io that cannot expand a local snapshot for a follower (raft_io.h
+ * snap_*; e.g. C-Raft's raft_fixture in tests/sim) gets the full form at
+ * once, made from the view just taken, which is then dropped. */
+static int full_now(struct skv_fsm *f, struct raft_buffer *buf)
+{
+    struct raft_buffer full = {NULL, 0};
+    char msg[200];
+    int rc = skv_snap_expand(f->node->st, f->node->db, f->views.pending, buf, &full, msg,
+                             sizeof msg);
+    skv_snap_views_settle(&f->views, 0);   /* drop the pending view */
+    if (rc != 0) {
+        skv_node_log(f->node, SKV_LOG_WARN, "fsm: snapshot: %s", msg);
+        return rc == 1 ? RAFT_INVALID : rc;
+    }
+    raft_free(buf->base);
+    *buf = full;
+    return 0;
+}
+
 /* Loop thread (fsm version 3, no snapshot_async): the local snapshot —
  * header and encryption record, consistent with raft_last_applied — and
  * the storage view that keeps the key space at that index readable. */
@@ -96,6 +117,8 @@ int skv_fsm_snapshot(struct raft_fsm *rf, struct raft_buffer *bufs[], unsigned *
     (*bufs)[0].base = b.p;
     (*bufs)[0].len = b.len;
     *n_bufs = 1;
+    if (!f->local_snapshots)
+        return full_now(f, *bufs);
     skv_enc_crash_point("snapshot", "before-store"); /* view taken, nothing stored */
     return 0;
 }

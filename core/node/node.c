@@ -331,6 +331,7 @@ static int open_raft(struct skv_node *n, char *err, size_t errlen)
     env.snap_arg = n;
     if (skv_raftio_init(&n->io, &env, err, errlen) != 0)
         return -1;
+    n->fsm.local_snapshots = 1;   /* our io expands them for followers */
     n->io_inited = 1;
     rv = raft_init(&n->raft, &n->io, &n->fsm.raft_fsm, n->conf->node_id, n->conf->node_address);
     if (rv != 0) {

@@ -51,6 +51,7 @@ struct skv_fsm {
     uint64_t gap_until;        /* repair horizon: no snapshot below it (fsm_gap.h) */
     struct skv_snap_views views; /* views behind local snapshots (snap_view.h) */
     unsigned forced_threshold; /* 1 while a fresh snapshot was asked for (fsm_snapshot.c) */
+    int local_snapshots;       /* the io expands local snapshots (node.c sets it) */
 };
 
 struct skv_node {

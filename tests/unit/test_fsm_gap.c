@@ -386,6 +386,7 @@ static struct raft_buffer take_snapshot(uint64_t at)
     char err[200];
     CU_ASSERT_FATAL(gx_open(a) == 0);
     run(a, 1, at, NULL, 0);
+    a->n->fsm.local_snapshots = 1;   /* as under the node's own raft_io */
     CU_ASSERT_FATAL(skv_fsm_snapshot(&a->n->fsm.raft_fsm, &bufs, &nb) == 0);
     CU_ASSERT_FATAL(nb == 1);
     /* the local snapshot, expanded from its view as a leader sends it */
