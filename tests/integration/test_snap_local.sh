@@ -130,8 +130,10 @@ if [ "$HOOKS" = 1 ]; then
     writes 3000 3040
     SEALKV_TEST_CRASH_AT=snapshot:after-restore skv_start 4
     skv_wait 20 "C: node 4 answers" skv_status_field 4 id
-    skv_assert "C: members add 4 (empty data dir)" \
-        skv_cli "$(skv_leader)" members add 4 "127.0.0.1:$(skv_rport 4)" --standby
+    # the add probes the newcomer (600 ms); a refused add is rolled back,
+    # so it is simply tried again while node 4 settles
+    add4() { skv_cli "$(skv_leader)" members add 4 "127.0.0.1:$(skv_rport 4)" --standby; }
+    skv_assert "C: members add 4 (empty data dir)" skv_wait 30 "C: members add 4 (empty data dir)" add4
     skv_wait 40 "C: node 4 stops after restoring" sh -c \
         "p=\$(echo '$SKV_PIDS' | tr ' ' '\n' | sed -n 's/^4://p'); ! [ -r /proc/\$p/stat ] || [ \"\$(cut -d' ' -f3 /proc/\$p/stat)\" = Z ]"
     skv_stop 4
