@@ -117,8 +117,16 @@ int skv_fsm_snapshot(struct raft_fsm *rf, struct raft_buffer *bufs[], unsigned *
     (*bufs)[0].base = b.p;
     (*bufs)[0].len = b.len;
     *n_bufs = 1;
-    if (!f->local_snapshots)
-        return full_now(f, *bufs);
+    if (!f->local_snapshots) {
+        int rc = full_now(f, *bufs);
+        if (rc != 0) {   /* C-Raft frees nothing of a failed snapshot */
+            raft_free((*bufs)[0].base);
+            raft_free(*bufs);
+            *bufs = NULL;
+            *n_bufs = 0;
+        }
+        return rc;
+    }
     skv_enc_crash_point("snapshot", "before-store"); /* view taken, nothing stored */
     return 0;
 }
