@@ -132,6 +132,14 @@ static void probe_all(struct skv_node *n, struct cap_fanout *f)
     skv_buf_free(&b);
 }
 
+/* How long a probe waits for its answer: an election timeout, and at
+ * least this. A node that was down (a rejoin, a restart) is redialled
+ * only when the transport's reconnect backoff runs out (transport-tcp:
+ * up to reconnect_max_ms, 2 s by default), so it may read the probe that
+ * late although it already answers its admin API; a shorter wait refused
+ * such a `members add` as unreachable. */
+#define SKV_CAP_MIN_WAIT_MS 3000u
+
 void skv_cap_fanout(struct skv_node *n, const char *suite,
                     const struct skv_cap_target *extra, size_t n_extra,
                     skv_cap_done_fn cb, void *arg)
@@ -150,7 +158,8 @@ void skv_cap_fanout(struct skv_node *n, const char *suite,
     f->cb = cb;
     f->arg = arg;
     f->track.id = skv_tracker_next_id(&n->caps_pending);
-    f->timeout_ms = n->conf->election_timeout_ms;
+    f->timeout_ms = n->conf->election_timeout_ms > SKV_CAP_MIN_WAIT_MS
+                        ? n->conf->election_timeout_ms : SKV_CAP_MIN_WAIT_MS;
     if (n->stopping) {
         skv_cap_complete(n, f, "node is shutting down");
         return;
