@@ -7,7 +7,7 @@
  * sender id (the record's probed peers); unanswered probes are resent
  * every CAP_RESEND_MS; the record completes (cap_verdict.c) when every
  * probed node answered, at its deadline (one election timeout,
- * skv_cap_expire) or at shutdown (skv_cap_fail_all). Nothing is cached.
+ * skv_cap_tick) or at shutdown (skv_cap_fail_all). Nothing is cached.
  * Loop thread only.
  */
 #include "admin/cap_fanout.h"
@@ -229,7 +229,7 @@ static void fanout_ended(struct skv_tracked *e, enum skv_track_end why, void *ar
                      why == SKV_TRACK_SHUTDOWN ? "node is shutting down" : NULL);
 }
 
-void skv_cap_expire(struct skv_node *n, uint64_t now_ms)
+void skv_cap_tick(struct skv_node *n, uint64_t now_ms)
 {
     struct skv_list *r;
     for (r = n->caps_pending.live.next; r != &n->caps_pending.live; r = r->next) {

@@ -58,7 +58,7 @@ json_t *skv_cap_report(struct skv_node *n);
 void skv_cap_init(struct skv_node *n);
 void skv_cap_on_req(struct skv_node *n, uint64_t from, const struct skv_ctl_simple *m);
 void skv_cap_on_resp(struct skv_node *n, uint64_t from, const struct skv_ctl_simple *m);
-void skv_cap_expire(struct skv_node *n, uint64_t now_ms);
+void skv_cap_tick(struct skv_node *n, uint64_t now_ms);
 void skv_cap_fail_all(struct skv_node *n);
 
 /* Ops: GET /v1/encryption/capability (this node's report) and

@@ -129,7 +129,7 @@ static void modules_tick(struct skv_node *n, uint64_t now)
 {
     skv_forward_tick(n, now);
     skv_propose_tick(n, now);
-    skv_cap_expire(n, now);
+    skv_cap_tick(n, now);
     skv_intake_tick(&n->intake);
     skv_enc_jobs_tick(n, now);
 }
