@@ -110,6 +110,27 @@ skvb_stop() {
     [ -n "$SKVB_DIR" ] && rm -rf "$SKVB_DIR"/data*
 }
 
+# skvb_restart i: SIGTERM node i (ours only; SIGKILL after 10 s) and start
+# it again on the same config and data dir; its new pid replaces the old.
+skvb_restart() {
+    old=$(skvb_pid "$1")
+    if skvb_is_ours "$old"; then kill -TERM "$old" 2>/dev/null; fi
+    end=$((SECONDS + 10))
+    while skvb_is_ours "$old" && [ $SECONDS -lt $end ]; do sleep 0.1; done
+    skvb_is_ours "$old" && kill -KILL "$old" 2>/dev/null
+    wait "$old" 2>/dev/null
+    SEALKV_PLUGIN_PATH=$BENCH_PLUGIN_PATH "$BENCH_BUILD/core/sealkvd" \
+        --config "$SKVB_DIR/n$1.yaml" </dev/null >>"$SKVB_DIR/n$1.log" 2>&1 &
+    eval "SKVB_PID_$1=$!"
+    SKVB_PIDS=$(for p in $SKVB_PIDS; do [ "$p" = "$old" ] || printf '%s ' "$p"; done; echo "$!")
+}
+
+# skvb_mem i → "VmRSS VmHWM" of node i in KiB (its peak since it started)
+skvb_mem() {
+    awk '/^VmRSS:/ { r = $2 } /^VmHWM:/ { h = $2 } END { printf "%d %d\n", r, h }' \
+        "/proc/$(skvb_pid "$1")/status" 2>/dev/null
+}
+
 # Copy the node logs to $OUT as NAME-n<i>.log.
 skvb_keep_logs() {
     for i in $(seq 1 "$SKVB_N"); do
