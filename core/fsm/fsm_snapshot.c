@@ -33,11 +33,9 @@
 #include "raftio/raft_ls_codec.h"
 #include "fsm/snap_hdr.h"
 
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const uint8_t fsm_prefixes[] = {SKV_PFX_FSM_DATA, SKV_PFX_WRITERS};
 
 int skv_sbuf_put(struct skv_buf *b, const void *d, size_t n)
 {
@@ -172,7 +170,7 @@ void skv_fsm_close(struct skv_fsm *f)
 
 static int owned_prefix(uint8_t p)
 {
-    return memchr(fsm_prefixes, p, sizeof fsm_prefixes) != NULL || p == SKV_PFX_ENC_SNAP;
+    return memchr(skv_snap_prefixes, p, SKV_SNAP_N_PREFIXES) != NULL || p == SKV_PFX_ENC_SNAP;
 }
 
 int skv_snap_next(const uint8_t *p, size_t len, size_t *pos, struct skv_snap_rec *r)
@@ -198,9 +196,9 @@ static int stage_deletes(struct skv_node *n, struct skv_fsm_batch *b)
 {
     struct skv_err e = {0, ""};
     size_t i;
-    for (i = 0; i < sizeof fsm_prefixes; i++) {
+    for (i = 0; i < SKV_SNAP_N_PREFIXES; i++) {
         void *it = NULL;
-        uint8_t pfx = fsm_prefixes[i];
+        uint8_t pfx = skv_snap_prefixes[i];
         if (n->st->iter_new(n->db, NULL, &it, &e) != SKV_OK)
             return -1;
         for (n->st->iter_seek(it, &pfx, 1); n->st->iter_valid(it); n->st->iter_next(it)) {

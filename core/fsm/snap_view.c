@@ -15,9 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The prefixes a snapshot carries (the FSM key space and the writer
- * registry); the encryption record comes from the local snapshot. */
-static const uint8_t snap_prefixes[] = {SKV_PFX_FSM_DATA, SKV_PFX_WRITERS};
+const uint8_t skv_snap_prefixes[SKV_SNAP_N_PREFIXES] = {SKV_PFX_FSM_DATA, SKV_PFX_WRITERS};
 
 void skv_snap_views_init(struct skv_snap_views *vs, const struct skv_storage_ops *st, void *db)
 {
@@ -165,8 +163,8 @@ int skv_snap_expand(const struct skv_storage_ops *st, void *db, const struct skv
         snprintf(errmsg, errlen, "snapshot expand: out of memory");
         return RAFT_NOMEM;
     }
-    for (i = 0, rc = 0; rc == 0 && i < sizeof snap_prefixes; i++)
-        rc = dump_prefix(st, db, v->view, snap_prefixes[i], &b, errmsg, errlen);
+    for (i = 0, rc = 0; rc == 0 && i < SKV_SNAP_N_PREFIXES; i++)
+        rc = dump_prefix(st, db, v->view, skv_snap_prefixes[i], &b, errmsg, errlen);
     /* the local snapshot's body: its encryption record, as captured */
     if (rc == 0 && skv_sbuf_put(&b, (const uint8_t *)stored->base + h.body_off,
                                 stored->len - h.body_off)) {

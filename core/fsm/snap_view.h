@@ -26,6 +26,12 @@
 #include <stdint.h>
 #include <sealkv/storage.h>
 
+/* The storage prefixes a snapshot carries — the FSM key space and the
+ * writer registry: the expansion dumps exactly these and a restore
+ * replaces exactly these (fsm_snapshot.c). */
+#define SKV_SNAP_N_PREFIXES 2
+extern const uint8_t skv_snap_prefixes[SKV_SNAP_N_PREFIXES];
+
 struct skv_snap_view {
     void *view;            /* storage view handle */
     uint64_t index;        /* the snapshot index it reads at */

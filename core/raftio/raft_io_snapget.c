@@ -91,7 +91,8 @@ static void get_done(struct skv_rio *rio, struct rio_get_job *job, int rc)
     struct raft_snapshot *snapshot = rc == 0 ? job->snapshot : NULL;
     if (rc != 0) {
         memcpy(rio->io->errmsg, job->errmsg, sizeof rio->io->errmsg);
-        skv_rio_logf(rio, SKV_LOG_WARN, "raft snapshot get: %s", job->errmsg);
+        if (rc != RAFT_CANCELED)   /* closing: nothing to warn about */
+            skv_rio_logf(rio, SKV_LOG_WARN, "raft snapshot get: %s", job->errmsg);
     }
     free(job);
     if (req->cb)
