@@ -86,10 +86,14 @@ static void finish(struct erase *e, int ok)
 static int reseal_chunk(struct erase *e)
 {
     struct skv_node *n = e->op->node;
-    struct skv_fsm_batch b = {NULL, 0, 0};
+    struct skv_fsm_batch b = {NULL, 0, 0, 0};
     struct skv_err err = {0, ""};
     void *it = NULL;
     int count = 0, more = 0, rc;
+    if (skv_fsm_flush(&n->fsm) != 0) { /* the walk must see every applied value */
+        snprintf(e->msg, sizeof e->msg, "the FSM could not write its applied entries");
+        return -1;
+    }
     if (n->st->iter_new(n->db, NULL, &it, &err) != SKV_OK) {
         snprintf(e->msg, sizeof e->msg, "storage: %s", err.msg);
         return -1;

@@ -4,10 +4,18 @@
  * (payloads decoded by skv_cmd_decode, the same decoder the leader's
  * intake runs),
  * the data and the applied index in one storage batch, replay skipping
- * (entries at or below the durable applied index), the batch chain's
- * marker step in every batch (fsm_gap.h). A failure returns non-zero,
- * which stops C-Raft's apply loop without advancing last_applied (fail
- * closed).
+ * (entries at or below the applied index), the batch chain's marker step
+ * in every batch (fsm_gap.h). A failure returns non-zero, which stops
+ * C-Raft's apply loop without advancing last_applied (fail closed).
+ *
+ * Applies are batched per commit round: a KV entry's writes are staged
+ * in f->pend and written, with the applied index and the chain step, by
+ * skv_fsm_flush — at the end of the loop turn (the check handle), before
+ * every FSM reader, before an encryption entry (which is written alone
+ * and synced, as before), and when the batch grows past a bound. The
+ * Raft log holds every staged entry durably, so a crash before the flush
+ * loses nothing: restart re-applies from the durable applied index, as
+ * after the loss of any unsynced FSM write (docs/DURABILITY.md).
  */
 #include "fsm/fsm.h"
 #include "fsm/fsm_gap.h"
@@ -19,30 +27,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A pending batch is written once it holds this many ops or bytes. */
+#define SKV_FSM_PEND_MAX_OPS 4096u
+#define SKV_FSM_PEND_MAX_BYTES (4u << 20)
+
 const uint8_t skv_fsm_applied_key[8] = {SKV_PFX_FSM_META, 'a', 'p', 'p', 'l', 'i', 'e', 'd'};
 const uint8_t skv_fsm_encidx_key[7] = {SKV_PFX_FSM_META, 'e', 'n', 'c', 'i', 'd', 'x'};
 
 /* ---- batch builder -------------------------------------------------- */
+
+static int batch_grow(struct skv_fsm_batch *b)
+{
+    size_t nc;
+    void *a;
+    if (b->n < b->cap)
+        return 0;
+    nc = b->cap ? b->cap * 2 : 8;
+    if (!(a = realloc(b->ops, nc * sizeof *b->ops)))
+        return -1;
+    b->ops = a;
+    b->cap = nc;
+    return 0;
+}
 
 static int batch_add(struct skv_fsm_batch *b, int type, const void *k, size_t kl,
                      const void *v, size_t vl)
 {
     struct skv_batch_op *o;
     uint8_t *mem;
-    if (b->n == b->cap) {
-        size_t nc = b->cap ? b->cap * 2 : 8;
-        void *a = realloc(b->ops, nc * sizeof *b->ops);
-        if (!a)
-            return -1;
-        b->ops = a;
-        b->cap = nc;
-    }
+    if (batch_grow(b) != 0)
+        return -1;
     if (!(mem = malloc(kl + vl + 1)))
         return -1;
     memcpy(mem, k, kl);
     if (vl)
         memcpy(mem + kl, v, vl);
     o = &b->ops[b->n++];
+    b->bytes += kl + vl;
     memset(o, 0, sizeof *o);
     o->type = type;
     o->key = mem;
@@ -61,6 +82,17 @@ int skv_fsm_batch_put(struct skv_fsm_batch *b, const void *k, size_t kl,
 int skv_fsm_batch_del(struct skv_fsm_batch *b, const void *k, size_t kl)
 {
     return batch_add(b, SKV_BATCH_DEL, k, kl, NULL, 0);
+}
+
+/* Move op `o` (of another batch) into b: b owns its memory from now on. */
+static int batch_take(struct skv_fsm_batch *b, struct skv_batch_op *o)
+{
+    if (batch_grow(b) != 0)
+        return -1;
+    b->ops[b->n++] = *o;
+    b->bytes += o->key_len + o->val_len;
+    o->key = NULL;
+    return 0;
 }
 
 void skv_fsm_batch_free(struct skv_fsm_batch *b)
@@ -171,9 +203,10 @@ static int dispatch(struct skv_fsm *f, uint64_t index, const uint8_t *p, size_t 
     return rc;
 }
 
-/* The meta of the batch advancing the applied index to `index`: the
- * index, encidx for an encryption entry, the chain step (marker index
- * in, marker of the previous batch out), the repair horizon once reached. */
+/* The meta of the batch advancing the durable applied index from
+ * f->flushed to `index`: the index, encidx for an encryption entry, the
+ * chain step (marker index in, marker of the previous batch out), the
+ * repair horizon once reached. */
 static int stage_meta(struct skv_fsm *f, uint64_t index, struct skv_fsm_batch *b, int enc_entry)
 {
     uint8_t ibuf[8];
@@ -181,32 +214,65 @@ static int stage_meta(struct skv_fsm *f, uint64_t index, struct skv_fsm_batch *b
     return skv_fsm_batch_put(b, skv_fsm_applied_key, sizeof skv_fsm_applied_key, ibuf, 8) ||
            (enc_entry && skv_fsm_batch_put(b, skv_fsm_encidx_key, sizeof skv_fsm_encidx_key,
                                            ibuf, 8)) ||
-           skv_fsm_gap_stage(b, f->applied, index) ||
+           skv_fsm_gap_stage(b, f->flushed, index) ||
            (f->gap_until && index >= f->gap_until &&
             skv_fsm_batch_del(b, skv_fsm_gapto_key, sizeof skv_fsm_gapto_key))
                ? -1 : 0;
 }
 
-static int commit(struct skv_fsm *f, uint64_t index, struct skv_fsm_batch *b, int enc_entry)
+/* Write batch b, which advances the durable applied index to `index`
+ * (synced for an encryption entry). 0, or a RAFT_* error after halting. */
+static int write_batch(struct skv_fsm *f, uint64_t index, struct skv_fsm_batch *b, int enc_entry)
 {
     struct skv_node *n = f->node;
     struct skv_err e = {0, ""};
-    int rc;
     if (stage_meta(f, index, b, enc_entry)) {
         skv_node_halt(n, "fsm: out of memory at index %llu", (unsigned long long)index);
         return RAFT_NOMEM;
     }
-    rc = n->st->write(n->db, b->ops, b->n, enc_entry, &e);
-    if (rc != SKV_OK) {
+    if (n->st->write(n->db, b->ops, b->n, enc_entry, &e) != SKV_OK) {
         skv_node_halt(n, "fsm: storage write failed at index %llu: %s",
                       (unsigned long long)index, e.msg);
         return RAFT_IOERR;
     }
-    f->applied = index;
+    f->flushed = f->applied = index;
     if (f->gap_until && index >= f->gap_until)
         f->gap_until = 0;
-    if (enc_entry)
-        n->enc.fsm_encidx = index;
+    return 0;
+}
+
+int skv_fsm_flush(struct skv_fsm *f)
+{
+    int rc;
+    if (f->applied == f->flushed)
+        return 0;
+    if (f->node->run_state == SKV_RUN_HALTED)
+        return RAFT_SHUTDOWN; /* nothing is written after a halt: restart re-applies */
+    rc = write_batch(f, f->applied, &f->pend, 0);
+    skv_fsm_batch_free(&f->pend);
+    return rc;
+}
+
+/* A KV entry joins the pending batch (written by skv_fsm_flush); an
+ * encryption entry flushes what is pending, then is written alone. */
+static int commit(struct skv_fsm *f, uint64_t index, struct skv_fsm_batch *b, int enc_entry)
+{
+    size_t i;
+    int rc;
+    if (enc_entry) {
+        if ((rc = skv_fsm_flush(f)) != 0 || (rc = write_batch(f, index, b, 1)) != 0)
+            return rc;
+        f->node->enc.fsm_encidx = index;
+        return 0;
+    }
+    for (i = 0; i < b->n; i++) /* move the ops: the pending batch owns them now */
+        if (batch_take(&f->pend, &b->ops[i])) {
+            skv_node_halt(f->node, "fsm: out of memory at index %llu", (unsigned long long)index);
+            return RAFT_NOMEM;
+        }
+    f->applied = index;
+    if (f->pend.n >= SKV_FSM_PEND_MAX_OPS || f->pend.bytes >= SKV_FSM_PEND_MAX_BYTES)
+        return skv_fsm_flush(f);
     return 0;
 }
 
@@ -222,7 +288,7 @@ static int fsm_apply(struct raft_fsm *rf, const struct raft_buffer *buf, void **
     struct skv_fsm *f = rf->data;
     struct skv_node *n = f->node;
     uint64_t index = raft_last_applied(f->raft) + 1, cut = skv_enc_cutover(&n->enc);
-    struct skv_fsm_batch b = {NULL, 0, 0};
+    struct skv_fsm_batch b = {NULL, 0, 0, 0};
     const uint8_t *p = buf->base;
     uint8_t *pt = NULL;
     size_t len = buf->len;
@@ -233,7 +299,7 @@ static int fsm_apply(struct raft_fsm *rf, const struct raft_buffer *buf, void **
     if (n->run_state == SKV_RUN_HALTED)
         return RAFT_SHUTDOWN;
     if (index <= f->applied)
-        return 0; /* replay of an entry already in the FSM */
+        return 0; /* replay of an entry already in the FSM (or pending) */
     if (cut != 0 && index > cut) { /* strict: the entry at the cutover is cleartext */
         skv_enc_crash_point("wrapped", "before-apply"); /* committed, in the log, unapplied */
         if ((rc = skv_fsm_unwrap(f, index, p, len, &pt, &len)) != 0)
@@ -265,6 +331,8 @@ int skv_fsm_get(struct skv_fsm *f, const uint8_t *key, size_t key_len,
     int rc;
     if (key_len == 0 || key_len > SKV_MAX_KEY)
         return skv_err_set(err, SKV_ERR_INVALID, "key length must be 1..%u", SKV_MAX_KEY);
+    if (skv_fsm_flush(f) != 0)
+        return skv_err_set(err, SKV_ERR_IO, "the FSM could not write its applied entries");
     kl = data_key(kbuf, key, key_len);
     rc = n->st->get(n->db, NULL, kbuf, kl, &v, &vl, err);
     if (rc != SKV_OK)
@@ -272,6 +340,20 @@ int skv_fsm_get(struct skv_fsm *f, const uint8_t *key, size_t key_len,
     rc = skv_fsm_open_value(f, kbuf, kl, v, vl, val, val_len, err);
     n->st->free_buf(n->db, v);
     return rc;
+}
+
+static void on_flush_check(uv_check_t *h)
+{
+    skv_fsm_flush(h->data);
+}
+
+void skv_fsm_stop(struct skv_fsm *f)
+{
+    skv_fsm_flush(f);
+    if (f->flush_check_on) {
+        f->flush_check_on = 0;
+        uv_close((uv_handle_t *)&f->flush_check, NULL);
+    }
 }
 
 int skv_fsm_init(struct skv_fsm *f, struct skv_node *n, char *err, size_t errlen)
@@ -287,7 +369,16 @@ int skv_fsm_init(struct skv_fsm *f, struct skv_node *n, char *err, size_t errlen
     f->raft_fsm.snapshot_async = NULL; /* a local snapshot is cheap: on the loop */
     f->raft_fsm.restore = skv_fsm_restore;
     skv_snap_views_init(&f->views, n->st, n->db);
-    if (load_u64(f, skv_fsm_applied_key, sizeof skv_fsm_applied_key, &f->applied, err, errlen))
+    if (load_u64(f, skv_fsm_applied_key, sizeof skv_fsm_applied_key, &f->applied, err, errlen) ||
+        load_u64(f, skv_fsm_encidx_key, sizeof skv_fsm_encidx_key, &f->encidx, err, errlen))
         return -1;
-    return load_u64(f, skv_fsm_encidx_key, sizeof skv_fsm_encidx_key, &f->encidx, err, errlen);
+    f->flushed = f->applied;
+    if (uv_check_init(&n->loop, &f->flush_check) != 0) {
+        snprintf(err, errlen, "fsm: cannot initialise the flush handle");
+        return -1;
+    }
+    f->flush_check.data = f;
+    f->flush_check_on = 1;
+    uv_check_start(&f->flush_check, on_flush_check);
+    return 0;
 }

@@ -11,8 +11,8 @@
  * Other header bits are reserved 0.
  *
  * Apply order for every entry (fsm.c): the index comes from the engine
- * (raft_last_applied + 1); entries at or below the durable applied index
- * are skipped; an entry above the Phase-2 cutover index is unwrapped
+ * (raft_last_applied + 1); entries at or below the applied index (durable
+ * or pending) are skipped; an entry above the Phase-2 cutover index is unwrapped
  * (raft envelope) before dispatch, at or below it is not (strict >); any
  * failure halts without advancing the applied index.
  */
@@ -28,12 +28,6 @@
 #define SKV_VAL_SEALED 1
 #define SKV_VAL_STATE_MASK 0x03
 
-/* The storage writes of one applied entry, committed as one batch. Every
- * key and value is copied into memory the batch owns. */
-struct skv_fsm_batch {
-    struct skv_batch_op *ops;
-    size_t n, cap;
-};
 int skv_fsm_batch_put(struct skv_fsm_batch *b, const void *k, size_t kl,
                       const void *v, size_t vl);
 int skv_fsm_batch_del(struct skv_fsm_batch *b, const void *k, size_t kl);
@@ -41,6 +35,17 @@ void skv_fsm_batch_free(struct skv_fsm_batch *b);
 
 int skv_fsm_init(struct skv_fsm *f, struct skv_node *n, char *err,
                  size_t errlen);
+
+/* Write the applied entries still pending (fsm.c: applies are batched
+ * per commit round) with the applied index. Every reader of the FSM's
+ * key space calls it first; the loop's check handle calls it at the end
+ * of every turn. 0, or a RAFT_* error after halting (nothing is written
+ * once halted). Loop thread. */
+int skv_fsm_flush(struct skv_fsm *f);
+
+/* Write what is pending and close the flush handle (raft is closed:
+ * nothing is applied any more). Loop thread. */
+void skv_fsm_stop(struct skv_fsm *f);
 
 /* Local read of a user key. Returns SKV_OK with a malloc'd value,
  * SKV_ERR_NOTFOUND, or another error (message in err). */

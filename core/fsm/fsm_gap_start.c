@@ -29,7 +29,7 @@ static int write_reset(struct skv_fsm *f, uint64_t applied, uint64_t horizon, ch
                        size_t errlen)
 {
     struct skv_node *n = f->node;
-    struct skv_fsm_batch b = {NULL, 0, 0};
+    struct skv_fsm_batch b = {NULL, 0, 0, 0};
     struct skv_err e = {0, ""};
     uint8_t ibuf[8], hbuf[8];
     int rc = -1;
@@ -130,7 +130,7 @@ static int repair(struct skv_fsm *f, const struct skv_fsm_gap *g, char *err, siz
     skv_node_log(f->node, SKV_LOG_WARN, "fsm: %s: repaired: applied index rewound to %llu, "
                  "raft re-applies %llu..%llu from the local log%s", what, ULL(j), ULL(from),
                  ULL(a), snap_idx > j ? " after restoring the local snapshot" : "");
-    f->applied = j;
+    f->applied = f->flushed = j;
     f->gap_until = a;
     return 0;
 }

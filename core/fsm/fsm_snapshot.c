@@ -90,6 +90,8 @@ int skv_fsm_snapshot(struct raft_fsm *rf, struct raft_buffer *bufs[], unsigned *
 
     *bufs = NULL;
     *n_bufs = 0;
+    if (skv_fsm_flush(f) != 0) /* the view must hold every applied entry */
+        return RAFT_IOERR;
     /* After a restart the FSM can be ahead of raft's last_applied (it
      * applied entries committed by the others before this node's own
      * append was stored; replay skips them). A snapshot now would be
@@ -164,6 +166,7 @@ void skv_fsm_want_snapshot(struct skv_fsm *f)
 
 void skv_fsm_close(struct skv_fsm *f)
 {
+    skv_fsm_flush(f);   /* normally done at skv_fsm_stop already */
     if (f->views.st)
         skv_snap_views_close(&f->views);
 }
@@ -221,7 +224,7 @@ static int restore_write(struct skv_fsm *f, const uint8_t *p, size_t len,
 {
     struct skv_node *n = f->node;
     struct skv_err e = {0, ""};
-    struct skv_fsm_batch b = {NULL, 0, 0};
+    struct skv_fsm_batch b = {NULL, 0, 0, 0};
     struct skv_snap_rec r;
     uint8_t ibuf[8], ebuf[8];
     size_t pos = h->body_off;
@@ -245,7 +248,7 @@ static int restore_write(struct skv_fsm *f, const uint8_t *p, size_t len,
         rc = RAFT_IOERR;
         goto out;
     }
-    f->applied = h->applied;
+    f->applied = f->flushed = h->applied;
     f->gap_until = 0;   /* the key space was replaced whole */
     f->encidx = n->enc.fsm_encidx = encidx;
     rc = 0;
@@ -266,6 +269,8 @@ int skv_fsm_restore(struct raft_fsm *rf, struct raft_buffer *buf)
     uint64_t encidx = 0;
     int rc;
 
+    if (skv_fsm_flush(f) != 0)
+        return RAFT_IOERR;
     if (skv_snap_hdr_parse(p, buf->len, &h, msg, sizeof msg) != 0) {
         skv_node_log(n, SKV_LOG_ERROR, "fsm: %s", msg);
         return RAFT_MALFORMED;

@@ -105,7 +105,7 @@ static void raft_section(FILE *b, struct skv_node *n)
     single(b, "raft_commit_index", "gauge", "raft commit index", n->raft.commit_index);
     single(b, "raft_applied_index", "gauge", "raft last applied index", raft_last_applied(&n->raft));
     single(b, "raft_last_index", "gauge", "index of the last log entry", raft_last_index(&n->raft));
-    single(b, "fsm_applied_index", "gauge", "durable FSM applied index", n->fsm.applied);
+    single(b, "fsm_applied_index", "gauge", "durable FSM applied index", n->fsm.flushed);
 }
 
 static void proposal_section(FILE *b, const struct skv_metrics *m)

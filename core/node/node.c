@@ -405,6 +405,7 @@ int skv_node_open(struct skv_node *n, struct skv_config *conf, char *err, size_t
 
 static void close_handles(struct skv_node *n)
 {
+    skv_fsm_stop(&n->fsm);   /* raft is closed: write the pending applies */
     uv_close((uv_handle_t *)&n->inbox_async, NULL);
     uv_close((uv_handle_t *)&n->tick, NULL);
     uv_close((uv_handle_t *)&n->sigterm, NULL);

@@ -22,6 +22,7 @@
 
 #include "admin/enc_jobs.h"
 #include "admin/reads.h"
+#include "fsm/fsm_batch.h"
 #include "config/config.h"
 #include "intake/intake.h"
 #include "intake/leader_req.h"
@@ -46,7 +47,11 @@ struct skv_fsm {
     struct raft_fsm raft_fsm;
     struct skv_node *node;
     struct raft *raft;         /* the engine whose entries we apply */
-    uint64_t applied;          /* durable FSM applied index (cached) */
+    uint64_t applied;          /* FSM applied index: durable or pending in `pend` */
+    uint64_t flushed;          /* durable FSM applied index (cached) */
+    struct skv_fsm_batch pend; /* writes of applied entries not yet written (fsm.c) */
+    uv_check_t flush_check;    /* flushes `pend` at the end of each loop turn */
+    int flush_check_on;        /* flush_check was initialised */
     uint64_t encidx;           /* durable: last encryption entry applied */
     uint64_t gap_until;        /* repair horizon: no snapshot below it (fsm_gap.h) */
     struct skv_snap_views views; /* views behind local snapshots (snap_view.h) */

@@ -45,12 +45,16 @@
 /* ---- storage wrapper: test-only statics (one store open at a time) ---- */
 
 static int gx_drop;   /* non-zero: unsynced writes are lost */
+static unsigned gx_writes; /* storage batches written (counted while gx_count) */
+static int gx_count;
 static const struct skv_storage_ops *gx_real;
 static struct skv_storage_ops gx_ops;
 
 static int gx_write(void *db, const struct skv_batch_op *ops, size_t n, int sync,
                     struct skv_err *e)
 {
+    if (gx_count)
+        gx_writes++;
     if (gx_drop && !sync)
         return SKV_OK;  /* the WAL record never reaches the disk */
     return gx_real->write(db, ops, n, sync, e);
@@ -171,7 +175,8 @@ static int is_lost(uint64_t i, const uint64_t *lost, size_t n_lost)
 }
 
 /* Raft hands entries from..to to the FSM (a hole advances last_applied
- * only); the batches of `lost` never reach the disk. */
+ * only), one loop turn each (the FSM's flush after every apply: a batch
+ * per entry); the batches of `lost` never reach the disk. */
 static void run(struct gx *g, uint64_t from, uint64_t to, const uint64_t *lost, size_t n_lost)
 {
     uint64_t i;
@@ -183,6 +188,7 @@ static void run(struct gx *g, uint64_t from, uint64_t to, const uint64_t *lost, 
             payload(i, &buf.base, &buf.len);
             gx_drop = is_lost(i, lost, n_lost);
             CU_ASSERT_EQUAL(g->n->fsm.raft_fsm.apply(&g->n->fsm.raft_fsm, &buf, &res), 0);
+            CU_ASSERT_EQUAL(skv_fsm_flush(&g->n->fsm), 0);
             gx_drop = 0;
             raft_free(buf.base);
         }
@@ -285,6 +291,71 @@ static int verify_flags_gap(struct gx *g)
         CU_ASSERT_EQUAL(r->n_anomalies, 0);
     free(r);
     return found;
+}
+
+/* Entries from..to applied in one commit round (no flush in between):
+ * no storage write until the flush, then exactly one. */
+static void run_round(struct gx *g, uint64_t from, uint64_t to, int lose)
+{
+    uint64_t i;
+    gx_writes = 0;
+    gx_count = 1;
+    for (i = from; i <= to; i++) {
+        struct raft_buffer buf;
+        void *res = NULL;
+        g->raft.last_applied = i - 1;
+        payload(i, &buf.base, &buf.len);
+        CU_ASSERT_EQUAL(g->n->fsm.raft_fsm.apply(&g->n->fsm.raft_fsm, &buf, &res), 0);
+        raft_free(buf.base);
+        g->raft.last_applied = i;
+    }
+    CU_ASSERT_EQUAL(gx_writes, 0);
+    CU_ASSERT_EQUAL(g->n->fsm.applied, to);
+    gx_drop = lose;
+    CU_ASSERT_EQUAL(skv_fsm_flush(&g->n->fsm), 0);
+    gx_drop = 0;
+    CU_ASSERT_EQUAL(gx_writes, 1);
+    CU_ASSERT_EQUAL(skv_fsm_flush(&g->n->fsm), 0);   /* nothing left: no write */
+    CU_ASSERT_EQUAL(gx_writes, 1);
+    gx_count = 0;
+}
+
+/* ---- batching per commit round ---------------------------------------- */
+
+/* A round of entries is one batch: the chain steps from the previous
+ * batch to the round's last entry; a read flushes first; a lost round is
+ * a gap named after the batch before it. */
+static void test_round_batch(void)
+{
+    struct gx *g = gx_new();
+    struct skv_err e = {0, ""};
+    uint8_t *v = NULL;
+    size_t vl = 0;
+    uint64_t i;
+    CU_ASSERT_FATAL(gx_open(g) == 0);
+    run_round(g, 1, 16, 0);
+    assert_clean(g, 16);
+    for (i = 17; i <= 20; i++) { /* applied, pending: a read sees them */
+        struct raft_buffer buf;
+        void *res = NULL;
+        g->raft.last_applied = i - 1;
+        payload(i, &buf.base, &buf.len);
+        CU_ASSERT_EQUAL(g->n->fsm.raft_fsm.apply(&g->n->fsm.raft_fsm, &buf, &res), 0);
+        raft_free(buf.base);
+    }
+    /* 19 put k5 = v19, 20 deleted k6 (put by 13) */
+    CU_ASSERT_EQUAL(skv_fsm_get(&g->n->fsm, (const uint8_t *)"k5", 2, &v, &vl, &e), SKV_OK);
+    CU_ASSERT(vl == 3 && v && memcmp(v, "v19", 3) == 0);
+    free(v);
+    CU_ASSERT_EQUAL(skv_fsm_get(&g->n->fsm, (const uint8_t *)"k6", 2, &v, &vl, &e),
+                    SKV_ERR_NOTFOUND);
+    assert_clean(g, 20);
+    run_round(g, 21, 33, 1);   /* the round's one batch is lost */
+    run_round(g, 35, 40, 0);
+    gx_close(g);
+    CU_ASSERT_EQUAL(gx_open(g), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(g->err, "the first one right after entry 20 "));
+    gx_free(g);
 }
 
 /* ---- detection -------------------------------------------------------- */
@@ -429,7 +500,7 @@ static void test_restore(void)
 
 static void drop_markers(struct gx *g)
 {
-    struct skv_fsm_batch b = {NULL, 0, 0};
+    struct skv_fsm_batch b = {NULL, 0, 0, 0};
     struct skv_err e = {0, ""};
     char msg[200];
     uint8_t k[SKV_FSM_MARK_KEY_LEN];
@@ -569,6 +640,7 @@ int main(void)
     CU_add_test(s, "scattered losses", test_scattered);
     CU_add_test(s, "tail loss is no gap", test_tail_loss_clean);
     CU_add_test(s, "snapshot restore", test_restore);
+    CU_add_test(s, "one batch per commit round", test_round_batch);
     CU_add_test(s, "migration from a marker-less store", test_migration);
     CU_add_test(s, "repair from the local log", test_repair);
     CU_add_test(s, "no repair without the entries", test_repair_refused_short_log);
