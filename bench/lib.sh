@@ -125,6 +125,16 @@ skvb_restart() {
     SKVB_PIDS=$(for p in $SKVB_PIDS; do [ "$p" = "$old" ] || printf '%s ' "$p"; done; echo "$!")
 }
 
+# skvb_save NAME / skvb_use NAME: several clusters at once — save the
+# current cluster's handles (size, dir, pids, ports, endpoints, leader)
+# under NAME; make the cluster saved under NAME current again.
+skvb_save() {
+    declare -p SKVB_N SKVB_DIR SKVB_PIDS SKVB_LEADER $(compgen -v SKVB_EP_) \
+        $(compgen -v SKVB_PID_) $(compgen -v SKVB_RP_) $(compgen -v SKVB_AP_) 2>/dev/null |
+        sed 's/^declare -[^ ]* /declare -g /' >"$BENCH_WORK/.cluster-$1"
+}
+skvb_use() { . "$BENCH_WORK/.cluster-$1"; }
+
 # skvb_mem i → "VmRSS VmHWM" of node i in KiB (its peak since it started)
 skvb_mem() {
     awk '/^VmRSS:/ { r = $2 } /^VmHWM:/ { h = $2 } END { printf "%d %d\n", r, h }' \
