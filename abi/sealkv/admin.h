@@ -50,6 +50,10 @@
  *   "encryption.enable-raft-envelope"     as above; json: {applied_index
  *                       (the cutover index), was_already_active,
  *                       capability_summary}.
+ *   "encryption.rotate-dek"               json optional {"purpose":
+ *                       "storage"|"raft", "if_active":KEY_ID}. Leader,
+ *                       ready. json: {applied_index, purpose, key_id,
+ *                       previous_key_id, was_already_rotated}.
  *   "encryption.erase-cleartext"          json optional (ignored today).
  *                       Any node (runs locally). json: {resealed_values,
  *                       log_first_index, cutover_index, storage_compacted};

@@ -173,6 +173,7 @@ static const struct op_def ops[] = {
     {"encryption.sidecar", ANY_NODE, skv_op_enc_sidecar},
     {"encryption.enable-storage-envelope", ON_LEADER_READY, skv_op_enc_enable_storage},
     {"encryption.enable-raft-envelope", ON_LEADER_READY, skv_op_enc_enable_raft},
+    {"encryption.rotate-dek", ON_LEADER_READY, skv_op_enc_rotate_dek},
     {"encryption.erase-cleartext", ANY_NODE, skv_op_enc_erase_cleartext},
     {"metrics", ANY_NODE, skv_op_metrics},
 };

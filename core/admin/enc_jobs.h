@@ -3,8 +3,9 @@
  * enc_jobs.h — the encryption ops' node-wide state (struct skv_enc_jobs),
  * owned by enc_ops.c and enc_regs.c and embedded in struct skv_node: this
  * node's start-up writer registration (due, in flight or done; its retry
- * time) and the counts of running enable-storage-envelope ops and
- * membership gates, which refuse each other. One job's own record is
+ * time), the counts of running enable-storage-envelope ops, membership
+ * gates and rotations, which refuse each other, and the automatic
+ * rotation's state. One job's own record is
  * enc_job.h's. Init at open; tick: the registration; fail_all at
  * shutdown. Loop thread only.
  */
@@ -26,6 +27,9 @@ struct skv_enc_jobs {
     int closed;             /* fail_all ran: no registration attempt any more */
     unsigned phase1;        /* enable-storage-envelope ops running (enc_ops.c) */
     unsigned member_gates;  /* members.add/promote gates running (enc_regs.c) */
+    unsigned rotations;     /* rotate-dek ops running on this leader (enc_rotate.c) */
+    int rot_auto_inflight;  /* this node's automatic rotation request is out */
+    uint64_t rot_next_ms;   /* next automatic rotation check (enc_rotate_auto.c) */
 };
 
 struct skv_node;
@@ -34,6 +38,10 @@ void skv_enc_jobs_init(struct skv_enc_jobs *j);
 /* Tick: propose this node's registration for the active DEKs at its
  * current epoch until one is applied (waits while there is no leader). */
 void skv_enc_jobs_tick(struct skv_node *n, uint64_t now_ms);
+/* Tick (from skv_enc_jobs_tick): request an automatic rotate-dek when a
+ * purpose's active key nears a nonce limit or passes encryption.
+ * rotate_after (enc_rotate_auto.c). */
+void skv_enc_rotate_tick(struct skv_node *n, uint64_t now_ms);
 /* Shutdown: no further registration attempt. A job in flight waits on a
  * proposal, a capability fan-out or a barrier, whose owners answer it at
  * shutdown; its callback then frees it and its count. */

@@ -8,6 +8,7 @@
  *                                       (0x04), flag entry (0x05/4)
  *   encryption.enable-raft-envelope     prechecks, capability gate, the
  *                                       cutover barrier (cutover.h)
+ *   encryption.rotate-dek               a new DEK for one purpose (0x05/1)
  *   members.add after bootstrap         newcomer probe + registration first
  *   start-up                            local rollback check, then the new
  *                                       epoch's registration (0x03; state
@@ -22,6 +23,11 @@
 
 void skv_op_enc_enable_storage(struct skv_op *op);
 void skv_op_enc_enable_raft(struct skv_op *op);
+/* encryption.rotate-dek (enc_rotate.c): json optional {"purpose":
+ * "storage"|"raft" (default storage), "if_active":KEY_ID}. Leader, ready.
+ * Answer {applied_index, purpose, key_id, previous_key_id,
+ * was_already_rotated}. */
+void skv_op_enc_rotate_dek(struct skv_op *op);
 
 /* Before raft_add of a newcomer once encryption is bootstrapped: probe it
  * (ErrPeerNotEncryptionCapable) and register it as a writer of every

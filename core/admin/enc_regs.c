@@ -82,6 +82,9 @@ void skv_enc_jobs_init(struct skv_enc_jobs *j)
     j->closed = 0;
     j->phase1 = 0;
     j->member_gates = 0;
+    j->rotations = 0;
+    j->rot_auto_inflight = 0;
+    j->rot_next_ms = 0;
 }
 
 static void reg_done(void *arg, const struct skv_propose_result *r)
@@ -107,6 +110,7 @@ void skv_enc_jobs_tick(struct skv_node *n, uint64_t now_ms)
     void *p = NULL;
     size_t k, len = 0;
     int rollback;
+    skv_enc_rotate_tick(n, now_ms);
     if (j->reg_state != SKV_ENC_REG_DUE || now_ms < j->reg_next_ms || j->closed || n->stopping)
         return;
     raft_leader(&n->raft, &lid, &laddr);
@@ -229,6 +233,11 @@ void skv_enc_member_gate(struct skv_op *op, uint64_t id, const char *address,
     if (n->enc_jobs.phase1 > 0) {
         skv_op_fail(op, SKV_ErrEncryptionBootstrapInProgress,
                     "enable-storage-envelope is running; retry the membership change");
+        return;
+    }
+    if (n->enc_jobs.rotations > 0) {   /* its registration would miss the new key */
+        skv_op_fail(op, SKV_ErrKeyRotationInProgress,
+                    "rotate-dek is running; retry the membership change");
         return;
     }
     if (!(j = skv_enc_job_new(op)))

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * status.c — the "status" op: node id, state, leader, term, indexes,
- * members with roles, the encryption block and the transport block.
+ * members with roles, the encryption block (with every key's id,
+ * purpose, age and use counts) and the transport block.
  */
 #include "admin/admin_ops.h"
 #include "node/reload.h"
 
 #include <jansson.h>
 #include <stdlib.h>
+#include <time.h>
 
 json_t *skv_members_json(struct skv_node *n);
 
@@ -19,12 +21,46 @@ static json_t *transport_json(struct skv_node *n)
                      "encrypted", (sec & SKV_TRANSPORT_SEC_ENCRYPTED) != 0);
 }
 
+/* Operations this process did under key_id (metrics table t). */
+static json_int_t dek_count(const struct skv_metrics_dek *t, uint32_t key_id)
+{
+    size_t i;
+    for (i = 0; i < SKV_METRICS_MAX_DEKS; i++)
+        if (t[i].key_id == key_id)
+            return (json_int_t)t[i].count;
+    return 0;
+}
+
+/* Every key of the sidecar: id, purpose, active, created (unix ms) and
+ * age, this node's local epoch, and this process's use counts (values
+ * sealed under a storage key, entries wrapped under a raft key). */
+static json_t *keys_json(struct skv_node *n)
+{
+    const struct skv_sidecar *sc = &n->enc.sc;
+    uint64_t now = (uint64_t)time(NULL) * 1000u;
+    json_t *a = json_array();
+    size_t i;
+    for (i = 0; a && i < sc->n_keys; i++) {
+        const struct skv_sidecar_key *k = &sc->keys[i];
+        int storage = k->purpose == SKV_PURPOSE_STORAGE;
+        json_array_append_new(a, json_pack(
+            "{s:I,s:s,s:b,s:I,s:I,s:I,s:I}", "key_id", (json_int_t)k->key_id,
+            "purpose", skv_purpose_name((int)k->purpose), "active",
+            k->key_id == (storage ? sc->active_storage : sc->active_raft),
+            "created_ms", (json_int_t)k->created_ms, "age_s",
+            (json_int_t)(now > k->created_ms ? (now - k->created_ms) / 1000u : 0),
+            "local_epoch", (json_int_t)k->local_epoch, storage ? "values_sealed" : "entries_wrapped",
+            dek_count(storage ? n->metrics.sealed : n->metrics.wrapped, k->key_id)));
+    }
+    return a;
+}
+
 static json_t *encryption_json(struct skv_node *n)
 {
     const struct skv_enc *enc = &n->enc;
     const struct skv_sidecar_key *k = skv_sidecar_find(&enc->sc, enc->sc.active_raft);
     json_t *suite = k ? json_string(k->suite) : enc->suite[0] ? json_string(enc->suite) : json_null();
-    return json_pack("{s:b,s:b,s:b,s:I,s:b,s:{s:I,s:I},s:o,s:s,s:I,s:I}",
+    return json_pack("{s:b,s:b,s:b,s:I,s:b,s:{s:I,s:I},s:o,s:s,s:I,s:I,s:o}",
                      "enabled", enc->enabled, "bootstrapped", skv_enc_bootstrapped(enc),
                      "storage_envelope_active", enc->sc.storage_envelope_active,
                      "raft_envelope_cutover_index", (json_int_t)skv_enc_cutover(enc),
@@ -33,7 +69,7 @@ static json_t *encryption_json(struct skv_node *n)
                      "raft", (json_int_t)enc->sc.active_raft, "suite", suite,
                      "cutover_step", skv_cut_step_name(n->intake.cut.step),
                      "last_intake_pause_ms", (json_int_t)n->intake.cut.last_pause_ms,
-                     "cutovers_run", (json_int_t)n->intake.cut.runs);
+                     "cutovers_run", (json_int_t)n->intake.cut.runs, "keys", keys_json(n));
 }
 
 /* An unsigned value: a JSON integer up to INT64_MAX, a (non-negative)

@@ -282,6 +282,17 @@ static int cmd_enable_raft(const struct skv_cli *c, char **args, int nargs)
                   "raft envelope");
 }
 
+static int cmd_rotate_dek(const struct skv_cli *c, char **args, int nargs)
+{
+    struct skv_cli_req rq = {"POST", "/v1/encryption/rotate-dek", NULL, 0, "application/json"};
+    char body[40];
+    (void)args, (void)nargs;
+    snprintf(body, sizeof body, "{\"purpose\":\"%s\"}", c->purpose ? c->purpose : "storage");
+    rq.body = body;
+    rq.body_len = strlen(body);
+    return exchange(c, &rq, SKV_CLI_VIEW_TREE, NULL);
+}
+
 static int cmd_erase(const struct skv_cli *c, char **args, int nargs)
 {
     (void)args, (void)nargs;
@@ -302,6 +313,7 @@ const struct skv_cli_command skv_cli_commands[] = {
     {"encryption", "sidecar", 0, 0, "", 0, 0, 0, cmd_sidecar},
     {"encryption", "enable-storage-envelope", 0, 0, "", 0, 0, 0, cmd_enable_storage},
     {"encryption", "enable-raft-envelope", 0, 0, "", 0, 0, 0, cmd_enable_raft},
+    {"encryption", "rotate-dek", 0, 0, "[--purpose storage|raft]", 0, 0, 0, cmd_rotate_dek},
     {"encryption", "erase-cleartext", 0, 0, "", 0, 0, 0, cmd_erase},
 };
 const size_t skv_cli_n_commands = sizeof skv_cli_commands / sizeof skv_cli_commands[0];

@@ -17,6 +17,7 @@ enum { SKV_CLI_EXIT_OK = 0, SKV_CLI_EXIT_ERR = 1, SKV_CLI_EXIT_USAGE = 2 };
 /* Everything the command line says. */
 struct skv_cli {
     const char *endpoint;
+    const char *purpose; /* --purpose (rotate-dek), NULL if not given */
     int json, local, standby, help, version;
     double timeout_s, retry_s;
     char **pos; /* positional arguments (command first) */

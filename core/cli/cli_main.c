@@ -40,6 +40,8 @@ static void usage(FILE *f)
           "  encryption sidecar                  this node's sidecar state\n"
           "  encryption enable-storage-envelope  phase 1: encrypt stored values\n"
           "  encryption enable-raft-envelope     phase 2: encrypt the raft log\n"
+          "  encryption rotate-dek [--purpose storage|raft]\n"
+          "                                      a new DEK for that purpose (default storage)\n"
           "  encryption erase-cleartext          this node: re-seal old values, drop the log\n"
           "                                      below the cutover, compact the store\n"
           "  verify --config FILE [--json] [--strict]\n"
@@ -79,9 +81,9 @@ static int parse_secs(const char *s, double min, double *out)
 
 /* Long options; each valued one's val is its index in valued_names. */
 enum { OPT_ENDPOINT, OPT_TIMEOUT, OPT_RETRY, OPT_CACERT, OPT_CERT, OPT_KEY, OPT_TOKEN_FILE,
-       OPT_JSON = 256, OPT_LOCAL, OPT_STANDBY, OPT_VERSION };
+       OPT_PURPOSE, OPT_JSON = 256, OPT_LOCAL, OPT_STANDBY, OPT_VERSION };
 static const char *const valued_names[] = {"--endpoint", "--timeout", "--retry", "--cacert",
-                                           "--cert", "--key", "--token-file"};
+                                           "--cert", "--key", "--token-file", "--purpose"};
 static const struct option long_opts[] = {
     {"endpoint", required_argument, NULL, OPT_ENDPOINT},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -90,6 +92,7 @@ static const struct option long_opts[] = {
     {"cert", required_argument, NULL, OPT_CERT},
     {"key", required_argument, NULL, OPT_KEY},
     {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+    {"purpose", required_argument, NULL, OPT_PURPOSE},
     {"json", no_argument, NULL, OPT_JSON},
     {"local", no_argument, NULL, OPT_LOCAL},
     {"standby", no_argument, NULL, OPT_STANDBY},
@@ -117,6 +120,12 @@ static int set_valued(struct skv_cli *c, int opt, const char *v)
         c->endpoint = v;
         return 0;
     }
+    if (opt == OPT_PURPOSE) {
+        if (strcmp(v, "storage") != 0 && strcmp(v, "raft") != 0)
+            return skv_cli_usage_error("--purpose must be 'storage' or 'raft', got '%s'", v);
+        c->purpose = v;
+        return 0;
+    }
     if (opt == OPT_TIMEOUT && parse_secs(v, 0.001, &c->timeout_s) == 0)
         return 0;
     if (opt == OPT_RETRY && parse_secs(v, 0, &c->retry_s) == 0)
@@ -141,7 +150,7 @@ static int parse_args(struct skv_cli *c, int argc, char **argv)
         case OPT_VERSION: c->version = 1; break;
         case 'h': c->help = 1; break;
         case ':':
-            if (optopt >= OPT_ENDPOINT && optopt <= OPT_TOKEN_FILE)
+            if (optopt >= OPT_ENDPOINT && optopt <= OPT_PURPOSE)
                 return skv_cli_usage_error("option '%s' needs a value", valued_names[optopt]);
             return skv_cli_usage_error("option '%s' needs a value", argv[optind - 1]);
         case '?':
@@ -205,6 +214,8 @@ static int check_command(const struct skv_cli *c, const struct skv_cli_command *
         return skv_cli_usage_error("--local applies only to 'get'");
     if (c->standby && !cmd->standby_ok)
         return skv_cli_usage_error("--standby applies only to 'members add'");
+    if (c->purpose && strcmp(sub, "rotate-dek") != 0)
+        return skv_cli_usage_error("--purpose applies only to 'encryption rotate-dek'");
     if (cmd->takes_key && c->pos[cmd->sub ? 2 : 1][0] == '\0')
         return skv_cli_usage_error("KEY must not be empty");
     return 0;

@@ -38,8 +38,10 @@ static int dec_enc(const uint8_t *p, size_t len, struct skv_cmd *c, char *err,
         rc = skv_enc_decode_bootstrap(p, len, &c->boot, &e);
     else
         rc = skv_enc_decode_rotation(p, len, &c->rot_sub, &e);
-    if (rc == SKV_OK && c->tag == SKV_CMD_ENC_ROTATION &&
-        c->rot_sub != SKV_ROT_ENABLE_STORAGE && c->rot_sub != SKV_ROT_ENABLE_RAFT) {
+    if (rc == SKV_OK && c->tag == SKV_CMD_ENC_ROTATION && c->rot_sub == SKV_ROT_ROTATE_DEK)
+        rc = skv_enc_decode_rotate(p, len, &c->rot, &e);
+    else if (rc == SKV_OK && c->tag == SKV_CMD_ENC_ROTATION &&
+             c->rot_sub != SKV_ROT_ENABLE_STORAGE && c->rot_sub != SKV_ROT_ENABLE_RAFT) {
         e.code = SKV_ERR_UNSUPPORTED;
         snprintf(e.msg, sizeof e.msg, "rotation sub-tag %u is not supported by this build",
                  c->rot_sub);
@@ -92,8 +94,11 @@ void skv_cmd_free(struct skv_cmd *c)
         return;
     free(c->regs);
     free(c->boot.regs);
+    free(c->rot.regs);
     c->regs = NULL;
     c->boot.regs = NULL;
+    c->rot.regs = NULL;
     c->n_regs = 0;
     c->boot.n_regs = 0;
+    c->rot.n_regs = 0;
 }

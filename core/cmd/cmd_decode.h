@@ -15,8 +15,10 @@
  *   0x04 bootstrap  version 1, suite name, distinct non-zero key ids, a
  *                   whole 0x03 payload
  *   0x05 rotation   exactly [0x05][sub] with sub enable-storage-envelope
- *                   or enable-raft-envelope (rotate-dek, rewrap, retire
- *                   are not implemented by this build's FSM)
+ *                   or enable-raft-envelope; or a whole rotate-dek body
+ *                   (version 1, purpose, suite, key id != 0, a whole 0x03
+ *                   payload whose entries are all for the new key id);
+ *                   rewrap and retire are not implemented by this build
  *   anything else   refused (unknown tag, empty payload)
  * Field values that depend on the registry or the sidecar (collisions,
  * epoch rollbacks, already bootstrapped...) are deterministic refusals at
@@ -36,6 +38,7 @@ struct skv_cmd {
     size_t n_regs;
     struct skv_enc_bootstrap boot;  /* 0x04: boot.regs malloc'd */
     uint8_t rot_sub;                /* 0x05: enum skv_rot_sub */
+    struct skv_enc_rotate rot;      /* 0x05/rotate-dek: rot.regs malloc'd */
 };
 
 /* Decode any FSM payload into *c (zeroed first). 0, or -1 with a message

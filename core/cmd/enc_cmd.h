@@ -8,8 +8,10 @@
  *                   [created_ms u64][a whole 0x03 registration payload]
  *   0x05 rotation family: [0x05][sub u8]
  *        sub 4 enable-storage-envelope, sub 5 enable-raft-envelope (no body);
- *        1 rotate-dek, 2 rewrap, 3 retire are reserved for key rotation and
- *        refused by this build's FSM.
+ *        sub 1 rotate-dek: [0x05][0x01][ver=1][purpose u8][suite_len u8][suite]
+ *                  [key_id u32][wrapped 60][created_ms u64]
+ *                  [a whole 0x03 registration payload, every entry for key_id]
+ *        2 rewrap, 3 retire are reserved and refused by this build's FSM.
  * Encoders return raft_malloc'd buffers (the proposal path owns them).
  */
 #ifndef SKV_ENC_CMD_H
@@ -44,8 +46,29 @@ int skv_enc_encode_bootstrap(const struct skv_enc_bootstrap *b, void **out,
 int skv_enc_decode_bootstrap(const uint8_t *p, size_t len,
                              struct skv_enc_bootstrap *b, struct skv_err *err);
 
+/* rotate-dek (docs/NONCES.md "Rotation"): a new DEK for one purpose,
+ * generated on the leader, with the writer registrations of every member
+ * under it. */
+struct skv_enc_rotate {
+    uint8_t purpose;                       /* enum skv_key_purpose */
+    char suite[SKV_SUITE_NAME_MAX];
+    uint32_t key_id;                       /* != 0 */
+    uint8_t wrapped[SKV_DEK_WRAPPED_LEN];
+    uint64_t created_ms;
+    struct skv_writer_reg *regs;           /* decode: malloc'd (free()) */
+    size_t n_regs;
+};
+
+int skv_enc_encode_rotate(const struct skv_enc_rotate *r, void **out, size_t *len);
+/* The whole 0x05/1 payload. SKV_OK or SKV_ERR_INVALID with a message
+ * (version, purpose, suite, key id, lengths, a registration for another
+ * key id); r->regs is NULL after a failure. */
+int skv_enc_decode_rotate(const uint8_t *p, size_t len, struct skv_enc_rotate *r,
+                          struct skv_err *err);
+
 int skv_enc_encode_rotation(uint8_t sub, void **out, size_t *len);
-/* SKV_OK with *sub, or SKV_ERR_INVALID. */
+/* SKV_OK with *sub, or SKV_ERR_INVALID. Only rotate-dek carries a body
+ * (decode it with skv_enc_decode_rotate); the others are exactly 2 bytes. */
 int skv_enc_decode_rotation(const uint8_t *p, size_t len, uint8_t *sub,
                             struct skv_err *err);
 

@@ -41,7 +41,7 @@ static const char *fields_check(const struct skv_writer_reg *r, size_t i,
     if (r->local_epoch == 0xFFFFu) {
         skv_err_set(err, SKV_ERR_INVALID,
                     "%s: entry %zu: node %llu key_id %u local_epoch is 0xFFFF; "
-                    "rotate the key", skv_error_name(SKV_ErrLocalEpochExhausted), i,
+                    "rotate the key (sealkv encryption rotate-dek)", skv_error_name(SKV_ErrLocalEpochExhausted), i,
                     (unsigned long long)r->node_id, (unsigned)r->key_id);
         return skv_error_name(SKV_ErrLocalEpochExhausted);
     }

@@ -155,7 +155,7 @@ static int parse_cluster(const struct conf_node *n, struct skv_config *c,
 static int parse_encryption(const struct conf_node *n, struct skv_config *c,
                             struct conf_err *e)
 {
-    static const char *const keys[] = {"enabled", "kek_file", NULL};
+    static const char *const keys[] = {"enabled", "kek_file", "rotate_after", NULL};
     const struct conf_node *v;
     int s = section(n, "encryption", keys, e);
     if (s <= 0)
@@ -168,6 +168,11 @@ static int parse_encryption(const struct conf_node *n, struct skv_config *c,
             return -1;
         c->kek_pos = v->pos;
     }
+    /* automatic DEK rotation by age: 1 s (tests) .. 10 years; absent = off */
+    if ((v = conf_map_get(n, "rotate_after")) && !conf_is_null(v) &&
+        conf_duration(v, "encryption.rotate_after", 1, 3650ull * 86400u,
+                      &c->enc_rotate_after_ms, e))
+        return -1;
     return 0;
 }
 

@@ -100,6 +100,44 @@ int conf_uint(const struct conf_node *n, const char *what, unsigned min,
     return 0;
 }
 
+/* Seconds per unit letter, 0 for an unknown one. */
+static uint64_t unit_s(char u)
+{
+    switch (u) {
+    case 's': return 1;
+    case 'm': return 60;
+    case 'h': return 3600;
+    case 'd': return 86400;
+    default: return 0;
+    }
+}
+
+int conf_duration(const struct conf_node *n, const char *what, uint64_t min_s,
+                  uint64_t max_s, uint64_t *out_ms, struct conf_err *e)
+{
+    const char *t;
+    size_t digits;
+    uint64_t v = 0, per;
+    char q[64];
+    if (plain_scalar(n, what, "a duration", e))
+        return -1;
+    t = n->text;
+    conf_quote(t, q, sizeof q);
+    digits = strspn(t, "0123456789");
+    if (digits == 0 || digits > 9 || !(per = unit_s(t[digits])) || t[digits + 1] != '\0' ||
+        (t[0] == '0' && digits > 1))
+        return conf_errf(e, &n->pos, "'%s' must be a duration: an integer and one of "
+                         "s, m, h, d (e.g. 168h, 7d), got '%s'", what, q);
+    for (; t < n->text + digits; t++)
+        v = v * 10 + (uint64_t)(*t - '0');
+    v *= per;
+    if (v < min_s || v > max_s)
+        return conf_errf(e, &n->pos, "'%s' must be between %" PRIu64 "s and %" PRIu64
+                         "s, got '%s'", what, min_s, max_s, q);
+    *out_ms = v * 1000u;
+    return 0;
+}
+
 int conf_bool(const struct conf_node *n, const char *what, int *out,
               struct conf_err *e)
 {

@@ -27,6 +27,11 @@ int conf_u64(const struct conf_node *n, const char *what, uint64_t min,
 int conf_uint(const struct conf_node *n, const char *what, unsigned min,
               unsigned max, unsigned *out, struct conf_err *e);
 
+/* Unquoted duration "<digits><s|m|h|d>" (1..9 digits, no leading zero)
+ * of min_s..max_s seconds, into milliseconds. */
+int conf_duration(const struct conf_node *n, const char *what, uint64_t min_s,
+                  uint64_t max_s, uint64_t *out_ms, struct conf_err *e);
+
 /* Unquoted true/false/yes/no (any case). */
 int conf_bool(const struct conf_node *n, const char *what, int *out,
               struct conf_err *e);

@@ -67,6 +67,7 @@ struct skv_config {
     int enc_enabled;            /* default 0 */
     char *kek_file;             /* NULL if absent */
     struct skv_conf_pos kek_pos;
+    uint64_t enc_rotate_after_ms;   /* encryption.rotate_after, 0 = off */
 
     unsigned election_timeout_ms;   /* default 1000, 50..60000 */
     unsigned heartbeat_timeout_ms;  /* default 100, 10..election/2 */

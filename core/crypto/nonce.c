@@ -34,10 +34,10 @@ int skv_nonce_gen_init_range(struct skv_nonce_gen *g, uint16_t node_id16,
         return rc;
     if (epoch == SKV_LOCAL_EPOCH_MAX)
         return skv_enc_fail(e, SKV_ERR_FULL, SKV_ENC_LOCAL_EPOCH_EXHAUSTED,
-                            "local epoch 0xFFFF is exhausted for this key: until key "
-                            "rotation exists, replace this node by a new node id (members "
-                            "add NEW-ID, members remove this one); the epoch no longer "
-                            "carries nonce uniqueness (docs/NONCES.md)");
+                            "local epoch 0xFFFF is exhausted for this key: rotate the DEK "
+                            "(sealkv encryption rotate-dek; automatic rotation does it at "
+                            "epoch 0xF000); the epoch does not carry nonce uniqueness "
+                            "(docs/NONCES.md)");
     if (limit == 0)
         limit = UINT64_MAX;
     if (start > limit)
@@ -70,8 +70,9 @@ int skv_nonce_next(struct skv_nonce_gen *g, uint8_t out[SKV_NONCE_LEN],
         if (c >= g->limit)
             return skv_enc_fail(e, SKV_ERR_FULL, SKV_ENC_WRITE_COUNTER_EXHAUSTED,
                                 "write counter exhausted: 2^64 seals under this key in one "
-                                "process; restart the node (a new process seals under a fresh "
-                                "v2 salt and subkey, docs/NONCES.md) or rotate the DEK");
+                                "process; rotate the DEK (sealkv encryption rotate-dek; "
+                                "automatic rotation does it after 2^48 seals) or restart the "
+                                "node (a fresh v2 salt and subkey, docs/NONCES.md)");
     } while (!atomic_compare_exchange_weak_explicit(&g->next, &c, c + 1,
                                                     memory_order_relaxed,
                                                     memory_order_relaxed));

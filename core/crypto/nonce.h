@@ -43,8 +43,8 @@ struct skv_nonce_gen {
 
 /* Start a generator at write_count 0. `epoch` is the local epoch already
  * bumped and persisted for this process: 0xFFFF is refused
- * (ErrLocalEpochExhausted, SKV_ERR_FULL; the message says what to do
- * until key rotation exists), above 0xFFFF is ErrLocalEpochOutOfRange
+ * (ErrLocalEpochExhausted, SKV_ERR_FULL; the message names the remedy:
+ * rotate-dek, which automatic rotation runs long before), above 0xFFFF is ErrLocalEpochOutOfRange
  * (SKV_ERR_INVALID). */
 int skv_nonce_gen_init(struct skv_nonce_gen *g, uint16_t node_id16,
                        uint32_t epoch, struct skv_enc_err *e);
@@ -58,8 +58,8 @@ int skv_nonce_gen_init_range(struct skv_nonce_gen *g, uint16_t node_id16,
 /* Next nonce into out[12]. Any thread (lock-free). Once the counter
  * reaches the limit every call fails with SKV_ERR_FULL,
  * ErrWriteCounterExhausted (2^64 seals in one process: restart the node —
- * a new process seals under a fresh salt and subkey — or rotate the DEK
- * once rotation exists), and the counter stays put. */
+ * a new process seals under a fresh salt and subkey — or rotate the DEK,
+ * which automatic rotation does after 2^48), and the counter stays put. */
 int skv_nonce_next(struct skv_nonce_gen *g, uint8_t out[SKV_NONCE_LEN],
                    struct skv_enc_err *e);
 

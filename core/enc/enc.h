@@ -71,7 +71,7 @@ struct skv_enc_boot_meta {
 /* Part 2: ErrSidecarBehindRaftLog, ErrEnvelopeCutoverDivergence (except
  * sidecar cutover 0 with the snapshot newer than the FSM: a crash between
  * snapshot_put and restore, which the restore completes), then the
- * local_epoch bump of every key in memory (ErrLocalEpochExhausted).
+ * local_epoch bump of every active key in memory (ErrLocalEpochExhausted).
  * Writes nothing. */
 int skv_enc_start(struct skv_enc *enc, const struct skv_enc_boot_meta *m, char *err,
                   size_t errlen);
@@ -109,7 +109,7 @@ static inline uint64_t skv_enc_cutover(const struct skv_enc *enc)
 /* Test hook (compiled only with -DSKV_TEST_HOOKS, i.e. configure
  * --enable-fault-injection): if $SEALKV_TEST_CRASH_AT equals
  * "<kind>:<step>", _exit(99) right there. Kinds: bootstrap, storage-flag,
- * raft-flag, registration; steps: before-sidecar, after-sidecar,
+ * raft-flag, registration, rotate-dek; steps: before-sidecar, after-sidecar,
  * after-fsm (the FSM batch with the applied index is durable). Also
  * snapshot:before-restore (fsm_snapshot.c: an installed snapshot newer
  * than the FSM is stored — snapshot_put done — and not yet restored) and

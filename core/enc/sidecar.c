@@ -166,6 +166,11 @@ int skv_sidecar_add_key(struct skv_sidecar *sc,
     return SKV_OK;
 }
 
+static int key_active(const struct skv_sidecar *sc, const struct skv_sidecar_key *k)
+{
+    return k->key_id == sc->active_storage || k->key_id == sc->active_raft;
+}
+
 int skv_sidecar_bump_epochs(struct skv_sidecar *sc, struct skv_err *err)
 {
     size_t i;
@@ -173,25 +178,24 @@ int skv_sidecar_bump_epochs(struct skv_sidecar *sc, struct skv_err *err)
         return skv_err_set(err, SKV_ERR_INVALID, "keys: too many keys");
     for (i = 0; i < sc->n_keys; i++) {
         const struct skv_sidecar_key *k = &sc->keys[i];
+        const char *pn = skv_key_purpose_name(k->purpose);
         if (k->local_epoch > SKV_LOCAL_EPOCH_MAX)
             return skv_err_set(err, SKV_ERR_INVALID,
                                "%s: key_id %u local_epoch %u exceeds 0xFFFF",
                                skv_error_name(SKV_ErrLocalEpochOutOfRange),
                                (unsigned)k->key_id, (unsigned)k->local_epoch);
-        if (k->local_epoch + 1 >= SKV_LOCAL_EPOCH_MAX)
+        if (key_active(sc, k) && k->local_epoch + 1 >= SKV_LOCAL_EPOCH_MAX)
             return skv_err_set(err, SKV_ERR_FULL,
-                               "%s: key_id %u (%s) "
-                               "local_epoch %u cannot be bumped to 0xFFFF (65534 starts "
-                               "under this key). Until key rotation exists, replace this "
-                               "node by a new node id (empty data dir, members add NEW-ID, "
-                               "then members remove this one); nonce uniqueness no longer "
-                               "rests on the epoch (docs/NONCES.md)",
+                               "%s: key_id %u (%s) local_epoch %u would reach 0xFFFF: "
+                               "rotate-dek --purpose %s on the running cluster "
+                               "(automatic at 0x%X), then replace this node's store "
+                               "(sealkvd(8), REPLACING A DISK); docs/NONCES.md",
                                skv_error_name(SKV_ErrLocalEpochExhausted), (unsigned)k->key_id,
-                               skv_key_purpose_name(k->purpose)
-                                   ? skv_key_purpose_name(k->purpose) : "?",
-                               (unsigned)k->local_epoch);
+                               pn ? pn : "?", (unsigned)k->local_epoch, pn ? pn : "storage",
+                               SKV_ROTATE_EPOCH_AT);
     }
-    for (i = 0; i < sc->n_keys; i++)
-        sc->keys[i].local_epoch++;
+    for (i = 0; i < sc->n_keys; i++)   /* a retired-from-use key never seals again */
+        if (key_active(sc, &sc->keys[i]))
+            sc->keys[i].local_epoch++;
     return SKV_OK;
 }

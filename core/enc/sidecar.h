@@ -38,6 +38,11 @@
 #define SKV_SIDECAR_WRAPPED_MAX 128           /* bytes of one wrapped DEK */
 #define SKV_SIDECAR_SUITE_MAX 32              /* incl. the NUL */
 #define SKV_LOCAL_EPOCH_MAX 0xFFFFu           /* 16-bit nonce field */
+/* Automatic rotation (core/admin/enc_rotate.c) replaces a purpose's
+ * active key once any member's epoch under it reaches this, or once this
+ * process sealed this many times under it (docs/NONCES.md "Rotation"). */
+#define SKV_ROTATE_EPOCH_AT 0xF000u
+#define SKV_ROTATE_COUNT_AT (1ull << 48)
 
 
 struct skv_sidecar_key {
@@ -81,11 +86,12 @@ const struct skv_sidecar_key *skv_sidecar_find(const struct skv_sidecar *sc,
 int skv_sidecar_add_key(struct skv_sidecar *sc,
                         const struct skv_sidecar_key *k, struct skv_err *err);
 
-/* Increment local_epoch of every key (process start, before any
- * encryption; then skv_sidecar_store). All or nothing: if any key would
+/* Increment local_epoch of every ACTIVE key (process start, before any
+ * encryption; then skv_sidecar_store): a key a rotation replaced never
+ * seals again, so its epoch stays. All or nothing: if an active key would
  * reach 0xFFFF nothing changes and SKV_ERR_FULL is returned with a
  * message starting with the name ErrLocalEpochExhausted (util/errors.def)
- * naming the key. */
+ * naming the key and the remedy. */
 int skv_sidecar_bump_epochs(struct skv_sidecar *sc, struct skv_err *err);
 
 /* "storage", "raft" or NULL. */

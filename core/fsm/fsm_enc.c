@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fsm_enc.c — the encryption side of FSM apply: writer registrations
- * (0x03), the bootstrap (0x04), the Phase-1 / Phase-2 flags (0x05), the
- * storage envelope of values, and the Phase-2 unwrap of entries above the
- * cutover. The sidecar is stored durably before the FSM batch that
- * advances the applied index past the entry (fsm.c commits that batch).
+ * (0x03), the bootstrap (0x04), the Phase-1 / Phase-2 flags and DEK
+ * rotation (0x05), the storage envelope of values, and the Phase-2 unwrap
+ * of entries above the cutover. The sidecar is stored durably before the
+ * FSM batch that advances the applied index past the entry (fsm.c commits
+ * that batch).
  * Every failure that is not a deterministic refusal halts the node.
  */
 #include "fsm/fsm.h"
@@ -37,6 +38,8 @@ const char *skv_fsm_enc_kind(const uint8_t *p, size_t len)
     case SKV_CMD_WRITER_REG: return "registration";
     case SKV_CMD_ENC_BOOTSTRAP: return "bootstrap";
     case SKV_CMD_ENC_ROTATION:
+        if (len > 1 && p[1] == SKV_ROT_ROTATE_DEK)
+            return "rotate-dek";
         return len > 1 && p[1] == SKV_ROT_ENABLE_RAFT ? "raft-flag" : "storage-flag";
     default: return "none";
     }
@@ -141,8 +144,13 @@ static int apply_reg(struct skv_fsm *f, uint64_t index, const struct skv_writer_
     return rc;
 }
 
-static int add_boot_key(struct skv_fsm *f, struct skv_sidecar *next, uint32_t id, int purpose,
-                        const struct skv_enc_bootstrap *bt, const uint8_t *wrapped)
+/* Add a key learned from a bootstrap or rotate-dek entry to `next`, with
+ * this node's epoch from the entry's registrations (1 if it has none:
+ * a member that joined while the entry was in flight; its start-up
+ * registers it). */
+static int add_key(struct skv_fsm *f, struct skv_sidecar *next, uint32_t id, int purpose,
+                   const char *suite, const uint8_t *wrapped, uint64_t created_ms,
+                   const struct skv_writer_reg *regs, size_t n_regs)
 {
     struct skv_sidecar_key k;
     struct skv_err e = {0, ""};
@@ -150,14 +158,14 @@ static int add_boot_key(struct skv_fsm *f, struct skv_sidecar *next, uint32_t id
     memset(&k, 0, sizeof k);
     k.key_id = id;
     k.purpose = (uint32_t)purpose;
-    snprintf(k.suite, sizeof k.suite, "%s", bt->suite);
+    snprintf(k.suite, sizeof k.suite, "%s", suite);
     memcpy(k.wrapped, wrapped, SKV_DEK_WRAPPED_LEN);
     k.wrapped_len = SKV_DEK_WRAPPED_LEN;
-    k.created_ms = bt->created_ms;
+    k.created_ms = created_ms;
     k.local_epoch = 1;
-    for (i = 0; i < bt->n_regs; i++)
-        if (bt->regs[i].key_id == id && bt->regs[i].node_id == f->node->conf->node_id)
-            k.local_epoch = bt->regs[i].local_epoch;
+    for (i = 0; i < n_regs; i++)
+        if (regs[i].key_id == id && regs[i].node_id == f->node->conf->node_id)
+            k.local_epoch = regs[i].local_epoch;
     if (skv_sidecar_add_key(next, &k, &e) != SKV_OK) {
         skv_node_halt(f->node, "sidecar: %s", e.msg);
         return RAFT_INVALID;
@@ -197,8 +205,10 @@ static int apply_boot(struct skv_fsm *f, uint64_t index, const struct skv_enc_bo
     if ((rc = unwrap_boot_keys(f, index, bt)) != 0 || replay)
         return rc;
     next = enc->sc;
-    if ((rc = add_boot_key(f, &next, bt->storage_id, SKV_PURPOSE_STORAGE, bt, bt->storage_wrapped)) ||
-        (rc = add_boot_key(f, &next, bt->raft_id, SKV_PURPOSE_RAFT, bt, bt->raft_wrapped)))
+    if ((rc = add_key(f, &next, bt->storage_id, SKV_PURPOSE_STORAGE, bt->suite,
+                      bt->storage_wrapped, bt->created_ms, bt->regs, bt->n_regs)) ||
+        (rc = add_key(f, &next, bt->raft_id, SKV_PURPOSE_RAFT, bt->suite, bt->raft_wrapped,
+                      bt->created_ms, bt->regs, bt->n_regs)))
         return rc;
     next.active_storage = bt->storage_id;
     next.active_raft = bt->raft_id;
@@ -249,13 +259,73 @@ static int apply_rot(struct skv_fsm *f, uint64_t index, uint8_t sub, const char 
     return 0;
 }
 
+/* Deterministic refusals of a rotate-dek entry (the same on every
+ * replica: they read only replicated state), or NULL. */
+static const char *rotate_refusal(const struct skv_enc *enc, const struct skv_enc_rotate *r)
+{
+    if (!skv_enc_bootstrapped(enc))
+        return skv_error_name(SKV_ErrEncryptionNotBootstrapped);
+    if (skv_sidecar_find(&enc->sc, r->key_id))
+        return skv_error_name(SKV_ErrDEKConflict);
+    if (enc->sc.n_keys >= SKV_SIDECAR_MAX_KEYS)
+        return skv_error_name(SKV_ErrTooManyKeys);
+    return NULL;
+}
+
+/* rotate-dek (docs/NONCES.md "Rotation"): from this entry on the new key
+ * is the purpose's active key on every replica; the sidecar records it
+ * durably before the FSM batch moves the applied index. */
+static int apply_rotate(struct skv_fsm *f, uint64_t index, const struct skv_enc_rotate *r,
+                        struct skv_fsm_batch *b, const char **reject)
+{
+    struct skv_enc *enc = &f->node->enc;
+    struct skv_enc_err ee;
+    struct skv_sidecar next;
+    uint32_t old;
+    int rc, replay = index <= enc->sc.raft_applied_index;
+    if ((rc = need_keystore(f, index, "a DEK rotation")) != 0)
+        return rc;
+    if (!replay && (*reject = rotate_refusal(enc, r)))
+        return 0;
+    if ((rc = stage_regs(f, index, r->regs, r->n_regs, b, reject)) != 0 || *reject)
+        return rc;
+    memset(&ee, 0, sizeof ee);
+    if (skv_keystore_add_wrapped(enc->ks, r->key_id, r->purpose, r->suite, r->wrapped,
+                                 SKV_DEK_WRAPPED_LEN, &ee) != SKV_OK) {
+        skv_metrics_decrypt_failure(&f->node->metrics, ee.why);
+        skv_node_halt(f->node, "%s: rotate-dek entry %llu: key %u: %s", skv_enc_errname(ee.why),
+                      ULL(index), (unsigned)r->key_id, ee.err.msg);
+        return RAFT_INVALID;
+    }
+    if (replay)
+        return 0;
+    next = enc->sc;
+    if ((rc = add_key(f, &next, r->key_id, r->purpose, r->suite, r->wrapped, r->created_ms,
+                      r->regs, r->n_regs)) != 0)
+        return rc;
+    old = r->purpose == SKV_PURPOSE_STORAGE ? next.active_storage : next.active_raft;
+    if (r->purpose == SKV_PURPOSE_STORAGE)
+        next.active_storage = r->key_id;
+    else
+        next.active_raft = r->key_id;
+    if ((rc = store_sidecar(f, index, &next, "rotate-dek")) != 0)
+        return rc;
+    skv_node_log(f->node, SKV_LOG_INFO, "%s key rotated at entry %llu: %u -> %u (%s)",
+                 skv_purpose_name(r->purpose), ULL(index), (unsigned)old,
+                 (unsigned)r->key_id, r->suite);
+    return 0;
+}
+
 int skv_fsm_apply_enc(struct skv_fsm *f, uint64_t index, const struct skv_cmd *c,
                       struct skv_fsm_batch *b, const char **reject)
 {
     switch (c->tag) {
     case SKV_CMD_WRITER_REG: return apply_reg(f, index, c->regs, c->n_regs, b, reject);
     case SKV_CMD_ENC_BOOTSTRAP: return apply_boot(f, index, &c->boot, b, reject);
-    default: return apply_rot(f, index, c->rot_sub, reject);
+    default:
+        if (c->rot_sub == SKV_ROT_ROTATE_DEK)
+            return apply_rotate(f, index, &c->rot, b, reject);
+        return apply_rot(f, index, c->rot_sub, reject);
     }
 }
 

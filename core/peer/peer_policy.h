@@ -13,13 +13,14 @@
  *                       FSM halts a node whose registration is refused,
  *                       so a peer must never register another node
  *   0x01, 0x04, 0x05    refused: no follower code path forwards a batch,
- *                       the bootstrap and the phase flags are built on the
- *                       leader only (a deposed leader does not forward
+ *                       the bootstrap, the phase flags and rotate-dek are
+ *                       built on the leader only (a deposed leader does not forward
  *                       them either: skv_peer_may_forward)
  *   anything else       refused by the decoder
  * Forwarded admin op (ADMIN_REQ): only the ops admin_ops.c runs on the
  * leader (kv.get without ?consistency=local, members.add / promote /
- * remove, encryption.enable-storage-envelope / enable-raft-envelope),
+ * remove, encryption.enable-storage-envelope / enable-raft-envelope /
+ * rotate-dek),
  * with no flag bits other than the defined ones. ANY_NODE ops are never
  * forwarded, so a peer asking for one is refused.
  */

@@ -49,6 +49,8 @@ static const struct rule rules[] = {
      {{"POST", "encryption.enable-storage-envelope", SKV_HTTP_BODY_JSON_OPT}}},
     {"/v1/encryption/enable-raft-envelope", SHAPE_EXACT, "POST",
      {{"POST", "encryption.enable-raft-envelope", SKV_HTTP_BODY_JSON_OPT}}},
+    {"/v1/encryption/rotate-dek", SHAPE_EXACT, "POST",
+     {{"POST", "encryption.rotate-dek", SKV_HTTP_BODY_JSON_OPT}}},
     {"/v1/encryption/erase-cleartext", SHAPE_EXACT, "POST",
      {{"POST", "encryption.erase-cleartext", SKV_HTTP_BODY_JSON_OPT}}},
     {"/v1/cluster/members", SHAPE_EXACT, "GET, POST",

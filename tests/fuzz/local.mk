@@ -57,3 +57,8 @@ EXTRA_DIST += tests/fuzz/corpus/envelope/storage-value \
 EXTRA_DIST += tests/fuzz/fuzz_snap_hdr.c tests/fuzz/corpus/snaphdr/v1 \
 	tests/fuzz/corpus/snaphdr/v2 tests/fuzz/corpus/snaphdr/v2-trailing \
 	tests/fuzz/corpus/snaphdr/v3-local tests/fuzz/corpus/snaphdr/v3-local-precutover
+# the FSM payload decoder (intake and apply), rotate-dek included
+EXTRA_DIST += tests/fuzz/fuzz_cmd.c tests/fuzz/corpus/cmd/rotate-storage \
+	tests/fuzz/corpus/cmd/rotate-raft tests/fuzz/corpus/cmd/enable-storage \
+	tests/fuzz/corpus/cmd/enable-raft tests/fuzz/corpus/cmd/registration \
+	tests/fuzz/corpus/cmd/kv-put

@@ -4,7 +4,8 @@
 # with clang (ASan+UBSan) and runs each for a bounded time on a scratch
 # copy of its in-tree seed corpus. Longer runs: FUZZ_SECONDS=600.
 # Targets: YAML config, wire frames, HTTP route parsing, sidecar JSON,
-# Envelopes v1/v2 (over the cipher-sodium plugin's sources), the transport-tcp
+# Envelopes v1/v2 (over the cipher-sodium plugin's sources), FSM payloads
+# (the decoder shared by intake and apply, rotate-dek included), the transport-tcp
 # handshake + first frame header + certificate identity (OpenSSL).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -59,6 +60,9 @@ build fuzz_envelope -I"$work/inc" "$top/tests/fuzz/fuzz_envelope.c" \
     -lsodium -lpthread && run fuzz_envelope envelope
 build fuzz_snap_hdr "$top/tests/fuzz/fuzz_snap_hdr.c" "$top/core/fsm/snap_hdr.c" &&
     run fuzz_snap_hdr snaphdr
+build fuzz_cmd "$top/tests/fuzz/fuzz_cmd.c" "$top"/core/cmd/cmd_decode.c "$top"/core/cmd/command.c \
+    "$top"/core/cmd/enc_cmd.c "$top"/core/cmd/writers.c "$top"/core/crypto/nonce.c \
+    "$top"/core/crypto/enc_err.c "$top"/core/util/errors.c -lraft && run fuzz_cmd cmd
 tcp="$top/plugins/transport-tcp"
 build fuzz_tcp_handshake -I"$tcp" "$top/tests/fuzz/fuzz_tcp_handshake.c" \
     "$tcp/tcp_frame.c" "$tcp/tcp_io.c" "$tcp/tcp_link.c" "$tcp/tcp_creds.c" \

@@ -206,7 +206,7 @@ skv_write_conf() {
         echo "  snapshot_trailing: ${SKV_SNAP_TRAILING:-2048}"
         echo "log: { level: ${SKV_LOG_LEVEL:-info} }"
         if skv_enc_node "$i"; then
-            echo "encryption: { enabled: true, kek_file: $SKV_DIR/kek.key }"
+            echo "encryption: { enabled: true, kek_file: $SKV_DIR/kek.key${SKV_ROTATE_AFTER:+, rotate_after: $SKV_ROTATE_AFTER} }"
         fi
     } >"$f"
 }

@@ -45,6 +45,11 @@ EXTRA_DIST += tests/integration/test_phase1.sh
 # Phase 2 (raft envelope cutover) end to end on real processes
 TESTS += tests/integration/test_phase2.sh
 EXTRA_DIST += tests/integration/test_phase2.sh
+# online DEK rotation (issue 13 item 1): each purpose under load with the
+# linearizability checker, across a leader change, automatic (epoch, age),
+# a standby joining by snapshot after it, verify and the nonce scan
+TESTS += tests/integration/test_rotate_dek.sh
+EXTRA_DIST += tests/integration/test_rotate_dek.sh
 # start-up refusals of an encrypted node (KEK, sidecar, epochs, cutover)
 TESTS += tests/integration/test_enc_refusals.sh
 EXTRA_DIST += tests/integration/test_enc_refusals.sh

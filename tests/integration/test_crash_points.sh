@@ -3,7 +3,7 @@
 # Crash-point sweep around the sidecar and the FSM applied index: a
 # follower (node 3) is made to _exit at each durable step of applying
 # each encryption-relevant entry — bootstrap, enable-storage-envelope,
-# enable-raft-envelope, a writer registration — × before-sidecar,
+# enable-raft-envelope, a writer registration, rotate-dek — × before-sidecar,
 # after-sidecar, after-fsm (test hook SEALKV_TEST_CRASH_AT, compiled only
 # with --enable-fault-injection). After a restart without the hook it must
 # resume consistently — same key ids, flags and cutover as the leader,
@@ -15,6 +15,7 @@ SKV_TEST=crash_points
 
 post() { skv_enc_post "$@"; }
 encf() { "$SEALKV" --endpoint "$(skv_endpoint "$1")" --retry 0 --json status | grep -o "\"$2\":[^,}]*" | head -1 | cut -d: -f2; }
+actives() { curl -s "$(skv_endpoint "$1")/v1/status" | grep -o '"active_key_ids":{[^}]*}'; }
 keyids() { curl -s "$(skv_endpoint "$1")/v1/encryption/sidecar" | grep -o '"key_id": *[0-9]*' | tr -d ' ' | sort | tr '\n' ' '; }
 crashed_99() { pid=$(skv_pid 3); [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; }
 
@@ -34,6 +35,9 @@ run_case() { # kind step
         skv_stop 2; skv_start 2 ;;   # node 2's new-epoch registration reaches node 3
     bootstrap|storage-flag) post 1 enable-storage-envelope >/dev/null ;;
     raft-flag) post 1 enable-storage-envelope >/dev/null; post 2 enable-raft-envelope >/dev/null ;;
+    rotate-dek)
+        post 1 enable-storage-envelope >/dev/null; post 2 enable-raft-envelope >/dev/null
+        skv_cli 1 encryption rotate-dek --purpose raft >/dev/null ;;
     esac
     skv_assert "$kind:$step: node 3 hit the crash point" skv_wait 20 "node 3 exits at the hook" crashed_99
     skv_assert "$kind:$step: node 3 says where it crashed" grep -q "test hook: crash at $kind:$step" "$SKV_DIR/n3.log"
@@ -49,6 +53,7 @@ run_case() { # kind step
         skv_assert "$kind:$step: node 3 $f equals node 1's" [ "$(encf 3 $f)" = "$(encf 1 $f)" ]
     done
     skv_assert "$kind:$step: node 3 holds the leader's key ids" [ "$(keyids 3)" = "$(keyids 1)" ]
+    skv_assert "$kind:$step: node 3 has the leader's active key ids" [ "$(actives 3)" = "$(actives 1)" ]
     skv_nonce_scan 1 2 3   # issue 12: stops the nodes; no (key, nonce) reuse
     for i in 1 2 3; do skv_stop $i; done
     skv_cleanup
@@ -56,7 +61,7 @@ run_case() { # kind step
 }
 
 total_fails=0; total_checks=0
-for kind in bootstrap storage-flag raft-flag registration; do
+for kind in bootstrap storage-flag raft-flag registration rotate-dek; do
     for step in before-sidecar after-sidecar after-fsm; do
         SKV_FAILS=0; SKV_CHECKS=0
         run_case "$kind" "$step"

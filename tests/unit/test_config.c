@@ -343,6 +343,33 @@ static void test_boundaries_accepted(void)
     }
 }
 
+/* encryption.rotate_after: a strict duration, off when absent */
+static void test_rotate_after(void)
+{
+    struct skv_config c;
+    if (parse_ok(NODE "encryption: { rotate_after: 7d }\n", &c) == 0) {
+        CU_ASSERT_EQUAL(c.enc_rotate_after_ms, 7ull * 86400u * 1000u);
+        skv_config_free(&c);
+    }
+    if (parse_ok(NODE "encryption: { rotate_after: 90m }\n", &c) == 0) {
+        CU_ASSERT_EQUAL(c.enc_rotate_after_ms, 90ull * 60u * 1000u);
+        skv_config_free(&c);
+    }
+    if (parse_ok(NODE "encryption: { enabled: false }\n", &c) == 0) {
+        CU_ASSERT_EQUAL(c.enc_rotate_after_ms, 0);
+        skv_config_free(&c);
+    }
+    EXPECT_ERR(NODE "encryption: { rotate_after: 7 }\n", 2, 29, "must be a duration");
+    EXPECT_ERR(NODE "encryption: { rotate_after: 7w }\n", 2, 29, "must be a duration");
+    EXPECT_ERR(NODE "encryption: { rotate_after: 07d }\n", 2, 29, "must be a duration");
+    EXPECT_ERR(NODE "encryption: { rotate_after: 1h30m }\n", 2, 29, "must be a duration");
+    EXPECT_ERR(NODE "encryption: { rotate_after: -1h }\n", 2, 29, "must be a duration");
+    EXPECT_ERR(NODE "encryption: { rotate_after: 0s }\n", 2, 29,
+               "'encryption.rotate_after' must be between 1s and");
+    EXPECT_ERR(NODE "encryption: { rotate_after: 3651d }\n", 2, 29, "must be between");
+    EXPECT_ERR(NODE "encryption: { rotate_after: \"7d\" }\n", 2, 29, "");
+}
+
 static void test_bad_address(void)
 {
     EXPECT_ERR("node: { id: 1, address: localhost, data_dir: d }\n", 1, 25,
@@ -544,6 +571,7 @@ int main(void)
     CU_add_test(s, "yes/no booleans", test_yes_no_bools);
     CU_add_test(s, "out of range", test_out_of_range);
     CU_add_test(s, "range boundaries accepted", test_boundaries_accepted);
+    CU_add_test(s, "encryption.rotate_after", test_rotate_after);
     CU_add_test(s, "bad address", test_bad_address);
     CU_add_test(s, "duplicate node id", test_dup_node_id);
     CU_add_test(s, "duplicate address", test_dup_address);

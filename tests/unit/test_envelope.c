@@ -698,7 +698,7 @@ static void test_nonce_exhaustion(void)
         ENC_ASSERT_ERR(skv_nonce_next(&g, n, &e), e, SKV_ERR_FULL,
                        SKV_ENC_WRITE_COUNTER_EXHAUSTED,
                        "write counter exhausted: 2^64 seals under this key in one "
-                       "process; restart the node");
+                       "process; rotate the DEK (sealkv encryption rotate-dek");
     CU_ASSERT_STRING_EQUAL(skv_enc_errname(e.why), "ErrWriteCounterExhausted");
     /* the real limit: the counter would wrap after UINT64_MAX - 1 */
     CU_ASSERT_EQUAL_FATAL(skv_nonce_gen_init_range(&g, 1, 2, UINT64_MAX - 2, 0, &e), SKV_OK);

@@ -86,6 +86,64 @@ static void test_decode_batch_noop(void)
     CU_ASSERT_FALSE(decodes("\x02\x00", 2));
 }
 
+/* rotate-dek (0x05/1): the whole body, strictly */
+static void test_decode_rotate(void)
+{
+    struct skv_writer_reg r[2] = {{21, 3, 1}, {21, 4, 1}};
+    struct skv_enc_rotate rt;
+    struct skv_cmd c;
+    char why[200];
+    void *p = NULL;
+    size_t len = 0, i;
+    uint8_t *b;
+    memset(&rt, 0, sizeof rt);
+    rt.purpose = SKV_PURPOSE_RAFT;
+    snprintf(rt.suite, sizeof rt.suite, "aes-256-gcm");
+    rt.key_id = 21;
+    rt.created_ms = 1777000000000ull;
+    rt.regs = r;
+    rt.n_regs = 2;
+    CU_ASSERT_EQUAL_FATAL(skv_enc_encode_rotate(&rt, &p, &len), 0);
+    b = p;
+    CU_ASSERT_EQUAL_FATAL(skv_cmd_decode(b, len, &c, why, sizeof why), 0);
+    CU_ASSERT_EQUAL(c.rot_sub, SKV_ROT_ROTATE_DEK);
+    CU_ASSERT_EQUAL(c.rot.purpose, SKV_PURPOSE_RAFT);
+    CU_ASSERT_EQUAL(c.rot.key_id, 21);
+    CU_ASSERT_EQUAL(c.rot.n_regs, 2);
+    CU_ASSERT_EQUAL(c.rot.created_ms, 1777000000000ull);
+    CU_ASSERT_STRING_EQUAL(c.rot.suite, "aes-256-gcm");
+    skv_cmd_free(&c);
+    for (i = 0; i < len; i++)                        /* every truncation */
+        CU_ASSERT_FALSE(decodes(b, i));
+    b = raft_realloc(p, len + 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    p = b;
+    b[len] = 0;
+    CU_ASSERT_FALSE(decodes(b, len + 1));            /* trailing byte */
+    b[2] = 2;                                        /* version */
+    CU_ASSERT_FALSE(decodes(b, len));
+    b[2] = 1;
+    for (unsigned pu = 0; pu < 4; pu++) {            /* purpose */
+        b[3] = (uint8_t)pu;
+        CU_ASSERT_EQUAL(decodes(b, len), pu == SKV_PURPOSE_STORAGE || pu == SKV_PURPOSE_RAFT);
+    }
+    b[3] = SKV_PURPOSE_RAFT;
+    CU_ASSERT_TRUE(decodes(b, len));
+    b[6] = 0;                                        /* NUL in the suite */
+    CU_ASSERT_FALSE(decodes(b, len));
+    raft_free(p);
+    r[1].key_id = 22;                                /* a registration for another key */
+    CU_ASSERT_EQUAL_FATAL(skv_enc_encode_rotate(&rt, &p, &len), 0);
+    CU_ASSERT_FALSE(decodes(p, len));
+    raft_free(p);
+    r[1].key_id = 21;
+    rt.key_id = 0;                                   /* key id 0 */
+    r[0].key_id = r[1].key_id = 0;
+    CU_ASSERT_EQUAL_FATAL(skv_enc_encode_rotate(&rt, &p, &len), 0);
+    CU_ASSERT_FALSE(decodes(p, len));
+    raft_free(p);
+}
+
 static void test_decode_enc(void)
 {
     struct skv_writer_reg r[2] = {{7, 3, 1}, {8, 3, 1}};
@@ -186,7 +244,8 @@ static void test_policy_ops(void)
 {
     static const char *const ok[] = {"kv.get", "members.add", "members.promote",
                                      "members.remove", "encryption.enable-storage-envelope",
-                                     "encryption.enable-raft-envelope"};
+                                     "encryption.enable-raft-envelope",
+                                     "encryption.rotate-dek"};
     static const char *const bad[] = {"kv.put", "kv.del", "status", "metrics",
                                       "members.list", "encryption.capability",
                                       "encryption.sidecar", "encryption.erase-cleartext",
@@ -366,6 +425,7 @@ int main(void)
     if (!s || !CU_add_test(s, "decode: kv op, tags", test_decode_kv) ||
         !CU_add_test(s, "decode: batch, no-op", test_decode_batch_noop) ||
         !CU_add_test(s, "decode: registration, bootstrap, rotation", test_decode_enc) ||
+        !CU_add_test(s, "decode: rotate-dek body", test_decode_rotate) ||
         !CU_add_test(s, "policy: forwarded proposals", test_policy_proposals) ||
         !CU_add_test(s, "policy: forwarded admin ops", test_policy_ops) ||
         !CU_add_test(s, "admission", test_admit) ||

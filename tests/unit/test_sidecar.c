@@ -520,6 +520,23 @@ static void test_bump_epochs(void)
     CU_ASSERT_EQUAL(sc.keys[0].local_epoch, 2);
 }
 
+/* A key no longer active (rotated away) never seals again: its epoch is
+ * neither bumped nor a reason to refuse the start. */
+static void test_bump_active_only(void)
+{
+    struct skv_sidecar sc;
+    struct skv_err err = {0};
+    sample(&sc);
+    sc.keys[1].local_epoch = 0xFFFE;   /* would refuse if it were active */
+    sc.active_raft = 0;
+    CU_ASSERT_EQUAL(skv_sidecar_bump_epochs(&sc, &err), SKV_OK);
+    CU_ASSERT_EQUAL(sc.keys[0].local_epoch, 8);
+    CU_ASSERT_EQUAL(sc.keys[1].local_epoch, 0xFFFE);
+    sc.active_raft = sc.keys[1].key_id;  /* active again: refused, remedy named */
+    CU_ASSERT_EQUAL(skv_sidecar_bump_epochs(&sc, &err), SKV_ERR_FULL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "rotate-dek --purpose raft"));
+}
+
 /* bump + store + load: the persisted epochs are the bumped ones. */
 static void test_bump_persisted(void)
 {
@@ -623,6 +640,7 @@ int main(void)
     CU_add_test(s, "stale tmp replaced", test_stale_tmp);
     CU_add_test(s, "missing data dir", test_store_no_data_dir);
     CU_add_test(s, "epoch bump and exhaustion", test_bump_epochs);
+    CU_add_test(s, "epoch bump: active keys only", test_bump_active_only);
     CU_add_test(s, "bumped epochs persist", test_bump_persisted);
     CU_add_test(s, "add_key rules", test_add_key_rules);
     CU_add_test(s, "nonces unique across restarts", test_nonce_unique_across_restarts);
