@@ -30,7 +30,7 @@ for i in $ALL; do skv_start "$i"; done
 L=$(fl_wait_leader 30) || skv_fail "no leader"
 skv_assert "phase 1 on" [ "$(fl_post "$L" enable-storage-envelope)" = 200 ]
 skv_assert "phase 2 on" [ "$(fl_post "$L" enable-raft-envelope)" = 200 ]
-skv_assert "a value under the first keys" skv_cli "$L" put old-value v-old
+skv_assert "a value under the first keys" sh -c "\"$SEALKV\" --endpoint $(skv_endpoint "$L") --retry 15 put old-value v-old >/dev/null"
 
 active() { # node purpose → active key id
     fl_status "$1" | grep -o '"active_key_ids":{[^}]*}' | grep -o "\"$2\":[0-9]*" | cut -d: -f2
@@ -77,7 +77,7 @@ skv_assert "an unknown member is refused (400)" [ "$(rotate "$L" '{"purpos":"raf
 skv_assert "the CLI refuses --purpose elsewhere (usage)" sh -c "\"$SEALKV\" --purpose raft status; [ \$? = 2 ]"
 skv_assert "every node has storage key $S1 active" skv_wait 20 "storage $S1 everywhere" same_active storage "$S1" $ALL
 skv_assert "every node has raft key $R1 active" skv_wait 20 "raft $R1 everywhere" same_active raft "$R1" $ALL
-skv_assert "writes go on under the new keys" fl_wait_ops rot 100 30
+skv_assert "writes go on under the new keys" fl_wait_ops rot 300 60
 
 # ---- 2. across a leader change -----------------------------------------------
 L=$(fl_wait_leader 10)
@@ -91,7 +91,7 @@ skv_assert "another storage key ($S1 -> $S2)" [ -n "$S2" -a "$S2" != "$S1" ]
 skv_start "$L"
 skv_assert "node $L is back and caught up" fl_wait_caught_up 30 $ALL
 skv_assert "node $L learned storage key $S2 from the log" skv_wait 20 "storage $S2 on node $L" same_active storage "$S2" "$L"
-skv_assert "writes go on" fl_wait_ops rot 100 30
+skv_assert "writes go on" fl_wait_ops rot 300 60
 
 # ---- 3. automatic rotation by the local epoch (test hook lowers the limit) ----
 if "$SEALKVD" --version | grep -q "test hooks"; then
@@ -103,7 +103,7 @@ if "$SEALKVD" --version | grep -q "test hooks"; then
         skv_wait 30 "node 2 logs the raft rotation" grep -q "automatic rotation of the raft key" "$SKV_DIR/n2.log"
     skv_assert "the storage key changed on every node" skv_wait 20 "storage rotated" \
         sh -c "[ \"\$(curl -s $(skv_endpoint 1)/v1/status | grep -o '\"active_key_ids\":{\"storage\":[0-9]*' | cut -d: -f3)\" != $S2 ]"
-    skv_assert "writes go on" fl_wait_ops rot 100 30
+    skv_assert "writes go on" fl_wait_ops rot 300 60
     n=$(grep -c "automatic rotation of the" "$SKV_DIR/n2.log")
     skv_assert "exactly two automatic rotations (storage, raft), not a loop ($n)" [ "$n" = 2 ]
     skv_stop 2; skv_start 2   # without the hook
@@ -121,7 +121,7 @@ skv_assert "node 4 installed a snapshot" grep -q "installing snapshot from the l
 fl_load_stop rot
 skv_assert "every node caught up" fl_wait_caught_up 30 1 2 3 4
 fl_final_read $ALL
-skv_assert "a value after the rotations" skv_cli 1 put new-value v-new
+skv_assert "a value after the rotations" sh -c "\"$SEALKV\" --endpoint $(skv_endpoint 1) --retry 15 put new-value v-new >/dev/null"
 skv_wait_caught_up 1 2 3 4
 for i in 1 2 3 4; do
     skv_assert "node $i reads old and new values" skv_all_local_eq old-value v-old "$i"
