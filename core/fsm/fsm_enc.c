@@ -49,6 +49,12 @@ static int store_sidecar(struct skv_fsm *f, uint64_t index, struct skv_sidecar *
                          const char *kind)
 {
     struct skv_err e = {0, ""};
+    int rc;
+    /* the KV entries applied before this one reach the store first: a
+     * crash after the sidecar must not replay them under its new state
+     * (a new storage key, the storage flag) */
+    if ((rc = skv_fsm_flush(f)) != 0)
+        return rc;
     next->raft_applied_index = index;
     skv_enc_crash_point(kind, "before-sidecar");
     if (skv_enc_commit_sidecar(&f->node->enc, next, &e) != SKV_OK) {
