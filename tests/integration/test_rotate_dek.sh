@@ -22,7 +22,7 @@ SKV_TEST=rotate_dek
 . "$S/tests/integration/faults_lib.sh"
 [ -x "$LCLIENT" ] && [ -x "$LINCHECK" ] || { echo "lclient/lincheck not built"; exit 99; }
 
-SKV_BOOT=3 SKV_ENC_NODES="1 2 3 4" SKV_SNAP_THRESHOLD=64 SKV_SNAP_TRAILING=16
+SKV_BOOT=3 SKV_ENC_NODES="1 2 3 4" SKV_SNAP_THRESHOLD=512 SKV_SNAP_TRAILING=128
 export SKV_BOOT SKV_ENC_NODES SKV_SNAP_THRESHOLD SKV_SNAP_TRAILING
 ALL="1 2 3"
 fl_setup 4
