@@ -83,6 +83,27 @@ static void members_table(FILE *f, const json_t *members, const json_t *leader)
     }
 }
 
+/* One row per DEK of the sidecar (status "encryption.keys"). */
+static void keys_table(FILE *f, const json_t *keys)
+{
+    char id[32], pu[32], age[32], ep[32], uses[32];
+    const json_t *k, *u;
+    size_t i;
+    if (!json_is_array(keys) || json_array_size(keys) == 0)
+        return;
+    fprintf(f, "  keys:\n    %-12s %-8s %-7s %-10s %-6s %s\n", "ID", "PURPOSE", "ACTIVE",
+            "AGE (s)", "EPOCH", "USES (this process)");
+    json_array_foreach(keys, i, k) {
+        u = json_object_get(k, "values_sealed");
+        if (!u)
+            u = json_object_get(k, "entries_wrapped");
+        fprintf(f, "    %-12s %-8s %-7s %-10s %-6s %s\n", field(k, "key_id", id, sizeof id),
+                field(k, "purpose", pu, sizeof pu), yes_no(k, "active"),
+                field(k, "age_s", age, sizeof age), field(k, "local_epoch", ep, sizeof ep),
+                val_str(u, uses, sizeof uses));
+    }
+}
+
 static void encryption_block(FILE *f, const json_t *e)
 {
     const json_t *keys = json_object_get(e, "active_key_ids");
@@ -97,6 +118,7 @@ static void encryption_block(FILE *f, const json_t *e)
             field(e, "raft_envelope_cutover_index", a, sizeof a), yes_no(e, "wrap_on_propose"));
     fprintf(f, "  active key ids:   storage %s, raft %s\n", field(keys, "storage", b, sizeof b),
             field(keys, "raft", c, sizeof c));
+    keys_table(f, json_object_get(e, "keys"));
 }
 
 static void print_status(FILE *f, const json_t *s)

@@ -132,6 +132,9 @@ for i in 1 2 3 4; do
     done
 done
 skv_assert "status lists every key with its use counts" sh -c "curl -s $(skv_endpoint 1)/v1/status | grep -q '\"values_sealed\"'"
+"$SEALKV" --endpoint "$(skv_endpoint 1)" status >"$SKV_DIR/status.txt" 2>&1
+skv_assert "the CLI's status shows the keys table" grep -q "^    $(active 1 storage) *storage *yes " "$SKV_DIR/status.txt"
+skv_assert "... with the replaced keys too" grep -q "^    $S0 *storage *no " "$SKV_DIR/status.txt"
 fl_verdict rotate-dek
 
 # ---- 5. encryption.rotate_after (by age) -------------------------------------
