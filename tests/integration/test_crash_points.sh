@@ -3,7 +3,8 @@
 # Crash-point sweep around the sidecar and the FSM applied index: a
 # follower (node 3) is made to _exit at each durable step of applying
 # each encryption-relevant entry — bootstrap, enable-storage-envelope,
-# enable-raft-envelope, a writer registration, rotate-dek — × before-sidecar,
+# enable-raft-envelope, a writer registration, rotate-dek (storage, raft) —
+# × before-sidecar,
 # after-sidecar, after-fsm (test hook SEALKV_TEST_CRASH_AT, compiled only
 # with --enable-fault-injection). After a restart without the hook it must
 # resume consistently — same key ids, flags and cutover as the leader,
@@ -19,9 +20,9 @@ actives() { curl -s "$(skv_endpoint "$1")/v1/status" | grep -o '"active_key_ids"
 keyids() { curl -s "$(skv_endpoint "$1")/v1/encryption/sidecar" | grep -o '"key_id": *[0-9]*' | tr -d ' ' | sort | tr '\n' ' '; }
 crashed_99() { pid=$(skv_pid 3); [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; }
 
-run_case() { # kind step
-    kind=$1 step=$2
-    skv_log "---- case $kind:$step"
+run_case() { # kind[/variant] step
+    kind=${1%%/*} var=${1#*/} step=$2
+    skv_log "---- case $1:$step"
     SKV_BOOT=3 SKV_ENC_NODES="1 2 3"
     export SKV_BOOT
     skv_setup 3
@@ -37,7 +38,7 @@ run_case() { # kind step
     raft-flag) post 1 enable-storage-envelope >/dev/null; post 2 enable-raft-envelope >/dev/null ;;
     rotate-dek)
         post 1 enable-storage-envelope >/dev/null; post 2 enable-raft-envelope >/dev/null
-        skv_cli 1 encryption rotate-dek --purpose raft >/dev/null ;;
+        skv_cli 1 encryption rotate-dek --purpose "$var" >/dev/null ;;
     esac
     skv_assert "$kind:$step: node 3 hit the crash point" skv_wait 20 "node 3 exits at the hook" crashed_99
     skv_assert "$kind:$step: node 3 says where it crashed" grep -q "test hook: crash at $kind:$step" "$SKV_DIR/n3.log"
@@ -61,10 +62,10 @@ run_case() { # kind step
 }
 
 total_fails=0; total_checks=0
-for kind in bootstrap storage-flag raft-flag registration rotate-dek; do
+for kv in bootstrap storage-flag raft-flag registration rotate-dek/storage rotate-dek/raft; do
     for step in before-sidecar after-sidecar after-fsm; do
         SKV_FAILS=0; SKV_CHECKS=0
-        run_case "$kind" "$step"
+        run_case "$kv" "$step"   # (run_case sets kind, var, step)
         total_fails=$((total_fails + SKV_FAILS)); total_checks=$((total_checks + SKV_CHECKS))
     done
 done

@@ -12,6 +12,7 @@
 #     (test hook) rotates both purposes once, and only once;
 #   - a standby (node 4) joining by snapshot after the rotations;
 #   - encryption.rotate_after: 2s (config) rotates the storage key by age;
+#   - rotations until the sidecar's limit: 409 ErrTooManyKeys at 64 keys;
 # then: every node holds the same keys and active ids, the history is
 # linearizable with no acknowledged write lost, no node halted, old and
 # new values read, `sealkv verify` passes on every stopped data dir with
@@ -148,7 +149,26 @@ skv_assert "a leader logged the age" grep -q "encryption.rotate_after 2 s" "$SKV
 SKV_ROTATE_AFTER=""
 for i in 1 2 3 4; do skv_stop "$i"; skv_write_conf "$i"; done
 
-# ---- 6. offline: verify under several key ids, and the nonce scan -------------
+# ---- 6. the sidecar's limit: rotations stop with ErrTooManyKeys at 64 --------
+for i in 1 2 3 4; do skv_start "$i"; done
+L=$(fl_wait_leader 30) || skv_fail "no leader after the restart"
+n=0 c=200
+while [ "$c" = 200 ] && [ $n -lt 80 ]; do
+    c=$(rotate "$L" '{"purpose":"raft"}')
+    [ "$c" = 200 ] && n=$((n + 1))
+done
+skv_assert "rotations stop at the limit with 409 (HTTP $c after $n more)" [ "$c" = 409 ]
+skv_assert "... named ErrTooManyKeys" grep -q '"error":"ErrTooManyKeys"' "$SKV_DIR/resp"
+nkeys() { curl -s "$(skv_endpoint "$1")/v1/encryption/sidecar" | grep -o '"key_id"' | wc -l; }
+skv_wait_caught_up 1 2 3 4
+for i in 1 2 3 4; do
+    skv_assert "node $i holds 64 keys ($(nkeys "$i"))" [ "$(nkeys "$i")" = 64 ]
+    skv_assert "node $i not halted" [ "$(skv_status_field "$i" state)" != halted ]
+done
+skv_assert "writes go on at the limit" sh -c "\"$SEALKV\" --endpoint $(skv_endpoint "$L") --retry 15 put at-limit v >/dev/null"
+for i in 1 2 3 4; do skv_stop "$i"; done
+
+# ---- 7. offline: verify under several key ids, and the nonce scan -------------
 for i in 1 2 3 4; do
     "$SEALKV" verify --config "$SKV_DIR/n$i.yaml" --json >"$SKV_DIR/verify$i.out" 2>&1
     vrc=$?
