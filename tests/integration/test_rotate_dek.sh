@@ -9,7 +9,9 @@
 #   - the leader stopped, storage rotated again on the new leader, the old
 #     leader restarted (it learns the key from the log);
 #   - automatic rotation: node 2 restarted with the epoch limit lowered
-#     (test hook) rotates both purposes once, and only once;
+#     (test hook) rotates both purposes once, and only once; then with the
+#     nonce counter limit lowered to 200 seals;
+#   - a raft key rotated before Phase 2: the cutover wraps under it;
 #   - a standby (node 4) joining by snapshot after the rotations;
 #   - encryption.rotate_after: 2s (config) rotates the storage key by age;
 #   - rotations until the sidecar's limit: 409 ErrTooManyKeys at 64 keys;
@@ -25,14 +27,6 @@ SKV_TEST=rotate_dek
 
 SKV_BOOT=3 SKV_ENC_NODES="1 2 3 4" SKV_SNAP_THRESHOLD=512 SKV_SNAP_TRAILING=128
 export SKV_BOOT SKV_ENC_NODES SKV_SNAP_THRESHOLD SKV_SNAP_TRAILING
-ALL="1 2 3"
-fl_setup 4
-for i in $ALL; do skv_start "$i"; done
-L=$(fl_wait_leader 30) || skv_fail "no leader"
-skv_assert "phase 1 on" [ "$(fl_post "$L" enable-storage-envelope)" = 200 ]
-skv_assert "phase 2 on" [ "$(fl_post "$L" enable-raft-envelope)" = 200 ]
-skv_assert "a value under the first keys" sh -c "\"$SEALKV\" --endpoint $(skv_endpoint "$L") --retry 15 put old-value v-old >/dev/null"
-
 active() { # node purpose → active key id
     fl_status "$1" | grep -o '"active_key_ids":{[^}]*}' | grep -o "\"$2\":[0-9]*" | cut -d: -f2
 }
@@ -52,8 +46,21 @@ same_active() { # purpose id nodes...
     p=$1 want=$2; shift 2
     for i in "$@"; do [ "$(active "$i" "$p")" = "$want" ] || return 1; done
 }
+
+ALL="1 2 3"
+fl_setup 4
+for i in $ALL; do skv_start "$i"; done
+L=$(fl_wait_leader 30) || skv_fail "no leader"
+skv_assert "phase 1 on" [ "$(fl_post "$L" enable-storage-envelope)" = 200 ]
+# a raft key rotated before the cutover: Phase 2 then wraps under it
+skv_assert "rotate-dek raft before Phase 2" [ "$(rotate "$L" '{"purpose":"raft"}')" = 200 ]
+RB=$(field key_id)
+skv_assert "phase 2 on" [ "$(fl_post "$L" enable-raft-envelope)" = 200 ]
+skv_assert "a value under the first keys" sh -c "\"$SEALKV\" --endpoint $(skv_endpoint "$L") --retry 15 put old-value v-old >/dev/null"
+
 S0=$(active "$L" storage) R0=$(active "$L" raft)
 skv_log "first keys: storage $S0, raft $R0"
+skv_assert "the raft key rotated before the cutover is the active one" [ "$R0" = "$RB" ]
 
 FL_HIST="$SKV_DIR/history" FL_KEY_PREFIX=rot-k
 fl_load_start rot $ALL
@@ -107,10 +114,15 @@ if "$SEALKVD" --version | grep -q "test hooks"; then
     skv_assert "writes go on" fl_wait_ops rot 300 60
     n=$(grep -c "automatic rotation of the" "$SKV_DIR/n2.log")
     skv_assert "exactly two automatic rotations (storage, raft), not a loop ($n)" [ "$n" = 2 ]
-    skv_stop 2; skv_start 2   # without the hook
+    # by the nonce counter: node 2 seals every applied value; limit 200
+    skv_stop 2
+    SEALKV_TEST_ROTATE_COUNT_AT=200 skv_start 2
+    skv_assert "node 2 rotates after 200 seals under a key" skv_wait 60 "node 2 logs a counter rotation" \
+        grep -q "automatic rotation of the storage key [0-9]*: this process sealed [0-9]* times" "$SKV_DIR/n2.log"
+    skv_stop 2; skv_start 2   # without the hooks
     skv_assert "node 2 is back" fl_wait_caught_up 30 $ALL
 else
-    skv_log "skip: automatic rotation by epoch (sealkvd built without test hooks)"
+    skv_log "skip: automatic rotation by epoch and by counter (sealkvd built without test hooks)"
 fi
 
 # ---- 4. a standby joins by snapshot after the rotations ----------------------
