@@ -2,13 +2,17 @@
 # SPDX-License-Identifier: MIT
 # .ci/deps.sh — install the Debian 12 packages sealkv needs to build, test
 # and run its demo. Non-interactive; installs only what is missing.
+# prometheus: only for promtool (tests/integration/test_promtool.sh lints
+# /metrics with `promtool check metrics`; it skips without it). Its
+# server is not used; where systemd runs, disable it if it got started.
 set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
 libraft-dev libuv1-dev libyaml-dev libsodium-dev libleveldb-dev libcunit1-dev
 libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev zlib1g-dev
 clang libclang-rt-14-dev binutils curl procps
 man-db groff-base systemd abigail-tools libssl-dev libgnutls28-dev
-strace openssl"
+strace openssl
+prometheus"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

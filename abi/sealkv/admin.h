@@ -21,8 +21,18 @@
  *                       last_index, applied_index, commit_index, members,
  *                       encryption:{...}, transport:{authenticated,
  *                       encrypted}}.
+ *   "health"            any node, also halted. json: {"status":"ok"} (the
+ *                       loop answers: the process serves). GET /healthz.
+ *   "ready"             any node, also halted. arg = max_lag (decimal,
+ *                       optional, default 1000). json: {status:"ready",
+ *                       leader_id, applied_index, commit_index}; else 503
+ *                       ErrNotReady, whose resp.json {reason, leader_id,
+ *                       applied_index, commit_index} says why (reason:
+ *                       halted, stopping, starting, no_leader,
+ *                       leader_not_ready, applying). GET /readyz.
  *   "metrics"           any node. resp.body: Prometheus text exposition
- *                       0.0.4 (no json).
+ *                       0.0.4 (no json); a plugin may append families of
+ *                       its own (admin-http: request latency per route).
  *   "kv.get"            arg = key (1..4096 bytes, binary). Leader,
  *                       ready; flags SKV_ADMIN_F_LOCAL_READ: any node, its
  *                       local state. resp.body = value (no json); 404
@@ -30,8 +40,10 @@
  *   "kv.put"            arg = key, body = value (binary, may be empty).
  *                       Any node (forwarded to the leader). json: {index}.
  *   "kv.del"            arg = key. As kv.put. json: {index}.
- *   "members.list"      any node. json: {members:[{id, address, role}],
- *                       leader_id}.
+ *   "members.list"      any node. json: {members:[{id, address, role,
+ *                       match_index, lag}], leader_id, last_index};
+ *                       match_index and lag are null unless this node
+ *                       leads.
  *   "members.add"       json (required): {"id":N, "address":"host:port",
  *                       "role":"voter"|"standby"}. Leader, ready.
  *                       json: {id, role}.
@@ -60,7 +72,9 @@
  *                       503 ErrEraseIncomplete (retryable).
  *
  * Any other op: 404 ErrUnknownOp. New ops are added without an ABI
- * change; a plugin must pass resp.json/resp.body through unchanged.
+ * change; a plugin must pass resp.json/resp.body through unchanged (an
+ * error answer's resp.json, when present, is an object of extra fields
+ * to show beside error and message).
  *
  * Threads: start/stop from the loop thread; the plugin serves requests on
  * its own threads and calls host->admin_call() from them. The done

@@ -26,6 +26,7 @@ struct op_def {
     const char *name;
     int where;
     void (*fn)(struct skv_op *op);
+    int while_halted;            /* answered while halted too */
 };
 
 static void reply_raft_error(struct skv_op *op, int status, const char *what)
@@ -160,22 +161,24 @@ static void op_kv_get(struct skv_op *op)
 }
 
 static const struct op_def ops[] = {
-    {"status", ANY_NODE, skv_op_status},
-    {"kv.get", ON_LEADER_READY, op_kv_get},
-    {"kv.put", ANY_NODE, op_kv_put},   /* skv_propose forwards */
-    {"kv.del", ANY_NODE, op_kv_del},
-    {"members.list", ANY_NODE, skv_op_members_list},
+    {"status", ANY_NODE, skv_op_status, 1},
+    {"health", ANY_NODE, skv_op_health, 1},
+    {"ready", ANY_NODE, skv_op_ready, 1},
+    {"kv.get", ON_LEADER_READY, op_kv_get, 0},
+    {"kv.put", ANY_NODE, op_kv_put, 0},   /* skv_propose forwards */
+    {"kv.del", ANY_NODE, op_kv_del, 0},
+    {"members.list", ANY_NODE, skv_op_members_list, 0},
     /* ready: the encryption gate must see every earlier term's entries */
-    {"members.add", ON_LEADER_READY, skv_op_members_add},
-    {"members.promote", ON_LEADER_READY, skv_op_members_promote},
-    {"members.remove", ON_LEADER, skv_op_members_remove},
-    {"encryption.capability", ANY_NODE, skv_op_enc_capability},
-    {"encryption.sidecar", ANY_NODE, skv_op_enc_sidecar},
-    {"encryption.enable-storage-envelope", ON_LEADER_READY, skv_op_enc_enable_storage},
-    {"encryption.enable-raft-envelope", ON_LEADER_READY, skv_op_enc_enable_raft},
-    {"encryption.rotate-dek", ON_LEADER_READY, skv_op_enc_rotate_dek},
-    {"encryption.erase-cleartext", ANY_NODE, skv_op_enc_erase_cleartext},
-    {"metrics", ANY_NODE, skv_op_metrics},
+    {"members.add", ON_LEADER_READY, skv_op_members_add, 0},
+    {"members.promote", ON_LEADER_READY, skv_op_members_promote, 0},
+    {"members.remove", ON_LEADER, skv_op_members_remove, 0},
+    {"encryption.capability", ANY_NODE, skv_op_enc_capability, 0},
+    {"encryption.sidecar", ANY_NODE, skv_op_enc_sidecar, 0},
+    {"encryption.enable-storage-envelope", ON_LEADER_READY, skv_op_enc_enable_storage, 0},
+    {"encryption.enable-raft-envelope", ON_LEADER_READY, skv_op_enc_enable_raft, 0},
+    {"encryption.rotate-dek", ON_LEADER_READY, skv_op_enc_rotate_dek, 0},
+    {"encryption.erase-cleartext", ANY_NODE, skv_op_enc_erase_cleartext, 0},
+    {"metrics", ANY_NODE, skv_op_metrics, 1},
 };
 
 static int where_for(const struct op_def *d, const struct skv_op *op)
@@ -203,7 +206,7 @@ void skv_op_dispatch(struct skv_op *op)
         skv_op_fail(op, SKV_ErrShuttingDown, "node is shutting down");
         return;
     }
-    if (n->run_state == SKV_RUN_HALTED && d->fn != skv_op_status && d->fn != skv_op_metrics) {
+    if (n->run_state == SKV_RUN_HALTED && !d->while_halted) {
         skv_op_fail(op, SKV_ErrHalted, "node halted: %s", n->halt_reason);
         return;
     }

@@ -23,6 +23,11 @@ void skv_op_reply_object(struct skv_op *op, struct json_t *o);
 /* The "metrics" admin op: reply body = skv_metrics_render's text (200). */
 void skv_op_metrics(struct skv_op *op);
 
+/* The probe ops (health.c): "health" (GET /healthz) and "ready" (GET
+ * /readyz; arg: max_lag in decimal, optional). */
+void skv_op_health(struct skv_op *op);
+void skv_op_ready(struct skv_op *op);
+
 /* Reply with the error matching a raft status code. */
 void skv_reply_raft_error(struct skv_op *op, int status, const char *what);
 

@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: MIT
 # core/admin/local.mk — admin ops: op dispatcher and KV ops, linearizable
 # reads, status, membership (+ request checks), encryption ops (enable-*,
-# rotate-dek and its automatic trigger, erase-cleartext) and the
-# capability probe (report, fan-out, verdict).
+# rotate-dek and its automatic trigger, erase-cleartext), the capability
+# probe (report, fan-out, verdict) and the health/readiness probes.
 core_libsealkv_core_la_SOURCES += \
 	core/admin/admin_ops.c core/admin/admin_ops.h core/admin/members.c \
 	core/admin/member_addr.c core/admin/member_addr.h \
@@ -12,4 +12,5 @@ core_libsealkv_core_la_SOURCES += \
 	core/admin/enc_rotate.c core/admin/enc_rotate_auto.c \
 	core/admin/erase.c core/admin/erase.h core/admin/capability.c \
 	core/admin/capability.h core/admin/cap_fanout.c core/admin/cap_fanout.h \
-	core/admin/cap_verdict.c core/admin/reads.c core/admin/reads.h
+	core/admin/cap_verdict.c core/admin/reads.c core/admin/reads.h \
+	core/admin/health.c

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * members.c — membership ops on the leader: list, add (as voter or
+ * members.c — membership ops on the leader: list (with each member's
+ * match index and lag when this node leads), add (as voter or
  * standby: raft_add then raft_assign, rolled back if the assign fails),
  * promote to voter, remove (never the last voter). Requests are checked
  * (member_check.c) before anything is proposed.
@@ -28,6 +29,28 @@ json_t *skv_members_json(struct skv_node *n)
                                            "role", skv_member_role_name(s->role)));
     }
     return a;
+}
+
+/* On the leader: each member's match index (its own: the last entry
+ * stored) and lag (entries it lacks of the leader's log); null on a
+ * follower, which does not know them. progress[] follows the
+ * configuration's order (C-Raft 0.15). */
+static void add_progress(struct skv_node *n, json_t *members)
+{
+    int leader = raft_state(&n->raft) == RAFT_LEADER && n->raft.leader_state.progress;
+    uint64_t last = raft_last_index(&n->raft);
+    size_t i;
+    for (i = 0; i < json_array_size(members) && i < n->raft.configuration.n; i++) {
+        json_t *m = json_array_get(members, i);
+        uint64_t match = 0;
+        if (leader)
+            match = n->raft.configuration.servers[i].id == n->conf->node_id
+                        ? n->raft.last_stored
+                        : n->raft.leader_state.progress[i].match_index;
+        json_object_set_new(m, "match_index", leader ? json_integer((json_int_t)match) : json_null());
+        json_object_set_new(m, "lag", leader ? json_integer((json_int_t)(last > match ? last - match : 0))
+                                             : json_null());
+    }
 }
 
 /* Reply with catalogue error `id`: status and retry hint from
@@ -75,9 +98,12 @@ void skv_op_members_list(struct skv_op *op)
     struct skv_node *n = op->node;
     raft_id lid = 0;
     const char *laddr = NULL;
+    json_t *members = skv_members_json(n);
     raft_leader(&n->raft, &lid, &laddr);
-    reply_json_obj(op, json_pack("{s:o,s:I}", "members", skv_members_json(n),
-                                 "leader_id", (json_int_t)lid));
+    if (members)
+        add_progress(n, members);
+    reply_json_obj(op, json_pack("{s:o,s:I,s:I}", "members", members, "leader_id", (json_int_t)lid,
+                                 "last_index", (json_int_t)raft_last_index(&n->raft)));
 }
 
 static void change_done(struct raft_change *req, int status)

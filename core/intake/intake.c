@@ -89,7 +89,10 @@ void skv_intake_finish_raft(skv_propose_cb cb, void *arg, int status)
 static void applied(struct raft_apply *req, int status, void *result)
 {
     struct applying *p = req->data;
-    skv_metrics_proposal(p->in->metrics, p->source, status == 0 && !result);
+    skv_metrics_proposal(p->in->metrics, p->source,
+                         status != 0 ? SKV_PROPOSAL_UNKNOWN
+                         : result   ? SKV_PROPOSAL_REJECTED
+                                    : SKV_PROPOSAL_OK);
     if (status == 0 && result) /* deterministically refused by every replica's FSM */
         skv_intake_finish(p->cb, p->arg, SKV_ERR_INVALID, result,
                           "refused by the state machine", req->index);
@@ -147,7 +150,7 @@ static int intake_check(struct skv_intake *in, int source, const void *payload,
         skv_cmd_free(&c);
         return 0;
     }
-    skv_metrics_proposal(in->metrics, source, 0);
+    skv_metrics_proposal(in->metrics, source, SKV_PROPOSAL_REFUSED);
     in->metrics->proposals_refused[0][0]++;
     skv_log(SKV_LOG_WARN, in->log_level, "node",
             "proposal refused before raft_apply: %s", why);
@@ -163,14 +166,14 @@ static int admit(struct skv_intake *in, int source, void **payload, size_t *len,
     const char *gate, *error = NULL;
     char msg[400];
     if (!skv_intake_ready(in)) { /* any source: its cutover state must be final */
-        skv_metrics_proposal(in->metrics, source, 0);
+        skv_metrics_proposal(in->metrics, source, SKV_PROPOSAL_REFUSED);
         raft_free(*payload);
         skv_intake_fail(cb, arg, SKV_ErrLeaderNotReady,
                         "new leader has not applied a barrier of its term yet");
         return -1;
     }
     if ((gate = skv_cutover_gate(&in->cut, source)) != NULL) {
-        skv_metrics_proposal(in->metrics, source, 0);
+        skv_metrics_proposal(in->metrics, source, SKV_PROPOSAL_REFUSED);
         raft_free(*payload);
         if (source == SKV_SRC_USER && defer_refusal(in, cb, arg) == 0)
             return -1; /* answered when intake reopens */
@@ -180,7 +183,7 @@ static int admit(struct skv_intake *in, int source, void **payload, size_t *len,
     }
     if (atomic_load(&in->enc->wrap) &&
         skv_enc_wrap(in->enc, payload, len, &error, msg, sizeof msg) != 0) {
-        skv_metrics_proposal(in->metrics, source, 0);
+        skv_metrics_proposal(in->metrics, source, SKV_PROPOSAL_REFUSED);
         raft_free(*payload);
         skv_intake_finish(cb, arg, SKV_ERR_INTERNAL, error, msg, 0);
         return -1;
@@ -205,7 +208,7 @@ uint64_t skv_intake_propose(struct skv_intake *in, int source, void *payload, si
     buf.base = payload;
     buf.len = len;
     if (!(p = calloc(1, sizeof *p))) {
-        skv_metrics_proposal(in->metrics, source, 0);
+        skv_metrics_proposal(in->metrics, source, SKV_PROPOSAL_REFUSED);
         raft_free(payload);
         skv_intake_fail(cb, arg, SKV_ErrNoMemory, "out of memory");
         return 0;
@@ -217,7 +220,7 @@ uint64_t skv_intake_propose(struct skv_intake *in, int source, void *payload, si
     p->apply.data = p;
     rv = raft_apply(in->raft, &p->apply, &buf, 1, applied);
     if (rv != 0) {
-        skv_metrics_proposal(in->metrics, source, 0);
+        skv_metrics_proposal(in->metrics, source, SKV_PROPOSAL_REFUSED);
         raft_free(payload);
         free(p);
         skv_intake_finish_raft(cb, arg, rv);

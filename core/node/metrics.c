@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * metrics.c — the counters of metrics.h and their Prometheus text
- * exposition (format 0.0.4): raft state and indexes, proposals by source
- * and outcome, forwarding, the Phase-2 cutover state, decrypt failures by
+ * exposition (format 0.0.4, names checked by promtool in make check):
+ * build info, raft state, indexes and leader changes, proposals by
+ * source and outcome, forwarding, the Phase-2 cutover state, decrypt failures by
  * reason, values sealed / entries wrapped per DEK, the sidecar's applied
  * index, the raft log's fsync counts and the refusals at the peer
  * boundary (dropped frames, refused proposals and ops). Every series is prefixed
@@ -10,6 +11,7 @@
  */
 #include "node/metrics.h"
 
+#include "build-config.h"
 #include "fsm/fsm.h"
 #include "peer/peer_filter.h"
 #include "intake/propose.h"
@@ -21,9 +23,10 @@
 
 #define ULL(x) ((unsigned long long)(x))
 
-void skv_metrics_proposal(struct skv_metrics *m, int source, int ok)
+void skv_metrics_proposal(struct skv_metrics *m, int source, enum skv_proposal_outcome outcome)
 {
-    m->proposals[source == SKV_SRC_ADMIN][!ok]++;
+    if ((unsigned)outcome < SKV_PROPOSAL_OUTCOMES_)
+        m->proposals[source == SKV_SRC_ADMIN][outcome]++;
 }
 
 void skv_metrics_dek(struct skv_metrics *m, struct skv_metrics_dek *t, uint32_t key_id)
@@ -106,11 +109,24 @@ static void raft_section(FILE *b, struct skv_node *n)
     single(b, "raft_applied_index", "gauge", "raft last applied index", raft_last_applied(&n->raft));
     single(b, "raft_last_index", "gauge", "index of the last log entry", raft_last_index(&n->raft));
     single(b, "fsm_applied_index", "gauge", "durable FSM applied index", n->fsm.flushed);
+    single(b, "raft_leader_changes_total", "counter",
+           "times this node saw a new leader (another id or term), the first included",
+           n->leaders.changes);
+}
+
+/* Always 1; the labels say what runs. */
+static void build_section(FILE *b)
+{
+    family(b, "build_info", "gauge", "build of this sealkvd: version and plugin ABI");
+    fprintf(b, "sealkv_build_info{version=\"%s\",abi=\"%d.%d\"} 1\n", PACKAGE_VERSION,
+            SKV_ABI_MAJOR, SKV_ABI_MINOR);
 }
 
 static void proposal_section(FILE *b, const struct skv_metrics *m)
 {
-    static const char *const src[2] = {"user", "admin"}, *const out[2] = {"ok", "error"};
+    static const char *const src[2] = {"user", "admin"};
+    static const char *const out[SKV_PROPOSAL_OUTCOMES_] = {"ok", "refused", "rejected",
+                                                           "unknown"};
     GRID(b, "proposals_total", "proposals this node handled as leader, by source and outcome",
          "source", src, "outcome", out, m->proposals);
     family(b, "forwarded_total", "counter", "requests this node forwarded to the leader");
@@ -130,8 +146,10 @@ static void cutover_section(FILE *b, struct skv_node *n)
            atomic_load(&((struct skv_enc *)enc)->wrap) != 0);
     single(b, "cutover_step", "gauge", "cutover barrier step (0 idle, 1..6)",
            (uint64_t)n->intake.cut.step);
-    single(b, "cutover_last_intake_pause_ms", "gauge",
-           "user intake closed time of the last cutover, ms", n->intake.cut.last_pause_ms);
+    family(b, "cutover_last_intake_pause_seconds", "gauge",
+           "time user intake was closed during the last cutover");
+    fprintf(b, "sealkv_cutover_last_intake_pause_seconds %.3f\n",
+            (double)n->intake.cut.last_pause_ms / 1000.0);
     single(b, "cutovers_total", "counter", "cutover barriers completed by this process",
            n->intake.cut.runs);
     single(b, "sidecar_raft_applied_index", "gauge",
@@ -219,6 +237,7 @@ int skv_metrics_render(struct skv_node *n, char **out, size_t *len)
     int bad;
     if (!b)
         return -1;
+    build_section(b);
     raft_section(b, n);
     proposal_section(b, &n->metrics);
     cutover_section(b, n);

@@ -25,8 +25,18 @@ struct skv_metrics_dek {
     uint64_t count;
 };
 
+/* What became of a proposal on the leader (label "outcome"). */
+enum skv_proposal_outcome {
+    SKV_PROPOSAL_OK = 0,      /* committed and applied */
+    SKV_PROPOSAL_REFUSED,     /* answered before raft_apply: nothing entered the log */
+    SKV_PROPOSAL_REJECTED,    /* committed, refused by the FSM on every replica */
+    SKV_PROPOSAL_UNKNOWN,     /* raft failed it after raft_apply (leadership lost,
+                                 shutdown): it may or may not commit */
+    SKV_PROPOSAL_OUTCOMES_
+};
+
 struct skv_metrics {
-    uint64_t proposals[2][2];        /* [enum skv_source][0 ok, 1 error] (leader side) */
+    uint64_t proposals[2][SKV_PROPOSAL_OUTCOMES_]; /* [enum skv_source][outcome] (leader side) */
     uint64_t proposals_forwarded;    /* proposals this node sent to the leader */
     uint64_t admin_ops_forwarded;    /* admin ops this node sent to the leader */
     uint64_t decrypt_failures[SKV_ENC_WHY_COUNT_]; /* by enum skv_enc_why */
@@ -40,7 +50,7 @@ struct skv_metrics {
 };
 
 /* One proposal outcome; source is enum skv_source (clamped). */
-void skv_metrics_proposal(struct skv_metrics *m, int source, int ok);
+void skv_metrics_proposal(struct skv_metrics *m, int source, enum skv_proposal_outcome outcome);
 /* One operation under DEK key_id in table t (sealed or wrapped). */
 void skv_metrics_dek(struct skv_metrics *m, struct skv_metrics_dek *t, uint32_t key_id);
 /* One failed decrypt / unwrap, by enum skv_enc_why. */

@@ -153,6 +153,7 @@ static void on_tick(uv_timer_t *t)
             skv_node_shutdown(n, n->exit_code);
         return;
     }
+    skv_leader_watch_observe(&n->leaders, &n->raft);
     modules_tick(n, now);
 }
 

@@ -28,6 +28,7 @@
 #include "intake/leader_req.h"
 #include "enc/enc.h"
 #include "fsm/snap_view.h"
+#include "node/leader_watch.h"
 #include "node/metrics.h"
 #include "plugin/plugin_set.h"
 #include "util/ratelimit.h"
@@ -91,6 +92,7 @@ struct skv_node {
     struct skv_peer_ident_cache peer_idents;   /* checked peers (peer_ident.c) */
     struct skv_enc enc;             /* keys, sidecar, phases (enc.h) */
     struct skv_metrics metrics;     /* counters for GET /metrics (metrics.h) */
+    struct skv_leader_watch leaders; /* leaders seen, their commit (leader_watch.h) */
     struct skv_ratelimit peer_log;  /* refused peer frames: log lines (dispatch.c) */
     int raft_started, raft_closing;
 

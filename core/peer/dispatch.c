@@ -137,7 +137,11 @@ static void on_raft(struct skv_node *n, const struct skv_peer_view *v,
         addr[f->raft_from.len] = 0;
         skv_raftio_set_peer_address(&n->io, f->from_id, addr);
     }
+    if (f->u.raft.type == RAFT_IO_APPEND_ENTRIES)   /* for GET /readyz */
+        skv_leader_watch_append(&n->leaders, f->u.raft.append_entries.term,
+                                f->u.raft.append_entries.leader_commit);
     skv_raftio_recv(&n->io, &f->u.raft);
+    skv_leader_watch_observe(&n->leaders, &n->raft);
 }
 
 void skv_dispatch_frame(struct skv_node *n, uint64_t from, const void *data,

@@ -9,7 +9,8 @@
  * Policy: a `listen` address outside 127.0.0.0/8 and ::1 needs TLS and an
  * authentication method (token and/or client CA) unless insecure: true.
  * When a token and/or a client CA are configured every route except
- * GET /v1/health needs one of them (either suffices when both are set).
+ * the open health routes (GET /v1/health, /healthz, /readyz; marked in
+ * http_routes.c) needs one of them (either suffices when both are set).
  */
 #ifndef SKV_HTTP_GUARD_H
 #define SKV_HTTP_GUARD_H

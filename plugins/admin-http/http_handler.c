@@ -2,14 +2,17 @@
 /*
  * http_handler.c — owns the life of one HTTP request in admin-http:
  * created from the raw request-target (MHD's URI log hook, so keys stay
- * binary-safe and %2F cannot re-route), GET /v1/health answered at once,
- * authorized (http_guard.c: client certificate or bearer token, 401
- * before routing), routed on the first handler call
- * (4xx at once, body unread; a declared oversized body gets its 413 at
- * once or after an unbuffered drain), upload accumulated under the limit,
- * then one round trip to the core with the connection suspended (no
- * serving thread waits for it, see http_call.h) and the reply when MHD
- * calls the handler again after the resume.
+ * binary-safe and %2F cannot re-route), routed on the first handler
+ * call, authorized unless the route is open (health: http_routes.c; the
+ * others need a client certificate or bearer token, http_guard.c, and get
+ * their 401 before any routing error), 4xx at once (body unread; a
+ * declared oversized body gets its 413 at once or after an unbuffered
+ * drain), GET /v1/health answered by the plugin, upload accumulated
+ * under the limit, then one round trip to the core with the connection
+ * suspended (no serving thread waits for it, see http_call.h) and the
+ * reply when MHD calls the handler again after the resume; at the end its
+ * latency goes into the route's histogram (http_stats.h), which /metrics
+ * appends to the core's text.
  */
 #include "http_handler.h"
 
@@ -26,6 +29,9 @@
 #include "http_plugin.h"
 #include "http_reply.h"
 #include "http_routes.h"
+#include "http_stats.h"
+
+#include <time.h>
 
 struct req {
     char *target;               /* raw request-target, NUL-terminated */
@@ -37,6 +43,8 @@ struct req {
     struct skv_http_body body;
     struct skv_http_pending *pending; /* the core call, once issued */
     int called;                 /* the call was issued (once per request) */
+    struct timespec t0;         /* request line seen (CLOCK_MONOTONIC) */
+    int method;                 /* skv_http_stats_method() */
 };
 
 void *skv_http_on_uri(void *cls, const char *uri, struct MHD_Connection *c)
@@ -58,19 +66,29 @@ void *skv_http_on_uri(void *cls, const char *uri, struct MHD_Connection *c)
         return NULL;
     }
     memcpy(r->target, uri, r->target_len + 1);
+    clock_gettime(CLOCK_MONOTONIC, &r->t0);
     return r;
+}
+
+static double since(const struct timespec *t0)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
 void skv_http_on_completed(void *cls, struct MHD_Connection *c,
                            void **req_cls,
                            enum MHD_RequestTerminationCode toe)
 {
+    struct skv_http_plugin *p = cls;
     struct req *r = *req_cls;
-    (void)cls;
     (void)c;
     (void)toe;
     if (!r)
         return;
+    if (r->routed)
+        skv_http_stats_observe(p->stats, r->route.rule, r->method, since(&r->t0));
     if (r->pending)
         skv_http_call_drop(r->pending);
     skv_http_body_free(&r->body);
@@ -97,17 +115,8 @@ static enum MHD_Result reply_too_big(const struct skv_http_plugin *p,
     return reply_err(c, SKV_HTTP_ErrTooBig, msg);
 }
 
-/* GET /v1/health (any query ignored): the only route open without
- * credentials. It answers from this plugin; the core is not asked. */
-static int is_health(const char *method, const struct req *r)
-{
-    static const char path[] = "/v1/health";
-    size_t n = sizeof path - 1;
-    return strcmp(method, "GET") == 0 && r->target_len >= n &&
-           memcmp(r->target, path, n) == 0 &&
-           (r->target_len == n || r->target[n] == '?');
-}
-
+/* GET /v1/health: open, answered by this plugin; the core is not asked
+ * (GET /healthz is the same question put to the node's loop). */
 static enum MHD_Result reply_health(struct MHD_Connection *c)
 {
     static const char body[] = "{\"status\":\"ok\"}";
@@ -142,17 +151,18 @@ static enum MHD_Result first_call(struct skv_http_plugin *p,
 {
     char why[320];
     uint64_t declared;
+    int st;
     r->routed = 1;
+    r->method = skv_http_stats_method(method);
     skv_http_body_init(&r->body, p->opts.max_body_bytes);
-    if (is_health(method, r))
-        return reply_health(c);
-    if (!skv_http_guard_allows(&p->guard, c, why, sizeof why)) {
+    st = skv_http_route_match(method, r->target, r->target_len, r->scratch,
+                              r->target_len + 1, &r->route);
+    if (!r->route.open && !skv_http_guard_allows(&p->guard, c, why, sizeof why)) {
         struct skv_http_error e = skv_http_error_of(SKV_HTTP_ErrUnauthorized, why);
         e.www_auth = "Bearer realm=\"sealkv\"";
         return skv_http_reply_error(c, &e);
     }
-    if (skv_http_route_match(method, r->target, r->target_len, r->scratch,
-                             r->target_len + 1, &r->route) != 0) {
+    if (st != 0) {
         struct skv_http_error e = {(unsigned)r->route.status, r->route.error,
                                    r->route.message, 0,
                                    r->route.status == 405 ? r->route.allow
@@ -160,6 +170,8 @@ static enum MHD_Result first_call(struct skv_http_plugin *p,
                                    NULL};
         return skv_http_reply_error(c, &e);
     }
+    if (r->route.local)
+        return reply_health(c);
     declared = skv_http_body_declared(MHD_lookup_connection_value(
         c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH));
     if (declared <= p->opts.max_body_bytes)
@@ -265,8 +277,13 @@ static enum MHD_Result reply_core(struct skv_http_plugin *p,
     r->pending = NULL;
     switch (res) {
     case SKV_HTTP_CALL_ANSWERED:
-        if (strcmp(r->route.op, "metrics") == 0) /* Prometheus text */
+        if (strcmp(r->route.op, "metrics") == 0 && a->has_body) { /* Prometheus text */
             a->body_type = "text/plain; version=0.0.4; charset=utf-8";
+            if (skv_http_stats_append(p->stats, &a->body, &a->body_len) != 0) {
+                skv_http_answer_free(a);
+                return reply_err(c, SKV_HTTP_ErrNoMemory, "out of memory");
+            }
+        }
         ok = skv_http_reply_answer(c, a);
         skv_http_answer_free(a);
         return ok;

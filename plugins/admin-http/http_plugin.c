@@ -12,7 +12,8 @@
  * 1.2+ with 1.3 preferred), client_ca_file (client certificates with a
  * urn:sealkv:client: SAN URI), token_file (Authorization: Bearer) and
  * insecure (http_guard.c). With a token and/or a client CA every route
- * but GET /v1/health needs one of them (either suffices); a listen
+ * but the health ones (GET /v1/health, /healthz, /readyz) needs one of
+ * them (either suffices); a listen
  * address outside loopback needs TLS and one of them unless insecure:
  * true. All of it is checked in init, so --check-config catches it.
  * Every TLS connection gets the credentials current when it is accepted
@@ -35,6 +36,7 @@
 #include "http_tls.h"
 #include "http_call.h"
 #include "http_handler.h"
+#include "http_stats.h"
 
 #ifndef SKV_HTTP_VERSION
 #define SKV_HTTP_VERSION "0"
@@ -92,7 +94,8 @@ static int http_init(const struct skv_host *host, void **state,
         free(p);
         return rc;
     }
-    if (!(p->calls = skv_http_calls_new())) {
+    if (!(p->calls = skv_http_calls_new()) || !(p->stats = skv_http_stats_new())) {
+        skv_http_calls_free(p->calls);
         skv_http_guard_fini(&p->guard);
         free(p);
         return skv_err_set(err, SKV_ERR_NOMEM, "out of memory");
@@ -233,6 +236,7 @@ static void http_fini(void *state)
         return;
     http_stop(p);
     skv_http_calls_free(p->calls);
+    skv_http_stats_free(p->stats);
     skv_http_guard_fini(&p->guard);
     free(p);
 }

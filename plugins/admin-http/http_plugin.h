@@ -15,6 +15,7 @@
 
 struct MHD_Daemon;
 struct skv_http_calls;
+struct skv_http_stats;
 
 struct skv_http_opts {
     char listen[128];             /* as configured, for messages */
@@ -31,6 +32,7 @@ struct skv_http_plugin {
     struct skv_http_guard guard;  /* TLS, token, client CA, policy */
     struct MHD_Daemon *daemon;    /* NULL while stopped */
     struct skv_http_calls *calls; /* suspended calls + deadline watchdog */
+    struct skv_http_stats *stats; /* request latency per route (http_stats.h) */
 };
 
 #endif /* SKV_HTTP_PLUGIN_H */

@@ -3,7 +3,8 @@
  * http_reply.c — owns response building: JSON encoding of errors with
  * jansson (invalid UTF-8 in a message is replaced, never sent raw),
  * content types, Retry-After and Allow headers, and the mapping of the
- * core's answer onto an HTTP status.
+ * core's answer onto an HTTP status (an error answer's JSON object adds
+ * its fields beside "error" and "message").
  */
 #include "http_reply.h"
 
@@ -73,13 +74,29 @@ static json_t *safe_string(const char *s)
     return j;
 }
 
-static char *error_json(const char *name, const char *message)
+/* The fields of the core's JSON object `extra` (if any) beside error and
+ * message, which always win (ErrNotReady's reason, for instance). */
+static void add_extra(json_t *o, const char *extra)
+{
+    json_t *x = extra ? json_loads(extra, JSON_REJECT_DUPLICATES, NULL) : NULL;
+    const char *k;
+    json_t *v;
+    if (json_is_object(x))
+        json_object_foreach(x, k, v)
+            if (strcmp(k, "error") != 0 && strcmp(k, "message") != 0)
+                json_object_set(o, k, v);
+    json_decref(x);
+}
+
+static char *error_json(const char *name, const char *message, const char *extra)
 {
     json_t *o = json_object();
     char *text = NULL;
     if (o && json_object_set_new(o, "error", safe_string(name)) == 0 &&
-        json_object_set_new(o, "message", safe_string(message)) == 0)
+        json_object_set_new(o, "message", safe_string(message)) == 0) {
+        add_extra(o, extra);
         text = json_dumps(o, JSON_COMPACT);
+    }
     json_decref(o);
     return text;
 }
@@ -138,8 +155,15 @@ static struct MHD_Response *from_owned(char **buf, size_t len)
 enum MHD_Result skv_http_reply_error(struct MHD_Connection *c,
                                      const struct skv_http_error *e)
 {
+    return skv_http_reply_error_extra(c, e, NULL);
+}
+
+enum MHD_Result skv_http_reply_error_extra(struct MHD_Connection *c,
+                                           const struct skv_http_error *e,
+                                           const char *extra)
+{
     char *text = error_json(e->name ? e->name : skv_http_err_info(SKV_HTTP_ErrInternal)->name,
-                            e->message ? e->message : "");
+                            e->message ? e->message : "", extra);
     if (!text)
         return MHD_NO;
     return queue(c, e->status, from_owned(&text, strlen(text)),
@@ -164,7 +188,7 @@ enum MHD_Result skv_http_reply_answer(struct MHD_Connection *c,
             a->error ? a->error : skv_http_rc_name(a->rc),
             a->message ? a->message : skv_strerror(a->rc),
             a->retry_after_s, NULL, NULL};
-        return skv_http_reply_error(c, &e);
+        return skv_http_reply_error_extra(c, &e, a->json);
     }
     if (a->has_body)
         return queue(c, status, from_owned(&a->body, a->body_len),

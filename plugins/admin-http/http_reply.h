@@ -28,9 +28,15 @@ struct skv_http_error skv_http_error_of(enum skv_http_err id, const char *messag
 /* Queue an error response. MHD_NO means the connection must close. */
 enum MHD_Result skv_http_reply_error(struct MHD_Connection *c,
                                      const struct skv_http_error *e);
+/* The same with the fields of the JSON object `extra` (may be NULL or
+ * not an object: then ignored) beside "error" and "message". */
+enum MHD_Result skv_http_reply_error_extra(struct MHD_Connection *c,
+                                           const struct skv_http_error *e,
+                                           const char *extra);
 
 /* Queue the core's answer: status from a->status (fallback 200 for
- * SKV_OK, 500 otherwise); errors as JSON; body raw; else JSON. The body
+ * SKV_OK, 500 otherwise); errors as JSON (with the fields of a->json,
+ * if it is an object); body raw; else JSON. The body
  * or json buffer is handed to MHD (set to NULL in *a). */
 enum MHD_Result skv_http_reply_answer(struct MHD_Connection *c,
                                       struct skv_http_answer *a);

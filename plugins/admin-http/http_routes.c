@@ -3,11 +3,16 @@
  * http_routes.c — owns the URL + method → admin op mapping (DESIGN.md §6).
  * Fixed path segments are matched on the raw target, so an encoded '/'
  * (%2F) can never change which route matches; only the variable part (a
- * key or a member id) and query values are percent-decoded, strictly.
+ * key or a member id) and the query are percent-decoded, strictly. Each
+ * method of a path lists the query parameters it accepts (anything else
+ * is a 400 naming the parameter, http_query.c); the health paths are
+ * marked open (no credentials) and /v1/health local (the plugin answers).
  */
 #include "http_routes.h"
 #include "http_errors.h"
+#include "http_query.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <sealkv/plugin.h>
@@ -19,49 +24,111 @@ enum shape {
     SHAPE_ID_PROMOTE   /* prefix "/" id "/promote" */
 };
 
+/* ---- query parameters (http_query.h) ---------------------------------- */
+
+/* consistency=local: a local read on any node (default: linearizable) */
+static const char *take_consistency(const char *v, size_t len, int has_value,
+                                    struct skv_http_route *out)
+{
+    if (!has_value || len != 5 || memcmp(v, "local", 5) != 0)
+        return "must be 'local' when given";
+    out->flags |= SKV_ADMIN_F_LOCAL_READ;
+    return NULL;
+}
+
+/* max_lag=N: readiness bound, 0..10^12 entries, passed as the argument */
+static const char *take_max_lag(const char *v, size_t len, int has_value,
+                                struct skv_http_route *out)
+{
+    size_t i;
+    if (!has_value || len == 0 || len > 13)
+        return "must be a decimal number of entries, 0..1000000000000";
+    for (i = 0; i < len; i++)
+        if (v[i] < '0' || v[i] > '9')
+            return "must be a decimal number of entries, 0..1000000000000";
+    if (len == 13 && memcmp(v, "1000000000000", 13) > 0)
+        return "must be a decimal number of entries, 0..1000000000000";
+    out->arg = v;
+    out->arg_len = len;
+    return NULL;
+}
+
+static const struct skv_http_param P_CONSISTENCY = {"consistency", take_consistency};
+static const struct skv_http_param P_MAX_LAG = {"max_lag", take_max_lag};
+static const struct skv_http_param *const Q_KV_GET[] = {&P_CONSISTENCY, NULL};
+static const struct skv_http_param *const Q_READY[] = {&P_MAX_LAG, NULL};
+
+/* ---- the table --------------------------------------------------------- */
+
 struct method_op {
     const char *method;
     const char *op;
     enum skv_http_body_kind body;
+    const struct skv_http_param *const *query; /* NULL: no parameter */
 };
+
+enum { AUTH = 0, OPEN = 1, OPEN_LOCAL = 3 };  /* bit 0 open, bit 1 local */
 
 struct rule {
     const char *path;
+    const char *name;        /* template, for messages and metrics */
     enum shape shape;
+    int access;
     const char *allow;
     struct method_op m[3];
 };
 
 static const struct rule rules[] = {
-    {"/v1/status", SHAPE_EXACT, "GET",
-     {{"GET", "status", SKV_HTTP_BODY_NONE}}},
-    {"/metrics", SHAPE_EXACT, "GET",
-     {{"GET", "metrics", SKV_HTTP_BODY_NONE}}},
-    {"/v1/kv", SHAPE_KEY, "GET, PUT, DELETE",
-     {{"GET", "kv.get", SKV_HTTP_BODY_NONE},
-      {"PUT", "kv.put", SKV_HTTP_BODY_RAW},
-      {"DELETE", "kv.del", SKV_HTTP_BODY_NONE}}},
-    {"/v1/encryption/capability", SHAPE_EXACT, "GET",
-     {{"GET", "encryption.capability", SKV_HTTP_BODY_NONE}}},
-    {"/v1/encryption/sidecar", SHAPE_EXACT, "GET",
-     {{"GET", "encryption.sidecar", SKV_HTTP_BODY_NONE}}},
-    {"/v1/encryption/enable-storage-envelope", SHAPE_EXACT, "POST",
-     {{"POST", "encryption.enable-storage-envelope", SKV_HTTP_BODY_JSON_OPT}}},
-    {"/v1/encryption/enable-raft-envelope", SHAPE_EXACT, "POST",
-     {{"POST", "encryption.enable-raft-envelope", SKV_HTTP_BODY_JSON_OPT}}},
-    {"/v1/encryption/rotate-dek", SHAPE_EXACT, "POST",
-     {{"POST", "encryption.rotate-dek", SKV_HTTP_BODY_JSON_OPT}}},
-    {"/v1/encryption/erase-cleartext", SHAPE_EXACT, "POST",
-     {{"POST", "encryption.erase-cleartext", SKV_HTTP_BODY_JSON_OPT}}},
-    {"/v1/cluster/members", SHAPE_EXACT, "GET, POST",
-     {{"GET", "members.list", SKV_HTTP_BODY_NONE},
-      {"POST", "members.add", SKV_HTTP_BODY_JSON}}},
-    {"/v1/cluster/members", SHAPE_ID, "DELETE",
-     {{"DELETE", "members.remove", SKV_HTTP_BODY_NONE}}},
-    {"/v1/cluster/members", SHAPE_ID_PROMOTE, "POST",
-     {{"POST", "members.promote", SKV_HTTP_BODY_NONE}}},
+    {"/v1/status", "/v1/status", SHAPE_EXACT, AUTH, "GET",
+     {{"GET", "status", SKV_HTTP_BODY_NONE, NULL}}},
+    {"/metrics", "/metrics", SHAPE_EXACT, AUTH, "GET",
+     {{"GET", "metrics", SKV_HTTP_BODY_NONE, NULL}}},
+    {"/v1/kv", "/v1/kv/{key}", SHAPE_KEY, AUTH, "GET, PUT, DELETE",
+     {{"GET", "kv.get", SKV_HTTP_BODY_NONE, Q_KV_GET},
+      {"PUT", "kv.put", SKV_HTTP_BODY_RAW, NULL},
+      {"DELETE", "kv.del", SKV_HTTP_BODY_NONE, NULL}}},
+    {"/v1/encryption/capability", "/v1/encryption/capability", SHAPE_EXACT, AUTH, "GET",
+     {{"GET", "encryption.capability", SKV_HTTP_BODY_NONE, NULL}}},
+    {"/v1/encryption/sidecar", "/v1/encryption/sidecar", SHAPE_EXACT, AUTH, "GET",
+     {{"GET", "encryption.sidecar", SKV_HTTP_BODY_NONE, NULL}}},
+    {"/v1/encryption/enable-storage-envelope", "/v1/encryption/enable-storage-envelope",
+     SHAPE_EXACT, AUTH, "POST",
+     {{"POST", "encryption.enable-storage-envelope", SKV_HTTP_BODY_JSON_OPT, NULL}}},
+    {"/v1/encryption/enable-raft-envelope", "/v1/encryption/enable-raft-envelope",
+     SHAPE_EXACT, AUTH, "POST",
+     {{"POST", "encryption.enable-raft-envelope", SKV_HTTP_BODY_JSON_OPT, NULL}}},
+    {"/v1/encryption/rotate-dek", "/v1/encryption/rotate-dek", SHAPE_EXACT, AUTH, "POST",
+     {{"POST", "encryption.rotate-dek", SKV_HTTP_BODY_JSON_OPT, NULL}}},
+    {"/v1/encryption/erase-cleartext", "/v1/encryption/erase-cleartext", SHAPE_EXACT,
+     AUTH, "POST",
+     {{"POST", "encryption.erase-cleartext", SKV_HTTP_BODY_JSON_OPT, NULL}}},
+    {"/v1/cluster/members", "/v1/cluster/members", SHAPE_EXACT, AUTH, "GET, POST",
+     {{"GET", "members.list", SKV_HTTP_BODY_NONE, NULL},
+      {"POST", "members.add", SKV_HTTP_BODY_JSON, NULL}}},
+    {"/v1/cluster/members", "/v1/cluster/members/{id}", SHAPE_ID, AUTH, "DELETE",
+     {{"DELETE", "members.remove", SKV_HTTP_BODY_NONE, NULL}}},
+    {"/v1/cluster/members", "/v1/cluster/members/{id}/promote", SHAPE_ID_PROMOTE, AUTH,
+     "POST", {{"POST", "members.promote", SKV_HTTP_BODY_NONE, NULL}}},
+    /* health: open by design (docs/SECURITY.md); /v1/health never asks
+     * the core, /healthz and /readyz are answered by the node's loop */
+    {"/v1/health", "/v1/health", SHAPE_EXACT, OPEN_LOCAL, "GET",
+     {{"GET", "health", SKV_HTTP_BODY_NONE, NULL}}},
+    {"/healthz", "/healthz", SHAPE_EXACT, OPEN, "GET",
+     {{"GET", "health", SKV_HTTP_BODY_NONE, NULL}}},
+    {"/readyz", "/readyz", SHAPE_EXACT, OPEN, "GET",
+     {{"GET", "ready", SKV_HTTP_BODY_NONE, Q_READY}}},
 };
 #define N_RULES (sizeof rules / sizeof rules[0])
+
+int skv_http_route_count(void)
+{
+    return (int)N_RULES;
+}
+
+const char *skv_http_route_name(int i)
+{
+    return i >= 0 && i < (int)N_RULES ? rules[i].name : NULL;
+}
 
 static int fail(struct skv_http_route *out, enum skv_http_err id,
                 const char *message)
@@ -79,43 +146,6 @@ static int fail(struct skv_http_route *out, enum skv_http_err id,
 static int bad_request(struct skv_http_route *out, const char *message)
 {
     return fail(out, SKV_HTTP_ErrBadRequest, message);
-}
-
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Strict percent-decoding of in[0..n) into out (room for n bytes).
- * Returns the decoded length, or -1 on a malformed escape. */
-static long pct_decode(const char *in, size_t n, char *out, int plus_space)
-{
-    size_t i, o = 0;
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)in[i];
-        if (c == '%') {
-            int hi, lo;
-            if (i + 2 >= n)
-                return -1;
-            hi = hexval((unsigned char)in[i + 1]);
-            lo = hexval((unsigned char)in[i + 2]);
-            if (hi < 0 || lo < 0)
-                return -1;
-            out[o++] = (char)(hi << 4 | lo);
-            i += 2;
-        } else if (c == '+' && plus_space) {
-            out[o++] = ' ';
-        } else {
-            out[o++] = (char)c;
-        }
-    }
-    return (long)o;
 }
 
 /* Does raw path p[0..n) match rule r? Sets *var and *var_len to the raw
@@ -181,7 +211,7 @@ static int valid_id(const char *s, size_t n)
 static int take_var(const struct rule *r, const char *var, size_t var_len,
                     char *dst, struct skv_http_route *out)
 {
-    long len = pct_decode(var, var_len, dst, 0);
+    long len = skv_http_pct_decode(var, var_len, dst, 0);
     if (len < 0)
         return bad_request(out, "malformed percent-encoding in path");
     if (r->shape == SHAPE_KEY && len == 0)
@@ -194,36 +224,23 @@ static int take_var(const struct rule *r, const char *var, size_t var_len,
     return 0;
 }
 
-/* Scan the query for "consistency": only "local" is accepted. Each pair
- * decodes into scratch at its own raw offset (decoded <= raw). */
-static int take_consistency(const char *target, size_t qoff, size_t n,
-                            char *scratch, struct skv_http_route *out)
+/* The matched method of rule r: path variable, then the query. */
+static int take_request(const struct rule *r, const struct method_op *m,
+                        const char *target, size_t target_len, size_t plen,
+                        const char *var, size_t var_len, char *scratch,
+                        struct skv_http_route *out)
 {
-    size_t i = qoff;
-    int seen = 0;
-    while (i <= n) {
-        const char *amp = memchr(target + i, '&', n - i);
-        size_t end = amp ? (size_t)(amp - target) : n;
-        const char *eq = memchr(target + i, '=', end - i);
-        size_t nend = eq ? (size_t)(eq - target) : end;
-        long nl = pct_decode(target + i, nend - i, scratch + i, 1);
-        if (nl < 0)
-            return bad_request(out, "malformed percent-encoding in query");
-        if (nl == (long)(sizeof "consistency" - 1) &&
-            memcmp(scratch + i, "consistency", (size_t)nl) == 0) {
-            long vl = eq ? pct_decode(eq + 1, end - nend - 1,
-                                      scratch + nend + 1, 1) : 0;
-            if (seen++)
-                return bad_request(out, "repeated consistency parameter");
-            if (vl != 5 || memcmp(scratch + nend + 1, "local", 5) != 0)
-                return bad_request(out, "consistency must be 'local' when given");
-            out->flags |= SKV_ADMIN_F_LOCAL_READ;
-        }
-        if (!amp)
-            break;
-        i = end + 1;
-    }
-    return 0;
+    char what[96];
+    out->op = m->op;
+    out->body = m->body;
+    if (r->shape != SHAPE_EXACT &&
+        take_var(r, var, var_len, scratch + (size_t)(var - target), out))
+        return out->status;
+    if (plen == target_len)
+        return 0;
+    snprintf(what, sizeof what, "%s %s", m->method, r->name);
+    return skv_http_query_parse(target, plen + 1, target_len, scratch, m->query,
+                                what, out);
 }
 
 int skv_http_route_match(const char *method, const char *target,
@@ -234,6 +251,7 @@ int skv_http_route_match(const char *method, const char *target,
     size_t plen, i, k;
 
     memset(out, 0, sizeof *out);
+    out->rule = -1;
     if (!method)
         method = "";
     if (!target || scratch_len < target_len || (target_len && !scratch))
@@ -246,6 +264,9 @@ int skv_http_route_match(const char *method, const char *target,
         size_t var_len = 0;
         if (!path_matches(r, target, plen, &var, &var_len))
             continue;
+        out->rule = (int)i;
+        out->open = (r->access & OPEN) != 0;
+        out->local = (r->access & OPEN_LOCAL) == OPEN_LOCAL;
         out->allow = r->allow;
         for (k = 0; k < 3 && r->m[k].method; k++)
             if (strcmp(method, r->m[k].method) == 0)
@@ -253,15 +274,8 @@ int skv_http_route_match(const char *method, const char *target,
         if (k == 3 || !r->m[k].method)
             return fail(out, SKV_HTTP_ErrMethodNotAllowed,
                         "method not allowed on this path");
-        out->op = r->m[k].op;
-        out->body = r->m[k].body;
-        if (r->shape != SHAPE_EXACT &&
-            take_var(r, var, var_len, scratch + (size_t)(var - target), out))
-            return out->status;
-        if (q && strcmp(out->op, "kv.get") == 0 &&
-            take_consistency(target, plen + 1, target_len, scratch, out))
-            return out->status;
-        return 0;
+        return take_request(r, &r->m[k], target, target_len, plen, var,
+                            var_len, scratch, out);
     }
     return fail(out, SKV_HTTP_ErrNotFound, "no such endpoint");
 }

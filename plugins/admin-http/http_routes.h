@@ -2,8 +2,10 @@
 /*
  * http_routes.h — the pure route table of admin-http: (method, raw
  * request-target) → core admin op, argument, flags and body kind, or the
- * HTTP error (400/404/405) to answer. No I/O, no allocation, no MHD: the
- * fuzz target drives it directly.
+ * HTTP error (400/404/405) to answer; which routes are open without
+ * credentials (health) and which the plugin answers itself; the accepted
+ * query parameters of each route (http_query.h). No I/O, no allocation,
+ * no MHD: the fuzz target drives it directly.
  */
 #ifndef SKV_HTTP_ROUTES_H
 #define SKV_HTTP_ROUTES_H
@@ -21,14 +23,18 @@ enum skv_http_body_kind {
 
 struct skv_http_route {
     int status;              /* 0 matched; else 400, 404 or 405 */
+    int rule;                /* index of the matched path, -1: none */
+    int open;                /* path needs no credentials (health) */
+    int local;               /* answered by the plugin, not the core */
     const char *op;          /* core op name (static) when matched */
     const char *arg;         /* decoded argument inside scratch, or NULL */
     size_t arg_len;
     uint32_t flags;          /* SKV_ADMIN_F_* */
     enum skv_http_body_kind body;
     const char *error;       /* error name when status != 0 (static) */
-    const char *message;     /* human-readable reason (static) */
+    const char *message;     /* human-readable reason (static or msgbuf) */
     const char *allow;       /* methods allowed on the path (static) */
+    char msgbuf[320];        /* a message naming a query parameter */
 };
 
 /*
@@ -36,10 +42,17 @@ struct skv_http_route {
  * percent-encoded request-target `target` of `target_len` bytes (path and
  * optional "?query"; may contain any byte). Decoded text is written to
  * `scratch`, which must hold at least `target_len` bytes; `out->arg`
- * points into it. Returns out->status.
+ * points into it. out->rule, ->open and ->allow are set as soon as the
+ * path matches, also when the method or the query is refused. Returns
+ * out->status.
  */
 int skv_http_route_match(const char *method, const char *target,
                          size_t target_len, char *scratch,
                          size_t scratch_len, struct skv_http_route *out);
+
+/* The number of route paths and the template of path i (e.g.
+ * "/v1/kv/{key}"), for per-route metrics; NULL when out of range. */
+int skv_http_route_count(void);
+const char *skv_http_route_name(int i);
 
 #endif /* SKV_HTTP_ROUTES_H */

@@ -21,6 +21,10 @@ plugins_admin_http_admin_http_la_SOURCES = \
 	plugins/admin-http/http_guard.c \
 	plugins/admin-http/http_routes.h \
 	plugins/admin-http/http_routes.c \
+	plugins/admin-http/http_query.h \
+	plugins/admin-http/http_query.c \
+	plugins/admin-http/http_stats.h \
+	plugins/admin-http/http_stats.c \
 	plugins/admin-http/http_body.h \
 	plugins/admin-http/http_body.c \
 	plugins/admin-http/http_call.h \

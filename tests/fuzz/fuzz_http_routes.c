@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fuzz_http_routes.c — libFuzzer target for admin-http's pure route
- * matcher (plugins/admin-http/http_routes.c). Input: a method selector
- * byte, then the raw request-target (any bytes). Checks the invariants
- * the handler relies on: a match names an op and keeps its argument
- * inside scratch; a refusal is 400/404/405 with an error name, and 405
- * carries an Allow list. Not built by make; run:
+ * matcher and strict query parser (plugins/admin-http/http_routes.c,
+ * http_query.c). Input: a method selector byte, then the raw
+ * request-target (any bytes). Checks the invariants the handler relies
+ * on: a match names an op and keeps its argument inside scratch; a
+ * refusal is 400/404/405 with an error name and a NUL-terminated
+ * printable message, and 405 carries an Allow list; only health paths
+ * are open, /v1/health alone local; a 400 for a query parameter names
+ * it. Seeds: tests/fuzz/corpus/http. Built and run by `make fuzz-smoke`
+ * (tests/fuzz/smoke.sh), or:
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iabi \
  *       -Iplugins/admin-http tests/fuzz/fuzz_http_routes.c \
- *       plugins/admin-http/http_routes.c -o /tmp/fuzz_http_routes
+ *       plugins/admin-http/http_routes.c plugins/admin-http/http_query.c \
+ *       plugins/admin-http/http_reply.c -ljansson -lmicrohttpd \
+ *       -o /tmp/fuzz_http_routes
  *   /tmp/fuzz_http_routes -max_total_time=30
  */
 #include <stdint.h>
@@ -28,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct skv_http_route r;
     const char *method;
     char *target, *scratch;
-    size_t n;
+    size_t n, i;
     int st;
 
     if (size < 1)
@@ -43,6 +49,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     st = skv_http_route_match(method, target, n, scratch, n, &r);
     if (st != r.status)
         abort();
+    if (r.rule < -1 || r.rule >= skv_http_route_count())
+        abort();
+    if (r.local && !r.open)
+        abort();
+    if (r.open && strncmp(skv_http_route_name(r.rule), "/v1/health", 10) != 0 &&
+        strcmp(skv_http_route_name(r.rule), "/healthz") != 0 &&
+        strcmp(skv_http_route_name(r.rule), "/readyz") != 0)
+        abort();                         /* nothing else may skip auth */
     if (st == 0) {
         if (!r.op || r.error)
             abort();
@@ -57,6 +71,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         if (st == 405 && !r.allow)
             abort();
+        for (i = 0; r.message[i]; i++)   /* NUL-terminated, printable */
+            if ((unsigned char)r.message[i] < ' ' || (unsigned char)r.message[i] > '~')
+                abort();
+        if (strncmp(r.message, "unknown query parameter '", 25) == 0 &&
+            !strchr(r.message + 25, '\''))
+            abort();                     /* the name is quoted in full */
     }
     free(target);
     free(scratch);

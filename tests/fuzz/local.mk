@@ -62,3 +62,8 @@ EXTRA_DIST += tests/fuzz/fuzz_cmd.c tests/fuzz/corpus/cmd/rotate-storage \
 	tests/fuzz/corpus/cmd/rotate-raft tests/fuzz/corpus/cmd/enable-storage \
 	tests/fuzz/corpus/cmd/enable-raft tests/fuzz/corpus/cmd/registration \
 	tests/fuzz/corpus/cmd/kv-put
+# seeds for tests/fuzz/fuzz_http_routes.c (routes and strict query strings)
+EXTRA_DIST += tests/fuzz/corpus/http/kv-get-local \
+	tests/fuzz/corpus/http/kv-put-unknown tests/fuzz/corpus/http/readyz-max-lag \
+	tests/fuzz/corpus/http/readyz-repeat tests/fuzz/corpus/http/healthz-bad-pct \
+	tests/fuzz/corpus/http/kv-get-empty-pairs tests/fuzz/corpus/http/promote-bare-param

@@ -3,7 +3,7 @@
 # tests/fuzz/smoke.sh — `make fuzz-smoke`: builds every libFuzzer target
 # with clang (ASan+UBSan) and runs each for a bounded time on a scratch
 # copy of its in-tree seed corpus. Longer runs: FUZZ_SECONDS=600.
-# Targets: YAML config, wire frames, HTTP route parsing, sidecar JSON,
+# Targets: YAML config, wire frames, HTTP routes and query strings, sidecar JSON,
 # Envelopes v1/v2 (over the cipher-sodium plugin's sources), FSM payloads
 # (the decoder shared by intake and apply, rotate-dek included), the transport-tcp
 # handshake + first frame header + certificate identity (OpenSSL).
@@ -47,7 +47,8 @@ build fuzz_wire "$top/tests/fuzz/fuzz_wire.c" "$top/core/wire/wire.c" "$top/core
     "$top/core/util/buf.c" -lraft &&
     run fuzz_wire wire
 build fuzz_http_routes -I"$top/plugins/admin-http" "$top/tests/fuzz/fuzz_http_routes.c" \
-    "$top/plugins/admin-http/http_routes.c" "$top/plugins/admin-http/http_reply.c" \
+    "$top/plugins/admin-http/http_routes.c" "$top/plugins/admin-http/http_query.c" \
+    "$top/plugins/admin-http/http_reply.c" \
     -ljansson -lmicrohttpd && run fuzz_http_routes http
 build fuzz_sidecar "$top/tests/fuzz/fuzz_sidecar.c" "$top/core/enc/sidecar.c" \
     "$top/core/enc/sidecar_json.c" "$top/core/util/errors.c" -ljansson -lsodium &&

@@ -107,6 +107,9 @@ for i in 1 2 3; do
     http "$i" bad-consistency GET "/v1/kv/p2-3?consistency=bogus"
     http "$i" sidecar-post POST /v1/encryption/sidecar
     http "$i" erase-cleartext POST /v1/encryption/erase-cleartext
+    http "$i" healthz GET /healthz
+    http "$i" readyz GET /readyz
+    http "$i" unknown-param PUT "/v1/kv/p2-4?ttl=5" --data-binary x
 done
 skv_assert "every node answered status, sidecar and capability" sh -c \
     "grep -l '^HTTP/1.1 200' $O/http-n*-status.txt $O/http-n*-sidecar.txt $O/http-n*-capability.txt | wc -l | grep -qx 9"

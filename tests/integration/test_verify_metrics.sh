@@ -78,7 +78,7 @@ for i in 1 2 3; do
     skv_assert "node $i: /metrics is text/plain; version=0.0.4" sh -c "echo '$ct' | grep -q '^text/plain; version=0.0.4'"
     for s in sealkv_raft_state sealkv_raft_term sealkv_raft_commit_index sealkv_raft_applied_index \
         sealkv_raft_last_index sealkv_proposals_total sealkv_forwarded_total \
-        sealkv_raft_envelope_cutover_index sealkv_cutover_step sealkv_cutover_last_intake_pause_ms \
+        sealkv_raft_envelope_cutover_index sealkv_cutover_step sealkv_cutover_last_intake_pause_seconds \
         sealkv_raft_envelope_wrap sealkv_decrypt_failures_total sealkv_values_sealed_total \
         sealkv_entries_wrapped_total sealkv_sidecar_raft_applied_index sealkv_storage_fsyncs_total \
         sealkv_storage_appends_per_fsync; do

@@ -526,8 +526,14 @@ static const struct route_case ROUTES[] = {
     {"GET", "/v1/kv/x", NULL, 0, "kv.get", "x", 1, 0, 0},
     {"GET", "/v1/kv/x?consistency=local", NULL, 0, "kv.get", "x", 1,
      SKV_ADMIN_F_LOCAL_READ, 0},
-    {"GET", "/v1/kv/sp%20ace?a=1&consistency=loc%61l", NULL, 0, "kv.get",
+    {"GET", "/v1/kv/sp%20ace?&consistency=loc%61l&", NULL, 0, "kv.get",
      "sp ace", 6, SKV_ADMIN_F_LOCAL_READ, 0},
+    {"PUT", "/v1/kv/q?", "v", 1, "kv.put", "q", 1, 0, 0},
+    {"GET", "/healthz", NULL, 0, "health", NULL, 0, 0, 0},
+    {"GET", "/readyz", NULL, 0, "ready", NULL, 0, 0, 0},
+    {"GET", "/readyz?max_lag=25", NULL, 0, "ready", "25", 2, 0, 0},
+    {"POST", "/v1/encryption/erase-cleartext", NULL, 0,
+     "encryption.erase-cleartext", NULL, 0, 0, 0},
     {"DELETE", "/v1/kv/x%00y", NULL, 0, "kv.del", "x\0y", 3, 0, 0},
     {"GET", "/v1/encryption/capability", NULL, 0, "encryption.capability",
      NULL, 0, 0, 0},
@@ -789,6 +795,150 @@ static void test_bad_requests(void)
                  0, PLAIN, 400, "ErrBadRequest");
     expect_error("POST", "/v1/cluster/members/-1/promote", NULL, 0, PLAIN, 400,
                  "ErrBadRequest");
+}
+
+/* A 400 ErrBadRequest whose message contains `needle` (the parameter). */
+static void expect_param_error(const char *method, const char *path,
+                               const char *needle)
+{
+    struct http_resp r;
+    int before = fake_calls();
+    CU_ASSERT_EQUAL_FATAL(http(S.port, method, path, method[0] == 'P' ? "v" : NULL,
+                               method[0] == 'P' ? 1 : 0, PLAIN, &r), CURLE_OK);
+    if (r.status != 400 || !strstr(r.body, needle))
+        fprintf(stderr, "\n%s %s -> %ld %s (expected %s)\n", method, path,
+                r.status, r.body, needle);
+    CU_ASSERT_EQUAL(r.status, 400);
+    assert_json_error(&r, "ErrBadRequest");
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.body, needle));
+    CU_ASSERT_EQUAL(fake_calls(), before);      /* the core never saw it */
+    resp_free(&r);
+}
+
+/* Issue 16 item 1: any unknown parameter or malformed value, any route. */
+static void test_strict_query(void)
+{
+    fake_set(ANSWER_LOOP, SKV_OK, 200, "{\"ok\":true}");
+    expect_param_error("PUT", "/v1/kv/cas?prev_index=3", "'prev_index'");
+    expect_param_error("PUT", "/v1/kv/k?ttl=5", "'ttl'");
+    expect_param_error("PUT", "/v1/kv/k?ttl=5", "PUT /v1/kv/{key} accepts none");
+    expect_param_error("DELETE", "/v1/kv/k?recursive", "'recursive'");
+    expect_param_error("GET", "/v1/kv/k?a=1&consistency=local", "'a'");
+    expect_param_error("GET", "/v1/kv/k?a=1", "accepts consistency");
+    expect_param_error("GET", "/v1/kv/k?consistency=strong", "'consistency'");
+    expect_param_error("GET", "/v1/kv/k?consistency", "'consistency'");
+    expect_param_error("GET", "/v1/kv/k?consistency=local&consistency=local",
+                       "more than once");
+    expect_param_error("GET", "/v1/kv/k?consistency=%zz", "'consistency'");
+    expect_param_error("GET", "/v1/kv/k?%zz=1", "malformed percent-encoding");
+    expect_param_error("GET", "/v1/kv/k?t%01x=1", "'t\\\\x01x'");
+    expect_param_error("GET", "/v1/status?verbose=1", "'verbose'");
+    expect_param_error("GET", "/metrics?x", "'x'");
+    expect_param_error("GET", "/v1/cluster/members?limit=1", "'limit'");
+    expect_param_error("DELETE", "/v1/cluster/members/4?force=true", "'force'");
+    expect_param_error("POST", "/v1/encryption/enable-raft-envelope?dry_run=1",
+                       "'dry_run'");
+    expect_param_error("GET", "/readyz?max_lag=abc", "'max_lag'");
+    expect_param_error("GET", "/readyz?max_lag=", "'max_lag'");
+    expect_param_error("GET", "/readyz?max_lag=10000000000000", "'max_lag'");
+    expect_param_error("GET", "/readyz?max_lag=1&max_lag=2", "'max_lag'");
+    expect_param_error("GET", "/healthz?verbose", "'verbose'");
+    expect_param_error("GET", "/v1/health?x=1", "'x'");
+}
+
+/* Health routes: open, /v1/health never reaches the core, methods. */
+static void test_health_routes(void)
+{
+    struct http_resp r;
+    int before = fake_calls();
+    CU_ASSERT_EQUAL_FATAL(http(S.port, "GET", "/v1/health", NULL, 0, PLAIN, &r),
+                          CURLE_OK);
+    CU_ASSERT_EQUAL(r.status, 200);
+    CU_ASSERT_STRING_EQUAL(r.body, "{\"status\":\"ok\"}");
+    CU_ASSERT_EQUAL(fake_calls(), before);
+    resp_free(&r);
+    expect_error("POST", "/healthz", NULL, 0, PLAIN, 405, "ErrMethodNotAllowed");
+    expect_error("PUT", "/readyz", "x", 1, PLAIN, 405, "ErrMethodNotAllowed");
+    expect_error("GET", "/readyz/x", NULL, 0, PLAIN, 404, "ErrNotFound");
+}
+
+/* An error answer's JSON object adds fields beside error and message
+ * (ErrNotReady's reason); error and message stay the answer's. */
+static void test_error_extra_fields(void)
+{
+    struct http_resp r;
+    json_t *j;
+    pthread_mutex_lock(&F.mu);
+    F.mode = ANSWER_LOOP;
+    memset(&F.ans, 0, sizeof F.ans);
+    F.ans.rc = SKV_ERR_AGAIN;
+    F.ans.status = 503;
+    F.ans.error = "ErrNotReady";
+    F.ans.message = "no known leader";
+    F.ans.retry_after_s = 1;
+    F.ans.json = "{\"reason\":\"no_leader\",\"error\":\"forged\",\"leader_id\":0}";
+    pthread_mutex_unlock(&F.mu);
+    CU_ASSERT_EQUAL_FATAL(http(S.port, "GET", "/readyz", NULL, 0, PLAIN, &r),
+                          CURLE_OK);
+    CU_ASSERT_EQUAL(r.status, 503);
+    CU_ASSERT_STRING_EQUAL(r.retry_after, "1");
+    assert_json_error(&r, "ErrNotReady");
+    j = json_loadb(r.body, r.len, 0, NULL);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "reason")), "no_leader");
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "message")),
+                           "no known leader");
+    CU_ASSERT_TRUE(json_is_integer(json_object_get(j, "leader_id")));
+    json_decref(j);
+    resp_free(&r);
+    pthread_mutex_lock(&F.mu);
+    F.ans.json = "[1,2]";                       /* not an object: ignored */
+    pthread_mutex_unlock(&F.mu);
+    CU_ASSERT_EQUAL_FATAL(http(S.port, "GET", "/readyz", NULL, 0, PLAIN, &r),
+                          CURLE_OK);
+    CU_ASSERT_EQUAL(r.status, 503);
+    assert_json_error(&r, "ErrNotReady");
+    resp_free(&r);
+    fake_set(ANSWER_LOOP, SKV_OK, 200, NULL);
+}
+
+/* /metrics: the core's text, then the plugin's latency histograms. */
+static void test_metrics_histograms(void)
+{
+    static const char core_text[] = "# TYPE sealkv_x gauge\nsealkv_x 1\n";
+    struct http_resp r;
+    int i;
+    fake_set(ANSWER_LOOP, SKV_OK, 200, "{\"ok\":true}");
+    CU_ASSERT_EQUAL_FATAL(http(S.port, "GET", "/v1/status", NULL, 0, PLAIN, &r),
+                          CURLE_OK);
+    resp_free(&r);
+    expect_error("GET", "/nowhere", NULL, 0, PLAIN, 404, "ErrNotFound");
+    pthread_mutex_lock(&F.mu);
+    F.ans.json = NULL;
+    F.ans.body = core_text;
+    F.ans.body_len = sizeof core_text - 1;
+    pthread_mutex_unlock(&F.mu);
+    /* a request is observed when MHD reports it completed, which may
+     * come just after the client has its answer: poll, bounded */
+    for (i = 0; i < 100; i++) {
+        CU_ASSERT_EQUAL_FATAL(http(S.port, "GET", "/metrics", NULL, 0, PLAIN, &r),
+                              CURLE_OK);
+        if (strstr(r.body, "route=\"other\"") && strstr(r.body, "route=\"/v1/status\""))
+            break;
+        resp_free(&r);
+        usleep(20000);
+    }
+    CU_ASSERT_FATAL(i < 100);
+    CU_ASSERT_EQUAL(r.status, 200);
+    CU_ASSERT_EQUAL(strncmp(r.body, core_text, sizeof core_text - 1), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.body,
+        "# TYPE sealkv_http_request_duration_seconds histogram\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.body,
+        "sealkv_http_request_duration_seconds_count{route=\"/v1/status\",method=\"GET\"} "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.body,
+        "sealkv_http_request_duration_seconds_bucket{route=\"other\",method=\"GET\",le=\"+Inf\"} "));
+    CU_ASSERT_PTR_NULL(strstr(r.body, "/nowhere"));  /* never a raw path */
+    resp_free(&r);
+    fake_set(ANSWER_LOOP, SKV_OK, 200, NULL);
 }
 
 /* ---- core answers ------------------------------------------------------ */
@@ -1244,6 +1394,10 @@ int main(void)
     CU_add_test(s, "unknown path -> 404 JSON", test_unknown_path);
     CU_add_test(s, "wrong method -> 405 + Allow", test_wrong_method);
     CU_add_test(s, "bad key/id/query -> 400", test_bad_requests);
+    CU_add_test(s, "strict query parameters -> 400 naming them", test_strict_query);
+    CU_add_test(s, "health routes", test_health_routes);
+    CU_add_test(s, "error answer with extra JSON fields", test_error_extra_fields);
+    CU_add_test(s, "/metrics appends latency histograms", test_metrics_histograms);
     CU_add_test(s, "core error -> status, JSON, Retry-After",
                 test_core_error_mapping);
     CU_add_test(s, "admin_call refused -> 503", test_core_refuses);

@@ -360,8 +360,14 @@ static void test_plain_loopback_token_health(void)
     tok.token = "tok-one";
     CU_ASSERT_EQUAL_FATAL(srv_start(&s, kv), SKV_OK);
     CU_ASSERT_EQUAL(status_of(&s, &none, "/v1/health"), 200);
-    CU_ASSERT_EQUAL(status_of(&s, &none, "/v1/health?x=1"), 200);
+    CU_ASSERT_EQUAL(status_of(&s, &none, "/v1/health?x=1"), 400); /* strict, still open */
     CU_ASSERT_EQUAL(status_of(&s, &none, "/v1/healthz"), 401);
+    CU_ASSERT_EQUAL(status_of(&s, &none, "/healthz"), 200);     /* open by design */
+    CU_ASSERT_EQUAL(status_of(&s, &none, "/readyz"), 200);
+    CU_ASSERT_EQUAL(status_of(&s, &none, "/readyz?max_lag=x"), 400);
+    CU_ASSERT_EQUAL(status_of(&s, &none, "/healthz/../v1/status"), 401);
+    CU_ASSERT_EQUAL(status_of(&s, &none, "/v1/status?x=1"), 401); /* 401 before 400 */
+    CU_ASSERT_EQUAL(status_of(&s, &none, "/metrics"), 401);
     CU_ASSERT_EQUAL(status_of(&s, &none, "/v1/status"), 401);
     CU_ASSERT_EQUAL(status_of(&s, &tok, "/v1/status"), 200);
     srv_close(&s);
