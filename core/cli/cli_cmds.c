@@ -39,8 +39,9 @@ int skv_cli_finish_output(void)
     return SKV_CLI_EXIT_OK;
 }
 
-/* Send; SKV_CLI_EXIT_OK on a 2xx answer, else print the error and SKV_CLI_EXIT_ERR.
- * *r must be freed by the caller either way. */
+/* Send; SKV_CLI_EXIT_OK on a 2xx answer, else print the error and return
+ * its exit status (skv_cli_exit_for). *r must be freed by the caller
+ * either way. */
 static int send_req(const struct skv_cli *c, const struct skv_cli_req *rq, struct skv_cli_resp *r,
                     int is_get)
 {
@@ -60,10 +61,10 @@ static int send_req(const struct skv_cli *c, const struct skv_cli_req *rq, struc
     if (is_get && r->status == 404 &&
         (!r->error || (skv_error_from_name(r->error, &id) == 0 && id == SKV_ErrKeyNotFound))) {
         fputs("sealkv: not found\n", stderr);
-        return SKV_CLI_EXIT_ERR;
+        return skv_cli_exit_for(r, 1);
     }
     skv_cli_print_error(stderr, c->http.endpoint, r);
-    return SKV_CLI_EXIT_ERR;
+    return skv_cli_exit_for(r, 0);
 }
 
 /* Send and show a JSON answer (verbatim with --json). */

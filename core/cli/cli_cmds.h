@@ -12,7 +12,7 @@
 #include "cli/cli_creds.h"
 #include "cli/cli_http.h"
 
-enum { SKV_CLI_EXIT_OK = 0, SKV_CLI_EXIT_ERR = 1, SKV_CLI_EXIT_USAGE = 2 };
+/* Exit statuses: SKV_CLI_EXIT_* in cli_http.h. */
 
 /* Everything the command line says. */
 struct skv_cli {

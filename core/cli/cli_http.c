@@ -106,10 +106,36 @@ static void take_error_fields(struct skv_cli_resp *r)
     json_decref(j);
 }
 
+/* Whether libcurl's `rc` means no server was reached, so nothing was
+ * done: the request never left, or the TLS handshake (ours or the
+ * server's check of our certificate) failed before it could be read. */
+static int unsent(CURLcode rc)
+{
+    switch (rc) {
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static void conn_failure(struct skv_cli_resp *r, CURLcode rc, const char *detail)
 {
     r->conn_failed = 1;
     r->conn_refused = rc == CURLE_COULDNT_CONNECT;
+    r->conn_unsent = unsent(rc);
     snprintf(r->conn_msg, sizeof r->conn_msg, "%s",
              detail && *detail ? detail : curl_easy_strerror(rc));
 }
@@ -244,6 +270,20 @@ int skv_cli_http_retryable(const struct skv_cli_resp *r)
     if (r->status != 503 || skv_error_from_name(r->error, &id) != 0)
         return 0;
     return skv_error_retry(id) == SKV_RETRY_SOON;
+}
+
+int skv_cli_exit_for(const struct skv_cli_resp *r, int not_found)
+{
+    enum skv_error_id id;
+    if (r->conn_failed)
+        return r->conn_unsent ? SKV_CLI_EXIT_UNREACHABLE : SKV_CLI_EXIT_UNKNOWN;
+    if (not_found)
+        return SKV_CLI_EXIT_NOT_FOUND;
+    if (skv_error_from_name(r->error, &id) == 0)
+        return skv_error_retry(id) == SKV_RETRY_UNKNOWN ? SKV_CLI_EXIT_UNKNOWN : SKV_CLI_EXIT_ERR;
+    /* no error of ours: a 5xx from something in between (a proxy, a
+     * gateway timeout) leaves the outcome unknown */
+    return r->status >= 500 ? SKV_CLI_EXIT_UNKNOWN : SKV_CLI_EXIT_ERR;
 }
 
 long skv_cli_http_retry_delay_ms(unsigned attempt, long retry_after_s)

@@ -50,8 +50,25 @@ struct skv_cli_resp {
     char *message;        /* its "message", or NULL */
     int conn_failed;      /* 1: the request got no HTTP answer */
     int conn_refused;     /* 1: could not connect (nothing was sent) */
+    int conn_unsent;      /* 1: no server was reached (connect, name lookup or
+                           * TLS handshake failed): nothing was done */
     char conn_msg[256];   /* libcurl's description of the failure */
 };
+
+/* Exit statuses (sealkv(1) EXIT STATUS; stable). */
+enum {
+    SKV_CLI_EXIT_OK = 0,
+    SKV_CLI_EXIT_ERR = 1,            /* refused by the server (nothing done), or a local failure */
+    SKV_CLI_EXIT_USAGE = 2,          /* bad command line; nothing was sent */
+    SKV_CLI_EXIT_NOT_FOUND = 3,      /* get: no such key */
+    SKV_CLI_EXIT_COMPARE_FAILED = 4, /* reserved: a compare-and-swap's compare failed */
+    SKV_CLI_EXIT_UNREACHABLE = 5,    /* no server reached (connect, name, TLS): nothing was done */
+    SKV_CLI_EXIT_UNKNOWN = 6         /* the request may or may not have taken effect */
+};
+
+/* The exit status of an exchange that did not succeed: `not_found` when
+ * it was a get answered "no such key". */
+int skv_cli_exit_for(const struct skv_cli_resp *r, int not_found);
 
 /* Process-wide libcurl setup/teardown (call once from main). 0 on
  * success. */

@@ -57,10 +57,10 @@ skv_assert "wrong token from the environment: exit 1" \
 skv_assert "no credentials: exit 1, unauthorized" unauthorized --cacert "$PKI/ca.crt" status
 skv_assert "a node certificate is no admin credential" \
     unauthorized --cacert "$PKI/ca.crt" --cert "$PKI/node-1.crt" --key "$PKI/node-1.key" status
-skv_assert "no --cacert: the server is not verified, exit 1" eval \
-    'rc_is 1 --token-file "$PKI/token" status && ! err_has unauthorized'
-skv_assert "plain http:// to the HTTPS port fails" eval \
-    '"$SEALKV" --endpoint "http://127.0.0.1:$(skv_aport 1)" --retry 0 --token-file "$PKI/token" status >/dev/null 2>&1; [ $? -eq 1 ]'
+skv_assert "no --cacert: the server is not verified, exit 5 (nothing sent)" eval \
+    'rc_is 5 --token-file "$PKI/token" status && ! err_has unauthorized'
+skv_assert "plain http:// to the HTTPS port fails (exit 6: no HTTP answer after sending)" eval \
+    '"$SEALKV" --endpoint "http://127.0.0.1:$(skv_aport 1)" --retry 0 --token-file "$PKI/token" status >/dev/null 2>&1; [ $? -eq 6 ]'
 cp "$PKI/token" "$T/open" && chmod 0644 "$T/open"
 skv_assert "a 0644 token file is refused before sending" eval \
     'rc_is 1 --cacert "$PKI/ca.crt" --token-file "$T/open" status && err_has "mode 0600"'

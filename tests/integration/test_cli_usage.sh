@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # sealkv CLI without a server: --help/--version exit 0; usage errors exit 2
 # (and never touch the network); an endpoint with nothing listening exits
-# 1 with "cannot reach", at once with --retry 0 and after about the budget
+# 5 with "cannot reach", at once with --retry 0 and after about the budget
 # with --retry SECS.
 SKV_TEST=cli_usage
 . "${SKV_TOP_SRCDIR:-.}/tests/integration/lib.sh"
@@ -11,7 +11,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/skv-cli-XXXXXX") || exit 99
 trap 'rm -rf "$T"' EXIT INT TERM
 PORT=$("$FREEPORT" -o $$ 1) || { echo "freeport failed"; exit 99; }
 DEAD="http://127.0.0.1:$PORT"
-# Anything that wrongly reaches the network fails (exit 1), not exit 2.
+# Anything that wrongly reaches the network fails (exit 5), not exit 2.
 SEALKV_ENDPOINT=$DEAD
 export SEALKV_ENDPOINT
 
@@ -58,16 +58,16 @@ skv_assert "--local on put: 2" usage_err put k v --local
 skv_assert "--standby on get: 2" usage_err get k --standby
 
 t0=$(now_ms)
-skv_assert "unreachable endpoint: exit 1" rc_is 1 --endpoint "$DEAD" --retry 0 status
+skv_assert "unreachable endpoint: exit 5" rc_is 5 --endpoint "$DEAD" --retry 0 status
 t1=$(now_ms)
 skv_assert "unreachable endpoint: says cannot reach $DEAD" err_has "^sealkv: cannot reach $DEAD: "
 skv_assert "unreachable endpoint with --retry 0 fails fast ($((t1 - t0)) ms)" between $((t1 - t0)) 0 3000
-skv_assert "\$SEALKV_ENDPOINT is the default" eval 'rc_is 1 --retry 0 get k && err_has "cannot reach $DEAD"'
-skv_assert "-- lets a key start with '-'" eval 'rc_is 1 --retry=0 get -- -k && err_has "cannot reach"'
-skv_assert "put from stdin, unreachable: 1" rc_is 1 --retry 0 put k -
+skv_assert "\$SEALKV_ENDPOINT is the default" eval 'rc_is 5 --retry 0 get k && err_has "cannot reach $DEAD"'
+skv_assert "-- lets a key start with '-'" eval 'rc_is 5 --retry=0 get -- -k && err_has "cannot reach"'
+skv_assert "put from stdin, unreachable: 5" rc_is 5 --retry 0 put k -
 
 t0=$(now_ms)
-skv_assert "refused connections are retried, then exit 1" rc_is 1 --retry 1 del k
+skv_assert "refused connections are retried, then exit 5" rc_is 5 --retry 1 del k
 t1=$(now_ms)
 skv_assert "--retry 1 keeps trying about 1 s ($((t1 - t0)) ms)" between $((t1 - t0)) 900 5000
 

@@ -123,6 +123,30 @@ static void test_retryable(void)
     CU_ASSERT_EQUAL(skv_cli_http_retryable(&r), 1);
 }
 
+/* Exit statuses: what happened, as far as the CLI can know. */
+static void test_exit_codes(void)
+{
+    struct skv_cli_resp r = resp(404, "ErrKeyNotFound");
+    CU_ASSERT_EQUAL(skv_cli_exit_for(&r, 1), SKV_CLI_EXIT_NOT_FOUND);
+    r = resp(400, "ErrBadRequest");
+    CU_ASSERT_EQUAL(skv_cli_exit_for(&r, 0), SKV_CLI_EXIT_ERR);
+    r = resp(503, "ErrNotLeader"); /* refused before anything happened */
+    CU_ASSERT_EQUAL(skv_cli_exit_for(&r, 0), SKV_CLI_EXIT_ERR);
+    r = resp(503, "ErrLeadershipLost"); /* errors.def UNKNOWN */
+    CU_ASSERT_EQUAL(skv_cli_exit_for(&r, 0), SKV_CLI_EXIT_UNKNOWN);
+    r = resp(504, "ErrTimeout");
+    CU_ASSERT_EQUAL(skv_cli_exit_for(&r, 0), SKV_CLI_EXIT_UNKNOWN);
+    r = resp(502, NULL); /* not ours: a proxy */
+    CU_ASSERT_EQUAL(skv_cli_exit_for(&r, 0), SKV_CLI_EXIT_UNKNOWN);
+    r = resp(403, NULL);
+    CU_ASSERT_EQUAL(skv_cli_exit_for(&r, 0), SKV_CLI_EXIT_ERR);
+    r = resp(0, NULL);
+    r.conn_failed = 1;      /* e.g. a timeout after the request left */
+    CU_ASSERT_EQUAL(skv_cli_exit_for(&r, 0), SKV_CLI_EXIT_UNKNOWN);
+    r.conn_unsent = 1;      /* connection refused, name or TLS failure */
+    CU_ASSERT_EQUAL(skv_cli_exit_for(&r, 0), SKV_CLI_EXIT_UNREACHABLE);
+}
+
 static void test_retry_delay(void)
 {
     CU_ASSERT_EQUAL(skv_cli_http_retry_delay_ms(0, -1), 100);
@@ -145,7 +169,8 @@ int main(void)
         !CU_add_test(s, "binary and non-ASCII bytes", test_binary_bytes) ||
         !CU_add_test(s, "all 256 bytes round-trip", test_all_bytes_round_trip) ||
         !CU_add_test(s, "retryable answers", test_retryable) ||
-        !CU_add_test(s, "retry delays", test_retry_delay)) {
+        !CU_add_test(s, "retry delays", test_retry_delay) ||
+        !CU_add_test(s, "exit statuses", test_exit_codes)) {
         CU_cleanup_registry();
         return 99;
     }
