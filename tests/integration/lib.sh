@@ -22,10 +22,10 @@ skv_fail() {
 }
 
 # assert "description" command...
-skv_assert() {
-    d=$1; shift
+skv_assert() { # own variable names: the command may be skv_wait (or call it)
+    _skv_assert_d=$1; shift
     SKV_CHECKS=$((SKV_CHECKS + 1))
-    if "$@"; then skv_log "ok: $d"; else skv_fail "$d"; fi
+    if "$@"; then skv_log "ok: $_skv_assert_d"; else skv_fail "$_skv_assert_d"; fi
 }
 
 # skv_setup N [extra-yaml-for-raft-block]: N node configs (ids 1..N),
@@ -260,13 +260,13 @@ skv_cli() {
 
 # skv_wait DEADLINE_S description command...: poll every 0.1 s.
 skv_wait() {
-    limit=$1; d=$2; shift 2
-    end=$(($(date +%s) + limit))
-    while [ "$(date +%s)" -lt "$end" ]; do
+    _skv_wait_s=$1; _skv_wait_d=$2; shift 2
+    _skv_wait_end=$(($(date +%s) + _skv_wait_s))
+    while [ "$(date +%s)" -lt "$_skv_wait_end" ]; do
         if "$@" >/dev/null 2>&1; then return 0; fi
         sleep 0.1
     done
-    skv_fail "timed out after ${limit}s waiting for: $d"
+    skv_fail "timed out after ${_skv_wait_s}s waiting for: $_skv_wait_d"
     return 1
 }
 
@@ -306,10 +306,10 @@ skv_get_eq() {
     v=$("$SEALKV" --endpoint "$(skv_endpoint "$1")" --retry "${SKV_RETRY:-10}" get "$2" ${4:-}) || return 1
     [ "$v" = "$3" ]
 }
-# skv_get_absent i key: the key reads as not found (exit 1, "not found").
+# skv_get_absent i key: the key reads as not found (exit 3, "not found").
 skv_get_absent() {
-    out=$("$SEALKV" --endpoint "$(skv_endpoint "$1")" --retry 10 get "$2" 2>&1) && return 1
-    echo "$out" | grep -qi "not found"
+    out=$("$SEALKV" --endpoint "$(skv_endpoint "$1")" --retry 10 get "$2" 2>&1)
+    [ $? -eq 3 ] && echo "$out" | grep -qi "not found"
 }
 # all nodes in the list see key=value with a local read
 skv_all_local_eq() {
