@@ -5,6 +5,7 @@
  * command table cli_main.c dispatches from.
  */
 #include "cli/cli_cmds.h"
+#include "cli/cli_json.h"
 #include "cli/cli_print.h"
 #include "util/buf.h"
 #include "util/errors.h"
@@ -39,19 +40,10 @@ int skv_cli_finish_output(void)
     return SKV_CLI_EXIT_OK;
 }
 
-/* Send; SKV_CLI_EXIT_OK on a 2xx answer, else print the error and return
- * its exit status (skv_cli_exit_for). *r must be freed by the caller
- * either way. */
-static int send_req(const struct skv_cli *c, const struct skv_cli_req *rq, struct skv_cli_resp *r,
-                    int is_get)
+/* The message on stderr for a failed exchange; its exit status. */
+static int report(const struct skv_cli *c, const struct skv_cli_resp *r, int is_get)
 {
     enum skv_error_id id;
-    if (skv_cli_http_do(&c->http, rq, r) != 0) {
-        fprintf(stderr, "sealkv: %s\n", r->conn_msg[0] ? r->conn_msg : "out of memory");
-        return SKV_CLI_EXIT_ERR;
-    }
-    if (!r->conn_failed && r->status >= 200 && r->status < 300)
-        return SKV_CLI_EXIT_OK;
     if (r->status == 401) {
         fprintf(stderr, "sealkv: unauthorized: pass --token-file or a client certificate "
                         "(--cert/--key)%s\n",
@@ -63,8 +55,27 @@ static int send_req(const struct skv_cli *c, const struct skv_cli_req *rq, struc
         fputs("sealkv: not found\n", stderr);
         return skv_cli_exit_for(r, 1);
     }
-    skv_cli_print_error(stderr, c->http.endpoint, r);
+    skv_cli_print_error(stderr, r->endpoint ? r->endpoint : c->http.endpoint, r);
     return skv_cli_exit_for(r, 0);
+}
+
+/* Send; SKV_CLI_EXIT_OK on a 2xx answer, else report the error (also as
+ * JSON on stdout with --json) and return its exit status
+ * (skv_cli_exit_for). *r must be freed by the caller either way. */
+static int send_req(const struct skv_cli *c, const struct skv_cli_req *rq, struct skv_cli_resp *r,
+                    int is_get)
+{
+    int rc;
+    if (skv_cli_http_do(&c->http, rq, r) != 0) {
+        fprintf(stderr, "sealkv: %s\n", r->conn_msg[0] ? r->conn_msg : "out of memory");
+        return SKV_CLI_EXIT_ERR;
+    }
+    if (!r->conn_failed && r->status >= 200 && r->status < 300)
+        return SKV_CLI_EXIT_OK;
+    rc = report(c, r, is_get);
+    if (c->json)
+        (void)skv_cli_json_error(stdout, r, rc); /* a write error shows at the flush */
+    return rc;
 }
 
 /* Send and show a JSON answer (verbatim with --json). */
@@ -133,9 +144,13 @@ static int cmd_get(const struct skv_cli *c, char **args, int nargs)
     rq.path = path;
     rc = send_req(c, &rq, &r, 1);
     if (rc == SKV_CLI_EXIT_OK) {
-        if (r.len)
+        if (c->json)
+            (void)skv_cli_json_kv(stdout, args[0], strlen(args[0]), r.body, r.len);
+        else if (r.len)
             (void)fwrite(r.body, 1, r.len, stdout); /* checked by skv_cli_finish_output() */
         rc = skv_cli_finish_output();
+    } else if (c->json) {
+        (void)skv_cli_finish_output();
     }
     skv_cli_resp_free(&r);
     free(path);

@@ -16,7 +16,10 @@
 
 /* Everything the command line says. */
 struct skv_cli {
-    const char *endpoint;
+    const char *endpoint;   /* as given: a comma-separated list */
+    char *ep_buf;           /* its split copy (owned) */
+    const char *eps[SKV_CLI_MAX_ENDPOINTS];
+    size_t n_eps;
     const char *purpose; /* --purpose (rotate-dek), NULL if not given */
     int json, local, standby, help, version;
     double timeout_s, retry_s;

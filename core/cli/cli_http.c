@@ -325,30 +325,60 @@ static char *build_url(const char *endpoint, const char *path)
     return url;
 }
 
+int skv_cli_http_failover(const struct skv_cli_resp *r, const struct skv_cli_req *rq)
+{
+    if (r->conn_failed && r->conn_unsent)
+        return 1;
+    if (skv_cli_http_retryable(r))
+        return 1;
+    return strcmp(rq->method, "GET") == 0 && (r->conn_failed || r->status >= 500);
+}
+
+/* One attempt at endpoint `ep`. 0, or -1 when out of memory. */
+static int attempt_at(const struct skv_cli_http *h, const struct skv_cli_req *rq, const char *ep,
+                      struct skv_cli_resp *out)
+{
+    char *url = build_url(ep, rq->path);
+    int rc;
+    memset(out, 0, sizeof *out);
+    out->retry_after_s = -1;
+    out->endpoint = ep;
+    if (!url)
+        return snprintf(out->conn_msg, sizeof out->conn_msg, "out of memory"), -1;
+    rc = request_once(h, rq, url, out);
+    out->endpoint = ep;
+    free(url);
+    return rc;
+}
+
 int skv_cli_http_do(const struct skv_cli_http *h, const struct skv_cli_req *rq,
                     struct skv_cli_resp *out)
 {
     long deadline = now_ms() + (h->retry_ms > 0 ? h->retry_ms : 0), left, delay;
-    unsigned attempt;
-    char *url = build_url(h->endpoint, rq->path);
-    int rc = -1;
+    const char *const *eps = h->endpoints ? h->endpoints : &h->endpoint;
+    size_t n = h->endpoints ? h->n_endpoints : 1, i = 0;
+    unsigned round = 0;
+    int rc;
 
-    memset(out, 0, sizeof *out);
-    out->retry_after_s = -1;
-    if (!url)
-        return snprintf(out->conn_msg, sizeof out->conn_msg, "out of memory"), -1;
-    /* Bounded: every retry sleeps > 0 ms and the deadline is fixed. */
-    for (attempt = 0;; attempt++) {
-        rc = request_once(h, rq, url, out);
-        if (rc != 0 || h->retry_ms <= 0 || !skv_cli_http_retryable(out))
+    /* Bounded: n attempts per round, every round but the first after a
+     * sleep > 0 ms, and the deadline is fixed. */
+    for (;;) {
+        rc = attempt_at(h, rq, eps[i], out);
+        if (rc != 0 || !skv_cli_http_failover(out, rq))
+            break;
+        if (++i < n) { /* the next endpoint, at once */
+            skv_cli_resp_free(out);
+            continue;
+        }
+        if (h->retry_ms <= 0 || !skv_cli_http_retryable(out))
             break;
         left = deadline - now_ms();
         if (left <= 0)
             break;
-        delay = skv_cli_http_retry_delay_ms(attempt, out->retry_after_s);
+        delay = skv_cli_http_retry_delay_ms(round++, out->retry_after_s);
         skv_cli_resp_free(out);
         sleep_ms(delay < left ? delay : left);
+        i = 0;
     }
-    free(url);
     return rc;
 }

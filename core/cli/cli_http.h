@@ -18,8 +18,13 @@
 char *skv_cli_pct_encode(const void *in, size_t len);
 
 /* Where and how to send. */
+#define SKV_CLI_MAX_ENDPOINTS 16
+
 struct skv_cli_http {
-    const char *endpoint; /* base URL, e.g. "http://127.0.0.1:8101" */
+    const char *endpoint; /* base URL, e.g. "http://127.0.0.1:8101" (the
+                             first of `endpoints` when that is set) */
+    const char *const *endpoints; /* failover order, or NULL: `endpoint` only */
+    size_t n_endpoints;
     long timeout_ms;      /* whole-transfer limit of one attempt (> 0) */
     long retry_ms;        /* retry budget for retryable failures; 0 = none */
     const char *cacert;   /* CA file that verifies an https:// server, or NULL */
@@ -53,6 +58,7 @@ struct skv_cli_resp {
     int conn_unsent;      /* 1: no server was reached (connect, name lookup or
                            * TLS handshake failed): nothing was done */
     char conn_msg[256];   /* libcurl's description of the failure */
+    const char *endpoint; /* the endpoint the last attempt went to */
 };
 
 /* Exit statuses (sealkv(1) EXIT STATUS; stable). */
@@ -75,13 +81,21 @@ int skv_cli_exit_for(const struct skv_cli_resp *r, int not_found);
 int skv_cli_http_global_init(void);
 void skv_cli_http_global_cleanup(void);
 
-/* Send rq to h->endpoint + rq->path, retrying while the answer is
- * retryable (skv_cli_http_retryable) and the budget lasts. Fills *out
- * (always; free with skv_cli_resp_free). Returns 0 when *out describes
- * an answer or a connection failure, -1 when out of memory (with
- * out->conn_msg set). */
+/* Send rq to an endpoint + rq->path. The endpoints are tried in order:
+ * the next one as soon as one fails over (skv_cli_http_failover: nothing
+ * was done there), and round after round, with the retry delay, while
+ * the answer is retryable (skv_cli_http_retryable) and the budget lasts.
+ * Fills *out with the last attempt (always; free with
+ * skv_cli_resp_free; out->endpoint says where it went). Returns 0 when
+ * *out describes an answer or a connection failure, -1 when out of
+ * memory (with out->conn_msg set). */
 int skv_cli_http_do(const struct skv_cli_http *h, const struct skv_cli_req *rq,
                     struct skv_cli_resp *out);
+
+/* 1 if another endpoint may be tried at once: no server was reached
+ * (conn_unsent), or a retryable answer (below); for a GET, which changes
+ * nothing, also any connection failure and any 5xx. */
+int skv_cli_http_failover(const struct skv_cli_resp *r, const struct skv_cli_req *rq);
 
 /* 1 if the request provably was not executed and may be sent again:
  * connection refused, or a 503 whose error is ErrNoLeader,

@@ -3,7 +3,7 @@
  * cli_main.c — the sealkv command-line client: argument parsing
  * (getopt_long), usage, endpoint and credential resolution, and dispatch
  * to the commands of cli_cmds.c (DESIGN.md §6).
- * Exit codes: 0 success, 1 error, 2 usage error.
+ * Exit codes: SKV_CLI_EXIT_* (cli_http.h; sealkv(1) EXIT STATUS).
  */
 #include "cli/cli_cmds.h"
 #include "cli/cli_cert.h"
@@ -24,7 +24,7 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: sealkv [--endpoint URL] [--json] [--timeout SECS] [--retry SECS]\n"
+    fputs("usage: sealkv [--endpoints URL[,URL...]] [--json] [--timeout SECS] [--retry SECS]\n"
           "              [--cacert FILE] [--cert FILE [--key FILE]] [--token-file FILE] COMMAND\n"
           "\n"
           "commands:\n"
@@ -52,8 +52,12 @@ static void usage(FILE *f)
           "                                      certificates (see 'sealkv cert --help')\n"
           "\n"
           "options:\n"
-          "  --endpoint URL  admin endpoint (default $SEALKV_ENDPOINT or " DEFAULT_ENDPOINT ")\n"
-          "  --json          print the server's JSON answer as is\n"
+          "  --endpoints URL[,URL...]  admin endpoints, tried in order: the next one when\n"
+          "                  one cannot be reached or refuses with 503 (a GET also on any\n"
+          "                  failure); --endpoint is the same (default $SEALKV_ENDPOINT or\n"
+          "                  " DEFAULT_ENDPOINT ")\n"
+          "  --json          JSON on stdout: the server's answer as is, get as\n"
+          "                  {\"key\",\"value\"} in base64, errors as {\"error\",\"message\"}\n"
           "  --timeout SECS  limit for one request (default 30)\n"
           "  --retry SECS    keep retrying 'no leader'-style answers and refused connections\n"
           "                  for up to SECS (default 10; 0 disables)\n"
@@ -64,7 +68,8 @@ static void usage(FILE *f)
           "  --token-file FILE  bearer token file, mode 0600 (default $SEALKV_TOKEN_FILE)\n"
           "  --help, --version\n"
           "Use '--' before a KEY or VALUE that starts with '-'.\n"
-          "Exit status: 0 success, 1 error (including a missing key), 2 usage error.\n",
+          "Exit status: 0 ok, 1 refused (nothing done), 2 usage, 3 not found,\n"
+          "5 no server reached (nothing done), 6 outcome unknown (see sealkv(1)).\n",
           f);
 }
 
@@ -86,6 +91,7 @@ static const char *const valued_names[] = {"--endpoint", "--timeout", "--retry",
                                            "--cert", "--key", "--token-file", "--purpose"};
 static const struct option long_opts[] = {
     {"endpoint", required_argument, NULL, OPT_ENDPOINT},
+    {"endpoints", required_argument, NULL, OPT_ENDPOINT},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"retry", required_argument, NULL, OPT_RETRY},
     {"cacert", required_argument, NULL, OPT_CACERT},
@@ -221,15 +227,38 @@ static int check_command(const struct skv_cli *c, const struct skv_cli_command *
     return 0;
 }
 
-/* --endpoint, else $SEALKV_ENDPOINT, else the default; http(s) only. */
+/* Split the comma-separated list c->endpoint into c->eps (a copy in
+ * c->ep_buf); each one an http(s) URL. 0 or SKV_CLI_EXIT_USAGE. */
+static int split_endpoints(struct skv_cli *c)
+{
+    char *p, *save = NULL, *tok;
+    if (!(c->ep_buf = strdup(c->endpoint)))
+        return fputs("sealkv: out of memory\n", stderr), SKV_CLI_EXIT_ERR;
+    for (p = c->ep_buf; (tok = strtok_r(p, ",", &save)); p = NULL) {
+        if (c->n_eps == SKV_CLI_MAX_ENDPOINTS)
+            return skv_cli_usage_error("more than %d endpoints", SKV_CLI_MAX_ENDPOINTS);
+        if (strncmp(tok, "http://", 7) != 0 && strncmp(tok, "https://", 8) != 0)
+            return skv_cli_usage_error("endpoint '%s' is not an http:// or https:// URL", tok);
+        c->eps[c->n_eps++] = tok;
+    }
+    if (c->n_eps == 0)
+        return skv_cli_usage_error("no endpoint in '%s'", c->endpoint);
+    return 0;
+}
+
+/* --endpoint(s), else $SEALKV_ENDPOINT, else the default: a
+ * comma-separated list of http(s) URLs, tried in order. */
 static int resolve_endpoint(struct skv_cli *c)
 {
     const char *env = getenv("SEALKV_ENDPOINT");
+    int rc;
     if (!c->endpoint)
         c->endpoint = env && *env ? env : DEFAULT_ENDPOINT;
-    if (strncmp(c->endpoint, "http://", 7) != 0 && strncmp(c->endpoint, "https://", 8) != 0)
-        return skv_cli_usage_error("endpoint '%s' is not an http:// or https:// URL", c->endpoint);
-    c->http.endpoint = c->endpoint;
+    if ((rc = split_endpoints(c)) != 0)
+        return rc;
+    c->http.endpoint = c->eps[0];
+    c->http.endpoints = c->eps;
+    c->http.n_endpoints = c->n_eps;
     c->http.timeout_ms = (long)(c->timeout_s * 1000.0 + 0.5);
     c->http.retry_ms = (long)(c->retry_s * 1000.0 + 0.5);
     return 0;
@@ -272,8 +301,10 @@ int main(int argc, char **argv)
     if (!(cmd = find_command(&c, &words)))
         return SKV_CLI_EXIT_USAGE;
     if ((rc = check_command(&c, cmd, c.npos - words)) != 0 || (rc = resolve_endpoint(&c)) != 0 ||
-        (rc = resolve_creds(&c)) != 0)
+        (rc = resolve_creds(&c)) != 0) {
+        free(c.ep_buf);
         return rc;
+    }
     if (skv_cli_http_global_init() != 0) {
         skv_cli_creds_wipe(&c.creds);
         fputs("sealkv: cannot initialise libcurl\n", stderr);
@@ -282,5 +313,6 @@ int main(int argc, char **argv)
     rc = cmd->run(&c, c.pos + words, c.npos - words);
     skv_cli_http_global_cleanup();
     skv_cli_creds_wipe(&c.creds);
+    free(c.ep_buf);
     return rc;
 }

@@ -16,6 +16,9 @@ EXTRA_DIST += tests/integration/test_failover.sh tests/integration/test_standby_
 # sealkv CLI: usage errors and unreachable endpoints (no server needed)
 TESTS += tests/integration/test_cli_usage.sh
 EXTRA_DIST += tests/integration/test_cli_usage.sh
+# sealkv CLI against a cluster: --endpoints failover, --json, exit statuses
+TESTS += tests/integration/test_cli_endpoints.sh
+EXTRA_DIST += tests/integration/test_cli_endpoints.sh
 TESTS += tests/integration/test_sealkvd_args.sh
 EXTRA_DIST += tests/integration/test_sealkvd_args.sh
 # capability report and sidecar endpoints (mixed encryption cluster)
