@@ -147,6 +147,28 @@ static void test_exit_codes(void)
     CU_ASSERT_EQUAL(skv_cli_exit_for(&r, 0), SKV_CLI_EXIT_UNREACHABLE);
 }
 
+/* When the next endpoint may be tried at once. */
+static void test_failover(void)
+{
+    struct skv_cli_req get = {"GET", "/v1/kv/k", NULL, 0, NULL}, put = {"PUT", "/v1/kv/k", "v", 1, NULL};
+    struct skv_cli_resp r = resp(503, "ErrNoLeader");
+    CU_ASSERT_EQUAL(skv_cli_http_failover(&r, &put), 1);   /* nothing was done */
+    r = resp(503, "ErrLeadershipLost");
+    CU_ASSERT_EQUAL(skv_cli_http_failover(&r, &put), 0);   /* outcome unknown: never */
+    CU_ASSERT_EQUAL(skv_cli_http_failover(&r, &get), 1);   /* a read changes nothing */
+    r = resp(500, "ErrStorage");
+    CU_ASSERT_EQUAL(skv_cli_http_failover(&r, &put), 0);
+    CU_ASSERT_EQUAL(skv_cli_http_failover(&r, &get), 1);
+    r = resp(404, "ErrKeyNotFound");
+    CU_ASSERT_EQUAL(skv_cli_http_failover(&r, &get), 0);   /* an answer, not a failure */
+    r = resp(0, NULL);
+    r.conn_failed = 1;      /* broke after sending */
+    CU_ASSERT_EQUAL(skv_cli_http_failover(&r, &put), 0);
+    CU_ASSERT_EQUAL(skv_cli_http_failover(&r, &get), 1);
+    r.conn_unsent = 1;      /* TLS handshake failed: nothing reached a server */
+    CU_ASSERT_EQUAL(skv_cli_http_failover(&r, &put), 1);
+}
+
 static void test_retry_delay(void)
 {
     CU_ASSERT_EQUAL(skv_cli_http_retry_delay_ms(0, -1), 100);
@@ -170,7 +192,8 @@ int main(void)
         !CU_add_test(s, "all 256 bytes round-trip", test_all_bytes_round_trip) ||
         !CU_add_test(s, "retryable answers", test_retryable) ||
         !CU_add_test(s, "retry delays", test_retry_delay) ||
-        !CU_add_test(s, "exit statuses", test_exit_codes)) {
+        !CU_add_test(s, "exit statuses", test_exit_codes) ||
+        !CU_add_test(s, "failover to the next endpoint", test_failover)) {
         CU_cleanup_registry();
         return 99;
     }
