@@ -247,6 +247,16 @@ skv_cleanup() {
     [ -n "${SKV_KEEP:-}" ] || rm -rf "$SKV_DIR"
 }
 
+# skv_up3: a 3-node cluster (skv_setup 3, every node started) with an
+# elected leader; sets L (the leader) and F (a follower).
+skv_up3() {
+    skv_setup 3
+    for i in 1 2 3; do skv_start $i; done
+    skv_wait 20 "a leader is elected" skv_leader
+    L=$(skv_leader)
+    F=1; [ "$L" = 1 ] && F=2
+}
+
 # CLI against node i (retries retryable errors for up to 15 s).
 skv_cli() {
     i=$1; shift

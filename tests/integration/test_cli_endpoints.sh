@@ -8,11 +8,7 @@
 SKV_TEST=cli_endpoints
 . "${SKV_TOP_SRCDIR:-.}/tests/integration/lib.sh"
 
-skv_setup 3
-for i in 1 2 3; do skv_start $i; done
-skv_wait 20 "a leader is elected" skv_leader
-L=$(skv_leader)
-F=1; [ "$L" = 1 ] && F=2
+skv_up3
 ports=$("$FREEPORT" -o $$ 2) || { echo "freeport failed"; exit 99; }
 set -- $ports
 DEAD1=http://127.0.0.1:$1 DEAD2=http://127.0.0.1:$2

@@ -6,11 +6,7 @@
 SKV_TEST=cluster_basic
 . "${SKV_TOP_SRCDIR:-.}/tests/integration/lib.sh"
 
-skv_setup 3
-for i in 1 2 3; do skv_start $i; done
-skv_wait 20 "a leader is elected" skv_leader
-L=$(skv_leader)
-F=1; [ "$L" = 1 ] && F=2
+skv_up3
 skv_log "leader $L, writing through follower $F"
 
 skv_assert "put through a follower succeeds" skv_cli $F put greeting hello
