@@ -34,12 +34,22 @@ build_check() { # dir, configure flags...
     make -j"$JOBS" check >check.log 2>&1
     rc=$?
     grep -E '^(PASS|FAIL|ERROR|SKIP|XFAIL|XPASS):' check.log
-    [ $rc -eq 0 ] || { for l in $(find . -name '*.log' -path '*tests*'); do
-        grep -q -E '^(FAIL|ERROR)' "${l%.log}.trs" 2>/dev/null && { echo "--- $l"; tail -60 "$l"; }; done; }
+    [ $rc -eq 0 ] || failed_logs "$dir" | tee -a "$top/failed-tests.txt"
     cd "$top"
     return $rc
 }
 
+# The end of each failed test's log (automake writes ":test-result: FAIL"
+# into the test's .trs file).
+failed_logs() {
+    for t in $(find "$1/tests" -name '*.trs' 2>/dev/null); do
+        grep -q -E '^:test-result: (FAIL|ERROR)' "$t" || continue
+        echo "--- ${t%.trs}.log (last 80 lines)"
+        tail -80 "${t%.trs}.log"
+    done
+}
+
+rm -f "$top/failed-tests.txt"
 step "autogen" ./autogen.sh
 step "build + make check" build_check "$top/_build" --enable-werror --enable-fault-injection
 count "$top/_build"
@@ -48,6 +58,8 @@ count "$top/_build-san"
 step "distcheck" sh -c "cd '$top/_build' && make -j$JOBS distcheck >distcheck.log 2>&1 || { tail -60 distcheck.log; exit 1; }"
 # run through sh: a lost executable bit must not skip the fuzz smoke
 step "fuzz smoke" sh "$top/tests/fuzz/smoke.sh"
+# again at the very end, where a truncated CI excerpt still shows it
+[ -s "$top/failed-tests.txt" ] && { echo; echo "=== failed tests' logs ==="; cat "$top/failed-tests.txt"; }
 echo
 echo "suite: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

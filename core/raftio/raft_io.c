@@ -33,6 +33,7 @@ static void rio_idle_cb(uv_idle_t *h)
     struct skv_rio *rio = h->data;
     skv_rio_sends_fire(rio);
     skv_rio_queue_kick(rio);
+    skv_rio_install_deliver(rio);
     if (!rio->s_head && (rio->log_busy || !rio->q_head))
         uv_idle_stop(h);
 }
@@ -61,6 +62,7 @@ void skv_rio_wake(struct skv_rio *rio)
 
 static void rio_free(struct skv_rio *rio)
 {
+    skv_rio_install_drop(rio);
     skv_rio_peers_free(rio);
     free(rio->address);
     free(rio);
@@ -74,6 +76,7 @@ void skv_rio_maybe_closed(struct skv_rio *rio)
         return;
     skv_rio_sends_fire(rio);
     skv_rio_gets_cancel(rio);
+    skv_rio_install_drop(rio);
     if (!rio->log_busy)
         skv_rio_queue_cancel(rio);
     if (rio->n_work > 0 || rio->log_busy)

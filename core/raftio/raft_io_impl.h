@@ -72,6 +72,8 @@ struct skv_rio {
     size_t n_peers;
     struct skv_raftio_stats stats; /* successful log writes (metrics) */
     struct rio_get_job *gets_parked; /* snapshot gets waiting to retry */
+    unsigned snap_puts;    /* snapshot_put ops whose callback has not fired */
+    struct raft_message *install_parked; /* see skv_rio_install_park */
 };
 
 /* Append `e` to the FIFO `head`/`tail`, linked through ->next (the log
@@ -120,5 +122,12 @@ int skv_rio_send(struct raft_io *io, struct raft_io_send *req,
                  const struct raft_message *message, raft_io_send_cb cb);
 void skv_rio_sends_fire(struct skv_rio *rio);
 void skv_rio_peers_free(struct skv_rio *rio);
+/* An InstallSnapshot that arrives while a snapshot_put is in flight is
+ * parked (the newest one only) and handed to raft once none is:
+ * C-Raft 0.15 silently ignores it while it takes or installs a snapshot,
+ * and its leader then waits install_snapshot_timeout (30 s) before it
+ * sends another. Delaying a message is something any network may do. */
+void skv_rio_install_deliver(struct skv_rio *rio); /* idle: puts done? */
+void skv_rio_install_drop(struct skv_rio *rio);    /* close */
 
 #endif

@@ -169,6 +169,42 @@ void skv_rio_sends_fire(struct skv_rio *rio)
 
 /* ---- recv -------------------------------------------------------------- */
 
+void skv_rio_install_drop(struct skv_rio *rio)
+{
+    if (!rio->install_parked)
+        return;
+    skv_wire_raft_message_free(rio->install_parked);
+    free(rio->install_parked);
+    rio->install_parked = NULL;
+}
+
+/* Park `m` (ownership moves here); 0, or -1 when out of memory. */
+static int install_park(struct skv_rio *rio, struct raft_message *m)
+{
+    struct raft_message *copy = malloc(sizeof *copy);
+    if (!copy)
+        return -1;
+    skv_rio_install_drop(rio); /* a newer snapshot supersedes it */
+    *copy = *m;
+    copy->server_address = NULL; /* resolved again when delivered */
+    rio->install_parked = copy;
+    skv_rio_logf(rio, SKV_LOG_DEBUG,
+                 "raft: snapshot %llu from %llu held until our snapshot write ends",
+                 (unsigned long long)m->install_snapshot.last_index,
+                 (unsigned long long)m->server_id);
+    return 0;
+}
+
+void skv_rio_install_deliver(struct skv_rio *rio)
+{
+    struct raft_message *m = rio->install_parked;
+    if (!m || rio->snap_puts > 0)
+        return;
+    rio->install_parked = NULL;
+    skv_raftio_recv(rio->io, m);
+    free(m);
+}
+
 void skv_raftio_recv(struct raft_io *io, struct raft_message *m)
 {
     struct skv_rio *rio = io ? io->impl : NULL;
@@ -180,6 +216,9 @@ void skv_raftio_recv(struct raft_io *io, struct raft_message *m)
         skv_wire_raft_message_free(m);
         return;
     }
+    if (m->type == RAFT_IO_INSTALL_SNAPSHOT && rio->snap_puts > 0 &&
+        install_park(rio, m) == 0)
+        return;
     /* A copy: raft may replace its configuration (freeing the string we
      * found there) while it still uses the address to reply. */
     if (!(addr = strdup(resolve(rio, m)))) {

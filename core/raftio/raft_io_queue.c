@@ -49,14 +49,18 @@ static void op_push(struct skv_rio *rio, struct skv_rio_op *op)
 }
 
 /* Fire the callbacks of a finished job's ops, in order, and free them. */
-static void ops_finish(struct skv_rio_op *op, int status)
+static void ops_finish(struct skv_rio *rio, struct skv_rio_op *op, int status)
 {
     while (op) {
         struct skv_rio_op *next = op->next;
         if (op->kind == SKV_RIO_APPEND && op->append->cb)
             op->append->cb(op->append, status);
-        else if (op->kind == SKV_RIO_SNAP_PUT && op->put->cb)
-            op->put->cb(op->put, status);
+        else if (op->kind == SKV_RIO_SNAP_PUT) {
+            if (op->put->cb)
+                op->put->cb(op->put, status);
+            if (--rio->snap_puts == 0 && rio->install_parked)
+                skv_rio_wake(rio); /* skv_rio_install_deliver */
+        }
         free(op);
         op = next;
     }
@@ -149,6 +153,7 @@ int skv_rio_snapshot_put(struct raft_io *io, unsigned trailing,
                  trailing == 0 ? "installing snapshot from the leader at index %llu"
                                : "storing local snapshot at index %llu",
                  snapshot->index);
+    rio->snap_puts++;
     op_push(rio, op);
     return 0;
 }
@@ -253,7 +258,7 @@ static void log_job_done(struct rio_log_job *job)
         count_sync(rio, job->ops);
     else
         ops = fail_all(job);
-    ops_finish(ops, job->status);
+    ops_finish(rio, ops, job->status);
     free(job);
     if (rio->closing)
         skv_rio_maybe_closed(rio);
@@ -324,7 +329,7 @@ void skv_rio_queue_cancel(struct skv_rio *rio)
 {
     struct skv_rio_op *ops = rio->q_head;
     rio->q_head = rio->q_tail = NULL;
-    ops_finish(ops_reverse(ops), RAFT_CANCELED);
+    ops_finish(rio, ops_reverse(ops), RAFT_CANCELED);
 }
 
 /* ---- independent jobs (async_work) ------------------------------------- */

@@ -231,6 +231,92 @@ static void test_recv(void)
     fx_teardown(&F);
 }
 
+static void bootstrap_and_load(void);
+
+/* An InstallSnapshot as the wire codec hands it over: heap data + conf. */
+static void is_heap(struct raft_message *m, raft_id from, raft_index last)
+{
+    memset(m, 0, sizeof *m);
+    m->type = RAFT_IO_INSTALL_SNAPSHOT;
+    m->server_id = from;
+    m->install_snapshot.term = 2;
+    m->install_snapshot.last_index = last;
+    m->install_snapshot.last_term = 2;
+    fx_conf(&m->install_snapshot.conf, 2);
+    m->install_snapshot.data.base = raft_malloc(16);
+    memset(m->install_snapshot.data.base, 's', 16);
+    m->install_snapshot.data.len = 16;
+}
+
+static raft_index recv_install_last;
+static int put_done2;
+static void put_cb2(struct raft_io_snapshot_put *req, int status)
+{
+    (void)req;
+    if (put_done2 == 0) {
+        CU_ASSERT_EQUAL(status, 0);
+        /* C-Raft still counts as taking a snapshot inside this callback */
+        CU_ASSERT_EQUAL(recvd, 0);
+    }
+    put_done2++;
+}
+
+static void recv_install_cb(struct raft_io *io, struct raft_message *m)
+{
+    if (m->type == RAFT_IO_INSTALL_SNAPSHOT)
+        recv_install_last = m->install_snapshot.last_index;
+    recv_cb(io, m);
+}
+
+/* C-Raft 0.15 drops an InstallSnapshot that arrives while it takes or
+ * installs a snapshot (and its leader then waits 30 s): the adapter holds
+ * the newest one until no snapshot_put is in flight, then delivers it. */
+static void test_recv_install_held(void)
+{
+    struct raft_message m;
+    struct raft_io_snapshot_put req;
+    struct raft_snapshot s;
+    struct raft_buffer buf = {"local", 5};
+    setup_with_transport();
+    bootstrap_and_load();
+    CU_ASSERT_EQUAL_FATAL(F.io.start(&F.io, 1000, tick_noop, recv_install_cb), 0);
+    recvd = put_done2 = 0;
+    recv_install_last = 0;
+    memset(&s, 0, sizeof s);
+    s.index = 1;
+    s.term = 1;
+    fx_conf(&s.configuration, 1);
+    s.configuration_index = 1;
+    s.bufs = &buf;
+    s.n_bufs = 1;
+    CU_ASSERT_EQUAL_FATAL(F.io.snapshot_put(&F.io, 8, &req, &s, put_cb2), 0);
+    is_heap(&m, 2, 40);
+    skv_raftio_recv(&F.io, &m);
+    is_heap(&m, 2, 50); /* supersedes the first (ASan: the first is freed) */
+    skv_raftio_recv(&F.io, &m);
+    CU_ASSERT_EQUAL(recvd, 0);
+    CU_ASSERT_FATAL(fx_wait(&F, &recvd, 1, 5000));
+    CU_ASSERT_EQUAL(put_done2, 1);
+    CU_ASSERT_EQUAL(recvd, 1);
+    CU_ASSERT_EQUAL(recv_install_last, 50);
+    CU_ASSERT_STRING_EQUAL(recv_addr, ""); /* resolved at delivery, never NULL */
+
+    /* with no write in flight it is delivered at once */
+    is_heap(&m, 2, 60);
+    skv_raftio_recv(&F.io, &m);
+    CU_ASSERT_EQUAL(recvd, 2);
+    CU_ASSERT_EQUAL(recv_install_last, 60);
+
+    /* held at close: freed, never delivered */
+    CU_ASSERT_EQUAL_FATAL(F.io.snapshot_put(&F.io, 8, &req, &s, put_cb2), 0);
+    is_heap(&m, 2, 70);
+    skv_raftio_recv(&F.io, &m);
+    fx_teardown(&F);
+    CU_ASSERT_EQUAL(recvd, 2);
+    CU_ASSERT_EQUAL(put_done2, 2);
+    raft_configuration_close(&s.configuration);
+}
+
 /* ---- timer, time, random ----------------------------------------------- */
 
 static int ticks;
@@ -402,6 +488,7 @@ int main(void)
         !CU_add_test(s, "send: encoded, handed over, deferred callback", test_send) ||
         !CU_add_test(s, "send without a transport", test_send_without_transport) ||
         !CU_add_test(s, "recv: ownership and sender address", test_recv) ||
+        !CU_add_test(s, "recv: an InstallSnapshot waits for a snapshot write", test_recv_install_held) ||
         !CU_add_test(s, "tick timer, time, random", test_tick_time_random) ||
         !CU_add_test(s, "async work", test_async_work) ||
         !CU_add_test(s, "close cancels queued requests first", test_close_cancels_queued) ||
