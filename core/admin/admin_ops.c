@@ -160,11 +160,20 @@ static void op_kv_get(struct skv_op *op)
         skv_read_enqueue(op);
 }
 
+void skv_op_read_local(struct skv_op *op)
+{
+    if (strcmp(op->op, "kv.list") == 0)
+        skv_kv_list_local(op);
+    else
+        skv_kv_read_local(op);
+}
+
 static const struct op_def ops[] = {
     {"status", ANY_NODE, skv_op_status, 1},
     {"health", ANY_NODE, skv_op_health, 1},
     {"ready", ANY_NODE, skv_op_ready, 1},
     {"kv.get", ON_LEADER_READY, op_kv_get, 0},
+    {"kv.list", ON_LEADER_READY, skv_op_kv_list, 0},
     {"kv.put", ANY_NODE, op_kv_put, 0},   /* skv_propose forwards */
     {"kv.del", ANY_NODE, op_kv_del, 0},
     {"members.list", ANY_NODE, skv_op_members_list, 0},
@@ -183,7 +192,8 @@ static const struct op_def ops[] = {
 
 static int where_for(const struct op_def *d, const struct skv_op *op)
 {
-    if (d->fn == op_kv_get && (op->flags & SKV_ADMIN_F_LOCAL_READ))
+    if ((d->fn == op_kv_get || d->fn == skv_op_kv_list) &&
+        (op->flags & SKV_ADMIN_F_LOCAL_READ))
         return ANY_NODE;
     return d->where;
 }

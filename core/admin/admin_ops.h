@@ -16,6 +16,19 @@ void skv_op_members_remove(struct skv_op *op);
 
 /* Read a key from the local FSM and reply (404 if absent). */
 void skv_kv_read_local(struct skv_op *op);
+/* What a linearizable read (reads.c) runs once its barrier applied:
+ * skv_kv_read_local or skv_kv_list_local, by the op's name. */
+void skv_op_read_local(struct skv_op *op);
+
+/* kv_list.c: "kv.list" — arg = prefix, body = after, json =
+ * {"limit":1..SKV_LIST_MAX_LIMIT,"keys_only":bool}, both optional. At
+ * most SKV_LIST_MAX_BYTES of keys and values per answer (at least one
+ * entry); "more":true says the range goes on after the last key. */
+#define SKV_LIST_DEFAULT_LIMIT 1000u
+#define SKV_LIST_MAX_LIMIT 10000u
+#define SKV_LIST_MAX_BYTES (4u * 1024u * 1024u)
+void skv_op_kv_list(struct skv_op *op);
+void skv_kv_list_local(struct skv_op *op);
 /* 200 with the compact JSON of `o` (consumed; NULL counts as out of
  * memory, so a failed json_pack chain can be passed straight in). */
 struct json_t;

@@ -48,7 +48,7 @@ static void barrier_done(struct raft_barrier *req, int status)
     while (!skv_list_empty(&r->inflight)) {
         struct skv_op *op = skv_container_of(r->inflight.next, struct skv_op, link);
         skv_list_del(&op->link);
-        skv_kv_read_local(op);
+        skv_op_read_local(op);
     }
     if (!skv_list_empty(&r->waiting))
         issue_barrier(n);

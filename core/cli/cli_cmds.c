@@ -78,6 +78,12 @@ static int send_req(const struct skv_cli *c, const struct skv_cli_req *rq, struc
     return rc;
 }
 
+int skv_cli_send(const struct skv_cli *c, const struct skv_cli_req *rq,
+                 struct skv_cli_resp *r)
+{
+    return send_req(c, rq, r, 0);
+}
+
 /* Send and show a JSON answer (verbatim with --json). */
 static int exchange(const struct skv_cli *c, const struct skv_cli_req *rq, enum skv_cli_view view,
                     const char *label)
@@ -319,6 +325,7 @@ const struct skv_cli_command skv_cli_commands[] = {
     /* name, sub, min, max, synopsis, takes_key, local_ok, standby_ok, run */
     {"status", NULL, 0, 0, "", 0, 0, 0, cmd_status},
     {"get", NULL, 1, 1, "KEY [--local]", 1, 1, 0, cmd_get},
+    {"ls", NULL, 0, 1, "[PREFIX] [--keys-only] [--limit N] [--local]", 0, 1, 0, skv_cli_cmd_ls},
     {"put", NULL, 1, 2, "KEY [VALUE|-]", 1, 0, 0, cmd_put},
     {"del", NULL, 1, 1, "KEY", 1, 0, 0, cmd_del},
     {"members", NULL, 0, 0, "", 0, 0, 0, cmd_members},

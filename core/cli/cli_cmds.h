@@ -22,6 +22,8 @@ struct skv_cli {
     size_t n_eps;
     const char *purpose; /* --purpose (rotate-dek), NULL if not given */
     int json, local, standby, help, version;
+    int keys_only;                  /* --keys-only (ls) */
+    unsigned long long limit;       /* --limit (ls): 0 = every key */
     double timeout_s, retry_s;
     char **pos; /* positional arguments (command first) */
     int npos;
@@ -46,5 +48,14 @@ int skv_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2
 
 /* Flush stdout; SKV_CLI_EXIT_OK, or SKV_CLI_EXIT_ERR after a message. */
 int skv_cli_finish_output(void);
+
+/* Send; SKV_CLI_EXIT_OK on a 2xx answer, else report the error (also as
+ * JSON on stdout with --json) and return its exit status. *r must be
+ * freed by the caller either way. */
+int skv_cli_send(const struct skv_cli *c, const struct skv_cli_req *rq,
+                 struct skv_cli_resp *r);
+
+/* cli_ls.c: sealkv ls [PREFIX] */
+int skv_cli_cmd_ls(const struct skv_cli *c, char **args, int nargs);
 
 #endif /* SKV_CLI_CMDS_H */

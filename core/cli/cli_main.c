@@ -30,6 +30,9 @@ static void usage(FILE *f)
           "commands:\n"
           "  status                              node, leader, term, indexes, members, encryption\n"
           "  get KEY [--local]                   write the raw value to stdout (--local: local read)\n"
+          "  ls [PREFIX] [--limit N] [--local]   the keys starting with PREFIX, one per line, in\n"
+          "                                      byte order (--json: {\"kvs\",\"more\"}, base64,\n"
+          "                                      with values unless --keys-only)\n"
           "  put KEY [VALUE|-]                   store VALUE (omitted or '-': read stdin); prints the index\n"
           "  del KEY                             delete KEY; prints the index\n"
           "  members                             list members\n"
@@ -86,9 +89,11 @@ static int parse_secs(const char *s, double min, double *out)
 
 /* Long options; each valued one's val is its index in valued_names. */
 enum { OPT_ENDPOINT, OPT_TIMEOUT, OPT_RETRY, OPT_CACERT, OPT_CERT, OPT_KEY, OPT_TOKEN_FILE,
-       OPT_PURPOSE, OPT_JSON = 256, OPT_LOCAL, OPT_STANDBY, OPT_VERSION };
+       OPT_PURPOSE, OPT_LIMIT, OPT_JSON = 256, OPT_LOCAL, OPT_STANDBY, OPT_VERSION,
+       OPT_KEYS_ONLY };
 static const char *const valued_names[] = {"--endpoint", "--timeout", "--retry", "--cacert",
-                                           "--cert", "--key", "--token-file", "--purpose"};
+                                           "--cert", "--key", "--token-file", "--purpose",
+                                           "--limit"};
 static const struct option long_opts[] = {
     {"endpoint", required_argument, NULL, OPT_ENDPOINT},
     {"endpoints", required_argument, NULL, OPT_ENDPOINT},
@@ -99,6 +104,8 @@ static const struct option long_opts[] = {
     {"key", required_argument, NULL, OPT_KEY},
     {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
     {"purpose", required_argument, NULL, OPT_PURPOSE},
+    {"limit", required_argument, NULL, OPT_LIMIT},
+    {"keys-only", no_argument, NULL, OPT_KEYS_ONLY},
     {"json", no_argument, NULL, OPT_JSON},
     {"local", no_argument, NULL, OPT_LOCAL},
     {"standby", no_argument, NULL, OPT_STANDBY},
@@ -132,6 +139,14 @@ static int set_valued(struct skv_cli *c, int opt, const char *v)
         c->purpose = v;
         return 0;
     }
+    if (opt == OPT_LIMIT) {
+        char *end;
+        unsigned long long l = strtoull(v, &end, 10);
+        if (*v < '1' || *v > '9' || *end || l > 1000000000000ull)
+            return skv_cli_usage_error("--limit must be a number of keys, 1..10^12, got '%s'", v);
+        c->limit = l;
+        return 0;
+    }
     if (opt == OPT_TIMEOUT && parse_secs(v, 0.001, &c->timeout_s) == 0)
         return 0;
     if (opt == OPT_RETRY && parse_secs(v, 0, &c->retry_s) == 0)
@@ -153,10 +168,11 @@ static int parse_args(struct skv_cli *c, int argc, char **argv)
         case OPT_JSON: c->json = 1; break;
         case OPT_LOCAL: c->local = 1; break;
         case OPT_STANDBY: c->standby = 1; break;
+        case OPT_KEYS_ONLY: c->keys_only = 1; break;
         case OPT_VERSION: c->version = 1; break;
         case 'h': c->help = 1; break;
         case ':':
-            if (optopt >= OPT_ENDPOINT && optopt <= OPT_PURPOSE)
+            if (optopt >= OPT_ENDPOINT && optopt <= OPT_LIMIT)
                 return skv_cli_usage_error("option '%s' needs a value", valued_names[optopt]);
             return skv_cli_usage_error("option '%s' needs a value", argv[optind - 1]);
         case '?':
@@ -217,9 +233,11 @@ static int check_command(const struct skv_cli *c, const struct skv_cli_command *
                            nargs < cmd->min_args ? "missing" : "too many", cmd->name,
                            *sub ? " " : "", sub, *cmd->synopsis ? " " : "", cmd->synopsis);
     if (c->local && !cmd->local_ok)
-        return skv_cli_usage_error("--local applies only to 'get'");
+        return skv_cli_usage_error("--local applies only to 'get' and 'ls'");
     if (c->standby && !cmd->standby_ok)
         return skv_cli_usage_error("--standby applies only to 'members add'");
+    if ((c->keys_only || c->limit) && strcmp(cmd->name, "ls") != 0)
+        return skv_cli_usage_error("--keys-only and --limit apply only to 'ls'");
     if (c->purpose && strcmp(sub, "rotate-dek") != 0)
         return skv_cli_usage_error("--purpose applies only to 'encryption rotate-dek'");
     if (cmd->takes_key && c->pos[cmd->sub ? 2 : 1][0] == '\0')

@@ -69,7 +69,7 @@ int skv_peer_may_forward(uint64_t self, uint32_t source, const void *payload,
 /* The ops admin_ops.c runs ON_LEADER / ON_LEADER_READY: the only ones a
  * follower forwards (skv_forward_to_leader). Keep in step with its table. */
 static const char *const forwarded_ops[] = {
-    "kv.get", "members.add", "members.promote", "members.remove",
+    "kv.get", "kv.list", "members.add", "members.promote", "members.remove",
     "encryption.enable-storage-envelope", "encryption.enable-raft-envelope",
     "encryption.rotate-dek",
 };

@@ -334,6 +334,12 @@ static enum MHD_Result finish(struct skv_http_plugin *p,
     q.arg = r->route.arg;
     q.arg_len = r->route.arg_len;
     q.flags = r->route.flags;
+    if (r->route.body_arg) {            /* kv.list: `after` */
+        q.body = r->route.body_arg;
+        q.body_len = r->route.body_arg_len;
+    }
+    if (r->route.json[0])
+        q.json = r->route.json;
     if ((bad = attach_body(r, &q, msg, sizeof msg)) != NULL)
         return reply_err(c, SKV_HTTP_ErrBadRequest, bad);
     return call_core(p, c, r, &q);

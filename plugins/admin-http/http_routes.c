@@ -53,7 +53,68 @@ static const char *take_max_lag(const char *v, size_t len, int has_value,
     return NULL;
 }
 
+/* prefix=P: the listed keys start with P (any bytes; empty: every key) */
+static const char *take_prefix(const char *v, size_t len, int has_value,
+                               struct skv_http_route *out)
+{
+    (void)has_value;
+    if (len > SKV_HTTP_MAX_KEY)
+        return "must be at most 4096 bytes";
+    out->arg = v;
+    out->arg_len = len;
+    return NULL;
+}
+
+/* after=K: list the keys after K (exclusive), to page */
+static const char *take_after(const char *v, size_t len, int has_value,
+                              struct skv_http_route *out)
+{
+    if (!has_value || len == 0 || len > SKV_HTTP_MAX_KEY)
+        return "must be a key of 1..4096 bytes";
+    out->body_arg = v;
+    out->body_arg_len = len;
+    return NULL;
+}
+
+/* limit=L: 1..10000 entries */
+static const char *take_limit(const char *v, size_t len, int has_value,
+                              struct skv_http_route *out)
+{
+    uint32_t l = 0;
+    size_t i;
+    if (!has_value || len == 0 || len > 5)
+        return "must be a decimal number, 1..10000";
+    for (i = 0; i < len; i++) {
+        if (v[i] < '0' || v[i] > '9')
+            return "must be a decimal number, 1..10000";
+        l = l * 10 + (uint32_t)(v[i] - '0');
+    }
+    if (l < 1 || l > 10000)
+        return "must be a decimal number, 1..10000";
+    out->limit = l;
+    return NULL;
+}
+
+/* keys_only, keys_only=true or keys_only=false */
+static const char *take_keys_only(const char *v, size_t len, int has_value,
+                                  struct skv_http_route *out)
+{
+    if (!has_value || (len == 4 && memcmp(v, "true", 4) == 0))
+        out->keys_only = 1;
+    else if (len == 5 && memcmp(v, "false", 5) == 0)
+        out->keys_only = 0;
+    else
+        return "must be 'true' or 'false'";
+    return NULL;
+}
+
 static const struct skv_http_param P_CONSISTENCY = {"consistency", take_consistency};
+static const struct skv_http_param P_PREFIX = {"prefix", take_prefix};
+static const struct skv_http_param P_AFTER = {"after", take_after};
+static const struct skv_http_param P_LIMIT = {"limit", take_limit};
+static const struct skv_http_param P_KEYS_ONLY = {"keys_only", take_keys_only};
+static const struct skv_http_param *const Q_KV_LIST[] = {
+    &P_PREFIX, &P_AFTER, &P_LIMIT, &P_KEYS_ONLY, &P_CONSISTENCY, NULL};
 static const struct skv_http_param P_MAX_LAG = {"max_lag", take_max_lag};
 static const struct skv_http_param *const Q_KV_GET[] = {&P_CONSISTENCY, NULL};
 static const struct skv_http_param *const Q_READY[] = {&P_MAX_LAG, NULL};
@@ -83,6 +144,8 @@ static const struct rule rules[] = {
      {{"GET", "status", SKV_HTTP_BODY_NONE, NULL}}},
     {"/metrics", "/metrics", SHAPE_EXACT, AUTH, "GET",
      {{"GET", "metrics", SKV_HTTP_BODY_NONE, NULL}}},
+    {"/v1/kv", "/v1/kv", SHAPE_EXACT, AUTH, "GET",
+     {{"GET", "kv.list", SKV_HTTP_BODY_NONE, Q_KV_LIST}}},
     {"/v1/kv", "/v1/kv/{key}", SHAPE_KEY, AUTH, "GET, PUT, DELETE",
      {{"GET", "kv.get", SKV_HTTP_BODY_NONE, Q_KV_GET},
       {"PUT", "kv.put", SKV_HTTP_BODY_RAW, NULL},
@@ -236,11 +299,16 @@ static int take_request(const struct rule *r, const struct method_op *m,
     if (r->shape != SHAPE_EXACT &&
         take_var(r, var, var_len, scratch + (size_t)(var - target), out))
         return out->status;
-    if (plen == target_len)
-        return 0;
-    snprintf(what, sizeof what, "%s %s", m->method, r->name);
-    return skv_http_query_parse(target, plen + 1, target_len, scratch, m->query,
-                                what, out);
+    if (plen < target_len) {
+        snprintf(what, sizeof what, "%s %s", m->method, r->name);
+        if (skv_http_query_parse(target, plen + 1, target_len, scratch, m->query,
+                                 what, out))
+            return out->status;
+    }
+    if (m->query == Q_KV_LIST) /* what the core's kv.list reads (kv_list.c) */
+        snprintf(out->json, sizeof out->json, "{\"limit\":%u,\"keys_only\":%s}",
+                 out->limit ? out->limit : 1000u, out->keys_only ? "true" : "false");
+    return 0;
 }
 
 int skv_http_route_match(const char *method, const char *target,

@@ -13,6 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The longest key (the core's SKV_MAX_KEY); a longer prefix or after is
+ * refused here already. */
+#define SKV_HTTP_MAX_KEY 4096u
+
 /* What the route does with the request body. */
 enum skv_http_body_kind {
     SKV_HTTP_BODY_NONE = 0,     /* ignored (still size-limited) */
@@ -29,6 +33,11 @@ struct skv_http_route {
     const char *op;          /* core op name (static) when matched */
     const char *arg;         /* decoded argument inside scratch, or NULL */
     size_t arg_len;
+    const char *body_arg;    /* kv.list's `after`: sent as the request body */
+    size_t body_arg_len;
+    uint32_t limit;          /* kv.list: 0 = the core's default */
+    int keys_only;           /* kv.list */
+    char json[64];           /* request JSON built from the query, or "" */
     uint32_t flags;          /* SKV_ADMIN_F_* */
     enum skv_http_body_kind body;
     const char *error;       /* error name when status != 0 (static) */

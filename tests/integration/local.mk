@@ -19,6 +19,8 @@ EXTRA_DIST += tests/integration/test_cli_usage.sh
 # sealkv CLI against a cluster: --endpoints failover, --json, exit statuses
 TESTS += tests/integration/test_cli_endpoints.sh
 EXTRA_DIST += tests/integration/test_cli_endpoints.sh
+TESTS += tests/integration/test_kv_list.sh
+EXTRA_DIST += tests/integration/test_kv_list.sh
 TESTS += tests/integration/test_sealkvd_args.sh
 EXTRA_DIST += tests/integration/test_sealkvd_args.sh
 # capability report and sidecar endpoints (mixed encryption cluster)

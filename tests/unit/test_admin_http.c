@@ -778,7 +778,7 @@ static void test_wrong_method(void)
 static void test_bad_requests(void)
 {
     expect_error("PUT", "/v1/kv/", "v", 1, PLAIN, 400, "ErrBadRequest");
-    expect_error("GET", "/v1/kv", NULL, 0, PLAIN, 400, "ErrBadRequest");
+    expect_error("GET", "/v1/kv/", NULL, 0, PLAIN, 400, "ErrBadRequest");
     expect_error("GET", "/v1/kv/x?consistency=strong", NULL, 0, PLAIN, 400,
                  "ErrBadRequest");
     expect_error("GET", "/v1/kv/x?consistency=", NULL, 0, PLAIN, 400,
@@ -844,6 +844,45 @@ static void test_strict_query(void)
     expect_param_error("GET", "/readyz?max_lag=1&max_lag=2", "'max_lag'");
     expect_param_error("GET", "/healthz?verbose", "'verbose'");
     expect_param_error("GET", "/v1/health?x=1", "'x'");
+}
+
+/* Issue 16 item 4: GET /v1/kv lists; prefix → arg, after → body (both
+ * binary), limit and keys_only → the request JSON. */
+static void expect_list(const char *path, const char *arg, size_t arg_len,
+                        const char *after, size_t after_len, const char *json,
+                        uint32_t flags)
+{
+    struct http_resp r;
+    CU_ASSERT_EQUAL_FATAL(http(S.port, "GET", path, NULL, 0, PLAIN, &r), CURLE_OK);
+    CU_ASSERT_EQUAL(r.status, 200);
+    pthread_mutex_lock(&F.mu);
+    CU_ASSERT_STRING_EQUAL(F.op, "kv.list");
+    CU_ASSERT_EQUAL(F.arg_len, arg_len);
+    CU_ASSERT_TRUE(arg_len == 0 || (F.arg && memcmp(F.arg, arg, arg_len) == 0));
+    CU_ASSERT_EQUAL(F.body_len, after_len);
+    CU_ASSERT_TRUE(after_len == 0 || (F.body && memcmp(F.body, after, after_len) == 0));
+    CU_ASSERT_TRUE(F.json && strcmp(F.json, json) == 0);
+    CU_ASSERT_EQUAL(F.flags, flags);
+    pthread_mutex_unlock(&F.mu);
+    resp_free(&r);
+}
+
+static void test_list_route(void)
+{
+    fake_set(ANSWER_LOOP, SKV_OK, 200, "{\"kvs\":[],\"more\":false}");
+    expect_list("/v1/kv", "", 0, "", 0, "{\"limit\":1000,\"keys_only\":false}", 0);
+    expect_list("/v1/kv?prefix=a%00b&after=a%00c&limit=5&keys_only", "a\0b", 3, "a\0c", 3,
+                "{\"limit\":5,\"keys_only\":true}", 0);
+    expect_list("/v1/kv?keys_only=false&consistency=local&limit=10000&prefix=", "", 0, "", 0,
+                "{\"limit\":10000,\"keys_only\":false}", SKV_ADMIN_F_LOCAL_READ);
+    expect_param_error("GET", "/v1/kv?limit=0", "'limit'");
+    expect_param_error("GET", "/v1/kv?limit=10001", "'limit'");
+    expect_param_error("GET", "/v1/kv?limit=", "'limit'");
+    expect_param_error("GET", "/v1/kv?after=", "'after'");
+    expect_param_error("GET", "/v1/kv?keys_only=1", "'keys_only'");
+    expect_param_error("GET", "/v1/kv?prefix=a&prefix=b", "more than once");
+    expect_param_error("GET", "/v1/kv?recursive=true", "'recursive'");
+    expect_error("PUT", "/v1/kv", "v", 1, PLAIN, 405, "ErrMethodNotAllowed");
 }
 
 /* Health routes: open, /v1/health never reaches the core, methods. */
@@ -1395,6 +1434,7 @@ int main(void)
     CU_add_test(s, "wrong method -> 405 + Allow", test_wrong_method);
     CU_add_test(s, "bad key/id/query -> 400", test_bad_requests);
     CU_add_test(s, "strict query parameters -> 400 naming them", test_strict_query);
+    CU_add_test(s, "GET /v1/kv lists: prefix, after, limit, keys_only", test_list_route);
     CU_add_test(s, "health routes", test_health_routes);
     CU_add_test(s, "error answer with extra JSON fields", test_error_extra_fields);
     CU_add_test(s, "/metrics appends latency histograms", test_metrics_histograms);
