@@ -9,6 +9,7 @@
 #include "admin/capability.h"
 #include "admin/enc_ops.h"
 #include "admin/erase.h"
+#include "admin/watch.h"
 #include "cmd/command.h"
 #include "fsm/fsm.h"
 #include "node/metrics.h"
@@ -174,6 +175,7 @@ static const struct op_def ops[] = {
     {"ready", ANY_NODE, skv_op_ready, 1},
     {"kv.get", ON_LEADER_READY, op_kv_get, 0},
     {"kv.list", ON_LEADER_READY, skv_op_kv_list, 0},
+    {"watch.poll", ANY_NODE, skv_op_watch_poll, 0}, /* this node's own history */
     {"kv.put", ANY_NODE, op_kv_put, 0},   /* skv_propose forwards */
     {"kv.del", ANY_NODE, op_kv_del, 0},
     {"members.list", ANY_NODE, skv_op_members_list, 0},

@@ -13,4 +13,5 @@ core_libsealkv_core_la_SOURCES += \
 	core/admin/erase.c core/admin/erase.h core/admin/capability.c \
 	core/admin/capability.h core/admin/cap_fanout.c core/admin/cap_fanout.h \
 	core/admin/cap_verdict.c core/admin/reads.c core/admin/reads.h \
-	core/admin/health.c core/admin/kv_list.c
+	core/admin/health.c core/admin/kv_list.c \
+	core/admin/watch.c core/admin/watch.h

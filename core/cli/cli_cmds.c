@@ -108,7 +108,7 @@ static int exchange(const struct skv_cli *c, const struct skv_cli_req *rq, enum 
 static int simple(const struct skv_cli *c, const char *method, const char *path,
                   enum skv_cli_view view, const char *label)
 {
-    struct skv_cli_req rq = {method, path, NULL, 0, NULL};
+    struct skv_cli_req rq = {.method = method, .path = path};
     return exchange(c, &rq, view, label);
 }
 
@@ -140,7 +140,7 @@ static int cmd_status(const struct skv_cli *c, char **args, int nargs)
 static int cmd_get(const struct skv_cli *c, char **args, int nargs)
 {
     struct skv_cli_resp r;
-    struct skv_cli_req rq = {"GET", NULL, NULL, 0, NULL};
+    struct skv_cli_req rq = {.method = "GET"};
     char *path = kv_path(args[0], c->local ? "?consistency=local" : "");
     int rc;
 
@@ -165,7 +165,7 @@ static int cmd_get(const struct skv_cli *c, char **args, int nargs)
 
 static int cmd_put(const struct skv_cli *c, char **args, int nargs)
 {
-    struct skv_cli_req rq = {"PUT", NULL, NULL, 0, "application/octet-stream"};
+    struct skv_cli_req rq = {.method = "PUT", .content_type = "application/octet-stream"};
     struct skv_buf buf = {0};
     char *path;
     int rc;
@@ -226,7 +226,8 @@ static int cmd_members(const struct skv_cli *c, char **args, int nargs)
 
 static int cmd_members_add(const struct skv_cli *c, char **args, int nargs)
 {
-    struct skv_cli_req rq = {"POST", "/v1/cluster/members", NULL, 0, "application/json"};
+    struct skv_cli_req rq = {.method = "POST", .path = "/v1/cluster/members",
+                             .content_type = "application/json"};
     json_int_t id;
     json_t *j;
     char *body;
@@ -306,7 +307,8 @@ static int cmd_enable_raft(const struct skv_cli *c, char **args, int nargs)
 
 static int cmd_rotate_dek(const struct skv_cli *c, char **args, int nargs)
 {
-    struct skv_cli_req rq = {"POST", "/v1/encryption/rotate-dek", NULL, 0, "application/json"};
+    struct skv_cli_req rq = {.method = "POST", .path = "/v1/encryption/rotate-dek",
+                             .content_type = "application/json"};
     char body[40];
     (void)args, (void)nargs;
     snprintf(body, sizeof body, "{\"purpose\":\"%s\"}", c->purpose ? c->purpose : "storage");
@@ -326,6 +328,7 @@ const struct skv_cli_command skv_cli_commands[] = {
     {"status", NULL, 0, 0, "", 0, 0, 0, cmd_status},
     {"get", NULL, 1, 1, "KEY [--local]", 1, 1, 0, cmd_get},
     {"ls", NULL, 0, 1, "[PREFIX] [--keys-only] [--limit N] [--local]", 0, 1, 0, skv_cli_cmd_ls},
+    {"watch", NULL, 0, 1, "[PREFIX] [--from-index N]", 0, 0, 0, skv_cli_cmd_watch},
     {"put", NULL, 1, 2, "KEY [VALUE|-]", 1, 0, 0, cmd_put},
     {"del", NULL, 1, 1, "KEY", 1, 0, 0, cmd_del},
     {"members", NULL, 0, 0, "", 0, 0, 0, cmd_members},

@@ -24,6 +24,8 @@ struct skv_cli {
     int json, local, standby, help, version;
     int keys_only;                  /* --keys-only (ls) */
     unsigned long long limit;       /* --limit (ls): 0 = every key */
+    unsigned long long from_index;  /* --from-index (watch) */
+    int has_from;
     double timeout_s, retry_s;
     char **pos; /* positional arguments (command first) */
     int npos;
@@ -57,5 +59,7 @@ int skv_cli_send(const struct skv_cli *c, const struct skv_cli_req *rq,
 
 /* cli_ls.c: sealkv ls [PREFIX] */
 int skv_cli_cmd_ls(const struct skv_cli *c, char **args, int nargs);
+/* cli_watch.c: sealkv watch [PREFIX] */
+int skv_cli_cmd_watch(const struct skv_cli *c, char **args, int nargs);
 
 #endif /* SKV_CLI_CMDS_H */

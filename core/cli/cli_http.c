@@ -75,6 +75,12 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
     struct skv_cli_resp *r = ud;
     struct skv_buf b = {(uint8_t *)r->body, r->len, r->body_cap};
     size_t n = size * nmemb;
+    long st = 0;
+
+    if (r->rq_ && r->rq_->on_data &&
+        curl_easy_getinfo(r->curl_, CURLINFO_RESPONSE_CODE, &st) == CURLE_OK &&
+        st >= 200 && st < 300)
+        return r->rq_->on_data(r->rq_->on_data_arg, data, n) == 0 ? n : 0;
 
     if (n > SKV_CLI_MAX_BODY - r->len || skv_buf_reserve(&b, n + 1) != 0)
         return 0; /* makes libcurl fail with CURLE_WRITE_ERROR */
@@ -249,8 +255,19 @@ static int request_once(const struct skv_cli_http *h, const struct skv_cli_req *
         rc = curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+    if (rc == CURLE_OK && rq->on_data) { /* a stream: only a stall ends it */
+        r->rq_ = rq;
+        r->curl_ = c;
+        rc = curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 0L);
+        if (rc == CURLE_OK)
+            rc = curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        if (rc == CURLE_OK)
+            rc = curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, SKV_CLI_STREAM_STALL_S);
+    }
     if (rc == CURLE_OK)
         rc = curl_easy_perform(c);
+    r->rq_ = NULL;
+    r->curl_ = NULL;
     if (rc == CURLE_OK)
         take_answer(c, r);
     else

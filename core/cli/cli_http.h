@@ -41,7 +41,15 @@ struct skv_cli_req {
     const void *body;         /* raw bytes (may hold NUL); NULL = no body */
     size_t body_len;
     const char *content_type; /* for a body; NULL = none */
+    /* A stream (GET /v1/watch), or NULL: once the status is 2xx the body
+     * goes to on_data as it arrives instead of into the response, and
+     * the transfer has no overall time limit, only a stall limit
+     * (SKV_CLI_STREAM_STALL_S without a byte). on_data returns 0, or -1
+     * to abort the transfer. */
+    int (*on_data)(void *arg, const char *p, size_t n);
+    void *on_data_arg;
 };
+#define SKV_CLI_STREAM_STALL_S 30L
 
 /* The outcome of the last attempt. Either status != 0 (an HTTP answer)
  * or conn_failed != 0 (no answer; conn_msg says why). */
@@ -59,6 +67,8 @@ struct skv_cli_resp {
                            * TLS handshake failed): nothing was done */
     char conn_msg[256];   /* libcurl's description of the failure */
     const char *endpoint; /* the endpoint the last attempt went to */
+    const struct skv_cli_req *rq_; /* internal: the request (streams) */
+    void *curl_;                   /* internal: its handle during the transfer */
 };
 
 /* Exit statuses (sealkv(1) EXIT STATUS; stable). */

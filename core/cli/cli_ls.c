@@ -83,7 +83,7 @@ static int ls_page(const struct skv_cli *c, const char *prefix, struct ls_state 
 {
     unsigned limit = s->left && s->left < LS_PAGE ? (unsigned)s->left : LS_PAGE;
     char *path = page_path(c, prefix, s, limit);
-    struct skv_cli_req rq = {"GET", path, NULL, 0, NULL};
+    struct skv_cli_req rq = {.method = "GET", .path = path};
     struct skv_cli_resp r;
     json_t *page;
     int rc;

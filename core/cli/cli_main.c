@@ -33,6 +33,8 @@ static void usage(FILE *f)
           "  ls [PREFIX] [--limit N] [--local]   the keys starting with PREFIX, one per line, in\n"
           "                                      byte order (--json: {\"kvs\",\"more\"}, base64,\n"
           "                                      with values unless --keys-only)\n"
+          "  watch [PREFIX] [--from-index N]     follow the changes under PREFIX (after index N;\n"
+          "                                      default: from now), one per line; reconnects\n"
           "  put KEY [VALUE|-]                   store VALUE (omitted or '-': read stdin); prints the index\n"
           "  del KEY                             delete KEY; prints the index\n"
           "  members                             list members\n"
@@ -89,11 +91,11 @@ static int parse_secs(const char *s, double min, double *out)
 
 /* Long options; each valued one's val is its index in valued_names. */
 enum { OPT_ENDPOINT, OPT_TIMEOUT, OPT_RETRY, OPT_CACERT, OPT_CERT, OPT_KEY, OPT_TOKEN_FILE,
-       OPT_PURPOSE, OPT_LIMIT, OPT_JSON = 256, OPT_LOCAL, OPT_STANDBY, OPT_VERSION,
+       OPT_PURPOSE, OPT_LIMIT, OPT_FROM_INDEX, OPT_JSON = 256, OPT_LOCAL, OPT_STANDBY, OPT_VERSION,
        OPT_KEYS_ONLY };
 static const char *const valued_names[] = {"--endpoint", "--timeout", "--retry", "--cacert",
                                            "--cert", "--key", "--token-file", "--purpose",
-                                           "--limit"};
+                                           "--limit", "--from-index"};
 static const struct option long_opts[] = {
     {"endpoint", required_argument, NULL, OPT_ENDPOINT},
     {"endpoints", required_argument, NULL, OPT_ENDPOINT},
@@ -105,6 +107,7 @@ static const struct option long_opts[] = {
     {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
     {"purpose", required_argument, NULL, OPT_PURPOSE},
     {"limit", required_argument, NULL, OPT_LIMIT},
+    {"from-index", required_argument, NULL, OPT_FROM_INDEX},
     {"keys-only", no_argument, NULL, OPT_KEYS_ONLY},
     {"json", no_argument, NULL, OPT_JSON},
     {"local", no_argument, NULL, OPT_LOCAL},
@@ -147,6 +150,15 @@ static int set_valued(struct skv_cli *c, int opt, const char *v)
         c->limit = l;
         return 0;
     }
+    if (opt == OPT_FROM_INDEX) {
+        char *end;
+        unsigned long long l = strtoull(v, &end, 10);
+        if (*v < '0' || *v > '9' || *end || l > 9223372036854775807ull)
+            return skv_cli_usage_error("--from-index must be an index, 0..2^63-1, got '%s'", v);
+        c->from_index = l;
+        c->has_from = 1;
+        return 0;
+    }
     if (opt == OPT_TIMEOUT && parse_secs(v, 0.001, &c->timeout_s) == 0)
         return 0;
     if (opt == OPT_RETRY && parse_secs(v, 0, &c->retry_s) == 0)
@@ -172,7 +184,7 @@ static int parse_args(struct skv_cli *c, int argc, char **argv)
         case OPT_VERSION: c->version = 1; break;
         case 'h': c->help = 1; break;
         case ':':
-            if (optopt >= OPT_ENDPOINT && optopt <= OPT_LIMIT)
+            if (optopt >= OPT_ENDPOINT && optopt <= OPT_FROM_INDEX)
                 return skv_cli_usage_error("option '%s' needs a value", valued_names[optopt]);
             return skv_cli_usage_error("option '%s' needs a value", argv[optind - 1]);
         case '?':
@@ -236,6 +248,8 @@ static int check_command(const struct skv_cli *c, const struct skv_cli_command *
         return skv_cli_usage_error("--local applies only to 'get' and 'ls'");
     if (c->standby && !cmd->standby_ok)
         return skv_cli_usage_error("--standby applies only to 'members add'");
+    if (c->has_from && strcmp(cmd->name, "watch") != 0)
+        return skv_cli_usage_error("--from-index applies only to 'watch'");
     if ((c->keys_only || c->limit) && strcmp(cmd->name, "ls") != 0)
         return skv_cli_usage_error("--keys-only and --limit apply only to 'ls'");
     if (c->purpose && strcmp(sub, "rotate-dek") != 0)

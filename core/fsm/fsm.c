@@ -313,6 +313,8 @@ static int fsm_apply(struct raft_fsm *rf, const struct raft_buffer *buf, void **
         crash_after_fsm(p, len);
     if (rc == 0 && reject)
         *result = (void *)reject;
+    if (rc == 0) /* a refused entry changes nothing: no event */
+        skv_history_applied(&f->history, index, reject ? NULL : p, reject ? 0 : len);
     skv_fsm_batch_free(&b);
     free(pt);
     if (rc == 0)
@@ -350,6 +352,7 @@ static void on_flush_check(uv_check_t *h)
 void skv_fsm_stop(struct skv_fsm *f)
 {
     skv_fsm_flush(f);
+    skv_history_free(&f->history);
     if (f->flush_check_on) {
         f->flush_check_on = 0;
         uv_close((uv_handle_t *)&f->flush_check, NULL);
@@ -373,6 +376,8 @@ int skv_fsm_init(struct skv_fsm *f, struct skv_node *n, char *err, size_t errlen
         load_u64(f, skv_fsm_encidx_key, sizeof skv_fsm_encidx_key, &f->encidx, err, errlen))
         return -1;
     f->flushed = f->applied;
+    skv_history_init(&f->history);
+    skv_history_reset(&f->history, f->applied);
     if (uv_check_init(&n->loop, &f->flush_check) != 0) {
         snprintf(err, errlen, "fsm: cannot initialise the flush handle");
         return -1;

@@ -132,6 +132,7 @@ static int repair(struct skv_fsm *f, const struct skv_fsm_gap *g, char *err, siz
                  ULL(a), snap_idx > j ? " after restoring the local snapshot" : "");
     f->applied = f->flushed = j;
     f->gap_until = a;
+    skv_history_reset(&f->history, j);
     return 0;
 }
 

@@ -19,11 +19,12 @@ static size_t start_key(const struct skv_fsm_scan *s, uint8_t *k)
 {
     size_t n;
     k[0] = SKV_PFX_FSM_DATA;
-    memcpy(k + 1, s->prefix, s->prefix_len);
+    if (s->prefix_len)
+        memcpy(k + 1, s->prefix, s->prefix_len);
     n = 1 + s->prefix_len;
     if (s->after_len) {
         size_t m = s->after_len < s->prefix_len ? s->after_len : s->prefix_len;
-        int c = memcmp(s->after, s->prefix, m);
+        int c = m ? memcmp(s->after, s->prefix, m) : 0;
         if (c > 0 || (c == 0 && s->after_len >= s->prefix_len)) {
             memcpy(k + 1, s->after, s->after_len);
             k[1 + s->after_len] = 0x00; /* the smallest key above `after` */
@@ -36,7 +37,7 @@ static size_t start_key(const struct skv_fsm_scan *s, uint8_t *k)
 static int in_range(const struct skv_fsm_scan *s, const uint8_t *k, size_t kl)
 {
     return kl >= 1 + s->prefix_len && k[0] == SKV_PFX_FSM_DATA &&
-           memcmp(k + 1, s->prefix, s->prefix_len) == 0;
+           (s->prefix_len == 0 || memcmp(k + 1, s->prefix, s->prefix_len) == 0);
 }
 
 /* One record: open it (unless keys_only) and hand it to fn. */

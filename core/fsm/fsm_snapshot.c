@@ -167,6 +167,7 @@ void skv_fsm_want_snapshot(struct skv_fsm *f)
 void skv_fsm_close(struct skv_fsm *f)
 {
     skv_fsm_flush(f);   /* normally done at skv_fsm_stop already */
+    skv_history_free(&f->history);
     if (f->views.st)
         skv_snap_views_close(&f->views);
 }
@@ -250,6 +251,7 @@ static int restore_write(struct skv_fsm *f, const uint8_t *p, size_t len,
     }
     f->applied = f->flushed = h->applied;
     f->gap_until = 0;   /* the key space was replaced whole */
+    skv_history_reset(&f->history, h->applied); /* watchers from before: 410 */
     f->encidx = n->enc.fsm_encidx = encidx;
     rc = 0;
 out:

@@ -22,7 +22,9 @@
 
 #include "admin/enc_jobs.h"
 #include "admin/reads.h"
+#include "admin/watch.h"
 #include "fsm/fsm_batch.h"
+#include "fsm/fsm_history.h"
 #include "config/config.h"
 #include "intake/intake.h"
 #include "intake/leader_req.h"
@@ -58,6 +60,7 @@ struct skv_fsm {
     struct skv_snap_views views; /* views behind local snapshots (snap_view.h) */
     unsigned forced_threshold; /* 1 while a fresh snapshot was asked for (fsm_snapshot.c) */
     int local_snapshots;       /* the io expands local snapshots (node.c sets it) */
+    struct skv_fsm_history history; /* recent changes, for watch (fsm_history.h) */
 };
 
 struct skv_node {
@@ -110,6 +113,7 @@ struct skv_node {
     struct skv_leader_reqs props_forwarded; /* proposals sent to the leader (intake/propose.c) */
     struct skv_tracker caps_pending;        /* capability fan-outs (admin/cap_fanout.c) */
     struct skv_reads reads;         /* linearizable reads (admin/reads.c) */
+    struct skv_watch watch;         /* parked watch polls (admin/watch.c) */
     struct skv_enc_jobs enc_jobs;   /* writer registration, running enc jobs (admin/enc_regs.c) */
 };
 

@@ -30,6 +30,7 @@
 #include "http_reply.h"
 #include "http_routes.h"
 #include "http_stats.h"
+#include "http_watch.h"
 
 #include <time.h>
 
@@ -261,6 +262,12 @@ static enum MHD_Result call_core(struct skv_http_plugin *p,
     return MHD_YES;
 }
 
+/* A 200 JSON answer with no error. */
+static int answer_ok(const struct skv_http_answer *a)
+{
+    return !a->error && (a->status == 0 || a->status == 200) && a->json;
+}
+
 /* Called again after the resume: reply with the outcome. */
 static enum MHD_Result reply_core(struct skv_http_plugin *p,
                                   struct MHD_Connection *c, struct req *r)
@@ -277,6 +284,11 @@ static enum MHD_Result reply_core(struct skv_http_plugin *p,
     r->pending = NULL;
     switch (res) {
     case SKV_HTTP_CALL_ANSWERED:
+        if (r->route.stream && a->rc == SKV_OK && answer_ok(a)) { /* GET /v1/watch */
+            ok = skv_http_watch_start(p->watches, c, r->route.arg, r->route.arg_len, a);
+            skv_http_answer_free(a);
+            return ok;
+        }
         if (strcmp(r->route.op, "metrics") == 0 && a->has_body) { /* Prometheus text */
             a->body_type = "text/plain; version=0.0.4; charset=utf-8";
             if (skv_http_stats_append(p->stats, &a->body, &a->body_len) != 0) {

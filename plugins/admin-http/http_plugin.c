@@ -20,6 +20,7 @@
  * (NOTIFY_CONNECTION hook, http_guard.c); reload swaps them and the token
  * without restarting MHD, or keeps the old ones on any error.
  */
+#include "http_watch.h"
 #include "http_plugin.h"
 
 #include <stdarg.h>
@@ -94,8 +95,10 @@ static int http_init(const struct skv_host *host, void **state,
         free(p);
         return rc;
     }
-    if (!(p->calls = skv_http_calls_new()) || !(p->stats = skv_http_stats_new())) {
+    if (!(p->calls = skv_http_calls_new()) || !(p->stats = skv_http_stats_new()) ||
+        !(p->watches = skv_http_watches_new(host))) {
         skv_http_calls_free(p->calls);
+        skv_http_stats_free(p->stats);
         skv_http_guard_fini(&p->guard);
         free(p);
         return skv_err_set(err, SKV_ERR_NOMEM, "out of memory");
@@ -225,6 +228,7 @@ static void http_stop(void *state)
     if (!p || !p->daemon)
         return;
     skv_http_calls_stop(p->calls); /* no connection stays suspended */
+    skv_http_watches_stop(p->watches); /* nor a watch stream */
     MHD_stop_daemon(p->daemon);   /* joins threads, closes the socket */
     p->daemon = NULL;
 }
@@ -237,6 +241,7 @@ static void http_fini(void *state)
     http_stop(p);
     skv_http_calls_free(p->calls);
     skv_http_stats_free(p->stats);
+    skv_http_watches_free(p->watches);
     skv_http_guard_fini(&p->guard);
     free(p);
 }

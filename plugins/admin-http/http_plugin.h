@@ -15,6 +15,7 @@
 
 struct MHD_Daemon;
 struct skv_http_calls;
+struct skv_http_watches;
 struct skv_http_stats;
 
 struct skv_http_opts {
@@ -33,6 +34,7 @@ struct skv_http_plugin {
     struct MHD_Daemon *daemon;    /* NULL while stopped */
     struct skv_http_calls *calls; /* suspended calls + deadline watchdog */
     struct skv_http_stats *stats; /* request latency per route (http_stats.h) */
+    struct skv_http_watches *watches; /* GET /v1/watch streams (http_watch.h) */
 };
 
 #endif /* SKV_HTTP_PLUGIN_H */

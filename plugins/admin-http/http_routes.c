@@ -108,11 +108,33 @@ static const char *take_keys_only(const char *v, size_t len, int has_value,
     return NULL;
 }
 
+/* from_index=N: watch the changes after index N (decimal, < 2^63) */
+static const char *take_from_index(const char *v, size_t len, int has_value,
+                                   struct skv_http_route *out)
+{
+    uint64_t n = 0;
+    size_t i;
+    if (!has_value || len == 0 || len > 19)
+        return "must be a decimal index, 0..9223372036854775807";
+    for (i = 0; i < len; i++) {
+        if (v[i] < '0' || v[i] > '9')
+            return "must be a decimal index, 0..9223372036854775807";
+        n = n * 10 + (uint64_t)(v[i] - '0'); /* 19 digits cannot wrap */
+    }
+    if (n > INT64_MAX)
+        return "must be a decimal index, 0..9223372036854775807";
+    out->from_index = n;
+    out->has_from = 1;
+    return NULL;
+}
+
 static const struct skv_http_param P_CONSISTENCY = {"consistency", take_consistency};
 static const struct skv_http_param P_PREFIX = {"prefix", take_prefix};
 static const struct skv_http_param P_AFTER = {"after", take_after};
 static const struct skv_http_param P_LIMIT = {"limit", take_limit};
 static const struct skv_http_param P_KEYS_ONLY = {"keys_only", take_keys_only};
+static const struct skv_http_param P_FROM_INDEX = {"from_index", take_from_index};
+static const struct skv_http_param *const Q_WATCH[] = {&P_PREFIX, &P_FROM_INDEX, NULL};
 static const struct skv_http_param *const Q_KV_LIST[] = {
     &P_PREFIX, &P_AFTER, &P_LIMIT, &P_KEYS_ONLY, &P_CONSISTENCY, NULL};
 static const struct skv_http_param P_MAX_LAG = {"max_lag", take_max_lag};
@@ -150,6 +172,8 @@ static const struct rule rules[] = {
      {{"GET", "kv.get", SKV_HTTP_BODY_NONE, Q_KV_GET},
       {"PUT", "kv.put", SKV_HTTP_BODY_RAW, NULL},
       {"DELETE", "kv.del", SKV_HTTP_BODY_NONE, NULL}}},
+    {"/v1/watch", "/v1/watch", SHAPE_EXACT, AUTH, "GET",
+     {{"GET", "watch.poll", SKV_HTTP_BODY_NONE, Q_WATCH}}},
     {"/v1/encryption/capability", "/v1/encryption/capability", SHAPE_EXACT, AUTH, "GET",
      {{"GET", "encryption.capability", SKV_HTTP_BODY_NONE, NULL}}},
     {"/v1/encryption/sidecar", "/v1/encryption/sidecar", SHAPE_EXACT, AUTH, "GET",
@@ -304,6 +328,14 @@ static int take_request(const struct rule *r, const struct method_op *m,
         if (skv_http_query_parse(target, plen + 1, target_len, scratch, m->query,
                                  what, out))
             return out->status;
+    }
+    if (m->query == Q_WATCH) { /* the first poll answers at once (watch.h) */
+        out->stream = 1;
+        if (out->has_from)
+            snprintf(out->json, sizeof out->json, "{\"from_index\":%llu,\"wait_ms\":0}",
+                     (unsigned long long)out->from_index);
+        else
+            snprintf(out->json, sizeof out->json, "{\"wait_ms\":0}");
     }
     if (m->query == Q_KV_LIST) /* what the core's kv.list reads (kv_list.c) */
         snprintf(out->json, sizeof out->json, "{\"limit\":%u,\"keys_only\":%s}",

@@ -37,6 +37,9 @@ struct skv_http_route {
     size_t body_arg_len;
     uint32_t limit;          /* kv.list: 0 = the core's default */
     int keys_only;           /* kv.list */
+    int stream;              /* GET /v1/watch: a 200 starts a stream (http_watch.h) */
+    uint64_t from_index;     /* watch */
+    int has_from;
     char json[64];           /* request JSON built from the query, or "" */
     uint32_t flags;          /* SKV_ADMIN_F_* */
     enum skv_http_body_kind body;

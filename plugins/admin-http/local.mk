@@ -28,6 +28,8 @@ plugins_admin_http_admin_http_la_SOURCES = \
 	plugins/admin-http/http_body.h \
 	plugins/admin-http/http_body.c \
 	plugins/admin-http/http_call.h \
+	plugins/admin-http/http_watch.h \
+	plugins/admin-http/http_watch.c \
 	plugins/admin-http/http_call.c \
 	plugins/admin-http/http_reply.h \
 	plugins/admin-http/http_reply.c \

@@ -67,4 +67,5 @@ EXTRA_DIST += tests/fuzz/corpus/http/kv-get-local \
 	tests/fuzz/corpus/http/kv-put-unknown tests/fuzz/corpus/http/readyz-max-lag \
 	tests/fuzz/corpus/http/readyz-repeat tests/fuzz/corpus/http/healthz-bad-pct \
 	tests/fuzz/corpus/http/kv-get-empty-pairs tests/fuzz/corpus/http/promote-bare-param \
-	tests/fuzz/corpus/http/kv-list-all-params tests/fuzz/corpus/http/kv-list-bad
+	tests/fuzz/corpus/http/kv-list-all-params tests/fuzz/corpus/http/kv-list-bad \
+	tests/fuzz/corpus/http/watch-params

@@ -21,6 +21,8 @@ TESTS += tests/integration/test_cli_endpoints.sh
 EXTRA_DIST += tests/integration/test_cli_endpoints.sh
 TESTS += tests/integration/test_kv_list.sh
 EXTRA_DIST += tests/integration/test_kv_list.sh
+TESTS += tests/integration/test_watch.sh
+EXTRA_DIST += tests/integration/test_watch.sh
 TESTS += tests/integration/test_sealkvd_args.sh
 EXTRA_DIST += tests/integration/test_sealkvd_args.sh
 # capability report and sidecar endpoints (mixed encryption cluster)

@@ -29,7 +29,7 @@ dup=$(echo "$rows" | awk '{print $1}' | sort | uniq -d)
 bad=$(echo "$rows" | awk '
     $1 !~ /^Err[A-Z][A-Za-z0-9]*$/ { print "name " $0; next }
     $2 !~ /^SKV_ERR_[A-Z]+$/ { print "rc " $0; next }
-    $3 !~ /^(400|401|403|404|405|409|412|413|500|503|504)$/ { print "status " $0; next }
+    $3 !~ /^(400|401|403|404|405|409|410|412|413|500|503|504)$/ { print "status " $0; next }
     $4 !~ /^(NO|SOON|LATER|UNKNOWN)$/ { print "retry " $0; next }
     $4 != "NO" && !($3 == 503 || ($3 == 504 && $1 == "ErrTimeout")) { print "retryable not 503 " $0 }')
 [ -z "$bad" ] || { echo "FAIL: $def:"; echo "$bad" | sed 's/^/  /'; fail=1; }

@@ -185,3 +185,10 @@ TESTS += tests/unit/test_member_checks
 tests_unit_test_member_checks_SOURCES = tests/unit/test_member_checks.c
 tests_unit_test_member_checks_CFLAGS = $(TEST_CFLAGS) $(RAFT_CFLAGS)
 tests_unit_test_member_checks_LDADD = $(TEST_LIBS) $(RAFT_LIBS)
+
+# the FSM's change history behind watch (fsm_history.h)
+check_PROGRAMS += tests/unit/test_history
+TESTS += tests/unit/test_history
+tests_unit_test_history_SOURCES = tests/unit/test_history.c
+tests_unit_test_history_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_history_LDADD = $(TEST_LIBS)

@@ -883,6 +883,13 @@ static void test_list_route(void)
     expect_param_error("GET", "/v1/kv?prefix=a&prefix=b", "more than once");
     expect_param_error("GET", "/v1/kv?recursive=true", "'recursive'");
     expect_error("PUT", "/v1/kv", "v", 1, PLAIN, 405, "ErrMethodNotAllowed");
+    /* GET /v1/watch: the same strict parameters (the stream itself is
+     * tested against a real node: test_watch.sh) */
+    expect_param_error("GET", "/v1/watch?from_index=-1", "'from_index'");
+    expect_param_error("GET", "/v1/watch?from_index=9223372036854775808", "'from_index'");
+    expect_param_error("GET", "/v1/watch?from_index=", "'from_index'");
+    expect_param_error("GET", "/v1/watch?limit=1", "'limit'");
+    expect_error("POST", "/v1/watch", NULL, 0, PLAIN, 405, "ErrMethodNotAllowed");
 }
 
 /* Health routes: open, /v1/health never reaches the core, methods. */

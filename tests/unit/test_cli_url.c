@@ -150,7 +150,8 @@ static void test_exit_codes(void)
 /* When the next endpoint may be tried at once. */
 static void test_failover(void)
 {
-    struct skv_cli_req get = {"GET", "/v1/kv/k", NULL, 0, NULL}, put = {"PUT", "/v1/kv/k", "v", 1, NULL};
+    struct skv_cli_req get = {.method = "GET", .path = "/v1/kv/k"};
+    struct skv_cli_req put = {.method = "PUT", .path = "/v1/kv/k", .body = "v", .body_len = 1};
     struct skv_cli_resp r = resp(503, "ErrNoLeader");
     CU_ASSERT_EQUAL(skv_cli_http_failover(&r, &put), 1);   /* nothing was done */
     r = resp(503, "ErrLeadershipLost");
