@@ -60,7 +60,7 @@ static const char *take_prefix(const char *v, size_t len, int has_value,
     (void)has_value;
     if (len > SKV_HTTP_MAX_KEY)
         return "must be at most 4096 bytes";
-    out->arg = v;
+    out->arg = len ? v : NULL; /* empty: every key (an argument is never empty) */
     out->arg_len = len;
     return NULL;
 }

@@ -64,6 +64,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         if (r.arg && r.arg_len == 0)
             abort();                     /* empty keys/ids are refused */
+        if (r.body_arg && (r.body_arg < scratch || r.body_arg + r.body_arg_len > scratch + n ||
+                           r.body_arg_len == 0))
+            abort();                     /* kv.list's after: inside, never empty */
+        if (r.json[0] && !memchr(r.json, 0, sizeof r.json))
+            abort();
     } else {
         if (st != 400 && st != 404 && st != 405)
             abort();
