@@ -9,6 +9,8 @@
  *   encryption.enable-raft-envelope     prechecks, capability gate, the
  *                                       cutover barrier (cutover.h)
  *   encryption.rotate-dek               a new DEK for one purpose (0x05/1)
+ *   encryption.rewrap-kek               this node's DEKs under a new KEK
+ *                                       (local, no entry: enc_rewrap.c)
  *   members.add after bootstrap         newcomer probe + registration first
  *   start-up                            local rollback check, then the new
  *                                       epoch's registration (0x03; state
@@ -28,6 +30,10 @@ void skv_op_enc_enable_raft(struct skv_op *op);
  * Answer {applied_index, purpose, key_id, previous_key_id,
  * was_already_rotated}. */
 void skv_op_enc_rotate_dek(struct skv_op *op);
+/* encryption.rewrap-kek (enc_rewrap.c): json {"kek_file": ABS_PATH}. Any
+ * node, runs locally. Answer {kek_id, previous_kek_id, keys_rewrapped,
+ * keys, kek_file}. */
+void skv_op_enc_rewrap_kek(struct skv_op *op);
 
 /* Before raft_add of a newcomer once encryption is bootstrapped: probe it
  * (ErrPeerNotEncryptionCapable) and register it as a writer of every

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # core/admin/local.mk — admin ops: op dispatcher and KV ops, linearizable
 # reads, status, membership (+ request checks), encryption ops (enable-*,
-# rotate-dek and its automatic trigger, erase-cleartext), the capability
+# rotate-dek and its automatic trigger, rewrap-kek, erase-cleartext), the capability
 # probe (report, fan-out, verdict) and the health/readiness probes.
 core_libsealkv_core_la_SOURCES += \
 	core/admin/admin_ops.c core/admin/admin_ops.h core/admin/members.c \
@@ -9,7 +9,7 @@ core_libsealkv_core_la_SOURCES += \
 	core/admin/member_check.c core/admin/member_check.h \
 	core/admin/status.c core/admin/enc_ops.c core/admin/enc_ops.h \
 	core/admin/enc_regs.c core/admin/enc_job.h core/admin/enc_jobs.h \
-	core/admin/enc_rotate.c core/admin/enc_rotate_auto.c \
+	core/admin/enc_rotate.c core/admin/enc_rotate_auto.c core/admin/enc_rewrap.c \
 	core/admin/erase.c core/admin/erase.h core/admin/capability.c \
 	core/admin/capability.h core/admin/cap_fanout.c core/admin/cap_fanout.h \
 	core/admin/cap_verdict.c core/admin/reads.c core/admin/reads.h \

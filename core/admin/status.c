@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 json_t *skv_members_json(struct skv_node *n);
@@ -51,8 +52,33 @@ static json_t *keys_json(struct skv_node *n)
             (json_int_t)(now > k->created_ms ? (now - k->created_ms) / 1000u : 0),
             "local_epoch", (json_int_t)k->local_epoch, storage ? "values_sealed" : "entries_wrapped",
             dek_count(storage ? n->metrics.sealed : n->metrics.wrapped, k->key_id)));
+        if (k->kek_id[0])
+            json_object_set_new(json_array_get(a, i), "kek_id", json_string(k->kek_id));
     }
     return a;
+}
+
+/* KEK rotation: the KEK new wraps use, every KEK this node holds, and the
+ * distinct KEK ids its sidecar's DEKs are wrapped under (more than one:
+ * a rewrap is unfinished; run rewrap-kek again). */
+static json_t *kek_json(struct skv_node *n)
+{
+    const struct skv_sidecar *sc = &n->enc.sc;
+    json_t *held = json_array(), *used = json_array(), *o;
+    size_t i, j;
+    for (i = 0; held && i < skv_keystore_kek_count(n->enc.ks); i++)
+        json_array_append_new(held, json_string(skv_keystore_kek_id_at(n->enc.ks, i)));
+    for (i = 0; used && i < sc->n_keys; i++) {
+        for (j = 0; j < i && strcmp(sc->keys[j].kek_id, sc->keys[i].kek_id) != 0; j++)
+            ;
+        if (j == i)
+            json_array_append_new(used, sc->keys[i].kek_id[0] ? json_string(sc->keys[i].kek_id)
+                                                              : json_null());
+    }
+    o = json_pack("{s:o,s:o,s:o}", "current_id", n->enc.ks ? json_string(
+                  skv_keystore_kek_id(n->enc.ks)) : json_null(), "held_ids",
+                  held ? held : json_null(), "ids_in_use", used ? used : json_null());
+    return o ? o : json_null();
 }
 
 static json_t *encryption_json(struct skv_node *n)
@@ -60,7 +86,7 @@ static json_t *encryption_json(struct skv_node *n)
     const struct skv_enc *enc = &n->enc;
     const struct skv_sidecar_key *k = skv_sidecar_find(&enc->sc, enc->sc.active_raft);
     json_t *suite = k ? json_string(k->suite) : enc->suite[0] ? json_string(enc->suite) : json_null();
-    return json_pack("{s:b,s:b,s:b,s:I,s:b,s:{s:I,s:I},s:o,s:s,s:I,s:I,s:o}",
+    return json_pack("{s:b,s:b,s:b,s:I,s:b,s:{s:I,s:I},s:o,s:s,s:I,s:I,s:o,s:o}",
                      "enabled", enc->enabled, "bootstrapped", skv_enc_bootstrapped(enc),
                      "storage_envelope_active", enc->sc.storage_envelope_active,
                      "raft_envelope_cutover_index", (json_int_t)skv_enc_cutover(enc),
@@ -69,7 +95,8 @@ static json_t *encryption_json(struct skv_node *n)
                      "raft", (json_int_t)enc->sc.active_raft, "suite", suite,
                      "cutover_step", skv_cut_step_name(n->intake.cut.step),
                      "last_intake_pause_ms", (json_int_t)n->intake.cut.last_pause_ms,
-                     "cutovers_run", (json_int_t)n->intake.cut.runs, "keys", keys_json(n));
+                     "cutovers_run", (json_int_t)n->intake.cut.runs, "keys", keys_json(n),
+                     "kek", kek_json(n));
 }
 
 /* An unsigned value: a JSON integer up to INT64_MAX, a (non-negative)

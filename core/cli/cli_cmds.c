@@ -317,6 +317,34 @@ static int cmd_rotate_dek(const struct skv_cli *c, char **args, int nargs)
     return exchange(c, &rq, SKV_CLI_VIEW_TREE, NULL);
 }
 
+/* The node reads the file on its own host: send an absolute path (a
+ * relative one is resolved here, where the CLI runs). */
+static int cmd_rewrap_kek(const struct skv_cli *c, char **args, int nargs)
+{
+    struct skv_cli_req rq = {"POST", "/v1/encryption/rewrap-kek", NULL, 0, "application/json"};
+    char *abs = NULL, *body;
+    json_t *j;
+    int rc;
+    (void)nargs;
+    if (args[0][0] != '/' && !(abs = realpath(args[0], NULL)))
+        return skv_cli_usage_error("rewrap-kek: cannot resolve '%s' (%s): give the new KEK "
+                                   "file's absolute path on the node's host", args[0],
+                                   strerror(errno));
+    j = json_pack("{s:s}", "kek_file", abs ? abs : args[0]);
+    free(abs);
+    if (!j)
+        return skv_cli_usage_error("rewrap-kek: the path is not valid UTF-8 text");
+    body = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    if (!body)
+        return fputs("sealkv: out of memory\n", stderr), SKV_CLI_EXIT_ERR;
+    rq.body = body;
+    rq.body_len = strlen(body);
+    rc = exchange(c, &rq, SKV_CLI_VIEW_TREE, NULL);
+    free(body);
+    return rc;
+}
+
 static int cmd_erase(const struct skv_cli *c, char **args, int nargs)
 {
     (void)args, (void)nargs;
@@ -340,6 +368,7 @@ const struct skv_cli_command skv_cli_commands[] = {
     {"encryption", "enable-storage-envelope", 0, 0, "", 0, 0, 0, cmd_enable_storage},
     {"encryption", "enable-raft-envelope", 0, 0, "", 0, 0, 0, cmd_enable_raft},
     {"encryption", "rotate-dek", 0, 0, "[--purpose storage|raft]", 0, 0, 0, cmd_rotate_dek},
+    {"encryption", "rewrap-kek", 1, 1, "NEW_KEK_FILE", 0, 0, 0, cmd_rewrap_kek},
     {"encryption", "erase-cleartext", 0, 0, "", 0, 0, 0, cmd_erase},
 };
 const size_t skv_cli_n_commands = sizeof skv_cli_commands / sizeof skv_cli_commands[0];

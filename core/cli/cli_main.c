@@ -47,6 +47,8 @@ static void usage(FILE *f)
           "  encryption enable-raft-envelope     phase 2: encrypt the raft log\n"
           "  encryption rotate-dek [--purpose storage|raft]\n"
           "                                      a new DEK for that purpose (default storage)\n"
+          "  encryption rewrap-kek NEW_KEK_FILE  this node: every DEK wrapped under the new KEK\n"
+          "                                      (the node reads the file; see sealkv(1))\n"
           "  encryption erase-cleartext          this node: re-seal old values, drop the log\n"
           "                                      below the cutover, compact the store\n"
           "  verify --config FILE [--json] [--strict]\n"

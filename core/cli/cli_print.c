@@ -104,6 +104,21 @@ static void keys_table(FILE *f, const json_t *keys)
     }
 }
 
+/* KEK rotation: the KEK new wraps use and the ids the DEKs are under. */
+static void kek_line(FILE *f, const json_t *k)
+{
+    const json_t *used = json_object_get(k, "ids_in_use"), *v;
+    size_t i;
+    if (!json_is_string(json_object_get(k, "current_id")))
+        return;
+    fprintf(f, "  KEK:              current id %s; DEKs wrapped under",
+            json_string_value(json_object_get(k, "current_id")));
+    json_array_foreach(used, i, v)
+        fprintf(f, " %s", json_is_string(v) ? json_string_value(v) : "(unrecorded)");
+    fprintf(f, "%s\n", json_array_size(used) > 1 ? "  (more than one: run rewrap-kek)" :
+                       json_array_size(used) == 0 ? " (none yet)" : "");
+}
+
 static void encryption_block(FILE *f, const json_t *e)
 {
     const json_t *keys = json_object_get(e, "active_key_ids");
@@ -118,6 +133,7 @@ static void encryption_block(FILE *f, const json_t *e)
             field(e, "raft_envelope_cutover_index", a, sizeof a), yes_no(e, "wrap_on_propose"));
     fprintf(f, "  active key ids:   storage %s, raft %s\n", field(keys, "storage", b, sizeof b),
             field(keys, "raft", c, sizeof c));
+    kek_line(f, json_object_get(e, "kek"));
     keys_table(f, json_object_get(e, "keys"));
 }
 

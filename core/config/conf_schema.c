@@ -152,10 +152,30 @@ static int parse_cluster(const struct conf_node *n, struct skv_config *c,
     return check_self(b, c, e);
 }
 
+/* encryption.previous_kek_files: null or a list of paths. */
+static int parse_prev_keks(const struct conf_node *n, struct skv_config *c,
+                           struct conf_err *e)
+{
+    char what[64];
+    size_t i;
+    if (!n || conf_is_null(n))
+        return 0;
+    if (conf_seq(n, "encryption.previous_kek_files", SKV_MAX_PREV_KEKS, e))
+        return -1;
+    for (i = 0; i < n->n; i++) {
+        snprintf(what, sizeof what, "encryption.previous_kek_files[%zu]", i);
+        if (conf_str(n->items[i], what, &c->prev_kek_files[i], e))
+            return -1;
+        c->n_prev_kek_files = i + 1;
+    }
+    return 0;
+}
+
 static int parse_encryption(const struct conf_node *n, struct skv_config *c,
                             struct conf_err *e)
 {
-    static const char *const keys[] = {"enabled", "kek_file", "rotate_after", NULL};
+    static const char *const keys[] = {"enabled", "kek_file", "previous_kek_files",
+                                       "rotate_after", NULL};
     const struct conf_node *v;
     int s = section(n, "encryption", keys, e);
     if (s <= 0)
@@ -168,6 +188,8 @@ static int parse_encryption(const struct conf_node *n, struct skv_config *c,
             return -1;
         c->kek_pos = v->pos;
     }
+    if (parse_prev_keks(conf_map_get(n, "previous_kek_files"), c, e))
+        return -1;
     /* automatic DEK rotation by age: 1 s (tests) .. 10 years; absent = off */
     if ((v = conf_map_get(n, "rotate_after")) && !conf_is_null(v) &&
         conf_duration(v, "encryption.rotate_after", 1, 3650ull * 86400u,

@@ -152,5 +152,7 @@ void skv_config_free(struct skv_config *c)
     free_plugin(&c->cipher);
     free_plugin(&c->admin);
     free(c->kek_file);
+    for (i = 0; i < SKV_MAX_PREV_KEKS; i++)
+        free(c->prev_kek_files[i]);
     memset(c, 0, sizeof *c);
 }

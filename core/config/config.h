@@ -12,6 +12,7 @@
 #define SKV_CONF_ERR_MAX 512
 #define SKV_MAX_BOOTSTRAP 64
 #define SKV_MAX_PLUGIN_PATHS 16
+#define SKV_MAX_PREV_KEKS 4      /* encryption.previous_kek_files */
 #define SKV_MAX_OPTIONS 32
 
 /* Where a YAML node was found (1-based). */
@@ -67,6 +68,10 @@ struct skv_config {
     int enc_enabled;            /* default 0 */
     char *kek_file;             /* NULL if absent */
     struct skv_conf_pos kek_pos;
+    /* encryption.previous_kek_files: KEKs still accepted for unwrapping
+     * (KEK rotation, docs/SECURITY.md); never used for new wraps */
+    char *prev_kek_files[SKV_MAX_PREV_KEKS];
+    size_t n_prev_kek_files;
     uint64_t enc_rotate_after_ms;   /* encryption.rotate_after, 0 = off */
 
     unsigned election_timeout_ms;   /* default 1000, 50..60000 */

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * dek_wrap.c — wraps and unwraps DEKs under the KEK through the cipher
- * plugin: [nonce 12][ciphertext 32][tag 16], AAD 'K' ‖ purpose ‖ key_id
- * (BE), the DEK's own suite; plus the argument and suite checks the
- * keystore shares.
+ * dek_wrap.c — wraps and unwraps DEKs under a KEK of the ring through the
+ * cipher plugin: [nonce 12][ciphertext 32][tag 16], AAD 'K' ‖ purpose ‖
+ * key_id (BE), the DEK's own suite; wraps use the current KEK, unwraps
+ * try every KEK held; plus the argument and suite checks the keystore
+ * shares.
  */
 #include "crypto/keystore_impl.h"
 #include "util/bytes.h"
@@ -100,9 +101,9 @@ struct kek_op {
     struct skv_err perr;
 };
 
-static int kek_begin(struct skv_keystore *ks, int purpose, uint32_t key_id,
-                     const char *suite, size_t wrapped_len, struct kek_op *k,
-                     struct skv_enc_err *e)
+static int kek_begin(struct skv_keystore *ks, const struct skv_kek *kek, int purpose,
+                     uint32_t key_id, const char *suite, size_t wrapped_len,
+                     struct kek_op *k, struct skv_enc_err *e)
 {
     struct skv_err perr = {0};
     int rc;
@@ -110,7 +111,9 @@ static int kek_begin(struct skv_keystore *ks, int purpose, uint32_t key_id,
     if ((rc = skv_dek_check_wrapped(purpose, key_id, suite, wrapped_len, e)) != SKV_OK ||
         (rc = skv_dek_check_suite(ks, suite, e)) != SKV_OK)
         return rc;
-    rc = ks->ops->key_new(ks->cstate, suite, skv_kek_bytes(ks->kek), SKV_KEK_LEN, &k->h,
+    if (!kek)
+        return skv_enc_fail(e, SKV_ERR_INVALID, SKV_ENC_INVALID_ARGUMENT, "no KEK held");
+    rc = ks->ops->key_new(ks->cstate, suite, skv_kek_bytes(kek), SKV_KEK_LEN, &k->h,
                           &perr);
     if (rc != SKV_OK)
         return skv_enc_fail(e, rc, SKV_ENC_CIPHER, "KEK under suite %s: %s", suite,
@@ -123,13 +126,24 @@ int skv_keystore_wrap(struct skv_keystore *ks, int purpose, uint32_t key_id,
                       const char *suite, const uint8_t *dek,
                       uint8_t wrapped[SKV_DEK_WRAPPED_LEN], struct skv_enc_err *e)
 {
+    if (!ks)
+        return skv_enc_fail(e, SKV_ERR_INVALID, SKV_ENC_INVALID_ARGUMENT,
+                            "DEK wrap: NULL argument");
+    return skv_dek_wrap_under(ks, skv_ring_current(ks), purpose, key_id, suite, dek,
+                              wrapped, e);
+}
+
+int skv_dek_wrap_under(struct skv_keystore *ks, const struct skv_kek *kek, int purpose,
+                       uint32_t key_id, const char *suite, const uint8_t *dek,
+                       uint8_t wrapped[SKV_DEK_WRAPPED_LEN], struct skv_enc_err *e)
+{
     struct kek_op k;
     int rc;
     if (!ks || !dek || !wrapped)
         return skv_enc_fail(e, SKV_ERR_INVALID, SKV_ENC_INVALID_ARGUMENT,
                             "DEK wrap: NULL argument");
     /* a wrap writes exactly SKV_DEK_WRAPPED_LEN: only the ids to check */
-    if ((rc = kek_begin(ks, purpose, key_id, suite, SKV_DEK_WRAPPED_LEN, &k, e)) != SKV_OK)
+    if ((rc = kek_begin(ks, kek, purpose, key_id, suite, SKV_DEK_WRAPPED_LEN, &k, e)) != SKV_OK)
         return rc;
     if ((rc = ks->ops->random(ks->cstate, wrapped, SKV_DEK_NONCE_LEN, &k.perr)) == SKV_OK)
         rc = ks->ops->seal(k.h, wrapped, SKV_DEK_NONCE_LEN, k.aad, sizeof k.aad, dek,
@@ -144,17 +158,14 @@ int skv_keystore_wrap(struct skv_keystore *ks, int purpose, uint32_t key_id,
     return SKV_OK;
 }
 
-int skv_keystore_unwrap(struct skv_keystore *ks, int purpose, uint32_t key_id,
-                        const char *suite, const uint8_t *wrapped,
+/* One KEK: SKV_ERR_INTEGRITY (not reported in e) when it is not this one. */
+static int unwrap_under(struct skv_keystore *ks, const struct skv_kek *kek, int purpose,
+                        uint32_t key_id, const char *suite, const uint8_t *wrapped,
                         size_t wrapped_len, uint8_t *dek_out, struct skv_enc_err *e)
 {
     struct kek_op k;
     int rc;
-    if (!ks || !wrapped || !dek_out)
-        return skv_enc_fail(e, SKV_ERR_INVALID, SKV_ENC_INVALID_ARGUMENT,
-                            "DEK unwrap: NULL argument");
-    sodium_memzero(dek_out, SKV_DEK_LEN);
-    if ((rc = kek_begin(ks, purpose, key_id, suite, wrapped_len, &k, e)) != SKV_OK)
+    if ((rc = kek_begin(ks, kek, purpose, key_id, suite, wrapped_len, &k, e)) != SKV_OK)
         return rc;
     rc = ks->ops->open(k.h, wrapped, SKV_DEK_NONCE_LEN, k.aad, sizeof k.aad,
                        wrapped + SKV_DEK_NONCE_LEN, SKV_DEK_LEN + SKV_DEK_TAG_LEN,
@@ -162,14 +173,46 @@ int skv_keystore_unwrap(struct skv_keystore *ks, int purpose, uint32_t key_id,
     ks->ops->key_free(k.h);
     if (rc != SKV_OK)
         sodium_memzero(dek_out, SKV_DEK_LEN);
-    if (rc == SKV_ERR_INTEGRITY)
-        return skv_enc_fail(e, rc, SKV_ENC_DEK_UNWRAP,
-                            "cannot unwrap DEK key_id %u (%s, %s): wrong KEK, purpose "
-                            "or key_id, or altered wrapped bytes", key_id,
-                            skv_purpose_name(purpose), suite);
-    if (rc != SKV_OK)
+    if (rc != SKV_OK && rc != SKV_ERR_INTEGRITY)
         return skv_enc_fail(e, rc, SKV_ENC_CIPHER, "DEK unwrap of key_id %u: %s",
                             key_id, k.perr.msg);
+    return rc;
+}
+
+int skv_dek_unwrap_any(struct skv_keystore *ks, int purpose, uint32_t key_id,
+                       const char *suite, const uint8_t *wrapped, size_t wrapped_len,
+                       uint8_t *dek_out, const struct skv_kek **opener,
+                       struct skv_enc_err *e)
+{
+    const struct skv_kek *cur = skv_ring_current(ks);
+    size_t i, n = atomic_load(&ks->n_keks);
+    int rc = unwrap_under(ks, cur, purpose, key_id, suite, wrapped, wrapped_len, dek_out, e);
+    const struct skv_kek *used = cur;
+    for (i = 0; rc == SKV_ERR_INTEGRITY && i < n; i++)
+        if (ks->keks[i] != cur)
+            rc = unwrap_under(ks, used = ks->keks[i], purpose, key_id, suite, wrapped,
+                              wrapped_len, dek_out, e);
+    if (rc == SKV_ERR_INTEGRITY)
+        return skv_enc_fail(e, rc, SKV_ENC_DEK_UNWRAP,
+                            "cannot unwrap DEK key_id %u (%s, %s) under any of this node's "
+                            "%zu KEK(s): wrong KEK, purpose or key_id, or altered wrapped "
+                            "bytes", key_id, skv_purpose_name(purpose), suite, n);
+    if (rc != SKV_OK)
+        return rc;
+    if (opener)
+        *opener = used;
     skv_enc_err_clear(e);
     return SKV_OK;
+}
+
+int skv_keystore_unwrap(struct skv_keystore *ks, int purpose, uint32_t key_id,
+                        const char *suite, const uint8_t *wrapped,
+                        size_t wrapped_len, uint8_t *dek_out, struct skv_enc_err *e)
+{
+    if (!ks || !wrapped || !dek_out)
+        return skv_enc_fail(e, SKV_ERR_INVALID, SKV_ENC_INVALID_ARGUMENT,
+                            "DEK unwrap: NULL argument");
+    sodium_memzero(dek_out, SKV_DEK_LEN);
+    return skv_dek_unwrap_any(ks, purpose, key_id, suite, wrapped, wrapped_len, dek_out,
+                              NULL, e);
 }

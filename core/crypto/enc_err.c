@@ -23,6 +23,7 @@ static const enum skv_error_id ids[SKV_ENC_WHY_COUNT_] = {
     [SKV_ENC_KEK_FILE_OWNER] = SKV_ErrKEKFileOwner,
     [SKV_ENC_KEK_FILE_UNREADABLE] = SKV_ErrKEKFileUnreadable,
     [SKV_ENC_KEK_INVALID] = SKV_ErrKEKInvalid,
+    [SKV_ENC_KEK_NOT_GIVEN] = SKV_ErrKEKNotGiven,
     [SKV_ENC_DEK_INVALID] = SKV_ErrDEKInvalid,
     [SKV_ENC_DEK_UNWRAP] = SKV_ErrDEKUnwrapFailed,
     [SKV_ENC_DEK_CONFLICT] = SKV_ErrDEKConflict,

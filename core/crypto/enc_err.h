@@ -24,6 +24,7 @@ enum skv_enc_why {
     SKV_ENC_KEK_FILE_OWNER,        /* not owned by the effective user */
     SKV_ENC_KEK_FILE_UNREADABLE,   /* open/stat/read failed */
     SKV_ENC_KEK_INVALID,           /* wrong length, bad base64 */
+    SKV_ENC_KEK_NOT_GIVEN,         /* a KEK id this node does not hold */
     SKV_ENC_DEK_INVALID,           /* bad key_id/purpose/suite/wrapped length */
     SKV_ENC_DEK_UNWRAP,            /* INTEGRITY: wrong KEK, purpose, key_id, tamper */
     SKV_ENC_DEK_CONFLICT,          /* key_id already holds different bytes */

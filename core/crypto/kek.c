@@ -17,7 +17,23 @@
 
 struct skv_kek {
     uint8_t b[SKV_KEK_LEN];
+    char id[SKV_KEK_ID_HEX + 1];   /* kek.h: the public fingerprint */
 };
+
+/* kek.h "KEK id": keyed BLAKE2b of a fixed label under the KEK. */
+static int kek_fingerprint(struct skv_kek *k)
+{
+    static const unsigned char label[] = "kek-id v1";
+    unsigned char personal[crypto_generichash_blake2b_PERSONALBYTES] = "sealkv-kek-id";
+    unsigned char out[SKV_KEK_ID_BYTES];
+    int rc = crypto_generichash_blake2b_salt_personal(out, sizeof out, label,
+                                                      sizeof label - 1, k->b, sizeof k->b,
+                                                      NULL, personal);
+    if (rc == 0)
+        sodium_bin2hex(k->id, sizeof k->id, out, sizeof out);
+    sodium_memzero(out, sizeof out);
+    return rc;
+}
 
 /* A zeroed, writable KEK block. */
 static int kek_alloc(struct skv_kek **out, struct skv_enc_err *e)
@@ -35,6 +51,10 @@ static int kek_alloc(struct skv_kek **out, struct skv_enc_err *e)
 /* Make the filled block read-only and hand it out. */
 static int kek_finish(struct skv_kek *k, struct skv_kek **out, struct skv_enc_err *e)
 {
+    if (kek_fingerprint(k) != 0) {
+        sodium_free(k);
+        return skv_enc_fail(e, SKV_ERR_INTERNAL, SKV_ENC_CIPHER, "cannot compute the KEK id");
+    }
     if (sodium_mprotect_readonly(k) != 0) {
         sodium_free(k);
         return skv_enc_fail(e, SKV_ERR_INTERNAL, SKV_ENC_NOMEM,
@@ -220,6 +240,11 @@ int skv_kek_from_bytes(const uint8_t *key, size_t len, struct skv_kek **out,
 const uint8_t *skv_kek_bytes(const struct skv_kek *k)
 {
     return k ? k->b : NULL;
+}
+
+const char *skv_kek_id(const struct skv_kek *k)
+{
+    return k ? k->id : "";
 }
 
 void skv_kek_free(struct skv_kek *k)

@@ -5,6 +5,12 @@
  * 0600 or 0400) or, for tests, from $SEALKV_KEK_BASE64 (unset right after
  * reading). The bytes live only in sodium_malloc memory (read-only once
  * loaded), are never logged, and are wiped by skv_kek_free().
+ *
+ * KEK id (issue 13, KEK rotation): a public fingerprint that names a KEK
+ * without revealing it: the first 16 bytes of keyed BLAKE2b
+ *   BLAKE2b-128(key = KEK, personal = "sealkv-kek-id" 0^3, in = "kek-id v1")
+ * in lowercase hex (32 characters). The sidecar records it per wrapped
+ * DEK; status and logs may show it. Computed once at load.
  */
 #ifndef SKV_KEK_H
 #define SKV_KEK_H
@@ -16,6 +22,8 @@
 
 #define SKV_KEK_LEN 32
 #define SKV_KEK_ENV "SEALKV_KEK_BASE64"
+#define SKV_KEK_ID_BYTES 16
+#define SKV_KEK_ID_HEX (2 * SKV_KEK_ID_BYTES)  /* characters, without the NUL */
 
 struct skv_kek;   /* opaque */
 
@@ -44,6 +52,10 @@ int skv_kek_from_bytes(const uint8_t *key, size_t len, struct skv_kek **out,
 /* The 32 key bytes (read-only protected memory). For the keystore's
  * wrap/unwrap only; never log or copy them. */
 const uint8_t *skv_kek_bytes(const struct skv_kek *k);
+
+/* The KEK id: SKV_KEK_ID_HEX lowercase hex characters, NUL-terminated,
+ * valid as long as `k` ("" for NULL). */
+const char *skv_kek_id(const struct skv_kek *k);
 
 /* Wipe and free. NULL is a no-op. */
 void skv_kek_free(struct skv_kek *k);

@@ -9,6 +9,7 @@
 #include "util/bytes.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,7 +48,9 @@ int skv_keystore_new(const struct skv_cipher_ops *ops, void *cstate,
     }
     ks->ops = ops;
     ks->cstate = cstate;
-    ks->kek = kek;
+    ks->keks[0] = kek;   /* the current KEK; kek_ring.c adds the others */
+    atomic_store(&ks->n_keks, 1);
+    atomic_store(&ks->cur_kek, 0);
     *out = ks;
     skv_enc_err_clear(e);
     return SKV_OK;
@@ -66,7 +69,7 @@ void skv_keystore_free(struct skv_keystore *ks)
         free(ks->deks[i]);
     }
     free(ks->deks);
-    skv_kek_free(ks->kek);
+    skv_ring_free(ks);
     pthread_rwlock_destroy(&ks->lock);
     sodium_memzero(ks, sizeof *ks);
     free(ks);
@@ -109,12 +112,31 @@ size_t skv_keystore_count(struct skv_keystore *ks)
     return n;
 }
 
+/* Different wrapped bytes of the same key_id: the same DEK under another
+ * KEK or nonce (a node that rewrapped)? 1 yes, 0 no or not unwrappable. */
+static int same_raw(struct skv_keystore *ks, const struct skv_dek *old, const uint8_t *wrapped)
+{
+    uint8_t *a = sodium_malloc(SKV_DEK_LEN), *b = sodium_malloc(SKV_DEK_LEN);
+    int same = a && b &&
+        skv_dek_unwrap_any(ks, old->purpose, old->key_id, old->suite, old->wrapped,
+                           SKV_DEK_WRAPPED_LEN, a, NULL, NULL) == SKV_OK &&
+        skv_dek_unwrap_any(ks, old->purpose, old->key_id, old->suite, wrapped,
+                           SKV_DEK_WRAPPED_LEN, b, NULL, NULL) == SKV_OK &&
+        sodium_memcmp(a, b, SKV_DEK_LEN) == 0;
+    if (a)
+        sodium_free(a);   /* wipes */
+    if (b)
+        sodium_free(b);
+    return same;
+}
+
 /* An existing entry for the same key_id: identical → no-op, else conflict. */
-static int same_dek(const struct skv_dek *old, int purpose, const char *suite,
-                    const uint8_t *wrapped, struct skv_enc_err *e)
+static int same_dek(struct skv_keystore *ks, const struct skv_dek *old, int purpose,
+                    const char *suite, const uint8_t *wrapped, struct skv_enc_err *e)
 {
     if (old->purpose == purpose && strcmp(old->suite, suite) == 0 &&
-        memcmp(old->wrapped, wrapped, SKV_DEK_WRAPPED_LEN) == 0) {
+        (memcmp(old->wrapped, wrapped, SKV_DEK_WRAPPED_LEN) == 0 ||
+         same_raw(ks, old, wrapped))) {
         skv_enc_err_clear(e);
         return SKV_OK;
     }
@@ -129,6 +151,7 @@ static int dek_prepare(struct skv_keystore *ks, uint32_t key_id, int purpose,
                        struct skv_dek **out, struct skv_enc_err *e)
 {
     struct skv_err perr = {0};
+    const struct skv_kek *opener = NULL;
     struct skv_dek *d;
     uint8_t *raw;
     int rc;
@@ -141,8 +164,10 @@ static int dek_prepare(struct skv_keystore *ks, uint32_t key_id, int purpose,
     d->purpose = purpose;
     strcpy(d->suite, suite);   /* length checked by skv_dek_check_ids */
     memcpy(d->wrapped, wrapped, SKV_DEK_WRAPPED_LEN);
-    rc = skv_keystore_unwrap(ks, purpose, key_id, suite, wrapped,
-                             SKV_DEK_WRAPPED_LEN, raw, e);
+    rc = skv_dek_unwrap_any(ks, purpose, key_id, suite, wrapped, SKV_DEK_WRAPPED_LEN, raw,
+                            &opener, e);
+    if (rc == SKV_OK)
+        snprintf(d->kek_id, sizeof d->kek_id, "%s", skv_kek_id(opener));
     if (rc == SKV_OK &&
         (rc = ks->ops->key_new(ks->cstate, suite, raw, SKV_DEK_LEN, &d->handle,
                                &perr)) != SKV_OK)
@@ -166,7 +191,7 @@ static int insert(struct skv_keystore *ks, struct skv_dek *d, struct skv_enc_err
     int rc = SKV_OK;
     pthread_rwlock_wrlock(&ks->lock);
     if ((old = find_locked(ks, d->key_id))) {
-        rc = same_dek(old, d->purpose, d->suite, d->wrapped, e);
+        rc = same_dek(ks, old, d->purpose, d->suite, d->wrapped, e);
     } else if (ks->n == ks->cap) {
         size_t cap = ks->cap ? ks->cap * 2 : 8;
         struct skv_dek **p = realloc(ks->deks, cap * sizeof *p);
@@ -204,7 +229,7 @@ int skv_keystore_add_wrapped(struct skv_keystore *ks, uint32_t key_id, int purpo
     if ((rc = skv_dek_check_wrapped(purpose, key_id, suite, wrapped_len, e)) != SKV_OK)
         return rc;
     if ((old = skv_keystore_get(ks, key_id)))
-        return same_dek(old, purpose, suite, wrapped, e);
+        return same_dek(ks, old, purpose, suite, wrapped, e);
     if ((rc = dek_prepare(ks, key_id, purpose, suite, wrapped, &d, e)) != SKV_OK)
         return rc;
     if ((rc = insert(ks, d, e)) == SKV_OK)

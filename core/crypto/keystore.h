@@ -29,6 +29,13 @@
  * from a re-unwrap of the DEK and kept in a bounded LRU cache. Raw
  * subkey bytes, like DEK bytes, exist only briefly in sodium_malloc memory.
  *
+ * KEK ring (kek_ring.c, issue 13 KEK rotation): the keystore holds the
+ * node's current KEK (encryption.kek_file) and the KEKs it still accepts
+ * (encryption.previous_kek_files, or the old one after a rewrap in this
+ * process). New wraps use the current KEK; an unwrap tries the current
+ * one first, then the others (the AEAD tag tells which is right). Each
+ * DEK remembers the id of the KEK that opened its wrapped bytes.
+ *
  * Threads: skv_keystore_get / add_wrapped / new_dek / wrap / unwrap and
  * the subkey calls are safe from any thread. Entries are never removed before
  * skv_keystore_free, so a pointer from skv_keystore_get stays valid until
@@ -53,6 +60,7 @@
 #define SKV_SUITE_NAME_MAX 32   /* including the NUL */
 #define SKV_SALT_LEN 16          /* envelope v2 per-process salt */
 #define SKV_SUBKEY_CACHE_MAX 64  /* (key_id, salt) subkeys kept per keystore */
+#define SKV_KEK_RING_MAX 8       /* KEKs held: current + accepted */
 
 
 /* "storage", "raft" or "unknown". */
@@ -67,6 +75,7 @@ struct skv_dek {
     uint8_t wrapped[SKV_DEK_WRAPPED_LEN];
     uint8_t salt[SKV_SALT_LEN];          /* this process's v2 salt for the DEK */
     void *seal_handle;                   /* plugin handle of the subkey for `salt` */
+    char kek_id[SKV_KEK_ID_HEX + 1];     /* the KEK that opened `wrapped` */
 };
 
 struct skv_subkey;   /* a cached (key_id, salt) subkey, reference counted */
@@ -84,23 +93,26 @@ void skv_keystore_free(struct skv_keystore *ks);
 
 const struct skv_cipher_ops *skv_keystore_ops(const struct skv_keystore *ks);
 
-/* Wrap the SKV_DEK_LEN bytes at `dek` under the KEK into `wrapped`. */
+/* Wrap the SKV_DEK_LEN bytes at `dek` under the current KEK into `wrapped`. */
 int skv_keystore_wrap(struct skv_keystore *ks, int purpose, uint32_t key_id,
                       const char *suite, const uint8_t *dek,
                       uint8_t wrapped[SKV_DEK_WRAPPED_LEN],
                       struct skv_enc_err *e);
 
 /* Unwrap into `dek_out` (SKV_DEK_LEN bytes; give it sodium_malloc memory
- * and wipe it). `dek_out` is zeroed on failure. */
+ * and wipe it) under any KEK held, the current one first. `dek_out` is
+ * zeroed on failure. */
 int skv_keystore_unwrap(struct skv_keystore *ks, int purpose, uint32_t key_id,
                         const char *suite, const uint8_t *wrapped,
                         size_t wrapped_len, uint8_t *dek_out,
                         struct skv_enc_err *e);
 
 /* Unwrap and prepare a DEK (plugin key_new), then add it to the table.
- * Adding the same key_id again with identical purpose, suite and wrapped
- * bytes is a no-op success (an entry replayed after restart); with
- * anything different it is ErrDEKConflict. key_id 0 is refused. */
+ * Adding the same key_id again with identical purpose, suite and DEK
+ * (the same wrapped bytes, or other bytes that unwrap to the same DEK: a
+ * node that rewrapped under another KEK) is a no-op success (an entry
+ * replayed after restart); with anything different it is ErrDEKConflict.
+ * key_id 0 is refused. */
 int skv_keystore_add_wrapped(struct skv_keystore *ks, uint32_t key_id,
                              int purpose, const char *suite,
                              const uint8_t *wrapped, size_t wrapped_len,
@@ -120,6 +132,34 @@ int skv_keystore_new_dek(struct skv_keystore *ks, int purpose,
                          const char *suite, uint32_t *key_id,
                          uint8_t wrapped[SKV_DEK_WRAPPED_LEN],
                          struct skv_enc_err *e);
+
+/* ---- KEK ring (kek_ring.c) ------------------------------------------- */
+
+/* Hold one more KEK (takes ownership, even on failure). A KEK whose id is
+ * already held is freed and SKV_OK. It only unwraps until
+ * skv_keystore_use_kek makes it current. SKV_ERR_FULL past
+ * SKV_KEK_RING_MAX. Loop thread (one writer). */
+int skv_keystore_add_kek(struct skv_keystore *ks, struct skv_kek *kek,
+                         struct skv_enc_err *e);
+/* Make the held KEK with this id the one new wraps use. SKV_ERR_NOTFOUND. */
+int skv_keystore_use_kek(struct skv_keystore *ks, const char *kek_id,
+                         struct skv_enc_err *e);
+/* The current KEK's id ("" without a keystore). */
+const char *skv_keystore_kek_id(struct skv_keystore *ks);
+/* KEKs held, and the id of the i-th (NULL past the end). */
+size_t skv_keystore_kek_count(struct skv_keystore *ks);
+const char *skv_keystore_kek_id_at(struct skv_keystore *ks, size_t i);
+/* 1 if a KEK with this id is held. */
+int skv_keystore_has_kek(struct skv_keystore *ks, const char *kek_id);
+
+/* Unwrap `in` under any KEK held and wrap the DEK again under the held
+ * KEK `to_kek_id` into `out` (fresh random nonce). The raw DEK lives only
+ * in sodium_malloc memory, wiped. SKV_ERR_NOTFOUND (ErrKEKNotGiven) if
+ * `to_kek_id` is not held; unwrap errors as skv_keystore_unwrap. */
+int skv_keystore_rewrap(struct skv_keystore *ks, const char *to_kek_id, int purpose,
+                        uint32_t key_id, const char *suite, const uint8_t *in,
+                        size_t in_len, uint8_t out[SKV_DEK_WRAPPED_LEN],
+                        struct skv_enc_err *e);
 
 /* Derive the v2 subkey of DEK `d` for `salt` into `out` (SKV_DEK_LEN
  * bytes; give it sodium_malloc memory and wipe it): re-unwraps the DEK

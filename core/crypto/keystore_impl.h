@@ -8,13 +8,19 @@
 #define SKV_KEYSTORE_IMPL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "crypto/keystore.h"
 
 struct skv_keystore {
     const struct skv_cipher_ops *ops;
     void *cstate;
-    struct skv_kek *kek;
+    /* kek_ring.c: the KEKs this node holds, append-only until free (one
+     * writer, the loop thread; readers load n_keks first); cur_kek is the
+     * one new wraps use, the others only unwrap. */
+    struct skv_kek *keks[SKV_KEK_RING_MAX];
+    _Atomic size_t n_keks;
+    _Atomic size_t cur_kek;
     pthread_rwlock_t lock;      /* guards deks/n/cap */
     struct skv_dek **deks;      /* entries never move or go before free */
     size_t n, cap;
@@ -42,5 +48,21 @@ int skv_dek_check_wrapped(int purpose, uint32_t key_id, const char *suite,
  * 16-byte tags (envelopes v1/v2 and the wrapped form need exactly that). */
 int skv_dek_check_suite(struct skv_keystore *ks, const char *suite,
                         struct skv_enc_err *e);
+
+/* dek_wrap.c: unwrap under the KEKs held, the current one first; on
+ * success *opener (may be NULL) is the KEK that opened it. */
+int skv_dek_unwrap_any(struct skv_keystore *ks, int purpose, uint32_t key_id,
+                       const char *suite, const uint8_t *wrapped, size_t wrapped_len,
+                       uint8_t *dek_out, const struct skv_kek **opener,
+                       struct skv_enc_err *e);
+/* dek_wrap.c: wrap under one given KEK. */
+int skv_dek_wrap_under(struct skv_keystore *ks, const struct skv_kek *kek, int purpose,
+                       uint32_t key_id, const char *suite, const uint8_t *dek,
+                       uint8_t wrapped[SKV_DEK_WRAPPED_LEN], struct skv_enc_err *e);
+/* kek_ring.c: the current KEK; the KEK with this id or NULL. */
+const struct skv_kek *skv_ring_current(struct skv_keystore *ks);
+const struct skv_kek *skv_ring_find(struct skv_keystore *ks, const char *kek_id);
+/* kek_ring.c: free every KEK (keystore free). */
+void skv_ring_free(struct skv_keystore *ks);
 
 #endif /* SKV_KEYSTORE_IMPL_H */

@@ -101,14 +101,74 @@ static int check_consistency(const struct skv_enc *enc, const struct skv_enc_boo
     return -1;
 }
 
-/* Unwrap every sidecar key into the keystore: proves the KEK. */
+/* encryption.previous_kek_files into the ring (accepted, not current). */
+static int load_prev_keks(struct skv_enc *enc, const struct skv_config *conf, char *err,
+                          size_t errlen)
+{
+    size_t i;
+    for (i = 0; i < conf->n_prev_kek_files; i++) {
+        struct skv_kek *kek = NULL;
+        struct skv_enc_err e;
+        memset(&e, 0, sizeof e);
+        if (skv_kek_load_file(conf->prev_kek_files[i], &kek, &e) != SKV_OK ||
+            skv_keystore_add_kek(enc->ks, kek, &e) != SKV_OK) {
+            snprintf(err, errlen, "%s: encryption.previous_kek_files[%zu]: %s",
+                     skv_enc_errname(e.why), i, e.err.msg);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The ids of the KEKs held, for a refusal: "current KEK id X;
+ * previous_kek_files: Y Z" ("none"). */
+static void kek_ids_text(struct skv_keystore *ks, char *out, size_t outlen)
+{
+    size_t i, n = skv_keystore_kek_count(ks), used, shown = 0;
+    const char *cur = skv_keystore_kek_id(ks);
+    used = (size_t)snprintf(out, outlen, "current KEK id %s; previous_kek_files:", cur);
+    for (i = 0; i < n && used < outlen; i++) {
+        const char *id = skv_keystore_kek_id_at(ks, i);
+        if (strcmp(id, cur) != 0) {
+            used += (size_t)snprintf(out + used, outlen - used, " %s", id);
+            shown++;
+        }
+    }
+    if (!shown && used < outlen)
+        snprintf(out + used, outlen - used, " none");
+}
+
+/* A sidecar key names a KEK (kek_id) this node was not given: refuse
+ * before trying to unwrap (ErrKEKNotGiven). */
+static int check_kek_given(struct skv_enc *enc, const struct skv_sidecar_key *k, char *err,
+                           size_t errlen)
+{
+    char ids[64 + SKV_KEK_RING_MAX * (SKV_KEK_ID_HEX + 1)];
+    if (!k->kek_id[0] || skv_keystore_has_kek(enc->ks, k->kek_id))
+        return 0;
+    kek_ids_text(enc->ks, ids, sizeof ids);
+    snprintf(err, errlen, "%s: key %u (%s) in %s/" SKV_SIDECAR_DIR "/" SKV_SIDECAR_FILE
+             " is wrapped under KEK id %s, which this node was not given (%s): set "
+             "encryption.kek_file to the KEK this node was rewrapped with, or list it in "
+             "encryption.previous_kek_files", skv_error_name(SKV_ErrKEKNotGiven),
+             (unsigned)k->key_id, skv_key_purpose_name(k->purpose), enc->data_dir,
+             k->kek_id, ids);
+    return -1;
+}
+
+/* Unwrap every sidecar key into the keystore: proves the KEK. A key
+ * without a recorded KEK id (an older sidecar) gets the id of the KEK
+ * that opened it (stored with the epoch bump). */
 static int unwrap_all(struct skv_enc *enc, char *err, size_t errlen)
 {
     size_t i;
     for (i = 0; i < enc->sc.n_keys; i++) {
-        const struct skv_sidecar_key *k = &enc->sc.keys[i];
+        struct skv_sidecar_key *k = &enc->sc.keys[i];
+        const struct skv_dek *d;
         struct skv_enc_err e;
         memset(&e, 0, sizeof e);
+        if (check_kek_given(enc, k, err, errlen) != 0)
+            return -1;
         if (skv_keystore_add_wrapped(enc->ks, k->key_id, (int)k->purpose, k->suite,
                                      k->wrapped, k->wrapped_len, &e) != SKV_OK) {
             snprintf(err, errlen, "%s: key %u (%s, %s) in %s/" SKV_SIDECAR_DIR
@@ -118,6 +178,8 @@ static int unwrap_all(struct skv_enc *enc, char *err, size_t errlen)
                      e.why == SKV_ENC_DEK_UNWRAP ? " (is this the cluster's KEK?)" : "");
             return -1;
         }
+        if (!k->kek_id[0] && (d = skv_keystore_get(enc->ks, k->key_id)))
+            snprintf(k->kek_id, sizeof k->kek_id, "%s", d->kek_id);
     }
     return 0;
 }
@@ -162,6 +224,8 @@ int skv_enc_load(struct skv_enc *enc, const struct skv_config *conf,
         snprintf(err, errlen, "keystore: %s", ee.err.msg);
         return -1;
     }
+    if (load_prev_keks(enc, conf, err, errlen) != 0)
+        return -1;
     return unwrap_all(enc, err, errlen);
 }
 

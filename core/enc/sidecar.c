@@ -49,6 +49,26 @@ static int suite_ok(const char *s)
     return 1;
 }
 
+int skv_sidecar_kek_id_ok(const char *s)
+{
+    size_t i, n = strnlen(s, SKV_SIDECAR_KEK_ID_LEN + 1);
+    if (n == 0)
+        return 1;
+    if (n != SKV_SIDECAR_KEK_ID_LEN)
+        return 0;
+    for (i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    return 1;
+}
+
+void skv_sidecar_forget_kek_ids(struct skv_sidecar *sc)
+{
+    size_t i;
+    for (i = 0; i < sc->n_keys && i < SKV_SIDECAR_MAX_KEYS; i++)
+        sc->keys[i].kek_id[0] = '\0';
+}
+
 /* One key on its own (uniqueness is checked by the caller). */
 static int key_check(const struct skv_sidecar_key *k, size_t i,
                      struct skv_err *err)
@@ -75,6 +95,10 @@ static int key_check(const struct skv_sidecar_key *k, size_t i,
     if (k->created_ms > INT64_MAX)
         return skv_err_set(err, SKV_ERR_INVALID,
                            "keys[%zu].created: above 2^63-1", i);
+    if (!skv_sidecar_kek_id_ok(k->kek_id))
+        return skv_err_set(err, SKV_ERR_INVALID,
+                           "keys[%zu].kek_id: must be %d lowercase hex characters", i,
+                           SKV_SIDECAR_KEK_ID_LEN);
     return SKV_OK;
 }
 

@@ -17,8 +17,13 @@
  *    "raft_envelope_cutover_index":N, "active":{"storage":ID,"raft":ID},
  *    "keys":[{"key_id":ID, "purpose":"storage"|"raft", "suite":"...",
  *             "wrapped":"<base64>", "created":unix_ms,
- *             "local_epoch":E}, ...]}
- * Unknown or duplicate members are refused; every member is required.
+ *             "local_epoch":E, "kek_id":"<32 hex>"}, ...]}
+ * Unknown or duplicate members are refused; every member is required
+ * except a key's "kek_id" (issue 13 KEK rotation): the id (kek.h) of the
+ * KEK this node wrapped that key under. Sidecars written before it have
+ * none: start-up fills it in with the KEK that opens the key. Written
+ * whenever known; the FSM snapshot's copy of the sidecar omits it (a KEK
+ * id names one node's KEK, meaningless to another node).
  */
 #ifndef SKV_SIDECAR_H
 #define SKV_SIDECAR_H
@@ -37,6 +42,7 @@
 #define SKV_SIDECAR_MAX_KEYS 64               /* retire keys to make room */
 #define SKV_SIDECAR_WRAPPED_MAX 128           /* bytes of one wrapped DEK */
 #define SKV_SIDECAR_SUITE_MAX 32              /* incl. the NUL */
+#define SKV_SIDECAR_KEK_ID_LEN 32             /* hex characters (kek.h) */
 #define SKV_LOCAL_EPOCH_MAX 0xFFFFu           /* 16-bit nonce field */
 /* Automatic rotation (core/admin/enc_rotate.c) replaces a purpose's
  * active key once any member's epoch under it reaches this, or once this
@@ -53,6 +59,7 @@ struct skv_sidecar_key {
     size_t wrapped_len;                  /* 1..SKV_SIDECAR_WRAPPED_MAX */
     uint64_t created_ms;                 /* unix ms */
     uint32_t local_epoch;                /* this node's epoch, <= 0xFFFF */
+    char kek_id[SKV_SIDECAR_KEK_ID_LEN + 1]; /* "" = not recorded (older file) */
 };
 
 /* Plain value type: copy it, change the copy, store it, and adopt the
@@ -93,6 +100,12 @@ int skv_sidecar_add_key(struct skv_sidecar *sc,
  * message starting with the name ErrLocalEpochExhausted (util/errors.def)
  * naming the key and the remedy. */
 int skv_sidecar_bump_epochs(struct skv_sidecar *sc, struct skv_err *err);
+
+/* 1 if `s` is "" or SKV_SIDECAR_KEK_ID_LEN lowercase hex characters. */
+int skv_sidecar_kek_id_ok(const char *s);
+
+/* Clear every key's kek_id (the FSM snapshot's copy). */
+void skv_sidecar_forget_kek_ids(struct skv_sidecar *sc);
 
 /* "storage", "raft" or NULL. */
 const char *skv_key_purpose_name(uint32_t purpose);

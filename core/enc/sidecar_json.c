@@ -23,7 +23,7 @@ static const char *const top_members[] = {
     "raft_envelope_cutover_index", "active", "keys", NULL};
 static const char *const active_members[] = {"storage", "raft", NULL};
 static const char *const key_members[] = {
-    "key_id", "purpose", "suite", "wrapped", "created", "local_epoch", NULL};
+    "key_id", "purpose", "suite", "wrapped", "created", "local_epoch", "kek_id", NULL};
 
 /* ---- parsing helpers ---------------------------------------------------- */
 
@@ -155,6 +155,23 @@ static int parse_strings(const json_t *k, const char *path, struct skv_sidecar_k
     return SKV_OK;
 }
 
+/* Optional (sidecar.h): SKV_SIDECAR_KEK_ID_LEN lowercase hex characters. */
+static int parse_kek_id(const json_t *k, const char *path, struct skv_sidecar_key *out,
+                        struct skv_err *err)
+{
+    json_t *v = json_object_get(k, "kek_id");
+    const char *s;
+    if (!v)
+        return SKV_OK;
+    s = json_is_string(v) ? json_string_value(v) : NULL;
+    if (!s || json_string_length(v) != SKV_SIDECAR_KEK_ID_LEN || !skv_sidecar_kek_id_ok(s))
+        return skv_err_set(err, SKV_ERR_INVALID,
+                           "%s.kek_id: must be a string of %d lowercase hex characters",
+                           path, SKV_SIDECAR_KEK_ID_LEN);
+    memcpy(out->kek_id, s, SKV_SIDECAR_KEK_ID_LEN + 1);
+    return SKV_OK;
+}
+
 static int parse_key(const json_t *k, size_t i, struct skv_sidecar_key *out,
                      struct skv_err *err)
 {
@@ -178,7 +195,7 @@ static int parse_key(const json_t *k, size_t i, struct skv_sidecar_key *out,
                            skv_error_name(SKV_ErrLocalEpochOutOfRange), path,
                            (unsigned long long)v);
     out->local_epoch = (uint32_t)v;
-    return SKV_OK;
+    return parse_kek_id(k, path, out, err);
 }
 
 /* ---- the document ------------------------------------------------------- */
@@ -280,13 +297,19 @@ int skv_sidecar_from_json(const void *buf, size_t len, struct skv_sidecar *sc,
 static json_t *key_to_json(const struct skv_sidecar_key *k)
 {
     char b64[B64_MAX];
+    json_t *o;
     sodium_bin2base64(b64, sizeof b64, k->wrapped, k->wrapped_len, B64_VARIANT);
-    return json_pack("{s:I, s:s, s:s, s:s, s:I, s:I}",
-                     "key_id", (json_int_t)k->key_id,
-                     "purpose", skv_key_purpose_name(k->purpose),
-                     "suite", k->suite, "wrapped", b64,
-                     "created", (json_int_t)k->created_ms,
-                     "local_epoch", (json_int_t)k->local_epoch);
+    o = json_pack("{s:I, s:s, s:s, s:s, s:I, s:I}",
+                  "key_id", (json_int_t)k->key_id,
+                  "purpose", skv_key_purpose_name(k->purpose),
+                  "suite", k->suite, "wrapped", b64,
+                  "created", (json_int_t)k->created_ms,
+                  "local_epoch", (json_int_t)k->local_epoch);
+    if (o && k->kek_id[0] && json_object_set_new(o, "kek_id", json_string(k->kek_id)) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 static json_t *sidecar_to_json(const struct skv_sidecar *sc)

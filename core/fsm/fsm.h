@@ -83,6 +83,11 @@ struct skv_cmd;
 int skv_fsm_apply_enc(struct skv_fsm *f, uint64_t index,
                       const struct skv_cmd *c, struct skv_fsm_batch *b,
                       const char **reject);
+/* A key this node just learned (bootstrap, rotate-dek, snapshot): record
+ * in `k` the wrapped bytes the keystore holds for it and the id of the
+ * KEK that opened them (KEK rotation: the sidecar names its KEK). */
+struct skv_sidecar_key;
+void skv_fsm_enc_key_wrapping(struct skv_node *n, struct skv_sidecar_key *k);
 /* "bootstrap", "storage-flag", "raft-flag", "registration" or "none"
  * (crash-point names of the test hooks). */
 const char *skv_fsm_enc_kind(const uint8_t *p, size_t len);

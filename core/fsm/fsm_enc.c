@@ -150,6 +150,16 @@ static int apply_reg(struct skv_fsm *f, uint64_t index, const struct skv_writer_
     return rc;
 }
 
+void skv_fsm_enc_key_wrapping(struct skv_node *n, struct skv_sidecar_key *k)
+{
+    const struct skv_dek *d = skv_keystore_get(n->enc.ks, k->key_id);
+    if (!d)
+        return;
+    memcpy(k->wrapped, d->wrapped, SKV_DEK_WRAPPED_LEN);
+    k->wrapped_len = SKV_DEK_WRAPPED_LEN;
+    snprintf(k->kek_id, sizeof k->kek_id, "%s", d->kek_id);
+}
+
 /* Add a key learned from a bootstrap or rotate-dek entry to `next`, with
  * this node's epoch from the entry's registrations (1 if it has none:
  * a member that joined while the entry was in flight; its start-up
@@ -167,6 +177,7 @@ static int add_key(struct skv_fsm *f, struct skv_sidecar *next, uint32_t id, int
     snprintf(k.suite, sizeof k.suite, "%s", suite);
     memcpy(k.wrapped, wrapped, SKV_DEK_WRAPPED_LEN);
     k.wrapped_len = SKV_DEK_WRAPPED_LEN;
+    skv_fsm_enc_key_wrapping(f->node, &k);
     k.created_ms = created_ms;
     k.local_epoch = 1;
     for (i = 0; i < n_regs; i++)

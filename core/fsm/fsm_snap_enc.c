@@ -18,13 +18,21 @@ int skv_fsm_snap_enc_dump(struct skv_fsm *f, struct skv_buf *b)
 {
     struct skv_enc *enc = &f->node->enc;
     struct skv_err e = {0, ""};
+    struct skv_sidecar *copy;
     char *json = NULL;
     size_t jl = 0;
     uint8_t *v;
     int rc;
     if (enc->sc.n_keys == 0)
         return 0;
-    if (skv_sidecar_to_json(&enc->sc, &json, &jl, &e) != SKV_OK)
+    /* the KEK ids name this node's KEKs: not for other nodes (sidecar.h) */
+    if (!(copy = malloc(sizeof *copy)))
+        return -1;
+    *copy = enc->sc;
+    skv_sidecar_forget_kek_ids(copy);
+    rc = skv_sidecar_to_json(copy, &json, &jl, &e);
+    free(copy);
+    if (rc != SKV_OK)
         return -1;
     if (!(v = malloc(8 + jl))) {
         free(json);
@@ -71,6 +79,7 @@ static int merge_keys(struct skv_fsm *f, struct skv_sidecar *next, const struct 
                           (unsigned)k.key_id, ee.err.msg);
             return RAFT_INVALID;
         }
+        skv_fsm_enc_key_wrapping(n, &k);
         k.local_epoch = self_epoch(f, p, len, off, k.key_id);
         if (skv_sidecar_add_key(next, &k, &e) != SKV_OK) {
             skv_node_halt(n, "sidecar: %s", e.msg);

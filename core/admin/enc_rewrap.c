@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * enc_rewrap.c — "encryption.rewrap-kek" (KEK rotation, issue 13 item 2;
+ * docs/SECURITY.md "Rotating the KEK"): a LOCAL op on the node addressed,
+ * never through Raft (each node wraps the DEKs in its own sidecar). It
+ * loads the new KEK file named in the request, unwraps every DEK of the
+ * sidecar (under whichever KEK the node holds) and wraps it again under
+ * the new KEK in sodium_malloc memory, stores the sidecar crash-durably
+ * (tmp → fsync → rename → fsync dir: sidecar_file.c), and only then makes
+ * the new KEK the one new wraps use. The old KEK stays held (unwrap only)
+ * until the process ends: other nodes may still send DEKs under it.
+ * Crash points rewrap-kek:before-sidecar / after-sidecar (enc.h).
+ * Synchronous on the loop thread, like every sidecar write (FSM apply
+ * writes it there too), so two rewraps, or a rewrap and an apply, never
+ * interleave. Loop thread only.
+ */
+#include "admin/enc_ops.h"
+#include "admin/admin_ops.h"
+#include "util/errors.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* {"kek_file": "/absolute/path"}: required, nothing else. */
+static int parse_body(struct skv_op *op, char *path, size_t pathlen)
+{
+    const char *k, *why = NULL;
+    json_error_t je;
+    json_t *o = op->json && op->json[0] ? json_loads(op->json, JSON_REJECT_DUPLICATES, &je) : NULL;
+    json_t *v;
+    path[0] = '\0';
+    if (!json_is_object(o))
+        why = "the body must be a JSON object {\"kek_file\": \"/absolute/path\"}";
+    else
+        json_object_foreach(o, k, v) {
+            if (strcmp(k, "kek_file") != 0)
+                why = "unknown member (allowed: kek_file)";
+            else if (!json_is_string(v) || json_string_value(v)[0] != '/' ||
+                     json_string_length(v) >= pathlen)
+                why = "kek_file must be an absolute path (read by the node, on its host)";
+            else
+                snprintf(path, pathlen, "%s", json_string_value(v));
+            if (why)
+                break;
+        }
+    if (!why && !path[0])
+        why = "kek_file is required";
+    json_decref(o);
+    if (!why)
+        return 0;
+    skv_op_fail(op, SKV_ErrBadRequest, "rewrap-kek: %s", why);
+    return -1;
+}
+
+/* Keys of the sidecar not yet recorded under kek_id. */
+static size_t keys_not_under(const struct skv_sidecar *sc, const char *kek_id)
+{
+    size_t i, n = 0;
+    for (i = 0; i < sc->n_keys; i++)
+        n += strcmp(sc->keys[i].kek_id, kek_id) != 0;
+    return n;
+}
+
+/* Load the new KEK into the ring (not current yet); its id into `id`. */
+static int load_new_kek(struct skv_op *op, const char *path, char *id, size_t idlen)
+{
+    struct skv_enc *enc = &op->node->enc;
+    struct skv_kek *kek = NULL;
+    struct skv_enc_err ee;
+    memset(&ee, 0, sizeof ee);
+    if (skv_kek_load_file(path, &kek, &ee) != SKV_OK) {
+        skv_op_reply_error(op, ee.err.code, 400, skv_enc_errname(ee.why), 0,
+                           "rewrap-kek: %s", ee.err.msg);
+        return -1;
+    }
+    snprintf(id, idlen, "%s", skv_kek_id(kek));
+    if (strcmp(id, skv_keystore_kek_id(enc->ks)) == 0 && keys_not_under(&enc->sc, id) == 0) {
+        skv_kek_free(kek);
+        skv_op_fail(op, SKV_ErrKEKAlreadyCurrent, "rewrap-kek: %s is this node's current KEK "
+                    "(id %s) and every DEK is already wrapped under it", path, id);
+        return -1;
+    }
+    if (skv_keystore_add_kek(enc->ks, kek, &ee) != SKV_OK) {
+        skv_op_reply_error(op, ee.err.code, 409, skv_enc_errname(ee.why), 0,
+                           "rewrap-kek: %s", ee.err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* `next`: every key not under `id` rewrapped under it. */
+static int rewrap_keys(struct skv_op *op, struct skv_sidecar *next, const char *id,
+                       size_t *count)
+{
+    size_t i;
+    *count = 0;
+    for (i = 0; i < next->n_keys; i++) {
+        struct skv_sidecar_key *k = &next->keys[i];
+        struct skv_enc_err ee;
+        uint8_t out[SKV_DEK_WRAPPED_LEN];
+        if (strcmp(k->kek_id, id) == 0)
+            continue;
+        memset(&ee, 0, sizeof ee);
+        if (skv_keystore_rewrap(op->node->enc.ks, id, (int)k->purpose, k->key_id, k->suite,
+                                k->wrapped, k->wrapped_len, out, &ee) != SKV_OK) {
+            skv_op_reply_error(op, ee.err.code, 500, skv_enc_errname(ee.why), 0,
+                               "rewrap-kek: key %u: %s (nothing changed)",
+                               (unsigned)k->key_id, ee.err.msg);
+            return -1;
+        }
+        memcpy(k->wrapped, out, sizeof out);
+        k->wrapped_len = sizeof out;
+        snprintf(k->kek_id, sizeof k->kek_id, "%s", id);
+        (*count)++;
+    }
+    return 0;
+}
+
+static void reply_done(struct skv_op *op, const char *id, const char *old, size_t count,
+                       const char *path)
+{
+    skv_op_reply_object(op, json_pack("{s:s,s:s,s:I,s:I,s:s}", "kek_id", id,
+                                      "previous_kek_id", old, "keys_rewrapped",
+                                      (json_int_t)count, "keys",
+                                      (json_int_t)op->node->enc.sc.n_keys, "kek_file", path));
+}
+
+void skv_op_enc_rewrap_kek(struct skv_op *op)
+{
+    struct skv_node *n = op->node;
+    struct skv_err e = {0, ""};
+    struct skv_enc_err ee;
+    struct skv_sidecar *next;
+    char path[1024], id[SKV_KEK_ID_HEX + 1], old[SKV_KEK_ID_HEX + 1];
+    size_t count;
+    if (!n->enc.enabled || !n->enc.ks) {
+        skv_op_fail(op, SKV_ErrEncryptionDisabled, "encryption.enabled is false (or no KEK) "
+                    "on node %llu", (unsigned long long)n->conf->node_id);
+        return;
+    }
+    snprintf(old, sizeof old, "%s", skv_keystore_kek_id(n->enc.ks));
+    if (parse_body(op, path, sizeof path) != 0 || load_new_kek(op, path, id, sizeof id) != 0)
+        return;
+    if (!(next = malloc(sizeof *next))) {
+        skv_op_fail(op, SKV_ErrNoMemory, "out of memory");
+        return;
+    }
+    *next = n->enc.sc;
+    if (rewrap_keys(op, next, id, &count) != 0) {
+        free(next);
+        return;
+    }
+    skv_enc_crash_point("rewrap-kek", "before-sidecar");
+    if (skv_enc_commit_sidecar(&n->enc, next, &e) != SKV_OK) {
+        free(next);
+        skv_op_fail(op, SKV_ErrIO, "rewrap-kek: %s (the KEK in use is "
+                    "unchanged; retry)", e.msg);
+        return;
+    }
+    free(next);
+    skv_enc_crash_point("rewrap-kek", "after-sidecar");
+    memset(&ee, 0, sizeof ee);
+    (void)skv_keystore_use_kek(n->enc.ks, id, &ee); /* held: load_new_kek added it */
+    skv_node_log(n, SKV_LOG_INFO, "KEK rewrap: %zu of %zu DEKs rewrapped under KEK id %s "
+                 "(%s), previously %s; set encryption.kek_file to that file before the next "
+                 "start", count, n->enc.sc.n_keys, id, path, old);
+    reply_done(op, id, old, count, path);
+}
