@@ -50,6 +50,8 @@ skv_setup() {
 
 # SKV_ENC_NODES="1 2" (optional, set before skv_setup): those nodes get
 # encryption.enabled with one shared 0600 32-byte KEK file, $SKV_DIR/kek.key.
+# KEK rotation: SKV_KEK_<i> replaces node i's kek_file, SKV_PREV_KEKS_<i>
+# ("A, B") gives it encryption.previous_kek_files (skv_write_conf i again).
 skv_enc_node() {
     for e in ${SKV_ENC_NODES:-}; do [ "$e" = "$1" ] && return 0; done
     return 1
@@ -206,7 +208,9 @@ skv_write_conf() {
         echo "  snapshot_trailing: ${SKV_SNAP_TRAILING:-2048}"
         echo "log: { level: ${SKV_LOG_LEVEL:-info} }"
         if skv_enc_node "$i"; then
-            echo "encryption: { enabled: true, kek_file: $SKV_DIR/kek.key${SKV_ROTATE_AFTER:+, rotate_after: $SKV_ROTATE_AFTER} }"
+            _skv_kek=$(eval "echo \${SKV_KEK_$i:-$SKV_DIR/kek.key}")
+            _skv_prev=$(eval "echo \${SKV_PREV_KEKS_$i:-}")
+            echo "encryption: { enabled: true, kek_file: $_skv_kek${_skv_prev:+, previous_kek_files: [$_skv_prev]}${SKV_ROTATE_AFTER:+, rotate_after: $SKV_ROTATE_AFTER} }"
         fi
     } >"$f"
 }

@@ -57,6 +57,11 @@ EXTRA_DIST += tests/integration/test_phase2.sh
 # a standby joining by snapshot after it, verify and the nonce scan
 TESTS += tests/integration/test_rotate_dek.sh
 EXTRA_DIST += tests/integration/test_rotate_dek.sh
+# KEK rotation (issue 13 item 2): the documented rolling procedure under
+# load, refusals, a node given only the old KEK, the DEKs rewrapped not
+# replaced, no KEK in any form on disk or in logs, verify
+TESTS += tests/integration/test_rewrap_kek.sh
+EXTRA_DIST += tests/integration/test_rewrap_kek.sh
 # start-up refusals of an encrypted node (KEK, sidecar, epochs, cutover)
 TESTS += tests/integration/test_enc_refusals.sh
 EXTRA_DIST += tests/integration/test_enc_refusals.sh

@@ -9,6 +9,12 @@
 # with --enable-fault-injection). After a restart without the hook it must
 # resume consistently — same key ids, flags and cutover as the leader,
 # not halted, old and new values readable — never a silent mis-dispatch.
+# KEK rotation (issue 13 item 2): node 3, configured as the procedure says
+# (kek_file the new KEK, previous_kek_files the old one), crashes in its
+# local rewrap-kek before / after the durable sidecar write; it restarts
+# with every DEK under exactly one KEK it knows (the old one before, the
+# new one after), and a second rewrap-kek finishes the job (or answers
+# ErrKEKAlreadyCurrent when it was done).
 SKV_TEST=crash_points
 . "${SKV_TOP_SRCDIR:-.}/tests/integration/lib.sh"
 "$SEALKVD" --version | grep -q "test hooks" || {
@@ -19,6 +25,12 @@ encf() { "$SEALKV" --endpoint "$(skv_endpoint "$1")" --retry 0 --json status | g
 actives() { curl -s "$(skv_endpoint "$1")/v1/status" | grep -o '"active_key_ids":{[^}]*}'; }
 keyids() { curl -s "$(skv_endpoint "$1")/v1/encryption/sidecar" | grep -o '"key_id": *[0-9]*' | tr -d ' ' | sort | tr '\n' ' '; }
 crashed_99() { pid=$(skv_pid 3); [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; }
+kek_in_use() { curl -s "$(skv_endpoint "$1")/v1/status" | grep -o '"ids_in_use":\[[^]]*\]' | grep -o '[0-9a-f]\{32\}' | sort -u | tr '\n' ' '; }
+kek_conf() { # node kek_file [previous]
+    eval "SKV_KEK_$1=\$2 SKV_PREV_KEKS_$1=\${3:-}"
+    skv_write_conf "$1"
+}
+rewrap3() { curl -s -m 20 -o "$SKV_DIR/resp" -w '%{http_code}' -X POST -d "{\"kek_file\":\"$SKV_DIR/kek2.key\"}" "$(skv_endpoint 3)/v1/encryption/rewrap-kek"; }
 
 run_case() { # kind[/variant] step
     kind=${1%%/*} var=${1#*/} step=$2
@@ -26,6 +38,10 @@ run_case() { # kind[/variant] step
     SKV_BOOT=3 SKV_ENC_NODES="1 2 3"
     export SKV_BOOT
     skv_setup 3
+    if [ "$kind" = rewrap-kek ]; then # round A of the procedure: every node accepts K2
+        (umask 077 && head -c 32 /dev/urandom >"$SKV_DIR/kek2.key")
+        for i in 1 2 3; do kek_conf $i "$SKV_DIR/kek.key" "$SKV_DIR/kek2.key"; done
+    fi
     skv_start 1; skv_start 2
     SEALKV_TEST_CRASH_AT="$kind:$step" skv_start 3
     skv_wait 20 "a leader" skv_leader
@@ -39,6 +55,14 @@ run_case() { # kind[/variant] step
     rotate-dek)
         post 1 enable-storage-envelope >/dev/null; post 2 enable-raft-envelope >/dev/null
         skv_cli 1 encryption rotate-dek --purpose "$var" >/dev/null ;;
+    rewrap-kek)
+        post 1 enable-storage-envelope >/dev/null; post 2 enable-raft-envelope >/dev/null
+        skv_wait_caught_up 1 2 3
+        K1ID=$(kek_in_use 3)
+        skv_stop 3; kek_conf 3 "$SKV_DIR/kek2.key" "$SKV_DIR/kek.key"
+        SEALKV_TEST_CRASH_AT="$kind:$step" skv_start 3
+        skv_wait 20 "node 3 back" skv_all_local_eq before v-before 3
+        rewrap3 >/dev/null ;;
     esac
     skv_assert "$kind:$step: node 3 hit the crash point" skv_wait 20 "node 3 exits at the hook" crashed_99
     skv_assert "$kind:$step: node 3 says where it crashed" grep -q "test hook: crash at $kind:$step" "$SKV_DIR/n3.log"
@@ -55,6 +79,23 @@ run_case() { # kind[/variant] step
     done
     skv_assert "$kind:$step: node 3 holds the leader's key ids" [ "$(keyids 3)" = "$(keyids 1)" ]
     skv_assert "$kind:$step: node 3 has the leader's active key ids" [ "$(actives 3)" = "$(actives 1)" ]
+    if [ "$kind" = rewrap-kek ]; then
+        u=$(kek_in_use 3)
+        if [ "$step" = before-sidecar ]; then
+            skv_assert "$kind:$step: every DEK still under the old KEK ($u)" [ "$u" = "$K1ID" ]
+            skv_assert "$kind:$step: rewrap-kek again rewraps them" [ "$(rewrap3)" = 200 ]
+        else
+            skv_assert "$kind:$step: every DEK under the new KEK ($u)" [ -n "$u" -a "$u" != "$K1ID" ]
+            c=$(rewrap3)
+            skv_assert "$kind:$step: rewrap-kek again: 409 ErrKEKAlreadyCurrent ($c)" \
+                sh -c "[ $c = 409 ] && grep -q ErrKEKAlreadyCurrent $SKV_DIR/resp"
+        fi
+        u2=$(kek_in_use 3)
+        skv_assert "$kind:$step: one KEK in use, the new one ($u2)" [ "$u2" != "$K1ID" -a "$(echo $u2 | wc -w)" = 1 ]
+        skv_stop 3; kek_conf 3 "$SKV_DIR/kek2.key"; skv_start 3
+        skv_assert "$kind:$step: node 3 restarts with only the new KEK" \
+            skv_wait 20 "node 3 reads with K2 only" skv_all_local_eq after v-after 3
+    fi
     skv_nonce_scan 1 2 3   # issue 12: stops the nodes; no (key, nonce) reuse
     for i in 1 2 3; do skv_stop $i; done
     skv_cleanup
@@ -62,8 +103,10 @@ run_case() { # kind[/variant] step
 }
 
 total_fails=0; total_checks=0
-for kv in bootstrap storage-flag raft-flag registration rotate-dek/storage rotate-dek/raft; do
-    for step in before-sidecar after-sidecar after-fsm; do
+for kv in ${SKV_CRASH_KINDS:-bootstrap storage-flag raft-flag registration rotate-dek/storage rotate-dek/raft rewrap-kek}; do
+    steps="before-sidecar after-sidecar after-fsm"
+    [ "$kv" = rewrap-kek ] && steps="before-sidecar after-sidecar" # no FSM step: a local op
+    for step in $steps; do
         SKV_FAILS=0; SKV_CHECKS=0
         run_case "$kv" "$step"   # (run_case sets kind, var, step)
         total_fails=$((total_fails + SKV_FAILS)); total_checks=$((total_checks + SKV_CHECKS))
