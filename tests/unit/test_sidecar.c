@@ -17,6 +17,8 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
+#define KEK_ID_A "00112233445566778899aabbccddeeff"
+
 static void sample(struct skv_sidecar *sc)
 {
     struct skv_sidecar_key k;
@@ -32,7 +34,9 @@ static void sample(struct skv_sidecar *sc)
         k.wrapped[i] = (uint8_t)(i * 7 + 1);
     k.created_ms = 1777000000123ull;
     k.local_epoch = 7;
+    strcpy(k.kek_id, KEK_ID_A);
     CU_ASSERT_EQUAL_FATAL(skv_sidecar_add_key(sc, &k, &err), SKV_OK);
+    k.kek_id[0] = '\0'; /* the second key: none recorded (an older sidecar) */
     k.key_id = 4294967295u; /* the largest id survives the trip */
     k.purpose = SKV_PURPOSE_RAFT;
     strcpy(k.suite, "chacha20-poly1305");
@@ -52,7 +56,8 @@ static int key_equal(const struct skv_sidecar_key *a,
     return a->key_id == b->key_id && a->purpose == b->purpose &&
            strcmp(a->suite, b->suite) == 0 && a->wrapped_len == b->wrapped_len &&
            memcmp(a->wrapped, b->wrapped, a->wrapped_len) == 0 &&
-           a->created_ms == b->created_ms && a->local_epoch == b->local_epoch;
+           a->created_ms == b->created_ms && a->local_epoch == b->local_epoch &&
+           strcmp(a->kek_id, b->kek_id) == 0;
 }
 
 static int sc_equal(const struct skv_sidecar *a, const struct skv_sidecar *b)
@@ -245,6 +250,20 @@ static const struct bad_case bad_cases[] = {
     {KEY(KF_ID "\"purpose\":\"raft\",\"suite\":\"aes 256\"," KF_W KF_CE),
      "keys[0].suite: must be 1..31 characters of"},
     {KEY(KF_ID KF_PS KF_W KF_CE ",\"dek\":\"AAAA\""), "keys[0].dek: unknown member"},
+    /* kek_id (KEK rotation): optional, exactly 32 lowercase hex characters */
+    {KEY(KF_ID KF_PS KF_W KF_CE ",\"kek_id\":7"), "keys[0].kek_id: must be a string of 32"},
+    {KEY(KF_ID KF_PS KF_W KF_CE ",\"kek_id\":\"\""), "keys[0].kek_id: must be a string of 32"},
+    {KEY(KF_ID KF_PS KF_W KF_CE ",\"kek_id\":\"00112233445566778899aabbccddeef\""),
+     "keys[0].kek_id: must be a string of 32"},
+    {KEY(KF_ID KF_PS KF_W KF_CE ",\"kek_id\":\"00112233445566778899AABBCCDDEEFF\""),
+     "keys[0].kek_id: must be a string of 32"},
+    {KEY(KF_ID KF_PS KF_W KF_CE ",\"kek_id\":\"00112233445566778899aabbccddeeff0\""),
+     "keys[0].kek_id: must be a string of 32"},
+    {KEY(KF_ID KF_PS KF_W KF_CE ",\"kek_id\":\"0011223344556677\\u00008899aabbccddeef\""),
+     "\\u0000 is not allowed"},
+    {KEY(KF_ID KF_PS KF_W KF_CE ",\"kek_id\":\"" KEK_ID_A "\",\"kek_id\":\"" KEK_ID_A "\""),
+     "duplicate object key"},
+    {KEY(KF_ID KF_PS KF_W KF_CE ",\"kek\":\"" KEK_ID_A "\""), "keys[0].kek: unknown member"},
     {KEY(KF_ID KF_PS KF_W "\"local_epoch\":1"), "keys[0].created: missing"},
     {KEY(KF_ID KF_PS KF_W "\"created\":true,\"local_epoch\":1"),
      "keys[0].created: must be an integer"},
@@ -289,6 +308,39 @@ static void test_validation_baseline(void)
     CU_ASSERT_EQUAL(sc.keys[0].wrapped_len, 4);
     CU_ASSERT_EQUAL(sc.keys[1].wrapped[3], 3);
     CU_ASSERT_EQUAL(sc.raft_envelope_cutover_index, 10);
+}
+
+/* kek_id (KEK rotation): read when present, absent when not recorded
+ * (older sidecars parse unchanged), written only when known, refused by
+ * validate when malformed, and dropped by forget_kek_ids. */
+static void test_kek_id(void)
+{
+    static const char old[] = DOC("", "{\"storage\":7,\"raft\":0}", "0", K_STORAGE(7, 1));
+    static const char with[] = KEY(KF_ID KF_PS KF_W KF_CE ",\"kek_id\":\"" KEK_ID_A "\"");
+    struct skv_sidecar sc;
+    struct skv_err err = {0};
+    char *text = NULL;
+    size_t len = 0;
+    CU_ASSERT_EQUAL_FATAL(skv_sidecar_from_json(old, strlen(old), &sc, &err), SKV_OK);
+    CU_ASSERT_STRING_EQUAL(sc.keys[0].kek_id, "");
+    CU_ASSERT_EQUAL_FATAL(skv_sidecar_to_json(&sc, &text, &len, &err), SKV_OK);
+    CU_ASSERT_PTR_NULL(strstr(text, "kek_id")); /* not invented */
+    free(text);
+    CU_ASSERT_EQUAL_FATAL(skv_sidecar_from_json(with, strlen(with), &sc, &err), SKV_OK);
+    CU_ASSERT_STRING_EQUAL(sc.keys[0].kek_id, KEK_ID_A);
+    CU_ASSERT_EQUAL_FATAL(skv_sidecar_to_json(&sc, &text, &len, &err), SKV_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"kek_id\": \"" KEK_ID_A "\""));
+    free(text);
+    skv_sidecar_forget_kek_ids(&sc);
+    CU_ASSERT_STRING_EQUAL(sc.keys[0].kek_id, "");
+    CU_ASSERT_TRUE(skv_sidecar_kek_id_ok(""));
+    CU_ASSERT_TRUE(skv_sidecar_kek_id_ok(KEK_ID_A));
+    CU_ASSERT_FALSE(skv_sidecar_kek_id_ok("00112233445566778899aabbccddeefg"));
+    CU_ASSERT_FALSE(skv_sidecar_kek_id_ok("0011"));
+    strcpy(sc.keys[0].kek_id, "0011");
+    CU_ASSERT_EQUAL(skv_sidecar_validate(&sc, &err), SKV_ERR_INVALID);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "keys[0].kek_id"));
+    CU_ASSERT_EQUAL(skv_sidecar_to_json(&sc, &text, &len, &err), SKV_ERR_INVALID);
 }
 
 static void test_too_many_keys(void)
@@ -628,6 +680,7 @@ int main(void)
     s = CU_add_suite("sidecar", NULL, NULL);
     CU_add_test(s, "json round trip", test_json_round_trip);
     CU_add_test(s, "file round trip, modes", test_file_round_trip);
+    CU_add_test(s, "kek_id: optional, strict, forgotten for snapshots", test_kek_id);
     CU_add_test(s, "missing file or directory", test_missing);
     CU_add_test(s, "validation baseline", test_validation_baseline);
     CU_add_test(s, "validation errors name the field", test_validation_errors);
