@@ -8,7 +8,10 @@
  * idempotent adds and conflicts, fresh key_ids from the CSPRNG; envelope
  * v2 subkeys: a fresh salt per keystore (process), the derivation against
  * libsodium's BLAKE2b directly, the bounded LRU cache, and its
- * correctness while 8 threads churn through more salts than it holds.
+ * correctness while 8 threads churn through more salts than it holds;
+ * the KEK ring (KEK rotation): KEK ids against libsodium's BLAKE2b,
+ * unwrap under any KEK held, rewrap, the KEK that opened each DEK, a
+ * rewrapped DEK replayed without a conflict, the ring's limits.
  */
 #include "enc_fx.h"
 #include "crypto/enc_err.h"
@@ -524,6 +527,121 @@ static void test_add_and_get(void)
     skv_keystore_free(ks);
 }
 
+/* ---- KEK ring (kek_ring.c) ---------------------------------------- */
+
+static struct skv_kek *kek_of(uint8_t fill)
+{
+    uint8_t raw[SKV_KEK_LEN];
+    struct skv_kek *k = NULL;
+    struct skv_enc_err e;
+    memset(raw, fill, sizeof raw);
+    CU_ASSERT_EQUAL(skv_kek_from_bytes(raw, sizeof raw, &k, &e), SKV_OK);
+    return k;
+}
+
+/* kek.h "KEK id", computed here with libsodium directly. */
+static void test_kek_id(void)
+{
+    uint8_t raw[SKV_KEK_LEN], out[16];
+    unsigned char personal[16] = "sealkv-kek-id";
+    char hex[33], kekhex[65];
+    struct skv_kek *a = kek_of(0x41), *b = kek_of(0x42);
+    CU_ASSERT_FATAL(a && b);
+    memset(raw, 0x41, sizeof raw);
+    CU_ASSERT_EQUAL(crypto_generichash_blake2b_salt_personal(out, sizeof out,
+                        (const unsigned char *)"kek-id v1", 9, raw, sizeof raw, NULL,
+                        personal), 0);
+    sodium_bin2hex(hex, sizeof hex, out, sizeof out);
+    CU_ASSERT_STRING_EQUAL(skv_kek_id(a), hex);
+    CU_ASSERT_EQUAL(strlen(skv_kek_id(a)), SKV_KEK_ID_HEX);
+    CU_ASSERT(strcmp(skv_kek_id(a), skv_kek_id(b)) != 0);
+    sodium_bin2hex(kekhex, sizeof kekhex, raw, sizeof raw);
+    CU_ASSERT_PTR_NULL(strstr(kekhex, skv_kek_id(a)));   /* not the KEK's own bytes */
+    CU_ASSERT_STRING_EQUAL(skv_kek_id(NULL), "");
+    skv_kek_free(a);
+    skv_kek_free(b);
+}
+
+static void test_kek_ring(void)
+{
+    struct skv_keystore *ks = enc_fx_keystore(&fx, 0x41), *only_b = enc_fx_keystore(&fx, 0x42);
+    uint8_t w[SKV_DEK_WRAPPED_LEN], wb[SKV_DEK_WRAPPED_LEN], w2[SKV_DEK_WRAPPED_LEN];
+    uint8_t *r1 = sodium_malloc(SKV_DEK_LEN), *r2 = sodium_malloc(SKV_DEK_LEN);
+    const char *sfx = "chacha20-poly1305";
+    char ida[SKV_KEK_ID_HEX + 1], idb[SKV_KEK_ID_HEX + 1];
+    struct skv_enc_err e;
+    uint32_t id = 0, id2 = 0;
+    CU_ASSERT_FATAL(ks && only_b && r1 && r2);
+    snprintf(ida, sizeof ida, "%s", skv_keystore_kek_id(ks));
+    snprintf(idb, sizeof idb, "%s", skv_keystore_kek_id(only_b));
+    CU_ASSERT_EQUAL(skv_keystore_kek_count(ks), 1);
+    CU_ASSERT_EQUAL_FATAL(skv_keystore_new_dek(ks, SKV_PURPOSE_STORAGE, sfx, &id, w, &e), SKV_OK);
+    /* rewrap to a KEK not held: refused */
+    ENC_ASSERT_ERR(skv_keystore_rewrap(ks, idb, SKV_PURPOSE_STORAGE, id, sfx, w, sizeof w, wb, &e),
+                   e, SKV_ERR_NOTFOUND, SKV_ENC_KEK_NOT_GIVEN, "not held");
+    ENC_ASSERT_ERR(skv_keystore_use_kek(ks, idb, &e), e, SKV_ERR_NOTFOUND,
+                   SKV_ENC_KEK_NOT_GIVEN, NULL);
+    /* hold B (twice: once), still wrapping under A */
+    CU_ASSERT_EQUAL(skv_keystore_add_kek(ks, kek_of(0x42), &e), SKV_OK);
+    CU_ASSERT_EQUAL(skv_keystore_add_kek(ks, kek_of(0x42), &e), SKV_OK);
+    CU_ASSERT_EQUAL(skv_keystore_kek_count(ks), 2);
+    CU_ASSERT_TRUE(skv_keystore_has_kek(ks, idb));
+    CU_ASSERT_STRING_EQUAL(skv_keystore_kek_id(ks), ida);
+    CU_ASSERT_STRING_EQUAL(skv_keystore_kek_id_at(ks, 1), idb);
+    CU_ASSERT_PTR_NULL(skv_keystore_kek_id_at(ks, 2));
+    /* rewrap A -> B: B alone opens it, to the same DEK; B alone cannot open w */
+    CU_ASSERT_EQUAL_FATAL(skv_keystore_rewrap(ks, idb, SKV_PURPOSE_STORAGE, id, sfx, w, sizeof w,
+                                              wb, &e), SKV_OK);
+    CU_ASSERT(memcmp(w, wb, sizeof w) != 0);
+    CU_ASSERT_EQUAL(skv_keystore_unwrap(ks, SKV_PURPOSE_STORAGE, id, sfx, w, sizeof w, r1, &e), SKV_OK);
+    CU_ASSERT_EQUAL(skv_keystore_unwrap(only_b, SKV_PURPOSE_STORAGE, id, sfx, wb, sizeof wb, r2, &e),
+                    SKV_OK);
+    CU_ASSERT(sodium_memcmp(r1, r2, SKV_DEK_LEN) == 0);
+    ENC_ASSERT_ERR(skv_keystore_unwrap(only_b, SKV_PURPOSE_STORAGE, id, sfx, w, sizeof w, r2, &e),
+                   e, SKV_ERR_INTEGRITY, SKV_ENC_DEK_UNWRAP, "under any of this node's 1 KEK");
+    /* the ring opens the B-wrapped form and remembers which KEK did */
+    CU_ASSERT_EQUAL_FATAL(skv_keystore_add_wrapped(ks, id, SKV_PURPOSE_STORAGE, sfx, wb, sizeof wb,
+                                                   &e), SKV_OK);
+    CU_ASSERT_STRING_EQUAL(skv_keystore_get(ks, id)->kek_id, idb);
+    /* the A-wrapped form of the same DEK replays without a conflict;
+     * another DEK under the same id conflicts */
+    CU_ASSERT_EQUAL(skv_keystore_add_wrapped(ks, id, SKV_PURPOSE_STORAGE, sfx, w, sizeof w, &e),
+                    SKV_OK);
+    CU_ASSERT_EQUAL_FATAL(skv_keystore_new_dek(ks, SKV_PURPOSE_STORAGE, sfx, &id2, w2, &e), SKV_OK);
+    CU_ASSERT_EQUAL_FATAL(skv_keystore_rewrap(ks, ida, SKV_PURPOSE_STORAGE, id2, sfx, w2,
+                                              sizeof w2, w2, &e), SKV_OK);
+    ENC_ASSERT_ERR(skv_keystore_add_wrapped(ks, id, SKV_PURPOSE_STORAGE, sfx, w2, sizeof w2, &e),
+                   e, SKV_ERR_INVALID, SKV_ENC_DEK_CONFLICT, NULL);
+    /* switch: new wraps under B (only_b opens them) */
+    CU_ASSERT_EQUAL(skv_keystore_use_kek(ks, idb, &e), SKV_OK);
+    CU_ASSERT_STRING_EQUAL(skv_keystore_kek_id(ks), idb);
+    CU_ASSERT_EQUAL(skv_keystore_wrap(ks, SKV_PURPOSE_RAFT, 9, sfx, r1, w2, &e), SKV_OK);
+    CU_ASSERT_EQUAL(skv_keystore_unwrap(only_b, SKV_PURPOSE_RAFT, 9, sfx, w2, sizeof w2, r2, &e),
+                    SKV_OK);
+    CU_ASSERT(sodium_memcmp(r1, r2, SKV_DEK_LEN) == 0);
+    sodium_free(r1);
+    sodium_free(r2);
+    skv_keystore_free(ks);
+    skv_keystore_free(only_b);
+}
+
+static void test_kek_ring_limits(void)
+{
+    struct skv_keystore *ks = enc_fx_keystore(&fx, 0x50);
+    struct skv_enc_err e;
+    int i;
+    CU_ASSERT_FATAL(ks != NULL);
+    for (i = 1; i < SKV_KEK_RING_MAX; i++)
+        CU_ASSERT_EQUAL(skv_keystore_add_kek(ks, kek_of((uint8_t)(0x50 + i)), &e), SKV_OK);
+    CU_ASSERT_EQUAL(skv_keystore_kek_count(ks), SKV_KEK_RING_MAX);
+    CU_ASSERT_EQUAL(skv_keystore_add_kek(ks, kek_of(0x7f), &e), SKV_ERR_FULL);
+    CU_ASSERT_EQUAL(skv_keystore_add_kek(ks, NULL, &e), SKV_ERR_INVALID);
+    CU_ASSERT_EQUAL(skv_keystore_add_kek(NULL, kek_of(0x7e), &e), SKV_ERR_INVALID);
+    CU_ASSERT_STRING_EQUAL(skv_keystore_kek_id(NULL), "");
+    CU_ASSERT_EQUAL(skv_keystore_kek_count(NULL), 0);
+    skv_keystore_free(ks);
+}
+
 static void test_add_rejects(void)
 {
     struct skv_keystore *ks = enc_fx_keystore(&fx, 0x31);
@@ -944,6 +1062,9 @@ int main(void)
         !CU_add_test(s, "KEK from bytes", test_kek_from_bytes) ||
         !CU_add_test(s, "error names", test_errnames) ||
         !CU_add_test(s, "DEK wrap round trip", test_wrap_roundtrip) ||
+        !CU_add_test(s, "KEK id: keyed BLAKE2b fingerprint", test_kek_id) ||
+        !CU_add_test(s, "KEK ring: unwrap by any, rewrap, switch, replay", test_kek_ring) ||
+        !CU_add_test(s, "KEK ring: limits and arguments", test_kek_ring_limits) ||
         !CU_add_test(s, "DEK unwrap rejects", test_unwrap_rejects) ||
         !CU_add_test(s, "DEK wrap arguments", test_wrap_args) ||
         !CU_add_test(s, "keystore_new arguments", test_keystore_new_args) ||
