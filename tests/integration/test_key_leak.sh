@@ -214,7 +214,7 @@ for i in 1 2 3; do skv_stop "$i"; done
 skv_assert "sealkv verify ran on node 2 (output collected)" [ -s "$O/verify-n2.txt" ]
 sed "s|$D/kek.key|$D/wrong.key|" "$D/n1.yaml" >"$D/wrong.yaml"
 "$SEALKVD" --config "$D/wrong.yaml" >"$O/sealkvd-wrong-kek.txt" 2>&1
-skv_assert "a start under a wrong KEK is refused with ErrDEKUnwrapFailed" grep -q ErrDEKUnwrapFailed "$O/sealkvd-wrong-kek.txt"
+skv_assert "a start under a wrong KEK is refused with ErrKEKNotGiven" grep -q ErrKEKNotGiven "$O/sealkvd-wrong-kek.txt"
 # the test-only KEK path: $SEALKV_KEK_BASE64 (the real KEK) with no kek_file
 sed "s|, kek_file: $D/kek.key||" "$D/n3.yaml" >"$D/env.yaml"
 SEALKV_KEK_BASE64=$(base64 -w0 <"$D/kek.key") "$SEALKVD" --config "$D/env.yaml" --check-config >"$O/sealkvd-env-kek.txt" 2>&1

@@ -76,7 +76,7 @@ sed "s#kek_file: $D/kek.key#kek_file: $D/wrong.key#" "$D/n3.yaml" >"$D/n3-wrong.
 "$SEALKVD" --config "$D/n3-wrong.yaml" >"$D/wrong.out" 2>&1
 rc=$?
 skv_assert "a wrong KEK refuses start (non-zero exit)" [ "$rc" -ne 0 ]
-skv_assert "the refusal names ErrDEKUnwrapFailed" grep -q ErrDEKUnwrapFailed "$D/wrong.out"
+skv_assert "the refusal names ErrKEKNotGiven (the sidecar names its KEK id)" grep -q ErrKEKNotGiven "$D/wrong.out"
 skv_assert "the refused start left the sidecar unchanged" cmp -s "$D/keys3.before" "$D/data3/encryption/keys.json"
 
 for i in 1 2 3 4; do skv_start $i; done

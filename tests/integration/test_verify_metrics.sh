@@ -130,7 +130,7 @@ skv_assert "--strict: pre-phase-1 cleartext values and log entries are anomalies
 (umask 077 && head -c 32 /dev/urandom >"$D/wrong.key")
 sed "s#kek_file: $D/kek.key#kek_file: $D/wrong.key#" "$D/n1.yaml" >"$D/n1-wrong.yaml"
 rc=$(verify "$D/vw" "$D/n1-wrong.yaml")
-skv_assert "a wrong KEK: exit 2 with ErrDEKUnwrapFailed" sh -c "[ $rc = 2 ] && grep -q ErrDEKUnwrapFailed $D/vw"
+skv_assert "a wrong KEK: exit 2 with ErrKEKNotGiven" sh -c "[ $rc = 2 ] && grep -q ErrKEKNotGiven $D/vw"
 
 # ---- tampering -------------------------------------------------------
 T=$("$TAMPER" "$D/n1.yaml" fix-crc | sed -n 's/^tampered //p')
