@@ -370,6 +370,28 @@ static void test_rotate_after(void)
     EXPECT_ERR(NODE "encryption: { rotate_after: \"7d\" }\n", 2, 29, "");
 }
 
+/* encryption.previous_kek_files (KEK rotation): a list of up to 4 paths */
+static void test_previous_kek_files(void)
+{
+    struct skv_config c;
+    if (parse_ok(NODE "encryption: { kek_file: /k/new, previous_kek_files: [/k/a, /k/b] }\n",
+                 &c) == 0) {
+        CU_ASSERT_EQUAL(c.n_prev_kek_files, 2);
+        CU_ASSERT_STRING_EQUAL(c.prev_kek_files[0], "/k/a");
+        CU_ASSERT_STRING_EQUAL(c.prev_kek_files[1], "/k/b");
+        skv_config_free(&c);
+    }
+    if (parse_ok(NODE "encryption: { kek_file: /k/new, previous_kek_files: null }\n", &c) == 0) {
+        CU_ASSERT_EQUAL(c.n_prev_kek_files, 0);
+        skv_config_free(&c);
+    }
+    EXPECT_ERR(NODE "encryption: { previous_kek_files: /k/a }\n", 2, 35, "sequence");
+    EXPECT_ERR(NODE "encryption: { previous_kek_files: [[a]] }\n", 2, 36,
+               "'encryption.previous_kek_files[0]' must be a string");
+    EXPECT_ERR(NODE "encryption: { previous_kek_files: [a, b, c, d, e] }\n", 2, 48,
+               "too many entries in 'encryption.previous_kek_files' (limit 4)");
+}
+
 static void test_bad_address(void)
 {
     EXPECT_ERR("node: { id: 1, address: localhost, data_dir: d }\n", 1, 25,
@@ -572,6 +594,7 @@ int main(void)
     CU_add_test(s, "out of range", test_out_of_range);
     CU_add_test(s, "range boundaries accepted", test_boundaries_accepted);
     CU_add_test(s, "encryption.rotate_after", test_rotate_after);
+    CU_add_test(s, "encryption.previous_kek_files", test_previous_kek_files);
     CU_add_test(s, "bad address", test_bad_address);
     CU_add_test(s, "duplicate node id", test_dup_node_id);
     CU_add_test(s, "duplicate address", test_dup_address);
