@@ -66,6 +66,10 @@
  *                       "storage"|"raft", "if_active":KEY_ID}. Leader,
  *                       ready. json: {applied_index, purpose, key_id,
  *                       previous_key_id, was_already_rotated}.
+ *   "encryption.rewrap-kek"               json {"kek_file": ABS_PATH}. Any
+ *                       node, runs locally (KEK rotation). json: {kek_id,
+ *                       previous_kek_id, keys_rewrapped, keys, kek_file};
+ *                       409 ErrKEKAlreadyCurrent, 400 for a bad KEK file.
  *   "encryption.erase-cleartext"          json optional (ignored today).
  *                       Any node (runs locally). json: {resealed_values,
  *                       log_first_index, cutover_index, storage_compacted};

@@ -114,7 +114,10 @@ static inline uint64_t skv_enc_cutover(const struct skv_enc *enc)
  * snapshot:before-restore (fsm_snapshot.c: an installed snapshot newer
  * than the FSM is stored — snapshot_put done — and not yet restored) and
  * wrapped:before-apply (fsm.c: a committed entry above the cutover is
- * about to be unwrapped; it stays in the log unapplied). */
+ * about to be unwrapped; it stays in the log unapplied), and
+ * rewrap-kek:before-sidecar|after-sidecar (admin/enc_rewrap.c: every DEK
+ * rewrapped in memory, sidecar not stored yet / stored, new KEK not yet
+ * adopted). */
 void skv_enc_crash_point(const char *kind, const char *step);
 
 #endif /* SKV_ENC_H */
