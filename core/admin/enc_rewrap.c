@@ -152,7 +152,8 @@ void skv_op_enc_rewrap_kek(struct skv_op *op)
         return;
     }
     skv_enc_crash_point("rewrap-kek", "before-sidecar");
-    if (skv_enc_commit_sidecar(&n->enc, next, &e) != SKV_OK) {
+    /* no DEK yet (not bootstrapped): nothing to store, only adopt */
+    if (next->n_keys && skv_enc_commit_sidecar(&n->enc, next, &e) != SKV_OK) {
         free(next);
         skv_op_fail(op, SKV_ErrIO, "rewrap-kek: %s (the KEK in use is "
                     "unchanged; retry)", e.msg);
