@@ -321,7 +321,8 @@ static int cmd_rotate_dek(const struct skv_cli *c, char **args, int nargs)
  * relative one is resolved here, where the CLI runs). */
 static int cmd_rewrap_kek(const struct skv_cli *c, char **args, int nargs)
 {
-    struct skv_cli_req rq = {"POST", "/v1/encryption/rewrap-kek", NULL, 0, "application/json"};
+    struct skv_cli_req rq = {.method = "POST", .path = "/v1/encryption/rewrap-kek",
+                             .content_type = "application/json"};
     char *abs = NULL, *body;
     json_t *j;
     int rc;
