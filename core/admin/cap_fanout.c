@@ -140,12 +140,13 @@ static void probe_all(struct skv_node *n, struct cap_fanout *f)
  * such a `members add` as unreachable. */
 #define SKV_CAP_MIN_WAIT_MS 3000u
 
-void skv_cap_fanout(struct skv_node *n, const char *suite,
-                    const struct skv_cap_target *extra, size_t n_extra,
-                    skv_cap_done_fn cb, void *arg)
+static void fanout_start(struct skv_node *n, const char *suite, const char *kek_id,
+                         const struct skv_cap_target *extra, size_t n_extra,
+                         skv_cap_done_fn cb, void *arg)
 {
     struct cap_fanout *f = calloc(1, sizeof *f);
     if (!f || (suite && !(f->suite = strdup(suite))) ||
+        (kek_id && !(f->kek_id = strdup(kek_id))) ||
         peers_collect(n, f, extra, n_extra) != 0) {
         json_t *empty = json_array();
         char oom[96];
@@ -174,6 +175,19 @@ void skv_cap_fanout(struct skv_node *n, const char *suite,
     }
     skv_tracker_add(&n->caps_pending, &f->track, f->track.id, 0, 0, uv_now(&n->loop),
                     f->timeout_ms);
+}
+
+void skv_cap_fanout(struct skv_node *n, const char *suite,
+                    const struct skv_cap_target *extra, size_t n_extra,
+                    skv_cap_done_fn cb, void *arg)
+{
+    fanout_start(n, suite, NULL, extra, n_extra, cb, arg);
+}
+
+void skv_cap_fanout_kek(struct skv_node *n, const char *kek_id, skv_cap_done_fn cb,
+                        void *arg)
+{
+    fanout_start(n, NULL, kek_id, NULL, 0, cb, arg);
 }
 
 static struct cap_fanout *fanout_find(struct skv_node *n, uint64_t req_id)

@@ -19,6 +19,7 @@
 #define CAP_REASONS_MAX 8             /* reasons of one peer we quote */
 #define CAP_REASON_MAX 200            /* bytes of one quoted reason */
 #define CAP_SUITES_MAX 64             /* suites a report may list */
+#define CAP_KEK_IDS_MAX 16            /* KEK ids a report may list */
 #define CAP_WHY_MAX 160
 #define CAP_ROLE_EXTRA (-1)           /* an extra target, not in the config */
 
@@ -41,6 +42,7 @@ struct cap_fanout {
     struct skv_tracked track;  /* id, deadline: n->caps_pending while probing */
     unsigned timeout_ms;
     char *suite;               /* NULL: any */
+    char *kek_id;              /* NULL: none; else every node must hold it */
     struct cap_peer *peers;    /* sorted by id */
     size_t n_peers, n_waiting;
     uint64_t sent_ms;          /* last (re)send of the probes */

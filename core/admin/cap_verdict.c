@@ -168,6 +168,11 @@ static int report_check(const json_t *r, uint64_t id, char *why, size_t wlen)
                  "or not a list of names)");
         return -1;
     }
+    if (json_object_get(r, "kek_ids") && /* optional: older builds lack it */
+        !is_string_array(json_object_get(r, "kek_ids"), CAP_KEK_IDS_MAX, 0)) {
+        snprintf(why, wlen, "malformed capability report ('kek_ids' not a list of ids)");
+        return -1;
+    }
     if ((uint64_t)json_integer_value(json_object_get(r, "id")) != id) {
         snprintf(why, wlen, "malformed capability report (it names node %lld)",
                  (long long)json_integer_value(json_object_get(r, "id")));
@@ -213,6 +218,16 @@ void skv_cap_take_report(struct cap_peer *p, const struct skv_ctl_simple *m)
     }
     p->report = r;
     p->state = CAP_ANSWERED;
+}
+
+/* An optional list of strings (report_check bounded it) holding s. */
+static int has_string(const json_t *a, const char *s)
+{
+    size_t i;
+    for (i = 0; i < json_array_size(a); i++)
+        if (strcmp(json_string_value(json_array_get(a, i)), s) == 0)
+            return 1;
+    return 0;
 }
 
 static int has_suite(const json_t *suites, const char *suite)
@@ -283,6 +298,11 @@ static int verdict(const struct cap_fanout *f, const struct cap_peer *p,
         snprintf(out, outlen, "does not support any suite");
         return 0;
     }
+    if (f->kek_id && !has_string(json_object_get(r, "kek_ids"), f->kek_id)) {
+        snprintf(out, outlen, "does not hold KEK id %s (list the new KEK in its "
+                 "encryption.previous_kek_files and restart it first)", f->kek_id);
+        return 0;
+    }
     return 1;
 }
 
@@ -332,6 +352,7 @@ void skv_cap_fanout_free(struct cap_fanout *f)
     }
     free(f->peers);
     free(f->suite);
+    free(f->kek_id);
     free(f);
 }
 

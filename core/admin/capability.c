@@ -105,6 +105,27 @@ static const char *cipher_name(struct skv_node *n)
     return n->conf->cipher.name;
 }
 
+/* KEK rotation: "kek_ids", the ids of every KEK this node holds (a
+ * rewrap-kek elsewhere checks each member holds the new one). Takes r;
+ * NULL on OOM. */
+static json_t *with_kek_ids(struct skv_node *n, json_t *r)
+{
+    json_t *ids = json_array();
+    size_t i;
+    for (i = 0; ids && i < skv_keystore_kek_count(n->enc.ks); i++)
+        if (json_array_append_new(ids, json_string(skv_keystore_kek_id_at(n->enc.ks, i))) != 0) {
+            json_decref(ids);
+            ids = NULL;
+        }
+    if (!r || !ids || json_object_set_new(r, "kek_ids", ids) != 0) {
+        if (!r)
+            json_decref(ids);
+        json_decref(r);
+        return NULL;
+    }
+    return r;
+}
+
 /* New reference; NULL only on OOM. */
 json_t *skv_cap_report(struct skv_node *n)
 {
@@ -121,7 +142,7 @@ json_t *skv_cap_report(struct skv_node *n)
         json_decref(reasons);
         return NULL;
     }
-    return json_pack("{s:I,s:I,s:b,s:o,s:b,s:b,s:s?,s:o,s:i,s:i,s:s,s:b,s:I,s:b}",
+    return with_kek_ids(n, json_pack("{s:I,s:I,s:b,s:o,s:b,s:b,s:s?,s:o,s:i,s:i,s:s,s:b,s:I,s:b}",
                      "id", (json_int_t)n->conf->node_id,
                      "node_id16", (json_int_t)n->enc.node16,
                      "capable", k == 0,
@@ -134,7 +155,7 @@ json_t *skv_cap_report(struct skv_node *n)
                      "build", PACKAGE_VERSION,
                      "sidecar_present", n->enc.sc_present != 0,
                      "local_epoch", (json_int_t)local_epoch(&n->enc),
-                     "bootstrapped", skv_enc_bootstrapped(&n->enc));
+                     "bootstrapped", skv_enc_bootstrapped(&n->enc)));
 }
 
 /* ---- answering a probe ------------------------------------------------ */

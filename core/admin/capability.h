@@ -13,7 +13,8 @@
  *    "suites":["aes-256-gcm",...] (available ones only), "abi_major":1,
  *    "abi_minor":M, "build":"x.y.z", "sidecar_present":bool,
  *    "local_epoch":E (max over this node's keys, 0 without keys),
- *    "bootstrapped":bool}
+ *    "bootstrapped":bool, "kek_ids":["<32 hex>",...] (every KEK held;
+ *    absent from older builds)}
  * Capable = encryption enabled, KEK loaded, cipher plugin loaded.
  *
  * Wire: CAP_REQ carries in its json {"reply_to":"host:port"} (the probed
@@ -49,6 +50,12 @@ typedef void (*skv_cap_done_fn)(struct skv_node *n, void *arg, int ok,
 void skv_cap_fanout(struct skv_node *n, const char *suite,
                     const struct skv_cap_target *extra, size_t n_extra,
                     skv_cap_done_fn cb, void *arg);
+
+/* As skv_cap_fanout (no suite, no extra node), and every node must also
+ * hold the KEK with this id ("does not hold KEK id ..." otherwise): the
+ * check before a rewrap-kek wraps under a new KEK (enc_rewrap.c). */
+void skv_cap_fanout_kek(struct skv_node *n, const char *kek_id, skv_cap_done_fn cb,
+                        void *arg);
 
 /* This node's report (new reference). */
 json_t *skv_cap_report(struct skv_node *n);

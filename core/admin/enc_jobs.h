@@ -28,6 +28,7 @@ struct skv_enc_jobs {
     unsigned phase1;        /* enable-storage-envelope ops running (enc_ops.c) */
     unsigned member_gates;  /* members.add/promote gates running (enc_regs.c) */
     unsigned rotations;     /* rotate-dek ops running on this leader (enc_rotate.c) */
+    unsigned rewraps;       /* rewrap-kek ops running on this node (enc_rewrap.c) */
     int rot_auto_inflight;  /* this node's automatic rotation request is out */
     uint64_t rot_next_ms;   /* next automatic rotation check (enc_rotate_auto.c) */
 };

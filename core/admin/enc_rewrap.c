@@ -10,12 +10,18 @@
  * the new KEK the one new wraps use. The old KEK stays held (unwrap only)
  * until the process ends: other nodes may still send DEKs under it.
  * Crash points rewrap-kek:before-sidecar / after-sidecar (enc.h).
- * Synchronous on the loop thread, like every sidecar write (FSM apply
- * writes it there too), so two rewraps, or a rewrap and an apply, never
- * interleave. Loop thread only.
+ * Before wrapping anything under the new KEK the node checks, with a
+ * capability fan-out to every member, that each one holds it (else
+ * ErrCapabilityCheckFailed naming them): a member that could not open a
+ * DEK this node wraps later (a rotate-dek it proposes as leader, a
+ * snapshot it sends) would halt. One rewrap at a time per node
+ * (ErrKEKRewrapInProgress while the check runs); the rewrap itself runs
+ * at once on the loop thread, like every sidecar write (FSM apply writes
+ * it there too), so it never interleaves with an apply. Loop thread only.
  */
 #include "admin/enc_ops.h"
 #include "admin/admin_ops.h"
+#include "admin/capability.h"
 #include "util/errors.h"
 
 #include <jansson.h>
@@ -117,6 +123,12 @@ static int rewrap_keys(struct skv_op *op, struct skv_sidecar *next, const char *
     return 0;
 }
 
+struct rewrap_job {
+    struct skv_op *op;
+    char path[1024];
+    char id[SKV_KEK_ID_HEX + 1], old[SKV_KEK_ID_HEX + 1];
+};
+
 static void reply_done(struct skv_op *op, const char *id, const char *old, size_t count,
                        const char *path)
 {
@@ -126,28 +138,21 @@ static void reply_done(struct skv_op *op, const char *id, const char *old, size_
                                       (json_int_t)op->node->enc.sc.n_keys, "kek_file", path));
 }
 
-void skv_op_enc_rewrap_kek(struct skv_op *op)
+/* Every member holds the new KEK: rewrap, store, adopt. */
+static void rewrap_now(struct rewrap_job *j)
 {
+    struct skv_op *op = j->op;
     struct skv_node *n = op->node;
     struct skv_err e = {0, ""};
     struct skv_enc_err ee;
-    struct skv_sidecar *next;
-    char path[1024], id[SKV_KEK_ID_HEX + 1], old[SKV_KEK_ID_HEX + 1];
+    struct skv_sidecar *next = malloc(sizeof *next);
     size_t count;
-    if (!n->enc.enabled || !n->enc.ks) {
-        skv_op_fail(op, SKV_ErrEncryptionDisabled, "encryption.enabled is false (or no KEK) "
-                    "on node %llu", (unsigned long long)n->conf->node_id);
-        return;
-    }
-    snprintf(old, sizeof old, "%s", skv_keystore_kek_id(n->enc.ks));
-    if (parse_body(op, path, sizeof path) != 0 || load_new_kek(op, path, id, sizeof id) != 0)
-        return;
-    if (!(next = malloc(sizeof *next))) {
+    if (!next) {
         skv_op_fail(op, SKV_ErrNoMemory, "out of memory");
         return;
     }
-    *next = n->enc.sc;
-    if (rewrap_keys(op, next, id, &count) != 0) {
+    *next = n->enc.sc;   /* now: applies may have changed it during the check */
+    if (rewrap_keys(op, next, j->id, &count) != 0) {
         free(next);
         return;
     }
@@ -155,16 +160,71 @@ void skv_op_enc_rewrap_kek(struct skv_op *op)
     /* no DEK yet (not bootstrapped): nothing to store, only adopt */
     if (next->n_keys && skv_enc_commit_sidecar(&n->enc, next, &e) != SKV_OK) {
         free(next);
-        skv_op_fail(op, SKV_ErrIO, "rewrap-kek: %s (the KEK in use is "
-                    "unchanged; retry)", e.msg);
+        skv_op_fail(op, SKV_ErrIO, "rewrap-kek: %s (the KEK in use is unchanged; retry)",
+                    e.msg);
         return;
     }
     free(next);
     skv_enc_crash_point("rewrap-kek", "after-sidecar");
     memset(&ee, 0, sizeof ee);
-    (void)skv_keystore_use_kek(n->enc.ks, id, &ee); /* held: load_new_kek added it */
+    (void)skv_keystore_use_kek(n->enc.ks, j->id, &ee); /* held: load_new_kek added it */
     skv_node_log(n, SKV_LOG_INFO, "KEK rewrap: %zu of %zu DEKs rewrapped under KEK id %s "
                  "(%s), previously %s; set encryption.kek_file to that file before the next "
-                 "start", count, n->enc.sc.n_keys, id, path, old);
-    reply_done(op, id, old, count, path);
+                 "start", count, n->enc.sc.n_keys, j->id, j->path, j->old);
+    reply_done(op, j->id, j->old, count, j->path);
+}
+
+/* The fan-out's message without its leading catalogue name and ": ". */
+static const char *skip_name(const char *message)
+{
+    const char *name = skv_error_name(SKV_ErrCapabilityCheckFailed);
+    size_t l = strlen(name);
+    if (message && strncmp(message, name, l) == 0 && message[l] == ':' && message[l + 1] == ' ')
+        return message + l + 2;
+    return message ? message : "";
+}
+
+static void rewrap_cap_done(struct skv_node *n, void *arg, int ok, json_t *summary,
+                            const char *message)
+{
+    struct rewrap_job *j = arg;
+    (void)summary;
+    n->enc_jobs.rewraps--;
+    if (!n->enc.ks || n->stopping)
+        skv_op_fail(j->op, SKV_ErrShuttingDown, "node is shutting down");
+    else if (!ok)
+        skv_op_fail(j->op, SKV_ErrCapabilityCheckFailed, "rewrap-kek: nothing rewrapped: %s",
+                    skip_name(message));
+    else
+        rewrap_now(j);
+    free(j);
+}
+
+void skv_op_enc_rewrap_kek(struct skv_op *op)
+{
+    struct skv_node *n = op->node;
+    struct rewrap_job *j;
+    if (!n->enc.enabled || !n->enc.ks) {
+        skv_op_fail(op, SKV_ErrEncryptionDisabled, "encryption.enabled is false (or no KEK) "
+                    "on node %llu", (unsigned long long)n->conf->node_id);
+        return;
+    }
+    if (n->enc_jobs.rewraps > 0) {
+        skv_op_fail(op, SKV_ErrKEKRewrapInProgress, "another rewrap-kek is running on "
+                    "node %llu; retry", (unsigned long long)n->conf->node_id);
+        return;
+    }
+    if (!(j = calloc(1, sizeof *j))) {
+        skv_op_fail(op, SKV_ErrNoMemory, "out of memory");
+        return;
+    }
+    j->op = op;
+    snprintf(j->old, sizeof j->old, "%s", skv_keystore_kek_id(n->enc.ks));
+    if (parse_body(op, j->path, sizeof j->path) != 0 ||
+        load_new_kek(op, j->path, j->id, sizeof j->id) != 0) {
+        free(j);
+        return;
+    }
+    n->enc_jobs.rewraps++;
+    skv_cap_fanout_kek(n, j->id, rewrap_cap_done, j);
 }

@@ -6,8 +6,12 @@
 #   0. refusals, each leaving the sidecar byte for byte unchanged: a new
 #      KEK file missing, mode 0644, 31 bytes, a relative path, the current
 #      KEK again (ErrKEKFileMissing, ErrKEKFilePermissions, ErrKEKInvalid,
-#      ErrBadRequest, ErrKEKAlreadyCurrent);
+#      ErrBadRequest, ErrKEKAlreadyCurrent), and K2 while the other nodes
+#      do not hold it yet (412 ErrCapabilityCheckFailed naming them);
 #   A. every node restarted with the new KEK K2 in previous_kek_files;
+#      then, node 3 down, a rewrap on node 1 waits for node 3 and fails
+#      (412, unreachable) while a second one is refused
+#      (503 ErrKEKRewrapInProgress);
 #   B. node by node, the leader first: config switched (kek_file K2,
 #      previous_kek_files K1), rewrap-kek (CLI on the leader, HTTP on the
 #      others); each answer counts every DEK, the node's status shows only
@@ -92,7 +96,14 @@ skv_assert "no body: 400 ErrBadRequest" refused '{}' 400 ErrBadRequest
 skv_assert "the current KEK again: 409 ErrKEKAlreadyCurrent" refused "{\"kek_file\":\"$K1\"}" 409 ErrKEKAlreadyCurrent
 skv_assert "the CLI says why (ErrKEKFileMissing, exit 1)" sh -c \
     "'$SEALKV' --endpoint $(skv_endpoint 1) --retry 0 encryption rewrap-kek $SKV_DIR/nope.key 2>&1 | grep -q ErrKEKFileMissing"
+# step 2 skipped: nodes 2 and 3 cannot open what node 1 would wrap under K2
+c=$(rewrap 1 "{\"kek_file\":\"$K2\"}")
+skv_assert "before every node accepts K2: 412 ErrCapabilityCheckFailed ($(head -c 300 "$SKV_DIR/resp"))" \
+    sh -c "[ $c = 412 ] && grep -q ErrCapabilityCheckFailed $SKV_DIR/resp"
+skv_assert "the refusal names nodes 2 and 3 as not holding the new KEK" sh -c \
+    "grep -q 'node 2 ([^)]*): does not hold KEK id' $SKV_DIR/resp && grep -q 'node 3 ([^)]*): does not hold KEK id' $SKV_DIR/resp"
 skv_assert "after the refusals node 1's sidecar is unchanged" [ "$(sc_sum 1)" = "$S1" ]
+skv_assert "and node 1 still wraps under K1" [ "$(in_use 1)" = "$K1ID " ]
 
 # ---- A. every node accepts K2 before any node wraps under it ---------------------
 FL_HIST="$SKV_DIR/history" FL_KEY_PREFIX=kek-k
@@ -104,6 +115,22 @@ for i in $ALL; do
     skv_assert "round A: node $i back with K2 accepted" skv_wait 30 "node $i serves" serves "$i"
 done
 skv_assert "round A: still only K1 in use on node 1" [ "$(in_use 1)" = "$K1ID " ]
+# a member down: the check cannot pass; a second request meanwhile is refused
+skv_stop 3
+curl -s -m 30 -o "$SKV_DIR/respA" -w '%{http_code}' -X POST -d "{\"kek_file\":\"$K2\"}" \
+    "$(skv_endpoint 1)/v1/encryption/rewrap-kek" >"$SKV_DIR/codeA" &
+cpid=$!
+sleep 0.5
+c=$(rewrap 1 "{\"kek_file\":\"$K2\"}")
+skv_assert "a rewrap while another runs on the node: 503 ErrKEKRewrapInProgress" \
+    sh -c "[ $c = 503 ] && grep -q ErrKEKRewrapInProgress $SKV_DIR/resp"
+wait $cpid
+cat "$SKV_DIR/respA" >>"$O/answers"
+skv_assert "the first one: 412, node 3 unreachable ($(head -c 300 "$SKV_DIR/respA"))" \
+    sh -c "[ \$(cat $SKV_DIR/codeA) = 412 ] && grep -q 'node 3 ([^)]*): unreachable' $SKV_DIR/respA"
+skv_assert "nothing rewrapped on node 1" [ "$(in_use 1)" = "$K1ID " ]
+skv_start 3
+skv_assert "node 3 back" skv_wait 30 "node 3 serves" serves 3
 
 # ---- B. rewrap node by node, the leader first -------------------------------------
 L=$(fl_wait_leader 30) || skv_fail "no leader after round A"
