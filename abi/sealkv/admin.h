@@ -69,7 +69,9 @@
  *   "encryption.rewrap-kek"               json {"kek_file": ABS_PATH}. Any
  *                       node, runs locally (KEK rotation). json: {kek_id,
  *                       previous_kek_id, keys_rewrapped, keys, kek_file};
- *                       409 ErrKEKAlreadyCurrent, 400 for a bad KEK file.
+ *                       409 ErrKEKAlreadyCurrent, 400 for a bad KEK file,
+ *                       412 ErrCapabilityCheckFailed (a member without the
+ *                       new KEK), 503 ErrKEKRewrapInProgress.
  *   "encryption.erase-cleartext"          json optional (ignored today).
  *                       Any node (runs locally). json: {resealed_values,
  *                       log_first_index, cutover_index, storage_compacted};
