@@ -194,6 +194,9 @@ void skv_dispatch_frame(struct skv_node *n, uint64_t from, const void *data,
     case SKV_FRAME_CAP_RESP:
         skv_cap_on_resp(n, f.from_id, &f.u.ctl);
         break;
+    case SKV_FRAME_SNAP_CHUNK: /* a slice of a snapshot too big for one frame */
+        skv_raftio_recv_chunk(&n->io, f.from_id, &f.u.chunk);
+        break;
     default: /* the decoder accepts no other type */
         drop(n, from, SKV_DROP_UNEXPECTED_TYPE, f.type, "not handled by this version");
         break;

@@ -26,7 +26,8 @@ const char *skv_frame_type_name(unsigned type)
 {
     static const char *const names[] = {"type_0", "raft", "propose_req",
                                         "propose_resp", "admin_req",
-                                        "admin_resp", "cap_req", "cap_resp"};
+                                        "admin_resp", "cap_req", "cap_resp",
+                                        "reserved_8", "reserved_9", "snap_chunk"};
     return type < sizeof names / sizeof names[0] ? names[type] : "type_other";
 }
 
@@ -56,6 +57,8 @@ static int is_response(unsigned type)
 /* The term of a message only a leader sends, or 0 for other messages. */
 static uint64_t leader_msg_term(const struct skv_frame *f)
 {
+    if (f->type == SKV_FRAME_SNAP_CHUNK)
+        return f->u.chunk.term;
     if (f->type != SKV_FRAME_RAFT)
         return 0;
     switch (f->u.raft.type) {
@@ -83,7 +86,8 @@ int skv_peer_admit(const struct skv_peer_view *v, uint64_t from,
         return is_member(v->conf, from) ? SKV_DROP_LATE_ANSWER : SKV_DROP_UNEXPECTED_TYPE;
     }
     if (!v->conf || v->conf->n == 0) {
-        if (f->type == SKV_FRAME_RAFT || f->type == SKV_FRAME_CAP_REQ)
+        if (f->type == SKV_FRAME_RAFT || f->type == SKV_FRAME_CAP_REQ ||
+            f->type == SKV_FRAME_SNAP_CHUNK)
             return SKV_DROP_NONE; /* waiting to be added: see the header */
         *detail = "request to a node without a configuration";
         return SKV_DROP_UNEXPECTED_TYPE;

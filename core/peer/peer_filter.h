@@ -17,12 +17,15 @@
  *      (else not_member) — except while that configuration is empty: a
  *      node started to be added has no configuration until the leader's
  *      first AppendEntries / InstallSnapshot reaches it, so it must take
- *      RAFT and CAP_REQ frames from a node it cannot check yet. It can
+ *      RAFT, SNAP_CHUNK and CAP_REQ frames from a node it cannot check
+ *      yet (chunks only fill the one assembly buffer the InstallSnapshot
+ *      that completes them must match, raft_io_xfer.c). It can
  *      lose nothing doing so (no data, no keys yet), and with an
  *      authenticated transport only a holder of a cluster certificate
  *      gets that far. PROPOSE_REQ / ADMIN_REQ are never taken then: a
  *      node without a configuration is not a leader (unexpected_type).
- *   4. a leader's message (AppendEntries, InstallSnapshot, TimeoutNow) at
+ *   4. a leader's message (AppendEntries, InstallSnapshot, TimeoutNow, a
+ *      snapshot chunk) at
  *      this node's current term comes from the leader this node already
  *      knows for that term, if it knows one (else second_leader). Raft
  *      elects at most one leader per term, so a second sender of leader

@@ -63,6 +63,7 @@ void skv_rio_wake(struct skv_rio *rio)
 static void rio_free(struct skv_rio *rio)
 {
     skv_rio_install_drop(rio);
+    skv_rio_xfer_cancel(rio);
     skv_rio_peers_free(rio);
     free(rio->address);
     free(rio);
@@ -74,6 +75,7 @@ void skv_rio_maybe_closed(struct skv_rio *rio)
     struct raft_io *io = rio->io;
     if (!rio->closing || rio->handles > 0 || rio->close_fired)
         return;
+    skv_rio_xfer_cancel(rio); /* their callbacks join the sends fired next */
     skv_rio_sends_fire(rio);
     skv_rio_gets_cancel(rio);
     skv_rio_install_drop(rio);
@@ -141,6 +143,8 @@ static void rio_timer_cb(uv_timer_t *t)
         rio->tick_cb(rio->io);
     if (!rio->closing)
         skv_rio_gets_retry(rio);
+    if (!rio->closing)
+        skv_rio_xfer_pump(rio);
 }
 
 void skv_raftio_silence(struct raft_io *io)

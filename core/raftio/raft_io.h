@@ -92,6 +92,14 @@ void skv_raftio_destroy(struct raft_io *io);
  * codec left it NULL (see skv_raftio_env.raft). Loop thread. */
 void skv_raftio_recv(struct raft_io *io, struct raft_message *m);
 
+/* A slice of a snapshot sent in chunks (wire.h SKV_FRAME_SNAP_CHUNK;
+ * raft_io_xfer.c): appended to the one assembly kept per node, which the
+ * InstallSnapshot with empty data from the same sender, term, index and
+ * last term then takes whole. A chunk out of order, or one that starts
+ * another snapshot, drops the assembly so far. Loop thread. */
+struct skv_snap_chunk;
+void skv_raftio_recv_chunk(struct raft_io *io, uint64_t from, const struct skv_snap_chunk *c);
+
 /* The node halted: from now on no tick reaches raft, every send is
  * dropped (its callback still fires, RAFT_NOCONNECTION) and every
  * received message is freed unseen — the node stops taking part in Raft

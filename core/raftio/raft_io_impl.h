@@ -18,6 +18,22 @@ struct skv_rio_send {
     int status;
 };
 
+/* raft_io_xfer.c: snapshots in chunks. */
+#define SKV_RIO_XFER_CHUNK (4u << 20)     /* bytes per SNAP_CHUNK frame */
+#define SKV_RIO_XFER_STALL_MS 10000u      /* a queue full this long: give up */
+struct skv_rio_xfer {                     /* one InstallSnapshot being sent */
+    struct skv_rio_xfer *next;
+    struct raft_io_send *req;
+    struct raft_message m;   /* shallow copy: C-Raft keeps the data until req's callback */
+    char *address;           /* copy of m.server_address */
+    uint64_t off;            /* data bytes handed to the transport */
+    uint64_t progress_ms;    /* loop time of the last chunk taken */
+};
+struct skv_rio_xfer_in {                  /* the snapshot being received */
+    uint64_t from, term, last_index, last_term, total, got;
+    uint8_t *buf;            /* raft_malloc'd, `total` bytes; NULL: none */
+};
+
 enum skv_rio_op_kind {
     SKV_RIO_APPEND = 1,
     SKV_RIO_TRUNCATE,
@@ -74,6 +90,8 @@ struct skv_rio {
     struct rio_get_job *gets_parked; /* snapshot gets waiting to retry */
     unsigned snap_puts;    /* snapshot_put ops whose callback has not fired */
     struct raft_message *install_parked; /* see skv_rio_install_park */
+    struct skv_rio_xfer *xouts;          /* snapshots being sent in chunks */
+    struct skv_rio_xfer_in xin;          /* the snapshot being assembled */
 };
 
 /* Append `e` to the FIFO `head`/`tail`, linked through ->next (the log
@@ -129,5 +147,20 @@ void skv_rio_peers_free(struct skv_rio *rio);
  * sends another. Delaying a message is something any network may do. */
 void skv_rio_install_deliver(struct skv_rio *rio); /* idle: puts done? */
 void skv_rio_install_drop(struct skv_rio *rio);    /* close */
+/* Encode and hand `m` to the transport now; the send callback's status. */
+int skv_rio_transmit(struct skv_rio *rio, const struct raft_message *m);
+/* Queue req's callback with `status` (fired from the idle handle). */
+void skv_rio_send_done(struct skv_rio *rio, struct raft_io_send *req, int status);
+
+/* raft_io_xfer.c */
+/* 1: m is sent in chunks (req's callback fires when the last frame
+ * went), 0: not a snapshot that needs it, -1: out of memory. */
+int skv_rio_xfer_start(struct skv_rio *rio, struct raft_io_send *req,
+                       const struct raft_message *m);
+void skv_rio_xfer_pump(struct skv_rio *rio);   /* tick: queues that drained */
+void skv_rio_xfer_cancel(struct skv_rio *rio); /* close */
+/* An InstallSnapshot with empty data takes the assembled chunks: 0 (also
+ * for any other message), or -1 when they are not all there (drop it). */
+int skv_rio_xfer_take(struct skv_rio *rio, struct raft_message *m);
 
 #endif

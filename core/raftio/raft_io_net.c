@@ -103,8 +103,7 @@ static int map_send_rc(const struct skv_rio *rio, int rc,
     return rc == SKV_ERR_TOOBIG ? RAFT_TOOBIG : RAFT_NOCONNECTION;
 }
 
-/* Encode and hand to the transport now; returns the callback status. */
-static int transmit(struct skv_rio *rio, const struct raft_message *m)
+int skv_rio_transmit(struct skv_rio *rio, const struct raft_message *m)
 {
     const struct skv_raftio_env *env = &rio->env;
     struct skv_buf wb = {0};
@@ -145,11 +144,32 @@ int skv_rio_send(struct raft_io *io, struct raft_io_send *req,
     if (message->server_id && message->server_address &&
         *message->server_address)
         (void)book_set(rio, message->server_id, message->server_address);
+    if (!rio->silenced && (rc = skv_rio_xfer_start(rio, req, message)) != 0) {
+        free(s); /* in chunks (raft_io_xfer.c), or out of memory */
+        if (rc < 0)
+            snprintf(io->errmsg, sizeof io->errmsg, "out of memory");
+        return rc < 0 ? RAFT_NOMEM : 0;
+    }
     s->req = req;
-    s->status = rio->silenced ? RAFT_NOCONNECTION : transmit(rio, message);
+    s->status = rio->silenced ? RAFT_NOCONNECTION : skv_rio_transmit(rio, message);
     SKV_RIO_FIFO_PUSH(rio->s_head, rio->s_tail, s);
     skv_rio_wake(rio);
     return 0;
+}
+
+void skv_rio_send_done(struct skv_rio *rio, struct raft_io_send *req, int status)
+{
+    struct skv_rio_send *s = calloc(1, sizeof *s);
+    if (!s) { /* cannot defer: fire now (the callback tolerates it) */
+        if (req->cb)
+            req->cb(req, status);
+        return;
+    }
+    s->req = req;
+    s->status = status;
+    SKV_RIO_FIFO_PUSH(rio->s_head, rio->s_tail, s);
+    if (!rio->closing)
+        skv_rio_wake(rio);
 }
 
 void skv_rio_sends_fire(struct skv_rio *rio)
@@ -213,6 +233,10 @@ void skv_raftio_recv(struct raft_io *io, struct raft_message *m)
     if (!m)
         return;
     if (!rio || !rio->started || rio->closing || rio->silenced || !rio->recv_cb) {
+        skv_wire_raft_message_free(m);
+        return;
+    }
+    if (skv_rio_xfer_take(rio, m) != 0) { /* its chunks did not all arrive */
         skv_wire_raft_message_free(m);
         return;
     }

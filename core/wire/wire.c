@@ -12,6 +12,8 @@
  *   ADMIN_RESP    u64 req_id, i32 rc, i32 status, i32 retry_after_s,
  *                 error, message, json, body
  *   CAP_*         u64 req_id, i32 rc, u64 value, json
+ *   SNAP_CHUNK    u64 term, u64 last_index, u64 last_term, u64 total,
+ *                 u64 offset, data
  *   (types 8, 9: reserved, refused)
  * A frame is rejected if its body_len differs from the bytes given, if it
  * exceeds SKV_WIRE_MAX_BODY, or if any bytes remain after the body.
@@ -51,6 +53,11 @@ static const struct wire_field admin_resp[] = {
 static const struct wire_field ctl[] = {
     F(C, WF_U64, req_id), F(C, WF_I32, rc), F(C, WF_U64, value), F(C, WF_SLICE, json)};
 #undef C
+#define S struct skv_snap_chunk
+static const struct wire_field snap_chunk[] = {
+    F(S, WF_U64, term), F(S, WF_U64, last_index), F(S, WF_U64, last_term),
+    F(S, WF_U64, total), F(S, WF_U64, offset), F(S, WF_SLICE, data)};
+#undef S
 #undef F
 
 /* The body table of each control frame type and where its struct sits
@@ -67,6 +74,7 @@ static const struct ctl_body {
     [SKV_FRAME_ADMIN_RESP] = BODY(admin_resp, admin_resp),
     [SKV_FRAME_CAP_REQ] = BODY(ctl, ctl),
     [SKV_FRAME_CAP_RESP] = BODY(ctl, ctl),
+    [SKV_FRAME_SNAP_CHUNK] = BODY(chunk, snap_chunk),
 };
 #undef BODY
 
@@ -91,6 +99,7 @@ ENCODER(skv_wire_encode_propose, SKV_FRAME_PROPOSE_REQ, struct skv_fwd_propose)
 ENCODER(skv_wire_encode_propose_resp, SKV_FRAME_PROPOSE_RESP, struct skv_fwd_propose_resp)
 ENCODER(skv_wire_encode_admin, SKV_FRAME_ADMIN_REQ, struct skv_fwd_admin)
 ENCODER(skv_wire_encode_admin_resp, SKV_FRAME_ADMIN_RESP, struct skv_fwd_admin_resp)
+ENCODER(skv_wire_encode_snap_chunk, SKV_FRAME_SNAP_CHUNK, struct skv_snap_chunk)
 #undef ENCODER
 
 int skv_wire_encode_ctl(struct skv_buf *out, uint64_t from_id, uint8_t type,
@@ -101,11 +110,28 @@ int skv_wire_encode_ctl(struct skv_buf *out, uint64_t from_id, uint8_t type,
     return encode_control(out, from_id, type, m);
 }
 
+/* A chunk's lengths and indexes (wire.h). */
+static int chunk_bounds(const struct skv_snap_chunk *c, char *err, size_t errlen)
+{
+    if (c->data.len == 0 || c->total > SKV_WIRE_MAX_SNAPSHOT || c->offset > c->total ||
+        c->data.len > c->total - c->offset)
+        return fail(err, errlen, "snapshot chunk: %zu bytes at %llu of %llu", c->data.len,
+                    (unsigned long long)c->offset, (unsigned long long)c->total);
+    if (c->term == 0 || c->term > SKV_WIRE_MAX_TERM || c->last_index == 0 ||
+        c->last_index > SKV_WIRE_MAX_INDEX || c->last_term == 0 || c->last_term > c->term)
+        return fail(err, errlen, "snapshot chunk: term %llu, index %llu, last term %llu",
+                    (unsigned long long)c->term, (unsigned long long)c->last_index,
+                    (unsigned long long)c->last_term);
+    return 0;
+}
+
 /* `type` is a control type (dec_header accepts no other). */
 static int dec_control(struct rd *r, uint8_t type, struct skv_frame *f)
 {
     const struct ctl_body *b = &bodies[type];
-    return rd_fields(r, (char *)f + b->off, b->f, b->n);
+    if (rd_fields(r, (char *)f + b->off, b->f, b->n))
+        return -1;
+    return type == SKV_FRAME_SNAP_CHUNK ? chunk_bounds(&f->u.chunk, r->err, r->errlen) : 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -138,7 +164,8 @@ static int dec_header(const uint8_t *b, size_t len, struct skv_frame *out,
     if (b[2] != SKV_WIRE_VERSION &&
         !(b[2] == SKV_WIRE_VERSION_IDENT && b[3] == SKV_FRAME_RAFT))
         return fail(err, errlen, "unsupported frame version %u", b[2]);
-    if (b[3] < SKV_FRAME_RAFT || b[3] > SKV_FRAME_LAST_ACCEPTED)
+    if (b[3] < SKV_FRAME_RAFT || b[3] > SKV_FRAME_LAST_ACCEPTED ||
+        b[3] == SKV_FRAME_READ_REQ || b[3] == SKV_FRAME_READ_RESP)
         return fail(err, errlen, "unknown frame type %u", b[3]); /* 8, 9 reserved */
     *hdr_len = SKV_WIRE_HDR_LEN;
     if (b[2] == SKV_WIRE_VERSION_IDENT) {

@@ -57,9 +57,10 @@ enum skv_frame_type {
     /* 8 and 9 are reserved (a read-index RPC that was never handled):
      * the decoder refuses them, the encoder does not produce them. */
     SKV_FRAME_READ_REQ = 8,
-    SKV_FRAME_READ_RESP = 9
+    SKV_FRAME_READ_RESP = 9,
+    SKV_FRAME_SNAP_CHUNK = 10    /* leader → follower: a slice of a snapshot */
 };
-#define SKV_FRAME_LAST_ACCEPTED SKV_FRAME_CAP_RESP
+#define SKV_FRAME_LAST_ACCEPTED SKV_FRAME_SNAP_CHUNK
 
 /* A byte slice; in decoded frames it points INTO the input buffer. */
 struct skv_slice {
@@ -105,6 +106,20 @@ struct skv_ctl_simple {
     struct skv_slice json;     /* capability report */
 };
 
+/* A slice of the data of an InstallSnapshot too big for one frame
+ * (raft_io_xfer.c): the slices go in order, offset 0 first, then the
+ * InstallSnapshot itself with empty data, which the receiver completes
+ * with the slices it assembled for the same term, index and last term.
+ * Bounds checked at decode: 0 < data.len, offset + data.len <= total <=
+ * SKV_WIRE_MAX_SNAPSHOT. */
+#define SKV_WIRE_MAX_SNAPSHOT (64ull << 30)
+struct skv_snap_chunk {
+    uint64_t term, last_index, last_term; /* the InstallSnapshot's */
+    uint64_t total;                       /* the whole data's length */
+    uint64_t offset;                      /* of this slice */
+    struct skv_slice data;
+};
+
 struct skv_frame {
     uint8_t type;              /* enum skv_frame_type */
     uint64_t from_id;
@@ -121,6 +136,7 @@ struct skv_frame {
         struct skv_fwd_admin admin;
         struct skv_fwd_admin_resp admin_resp;
         struct skv_ctl_simple ctl;
+        struct skv_snap_chunk chunk;
     } u;
 };
 
@@ -152,6 +168,8 @@ int skv_wire_encode_admin_resp(struct skv_buf *out, uint64_t from_id,
                                const struct skv_fwd_admin_resp *m);
 int skv_wire_encode_ctl(struct skv_buf *out, uint64_t from_id,
                         uint8_t type, const struct skv_ctl_simple *m);
+int skv_wire_encode_snap_chunk(struct skv_buf *out, uint64_t from_id,
+                               const struct skv_snap_chunk *m);
 
 /*
  * Decode one frame. Returns 0 or -1 with a message (truncated, oversized,

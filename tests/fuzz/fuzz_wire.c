@@ -50,6 +50,9 @@ static void reencode(const struct skv_frame *f, const uint8_t *in, size_t n)
     case SKV_FRAME_ADMIN_RESP:
         rc = skv_wire_encode_admin_resp(&wb, f->from_id, &f->u.admin_resp);
         break;
+    case SKV_FRAME_SNAP_CHUNK:
+        rc = skv_wire_encode_snap_chunk(&wb, f->from_id, &f->u.chunk);
+        break;
     default:
         rc = skv_wire_encode_ctl(&wb, f->from_id, f->type, &f->u.ctl);
         break;

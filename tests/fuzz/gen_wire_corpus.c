@@ -131,6 +131,7 @@ int main(int argc, char **argv)
     struct skv_fwd_admin a = {2, 0, k, k, j, j};
     struct skv_fwd_admin_resp ar = {2, 0, 200, 0, k, k, j, j};
     struct skv_ctl_simple c = {3, 0, 9, j};
+    struct skv_snap_chunk sc = {4, 120, 3, 64, 8, j};
     int bad = raft_seeds(dir, &wb) || bound_seeds(dir, &wb);
     bad |= skv_wire_encode_propose(&wb, 2, &p) || save(dir, "propose", &wb);
     bad |= skv_wire_encode_propose_resp(&wb, 1, &pr) ||
@@ -140,6 +141,7 @@ int main(int argc, char **argv)
            save(dir, "admin_resp", &wb);
     bad |= skv_wire_encode_ctl(&wb, 1, SKV_FRAME_CAP_REQ, &c) ||
            save(dir, "cap_req", &wb);
+    bad |= skv_wire_encode_snap_chunk(&wb, 1, &sc) || save(dir, "snap_chunk", &wb);
     bad |= skv_wire_encode_ctl(&wb, 2, SKV_FRAME_CAP_REQ, &c);
     if (!bad)
         wb.p[3] = SKV_FRAME_READ_REQ; /* reserved: refused at decode */

@@ -6,7 +6,7 @@ EXTRA_DIST += tests/fuzz/fuzz_wire.c tests/fuzz/gen_wire_corpus.c
 EXTRA_DIST += tests/fuzz/corpus/wire/admin \
 	tests/fuzz/corpus/wire/raft_v2_ident_regress \
 	tests/fuzz/corpus/wire/admin_resp \
-	tests/fuzz/corpus/wire/cap_req \
+	tests/fuzz/corpus/wire/cap_req tests/fuzz/corpus/wire/snap_chunk \
 	tests/fuzz/corpus/wire/propose \
 	tests/fuzz/corpus/wire/propose_resp \
 	tests/fuzz/corpus/wire/raft_append \

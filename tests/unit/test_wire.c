@@ -590,7 +590,7 @@ static void test_ctl_types(void)
         struct skv_fwd_propose p = {1, 0, {NULL, 3}};
         wb.len = 0;
         CU_ASSERT_EQUAL(skv_wire_encode_ctl(&wb, 1, SKV_FRAME_RAFT, &c), -1);
-        CU_ASSERT_EQUAL(skv_wire_encode_ctl(&wb, 1, 10, &c), -1);
+        CU_ASSERT_EQUAL(skv_wire_encode_ctl(&wb, 1, SKV_FRAME_SNAP_CHUNK, &c), -1);
         CU_ASSERT_EQUAL(skv_wire_encode_ctl(&wb, 0, SKV_FRAME_CAP_REQ, &c), -1);
         CU_ASSERT_EQUAL(skv_wire_encode_propose(&wb, 1, &p), -1);
         CU_ASSERT_EQUAL(skv_wire_encode_propose(&wb, 1, NULL), -1);
@@ -603,6 +603,44 @@ static void test_ctl_types(void)
 
 #define MAXT SKV_WIRE_MAX_TERM
 #define MAXI SKV_WIRE_MAX_INDEX
+
+/* SNAP_CHUNK (10): round trip, and every bound the decoder checks. */
+static void test_snap_chunk(void)
+{
+    static const uint8_t bytes[] = "chunk bytes";
+    struct skv_snap_chunk c = {5, 900, 4, 100, 40, {bytes, sizeof bytes}};
+    struct skv_buf wb = {0};
+    struct skv_frame f;
+    CU_ASSERT_EQUAL_FATAL(skv_wire_encode_snap_chunk(&wb, 0x0102030405060708ull, &c), 0);
+    decode_ok(&wb, 0, wb.len, &f, SKV_FRAME_SNAP_CHUNK);
+    CU_ASSERT_EQUAL(f.u.chunk.term, 5);
+    CU_ASSERT_EQUAL(f.u.chunk.last_index, 900);
+    CU_ASSERT_EQUAL(f.u.chunk.last_term, 4);
+    CU_ASSERT_EQUAL(f.u.chunk.total, 100);
+    CU_ASSERT_EQUAL(f.u.chunk.offset, 40);
+    CU_ASSERT_EQUAL_FATAL(f.u.chunk.data.len, sizeof bytes);
+    CU_ASSERT(memcmp(f.u.chunk.data.p, bytes, sizeof bytes) == 0);
+    {
+        struct skv_snap_chunk bad[] = {
+            {5, 900, 4, 100, 95, {bytes, sizeof bytes}},   /* past total */
+            {5, 900, 4, 100, 101, {bytes, 1}},             /* offset past total */
+            {5, 900, 4, 100, 0, {bytes, 0}},               /* empty */
+            {5, 900, 4, SKV_WIRE_MAX_SNAPSHOT + 1, 0, {bytes, 1}},
+            {0, 900, 4, 100, 0, {bytes, 1}},               /* term 0 */
+            {5, 0, 4, 100, 0, {bytes, 1}},                 /* index 0 */
+            {5, 900, 6, 100, 0, {bytes, 1}},               /* last term > term */
+            {MAXT + 1, 900, 4, 100, 0, {bytes, 1}},
+            {5, MAXI + 1, 4, 100, 0, {bytes, 1}},
+        };
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            wb.len = 0;
+            CU_ASSERT_EQUAL_FATAL(skv_wire_encode_snap_chunk(&wb, 3, &bad[i]), 0);
+            CU_ASSERT_TRUE(decode_fails(wb.p, wb.len));
+        }
+    }
+    skv_buf_free(&wb);
+}
+
 
 /* Encode m as sent by node 7 and report whether it decodes; the refusal
  * must name a reason and leave nothing allocated. */
@@ -1128,6 +1166,7 @@ int main(void)
         !CU_add_test(rt, "encode errors", test_encode_raft_errors) ||
         !CU_add_test(rt, "control frames", test_control_frames) ||
         !CU_add_test(rt, "cap/read frames", test_ctl_types) ||
+        !CU_add_test(rt, "snapshot chunk frames", test_snap_chunk) ||
         !CU_add_test(rb, "bounds: vote", test_bounds_vote) ||
         !CU_add_test(rb, "bounds: append entries", test_bounds_append) ||
         !CU_add_test(rb, "bounds: snapshot, timeout now",
