@@ -46,7 +46,7 @@ extern "C" {
 #endif
 
 #define SKV_ABI_MAJOR 1
-#define SKV_ABI_MINOR 1
+#define SKV_ABI_MINOR 2
 
 /* Name of the single exported entry symbol. */
 #define SKV_PLUGIN_ENTRY "sealkv_plugin_v1"
@@ -162,6 +162,13 @@ struct skv_admin_resp {
     const char *json;      /* JSON body, NUL-terminated, or NULL */
     const void *body;      /* raw body (KV get), or NULL */
     size_t body_len;
+    /* ---- since 1.2 ---- */
+    /* kv.get: the key's revision (HTTP X-Sealkv-Mod-Index / -Create-Index).
+     * Both 0 when the reply is not a read of a key, or the key was last
+     * written before revisions existed (unknown). A reader checks
+     * struct_size first (SKV_COVERS). */
+    uint64_t mod_index;    /* index of the write that produced the value (since 1.2) */
+    uint64_t create_index; /* index of the write that created the key (since 1.2) */
 };
 
 /* Called exactly once per accepted admin_call, from the loop thread.

@@ -56,6 +56,15 @@ static void kv_proposed(void *arg, const struct skv_propose_result *r)
 {
     struct skv_op *op = arg;
     char json[64];
+    if (r->rc != SKV_OK && r->error &&
+        strcmp(r->error, skv_error_name(SKV_ErrCompareFailed)) == 0) {
+        /* the FSM refused the compare; r->index is the current mod index */
+        snprintf(json, sizeof json, "{\"mod_index\":%llu}", (unsigned long long)r->index);
+        skv_op_fail_json(op, SKV_ErrCompareFailed, json,
+                          "%s: the compare failed: the key's mod index is %llu%s", op->op,
+                          (unsigned long long)r->index, r->index ? "" : " (absent or unknown)");
+        return;
+    }
     if (r->rc != SKV_OK) {
         skv_op_reply_error(op, r->rc, r->status, r->error ? r->error : skv_error_name(SKV_ErrInternal),
                            r->retry_after_s, "%s: %s", op->op, r->message ? r->message : "failed");
@@ -77,16 +86,19 @@ static int check_key(struct skv_op *op)
 static void op_kv_write(struct skv_op *op, uint8_t opcode)
 {
     struct skv_kv_op kv;
+    struct skv_kv_cond cond;
     void *payload;
     size_t len;
-    if (check_key(op))
+    int has_cond;
+    if (check_key(op) || (has_cond = skv_kv_cond_parse(op, opcode, &cond)) < 0)
         return;
     kv.op = opcode;
     kv.key = op->arg;
     kv.key_len = op->arg_len;
     kv.val = op->body;
     kv.val_len = op->body_len;
-    if (skv_cmd_encode_kv(&kv, &payload, &len) != 0) {
+    if ((has_cond ? skv_cmd_encode_kv_cas(&kv, &cond, &payload, &len)
+                  : skv_cmd_encode_kv(&kv, &payload, &len)) != 0) {
         skv_op_fail(op, SKV_ErrNoMemory, "out of memory");
         return;
     }
@@ -96,27 +108,44 @@ static void op_kv_write(struct skv_op *op, uint8_t opcode)
 static void op_kv_put(struct skv_op *op) { op_kv_write(op, SKV_KV_PUT); }
 static void op_kv_del(struct skv_op *op) { op_kv_write(op, SKV_KV_DEL); }
 
-/* 200 with `body` as it is (the caller still owns it). */
-static void reply_body(struct skv_op *op, const void *body, size_t len)
+/* 200 with `body` as it is (the caller still owns it); a key's read
+ * also carries its revision, in the struct and, for a follower that
+ * forwarded the read, as JSON beside the body (forward.c). */
+static void reply_body_rev(struct skv_op *op, const void *body, size_t len,
+                           const struct skv_rev *rev)
 {
     struct skv_admin_resp r;
+    char json[80];
     memset(&r, 0, sizeof r);
     r.struct_size = sizeof r;
     r.status = 200;
     r.body = body;
     r.body_len = len;
+    if (rev) {
+        r.mod_index = rev->mod;
+        r.create_index = rev->create;
+        snprintf(json, sizeof json, "{\"mod_index\":%llu,\"create_index\":%llu}",
+                 (unsigned long long)rev->mod, (unsigned long long)rev->create);
+        r.json = json;
+    }
     skv_op_reply(op, &r);
+}
+
+static void reply_body(struct skv_op *op, const void *body, size_t len)
+{
+    reply_body_rev(op, body, len, NULL);
 }
 
 void skv_kv_read_local(struct skv_op *op)
 {
     struct skv_err e = {0, ""};
+    struct skv_rev rev;
     uint8_t *val = NULL;
     size_t len = 0;
     int rc;
     if (check_key(op))
         return;
-    rc = skv_fsm_get(&op->node->fsm, op->arg, op->arg_len, &val, &len, &e);
+    rc = skv_fsm_get(&op->node->fsm, op->arg, op->arg_len, &val, &len, &rev, &e);
     if (rc == SKV_ERR_NOTFOUND) {
         skv_op_fail(op, SKV_ErrKeyNotFound, "key not found");
         return;
@@ -125,7 +154,7 @@ void skv_kv_read_local(struct skv_op *op)
         skv_op_fail(op, SKV_ErrStorage, "%s", e.msg);
         return;
     }
-    reply_body(op, val, len);
+    reply_body_rev(op, val, len, &rev);
     free(val);
 }
 

@@ -41,6 +41,12 @@ void skv_op_metrics(struct skv_op *op);
 void skv_op_health(struct skv_op *op);
 void skv_op_ready(struct skv_op *op);
 
+/* The condition of a kv.put / kv.del (kv_cond.c): op->json with
+ * "prev_index" (integer) or "prev_exist" (boolean; put only). 1 with *c,
+ * 0 when there is none, -1 after answering 400 ErrBadRequest. */
+struct skv_kv_cond;
+int skv_kv_cond_parse(struct skv_op *op, uint8_t opcode, struct skv_kv_cond *c);
+
 /* Reply with the error matching a raft status code. */
 void skv_reply_raft_error(struct skv_op *op, int status, const char *what);
 

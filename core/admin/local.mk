@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-# core/admin/local.mk — admin ops: op dispatcher and KV ops, linearizable
+# core/admin/local.mk — admin ops: op dispatcher and KV ops (kv_cond: the
+# compare-and-swap parameters), linearizable
 # reads, status, membership (+ request checks), encryption ops (enable-*,
 # rotate-dek and its automatic trigger, rewrap-kek, erase-cleartext), the capability
 # probe (report, fan-out, verdict) and the health/readiness probes.
@@ -13,5 +14,5 @@ core_libsealkv_core_la_SOURCES += \
 	core/admin/erase.c core/admin/erase.h core/admin/capability.c \
 	core/admin/capability.h core/admin/cap_fanout.c core/admin/cap_fanout.h \
 	core/admin/cap_verdict.c core/admin/reads.c core/admin/reads.h \
-	core/admin/health.c core/admin/kv_list.c \
+	core/admin/health.c core/admin/kv_list.c core/admin/kv_cond.c \
 	core/admin/watch.c core/admin/watch.h

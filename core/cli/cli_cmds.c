@@ -129,6 +129,21 @@ static char *kv_path(const char *key, const char *suffix)
     return p;
 }
 
+/* The compare-and-swap query of put / del ("" when none); both values
+ * were checked when parsed. A failed compare is HTTP 412, exit 4; a
+ * conditional write whose outcome is unknown is never resent (the
+ * retry loop resends only answers that say nothing was done). */
+static const char *cond_query(const struct skv_cli *c, char *buf, size_t len)
+{
+    if (c->prev_index)
+        snprintf(buf, len, "?prev_index=%s", c->prev_index);
+    else if (c->prev_exist)
+        snprintf(buf, len, "?prev_exist=%s", c->prev_exist);
+    else
+        return "";
+    return buf;
+}
+
 /* ---- commands ----------------------------------------------------- */
 
 static int cmd_status(const struct skv_cli *c, char **args, int nargs)
@@ -151,7 +166,7 @@ static int cmd_get(const struct skv_cli *c, char **args, int nargs)
     rc = send_req(c, &rq, &r, 1);
     if (rc == SKV_CLI_EXIT_OK) {
         if (c->json)
-            (void)skv_cli_json_kv(stdout, args[0], strlen(args[0]), r.body, r.len);
+            (void)skv_cli_json_kv(stdout, args[0], strlen(args[0]), r.body, r.len, &r);
         else if (r.len)
             (void)fwrite(r.body, 1, r.len, stdout); /* checked by skv_cli_finish_output() */
         rc = skv_cli_finish_output();
@@ -167,7 +182,7 @@ static int cmd_put(const struct skv_cli *c, char **args, int nargs)
 {
     struct skv_cli_req rq = {.method = "PUT", .content_type = "application/octet-stream"};
     struct skv_buf buf = {0};
-    char *path;
+    char *path, sfx[48];
     int rc;
 
     if (nargs < 2 || strcmp(args[1], "-") == 0) {
@@ -182,7 +197,7 @@ static int cmd_put(const struct skv_cli *c, char **args, int nargs)
         rq.body = args[1];
         rq.body_len = strlen(args[1]);
     }
-    path = kv_path(args[0], "");
+    path = kv_path(args[0], cond_query(c, sfx, sizeof sfx));
     rq.path = path;
     rc = path ? exchange(c, &rq, SKV_CLI_VIEW_INDEX, NULL) : SKV_CLI_EXIT_ERR;
     free(path);
@@ -192,7 +207,8 @@ static int cmd_put(const struct skv_cli *c, char **args, int nargs)
 
 static int cmd_del(const struct skv_cli *c, char **args, int nargs)
 {
-    char *path = kv_path(args[0], "");
+    char sfx[48];
+    char *path = kv_path(args[0], cond_query(c, sfx, sizeof sfx));
     int rc;
     (void)nargs;
     rc = path ? simple(c, "DELETE", path, SKV_CLI_VIEW_INDEX, NULL) : SKV_CLI_EXIT_ERR;
@@ -358,8 +374,10 @@ const struct skv_cli_command skv_cli_commands[] = {
     {"get", NULL, 1, 1, "KEY [--local]", 1, 1, 0, cmd_get},
     {"ls", NULL, 0, 1, "[PREFIX] [--keys-only] [--limit N] [--local]", 0, 1, 0, skv_cli_cmd_ls},
     {"watch", NULL, 0, 1, "[PREFIX] [--from-index N]", 0, 0, 0, skv_cli_cmd_watch},
-    {"put", NULL, 1, 2, "KEY [VALUE|-]", 1, 0, 0, cmd_put},
-    {"del", NULL, 1, 1, "KEY", 1, 0, 0, cmd_del},
+    {"put", NULL, 1, 2, "KEY [VALUE|-] [--prev-index N | --prev-exist true|false]", 1, 0, 0,
+     cmd_put},
+    {"del", NULL, 1, 1, "KEY [--prev-index N]", 1, 0, 0, cmd_del},
+    {"delete", NULL, 1, 1, "KEY [--prev-index N]", 1, 0, 0, cmd_del},
     {"members", NULL, 0, 0, "", 0, 0, 0, cmd_members},
     {"members", "add", 2, 2, "ID ADDR [--standby]", 0, 0, 1, cmd_members_add},
     {"members", "remove", 1, 1, "ID", 0, 0, 0, cmd_members_remove},

@@ -21,6 +21,8 @@ struct skv_cli {
     const char *eps[SKV_CLI_MAX_ENDPOINTS];
     size_t n_eps;
     const char *purpose; /* --purpose (rotate-dek), NULL if not given */
+    const char *prev_index; /* --prev-index N (put, del): decimal, checked */
+    const char *prev_exist; /* --prev-exist true|false (put) */
     int json, local, standby, help, version;
     int keys_only;                  /* --keys-only (ls) */
     unsigned long long limit;       /* --limit (ls): 0 = every key */

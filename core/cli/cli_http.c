@@ -12,10 +12,12 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define SKV_CLI_MAX_BODY ((size_t)1 << 31) /* refuse answers above 2 GiB */
@@ -213,6 +215,44 @@ static struct curl_slist *add_bearer(struct curl_slist *hdrs, const char *token)
     return t;
 }
 
+/* "Name: decimal" of a revision header into *v; 1 if it was that header. */
+static int rev_header(const char *line, size_t n, const char *name, unsigned long long *v,
+                      int *bad)
+{
+    size_t nl = strlen(name), i;
+    unsigned long long x = 0;
+    if (n <= nl || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
+        return 0;
+    for (i = nl + 1; i < n && line[i] == ' '; i++)
+        ;
+    if (i == n || line[i] < '0' || line[i] > '9')
+        *bad = 1;
+    for (; i < n && line[i] >= '0' && line[i] <= '9'; i++)
+        x = x > (ULLONG_MAX - 9) / 10 ? (*bad = 1, x) : x * 10 + (unsigned)(line[i] - '0');
+    for (; i < n && (line[i] == '\r' || line[i] == '\n' || line[i] == ' '); i++)
+        ;
+    if (i != n)
+        *bad = 1;
+    *v = x;
+    return 1;
+}
+
+/* libcurl's header callback: the revision headers of a key's read. */
+static size_t on_header(char *line, size_t size, size_t nmemb, void *arg)
+{
+    struct skv_cli_resp *r = arg;
+    size_t n = size * nmemb;
+    int bad = 0;
+    if (n >= 5 && strncmp(line, "HTTP/", 5) == 0)
+        r->has_rev = r->rev_seen = 0; /* a new response (after a 100) */
+    else if (rev_header(line, n, "X-Sealkv-Mod-Index", &r->mod_index, &bad))
+        r->rev_seen |= bad ? 4 : 1;
+    else if (rev_header(line, n, "X-Sealkv-Create-Index", &r->create_index, &bad))
+        r->rev_seen |= bad ? 4 : 2;
+    r->has_rev = r->rev_seen == 3;
+    return n;
+}
+
 /* Fill status, Retry-After and error fields after a completed transfer. */
 static void take_answer(CURL *c, struct skv_cli_resp *r)
 {
@@ -265,6 +305,10 @@ static int request_once(const struct skv_cli_http *h, const struct skv_cli_req *
             rc = curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, SKV_CLI_STREAM_STALL_S);
     }
     if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+    if (rc == CURLE_OK)
         rc = curl_easy_perform(c);
     r->rq_ = NULL;
     r->curl_ = NULL;
@@ -296,6 +340,8 @@ int skv_cli_exit_for(const struct skv_cli_resp *r, int not_found)
         return r->conn_unsent ? SKV_CLI_EXIT_UNREACHABLE : SKV_CLI_EXIT_UNKNOWN;
     if (not_found)
         return SKV_CLI_EXIT_NOT_FOUND;
+    if (skv_error_from_name(r->error, &id) == 0 && id == SKV_ErrCompareFailed)
+        return SKV_CLI_EXIT_COMPARE_FAILED;
     if (skv_error_from_name(r->error, &id) == 0)
         return skv_error_retry(id) == SKV_RETRY_UNKNOWN ? SKV_CLI_EXIT_UNKNOWN : SKV_CLI_EXIT_ERR;
     /* no error of ours: a 5xx from something in between (a proxy, a

@@ -9,6 +9,7 @@
 #define SKV_CLI_HTTP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Percent-encode len bytes of `in` for one URL path segment: only the
  * RFC 3986 unreserved set (ALPHA DIGIT - . _ ~) passes, every other byte
@@ -69,6 +70,10 @@ struct skv_cli_resp {
     const char *endpoint; /* the endpoint the last attempt went to */
     const struct skv_cli_req *rq_; /* internal: the request (streams) */
     void *curl_;                   /* internal: its handle during the transfer */
+    unsigned long long mod_index;    /* X-Sealkv-Mod-Index (a key's read) */
+    unsigned long long create_index; /* X-Sealkv-Create-Index */
+    int has_rev;          /* both headers were there and valid */
+    int rev_seen;         /* internal: bits 1 mod, 2 create, 4 malformed */
 };
 
 /* Exit statuses (sealkv(1) EXIT STATUS; stable). */
@@ -77,7 +82,8 @@ enum {
     SKV_CLI_EXIT_ERR = 1,            /* refused by the server (nothing done), or a local failure */
     SKV_CLI_EXIT_USAGE = 2,          /* bad command line; nothing was sent */
     SKV_CLI_EXIT_NOT_FOUND = 3,      /* get: no such key */
-    SKV_CLI_EXIT_COMPARE_FAILED = 4, /* reserved: a compare-and-swap's compare failed */
+    SKV_CLI_EXIT_COMPARE_FAILED = 4, /* a compare-and-swap's compare failed (HTTP 412
+                                        ErrCompareFailed): nothing was done */
     SKV_CLI_EXIT_UNREACHABLE = 5,    /* no server reached (connect, name, TLS): nothing was done */
     SKV_CLI_EXIT_UNKNOWN = 6         /* the request may or may not have taken effect */
 };

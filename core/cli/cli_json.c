@@ -35,11 +35,15 @@ static int emit(FILE *out, json_t *o)
     return rc;
 }
 
-int skv_cli_json_kv(FILE *out, const void *key, size_t key_len, const void *val, size_t val_len)
+int skv_cli_json_kv(FILE *out, const void *key, size_t key_len, const void *val, size_t val_len,
+                    const struct skv_cli_resp *r)
 {
     json_t *o = json_object();
     if (!o || json_object_set_new(o, "key", b64(key, key_len)) != 0 ||
-        json_object_set_new(o, "value", b64(val ? val : "", val_len)) != 0) {
+        json_object_set_new(o, "value", b64(val ? val : "", val_len)) != 0 ||
+        (r->has_rev &&
+         (json_object_set_new(o, "mod_index", json_integer((json_int_t)r->mod_index)) != 0 ||
+          json_object_set_new(o, "create_index", json_integer((json_int_t)r->create_index)) != 0))) {
         json_decref(o);
         return -1;
     }

@@ -12,10 +12,13 @@
 
 #include "cli/cli_http.h"
 
-/* {"key": base64, "value": base64} (RFC 4648, as etcdctl -w json): keys
- * and values are bytes, lossless whatever they hold. 0, or -1 (out of
+/* {"key": base64, "value": base64, "mod_index": N, "create_index": N}
+ * (RFC 4648, as etcdctl -w json): keys and values are bytes, lossless
+ * whatever they hold; the indexes are r's revision headers (absent when
+ * the server sent none; 0: written before revisions). 0, or -1 (out of
  * memory or a write error). */
-int skv_cli_json_kv(FILE *out, const void *key, size_t key_len, const void *val, size_t val_len);
+int skv_cli_json_kv(FILE *out, const void *key, size_t key_len, const void *val, size_t val_len,
+                    const struct skv_cli_resp *r);
 
 /* A failed request: the server's JSON error body as is, or, when there
  * is none, {"error": "unreachable" | "unknown_outcome" |

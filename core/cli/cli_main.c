@@ -35,8 +35,12 @@ static void usage(FILE *f)
           "                                      with values unless --keys-only)\n"
           "  watch [PREFIX] [--from-index N]     follow the changes under PREFIX (after index N;\n"
           "                                      default: from now), one per line; reconnects\n"
-          "  put KEY [VALUE|-]                   store VALUE (omitted or '-': read stdin); prints the index\n"
-          "  del KEY                             delete KEY; prints the index\n"
+          "  put KEY [VALUE|-] [--prev-index N | --prev-exist true|false]\n"
+          "                                      store VALUE (omitted or '-': read stdin); prints the\n"
+          "                                      index; --prev-*: only if the key's mod index is N /\n"
+          "                                      it exists (true) / it is absent (false)\n"
+          "  del KEY [--prev-index N]            delete KEY (only if its mod index is N); prints\n"
+          "                                      the index ('delete' is the same)\n"
           "  members                             list members\n"
           "  members add ID ADDR [--standby]     add a voter (or a standby)\n"
           "  members remove ID                   remove a member\n"
@@ -64,7 +68,8 @@ static void usage(FILE *f)
           "                  failure); --endpoint is the same (default $SEALKV_ENDPOINT or\n"
           "                  " DEFAULT_ENDPOINT ")\n"
           "  --json          JSON on stdout: the server's answer as is, get as\n"
-          "                  {\"key\",\"value\"} in base64, errors as {\"error\",\"message\"}\n"
+          "                  {\"key\",\"value\",\"mod_index\",\"create_index\"} (key and value\n"
+          "                  in base64), errors as {\"error\",\"message\"}\n"
           "  --timeout SECS  limit for one request (default 30)\n"
           "  --retry SECS    keep retrying 'no leader'-style answers and refused connections\n"
           "                  for up to SECS (default 10; 0 disables)\n"
@@ -76,7 +81,8 @@ static void usage(FILE *f)
           "  --help, --version\n"
           "Use '--' before a KEY or VALUE that starts with '-'.\n"
           "Exit status: 0 ok, 1 refused (nothing done), 2 usage, 3 not found,\n"
-          "5 no server reached (nothing done), 6 outcome unknown (see sealkv(1)).\n",
+          "4 compare failed (nothing done), 5 no server reached (nothing done),\n"
+          "6 outcome unknown (see sealkv(1)).\n",
           f);
 }
 
@@ -93,11 +99,12 @@ static int parse_secs(const char *s, double min, double *out)
 
 /* Long options; each valued one's val is its index in valued_names. */
 enum { OPT_ENDPOINT, OPT_TIMEOUT, OPT_RETRY, OPT_CACERT, OPT_CERT, OPT_KEY, OPT_TOKEN_FILE,
-       OPT_PURPOSE, OPT_LIMIT, OPT_FROM_INDEX, OPT_JSON = 256, OPT_LOCAL, OPT_STANDBY, OPT_VERSION,
-       OPT_KEYS_ONLY };
+       OPT_PURPOSE, OPT_LIMIT, OPT_FROM_INDEX, OPT_PREV_INDEX, OPT_PREV_EXIST, OPT_JSON = 256,
+       OPT_LOCAL, OPT_STANDBY, OPT_VERSION, OPT_KEYS_ONLY };
 static const char *const valued_names[] = {"--endpoint", "--timeout", "--retry", "--cacert",
                                            "--cert", "--key", "--token-file", "--purpose",
-                                           "--limit", "--from-index"};
+                                           "--limit", "--from-index", "--prev-index",
+                                           "--prev-exist"};
 static const struct option long_opts[] = {
     {"endpoint", required_argument, NULL, OPT_ENDPOINT},
     {"endpoints", required_argument, NULL, OPT_ENDPOINT},
@@ -111,6 +118,8 @@ static const struct option long_opts[] = {
     {"limit", required_argument, NULL, OPT_LIMIT},
     {"from-index", required_argument, NULL, OPT_FROM_INDEX},
     {"keys-only", no_argument, NULL, OPT_KEYS_ONLY},
+    {"prev-index", required_argument, NULL, OPT_PREV_INDEX},
+    {"prev-exist", required_argument, NULL, OPT_PREV_EXIST},
     {"json", no_argument, NULL, OPT_JSON},
     {"local", no_argument, NULL, OPT_LOCAL},
     {"standby", no_argument, NULL, OPT_STANDBY},
@@ -118,6 +127,27 @@ static const struct option long_opts[] = {
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
 };
+
+/* --prev-index N (decimal, 0..2^62) or --prev-exist true|false. */
+static int set_cond(struct skv_cli *c, int opt, const char *v)
+{
+    size_t i, n = strlen(v);
+    if (c->prev_index || c->prev_exist)
+        return skv_cli_usage_error("give one of --prev-index and --prev-exist, once");
+    if (opt == OPT_PREV_EXIST) {
+        if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0)
+            return skv_cli_usage_error("--prev-exist must be 'true' or 'false', got '%s'", v);
+        c->prev_exist = v;
+        return 0;
+    }
+    for (i = 0; i < n; i++)
+        if (v[i] < '0' || v[i] > '9')
+            break;
+    if (n == 0 || i < n || n > 19 || strtoull(v, NULL, 10) > (1ull << 62))
+        return skv_cli_usage_error("--prev-index must be a decimal index, got '%s'", v);
+    c->prev_index = v;
+    return 0;
+}
 
 /* Values of --endpoint, --timeout, --retry and the credential files. */
 static int set_valued(struct skv_cli *c, int opt, const char *v)
@@ -138,6 +168,8 @@ static int set_valued(struct skv_cli *c, int opt, const char *v)
         c->endpoint = v;
         return 0;
     }
+    if (opt == OPT_PREV_INDEX || opt == OPT_PREV_EXIST)
+        return set_cond(c, opt, v);
     if (opt == OPT_PURPOSE) {
         if (strcmp(v, "storage") != 0 && strcmp(v, "raft") != 0)
             return skv_cli_usage_error("--purpose must be 'storage' or 'raft', got '%s'", v);
@@ -186,7 +218,7 @@ static int parse_args(struct skv_cli *c, int argc, char **argv)
         case OPT_VERSION: c->version = 1; break;
         case 'h': c->help = 1; break;
         case ':':
-            if (optopt >= OPT_ENDPOINT && optopt <= OPT_FROM_INDEX)
+            if (optopt >= OPT_ENDPOINT && optopt <= OPT_PREV_EXIST)
                 return skv_cli_usage_error("option '%s' needs a value", valued_names[optopt]);
             return skv_cli_usage_error("option '%s' needs a value", argv[optind - 1]);
         case '?':
@@ -254,6 +286,11 @@ static int check_command(const struct skv_cli *c, const struct skv_cli_command *
         return skv_cli_usage_error("--from-index applies only to 'watch'");
     if ((c->keys_only || c->limit) && strcmp(cmd->name, "ls") != 0)
         return skv_cli_usage_error("--keys-only and --limit apply only to 'ls'");
+    if (c->prev_exist && strcmp(cmd->name, "put") != 0)
+        return skv_cli_usage_error("--prev-exist applies only to 'put'");
+    if (c->prev_index && strcmp(cmd->name, "put") != 0 && strcmp(cmd->name, "del") != 0 &&
+        strcmp(cmd->name, "delete") != 0)
+        return skv_cli_usage_error("--prev-index applies only to 'put' and 'del'");
     if (c->purpose && strcmp(sub, "rotate-dek") != 0)
         return skv_cli_usage_error("--purpose applies only to 'encryption rotate-dek'");
     if (cmd->takes_key && c->pos[cmd->sub ? 2 : 1][0] == '\0')

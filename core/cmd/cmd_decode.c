@@ -66,6 +66,9 @@ int skv_cmd_decode(const uint8_t *p, size_t len, struct skv_cmd *c, char *err,
     case SKV_CMD_KV:
         rc = skv_cmd_decode_kv(p, len, &c->kv, err, errlen);
         break;
+    case SKV_CMD_KV_CAS:
+        rc = skv_cmd_decode_kv_cas(p, len, &c->kv, &c->cond, err, errlen);
+        break;
     case SKV_CMD_KV_BATCH:
         rc = dec_batch(p, len, c, err, errlen);
         break;

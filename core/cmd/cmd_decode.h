@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmd_decode.h — the one decoder of FSM payloads (command.h tags 0x00 to
- * 0x05). The FSM's apply (fsm.c, fsm_enc.c) applies exactly what this
+ * 0x06). The FSM's apply (fsm.c, fsm_enc.c) applies exactly what this
  * returns, and the leader's intake (propose.c) runs the same function on
  * every payload before raft_apply: a payload it refuses never enters the
  * log, so an apply-time decode failure can only mean local corruption.
@@ -19,6 +19,10 @@
  *                   (version 1, purpose, suite, key id != 0, a whole 0x03
  *                   payload whose entries are all for the new key id);
  *                   rewrap and retire are not implemented by this build
+ *   0x06 CAS op     opcode put/del, condition 1..3 (an index only with
+ *                   1; no delete-if-absent), key 1..SKV_MAX_KEY, no value
+ *                   on delete (whether the compare holds is decided at
+ *                   apply, from the replicated state)
  *   anything else   refused (unknown tag, empty payload)
  * Field values that depend on the registry or the sidecar (collisions,
  * epoch rollbacks, already bootstrapped...) are deterministic refusals at
@@ -32,7 +36,8 @@
 
 struct skv_cmd {
     uint8_t tag;                    /* enum skv_cmd_tag */
-    struct skv_kv_op kv;            /* 0x00; slices into the payload */
+    struct skv_kv_op kv;            /* 0x00, 0x06; slices into the payload */
+    struct skv_kv_cond cond;        /* 0x06 */
     uint32_t batch_count;           /* 0x01: walk with skv_cmd_batch_next */
     struct skv_writer_reg *regs;    /* 0x03: malloc'd */
     size_t n_regs;

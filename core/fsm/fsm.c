@@ -21,6 +21,7 @@
 #include "fsm/fsm_gap.h"
 #include "cmd/cmd_decode.h"
 #include "util/bytes.h"
+#include "util/errors.h"
 #include "util/keys.h"
 #include "util/log.h"
 
@@ -145,6 +146,8 @@ static int stage_kv(struct skv_fsm *f, uint64_t index, const struct skv_kv_op *o
     uint8_t kbuf[SKV_MAX_KEY + 1], *rec = NULL;
     size_t kl = data_key(kbuf, op->key, op->key_len), rl = 0;
     int rc;
+    if ((rc = skv_fsm_rev_stage(f, index, op->key, op->key_len, op->op == SKV_KV_DEL, b)) != 0)
+        return rc;
     if (op->op == SKV_KV_DEL)
         return skv_fsm_batch_del(b, kbuf, kl) ? RAFT_NOMEM : 0;
     rc = skv_fsm_seal_value(f, index, kbuf, kl, op->val, op->val_len, &rec, &rl);
@@ -170,6 +173,27 @@ static int stage_batch(struct skv_fsm *f, uint64_t index, const uint8_t *p, size
     return r == 0 ? 0 : RAFT_MALFORMED;
 }
 
+/* A conditional op (0x06): staged if its condition holds on the state
+ * as of the previous entry (the round's staged writes included), else
+ * refused with ErrCompareFailed and the key's current mod index: the
+ * same verdict on every replica. */
+static int stage_cas(struct skv_fsm *f, uint64_t index, const struct skv_cmd *c,
+                     struct skv_fsm_batch *b, const char **reject)
+{
+    struct skv_rev cur;
+    int rc, holds;
+    if ((rc = skv_fsm_rev_current(f, c->kv.key, c->kv.key_len, &cur)) != 0)
+        return rc;
+    holds = c->cond.kind == SKV_COND_ABSENT    ? !cur.exists
+            : c->cond.kind == SKV_COND_PRESENT ? cur.exists
+                                               : cur.exists && cur.mod == c->cond.prev;
+    if (holds)
+        return stage_kv(f, index, &c->kv, b);
+    f->refusal.mod_index = cur.exists ? cur.mod : 0;
+    *reject = skv_error_name(SKV_ErrCompareFailed);
+    return 0;
+}
+
 /* Decode one (unwrapped) payload with the shared decoder (the leader ran
  * the same one before raft_apply, so a failure here is local corruption)
  * and stage its effect into the batch. */
@@ -192,10 +216,13 @@ static int dispatch(struct skv_fsm *f, uint64_t index, const uint8_t *p, size_t 
     case SKV_CMD_KV_BATCH:
         rc = stage_batch(f, index, p, len, b);
         break;
+    case SKV_CMD_KV_CAS:
+        rc = stage_cas(f, index, &c, b, reject);
+        break;
     case SKV_CMD_NOOP:
         rc = 0;
         break;
-    default: /* 0x03..0x05 */
+    default: /* 0x03..0x05 (0x06 above) */
         rc = skv_fsm_apply_enc(f, index, &c, b, reject);
         break;
     }
@@ -246,6 +273,7 @@ int skv_fsm_flush(struct skv_fsm *f)
     int rc;
     if (f->applied == f->flushed)
         return 0;
+    skv_fsm_revs_reset(&f->revs); /* in the store from now on (or halted) */
     if (f->node->run_state == SKV_RUN_HALTED)
         return RAFT_SHUTDOWN; /* nothing is written after a halt: restart re-applies */
     rc = write_batch(f, f->applied, &f->pend, 0);
@@ -274,6 +302,21 @@ static int commit(struct skv_fsm *f, uint64_t index, struct skv_fsm_batch *b, in
     if (f->pend.n >= SKV_FSM_PEND_MAX_OPS || f->pend.bytes >= SKV_FSM_PEND_MAX_BYTES)
         return skv_fsm_flush(f);
     return 0;
+}
+
+/* An encryption entry (0x03..0x05): written alone and synced. */
+static int enc_tag(const uint8_t *p, size_t len)
+{
+    return len > 0 && (p[0] == SKV_CMD_WRITER_REG || p[0] == SKV_CMD_ENC_BOOTSTRAP ||
+                       p[0] == SKV_CMD_ENC_ROTATION);
+}
+
+/* An entry failed half staged: what the round staged before it is
+ * written first (pending), so the table can be emptied safely. */
+static void drop_revs(struct skv_fsm *f)
+{
+    (void)skv_fsm_flush(f); /* halted already, as a rule: then nothing is written */
+    skv_fsm_revs_reset(&f->revs);
 }
 
 static void crash_after_fsm(const uint8_t *p, size_t len)
@@ -306,13 +349,18 @@ static int fsm_apply(struct raft_fsm *rf, const struct raft_buffer *buf, void **
             return rc;
         p = pt;
     }
+    f->refusal.mod_index = 0;
     rc = dispatch(f, index, p, len, &b, &reject);
     if (rc == 0)
-        rc = commit(f, index, &b, len > 0 && p[0] >= SKV_CMD_WRITER_REG && !reject);
+        rc = commit(f, index, &b, enc_tag(p, len) && !reject);
+    else
+        drop_revs(f); /* the entry's staged revisions are void */
     if (rc == 0 && !reject)
         crash_after_fsm(p, len);
-    if (rc == 0 && reject)
-        *result = (void *)reject;
+    if (rc == 0 && reject) {
+        f->refusal.error = reject;
+        *result = &f->refusal;
+    }
     if (rc == 0) /* a refused entry changes nothing: no event */
         skv_history_applied(&f->history, index, reject ? NULL : p, reject ? 0 : len);
     skv_fsm_batch_free(&b);
@@ -323,7 +371,8 @@ static int fsm_apply(struct raft_fsm *rf, const struct raft_buffer *buf, void **
 }
 
 int skv_fsm_get(struct skv_fsm *f, const uint8_t *key, size_t key_len,
-                uint8_t **val, size_t *val_len, struct skv_err *err)
+                uint8_t **val, size_t *val_len, struct skv_rev *rev,
+                struct skv_err *err)
 {
     struct skv_node *n = f->node;
     uint8_t kbuf[SKV_MAX_KEY + 1];
@@ -341,6 +390,12 @@ int skv_fsm_get(struct skv_fsm *f, const uint8_t *key, size_t key_len,
         return rc;
     rc = skv_fsm_open_value(f, kbuf, kl, v, vl, val, val_len, err);
     n->st->free_buf(n->db, v);
+    if (rc == SKV_OK && rev && (rc = skv_fsm_rev_load(f, key, key_len, rev, err)) != SKV_OK) {
+        free(*val);
+        *val = NULL;
+    }
+    if (rev)
+        rev->exists = rc == SKV_OK;
     return rc;
 }
 

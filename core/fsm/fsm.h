@@ -5,6 +5,9 @@
  * (SKV_PFX_FSM_META "applied"), replay skipping, snapshot and restore,
  * and the encryption commands (fsm_enc.c).
  *
+ * Per-key revisions (mod / create index) live beside the values, under
+ * SKV_PFX_FSM_REV, written in the same batch (fsm_rev.h).
+ *
  * Stored value record: [hdr u8][bytes]; hdr bits 0-1 = encryption state,
  * an out-of-band discriminator (never guessed from the value bytes):
  *   0 cleartext, 1 storage envelope, v1 or v2 (envelope.h); 2, 3 reserved.
@@ -48,9 +51,12 @@ int skv_fsm_flush(struct skv_fsm *f);
 void skv_fsm_stop(struct skv_fsm *f);
 
 /* Local read of a user key. Returns SKV_OK with a malloc'd value,
- * SKV_ERR_NOTFOUND, or another error (message in err). */
+ * SKV_ERR_NOTFOUND, or another error (message in err). `rev` (may be
+ * NULL) gets the key's revision (fsm_rev.h; mod/create 0: written before
+ * revisions). */
 int skv_fsm_get(struct skv_fsm *f, const uint8_t *key, size_t key_len,
-                uint8_t **val, size_t *val_len, struct skv_err *err);
+                uint8_t **val, size_t *val_len, struct skv_rev *rev,
+                struct skv_err *err);
 
 /* Snapshot/restore (fsm_snapshot.c). Taking a snapshot is C-Raft's
  * fsm version 3 without snapshot_async: snapshot (loop: the LOCAL

@@ -168,6 +168,7 @@ void skv_fsm_close(struct skv_fsm *f)
 {
     skv_fsm_flush(f);   /* normally done at skv_fsm_stop already */
     skv_history_free(&f->history);
+    skv_fsm_revs_reset(&f->revs);
     if (f->views.st)
         skv_snap_views_close(&f->views);
 }

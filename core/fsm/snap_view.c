@@ -15,7 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-const uint8_t skv_snap_prefixes[SKV_SNAP_N_PREFIXES] = {SKV_PFX_FSM_DATA, SKV_PFX_WRITERS};
+const uint8_t skv_snap_prefixes[SKV_SNAP_N_PREFIXES] = {SKV_PFX_FSM_DATA, SKV_PFX_WRITERS,
+                                                      SKV_PFX_FSM_REV};
 
 void skv_snap_views_init(struct skv_snap_views *vs, const struct skv_storage_ops *st, void *db)
 {

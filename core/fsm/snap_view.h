@@ -26,10 +26,12 @@
 #include <stdint.h>
 #include <sealkv/storage.h>
 
-/* The storage prefixes a snapshot carries — the FSM key space and the
- * writer registry: the expansion dumps exactly these and a restore
- * replaces exactly these (fsm_snapshot.c). */
-#define SKV_SNAP_N_PREFIXES 2
+/* The storage prefixes a snapshot carries — the FSM key space (values
+ * and their revision records, fsm_rev.h) and the writer registry: the
+ * expansion dumps exactly these and a restore replaces exactly these
+ * (fsm_snapshot.c). A snapshot made before revisions has no revision
+ * records: its keys read as revision 0 (unknown). */
+#define SKV_SNAP_N_PREFIXES 3
 extern const uint8_t skv_snap_prefixes[SKV_SNAP_N_PREFIXES];
 
 struct skv_snap_view {

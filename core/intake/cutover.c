@@ -152,7 +152,8 @@ static void proposed_cb(struct raft_apply *req, int status, void *result)
         return;
     }
     if (skv_enc_cutover(c->enc) == 0) {
-        finish(c, SKV_ERR_INVALID, result ? (const char *)result : skv_error_name(SKV_ErrInternal),
+        const struct skv_apply_refusal *rf = result;
+        finish(c, SKV_ERR_INVALID, rf ? rf->error : skv_error_name(SKV_ErrInternal),
                "the state machine refused the cutover entry");
         return;
     }

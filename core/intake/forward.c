@@ -12,6 +12,7 @@
 #include "peer/tracker.h"
 #include "wire/wire.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,11 +81,34 @@ int skv_forward_expects(struct skv_node *n, uint64_t peer, uint64_t req_id)
     return skv_tracker_expects(&n->ops_forwarded.t, peer, req_id);
 }
 
+/* A key read's answer carries the revision as JSON beside the body
+ * (admin_ops.c): 1 with r->mod_index / create_index set, else 0. */
+static int rev_json(const struct skv_op *op, const struct skv_fwd_admin_resp *m,
+                    struct skv_admin_resp *r)
+{
+    json_t *o, *mi, *ci;
+    int ok;
+    if (strcmp(op->op, "kv.get") != 0 || m->rc != SKV_OK || m->error.len || !m->json.len ||
+        !(o = json_loadb((const char *)m->json.p, m->json.len, JSON_REJECT_DUPLICATES, NULL)))
+        return 0;
+    mi = json_object_get(o, "mod_index");
+    ci = json_object_get(o, "create_index");
+    ok = json_is_integer(mi) && json_is_integer(ci) && json_integer_value(mi) >= 0 &&
+         json_integer_value(ci) >= 0;
+    if (ok) {
+        r->mod_index = (uint64_t)json_integer_value(mi);
+        r->create_index = (uint64_t)json_integer_value(ci);
+    }
+    json_decref(o);
+    return ok;
+}
+
 /* The leader's answer as this node's reply to `op`. */
 static void reply_resp(struct skv_op *op, const struct skv_fwd_admin_resp *m)
 {
     struct skv_admin_resp r;
     char err[64], msg[512], *json = NULL;
+    int is_read;
     memset(&r, 0, sizeof r);
     r.struct_size = sizeof r;
     r.rc = m->rc;
@@ -98,11 +122,12 @@ static void reply_resp(struct skv_op *op, const struct skv_fwd_admin_resp *m)
         snprintf(msg, sizeof msg, "%.*s", (int)m->message.len, (const char *)m->message.p);
         r.message = msg;
     }
-    if (m->json.len) {
+    is_read = rev_json(op, m, &r);
+    if (m->json.len && !is_read) {
         json = strndup((const char *)m->json.p, m->json.len);
         r.json = json;
     }
-    if (m->body.len || (!m->json.len && !m->error.len && m->rc == SKV_OK)) {
+    if (is_read || m->body.len || (!m->json.len && !m->error.len && m->rc == SKV_OK)) {
         /* a raw body, possibly empty (an empty value is a value) */
         r.body = m->body.len ? (const void *)m->body.p : (const void *)"";
         r.body_len = m->body.len;

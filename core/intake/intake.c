@@ -93,9 +93,16 @@ static void applied(struct raft_apply *req, int status, void *result)
                          status != 0 ? SKV_PROPOSAL_UNKNOWN
                          : result   ? SKV_PROPOSAL_REJECTED
                                     : SKV_PROPOSAL_OK);
-    if (status == 0 && result) /* deterministically refused by every replica's FSM */
-        skv_intake_finish(p->cb, p->arg, SKV_ERR_INVALID, result,
-                          "refused by the state machine", req->index);
+    if (status == 0 && result) { /* deterministically refused by every replica's FSM */
+        const struct skv_apply_refusal *rf = result;
+        int cmp = strcmp(rf->error, skv_error_name(SKV_ErrCompareFailed)) == 0;
+        /* a failed compare answers the key's current mod index instead of
+         * the entry's (skv_propose_result.index) */
+        skv_intake_finish(p->cb, p->arg, SKV_ERR_INVALID, rf->error,
+                          cmp ? "the compare failed: the key's mod index is not the "
+                                "expected one" : "refused by the state machine",
+                          cmp ? rf->mod_index : req->index);
+    }
     else if (status == 0)
         skv_intake_finish(p->cb, p->arg, SKV_OK, NULL, NULL, req->index);
     else

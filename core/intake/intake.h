@@ -31,7 +31,17 @@ struct skv_propose_result {
     const char *error;      /* stable error name, NULL on success */
     const char *message;
     int retry_after_s;
-    uint64_t index;         /* log index on success */
+    uint64_t index;         /* log index on success; with ErrCompareFailed
+                               the key's current mod index (0: absent) */
+};
+
+/* What the FSM hands back through raft_apply's result when it refuses
+ * an entry deterministically (NULL: applied). C-Raft calls the request's
+ * callback right after the FSM's apply, so the struct (owned by the FSM,
+ * overwritten by the next refusal) is read before it changes. */
+struct skv_apply_refusal {
+    const char *error;      /* stable error name (util/errors.def) */
+    uint64_t mod_index;     /* ErrCompareFailed: the key's current mod index */
 };
 
 typedef void (*skv_propose_cb)(void *arg, const struct skv_propose_result *r);

@@ -155,3 +155,23 @@ void skv_op_fail_status(struct skv_op *op, enum skv_error_id id, int status,
     op_vfail(op, id, status, fmt, ap);
     va_end(ap);
 }
+
+void skv_op_fail_json(struct skv_op *op, enum skv_error_id id, const char *json,
+                      const char *fmt, ...)
+{
+    struct skv_admin_resp r;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    memset(&r, 0, sizeof r);
+    r.struct_size = sizeof r;
+    r.rc = skv_error_rc(id);
+    r.status = skv_error_status(id);
+    r.error = skv_error_name(id);
+    r.message = msg;
+    r.retry_after_s = skv_error_retry_after(id);
+    r.json = json;
+    skv_op_reply(op, &r);
+}

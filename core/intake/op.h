@@ -56,6 +56,10 @@ void skv_op_reply_error(struct skv_op *op, int rc, int status,
  * Retry-After derive from it. */
 void skv_op_fail(struct skv_op *op, enum skv_error_id id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* As skv_op_fail, with `json` (an object's members, or NULL) merged into
+ * the error reply (e.g. ErrCompareFailed's "mod_index"). */
+void skv_op_fail_json(struct skv_op *op, enum skv_error_id id, const char *json,
+                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* As skv_op_fail with an explicit status: only for ErrMembership, whose
  * status is the refused raft change's (see errors.def). */
 void skv_op_fail_status(struct skv_op *op, enum skv_error_id id, int status,

@@ -25,6 +25,7 @@
 #include "admin/watch.h"
 #include "fsm/fsm_batch.h"
 #include "fsm/fsm_history.h"
+#include "fsm/fsm_rev.h"
 #include "config/config.h"
 #include "intake/intake.h"
 #include "intake/leader_req.h"
@@ -61,6 +62,8 @@ struct skv_fsm {
     unsigned forced_threshold; /* 1 while a fresh snapshot was asked for (fsm_snapshot.c) */
     int local_snapshots;       /* the io expands local snapshots (node.c sets it) */
     struct skv_fsm_history history; /* recent changes, for watch (fsm_history.h) */
+    struct skv_fsm_revs revs;  /* revisions staged in `pend` (fsm_rev.h) */
+    struct skv_apply_refusal refusal; /* the last refused entry's answer (fsm.c) */
 };
 
 struct skv_node {

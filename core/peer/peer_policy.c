@@ -25,6 +25,7 @@ int skv_peer_proposal_allowed(uint64_t from, uint32_t source,
     size_t i;
     switch (c->tag) {
     case SKV_CMD_KV:
+    case SKV_CMD_KV_CAS:
         return source == SKV_SRC_USER
                    ? 0 : refuse(why, whylen, "a KV write must have source user");
     case SKV_CMD_NOOP:

@@ -7,6 +7,8 @@
  *
  * Forwarded proposal (PROPOSE_REQ), decoded first with skv_cmd_decode:
  *   0x00 KV op          source user (admin_ops.c kv.put / kv.del)
+ *   0x06 CAS op         source user (admin_ops.c kv.put / kv.del with a
+ *                       condition)
  *   0x02 no-op          source admin (erase.c)
  *   0x03 registration   source admin, every entry for the sender's own
  *                       node id (enc_ops.c start-up registration); the

@@ -16,5 +16,7 @@
                                     "encidx", "mark" u64 BE, "gapto" (fsm_gap.h) */
 #define SKV_PFX_WRITERS 0x12     /* + u32 key_id BE + u16 node_id16 BE */
 #define SKV_PFX_ENC_SNAP 0x13    /* snapshot-only record: encryption state (fsm_snapshot.c) */
+#define SKV_PFX_FSM_REV 0x14     /* + user key      → revision record (fsm_rev.h):
+                                    [ver u8 = 1][mod u64 BE][create u64 BE] */
 
 #endif

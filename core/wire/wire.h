@@ -77,7 +77,8 @@ struct skv_fwd_propose {
 struct skv_fwd_propose_resp {
     uint64_t req_id;
     int32_t rc;                /* enum skv_rc */
-    uint64_t index;            /* log index on success */
+    uint64_t index;            /* log index on success; ErrCompareFailed: the
+                                  key's current mod index (intake.h) */
     uint64_t leader_id;        /* hint when rc says "not leader" */
     struct skv_slice error;    /* error name, may be empty */
     struct skv_slice message;  /* may be empty */

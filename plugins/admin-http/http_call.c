@@ -78,6 +78,11 @@ static struct skv_http_answer *copy_resp(const struct skv_admin_resp *r)
         (RESP_HAS(r, message) && dup_str(r->message, &a->message)) ||
         (RESP_HAS(r, json) && dup_str(r->json, &a->json)))
         goto fail;
+    if (RESP_HAS(r, create_index)) { /* a 1.2 host: the revision of a key's read */
+        a->mod_index = r->mod_index;
+        a->create_index = r->create_index;
+        a->has_rev = 1;
+    }
     if (RESP_HAS(r, body_len) && r->body) {
         a->body = malloc(r->body_len ? r->body_len : 1);
         if (!a->body)

@@ -17,6 +17,7 @@
 #define SKV_HTTP_CALL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <sealkv/plugin.h>
 
@@ -34,6 +35,10 @@ struct skv_http_answer {
     size_t body_len;
     int has_body;
     const char *body_type;  /* static; NULL: application/octet-stream */
+    uint64_t mod_index;     /* the core's answer covers them (since 1.2): */
+    uint64_t create_index;
+    int has_rev;            /* ... then has_rev */
+    int rev_headers;        /* the handler asks for the revision headers */
 };
 
 enum skv_http_call_result {

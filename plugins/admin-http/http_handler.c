@@ -296,6 +296,8 @@ static enum MHD_Result reply_core(struct skv_http_plugin *p,
                 return reply_err(c, SKV_HTTP_ErrNoMemory, "out of memory");
             }
         }
+        /* a key's read: X-Sealkv-Mod-Index / X-Sealkv-Create-Index */
+        a->rev_headers = strcmp(r->route.op, "kv.get") == 0 && a->has_body && a->has_rev;
         ok = skv_http_reply_answer(c, a);
         skv_http_answer_free(a);
         return ok;
@@ -328,7 +330,7 @@ static enum MHD_Result finish(struct skv_http_plugin *p,
                               struct MHD_Connection *c, struct req *r)
 {
     struct skv_admin_req q;
-    char msg[256];
+    char msg[256], cond[64];
     const char *bad;
 
     if (r->pending)
@@ -354,6 +356,8 @@ static enum MHD_Result finish(struct skv_http_plugin *p,
         q.json = r->route.json;
     if ((bad = attach_body(r, &q, msg, sizeof msg)) != NULL)
         return reply_err(c, SKV_HTTP_ErrBadRequest, bad);
+    if (!q.json) /* PUT/DELETE /v1/kv: ?prev_index / ?prev_exist */
+        q.json = skv_http_route_cond_json(&r->route, cond, sizeof cond);
     return call_core(p, c, r, &q);
 }
 

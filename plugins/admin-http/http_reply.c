@@ -171,6 +171,22 @@ enum MHD_Result skv_http_reply_error_extra(struct MHD_Connection *c,
                  e->www_auth);
 }
 
+/* A key's read: the revision headers (r is consumed on failure: NULL). */
+static struct MHD_Response *with_rev(struct MHD_Response *r, const struct skv_http_answer *a)
+{
+    char m[24], cr[24];
+    if (!r || !a->rev_headers)
+        return r;
+    snprintf(m, sizeof m, "%llu", (unsigned long long)a->mod_index);
+    snprintf(cr, sizeof cr, "%llu", (unsigned long long)a->create_index);
+    if (MHD_add_response_header(r, "X-Sealkv-Mod-Index", m) != MHD_YES ||
+        MHD_add_response_header(r, "X-Sealkv-Create-Index", cr) != MHD_YES) {
+        MHD_destroy_response(r);
+        return NULL;
+    }
+    return r;
+}
+
 static unsigned answer_status(const struct skv_http_answer *a)
 {
     if (a->status >= 200 && a->status <= 599)
@@ -191,7 +207,7 @@ enum MHD_Result skv_http_reply_answer(struct MHD_Connection *c,
         return skv_http_reply_error_extra(c, &e, a->json);
     }
     if (a->has_body)
-        return queue(c, status, from_owned(&a->body, a->body_len),
+        return queue(c, status, with_rev(from_owned(&a->body, a->body_len), a),
                      a->body_type ? a->body_type : "application/octet-stream",
                      a->retry_after_s, NULL, NULL);
     if (a->json)

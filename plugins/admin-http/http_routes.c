@@ -128,6 +128,61 @@ static const char *take_from_index(const char *v, size_t len, int has_value,
     return NULL;
 }
 
+/* prev_index=N: compare-and-swap on the mod index, 0..2^62 */
+static const char *take_prev_index(const char *v, size_t len, int has_value,
+                                   struct skv_http_route *out)
+{
+    static const char *const msg = "must be a decimal index, 0..4611686018427387904";
+    uint64_t n = 0;
+    size_t i;
+    if (out->cond != SKV_HTTP_COND_NONE)
+        return "excludes prev_exist";
+    if (!has_value || len == 0 || len > 19)
+        return msg;
+    for (i = 0; i < len; i++) {
+        if (v[i] < '0' || v[i] > '9')
+            return msg;
+        n = n * 10 + (uint64_t)(v[i] - '0');
+    }
+    if (n > (1ull << 62))
+        return msg;
+    out->cond = SKV_HTTP_COND_INDEX;
+    out->prev_index = n;
+    return NULL;
+}
+
+/* prev_exist=true|false: replace only / create only */
+static const char *take_prev_exist(const char *v, size_t len, int has_value,
+                                   struct skv_http_route *out)
+{
+    if (out->cond != SKV_HTTP_COND_NONE)
+        return "excludes prev_index";
+    if (has_value && len == 4 && memcmp(v, "true", 4) == 0)
+        out->cond = SKV_HTTP_COND_PRESENT;
+    else if (has_value && len == 5 && memcmp(v, "false", 5) == 0)
+        out->cond = SKV_HTTP_COND_ABSENT;
+    else
+        return "must be 'true' or 'false'";
+    return NULL;
+}
+
+const char *skv_http_route_cond_json(const struct skv_http_route *r, char *buf, size_t len)
+{
+    switch (r->cond) {
+    case SKV_HTTP_COND_INDEX:
+        snprintf(buf, len, "{\"prev_index\":%llu}", (unsigned long long)r->prev_index);
+        return buf;
+    case SKV_HTTP_COND_ABSENT:
+        snprintf(buf, len, "{\"prev_exist\":false}");
+        return buf;
+    case SKV_HTTP_COND_PRESENT:
+        snprintf(buf, len, "{\"prev_exist\":true}");
+        return buf;
+    default:
+        return NULL;
+    }
+}
+
 static const struct skv_http_param P_CONSISTENCY = {"consistency", take_consistency};
 static const struct skv_http_param P_PREFIX = {"prefix", take_prefix};
 static const struct skv_http_param P_AFTER = {"after", take_after};
@@ -137,6 +192,10 @@ static const struct skv_http_param P_FROM_INDEX = {"from_index", take_from_index
 static const struct skv_http_param *const Q_WATCH[] = {&P_PREFIX, &P_FROM_INDEX, NULL};
 static const struct skv_http_param *const Q_KV_LIST[] = {
     &P_PREFIX, &P_AFTER, &P_LIMIT, &P_KEYS_ONLY, &P_CONSISTENCY, NULL};
+static const struct skv_http_param P_PREV_INDEX = {"prev_index", take_prev_index};
+static const struct skv_http_param P_PREV_EXIST = {"prev_exist", take_prev_exist};
+static const struct skv_http_param *const Q_KV_PUT[] = {&P_PREV_INDEX, &P_PREV_EXIST, NULL};
+static const struct skv_http_param *const Q_KV_DEL[] = {&P_PREV_INDEX, NULL};
 static const struct skv_http_param P_MAX_LAG = {"max_lag", take_max_lag};
 static const struct skv_http_param *const Q_KV_GET[] = {&P_CONSISTENCY, NULL};
 static const struct skv_http_param *const Q_READY[] = {&P_MAX_LAG, NULL};
@@ -170,8 +229,8 @@ static const struct rule rules[] = {
      {{"GET", "kv.list", SKV_HTTP_BODY_NONE, Q_KV_LIST}}},
     {"/v1/kv", "/v1/kv/{key}", SHAPE_KEY, AUTH, "GET, PUT, DELETE",
      {{"GET", "kv.get", SKV_HTTP_BODY_NONE, Q_KV_GET},
-      {"PUT", "kv.put", SKV_HTTP_BODY_RAW, NULL},
-      {"DELETE", "kv.del", SKV_HTTP_BODY_NONE, NULL}}},
+      {"PUT", "kv.put", SKV_HTTP_BODY_RAW, Q_KV_PUT},
+      {"DELETE", "kv.del", SKV_HTTP_BODY_NONE, Q_KV_DEL}}},
     {"/v1/watch", "/v1/watch", SHAPE_EXACT, AUTH, "GET",
      {{"GET", "watch.poll", SKV_HTTP_BODY_NONE, Q_WATCH}}},
     {"/v1/encryption/capability", "/v1/encryption/capability", SHAPE_EXACT, AUTH, "GET",

@@ -25,6 +25,15 @@ enum skv_http_body_kind {
     SKV_HTTP_BODY_JSON_OPT      /* req.json: JSON object if non-empty */
 };
 
+/* A compare-and-swap condition (?prev_index=N, ?prev_exist=true|false),
+ * passed to the core as the op's JSON parameters. */
+enum skv_http_cond {
+    SKV_HTTP_COND_NONE = 0,
+    SKV_HTTP_COND_INDEX,     /* the key's mod index is prev_index */
+    SKV_HTTP_COND_ABSENT,    /* prev_exist=false: create only */
+    SKV_HTTP_COND_PRESENT    /* prev_exist=true: replace only */
+};
+
 struct skv_http_route {
     int status;              /* 0 matched; else 400, 404 or 405 */
     int rule;                /* index of the matched path, -1: none */
@@ -46,6 +55,8 @@ struct skv_http_route {
     const char *error;       /* error name when status != 0 (static) */
     const char *message;     /* human-readable reason (static or msgbuf) */
     const char *allow;       /* methods allowed on the path (static) */
+    int cond;                /* PUT/DELETE /v1/kv: enum skv_http_cond */
+    uint64_t prev_index;     /* SKV_HTTP_COND_INDEX: ?prev_index=N */
     char msgbuf[320];        /* a message naming a query parameter */
 };
 
@@ -62,6 +73,10 @@ int skv_http_route_match(const char *method, const char *target,
                          size_t target_len, char *scratch,
                          size_t scratch_len, struct skv_http_route *out);
 
+/* The core op's JSON parameters of a route's condition into buf (room
+ * for 64 bytes): NULL when the route has none. */
+const char *skv_http_route_cond_json(const struct skv_http_route *r, char *buf,
+                                     size_t len);
 /* The number of route paths and the template of path i (e.g.
  * "/v1/kv/{key}"), for per-route metrics; NULL when out of range. */
 int skv_http_route_count(void);

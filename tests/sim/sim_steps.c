@@ -135,7 +135,7 @@ int value_is(struct snode *sn, const char *key, const char *val)
     uint8_t *v = NULL;
     size_t vl = 0;
     int ok;
-    if (skv_fsm_get(&sn->n->fsm, (const uint8_t *)key, strlen(key), &v, &vl, &e) != SKV_OK) {
+    if (skv_fsm_get(&sn->n->fsm, (const uint8_t *)key, strlen(key), &v, &vl, NULL, &e) != SKV_OK) {
         fprintf(stderr, "node %u: get %s: %s\n", sn->i + 1, key, e.msg);
         return 0;
     }

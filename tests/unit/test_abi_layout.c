@@ -33,7 +33,7 @@ static void test_layout_lp64(void)
     F(skv_admin_req, body_len, 40);
     F(skv_admin_req, json, 48);
     F(skv_admin_req, flags, 56);
-    S(skv_admin_resp, 64);
+    S(skv_admin_resp, 80);
     F(skv_admin_resp, struct_size, 0);
     F(skv_admin_resp, rc, 4);
     F(skv_admin_resp, status, 8);
@@ -43,6 +43,8 @@ static void test_layout_lp64(void)
     F(skv_admin_resp, json, 40);
     F(skv_admin_resp, body, 48);
     F(skv_admin_resp, body_len, 56);
+    F(skv_admin_resp, mod_index, 64);    /* since 1.2 */
+    F(skv_admin_resp, create_index, 72); /* since 1.2 */
     S(skv_host, 88);
     F(skv_host, struct_size, 0);
     F(skv_host, abi_minor, 4);

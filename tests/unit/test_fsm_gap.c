@@ -343,10 +343,10 @@ static void test_round_batch(void)
     assert_clean(g, 16);
     apply_range(g, 17, 20); /* applied, pending: a read sees them */
     /* 19 put k5 = v19, 20 deleted k6 (put by 13) */
-    CU_ASSERT_EQUAL(skv_fsm_get(&g->n->fsm, (const uint8_t *)"k5", 2, &v, &vl, &e), SKV_OK);
+    CU_ASSERT_EQUAL(skv_fsm_get(&g->n->fsm, (const uint8_t *)"k5", 2, &v, &vl, NULL, &e), SKV_OK);
     CU_ASSERT(vl == 3 && v && memcmp(v, "v19", 3) == 0);
     free(v);
-    CU_ASSERT_EQUAL(skv_fsm_get(&g->n->fsm, (const uint8_t *)"k6", 2, &v, &vl, &e),
+    CU_ASSERT_EQUAL(skv_fsm_get(&g->n->fsm, (const uint8_t *)"k6", 2, &v, &vl, NULL, &e),
                     SKV_ERR_NOTFOUND);
     assert_clean(g, 20);
     run_round(g, 21, 33, 1);   /* the round's one batch is lost */
