@@ -2,8 +2,9 @@
 /*
  * fuzz_cmd.c — libFuzzer target for the FSM payload decoder
  * (core/cmd/cmd_decode.c), shared by the leader's intake and FSM apply:
- * any bytes are safe, and a decoded bootstrap or rotate-dek re-encodes to
- * exactly the input (the codec accepts one spelling of each payload).
+ * any bytes are safe, and a decoded bootstrap, rotate-dek or conditional
+ * KV op (0x06) re-encodes to exactly the input (the codec accepts one
+ * spelling of each payload).
  * Built and run by tests/fuzz/smoke.sh.
  */
 #include "cmd/cmd_decode.h"
@@ -33,6 +34,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!err[0])
             abort(); /* a refusal says why */
         return 0;
+    }
+    if (c.tag == SKV_CMD_KV_CAS) {
+        if (c.kv.key_len == 0 || c.kv.key_len > SKV_MAX_KEY ||
+            (c.cond.kind != SKV_COND_MOD && c.cond.prev != 0))
+            abort();
+        same_bytes(skv_cmd_encode_kv_cas(&c.kv, &c.cond, &p, &len), p, len, data, size);
     }
     if (c.tag == SKV_CMD_ENC_BOOTSTRAP)
         same_bytes(skv_enc_encode_bootstrap(&c.boot, &p, &len), p, len, data, size);

@@ -63,7 +63,8 @@ EXTRA_DIST += tests/fuzz/fuzz_snap_hdr.c tests/fuzz/corpus/snaphdr/v1 \
 EXTRA_DIST += tests/fuzz/fuzz_cmd.c tests/fuzz/corpus/cmd/rotate-storage \
 	tests/fuzz/corpus/cmd/rotate-raft tests/fuzz/corpus/cmd/enable-storage \
 	tests/fuzz/corpus/cmd/enable-raft tests/fuzz/corpus/cmd/registration \
-	tests/fuzz/corpus/cmd/kv-put
+	tests/fuzz/corpus/cmd/kv-put tests/fuzz/corpus/cmd/kv-cas-put-index \
+	tests/fuzz/corpus/cmd/kv-cas-put-absent tests/fuzz/corpus/cmd/kv-cas-del-index
 # seeds for tests/fuzz/fuzz_http_routes.c (routes and strict query strings)
 EXTRA_DIST += tests/fuzz/corpus/http/kv-get-local \
 	tests/fuzz/corpus/http/kv-put-unknown tests/fuzz/corpus/http/readyz-max-lag \

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # The HTTP surface of issue 16 items 1 and 9 on a real 3-node cluster:
-#  - strict parameters: PUT ?prev_index=3 and ?ttl=5 are 400
+#  - strict parameters: PUT ?prev_index=x3 and ?ttl=5 are 400
 #    ErrBadRequest naming the parameter, on the leader and on a follower,
 #    and nothing is written (the old value stays, no index moves); an
 #    unknown parameter on every route is refused the same way; malformed
@@ -47,9 +47,9 @@ skv_cli 1 put cas v1 >/dev/null || skv_fail "put cas v1"
 skv_wait_caught_up 1 2 3
 last=$(skv_status_field "$L" last_index)
 for i in "$L" "$F"; do
-    skv_assert "node $i: PUT ?prev_index=3 is 400 naming prev_index" refused "$i" PUT "/v1/kv/cas?prev_index=3" prev_index v2
+    skv_assert "node $i: PUT ?prev_index=x3 is 400 naming prev_index" refused "$i" PUT "/v1/kv/cas?prev_index=x3" prev_index v2
     skv_assert "node $i: PUT ?ttl=5 is 400 naming ttl" refused "$i" PUT "/v1/kv/cas?ttl=5" ttl v2
-    skv_assert "node $i: DELETE ?prev_index=1 is 400" refused "$i" DELETE "/v1/kv/cas?prev_index=1" prev_index
+    skv_assert "node $i: DELETE ?prev_exist=true is 400" refused "$i" DELETE "/v1/kv/cas?prev_exist=true" prev_exist
 done
 skv_assert "nothing was proposed: the leader's last index stayed $last" \
     [ "$(skv_status_field "$L" last_index)" = "$last" ]

@@ -35,6 +35,7 @@ struct canned {               /* what the fake core answers */
     const char *error, *message, *json;
     const void *body;
     size_t body_len;
+    uint64_t mod_index, create_index; /* since ABI 1.2 */
 };
 
 #define MAX_PENDING 32
@@ -106,6 +107,8 @@ static void answer(skv_admin_done_fn done, void *arg, const struct canned *c)
     r.json = c->json;
     r.body = c->body;
     r.body_len = c->body_len;
+    r.mod_index = c->mod_index;
+    r.create_index = c->create_index;
     done(arg, &r);
 }
 
@@ -333,6 +336,7 @@ struct http_resp {
     char ctype[128];
     char retry_after[32];
     char allow[64];
+    char mod_index[32], create_index[32];
     double seconds;
 };
 
@@ -378,6 +382,8 @@ static size_t on_header(char *p, size_t sz, size_t n, void *ud)
     copy_header(p, sz * n, "Content-Type:", r->ctype, sizeof r->ctype);
     copy_header(p, sz * n, "Retry-After:", r->retry_after, sizeof r->retry_after);
     copy_header(p, sz * n, "Allow:", r->allow, sizeof r->allow);
+    copy_header(p, sz * n, "X-Sealkv-Mod-Index:", r->mod_index, sizeof r->mod_index);
+    copy_header(p, sz * n, "X-Sealkv-Create-Index:", r->create_index, sizeof r->create_index);
     return sz * n;
 }
 
@@ -819,9 +825,17 @@ static void expect_param_error(const char *method, const char *path,
 static void test_strict_query(void)
 {
     fake_set(ANSWER_LOOP, SKV_OK, 200, "{\"ok\":true}");
-    expect_param_error("PUT", "/v1/kv/cas?prev_index=3", "'prev_index'");
+    expect_param_error("PUT", "/v1/kv/cas?prev_index=x3", "'prev_index'");
+    expect_param_error("PUT", "/v1/kv/cas?prev_index=", "'prev_index'");
+    expect_param_error("PUT", "/v1/kv/cas?prev_index=4611686018427387905", "'prev_index'");
+    expect_param_error("PUT", "/v1/kv/cas?prev_exist=yes", "'prev_exist'");
+    expect_param_error("PUT", "/v1/kv/cas?prev_exist", "'prev_exist'");
+    expect_param_error("PUT", "/v1/kv/cas?prev_index=3&prev_exist=true", "excludes prev_index");
+    expect_param_error("PUT", "/v1/kv/cas?prev_index=3&prev_index=3", "more than once");
+    expect_param_error("DELETE", "/v1/kv/cas?prev_exist=true", "'prev_exist'");
+    expect_param_error("GET", "/v1/kv/cas?prev_index=3", "'prev_index'");
     expect_param_error("PUT", "/v1/kv/k?ttl=5", "'ttl'");
-    expect_param_error("PUT", "/v1/kv/k?ttl=5", "PUT /v1/kv/{key} accepts none");
+    expect_param_error("PUT", "/v1/kv/k?ttl=5", "PUT /v1/kv/{key} accepts prev_index, prev_exist");
     expect_param_error("DELETE", "/v1/kv/k?recursive", "'recursive'");
     expect_param_error("GET", "/v1/kv/k?a=1&consistency=local", "'a'");
     expect_param_error("GET", "/v1/kv/k?a=1", "accepts consistency");
@@ -890,6 +904,65 @@ static void test_list_route(void)
     expect_param_error("GET", "/v1/watch?from_index=", "'from_index'");
     expect_param_error("GET", "/v1/watch?limit=1", "'limit'");
     expect_error("POST", "/v1/watch", NULL, 0, PLAIN, 405, "ErrMethodNotAllowed");
+}
+
+/* Issue 16 items 2, 3: a CAS condition reaches the core as the op's
+ * JSON; a key's read carries the revision headers, other answers none;
+ * a failed compare is the core's 412 with its mod_index. */
+static void test_revisions_and_cas(void)
+{
+    struct http_resp r;
+    pthread_mutex_lock(&F.mu);
+    F.mode = ANSWER_LOOP;
+    memset(&F.ans, 0, sizeof F.ans);
+    F.ans.status = 200;
+    F.ans.json = "{\"index\":7}";
+    pthread_mutex_unlock(&F.mu);
+    CU_ASSERT_EQUAL_FATAL(http(S.port, "PUT", "/v1/kv/k?prev_index=5", "v", 1, PLAIN, &r),
+                          CURLE_OK);
+    CU_ASSERT_EQUAL(r.status, 200);
+    CU_ASSERT_STRING_EQUAL(F.op, "kv.put");
+    CU_ASSERT_STRING_EQUAL(F.json ? F.json : "", "{\"prev_index\":5}");
+    CU_ASSERT_STRING_EQUAL(r.mod_index, "");     /* not a read */
+    resp_free(&r);
+    CU_ASSERT_EQUAL_FATAL(http(S.port, "PUT", "/v1/kv/k?prev_exist=false", "v", 1, PLAIN, &r),
+                          CURLE_OK);
+    CU_ASSERT_STRING_EQUAL(F.json ? F.json : "", "{\"prev_exist\":false}");
+    resp_free(&r);
+    CU_ASSERT_EQUAL_FATAL(http(S.port, "DELETE", "/v1/kv/k?prev_index=0", NULL, 0, PLAIN, &r),
+                          CURLE_OK);
+    CU_ASSERT_STRING_EQUAL(F.op, "kv.del");
+    CU_ASSERT_STRING_EQUAL(F.json ? F.json : "", "{\"prev_index\":0}");
+    resp_free(&r);
+    CU_ASSERT_EQUAL_FATAL(http(S.port, "PUT", "/v1/kv/k", "v", 1, PLAIN, &r), CURLE_OK);
+    CU_ASSERT_PTR_NULL(F.json);                  /* no condition, no JSON */
+    resp_free(&r);
+    pthread_mutex_lock(&F.mu);
+    F.ans.json = NULL;
+    F.ans.body = "val";
+    F.ans.body_len = 3;
+    F.ans.mod_index = 12;
+    F.ans.create_index = 4;
+    pthread_mutex_unlock(&F.mu);
+    CU_ASSERT_EQUAL_FATAL(http(S.port, "GET", "/v1/kv/k", NULL, 0, PLAIN, &r), CURLE_OK);
+    CU_ASSERT_EQUAL(r.status, 200);
+    CU_ASSERT_STRING_EQUAL(r.mod_index, "12");
+    CU_ASSERT_STRING_EQUAL(r.create_index, "4");
+    resp_free(&r);
+    pthread_mutex_lock(&F.mu);
+    memset(&F.ans, 0, sizeof F.ans);
+    F.ans.rc = SKV_ERR_INVALID;
+    F.ans.status = 412;
+    F.ans.error = "ErrCompareFailed";
+    F.ans.message = "the compare failed";
+    F.ans.json = "{\"mod_index\":12}";
+    pthread_mutex_unlock(&F.mu);
+    CU_ASSERT_EQUAL_FATAL(http(S.port, "PUT", "/v1/kv/k?prev_index=5", "v", 1, PLAIN, &r),
+                          CURLE_OK);
+    CU_ASSERT_EQUAL(r.status, 412);
+    assert_json_error(&r, "ErrCompareFailed");
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "\"mod_index\":12"));
+    resp_free(&r);
 }
 
 /* Health routes: open, /v1/health never reaches the core, methods. */
@@ -1444,6 +1517,7 @@ int main(void)
     CU_add_test(s, "GET /v1/kv lists: prefix, after, limit, keys_only", test_list_route);
     CU_add_test(s, "health routes", test_health_routes);
     CU_add_test(s, "error answer with extra JSON fields", test_error_extra_fields);
+    CU_add_test(s, "revision headers and CAS parameters", test_revisions_and_cas);
     CU_add_test(s, "/metrics appends latency histograms", test_metrics_histograms);
     CU_add_test(s, "core error -> status, JSON, Retry-After",
                 test_core_error_mapping);

@@ -19,6 +19,13 @@
  * horizon, and replay ends in the state of a store that lost nothing;
  * repair is refused when the log lacks entries or an encryption entry
  * would be re-applied.
+ *
+ * Suite "revisions" (the same fixture): per-key mod / create indexes
+ * (fsm_rev.h) and compare-and-swap entries (0x06) over the real apply,
+ * inside one commit round (the compare sees the round's pending writes)
+ * and across flushes; a key stored without a revision record (written
+ * before revisions) reads as 0 / 0 and is CAS-able with prev_index 0;
+ * the 0x06 codec's refusals.
  */
 #include "skv_test.h"
 
@@ -33,6 +40,8 @@
 #include "config/config.h"
 #include "fsm/fsm.h"
 #include "fsm/fsm_gap.h"
+#include "cmd/cmd_decode.h"
+#include "intake/intake.h"
 #include "util/keys.h"
 #include "node/node.h"
 #include "raftio/raft_log_store.h"
@@ -624,6 +633,180 @@ static void test_repair_refused_enc(void)
     gx_free(g);
 }
 
+
+/* ---- revisions and compare-and-swap ------------------------------------ */
+
+/* Apply one payload (raft_malloc'd, consumed) as entry `i` in the current
+ * round; the FSM's refusal, or NULL when applied. */
+static const struct skv_apply_refusal *rv_apply(struct gx *g, uint64_t i, void *p, size_t len)
+{
+    struct raft_buffer buf;
+    void *res = NULL;
+    buf.base = p;
+    buf.len = len;
+    g->raft.last_applied = i - 1;
+    CU_ASSERT_EQUAL(g->n->fsm.raft_fsm.apply(&g->n->fsm.raft_fsm, &buf, &res), 0);
+    raft_free(p);
+    g->raft.last_applied = i;
+    return res;
+}
+
+static const struct skv_apply_refusal *rv_kv(struct gx *g, uint64_t i, uint8_t opc,
+                                             const char *key, const char *val, uint8_t cond,
+                                             uint64_t prev)
+{
+    struct skv_kv_op op;
+    struct skv_kv_cond c;
+    void *p;
+    size_t len;
+    op.op = opc;
+    op.key = (const uint8_t *)key;
+    op.key_len = strlen(key);
+    op.val = (const uint8_t *)(val ? val : "");
+    op.val_len = val ? strlen(val) : 0;
+    c.kind = cond;
+    c.prev = prev;
+    CU_ASSERT_FATAL((cond ? skv_cmd_encode_kv_cas(&op, &c, &p, &len)
+                          : skv_cmd_encode_kv(&op, &p, &len)) == 0);
+    return rv_apply(g, i, p, len);
+}
+
+/* key reads with value and revision (mod, create); NULL val: absent */
+static int rv_is(struct gx *g, const char *key, const char *val, uint64_t mod, uint64_t create)
+{
+    struct skv_err e = {0, ""};
+    struct skv_rev r;
+    uint8_t *v = NULL;
+    size_t vl = 0;
+    int rc = skv_fsm_get(&g->n->fsm, (const uint8_t *)key, strlen(key), &v, &vl, &r, &e);
+    int ok = val ? rc == SKV_OK && vl == strlen(val) && memcmp(v, val, vl) == 0 &&
+                       r.mod == mod && r.create == create
+                 : rc == SKV_ERR_NOTFOUND;
+    if (!ok)
+        fprintf(stderr, "\n  %s: rc %d mod %llu create %llu\n", key, rc, ULL(r.mod),
+                ULL(r.create));
+    free(v);
+    return ok;
+}
+
+static int refused_with(const struct skv_apply_refusal *r, uint64_t mod)
+{
+    return r && strcmp(r->error, "ErrCompareFailed") == 0 && r->mod_index == mod;
+}
+
+/* One commit round (no flush until the end): every compare sees the
+ * writes staged before it. */
+static void test_rev_round(void)
+{
+    struct gx *g = gx_new();
+    uint8_t batch[64];
+    size_t n = 0;
+    void *p;
+    CU_ASSERT_FATAL(gx_open(g) == 0);
+    CU_ASSERT_PTR_NULL(rv_kv(g, 1, SKV_KV_PUT, "k", "a", 0, 0));
+    CU_ASSERT_PTR_NULL(rv_kv(g, 2, SKV_KV_PUT, "k", "b", 0, 0));
+    CU_ASSERT_PTR_NULL(rv_kv(g, 3, SKV_KV_PUT, "k", "c", SKV_COND_MOD, 2));
+    CU_ASSERT_TRUE(refused_with(rv_kv(g, 4, SKV_KV_PUT, "k", "x", SKV_COND_MOD, 2), 3));
+    CU_ASSERT_PTR_NULL(rv_kv(g, 5, SKV_KV_PUT, "n", "1", SKV_COND_ABSENT, 0));
+    CU_ASSERT_TRUE(refused_with(rv_kv(g, 6, SKV_KV_PUT, "n", "2", SKV_COND_ABSENT, 0), 5));
+    CU_ASSERT_TRUE(refused_with(rv_kv(g, 7, SKV_KV_DEL, "n", NULL, SKV_COND_MOD, 4), 5));
+    CU_ASSERT_PTR_NULL(rv_kv(g, 8, SKV_KV_DEL, "k", NULL, 0, 0));
+    CU_ASSERT_TRUE(refused_with(rv_kv(g, 9, SKV_KV_PUT, "k", "y", SKV_COND_PRESENT, 0), 0));
+    CU_ASSERT_PTR_NULL(rv_kv(g, 10, SKV_KV_PUT, "k", "d", 0, 0));
+    /* a 0x01 batch putting one key twice: created by the batch's index */
+    batch[n++] = SKV_CMD_KV_BATCH;
+    skv_put_be32(batch + n, 2), n += 4;
+    batch[n++] = SKV_KV_PUT, skv_put_be32(batch + n, 1), n += 4, batch[n++] = 'b';
+    skv_put_be32(batch + n, 1), n += 4, batch[n++] = '1';
+    batch[n++] = SKV_KV_PUT, skv_put_be32(batch + n, 1), n += 4, batch[n++] = 'b';
+    skv_put_be32(batch + n, 1), n += 4, batch[n++] = '2';
+    CU_ASSERT_FATAL((p = raft_malloc(n)) != NULL);
+    memcpy(p, batch, n);
+    CU_ASSERT_PTR_NULL(rv_apply(g, 11, p, n));
+    CU_ASSERT_EQUAL(g->n->fsm.flushed, 0); /* all of it still pending */
+    CU_ASSERT_TRUE(rv_is(g, "k", "d", 10, 10)); /* the read flushes */
+    CU_ASSERT_TRUE(rv_is(g, "n", "1", 5, 5));
+    CU_ASSERT_TRUE(rv_is(g, "b", "2", 11, 11));
+    /* across rounds, from the store */
+    CU_ASSERT_PTR_NULL(rv_kv(g, 12, SKV_KV_DEL, "n", NULL, SKV_COND_MOD, 5));
+    CU_ASSERT_EQUAL(skv_fsm_flush(&g->n->fsm), 0);
+    CU_ASSERT_TRUE(rv_is(g, "n", NULL, 0, 0));
+    CU_ASSERT_PTR_NULL(rv_kv(g, 13, SKV_KV_PUT, "k", "e", SKV_COND_PRESENT, 0));
+    CU_ASSERT_TRUE(rv_is(g, "k", "e", 13, 10));
+    /* survives a restart */
+    gx_close(g);
+    CU_ASSERT_FATAL(gx_open(g) == 0);
+    CU_ASSERT_TRUE(rv_is(g, "k", "e", 13, 10));
+    CU_ASSERT_TRUE(refused_with(rv_kv(g, 14, SKV_KV_PUT, "k", "f", SKV_COND_MOD, 10), 13));
+    gx_free(g);
+}
+
+/* A value stored before revisions (no record): 0 / 0, CAS-able with
+ * prev_index 0; its create index stays unknown across overwrites. */
+static void test_rev_legacy(void)
+{
+    struct gx *g = gx_new();
+    struct skv_err e = {0, ""};
+    struct skv_batch_op op;
+    uint8_t key[2] = {SKV_PFX_FSM_REV, 'k'};
+    CU_ASSERT_FATAL(gx_open(g) == 0);
+    CU_ASSERT_PTR_NULL(rv_kv(g, 1, SKV_KV_PUT, "k", "old", 0, 0));
+    CU_ASSERT_EQUAL(skv_fsm_flush(&g->n->fsm), 0);
+    memset(&op, 0, sizeof op);
+    op.type = SKV_BATCH_DEL;
+    op.key = key;
+    op.key_len = sizeof key;
+    CU_ASSERT_FATAL(gx_real->write(g->n->db, &op, 1, 1, &e) == SKV_OK);
+    CU_ASSERT_TRUE(rv_is(g, "k", "old", 0, 0));
+    CU_ASSERT_TRUE(refused_with(rv_kv(g, 2, SKV_KV_PUT, "k", "x", SKV_COND_ABSENT, 0), 0));
+    CU_ASSERT_TRUE(refused_with(rv_kv(g, 3, SKV_KV_PUT, "k", "x", SKV_COND_MOD, 1), 0));
+    CU_ASSERT_PTR_NULL(rv_kv(g, 4, SKV_KV_PUT, "k", "new", SKV_COND_MOD, 0));
+    CU_ASSERT_TRUE(rv_is(g, "k", "new", 4, 0));
+    gx_free(g);
+}
+
+/* The 0x06 codec: one spelling, every length and field checked. */
+static void test_cas_codec(void)
+{
+    struct skv_kv_op op = {SKV_KV_PUT, (const uint8_t *)"key", 3, (const uint8_t *)"val", 3}, d;
+    struct skv_kv_cond c = {SKV_COND_MOD, 42}, dc;
+    struct skv_cmd cmd;
+    char err[200];
+    uint8_t *p, bad[64];
+    size_t len, i;
+    CU_ASSERT_FATAL(skv_cmd_encode_kv_cas(&op, &c, (void **)&p, &len) == 0);
+    CU_ASSERT_EQUAL(len, SKV_CMD_CAS_HDR + 6);
+    CU_ASSERT_EQUAL(skv_cmd_decode_kv_cas(p, len, &d, &dc, err, sizeof err), 0);
+    CU_ASSERT(d.op == SKV_KV_PUT && d.key_len == 3 && memcmp(d.key, "key", 3) == 0 &&
+              d.val_len == 3 && dc.kind == SKV_COND_MOD && dc.prev == 42);
+    CU_ASSERT_EQUAL(skv_cmd_decode(p, len, &cmd, err, sizeof err), 0);
+    CU_ASSERT(cmd.tag == SKV_CMD_KV_CAS && cmd.cond.prev == 42);
+    skv_cmd_free(&cmd);
+    for (i = 0; i < SKV_CMD_CAS_HDR + 3; i++) /* truncated anywhere in header or key */
+        CU_ASSERT_EQUAL(skv_cmd_decode(p, i, &cmd, err, sizeof err), -1);
+    memcpy(bad, p, len);
+    bad[2] = 4; /* unknown condition */
+    CU_ASSERT_EQUAL(skv_cmd_decode(bad, len, &cmd, err, sizeof err), -1);
+    bad[2] = SKV_COND_ABSENT; /* an index with a condition that takes none */
+    CU_ASSERT_EQUAL(skv_cmd_decode(bad, len, &cmd, err, sizeof err), -1);
+    bad[1] = 3, bad[2] = SKV_COND_MOD; /* unknown opcode */
+    CU_ASSERT_EQUAL(skv_cmd_decode(bad, len, &cmd, err, sizeof err), -1);
+    bad[1] = SKV_KV_DEL; /* a delete with value bytes */
+    CU_ASSERT_EQUAL(skv_cmd_decode(bad, len, &cmd, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(skv_cmd_decode(bad, len - 3, &cmd, err, sizeof err), 0);
+    skv_cmd_free(&cmd);
+    bad[2] = SKV_COND_ABSENT, memset(bad + 3, 0, 8); /* delete-if-absent */
+    CU_ASSERT_EQUAL(skv_cmd_decode(bad, len - 3, &cmd, err, sizeof err), -1);
+    memcpy(bad, p, len);
+    skv_put_be32(bad + 11, 0); /* empty key */
+    CU_ASSERT_EQUAL(skv_cmd_decode(bad, len, &cmd, err, sizeof err), -1);
+    skv_put_be32(bad + 11, 7); /* key longer than the payload */
+    CU_ASSERT_EQUAL(skv_cmd_decode(bad, len, &cmd, err, sizeof err), -1);
+    skv_put_be32(bad + 11, SKV_MAX_KEY + 1);
+    CU_ASSERT_EQUAL(skv_cmd_decode(bad, len, &cmd, err, sizeof err), -1);
+    raft_free(p);
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -644,5 +827,9 @@ int main(void)
     CU_add_test(s, "repair from the local log", test_repair);
     CU_add_test(s, "no repair without the entries", test_repair_refused_short_log);
     CU_add_test(s, "no repair over an encryption entry", test_repair_refused_enc);
+    s = CU_add_suite("revisions", NULL, NULL);
+    CU_add_test(s, "revisions and CAS inside one commit round", test_rev_round);
+    CU_add_test(s, "a key stored before revisions", test_rev_legacy);
+    CU_add_test(s, "conditional command codec", test_cas_codec);
     return skv_test_run();
 }
