@@ -35,11 +35,19 @@
  *                       its own (admin-http: request latency per route).
  *   "kv.get"            arg = key (1..4096 bytes, binary). Leader,
  *                       ready; flags SKV_ADMIN_F_LOCAL_READ: any node, its
- *                       local state. resp.body = value (no json); 404
- *                       ErrKeyNotFound.
+ *                       local state. resp.body = value; resp.mod_index /
+ *                       create_index (since 1.2) the key's revision, also
+ *                       as resp.json {mod_index, create_index} (a plugin
+ *                       serving the body ignores it); 404 ErrKeyNotFound.
  *   "kv.put"            arg = key, body = value (binary, may be empty).
  *                       Any node (forwarded to the leader). json: {index}.
- *   "kv.del"            arg = key. As kv.put. json: {index}.
+ *                       req.json optional: {"prev_index":N} (only if the
+ *                       key's mod index is N) or {"prev_exist":true|false}
+ *                       (only if present / absent); a failed compare is
+ *                       412 ErrCompareFailed whose resp.json is
+ *                       {mod_index} (the current one, 0: absent).
+ *   "kv.del"            arg = key. As kv.put (req.json: prev_index only).
+ *                       json: {index}.
  *   "members.list"      any node. json: {members:[{id, address, role,
  *                       match_index, lag}], leader_id, last_index};
  *                       match_index and lag are null unless this node

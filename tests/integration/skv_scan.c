@@ -22,9 +22,9 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { K_META, K_LOG, K_SNAP, K_DATA, K_FMETA, K_WRITERS, K_OTHER, K_N };
+enum { K_META, K_LOG, K_SNAP, K_DATA, K_FMETA, K_WRITERS, K_REV, K_OTHER, K_N };
 static const char *const names[K_N] = {"raft_meta", "raft_log", "raft_snapshot", "fsm_data",
-                                       "fsm_meta", "writers", "other"};
+                                       "fsm_meta", "writers", "fsm_rev", "other"};
 
 static int space(const unsigned char *k, size_t kl)
 {
@@ -37,6 +37,7 @@ static int space(const unsigned char *k, size_t kl)
     case SKV_PFX_FSM_DATA: return K_DATA;
     case SKV_PFX_FSM_META: return K_FMETA;
     case SKV_PFX_WRITERS: return K_WRITERS;
+    case SKV_PFX_FSM_REV: return K_REV;
     default: return K_OTHER;
     }
 }
