@@ -6,7 +6,8 @@
 # (exit 77) unless ./configure --enable-fault-injection built the chaos
 # plugin and the test hooks.
 
-# the linearizability checker and its tests on hand-written and random histories
+# the linearizability checker (put, get, cas) and its tests on hand-written and
+# random histories
 check_PROGRAMS += tests/lincheck/lincheck
 tests_lincheck_lincheck_SOURCES = tests/lincheck/lincheck.c
 TESTS += tests/lincheck/test_lincheck.sh
@@ -34,7 +35,10 @@ EXTRA_DIST += tests/lincheck/test_lincheck.sh tests/lincheck/gen_history.awk \
 	tests/lincheck/histories/ok-initial-absent.hist \
 	tests/lincheck/histories/ok-never-completed.hist \
 	tests/lincheck/histories/ok-sequential.hist \
-	tests/lincheck/histories/ok-two-keys.hist
+	tests/lincheck/histories/ok-two-keys.hist \
+	tests/lincheck/histories/ok-cas.hist tests/lincheck/histories/ok-cas-info.hist \
+	tests/lincheck/histories/bad-cas-double.hist tests/lincheck/histories/bad-cas-absent.hist \
+	tests/lincheck/histories/err-cas-format.hist
 
 # the history recorder: concurrent libcurl clients, CLOCK_MONOTONIC stamps
 check_PROGRAMS += tests/lincheck/lclient

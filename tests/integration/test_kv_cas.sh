@@ -8,7 +8,8 @@
 # ErrCompareFailed with the current mod_index, CLI exit 4, strict
 # parameters (400 naming them); two clients on two nodes incrementing one
 # counter with CAS never both win the same prev_index (successes = final
-# value); with both encryption phases on, revisions survive a snapshot
+# value); a recorded read + CAS workload (lclient --cas-pct) passes the
+# linearizability checker; with both encryption phases on, revisions survive a snapshot
 # install (a standby added after the log was compacted) and a restart of
 # every node.
 SKV_TEST=kv_cas
@@ -130,6 +131,20 @@ skv_assert "every CAS answered success or compare failed" [ "$other" = 0 ]
 skv_assert "final counter = number of successful CAS ($ok)" skv_get_eq "$L" ctr "$ok"
 dups=$(cat "$D/cas.x" "$D/cas.y" | grep '^0 ' | sort | uniq -d)
 skv_assert "no prev_index won twice" [ -z "$dups" ]
+
+# ---- a recorded CAS workload, checked for linearizability --------------
+"$B/tests/lincheck/lclient" --endpoints "$(skv_endpoint 1),$(skv_endpoint 2),$(skv_endpoint 3)" \
+    --out "$D/history" --clients 6 --keys 2 --key-prefix lc --tag cas --duration 6 \
+    --cas-pct 60 --put-pct 30 --think-ms 2 >"$D/lclient.out" 2>"$D/lclient.err"
+"$B/tests/lincheck/lclient" --final-read --endpoints "$(skv_endpoint "$L")" --out "$D/history" \
+    --keys 2 --key-prefix lc --tag final >/dev/null 2>&1
+skv_log "lclient: $(cat "$D/lclient.out")"
+skv_assert "the workload swapped and failed compares" \
+    sh -c "grep -q 'cas_ok=[1-9]' $D/lclient.out && grep -q ' fail cas ' $D/history"
+skv_assert "no unexpected answer" grep -q ' unexpected=0 ' "$D/lclient.out"
+"$B/tests/lincheck/lincheck" -q "$D/history" >"$D/lincheck.out" 2>&1; rc=$?
+skv_log "$(tail -1 "$D/lincheck.out")"
+skv_assert "the CAS history is linearizable (lincheck exit $rc)" [ "$rc" = 0 ]
 
 # ---- encryption phases, snapshot install, restart ----------------------
 code=$(skv_enc_post "$L" enable-storage-envelope)

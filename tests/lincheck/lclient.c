@@ -22,14 +22,24 @@
  *   a timeout or a dropped connection after the request was sent
  *                                         `info` (unknown; never retried)
  * Gets are linearizable reads (no ?consistency=local). Every put writes a
- * value unique to the run. Connections are never reused, so libcurl
+ * value unique to the run.
+ *
+ * --cas-pct P: P% of the operations are a compare-and-swap (issue 16
+ * item 3): a linearizable get (recorded as such) that also takes the
+ * key's X-Sealkv-Mod-Index, then PUT ?prev_index=M (?prev_exist=false
+ * when the get found no key) of a new unique value, recorded as
+ * `cas KEY EXPECTED:NEW` (EXPECTED: the value the get returned, `-` for
+ * absent): since every write's value is unique, "the mod index is still
+ * M" is "the value is still EXPECTED", the register compare the checker
+ * models. 412 ErrCompareFailed is `fail` (nothing was written); other
+ * outcomes as for a put. A CAS whose get did not succeed is not sent. Connections are never reused, so libcurl
  * never silently re-sends a request on a dead kept-alive connection.
  *
  * Usage: lclient --endpoints URL[,URL...] --out FILE [--clients N (4)]
  *   [--keys K (3)] [--key-prefix P (lk)] [--tag T] [--duration S (10)]
  *   [--stop-file F] [--put-pct P (50)] [--timeout-ms T (4000)]
  *   [--op-deadline-ms T (3000)] [--think-ms T (5)] [--seed S]
- *   [--final-read] [--local-reads] [--log FILE]
+ *   [--final-read] [--local-reads] [--log FILE] [--cas-pct P (0)]
  * --local-reads: gets use ?consistency=local (not linearizable: only for
  * the negative control, whose history the checker must reject).
  * --final-read: one client reads every key once (retrying refusals for up
@@ -37,6 +47,7 @@
  * cluster healed so the checker sees the final state. The output file is
  * always appended to. Prints one summary line:
  *   LCLIENT ops=N put_ok=N put_fail=N put_info=N get_ok=N get_fail=N get_info=N unexpected=N
+ *     cas_ok=N cas_failed=N cas_info=N
  * Exit 0, or 2 on bad usage / no endpoint ever answered.
  */
 #include <curl/curl.h>
@@ -47,6 +58,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -55,21 +67,22 @@ struct opts {
     char **ep;
     size_t n_ep;
     const char *out, *stop_file, *key_prefix, *tag, *log;
-    unsigned clients, keys, put_pct, timeout_ms, deadline_ms, think_ms;
+    unsigned clients, keys, put_pct, timeout_ms, deadline_ms, think_ms, cas_pct;
     double duration_s;
     unsigned long seed;
     int final_read;
     int local_reads;
 };
 
-static struct opts O = {NULL, 0, NULL, NULL, "lk", "r", NULL, 4, 3, 50, 4000, 0, 5, 10, 0, 0, 0};
+static struct opts O = {NULL, 0, NULL, NULL, "lk", "r", NULL, 4, 3, 50, 4000, 0, 5, 0,
+                        10, 0, 0, 0};
 static FILE *out, *log_fp;
 static pthread_mutex_t out_mu = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t t_end_ns;
 
 static struct {
     unsigned long ops, put_ok, put_fail, put_info, get_ok, get_fail, get_info, unexpected,
-        answered;
+        answered, cas_ok, cas_failed, cas_info;
 } st;
 
 static uint64_t now_ns(void)
@@ -161,12 +174,23 @@ static int refused_before_proposing(const char *e)
     return 0;
 }
 
-enum outcome { OK, OK_ABSENT, FAIL, INFO };
+enum outcome { OK, OK_ABSENT, FAIL, INFO, CMP_FAILED };
+
+/* The X-Sealkv-Mod-Index header of a get into *(uint64_t *)arg. */
+static size_t on_header(char *line, size_t size, size_t nmemb, void *arg)
+{
+    static const char name[] = "X-Sealkv-Mod-Index:";
+    size_t n = size * nmemb;
+    if (n > sizeof name - 1 && strncasecmp(line, name, sizeof name - 1) == 0)
+        *(uint64_t *)arg = strtoull(line + sizeof name - 1, NULL, 10);
+    return n;
+}
 
 /* One operation, retried over endpoints while it certainly did not
  * happen; the value read (malloc'd) in *got. */
 static int do_op(CURL *c, const char *cname, unsigned *rr, int is_put, const char *key,
-                 const char *val, char **got, unsigned deadline_ms)
+                 const char *val, char **got, unsigned deadline_ms, const char *query,
+                 uint64_t *mod)
 {
     uint64_t deadline = now_ns() + (uint64_t)deadline_ms * 1000000u;
     unsigned attempt = 0;
@@ -177,7 +201,7 @@ static int do_op(CURL *c, const char *cname, unsigned *rr, int is_put, const cha
         long code = 0;
         CURLcode rc;
         snprintf(url, sizeof url, "%s/v1/kv/%s%s", ep, key,
-                 !is_put && O.local_reads ? "?consistency=local" : "");
+                 query ? query : !is_put && O.local_reads ? "?consistency=local" : "");
         curl_easy_reset(c);
         curl_easy_setopt(c, CURLOPT_URL, url);
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -187,6 +211,11 @@ static int do_op(CURL *c, const char *cname, unsigned *rr, int is_put, const cha
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
         curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+        if (mod) {
+            *mod = UINT64_MAX;
+            curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+            curl_easy_setopt(c, CURLOPT_HEADERDATA, mod);
+        }
         if (is_put) {
             curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
             curl_easy_setopt(c, CURLOPT_POSTFIELDS, val);
@@ -230,6 +259,10 @@ static int do_op(CURL *c, const char *cname, unsigned *rr, int is_put, const cha
             free(b.p);
             return OK_ABSENT;
         }
+        if (code == 412 && query && strcmp(ename, "ErrCompareFailed") == 0) {
+            free(b.p);
+            return CMP_FAILED;
+        }
         if (!(code == 503 || code == 504) ||
             !(strcmp(ename, "ErrLeadershipLost") == 0 || strcmp(ename, "ErrTimeout") == 0 ||
               strcmp(ename, "ErrShuttingDown") == 0 || strcmp(ename, "ErrUnavailable") == 0)) {
@@ -263,7 +296,7 @@ static void run_one(CURL *c, const char *cname, unsigned *rr, int is_put, const 
     int r;
     record(cname, "invoke", is_put ? "put" : "get", key, is_put ? val : "-", now_ns());
     t0 = now_ns();
-    r = do_op(c, cname, rr, is_put, key, val, &got, deadline_ms);
+    r = do_op(c, cname, rr, is_put, key, val, &got, deadline_ms, NULL, NULL);
     t1 = now_ns();
     (void)t0;
     if (r == OK || r == OK_ABSENT) {
@@ -294,6 +327,59 @@ static void run_one(CURL *c, const char *cname, unsigned *rr, int is_put, const 
                            1, __ATOMIC_RELAXED);
 }
 
+/* A linearizable get of key with its mod index: OK (*got malloc'd),
+ * OK_ABSENT, or another outcome; recorded as a get. */
+static int cas_read(CURL *c, const char *cname, unsigned *rr, const char *key, char **got,
+                    uint64_t *mod, unsigned deadline_ms)
+{
+    int r;
+    record(cname, "invoke", "get", key, "-", now_ns());
+    r = do_op(c, cname, rr, 0, key, NULL, got, deadline_ms, NULL, mod);
+    if ((r == OK && (!*got || !**got || strpbrk(*got, " \t\r\n:") || *mod == UINT64_MAX)) ||
+        r == CMP_FAILED) {
+        fprintf(stderr, "lclient: %s: cas read of %s: unexpected value or no mod index\n", cname,
+                key);
+        __atomic_add_fetch(&st.unexpected, 1, __ATOMIC_RELAXED);
+        record(cname, "info", "get", key, "-", now_ns());
+        return INFO;
+    }
+    record(cname, r == OK || r == OK_ABSENT ? "ok" : r == FAIL ? "fail" : "info", "get", key,
+           r == OK ? *got : "-", now_ns());
+    __atomic_add_fetch(r == OK || r == OK_ABSENT ? &st.get_ok : r == FAIL ? &st.get_fail
+                                                                         : &st.get_info,
+                       1, __ATOMIC_RELAXED);
+    return r;
+}
+
+/* Read, then compare-and-swap to val (see the header). */
+static void run_cas(CURL *c, const char *cname, unsigned *rr, const char *key, const char *val,
+                    unsigned deadline_ms)
+{
+    char *got = NULL, q[64], ev[400];
+    uint64_t mod = UINT64_MAX;
+    int r = cas_read(c, cname, rr, key, &got, &mod, deadline_ms);
+    if (r != OK && r != OK_ABSENT) {
+        free(got);
+        return;
+    }
+    if (r == OK)
+        snprintf(q, sizeof q, "?prev_index=%" PRIu64, mod);
+    else
+        snprintf(q, sizeof q, "?prev_exist=false");
+    snprintf(ev, sizeof ev, "%s:%s", r == OK ? got : "-", val);
+    free(got);
+    got = NULL;
+    record(cname, "invoke", "cas", key, ev, now_ns());
+    r = do_op(c, cname, rr, 1, key, val, &got, deadline_ms, q, NULL);
+    record(cname, r == OK ? "ok" : r == FAIL || r == CMP_FAILED ? "fail" : "info", "cas", key,
+           ev, now_ns());
+    free(got);
+    __atomic_add_fetch(&st.ops, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(r == OK ? &st.cas_ok : r == FAIL || r == CMP_FAILED ? &st.cas_failed
+                                                                           : &st.cas_info,
+                       1, __ATOMIC_RELAXED);
+}
+
 static void *client_main(void *arg)
 {
     struct client *cl = arg;
@@ -306,9 +392,13 @@ static void *client_main(void *arg)
     snprintf(cname, sizeof cname, "%s-c%u", O.tag, cl->id);
     while (!stop_now()) {
         int is_put = (unsigned)rand_r(&seed) % 100u < O.put_pct;
+        int is_cas = O.cas_pct && (unsigned)rand_r(&seed) % 100u < O.cas_pct;
         snprintf(key, sizeof key, "%s%u", O.key_prefix, (unsigned)rand_r(&seed) % O.keys);
         snprintf(val, sizeof val, "%s-c%u-%u", O.tag, cl->id, ++seq);
-        run_one(c, cname, &rr, is_put, key, val, O.deadline_ms ? O.deadline_ms : 3000);
+        if (is_cas)
+            run_cas(c, cname, &rr, key, val, O.deadline_ms ? O.deadline_ms : 3000);
+        else
+            run_one(c, cname, &rr, is_put, key, val, O.deadline_ms ? O.deadline_ms : 3000);
         if (O.think_ms)
             sleep_ms((unsigned)rand_r(&seed) % (O.think_ms + 1));
     }
@@ -340,7 +430,7 @@ static int usage(void)
             "usage: lclient --endpoints URL[,URL...] --out FILE [--clients N] [--keys K]\n"
             "  [--key-prefix P] [--tag T] [--duration S] [--stop-file F] [--put-pct P]\n"
             "  [--timeout-ms T] [--op-deadline-ms T] [--think-ms T] [--seed S]\n"
-            "  [--final-read] [--local-reads] [--log FILE]\n");
+            "  [--final-read] [--local-reads] [--log FILE] [--cas-pct P]\n");
     return 2;
 }
 
@@ -379,6 +469,8 @@ int main(int argc, char **argv)
             O.clients = (unsigned)strtoul(v, NULL, 10);
         } else if (strcmp(k, "--keys") == 0) {
             O.keys = (unsigned)strtoul(v, NULL, 10);
+        } else if (strcmp(k, "--cas-pct") == 0) {
+            O.cas_pct = (unsigned)strtoul(v, NULL, 10);
         } else if (strcmp(k, "--put-pct") == 0) {
             O.put_pct = (unsigned)strtoul(v, NULL, 10);
         } else if (strcmp(k, "--timeout-ms") == 0) {
@@ -395,7 +487,8 @@ int main(int argc, char **argv)
             return usage();
         }
     }
-    if (!O.n_ep || !O.out || !O.clients || !O.keys || O.put_pct > 100 || !O.timeout_ms ||
+    if (!O.n_ep || !O.out || !O.clients || !O.keys || O.put_pct > 100 || O.cas_pct > 100 ||
+        !O.timeout_ms ||
         strpbrk(O.tag, " \t") || strpbrk(O.key_prefix, " \t/?#%"))
         return usage();
     if (!O.seed)
@@ -440,9 +533,9 @@ int main(int argc, char **argv)
     if (log_fp)
         fclose(log_fp);
     printf("LCLIENT ops=%lu put_ok=%lu put_fail=%lu put_info=%lu get_ok=%lu get_fail=%lu "
-           "get_info=%lu unexpected=%lu\n",
+           "get_info=%lu unexpected=%lu cas_ok=%lu cas_failed=%lu cas_info=%lu\n",
            st.ops, st.put_ok, st.put_fail, st.put_info, st.get_ok, st.get_fail, st.get_info,
-           st.unexpected);
+           st.unexpected, st.cas_ok, st.cas_failed, st.cas_info);
     curl_global_cleanup();
     return st.answered ? 0 : 2;
 }

@@ -1,11 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * lincheck.c — linearizability checker for key-value histories: each key
- * is a single register (initial value: absent) with put and get.
+ * is a single register (initial value: absent) with put, get and
+ * compare-and-swap.
  *
  * Input (a file or stdin), one event per line:
  *
- *     <client> <invoke|ok|fail|info> <put|get> <key> <value|-> <time_ns>
+ *     <client> <invoke|ok|fail|info> <put|get|cas> <key> <value|-> <time_ns>
+ *
+ * A cas's value is EXPECTED:NEW (EXPECTED `-`: the key is absent; no ':'
+ * inside either value): it writes NEW if the register holds EXPECTED.
+ * sealkv's CAS compares the key's mod index; lclient turns it into this
+ * value compare by reading the value and its mod index first, and since
+ * every write writes a value unique to the run, "mod index is M" and
+ * "value is the one written at M" are the same condition. `ok`: it
+ * swapped; `fail`: it did not write (a failed compare or a refusal), no
+ * constraint (sound, not complete: a failed compare's observation is not
+ * used); `info`: it may have swapped.
  *
  * A client has at most one operation outstanding; its next non-invoke
  * line completes it. `ok`: it happened (a get's value is what it read,
@@ -43,6 +54,7 @@
  *
  * Output ends with one machine-readable line:
  *     LINCHECK ops=N ok=N fail=N info=N acked_puts=N keys=N lost=N verdict=ok|fail|unknown
+ * (acked_puts: puts and swapped cas)
  * Exit: 0 linearizable, 1 not linearizable (or lost writes), 2 bad
  * input, 3 search budget exhausted (--max-steps) without a verdict.
  *
@@ -58,14 +70,15 @@
 #define INF UINT64_MAX
 #define ABSENT (-1)
 
-enum kind { PUT, GET };
+enum kind { PUT, GET, CAS };
 enum status { ST_PENDING, ST_OK, ST_FAIL, ST_INFO };
 
 struct op {
     char *client;
     int kind;
     int key;           /* index in keys[] */
-    int val;           /* value id (put: written; get: read), ABSENT */
+    int val;           /* value id (put, cas: written; get: read), ABSENT */
+    int exp;           /* cas: the expected value id, ABSENT */
     int status;
     uint64_t call, ret;
     unsigned line;     /* of the invoke */
@@ -161,6 +174,25 @@ static size_t cap_open;
 
 /* ---- parsing ----------------------------------------------------------- */
 
+static int kind_of(const char *kd)
+{
+    return kd[0] == 'p' ? PUT : kd[0] == 'c' ? CAS : GET;
+}
+
+/* "EXPECTED:NEW" into o->exp, o->val. 0, or -1 when malformed. */
+static int parse_cas(char *v, struct op *o)
+{
+    char *colon = strchr(v, ':');
+    if (!colon || colon == v || !colon[1] || strchr(colon + 1, ':') ||
+        strcmp(colon + 1, "-") == 0)
+        return -1;
+    *colon = '\0';
+    o->exp = strcmp(v, "-") == 0 ? ABSENT : intern(&val_tab, v);
+    o->val = intern(&val_tab, colon + 1);
+    *colon = ':';
+    return 0;
+}
+
 static int parse(FILE *f, const char *name)
 {
     char line[4096];
@@ -187,8 +219,8 @@ static int parse(FILE *f, const char *name)
                             "<value|-> <time_ns>\n", name, lineno);
             return -1;
         }
-        if (strcmp(kd, "put") && strcmp(kd, "get")) {
-            fprintf(stderr, "%s:%u: op must be put or get, got '%s'\n", name, lineno, kd);
+        if (strcmp(kd, "put") && strcmp(kd, "get") && strcmp(kd, "cas")) {
+            fprintf(stderr, "%s:%u: op must be put, get or cas, got '%s'\n", name, lineno, kd);
             return -1;
         }
         ci = intern(&cli_tab, c);
@@ -215,13 +247,19 @@ static int parse(FILE *f, const char *name)
             o = &ops[n_ops];
             memset(o, 0, sizeof *o);
             o->client = clients[ci];
-            o->kind = kd[0] == 'p' ? PUT : GET;
+            o->kind = kind_of(kd);
             o->key = intern(&key_tab, k);
             if (o->kind == PUT && strcmp(v, "-") == 0) {
                 fprintf(stderr, "%s:%u: a put needs a value\n", name, lineno);
                 return -1;
             }
-            o->val = o->kind == PUT ? intern(&val_tab, v) : ABSENT;
+            if (o->kind == CAS && parse_cas(v, o) != 0) {
+                fprintf(stderr, "%s:%u: a cas needs EXPECTED:NEW (EXPECTED may be -)\n", name,
+                        lineno);
+                return -1;
+            }
+            if (o->kind != CAS)
+                o->val = o->kind == PUT ? intern(&val_tab, v) : ABSENT;
             o->status = ST_PENDING;
             o->call = t;
             o->ret = INF;
@@ -243,7 +281,7 @@ static int parse(FILE *f, const char *name)
                 return -1;
             }
             o = &ops[cli_open[ci]];
-            if ((o->kind == PUT) != (kd[0] == 'p') || o->key != intern(&key_tab, k)) {
+            if (o->kind != kind_of(kd) || o->key != intern(&key_tab, k)) {
                 fprintf(stderr, "%s:%u: completion does not match the invocation on line %u\n",
                         name, lineno, o->line);
                 return -1;
@@ -272,7 +310,7 @@ static int parse(FILE *f, const char *name)
 
 struct hop {                   /* an operation of the history being checked */
     const struct op *src;
-    int kind, val;
+    int kind, val, exp;
     uint64_t call, ret;        /* ret INF: unknown outcome */
 };
 
@@ -409,6 +447,9 @@ static int check_hist(const struct hop *h, size_t n)
             if (o->kind == PUT) {
                 ok = 1;
                 ns = o->val;
+            } else if (o->kind == CAS) {
+                ok = state == o->exp;
+                ns = o->val;
             } else {
                 ok = state == o->val;
                 ns = state;
@@ -488,7 +529,11 @@ static size_t build(const struct op *const *kops, size_t n, uint64_t t, struct h
         if (o->call <= t && o->kind == GET && o->status == ST_OK && o->ret <= t &&
             o->val != ABSENT && o->ret < first_read[o->val])
             first_read[o->val] = o->ret;
-        if (o->kind == PUT && o->status != ST_FAIL)
+        /* a swapped cas read its expected value */
+        if (o->call <= t && o->kind == CAS && o->status == ST_OK && o->ret <= t &&
+            o->exp != ABSENT && o->ret < first_read[o->exp])
+            first_read[o->exp] = o->ret;
+        if (o->kind != GET && o->status != ST_FAIL)
             writers[o->val]++;
     }
     for (i = 0; i < n; i++) {
@@ -499,16 +544,17 @@ static size_t build(const struct op *const *kops, size_t n, uint64_t t, struct h
         ret = o->status == ST_OK && o->ret <= t ? o->ret : INF;
         if (o->kind == GET && ret == INF)
             continue;
-        if (o->kind == PUT && ret == INF && first_read[o->val] == INF)
+        if (o->kind != GET && ret == INF && first_read[o->val] == INF)
             continue;
-        /* an unknown put that was read took effect before the first read
-         * of its value returned (when it is the only put of that value):
-         * bounding it there keeps the search narrow */
-        if (o->kind == PUT && ret == INF && writers[o->val] == 1)
+        /* an unknown put (or cas) that was read took effect before the
+         * first read of its value returned (when it is the only writer of
+         * that value): bounding it there keeps the search narrow */
+        if (o->kind != GET && ret == INF && writers[o->val] == 1)
             ret = first_read[o->val];
         out[m].src = o;
         out[m].kind = o->kind;
         out[m].val = o->val;
+        out[m].exp = o->exp;
         out[m].call = o->call;
         out[m].ret = ret;
         m++;
@@ -537,11 +583,26 @@ static const char *status_name(int s)
     return s == ST_OK ? "ok" : s == ST_FAIL ? "fail" : "info";
 }
 
+static const char *kind_name(int k)
+{
+    return k == PUT ? "put" : k == CAS ? "cas" : "get";
+}
+
+/* An op's value as a history line spells it (cas: EXPECTED:NEW). */
+static const char *val_text(const struct op *o, char *buf, size_t len)
+{
+    if (o->kind != CAS)
+        return o->val == ABSENT ? "-" : vals[o->val];
+    snprintf(buf, len, "%s:%s", o->exp == ABSENT ? "-" : vals[o->exp], vals[o->val]);
+    return buf;
+}
+
 static void print_window(int key, const struct op *const *kops, size_t n, uint64_t t,
                          uint64_t t0)
 {
     size_t i;
     unsigned shown = 0;
+    char vb[2100];
     for (i = 0; i < n; i++)
         shown += kops[i]->call <= t;
     printf("lincheck: key %s: minimal non-linearizable prefix: %u of its %zu operations "
@@ -549,36 +610,36 @@ static void print_window(int key, const struct op *const *kops, size_t n, uint64
            keys[key], shown, n, (double)(t - t0) / 1e6);
     for (i = 0; i < n; i++) {
         const struct op *o = kops[i];
-        const char *v = o->val == ABSENT ? "-" : vals[o->val];
+        const char *v = val_text(o, vb, sizeof vb);
         if (o->call > t)
             continue;
         if (o->status == ST_OK && o->ret <= t)
             printf("  %-10s %s %-24s [%10.3f .. %10.3f] ok\n", o->client,
-                   o->kind == PUT ? "put" : "get", v, (double)(o->call - t0) / 1e6,
+                   kind_name(o->kind), v, (double)(o->call - t0) / 1e6,
                    (double)(o->ret - t0) / 1e6);
         else if (o->status == ST_FAIL)
             printf("  %-10s %s %-24s [%10.3f .. ] fail (ignored)\n", o->client,
-                   o->kind == PUT ? "put" : "get", v, (double)(o->call - t0) / 1e6);
+                   kind_name(o->kind), v, (double)(o->call - t0) / 1e6);
         else
             printf("  %-10s %s %-24s [%10.3f .. ] %s\n", o->client,
-                   o->kind == PUT ? "put" : "get", o->kind == PUT ? v : "?",
+                   kind_name(o->kind), o->kind != GET ? v : "?",
                    (double)(o->call - t0) / 1e6,
                    o->status == ST_OK ? "running at t (unknown)" : status_name(o->status));
     }
     printf("lincheck: the same window as history lines:\n");
     for (i = 0; i < n; i++) {
         const struct op *o = kops[i];
-        const char *v = o->val == ABSENT ? "-" : vals[o->val];
+        const char *v = val_text(o, vb, sizeof vb);
         if (o->call > t)
             continue;
         printf("    %s invoke %s %s %s %" PRIu64 "\n", o->client,
-               o->kind == PUT ? "put" : "get", keys[key], o->kind == PUT ? v : "-", o->call);
+               kind_name(o->kind), keys[key], o->kind != GET ? v : "-", o->call);
         if (o->status == ST_OK && o->ret <= t)
             printf("    %s ok %s %s %s %" PRIu64 "\n", o->client,
-                   o->kind == PUT ? "put" : "get", keys[key], v, o->ret);
+                   kind_name(o->kind), keys[key], v, o->ret);
         else if (o->status == ST_FAIL)
             printf("    %s fail %s %s %s %" PRIu64 "\n", o->client,
-                   o->kind == PUT ? "put" : "get", keys[key], o->kind == PUT ? v : "-",
+                   kind_name(o->kind), keys[key], o->kind != GET ? v : "-",
                    o->call);
     }
 }
@@ -596,13 +657,13 @@ static size_t lost_writes(const struct op *const *kops, size_t n)
         return 0;
     if (last->val != ABSENT)
         for (i = 0; i < n; i++)
-            if (kops[i]->kind == PUT && kops[i]->val == last->val)
+            if (kops[i]->kind != GET && kops[i]->val == last->val)
                 src = kops[i];
     if (last->val != ABSENT && !src)
         return 0; /* read a value nobody wrote: the search reports it */
     for (i = 0; i < n; i++) {
         const struct op *o = kops[i];
-        if (o->kind != PUT || o->status != ST_OK || o == src || o->ret >= last->call)
+        if (o->kind == GET || o->status != ST_OK || o == src || o->ret >= last->call)
             continue;
         if (!src || (src->ret != INF && src->status == ST_OK && o->call > src->ret)) {
             if (!quiet)
@@ -709,7 +770,7 @@ int main(int argc, char **argv)
         nok += ops[i].status == ST_OK;
         nfail += ops[i].status == ST_FAIL;
         ninfo += ops[i].status == ST_INFO;
-        nacked += ops[i].status == ST_OK && ops[i].kind == PUT;
+        nacked += ops[i].status == ST_OK && ops[i].kind != GET;
     }
     for (i = 0; i < n_keys; i++) {
         size_t l;
