@@ -3,7 +3,8 @@
  * kv_list.c — the "kv.list" op (GET /v1/kv?prefix=P&after=K&limit=L
  * [&keys_only=true][&consistency=local]): its parameters (arg = prefix,
  * body = after, json = {"limit":L,"keys_only":bool}), the reply built
- * from an FSM scan (fsm_scan.h) — {"kvs":[{"key":b64,"value":b64}],
+ * from an FSM scan (fsm_scan.h) — {"kvs":[{"key":b64,"value":b64,
+ * "mod_index":N}],
  * "more":bool}, keys and values in standard base64 — bounded by the
  * limit and by SKV_LIST_MAX_BYTES of keys and values. Linearizable reads
  * go through the read barrier (reads.c) like kv.get.
@@ -40,10 +41,11 @@ static int append_b64(struct skv_buf *b, const uint8_t *p, size_t n)
 /* One entry, or 1 (stop: the range has more) once the limit or the byte
  * bound is reached; the first entry is always taken. */
 static int add_entry(void *arg, const uint8_t *key, size_t kl, const uint8_t *val,
-                     size_t vl)
+                     size_t vl, uint64_t mod_index)
 {
     struct list_out *o = arg;
     struct skv_buf *b = &o->json;
+    char num[40];
     if (o->n == o->limit || (o->n > 0 && o->bytes + kl + vl > SKV_LIST_MAX_BYTES))
         return 1;
     if ((o->n && PUT(b, ",")) || PUT(b, "{\"key\":\"") || append_b64(b, key, kl) ||
@@ -51,7 +53,8 @@ static int add_entry(void *arg, const uint8_t *key, size_t kl, const uint8_t *va
         return -1;
     if (val && (PUT(b, ",\"value\":\"") || append_b64(b, val, vl) || PUT(b, "\"")))
         return -1;
-    if (PUT(b, "}"))
+    snprintf(num, sizeof num, ",\"mod_index\":%llu}", (unsigned long long)mod_index);
+    if (skv_buf_append(b, num, strlen(num)))
         return -1;
     o->n++;
     o->bytes += kl + vl;

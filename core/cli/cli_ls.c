@@ -3,7 +3,7 @@
  * cli_ls.c — `sealkv ls [PREFIX] [--keys-only] [--limit N] [--local]`:
  * GET /v1/kv?prefix=..&after=.. page after page (1000 keys each) until
  * the answer says no more or --limit keys were listed. Prints the keys,
- * one per line; with --json one object {"kvs":[{"key","value"}],
+ * one per line; with --json one object {"kvs":[{"key","value","mod_index"}],
  * "more":bool} of every page, keys and values in base64 as the server
  * sends them. Each page is a linearizable read of its own, not one
  * snapshot of the whole range.

@@ -47,11 +47,15 @@ static int visit(struct skv_fsm *f, const struct skv_fsm_scan *s, const uint8_t 
 {
     uint8_t *val = NULL;
     size_t vl = 0;
+    struct skv_rev rev;
     int rc;
+    if ((rc = skv_fsm_rev_load(f, k + 1, kl - 1, &rev, err)) != SKV_OK)
+        return rc;
     if (!s->keys_only &&
         (rc = skv_fsm_open_value(f, k, kl, rec, rl, &val, &vl, err)) != SKV_OK)
         return rc;
-    rc = fn(arg, k + 1, kl - 1, s->keys_only ? NULL : (val ? val : (const uint8_t *)""), vl);
+    rc = fn(arg, k + 1, kl - 1, s->keys_only ? NULL : (val ? val : (const uint8_t *)""), vl,
+            rev.mod);
     free(val);
     if (rc < 0)
         return skv_err_set(err, SKV_ERR_NOMEM, "listing: out of memory");

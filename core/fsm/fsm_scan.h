@@ -24,11 +24,12 @@ struct skv_fsm_scan {
     int keys_only;           /* values are neither opened nor passed */
 };
 
-/* Called for each key in order; `val` is NULL with keys_only. Return 0 to
- * go on, 1 to stop here (the key is not taken: the walk reports more),
- * -1 to fail (SKV_ERR_NOMEM). */
+/* Called for each key in order; `val` is NULL with keys_only; mod_index
+ * is the key's (fsm_rev.h; 0: written before revisions). Return 0 to go
+ * on, 1 to stop here (the key is not taken: the walk reports more), -1
+ * to fail (SKV_ERR_NOMEM). */
 typedef int (*skv_fsm_scan_fn)(void *arg, const uint8_t *key, size_t kl,
-                               const uint8_t *val, size_t vl);
+                               const uint8_t *val, size_t vl, uint64_t mod_index);
 
 /* SKV_OK with *more = 1 when fn stopped before the end of the range, or
  * an error (message in err): a value that does not open is an error, not

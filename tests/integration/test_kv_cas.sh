@@ -56,6 +56,8 @@ skv_assert "delete a" sh -c "\"$SEALKV\" --endpoint $(skv_endpoint "$L") --retry
 i4=$(put "$G" a v3)
 skv_assert "re-created after a delete: mod = create = $i4" rev_is "$F" a "$i4 $i4"
 skv_assert "a missing key has no revision headers" sh -c "[ \$(curl -s -D $D/h404 -o /dev/null -w '%{http_code}' $(skv_endpoint "$L")/v1/kv/nokey) = 404 ] && ! grep -qi x-sealkv $D/h404"
+skv_assert "a listing carries each key's mod_index" sh -c \
+    "curl -s '$(skv_endpoint "$F")/v1/kv?prefix=a&limit=1' | grep -q '\"mod_index\":$i4'"
 skv_cli "$L" --json get a >"$D/out" 2>/dev/null
 skv_assert "get --json carries mod_index and create_index" \
     grep -q "\"mod_index\":$i4,\"create_index\":$i4" "$D/out"
