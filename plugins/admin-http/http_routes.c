@@ -57,7 +57,8 @@ static const char *take_max_lag(const char *v, size_t len, int has_value,
 static const char *take_prefix(const char *v, size_t len, int has_value,
                                struct skv_http_route *out)
 {
-    (void)has_value;
+    if (!has_value)
+        len = 0;             /* a bare "prefix": v may point past the target */
     if (len > SKV_HTTP_MAX_KEY)
         return "must be at most 4096 bytes";
     out->arg = len ? v : NULL; /* empty: every key (an argument is never empty) */

@@ -69,6 +69,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();                     /* kv.list's after: inside, never empty */
         if (r.json[0] && !memchr(r.json, 0, sizeof r.json))
             abort();
+        if (r.cond && (strcmp(r.op, "kv.put") != 0 && strcmp(r.op, "kv.del") != 0))
+            abort();                     /* CAS parameters on writes only */
+        if (r.cond) {
+            char cj[64];
+            const char *j = skv_http_route_cond_json(&r, cj, sizeof cj);
+            if (!j || j[0] != '{' || j[strlen(j) - 1] != '}')
+                abort();
+        }
     } else {
         if (st != 400 && st != 404 && st != 405)
             abort();

@@ -67,7 +67,8 @@ EXTRA_DIST += tests/fuzz/fuzz_cmd.c tests/fuzz/corpus/cmd/rotate-storage \
 	tests/fuzz/corpus/cmd/kv-cas-put-absent tests/fuzz/corpus/cmd/kv-cas-del-index
 # seeds for tests/fuzz/fuzz_http_routes.c (routes and strict query strings)
 EXTRA_DIST += tests/fuzz/corpus/http/kv-get-local \
-	tests/fuzz/corpus/http/kv-put-unknown tests/fuzz/corpus/http/readyz-max-lag \
+	tests/fuzz/corpus/http/kv-put-unknown tests/fuzz/corpus/http/kv-put-prev-index \
+	tests/fuzz/corpus/http/kv-put-prev-both tests/fuzz/corpus/http/readyz-max-lag \
 	tests/fuzz/corpus/http/readyz-repeat tests/fuzz/corpus/http/healthz-bad-pct \
 	tests/fuzz/corpus/http/kv-get-empty-pairs tests/fuzz/corpus/http/promote-bare-param \
 	tests/fuzz/corpus/http/kv-list-all-params tests/fuzz/corpus/http/kv-list-bad \
