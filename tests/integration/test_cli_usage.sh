@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # sealkv CLI without a server: --help/--version exit 0; usage errors exit 2
+# (the compare-and-swap options included)
 # (and never touch the network); an endpoint with nothing listening exits
 # 5 with "cannot reach", at once with --retry 0 and after about the budget
 # with --retry SECS.
@@ -38,6 +39,17 @@ skv_assert "get without key: 2" eval 'usage_err get && err_has "missing argument
 skv_assert "get with empty key: 2" usage_err get ""
 skv_assert "put without key: 2" usage_err put
 skv_assert "put with too many args: 2" usage_err put k v w
+# compare-and-swap options (issue 16 item 3)
+skv_assert "--prev-index on get: 2" eval 'usage_err get k --prev-index 3 && err_has "applies only to"'
+skv_assert "--prev-exist on del: 2" eval 'usage_err del k --prev-exist true && err_has "applies only to"'
+skv_assert "--prev-index and --prev-exist together: 2" usage_err put k v --prev-index 3 --prev-exist true
+skv_assert "--prev-index twice: 2" usage_err put k v --prev-index 3 --prev-index 4
+skv_assert "--prev-index not a number: 2" eval 'usage_err put k v --prev-index 3x && err_has "prev-index"'
+skv_assert "--prev-index above 2^62: 2" usage_err put k v --prev-index 4611686018427387905
+skv_assert "--prev-exist maybe: 2" eval 'usage_err put k v --prev-exist maybe && err_has "prev-exist"'
+skv_assert "--prev-index without a value: 2" usage_err put k v --prev-index
+skv_assert "a valid CAS put reaches the network (5)" rc_is 5 --retry 0 put k v --prev-index 0
+skv_assert "delete is del (reaches the network: 5)" rc_is 5 --retry 0 delete k --prev-index 7
 skv_assert "del without key: 2" usage_err del
 skv_assert "status with an extra arg: 2" usage_err status now
 skv_assert "members add without ADDR: 2" usage_err members add 4
