@@ -88,8 +88,12 @@ static int record_payload(struct skv_fsm_history *h, uint64_t index, const uint8
 {
     struct skv_kv_op op;
     char err[8];
+    struct skv_kv_cond cond;
     if (len > 0 && p[0] == SKV_CMD_KV)
         return skv_cmd_decode_kv(p, len, &op, err, sizeof err) == 0 ? record(h, index, &op) : 0;
+    if (len > 0 && p[0] == SKV_CMD_KV_CAS) /* applied: its compare held */
+        return skv_cmd_decode_kv_cas(p, len, &op, &cond, err, sizeof err) == 0
+                   ? record(h, index, &op) : 0;
     if (len > 0 && p[0] == SKV_CMD_KV_BATCH) {
         size_t pos = 0;
         uint32_t left = 0;

@@ -6,7 +6,8 @@
 # create vs mod index after an overwrite and after delete + re-create;
 # PUT/DELETE ?prev_index=N, PUT ?prev_exist=true|false: success, 412
 # ErrCompareFailed with the current mod_index, CLI exit 4, strict
-# parameters (400 naming them); two clients on two nodes incrementing one
+# parameters (400 naming them); watch streams applied CAS writes and not
+# failed ones; two clients on two nodes incrementing one
 # counter with CAS never both win the same prev_index (successes = final
 # value); a recorded read + CAS workload (lclient --cas-pct) passes the
 # linearizability checker; with both encryption phases on, revisions survive a snapshot
@@ -106,6 +107,17 @@ skv_assert "nothing was written by the refused requests" skv_get_eq "$L" a v4
 skv_assert "CLI: --prev-exist on del is a usage error (exit 2)" [ "$rc" = 2 ]
 "$SEALKV" --endpoint "$(skv_endpoint "$L")" put a v --prev-index x >/dev/null 2>&1; rc=$?
 skv_assert "CLI: --prev-index x is a usage error (exit 2)" [ "$rc" = 2 ]
+
+# ---- watch sees applied CAS writes, not failed ones --------------------
+iw0=$(put "$L" w0 x0)
+iw1=$(put "$F" w0 x1 "--prev-index $iw0")
+skv_cli "$L" put w0 x-never --prev-index "$iw0" >/dev/null 2>&1
+iw2=$(skv_cli "$G" --json del w0 --prev-index "$iw1" 2>/dev/null | sed -n 's/.*"index":\([0-9]*\).*/\1/p')
+curl -sN --max-time 2 "$(skv_endpoint "$F")/v1/watch?prefix=w0&from_index=$iw0" >"$D/watch" 2>/dev/null
+skv_assert "watch: the CAS put ($iw1) and the CAS delete ($iw2), nothing else" sh -c \
+    "grep -q '\"index\":$iw1,\"type\":\"put\"' $D/watch &&
+     grep -q '\"index\":$iw2,\"type\":\"delete\"' $D/watch &&
+     [ \$(grep -c '\"type\"' $D/watch) = 2 ]"
 
 # ---- two clients incrementing one counter with CAS ---------------------
 put "$L" ctr 0 >/dev/null

@@ -89,6 +89,27 @@ static void test_record_and_collect(void)
     skv_history_free(&h);
 }
 
+/* An applied compare-and-swap (0x06) is a change like a put or delete. */
+static void test_cas_entry(void)
+{
+    struct skv_fsm_history h;
+    struct skv_kv_op o = {SKV_KV_PUT, (const uint8_t *)"app/c", 5, (const uint8_t *)"2", 1};
+    struct skv_kv_cond c = {SKV_COND_MOD, 11};
+    char out[4096];
+    uint64_t cov = 0;
+    void *p = NULL;
+    size_t len = 0;
+    skv_history_init(&h);
+    skv_history_reset(&h, 10);
+    CU_ASSERT_EQUAL_FATAL(skv_cmd_encode_kv_cas(&o, &c, &p, &len), 0);
+    skv_history_applied(&h, 12, p, len);
+    raft_free(p);
+    CU_ASSERT_EQUAL(h.n_events, 1);
+    CU_ASSERT_EQUAL(collect(&h, 10, "app/", 100, out, &cov), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "{\"index\":12,\"type\":\"put\",\"key\":\"YXBwL2M=\""));
+    skv_history_free(&h);
+}
+
 static void test_whole_indexes(void)
 {
     struct skv_fsm_history h;
@@ -141,6 +162,7 @@ int main(void)
         return 1;
     s = CU_add_suite("fsm_history", NULL, NULL);
     CU_add_test(s, "puts, deletes, no-ops, prefixes, resume", test_record_and_collect);
+    CU_add_test(s, "an applied compare-and-swap is a change", test_cas_entry);
     CU_add_test(s, "caps keep an index whole", test_whole_indexes);
     CU_add_test(s, "the 410 horizon: reset and dropped indexes", test_horizon);
     CU_basic_set_mode(CU_BRM_VERBOSE);
