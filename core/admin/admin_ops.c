@@ -205,6 +205,7 @@ static const struct op_def ops[] = {
     {"kv.get", ON_LEADER_READY, op_kv_get, 0},
     {"kv.list", ON_LEADER_READY, skv_op_kv_list, 0},
     {"watch.poll", ANY_NODE, skv_op_watch_poll, 0}, /* this node's own history */
+    {"kv.txn", ON_LEADER, skv_op_kv_txn, 0}, /* forwarded as an op: the answer has results */
     {"kv.put", ANY_NODE, op_kv_put, 0},   /* skv_propose forwards */
     {"kv.del", ANY_NODE, op_kv_del, 0},
     {"members.list", ANY_NODE, skv_op_members_list, 0},

@@ -28,6 +28,8 @@ void skv_op_read_local(struct skv_op *op);
 #define SKV_LIST_MAX_LIMIT 10000u
 #define SKV_LIST_MAX_BYTES (4u * 1024u * 1024u)
 void skv_op_kv_list(struct skv_op *op);
+/* kv_txn.c: "kv.txn" (POST /v1/txn), on the leader. */
+void skv_op_kv_txn(struct skv_op *op);
 void skv_kv_list_local(struct skv_op *op);
 /* 200 with the compact JSON of `o` (consumed; NULL counts as out of
  * memory, so a failed json_pack chain can be passed straight in). */

@@ -15,4 +15,5 @@ core_libsealkv_core_la_SOURCES += \
 	core/admin/capability.h core/admin/cap_fanout.c core/admin/cap_fanout.h \
 	core/admin/cap_verdict.c core/admin/reads.c core/admin/reads.h \
 	core/admin/health.c core/admin/kv_list.c core/admin/kv_cond.c \
-	core/admin/watch.c core/admin/watch.h
+	core/admin/watch.c core/admin/watch.h \
+	core/admin/kv_txn.c core/admin/txn_json.c core/admin/txn_json.h

@@ -372,6 +372,7 @@ const struct skv_cli_command skv_cli_commands[] = {
     /* name, sub, min, max, synopsis, takes_key, local_ok, standby_ok, run */
     {"status", NULL, 0, 0, "", 0, 0, 0, cmd_status},
     {"get", NULL, 1, 1, "KEY [--local]", 1, 1, 0, cmd_get},
+    {"txn", NULL, 0, 1, "[FILE|-]", 0, 0, 0, skv_cli_cmd_txn},
     {"ls", NULL, 0, 1, "[PREFIX] [--keys-only] [--limit N] [--local]", 0, 1, 0, skv_cli_cmd_ls},
     {"watch", NULL, 0, 1, "[PREFIX] [--from-index N]", 0, 0, 0, skv_cli_cmd_watch},
     {"put", NULL, 1, 2, "KEY [VALUE|-] [--prev-index N | --prev-exist true|false]", 1, 0, 0,

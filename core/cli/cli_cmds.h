@@ -59,6 +59,8 @@ int skv_cli_finish_output(void);
 int skv_cli_send(const struct skv_cli *c, const struct skv_cli_req *rq,
                  struct skv_cli_resp *r);
 
+/* cli_txn.c: sealkv txn [FILE|-] */
+int skv_cli_cmd_txn(const struct skv_cli *c, char **args, int nargs);
 /* cli_ls.c: sealkv ls [PREFIX] */
 int skv_cli_cmd_ls(const struct skv_cli *c, char **args, int nargs);
 /* cli_watch.c: sealkv watch [PREFIX] */

@@ -69,6 +69,9 @@ int skv_cmd_decode(const uint8_t *p, size_t len, struct skv_cmd *c, char *err,
     case SKV_CMD_KV_CAS:
         rc = skv_cmd_decode_kv_cas(p, len, &c->kv, &c->cond, err, errlen);
         break;
+    case SKV_CMD_TXN:
+        rc = skv_txn_decode(p, len, &c->txn, err, errlen);
+        break;
     case SKV_CMD_KV_BATCH:
         rc = dec_batch(p, len, c, err, errlen);
         break;
@@ -104,4 +107,5 @@ void skv_cmd_free(struct skv_cmd *c)
     c->n_regs = 0;
     c->boot.n_regs = 0;
     c->rot.n_regs = 0;
+    skv_txn_free(&c->txn);
 }

@@ -33,6 +33,7 @@
 
 #include "cmd/command.h"
 #include "cmd/enc_cmd.h"
+#include "cmd/txn_cmd.h"
 
 struct skv_cmd {
     uint8_t tag;                    /* enum skv_cmd_tag */
@@ -44,6 +45,7 @@ struct skv_cmd {
     struct skv_enc_bootstrap boot;  /* 0x04: boot.regs malloc'd */
     uint8_t rot_sub;                /* 0x05: enum skv_rot_sub */
     struct skv_enc_rotate rot;      /* 0x05/rotate-dek: rot.regs malloc'd */
+    struct skv_txn txn;             /* 0x07: arrays malloc'd */
 };
 
 /* Decode any FSM payload into *c (zeroed first). 0, or -1 with a message

@@ -28,7 +28,8 @@ enum skv_cmd_tag {
     SKV_CMD_WRITER_REG = 0x03,
     SKV_CMD_ENC_BOOTSTRAP = 0x04,
     SKV_CMD_ENC_ROTATION = 0x05,
-    SKV_CMD_KV_CAS = 0x06
+    SKV_CMD_KV_CAS = 0x06,
+    SKV_CMD_TXN = 0x07            /* transaction: cmd/txn_cmd.h */
 };
 enum skv_kv_opcode { SKV_KV_PUT = 1, SKV_KV_DEL = 2 };
 

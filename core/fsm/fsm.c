@@ -158,6 +158,12 @@ static int stage_kv(struct skv_fsm *f, uint64_t index, const struct skv_kv_op *o
     return rc;
 }
 
+int skv_fsm_stage_kv(struct skv_fsm *f, uint64_t index, const struct skv_kv_op *op,
+                     struct skv_fsm_batch *b)
+{
+    return stage_kv(f, index, op, b);
+}
+
 /* The batch was validated by skv_cmd_decode: the walk cannot fail. */
 static int stage_batch(struct skv_fsm *f, uint64_t index, const uint8_t *p, size_t len,
                        struct skv_fsm_batch *b)
@@ -218,6 +224,11 @@ static int dispatch(struct skv_fsm *f, uint64_t index, const uint8_t *p, size_t 
         break;
     case SKV_CMD_KV_CAS:
         rc = stage_cas(f, index, &c, b, reject);
+        break;
+    case SKV_CMD_TXN:
+        rc = skv_fsm_apply_txn(f, index, &c.txn, b);
+        if (rc == 0)
+            f->refusal.txn = &f->txn_res; /* applied, with an outcome */
         break;
     case SKV_CMD_NOOP:
         rc = 0;
@@ -350,6 +361,7 @@ static int fsm_apply(struct raft_fsm *rf, const struct raft_buffer *buf, void **
         p = pt;
     }
     f->refusal.mod_index = 0;
+    f->refusal.txn = NULL;
     rc = dispatch(f, index, p, len, &b, &reject);
     if (rc == 0)
         rc = commit(f, index, &b, enc_tag(p, len) && !reject);
@@ -360,6 +372,9 @@ static int fsm_apply(struct raft_fsm *rf, const struct raft_buffer *buf, void **
     if (rc == 0 && reject) {
         f->refusal.error = reject;
         *result = &f->refusal;
+    } else if (rc == 0 && f->refusal.txn) {
+        f->refusal.error = NULL;
+        *result = &f->refusal; /* the proposer reads the outcome (intake.c) */
     }
     if (rc == 0) /* a refused entry changes nothing: no event */
         skv_history_applied(&f->history, index, reject ? NULL : p, reject ? 0 : len);

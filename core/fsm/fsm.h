@@ -72,6 +72,17 @@ int skv_fsm_snapshot_finalize(struct raft_fsm *rf, struct raft_buffer *bufs[],
 void skv_fsm_want_snapshot(struct skv_fsm *f);
 /* Release the snapshot views (before the store closes). */
 void skv_fsm_close(struct skv_fsm *f);
+
+/* fsm.c: stage a KV put/delete (its revision included) into b. */
+struct skv_kv_op;
+int skv_fsm_stage_kv(struct skv_fsm *f, uint64_t index, const struct skv_kv_op *op,
+                     struct skv_fsm_batch *b);
+/* fsm_txn.c: apply a 0x07 transaction (see there); 0 or a RAFT_* error
+ * after halting. f->txn_res holds its outcome until the next one. */
+struct skv_txn;
+int skv_fsm_apply_txn(struct skv_fsm *f, uint64_t index, const struct skv_txn *t,
+                      struct skv_fsm_batch *b);
+void skv_fsm_txn_free(struct skv_fsm *f);
 /* Whether the stored snapshot is a local one (SKVSNAP3). */
 int skv_fsm_snapshot_is_local(struct skv_node *n);
 int skv_fsm_restore(struct raft_fsm *rf, struct raft_buffer *buf);

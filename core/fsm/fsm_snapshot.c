@@ -166,6 +166,7 @@ void skv_fsm_want_snapshot(struct skv_fsm *f)
 
 void skv_fsm_close(struct skv_fsm *f)
 {
+    skv_fsm_txn_free(f);
     skv_fsm_flush(f);   /* normally done at skv_fsm_stop already */
     skv_history_free(&f->history);
     skv_fsm_revs_reset(&f->revs);

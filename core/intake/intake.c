@@ -89,12 +89,20 @@ void skv_intake_finish_raft(skv_propose_cb cb, void *arg, int status)
 static void applied(struct raft_apply *req, int status, void *result)
 {
     struct applying *p = req->data;
+    const struct skv_apply_refusal *rf = result;
     skv_metrics_proposal(p->in->metrics, p->source,
-                         status != 0 ? SKV_PROPOSAL_UNKNOWN
-                         : result   ? SKV_PROPOSAL_REJECTED
-                                    : SKV_PROPOSAL_OK);
-    if (status == 0 && result) { /* deterministically refused by every replica's FSM */
-        const struct skv_apply_refusal *rf = result;
+                         status != 0            ? SKV_PROPOSAL_UNKNOWN
+                         : rf && rf->error      ? SKV_PROPOSAL_REJECTED
+                                                : SKV_PROPOSAL_OK);
+    if (status == 0 && rf && !rf->error) { /* a transaction: applied, with its outcome */
+        struct skv_propose_result r;
+        memset(&r, 0, sizeof r);
+        r.rc = SKV_OK;
+        r.status = 200;
+        r.index = req->index;
+        r.txn = rf->txn;
+        p->cb(p->arg, &r);
+    } else if (status == 0 && rf) { /* deterministically refused by every replica's FSM */
         int cmp = strcmp(rf->error, skv_error_name(SKV_ErrCompareFailed)) == 0;
         /* a failed compare answers the key's current mod index instead of
          * the entry's (skv_propose_result.index) */

@@ -33,6 +33,8 @@ struct skv_propose_result {
     int retry_after_s;
     uint64_t index;         /* log index on success; with ErrCompareFailed
                                the key's current mod index (0: absent) */
+    const struct skv_txn_result *txn; /* a transaction's outcome (only
+                               during the callback), or NULL */
 };
 
 /* What the FSM hands back through raft_apply's result when it refuses
@@ -40,8 +42,24 @@ struct skv_propose_result {
  * callback right after the FSM's apply, so the struct (owned by the FSM,
  * overwritten by the next refusal) is read before it changes. */
 struct skv_apply_refusal {
-    const char *error;      /* stable error name (util/errors.def) */
+    const char *error;      /* stable error name (util/errors.def); NULL:
+                               applied, and `txn` holds its outcome */
     uint64_t mod_index;     /* ErrCompareFailed: the key's current mod index */
+    const struct skv_txn_result *txn; /* 0x07 applied: the FSM's answer */
+};
+
+/* A transaction's outcome (fsm_txn.c fills it on the node that applies
+ * it as leader; owned by the FSM until its next transaction). */
+struct skv_txn_get {
+    int found;
+    uint8_t *val;           /* malloc'd */
+    size_t val_len;
+    uint64_t mod, create;   /* revisions (0: unknown) */
+};
+struct skv_txn_result {
+    int succeeded;          /* every compare held: the success branch ran */
+    size_t n_gets;          /* the gets of the branch that ran, in order */
+    struct skv_txn_get *gets;
 };
 
 typedef void (*skv_propose_cb)(void *arg, const struct skv_propose_result *r);

@@ -64,6 +64,7 @@ struct skv_fsm {
     struct skv_fsm_history history; /* recent changes, for watch (fsm_history.h) */
     struct skv_fsm_revs revs;  /* revisions staged in `pend` (fsm_rev.h) */
     struct skv_apply_refusal refusal; /* the last refused entry's answer (fsm.c) */
+    struct skv_txn_result txn_res;    /* the last transaction's outcome (fsm_txn.c) */
 };
 
 struct skv_node {

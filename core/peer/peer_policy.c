@@ -45,6 +45,8 @@ int skv_peer_proposal_allowed(uint64_t from, uint32_t source,
         return 0;
     case SKV_CMD_KV_BATCH:
         return refuse(why, whylen, "a KV batch is never forwarded");
+    case SKV_CMD_TXN: /* its answer carries results: the op is forwarded instead */
+        return refuse(why, whylen, "a transaction is proposed on the leader only");
     case SKV_CMD_ENC_BOOTSTRAP:
         return refuse(why, whylen, "the encryption bootstrap is built on the leader only");
     case SKV_CMD_ENC_ROTATION:
@@ -70,7 +72,7 @@ int skv_peer_may_forward(uint64_t self, uint32_t source, const void *payload,
 /* The ops admin_ops.c runs ON_LEADER / ON_LEADER_READY: the only ones a
  * follower forwards (skv_forward_to_leader). Keep in step with its table. */
 static const char *const forwarded_ops[] = {
-    "kv.get", "kv.list", "members.add", "members.promote", "members.remove",
+    "kv.get", "kv.list", "kv.txn", "members.add", "members.promote", "members.remove",
     "encryption.enable-storage-envelope", "encryption.enable-raft-envelope",
     "encryption.rotate-dek",
 };

@@ -125,7 +125,7 @@ static void log_clear_entry(struct vctx *c, raft_index idx, const uint8_t *p, si
                 "entry %llu is a raft envelope but the cutover is %llu: apply would not "
                 "unwrap it", ULL(idx), ULL(r->cutover));
     else if (r->strict && len > 0 && (p[0] == SKV_CMD_KV || p[0] == SKV_CMD_KV_BATCH ||
-                                      p[0] == SKV_CMD_KV_CAS))
+                                      p[0] == SKV_CMD_KV_CAS || p[0] == SKV_CMD_TXN))
         anomaly(r, skv_error_name(SKV_ErrCleartextEntry), "raft_log", idx, 0,
                 "entry %llu holds a KV command in cleartext (strict)", ULL(idx));
 }

@@ -234,6 +234,8 @@ static const struct rule rules[] = {
       {"DELETE", "kv.del", SKV_HTTP_BODY_NONE, Q_KV_DEL}}},
     {"/v1/watch", "/v1/watch", SHAPE_EXACT, AUTH, "GET",
      {{"GET", "watch.poll", SKV_HTTP_BODY_NONE, Q_WATCH}}},
+    {"/v1/txn", "/v1/txn", SHAPE_EXACT, AUTH, "POST",
+     {{"POST", "kv.txn", SKV_HTTP_BODY_JSON, NULL}}},
     {"/v1/encryption/capability", "/v1/encryption/capability", SHAPE_EXACT, AUTH, "GET",
      {{"GET", "encryption.capability", SKV_HTTP_BODY_NONE, NULL}}},
     {"/v1/encryption/sidecar", "/v1/encryption/sidecar", SHAPE_EXACT, AUTH, "GET",

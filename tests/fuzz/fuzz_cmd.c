@@ -3,7 +3,7 @@
  * fuzz_cmd.c — libFuzzer target for the FSM payload decoder
  * (core/cmd/cmd_decode.c), shared by the leader's intake and FSM apply:
  * any bytes are safe, and a decoded bootstrap, rotate-dek or conditional
- * KV op (0x06) re-encodes to exactly the input (the codec accepts one
+ * KV op (0x06) or transaction (0x07) re-encodes to exactly the input (the codec accepts one
  * spelling of each payload).
  * Built and run by tests/fuzz/smoke.sh.
  */
@@ -41,6 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         same_bytes(skv_cmd_encode_kv_cas(&c.kv, &c.cond, &p, &len), p, len, data, size);
     }
+    if (c.tag == SKV_CMD_TXN)
+        same_bytes(skv_txn_encode(&c.txn, &p, &len), p, len, data, size);
     if (c.tag == SKV_CMD_ENC_BOOTSTRAP)
         same_bytes(skv_enc_encode_bootstrap(&c.boot, &p, &len), p, len, data, size);
     if (c.tag == SKV_CMD_ENC_ROTATION && c.rot_sub == SKV_ROT_ROTATE_DEK) {

@@ -64,7 +64,11 @@ EXTRA_DIST += tests/fuzz/fuzz_cmd.c tests/fuzz/corpus/cmd/rotate-storage \
 	tests/fuzz/corpus/cmd/rotate-raft tests/fuzz/corpus/cmd/enable-storage \
 	tests/fuzz/corpus/cmd/enable-raft tests/fuzz/corpus/cmd/registration \
 	tests/fuzz/corpus/cmd/kv-put tests/fuzz/corpus/cmd/kv-cas-put-index \
-	tests/fuzz/corpus/cmd/kv-cas-put-absent tests/fuzz/corpus/cmd/kv-cas-del-index
+	tests/fuzz/corpus/cmd/kv-cas-put-absent tests/fuzz/corpus/cmd/kv-cas-del-index \
+	tests/fuzz/corpus/cmd/txn
+# seeds for tests/fuzz/fuzz_txn.c (the POST /v1/txn body)
+EXTRA_DIST += tests/fuzz/fuzz_txn.c tests/fuzz/corpus/txn/full tests/fuzz/corpus/txn/twice \
+	tests/fuzz/corpus/txn/bad
 # seeds for tests/fuzz/fuzz_http_routes.c (routes and strict query strings)
 EXTRA_DIST += tests/fuzz/corpus/http/kv-get-local \
 	tests/fuzz/corpus/http/kv-put-unknown tests/fuzz/corpus/http/kv-put-prev-index \

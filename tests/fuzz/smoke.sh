@@ -5,7 +5,8 @@
 # copy of its in-tree seed corpus. Longer runs: FUZZ_SECONDS=600.
 # Targets: YAML config, wire frames, HTTP routes and query strings, sidecar JSON,
 # Envelopes v1/v2 (over the cipher-sodium plugin's sources), FSM payloads
-# (the decoder shared by intake and apply, rotate-dek included), the transport-tcp
+# (the decoder shared by intake and apply, rotate-dek included), the POST /v1/txn
+# body (JSON → 0x07 → decoded back), the transport-tcp
 # handshake + first frame header + certificate identity (OpenSSL).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -62,8 +63,11 @@ build fuzz_envelope -I"$work/inc" "$top/tests/fuzz/fuzz_envelope.c" \
 build fuzz_snap_hdr "$top/tests/fuzz/fuzz_snap_hdr.c" "$top/core/fsm/snap_hdr.c" &&
     run fuzz_snap_hdr snaphdr
 build fuzz_cmd "$top/tests/fuzz/fuzz_cmd.c" "$top"/core/cmd/cmd_decode.c "$top"/core/cmd/command.c \
+    "$top"/core/cmd/txn_cmd.c \
     "$top"/core/cmd/enc_cmd.c "$top"/core/cmd/writers.c "$top"/core/crypto/nonce.c \
     "$top"/core/crypto/enc_err.c "$top"/core/util/errors.c -lraft && run fuzz_cmd cmd
+build fuzz_txn "$top/tests/fuzz/fuzz_txn.c" "$top/core/admin/txn_json.c" "$top/core/cmd/txn_cmd.c" \
+    -ljansson -lsodium -lraft && run fuzz_txn txn
 tcp="$top/plugins/transport-tcp"
 build fuzz_tcp_handshake -I"$tcp" "$top/tests/fuzz/fuzz_tcp_handshake.c" \
     "$tcp/tcp_frame.c" "$tcp/tcp_io.c" "$tcp/tcp_link.c" "$tcp/tcp_creds.c" \

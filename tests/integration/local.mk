@@ -25,6 +25,8 @@ TESTS += tests/integration/test_snapshot_big.sh
 EXTRA_DIST += tests/integration/test_snapshot_big.sh
 TESTS += tests/integration/test_watch.sh
 EXTRA_DIST += tests/integration/test_watch.sh
+TESTS += tests/integration/test_txn.sh
+EXTRA_DIST += tests/integration/test_txn.sh
 # revisions and compare-and-swap on a cluster (issue 16 items 2, 3)
 TESTS += tests/integration/test_kv_cas.sh
 EXTRA_DIST += tests/integration/test_kv_cas.sh

@@ -192,3 +192,9 @@ TESTS += tests/unit/test_history
 tests_unit_test_history_SOURCES = tests/unit/test_history.c
 tests_unit_test_history_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_history_LDADD = $(TEST_LIBS)
+# the transaction codecs: the 0x07 entry and the POST /v1/txn body
+check_PROGRAMS += tests/unit/test_txn_cmd
+TESTS += tests/unit/test_txn_cmd
+tests_unit_test_txn_cmd_SOURCES = tests/unit/test_txn_cmd.c
+tests_unit_test_txn_cmd_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_txn_cmd_LDADD = $(TEST_LIBS)
