@@ -377,7 +377,8 @@ static int fsm_apply(struct raft_fsm *rf, const struct raft_buffer *buf, void **
         *result = &f->refusal; /* the proposer reads the outcome (intake.c) */
     }
     if (rc == 0) /* a refused entry changes nothing: no event */
-        skv_history_applied(&f->history, index, reject ? NULL : p, reject ? 0 : len);
+        skv_history_applied_txn(&f->history, index, reject ? NULL : p, reject ? 0 : len,
+                                f->refusal.txn ? f->txn_res.succeeded : -1);
     skv_fsm_batch_free(&b);
     free(pt);
     if (rc == 0)

@@ -6,6 +6,7 @@
  */
 #include "fsm/fsm_history.h"
 #include "cmd/command.h"
+#include "cmd/txn_cmd.h"
 
 #include <sodium.h>
 #include <stdlib.h>
@@ -82,13 +83,38 @@ static int record(struct skv_fsm_history *h, uint64_t index, const struct skv_kv
     return 0;
 }
 
+/* The writes of the branch of a transaction that ran (`succeeded`). */
+static int record_txn(struct skv_fsm_history *h, uint64_t index, const uint8_t *p, size_t len,
+                      int succeeded)
+{
+    struct skv_txn t;
+    char err[8];
+    size_t i, first, n;
+    int rc = 0;
+    if (succeeded < 0 || skv_txn_decode(p, len, &t, err, sizeof err) != 0)
+        return 0;
+    first = succeeded ? 0 : t.n_success;
+    n = succeeded ? t.n_success : t.n_failure;
+    for (i = 0; i < n && rc == 0; i++) {
+        const struct skv_txn_op *o = &t.ops[first + i];
+        struct skv_kv_op kv = {o->op == SKV_TXN_PUT ? SKV_KV_PUT : SKV_KV_DEL, o->key,
+                               o->key_len, o->val, o->val_len};
+        if (o->op != SKV_TXN_GET)
+            rc = record(h, index, &kv);
+    }
+    skv_txn_free(&t);
+    return rc;
+}
+
 /* Record the KV ops of one payload; -1 when out of memory. */
 static int record_payload(struct skv_fsm_history *h, uint64_t index, const uint8_t *p,
-                          size_t len)
+                          size_t len, int txn_succeeded)
 {
     struct skv_kv_op op;
     char err[8];
     struct skv_kv_cond cond;
+    if (len > 0 && p[0] == SKV_CMD_TXN)
+        return record_txn(h, index, p, len, txn_succeeded);
     if (len > 0 && p[0] == SKV_CMD_KV)
         return skv_cmd_decode_kv(p, len, &op, err, sizeof err) == 0 ? record(h, index, &op) : 0;
     if (len > 0 && p[0] == SKV_CMD_KV_CAS) /* applied: its compare held */
@@ -108,10 +134,16 @@ static int record_payload(struct skv_fsm_history *h, uint64_t index, const uint8
 void skv_history_applied(struct skv_fsm_history *h, uint64_t index, const uint8_t *p,
                          size_t len)
 {
+    skv_history_applied_txn(h, index, p, len, -1);
+}
+
+void skv_history_applied_txn(struct skv_fsm_history *h, uint64_t index, const uint8_t *p,
+                             size_t len, int succeeded)
+{
     if (index <= h->last_index)
         return;
     h->last_index = index;
-    if (record_payload(h, index, p, len) != 0) {
+    if (record_payload(h, index, p, len, succeeded) != 0) {
         skv_history_reset(h, index); /* incomplete: nobody may be served this index */
         return;
     }

@@ -43,6 +43,11 @@ void skv_history_free(struct skv_fsm_history *h);
  * including `index` (a watcher from before gets 410), never fails. */
 void skv_history_applied(struct skv_fsm_history *h, uint64_t index, const uint8_t *p,
                          size_t len);
+/* The same for any entry, a transaction (0x07) included: its events are
+ * the puts and deletes of the branch that ran (`succeeded` 1: success,
+ * 0: failure; -1: not a transaction, or nothing ran). */
+void skv_history_applied_txn(struct skv_fsm_history *h, uint64_t index, const uint8_t *p,
+                             size_t len, int succeeded);
 
 /* Events after `from` whose key starts with prefix[0..plen), appended to
  * `out` as JSON array members {"index","type","key","value"} (base64;

@@ -52,6 +52,14 @@ T3='{"compare":[{"key":"'$(b64 new)'","exists":false}],"success":[{"op":"put","k
 skv_assert "exists:false creates" sh -c "[ \$(curl -s -o $SKV_DIR/out -w '%{http_code}' -X POST --data-binary '$T3' $E/v1/txn) = 200 ] && grep -q '\"succeeded\":true' $SKV_DIR/out"
 skv_assert "... and only once" sh -c "[ \$(curl -s -o $SKV_DIR/out -w '%{http_code}' -X POST --data-binary '$T3' $E/v1/txn) = 200 ] && grep -q '\"succeeded\":false,\"index\":[0-9]*,\"results\":\[\]' $SKV_DIR/out"
 
+# watch: the writes of the branch that ran are changes, at the
+# transaction's index; the other branch's are not
+curl -sN --max-time 2 "$E/v1/watch?from_index=0" >"$SKV_DIR/w" 2>/dev/null
+skv_assert "watch: txn 1 put a=2 at $I1" grep -q "{\"index\":$I1,\"type\":\"put\",\"key\":\"$(b64 a)\",\"value\":\"$(b64 2)\"}" "$SKV_DIR/w"
+skv_assert "watch: txn 1 put b=x at $I1" grep -q "{\"index\":$I1,\"type\":\"put\",\"key\":\"$(b64 b)\",\"value\":\"$(b64 x)\"}" "$SKV_DIR/w"
+skv_assert "watch: txn 2 deleted b" grep -q "\"type\":\"delete\",\"key\":\"$(b64 b)\"" "$SKV_DIR/w"
+skv_assert "watch: txn 2's success branch never ran" sh -c "! grep -q '$(b64 never)' '$SKV_DIR/w'"
+
 # refusals: nothing proposed
 before=$(skv_status_field "$L" last_index)
 K=$(b64 k)
