@@ -59,6 +59,7 @@ mkdir -p "$work/inc" && echo '#define PACKAGE_VERSION "fuzz"' >"$work/inc/build-
 build fuzz_envelope -I"$work/inc" "$top/tests/fuzz/fuzz_envelope.c" \
     "$top"/plugins/cipher-sodium/*.c "$top/core/crypto/enc_err.c" "$top/core/util/errors.c" "$top/core/crypto/kek.c" \
     "$top/core/crypto/keystore.c" "$top/core/crypto/keystore_sub.c" "$top/core/crypto/dek_wrap.c" "$top/core/crypto/envelope.c" \
+    "$top/core/crypto/kek_ring.c" \
     -lsodium -lpthread && run fuzz_envelope envelope
 build fuzz_snap_hdr "$top/tests/fuzz/fuzz_snap_hdr.c" "$top/core/fsm/snap_hdr.c" &&
     run fuzz_snap_hdr snaphdr
