@@ -86,6 +86,22 @@ void skv_intake_finish_raft(skv_propose_cb cb, void *arg, int status)
     }
 }
 
+/* An accepted entry failed: C-Raft may already have sent it, so the
+ * outcome is unknown whatever the status (a failed log write halts this
+ * node; another may still commit the entry). */
+static void finish_accepted(skv_propose_cb cb, void *arg, int status)
+{
+    char msg[160];
+    if (status == RAFT_NOTLEADER || status == RAFT_LEADERSHIPLOST || status == RAFT_SHUTDOWN ||
+        status == RAFT_CANCELED) {
+        skv_intake_finish_raft(cb, arg, status);
+        return;
+    }
+    snprintf(msg, sizeof msg, "the leader failed after it accepted the entry (%s): the outcome "
+             "is unknown", raft_strerror(status));
+    skv_intake_fail(cb, arg, SKV_ErrShuttingDown, msg);
+}
+
 static void applied(struct raft_apply *req, int status, void *result)
 {
     struct applying *p = req->data;
@@ -114,7 +130,7 @@ static void applied(struct raft_apply *req, int status, void *result)
     else if (status == 0)
         skv_intake_finish(p->cb, p->arg, SKV_OK, NULL, NULL, req->index);
     else
-        skv_intake_finish_raft(p->cb, p->arg, status);
+        finish_accepted(p->cb, p->arg, status);
     free(p);
 }
 
