@@ -43,8 +43,8 @@ EXTRA_DIST += tests/lincheck/test_lincheck.sh tests/lincheck/gen_history.awk \
 # the history recorder: concurrent libcurl clients, CLOCK_MONOTONIC stamps
 check_PROGRAMS += tests/lincheck/lclient
 tests_lincheck_lclient_SOURCES = tests/lincheck/lclient.c
-tests_lincheck_lclient_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) -pthread
-tests_lincheck_lclient_LDADD = $(CURL_LIBS) -lpthread
+tests_lincheck_lclient_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(SODIUM_CFLAGS) -pthread
+tests_lincheck_lclient_LDADD = $(CURL_LIBS) $(SODIUM_LIBS) -lpthread
 
 # fault scenarios on real sealkvd processes over the chaos transport; each
 # prints `RELIABILITY scenario=... runs=1 acked=N lost=N lin=ok|fail

@@ -6,9 +6,11 @@
  * progress lines included). When the stream breaks it reconnects — the
  * next endpoint first, then round after round within the --retry budget
  * — resuming after the last index it printed whole, and skips what the
- * server sends again, so no change is printed twice or left out. Ends on
- * an error line or answer (410 ErrCompacted: the node no longer keeps
- * that history) with the error's exit status.
+ * server sends again, so no change is printed twice or left out. A node
+ * that no longer keeps the changes it needs (410 ErrCompacted: it
+ * restarted or installed a snapshot since) sends it to the next endpoint;
+ * when none keeps them, or another error comes, it ends with the error's
+ * exit status.
  */
 #include "cli/cli_cmds.h"
 #include "cli/cli_http.h"
@@ -34,6 +36,8 @@ struct watch_state {
     unsigned conn_n;           /* events of `cur` seen on this connection */
     int failed;                /* an error line came: its exit status */
     int reconnect;             /* the node ended the stream: go elsewhere */
+    int compacted;             /* the node no longer keeps what comes next */
+    char why[512];             /* its message */
     int got_line;              /* this connection delivered a line */
 };
 
@@ -91,12 +95,16 @@ static int take_line(struct watch_state *w)
         /* the node stops, halted or is busy: another one can go on */
         w->reconnect = e && skv_error_from_name(e, &id) == 0 &&
                        (id == SKV_ErrUnavailable || id == SKV_ErrShuttingDown || id == SKV_ErrHalted);
-        if (!w->reconnect) {
+        w->compacted = e && skv_error_from_name(e, &id) == 0 && id == SKV_ErrCompacted;
+        if (w->compacted) { /* another endpoint may still keep it (follow) */
+            snprintf(w->why, sizeof w->why, "%s",
+                     json_string_value(json_object_get(j, "message")) ?: "");
+        } else if (!w->reconnect) {
             fprintf(stderr, "sealkv: watch ended: %s: %s\n", e ? e : "?",
                     json_string_value(json_object_get(j, "message")));
             w->failed = SKV_CLI_EXIT_ERR;
         }
-        show = w->c->json && !w->reconnect;
+        show = w->c->json && !w->reconnect && !w->compacted;
         rc = -1;
     } else if (json_is_integer(v = json_object_get(j, "progress_index"))) {
         w->from = (uint64_t)json_integer_value(v);
@@ -170,6 +178,7 @@ static int connect_once(struct watch_state *w, const char *prefix, const char *e
     w->len = 0;
     w->conn_n = 0;
     w->reconnect = 0;
+    w->compacted = 0;
     w->got_line = 0;
     rc = skv_cli_http_do(&h, &rq, r);
     free(path);
@@ -180,7 +189,7 @@ static int connect_once(struct watch_state *w, const char *prefix, const char *e
 static int follow(struct watch_state *w, const char *prefix)
 {
     const struct skv_cli *c = w->c;
-    size_t n = c->n_eps ? c->n_eps : 1, i = 0;
+    size_t n = c->n_eps ? c->n_eps : 1, i = 0, n_compacted = 0;
     time_t deadline = 0;
     for (;;) {
         struct skv_cli_resp r;
@@ -189,6 +198,33 @@ static int follow(struct watch_state *w, const char *prefix)
             skv_cli_resp_free(&r);
             return SKV_CLI_EXIT_ERR;
         }
+        if (w->compacted || (!r.conn_failed && r.status == 410)) {
+            /* this node no longer keeps the changes after w->from: one
+             * that restarted or installed a snapshot since; try the
+             * others before giving up */
+            if (w->got_line) /* it served before: the first of a row */
+                n_compacted = 0;
+            if (++n_compacted < n) {
+                fprintf(stderr, "sealkv: watch: %s no longer keeps the changes after index %llu; "
+                        "trying the next endpoint\n", ep, (unsigned long long)w->from);
+                skv_cli_resp_free(&r);
+                i = (i + 1) % n;
+                continue;
+            }
+            const char *why = w->compacted ? w->why : (r.message ? r.message : "");
+            fprintf(stderr, "sealkv: watch ended: ErrCompacted: %s\n", why);
+            if (c->json) {
+                json_t *o = json_pack("{s:s,s:s,s:i}", "error", skv_error_name(SKV_ErrCompacted),
+                                      "message", why, "exit", SKV_CLI_EXIT_ERR);
+                if (o)
+                    (void)json_dumpf(o, stdout, JSON_COMPACT), (void)fputc('\n', stdout);
+                json_decref(o);
+            }
+            skv_cli_resp_free(&r);
+            return SKV_CLI_EXIT_ERR;
+        }
+        if (w->got_line)
+            n_compacted = 0;
         if (w->failed || (!w->reconnect && !r.conn_failed && (r.status < 200 || r.status >= 300))) {
             int rc = w->failed ? w->failed : skv_cli_exit_for(&r, 0);
             if (!w->failed) {

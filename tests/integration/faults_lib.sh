@@ -140,7 +140,8 @@ fl_endpoints() { # comma list of the given nodes' endpoints
 fl_var() { echo "$1" | tr -c 'A-Za-z0-9_\n' '_'; }
 # fl_load_start TAG nodes...: clients run until fl_load_stop TAG
 # (FL_CAS_PCT=P: P% of the operations are read + compare-and-swap pairs,
-# lclient --cas-pct; a doubled or lost CAS fails the check)
+# lclient --cas-pct; a doubled or lost CAS fails the check; FL_TXN_PCT=Q:
+# Q% of those go as a transaction comparing the value, lclient --txn-pct)
 fl_load_start() {
     tag=$1; shift
     FL_HIST=${FL_HIST:-$SKV_DIR/history}
@@ -149,7 +150,7 @@ fl_load_start() {
         --clients "${FL_CLIENTS:-4}" --keys "${FL_KEYS:-3}" --key-prefix "${FL_KEY_PREFIX:-lk}" --tag "$tag" --duration "${FL_MAX_S:-150}" \
         --stop-file "$SKV_DIR/stop-$tag" --timeout-ms "${FL_TIMEOUT_MS:-3000}" \
         --think-ms "${FL_THINK_MS:-10}" ${FL_LOCAL_READS:+--local-reads} \
-        ${FL_CAS_PCT:+--cas-pct "$FL_CAS_PCT"} >"$SKV_DIR/lclient-$tag.out" 2>"$SKV_DIR/lclient-$tag.err" &
+        ${FL_CAS_PCT:+--cas-pct "$FL_CAS_PCT"} ${FL_TXN_PCT:+--txn-pct "$FL_TXN_PCT"} >"$SKV_DIR/lclient-$tag.out" 2>"$SKV_DIR/lclient-$tag.err" &
     eval "FL_LOAD_$(fl_var "$tag")=$!"
     FL_LOAD_PIDS="$FL_LOAD_PIDS $!"
     skv_log "load $tag: ${FL_CLIENTS:-4} clients on ${FL_KEYS:-3} keys via nodes $*"

@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: MIT
 # Whole-cluster restart after the Phase-2 cutover, under load: a 3-node
 # encrypted cluster over the chaos transport with both phases on and
-# recording clients on every node; every node is stopped at once and
+# recording clients on every node (30% of their operations are a read and
+# a compare-and-swap, half on the mod index, half as a transaction that
+# compares the value: a lost or doubled one fails the linearizability
+# check); every node is stopped at once and
 # restarted — first SIGTERM (clean shutdown), then SIGKILL (crash) — and
 # each time a leader is elected again, the cutover index and
 # wrap-on-propose survive on every node, writes continue, nobody halts;
@@ -22,7 +25,7 @@ for i in $ALL; do skv_start "$i"; done
 L=$(fl_wait_leader 30) || { skv_fail "no leader"; skv_finish; exit 1; }
 skv_assert "phase 1 on" [ "$(fl_post "$L" enable-storage-envelope)" = 200 ]
 FL_HIST="$SKV_DIR/history" FL_KEY_PREFIX="$name-k"
-fl_load_start "$name" $ALL
+FL_CAS_PCT=30 FL_TXN_PCT=50 fl_load_start "$name" $ALL
 skv_assert "load is flowing" fl_wait_ops "$name" 60 20
 skv_assert "phase 2 on under load" [ "$(fl_post "$L" enable-raft-envelope)" = 200 ]
 N=$(grep -o '"applied_index":[0-9]*' "$SKV_DIR/resp" | cut -d: -f2)

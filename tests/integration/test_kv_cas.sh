@@ -149,12 +149,13 @@ skv_assert "no prev_index won twice" [ -z "$dups" ]
 # ---- a recorded CAS workload, checked for linearizability --------------
 "$B/tests/lincheck/lclient" --endpoints "$(skv_endpoint 1),$(skv_endpoint 2),$(skv_endpoint 3)" \
     --out "$D/history" --clients 6 --keys 2 --key-prefix lc --tag cas --duration 6 \
-    --cas-pct 60 --put-pct 30 --think-ms 2 >"$D/lclient.out" 2>"$D/lclient.err"
+    --cas-pct 60 --txn-pct 40 --put-pct 30 --think-ms 2 >"$D/lclient.out" 2>"$D/lclient.err"
 "$B/tests/lincheck/lclient" --final-read --endpoints "$(skv_endpoint "$L")" --out "$D/history" \
     --keys 2 --key-prefix lc --tag final >/dev/null 2>&1
 skv_log "lclient: $(cat "$D/lclient.out")"
 skv_assert "the workload swapped and failed compares" \
     sh -c "grep -q 'cas_ok=[1-9]' $D/lclient.out && grep -q ' fail cas ' $D/history"
+skv_assert "some compare-and-swaps went as transactions (issue 16 item 5)" grep -q 'cas_txn=[1-9]' "$D/lclient.out"
 skv_assert "no unexpected answer" grep -q ' unexpected=0 ' "$D/lclient.out"
 "$B/tests/lincheck/lincheck" -q "$D/history" >"$D/lincheck.out" 2>&1; rc=$?
 skv_log "$(tail -1 "$D/lincheck.out")"

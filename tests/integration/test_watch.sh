@@ -89,9 +89,15 @@ skv_start "$A"
 skv_wait 20 "node $A is back" skv_status_field "$A" id
 "$SEALKV" --endpoint "$E" get x --from-index 3 >/dev/null 2>&1; rc=$?
 skv_assert "--from-index on get: usage error ($rc)" [ "$rc" = 2 ]
-"$SEALKV" --endpoint "$(skv_endpoint "$L")" --json watch --from-index 0 >"$SKV_DIR/cw0" 2>/dev/null & CWP=$!
-skv_wait 10 "sealkv --json watch --from-index 0 on node $L: the 24 changes so far" sh -c "[ \$(grep -c '\"type\"' '$SKV_DIR/cw0') -ge 24 ]"
+# node A restarted: it keeps nothing from before; the CLI goes on to L
+"$SEALKV" --endpoints "$(skv_endpoint "$A"),$(skv_endpoint "$L")" --json watch --from-index 0 \
+    >"$SKV_DIR/cw0" 2>"$SKV_DIR/cw0.err" & CWP=$!
+skv_wait 10 "sealkv --json watch --from-index 0 past node $A (410) on node $L: the 24 changes so far" \
+    sh -c "[ \$(grep -c '\"type\"' '$SKV_DIR/cw0') -ge 24 ]"
 kill "$CWP" 2>/dev/null; wait "$CWP" 2>/dev/null
+skv_assert "it said node $A no longer keeps them" grep -q "no longer keeps the changes after index 0" "$SKV_DIR/cw0.err"
+"$SEALKV" --endpoint "$(skv_endpoint "$A")" --json watch --from-index 0 >"$SKV_DIR/cw1" 2>/dev/null; rc=$?
+skv_assert "only node $A: exit 1 with ErrCompacted ($rc $(cat "$SKV_DIR/cw1"))" sh -c "[ $rc = 1 ] && grep -q '\"error\":\"ErrCompacted\"' '$SKV_DIR/cw1'"
 
 # across a leader kill: a follower's watcher sees each acknowledged write
 # exactly once, in order

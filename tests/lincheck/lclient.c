@@ -32,14 +32,19 @@
  * absent): since every write's value is unique, "the mod index is still
  * M" is "the value is still EXPECTED", the register compare the checker
  * models. 412 ErrCompareFailed is `fail` (nothing was written); other
- * outcomes as for a put. A CAS whose get did not succeed is not sent. Connections are never reused, so libcurl
+ * outcomes as for a put. A CAS whose get did not succeed is not sent.
+ * --txn-pct P: P% of those compare-and-swaps are sent as a transaction
+ * instead (issue 16 item 5): POST /v1/txn comparing the value the get
+ * returned (or "exists": false) and putting the new value on success —
+ * the same register compare, recorded the same way; "succeeded": false is
+ * `fail` (the transaction applied and wrote nothing). Connections are never reused, so libcurl
  * never silently re-sends a request on a dead kept-alive connection.
  *
  * Usage: lclient --endpoints URL[,URL...] --out FILE [--clients N (4)]
  *   [--keys K (3)] [--key-prefix P (lk)] [--tag T] [--duration S (10)]
  *   [--stop-file F] [--put-pct P (50)] [--timeout-ms T (4000)]
  *   [--op-deadline-ms T (3000)] [--think-ms T (5)] [--seed S]
- *   [--final-read] [--local-reads] [--log FILE] [--cas-pct P (0)]
+ *   [--final-read] [--local-reads] [--log FILE] [--cas-pct P (0)] [--txn-pct P (0)]
  * --local-reads: gets use ?consistency=local (not linearizable: only for
  * the negative control, whose history the checker must reject).
  * --final-read: one client reads every key once (retrying refusals for up
@@ -47,10 +52,11 @@
  * cluster healed so the checker sees the final state. The output file is
  * always appended to. Prints one summary line:
  *   LCLIENT ops=N put_ok=N put_fail=N put_info=N get_ok=N get_fail=N get_info=N unexpected=N
- *     cas_ok=N cas_failed=N cas_info=N
+ *     cas_ok=N cas_failed=N cas_info=N cas_txn=N (of the CAS, sent as transactions)
  * Exit 0, or 2 on bad usage / no endpoint ever answered.
  */
 #include <curl/curl.h>
+#include <sodium.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -67,14 +73,14 @@ struct opts {
     char **ep;
     size_t n_ep;
     const char *out, *stop_file, *key_prefix, *tag, *log;
-    unsigned clients, keys, put_pct, timeout_ms, deadline_ms, think_ms, cas_pct;
+    unsigned clients, keys, put_pct, timeout_ms, deadline_ms, think_ms, cas_pct, txn_pct;
     double duration_s;
     unsigned long seed;
     int final_read;
     int local_reads;
 };
 
-static struct opts O = {NULL, 0, NULL, NULL, "lk", "r", NULL, 4, 3, 50, 4000, 0, 5, 0,
+static struct opts O = {NULL, 0, NULL, NULL, "lk", "r", NULL, 4, 3, 50, 4000, 0, 5, 0, 0,
                         10, 0, 0, 0};
 static FILE *out, *log_fp;
 static pthread_mutex_t out_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -82,7 +88,7 @@ static uint64_t t_end_ns;
 
 static struct {
     unsigned long ops, put_ok, put_fail, put_info, get_ok, get_fail, get_info, unexpected,
-        answered, cas_ok, cas_failed, cas_info;
+        answered, cas_ok, cas_failed, cas_info, cas_txn;
 } st;
 
 static uint64_t now_ns(void)
@@ -190,18 +196,22 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *arg)
  * happen; the value read (malloc'd) in *got. */
 static int do_op(CURL *c, const char *cname, unsigned *rr, int is_put, const char *key,
                  const char *val, char **got, unsigned deadline_ms, const char *query,
-                 uint64_t *mod)
+                 uint64_t *mod, const char *txn)
 {
     uint64_t deadline = now_ns() + (uint64_t)deadline_ms * 1000000u;
     unsigned attempt = 0;
+    int r_txn;
     for (;;) {
         const char *ep = O.ep[(*rr)++ % O.n_ep];
         char url[1024], ename[64];
         struct buf b = {NULL, 0, 0};
         long code = 0;
         CURLcode rc;
-        snprintf(url, sizeof url, "%s/v1/kv/%s%s", ep, key,
-                 query ? query : !is_put && O.local_reads ? "?consistency=local" : "");
+        if (txn) /* a transaction (--txn-pct): POST its JSON */
+            snprintf(url, sizeof url, "%s/v1/txn", ep);
+        else
+            snprintf(url, sizeof url, "%s/v1/kv/%s%s", ep, key,
+                     query ? query : !is_put && O.local_reads ? "?consistency=local" : "");
         curl_easy_reset(c);
         curl_easy_setopt(c, CURLOPT_URL, url);
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -217,9 +227,9 @@ static int do_op(CURL *c, const char *cname, unsigned *rr, int is_put, const cha
             curl_easy_setopt(c, CURLOPT_HEADERDATA, mod);
         }
         if (is_put) {
-            curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
-            curl_easy_setopt(c, CURLOPT_POSTFIELDS, val);
-            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(val));
+            curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, txn ? "POST" : "PUT");
+            curl_easy_setopt(c, CURLOPT_POSTFIELDS, txn ? txn : val);
+            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(txn ? txn : val));
         }
         rc = curl_easy_perform(c);
         attempt++;
@@ -248,6 +258,12 @@ static int do_op(CURL *c, const char *cname, unsigned *rr, int is_put, const cha
             return INFO;
         }
         __atomic_add_fetch(&st.answered, 1, __ATOMIC_RELAXED);
+        if (code == 200 && txn) {
+            r_txn = b.p && strstr(b.p, "\"succeeded\":true") ? OK
+                    : b.p && strstr(b.p, "\"succeeded\":false") ? CMP_FAILED : INFO;
+            free(b.p);
+            return r_txn;
+        }
         if (code == 200) {
             if (!is_put)
                 *got = b.p ? b.p : strdup("");
@@ -259,7 +275,7 @@ static int do_op(CURL *c, const char *cname, unsigned *rr, int is_put, const cha
             free(b.p);
             return OK_ABSENT;
         }
-        if (code == 412 && query && strcmp(ename, "ErrCompareFailed") == 0) {
+        if (code == 412 && (query || txn) && strcmp(ename, "ErrCompareFailed") == 0) {
             free(b.p);
             return CMP_FAILED;
         }
@@ -296,7 +312,7 @@ static void run_one(CURL *c, const char *cname, unsigned *rr, int is_put, const 
     int r;
     record(cname, "invoke", is_put ? "put" : "get", key, is_put ? val : "-", now_ns());
     t0 = now_ns();
-    r = do_op(c, cname, rr, is_put, key, val, &got, deadline_ms, NULL, NULL);
+    r = do_op(c, cname, rr, is_put, key, val, &got, deadline_ms, NULL, NULL, NULL);
     t1 = now_ns();
     (void)t0;
     if (r == OK || r == OK_ABSENT) {
@@ -334,7 +350,7 @@ static int cas_read(CURL *c, const char *cname, unsigned *rr, const char *key, c
 {
     int r;
     record(cname, "invoke", "get", key, "-", now_ns());
-    r = do_op(c, cname, rr, 0, key, NULL, got, deadline_ms, NULL, mod);
+    r = do_op(c, cname, rr, 0, key, NULL, got, deadline_ms, NULL, mod, NULL);
     if ((r == OK && (!*got || !**got || strpbrk(*got, " \t\r\n:") || *mod == UINT64_MAX)) ||
         r == CMP_FAILED) {
         fprintf(stderr, "lclient: %s: cas read of %s: unexpected value or no mod index\n", cname,
@@ -352,10 +368,31 @@ static int cas_read(CURL *c, const char *cname, unsigned *rr, const char *key, c
 }
 
 /* Read, then compare-and-swap to val (see the header). */
-static void run_cas(CURL *c, const char *cname, unsigned *rr, const char *key, const char *val,
-                    unsigned deadline_ms)
+/* The transaction for a CAS: compare the value (or its absence), put. */
+static char *txn_body(const char *key, const char *expected, const char *val)
 {
-    char *got = NULL, q[64], ev[400];
+    char k[256], e[512], v[512], *body = malloc(2048);
+    if (!body || strlen(key) > 180 || strlen(val) > 360 || (expected && strlen(expected) > 360)) {
+        free(body);
+        return NULL;
+    }
+    sodium_bin2base64(k, sizeof k, (const unsigned char *)key, strlen(key),
+                      sodium_base64_VARIANT_ORIGINAL);
+    sodium_bin2base64(v, sizeof v, (const unsigned char *)val, strlen(val),
+                      sodium_base64_VARIANT_ORIGINAL);
+    if (expected)
+        sodium_bin2base64(e, sizeof e, (const unsigned char *)expected, strlen(expected),
+                          sodium_base64_VARIANT_ORIGINAL);
+    snprintf(body, 2048, "{\"compare\":[{\"key\":\"%s\",%s%s%s}],\"success\":[{\"op\":\"put\","
+             "\"key\":\"%s\",\"value\":\"%s\"}]}", k, expected ? "\"value\":\"" : "\"exists\":false",
+             expected ? e : "", expected ? "\"" : "", k, v);
+    return body;
+}
+
+static void run_cas(CURL *c, const char *cname, unsigned *rr, const char *key, const char *val,
+                    unsigned deadline_ms, int as_txn)
+{
+    char *got = NULL, q[64], ev[400], *txn = NULL;
     uint64_t mod = UINT64_MAX;
     int r = cas_read(c, cname, rr, key, &got, &mod, deadline_ms);
     if (r != OK && r != OK_ABSENT) {
@@ -366,11 +403,21 @@ static void run_cas(CURL *c, const char *cname, unsigned *rr, const char *key, c
         snprintf(q, sizeof q, "?prev_index=%" PRIu64, mod);
     else
         snprintf(q, sizeof q, "?prev_exist=false");
+    if (as_txn && !(txn = txn_body(key, r == OK ? got : NULL, val))) {
+        free(got);
+        return;
+    }
     snprintf(ev, sizeof ev, "%s:%s", r == OK ? got : "-", val);
     free(got);
     got = NULL;
     record(cname, "invoke", "cas", key, ev, now_ns());
-    r = do_op(c, cname, rr, 1, key, val, &got, deadline_ms, q, NULL);
+    if (txn) {
+        r = do_op(c, cname, rr, 1, key, val, &got, deadline_ms, NULL, NULL, txn);
+        __atomic_add_fetch(&st.cas_txn, 1, __ATOMIC_RELAXED);
+    }
+    else
+        r = do_op(c, cname, rr, 1, key, val, &got, deadline_ms, q, NULL, NULL);
+    free(txn);
     record(cname, r == OK ? "ok" : r == FAIL || r == CMP_FAILED ? "fail" : "info", "cas", key,
            ev, now_ns());
     free(got);
@@ -396,7 +443,8 @@ static void *client_main(void *arg)
         snprintf(key, sizeof key, "%s%u", O.key_prefix, (unsigned)rand_r(&seed) % O.keys);
         snprintf(val, sizeof val, "%s-c%u-%u", O.tag, cl->id, ++seq);
         if (is_cas)
-            run_cas(c, cname, &rr, key, val, O.deadline_ms ? O.deadline_ms : 3000);
+            run_cas(c, cname, &rr, key, val, O.deadline_ms ? O.deadline_ms : 3000,
+                    O.txn_pct && (unsigned)rand_r(&seed) % 100u < O.txn_pct);
         else
             run_one(c, cname, &rr, is_put, key, val, O.deadline_ms ? O.deadline_ms : 3000);
         if (O.think_ms)
@@ -471,6 +519,8 @@ int main(int argc, char **argv)
             O.keys = (unsigned)strtoul(v, NULL, 10);
         } else if (strcmp(k, "--cas-pct") == 0) {
             O.cas_pct = (unsigned)strtoul(v, NULL, 10);
+        } else if (strcmp(k, "--txn-pct") == 0) {
+            O.txn_pct = (unsigned)strtoul(v, NULL, 10);
         } else if (strcmp(k, "--put-pct") == 0) {
             O.put_pct = (unsigned)strtoul(v, NULL, 10);
         } else if (strcmp(k, "--timeout-ms") == 0) {
@@ -533,9 +583,9 @@ int main(int argc, char **argv)
     if (log_fp)
         fclose(log_fp);
     printf("LCLIENT ops=%lu put_ok=%lu put_fail=%lu put_info=%lu get_ok=%lu get_fail=%lu "
-           "get_info=%lu unexpected=%lu cas_ok=%lu cas_failed=%lu cas_info=%lu\n",
+           "get_info=%lu unexpected=%lu cas_ok=%lu cas_failed=%lu cas_info=%lu cas_txn=%lu\n",
            st.ops, st.put_ok, st.put_fail, st.put_info, st.get_ok, st.get_fail, st.get_info,
-           st.unexpected, st.cas_ok, st.cas_failed, st.cas_info);
+           st.unexpected, st.cas_ok, st.cas_failed, st.cas_info, st.cas_txn);
     curl_global_cleanup();
     return st.answered ? 0 : 2;
 }
