@@ -110,4 +110,10 @@ skv_assert "sealkv txn: SUCCESS and the get, a sealed value compared and read in
     [ "$(tr '\n' '|' <"$SKV_DIR/cli.out")" = "SUCCESS|s sealed|" ]
 skv_cli "$F" --json txn - <"$SKV_DIR/t.json" >"$SKV_DIR/cli.json" || skv_fail "sealkv --json txn -"
 skv_assert "sealkv --json txn -: the server's answer" grep -q '"succeeded":true' "$SKV_DIR/cli.json"
+
+# Phase 2: the entry is wrapped like any write; every node applies it
+skv_assert "phase 2 on" [ "$(skv_enc_post "$L" enable-raft-envelope)" = 200 ]
+T4='{"compare":[{"key":"'$(b64 s)'","exists":true}],"success":[{"op":"put","key":"'$(b64 p2)'","value":"'$(b64 wrapped)'"}]}'
+skv_assert "a transaction after the cutover" sh -c "[ \$(curl -s -o $SKV_DIR/out -w '%{http_code}' -X POST --data-binary '$T4' $E/v1/txn) = 200 ] && grep -q '\"succeeded\":true' $SKV_DIR/out"
+skv_wait 10 "every node has p2=wrapped" skv_all_local_eq p2 wrapped 1 2 3
 skv_finish
