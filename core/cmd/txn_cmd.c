@@ -29,7 +29,8 @@ static size_t op_size(const struct skv_txn_op *o)
 static uint8_t *put_key(uint8_t *q, const uint8_t *k, size_t kl)
 {
     skv_put_be32(q, (uint32_t)kl);
-    memcpy(q + 4, k, kl);
+    if (kl) /* an empty value may have no buffer */
+        memcpy(q + 4, k, kl);
     return q + 4 + kl;
 }
 
