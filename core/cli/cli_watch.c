@@ -25,10 +25,14 @@
 #include <string.h>
 #include <time.h>
 
+/* A value is at most the admin plugin's body limit (16 MiB by default),
+ * about 22 MiB in base64: room to spare. */
+#define SKV_CLI_WATCH_MAX_LINE (128u << 20)
+
 struct watch_state {
     const struct skv_cli *c;
-    char line[1u << 20];       /* one JSON line (events are bounded) */
-    size_t len;
+    char *line;                /* one JSON line, grown as needed */
+    size_t len, cap;
     int have_from;
     uint64_t from;             /* every change up to it was printed */
     uint64_t cur;              /* index of the last event printed */
@@ -125,13 +129,33 @@ static int take_line(struct watch_state *w)
     return rc;
 }
 
+/* Room for one more byte of the current line; -1 past the bound (the
+ * watch ends: reconnecting would only meet the same line again). */
+static int line_room(struct watch_state *w)
+{
+    char *l;
+    size_t cap;
+    if (w->len < w->cap)
+        return 0;
+    cap = w->cap ? w->cap * 2 : 64 * 1024;
+    if (cap > SKV_CLI_WATCH_MAX_LINE || !(l = realloc(w->line, cap))) {
+        fprintf(stderr, "sealkv: watch: an event line over %u bytes, or out of memory\n",
+                SKV_CLI_WATCH_MAX_LINE);
+        w->failed = SKV_CLI_EXIT_ERR;
+        return -1;
+    }
+    w->line = l;
+    w->cap = cap;
+    return 0;
+}
+
 static int on_data(void *arg, const char *p, size_t n)
 {
     struct watch_state *w = arg;
     size_t i;
     for (i = 0; i < n; i++) {
         if (p[i] != '\n') {
-            if (w->len == sizeof w->line)
+            if (line_room(w) != 0)
                 return -1;
             w->line[w->len++] = p[i];
             continue;
@@ -255,7 +279,7 @@ static int follow(struct watch_state *w, const char *prefix)
 
 int skv_cli_cmd_watch(const struct skv_cli *c, char **args, int nargs)
 {
-    struct watch_state *w = calloc(1, sizeof *w); /* a 1 MiB line buffer */
+    struct watch_state *w = calloc(1, sizeof *w);
     int rc;
     if (!w) {
         fputs("sealkv: out of memory\n", stderr);
@@ -266,6 +290,7 @@ int skv_cli_cmd_watch(const struct skv_cli *c, char **args, int nargs)
     w->from = c->from_index;
     w->cur = c->has_from ? c->from_index : 0;
     rc = follow(w, nargs > 0 ? args[0] : "");
+    free(w->line);
     free(w);
     return rc;
 }

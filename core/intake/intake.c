@@ -92,8 +92,7 @@ void skv_intake_finish_raft(skv_propose_cb cb, void *arg, int status)
 static void finish_accepted(skv_propose_cb cb, void *arg, int status)
 {
     char msg[160];
-    if (status == RAFT_NOTLEADER || status == RAFT_LEADERSHIPLOST || status == RAFT_SHUTDOWN ||
-        status == RAFT_CANCELED) {
+    if (status == RAFT_LEADERSHIPLOST || status == RAFT_SHUTDOWN || status == RAFT_CANCELED) {
         skv_intake_finish_raft(cb, arg, status);
         return;
     }
