@@ -104,6 +104,16 @@ int skv_fsm_snapshot(struct raft_fsm *rf, struct raft_buffer *bufs[], unsigned *
      * above its applied index until re-apply reaches the horizon. */
     if (f->applied < f->gap_until)
         return RAFT_BUSY;
+    /* Entries the FSM never sees (barriers — every linearizable read
+     * makes one — and configuration changes) may end the range: the
+     * store's applied index must still reach the snapshot's, or the next
+     * start reads this local snapshot as "the store lost state" and
+     * refuses. Those entries change no key: record them as applied. */
+    if (f->applied < at) {
+        f->applied = at;
+        if (skv_fsm_flush(f) != 0)
+            return RAFT_IOERR;
+    }
     if (skv_snap_views_take(&f->views, at, msg, sizeof msg) != 0) {
         skv_node_log(n, SKV_LOG_WARN, "fsm: snapshot at %llu: %s", (unsigned long long)at, msg);
         return RAFT_IOERR;

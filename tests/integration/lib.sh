@@ -259,6 +259,10 @@ skv_up3() {
     skv_wait 20 "a leader is elected" skv_leader
     L=$(skv_leader)
     F=1; [ "$L" = 1 ] && F=2
+    # ready: it applied a barrier of its term, so a first write is not
+    # refused with ErrLeaderNotReady (tests send it with plain curl)
+    skv_wait 20 "leader $L is ready" sh -c \
+        "[ \"\$(curl -s -o /dev/null -w '%{http_code}' $(skv_endpoint "$L")/readyz)\" = 200 ]"
 }
 
 # CLI against node i (retries retryable errors for up to 15 s).
