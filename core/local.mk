@@ -31,6 +31,7 @@ include core/admin/local.mk
 # the programs: each links the library, which contains none of them
 include core/daemon/local.mk
 include core/verify/local.mk
+include core/backup/local.mk
 include core/cli/local.mk
 
 # the map of this directory (tests/unit/check_core_deps.sh keeps it true)

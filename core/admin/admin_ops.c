@@ -9,6 +9,7 @@
 #include "admin/capability.h"
 #include "admin/enc_ops.h"
 #include "admin/erase.h"
+#include "admin/backup.h"
 #include "admin/watch.h"
 #include "cmd/command.h"
 #include "fsm/fsm.h"
@@ -222,6 +223,10 @@ static const struct op_def ops[] = {
     {"encryption.rewrap-kek", ANY_NODE, skv_op_enc_rewrap_kek, 0},
     {"encryption.erase-cleartext", ANY_NODE, skv_op_enc_erase_cleartext, 0},
     {"metrics", ANY_NODE, skv_op_metrics, 1},
+    /* backups: this node's own applied state (admin/backup.c) */
+    {"snapshot.open", ANY_NODE, skv_op_snapshot_open, 0},
+    {"snapshot.read", ANY_NODE, skv_op_snapshot_read, 0},
+    {"snapshot.close", ANY_NODE, skv_op_snapshot_close, 0},
 };
 
 static int where_for(const struct op_def *d, const struct skv_op *op)

@@ -3,7 +3,8 @@
 # compare-and-swap parameters), linearizable
 # reads, status, membership (+ request checks), encryption ops (enable-*,
 # rotate-dek and its automatic trigger, rewrap-kek, erase-cleartext), the capability
-# probe (report, fan-out, verdict) and the health/readiness probes.
+# probe (report, fan-out, verdict), the health/readiness probes and the
+# backup sessions (snapshot.open/read/close).
 core_libsealkv_core_la_SOURCES += \
 	core/admin/admin_ops.c core/admin/admin_ops.h core/admin/members.c \
 	core/admin/member_addr.c core/admin/member_addr.h \
@@ -16,4 +17,5 @@ core_libsealkv_core_la_SOURCES += \
 	core/admin/cap_verdict.c core/admin/reads.c core/admin/reads.h \
 	core/admin/health.c core/admin/kv_list.c core/admin/kv_cond.c \
 	core/admin/watch.c core/admin/watch.h \
-	core/admin/kv_txn.c core/admin/txn_json.c core/admin/txn_json.h
+	core/admin/kv_txn.c core/admin/txn_json.c core/admin/txn_json.h \
+	core/admin/backup.c core/admin/backup.h

@@ -5,6 +5,7 @@
  * command table cli_main.c dispatches from.
  */
 #include "cli/cli_cmds.h"
+#include "cli/cli_snapshot.h"
 #include "cli/cli_json.h"
 #include "cli/cli_print.h"
 #include "util/buf.h"
@@ -390,5 +391,6 @@ const struct skv_cli_command skv_cli_commands[] = {
     {"encryption", "rotate-dek", 0, 0, "[--purpose storage|raft]", 0, 0, 0, cmd_rotate_dek},
     {"encryption", "rewrap-kek", 1, 1, "NEW_KEK_FILE", 0, 0, 0, cmd_rewrap_kek},
     {"encryption", "erase-cleartext", 0, 0, "", 0, 0, 0, cmd_erase},
+    {"snapshot", "save", 1, 1, "FILE", 0, 0, 0, skv_cli_cmd_snapshot_save},
 };
 const size_t skv_cli_n_commands = sizeof skv_cli_commands / sizeof skv_cli_commands[0];

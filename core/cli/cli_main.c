@@ -8,6 +8,7 @@
 #include "cli/cli_cmds.h"
 #include "cli/cli_cert.h"
 #include "verify/verify.h"
+#include "cli/cli_snapshot.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -61,6 +62,10 @@ static void usage(FILE *f)
           "  verify --config FILE [--json] [--strict]\n"
           "                                      offline: check a stopped node's data dir\n"
           "                                      (needs the KEK; see 'sealkv verify --help')\n"
+          "  snapshot save FILE                  a backup of one node's applied state (sealed\n"
+          "                                      values stay sealed); see sealkv(1) BACKUP\n"
+          "  snapshot restore FILE --config CONF offline: seed a new node's data dir from it\n"
+          "  snapshot info FILE                  offline: check a backup and describe it\n"
           "  cert create-ca | create-node ID ADDR | create-client NAME\n"
           "                                      offline: cluster CA, node and client keys and\n"
           "                                      certificates (see 'sealkv cert --help')\n"
@@ -362,6 +367,8 @@ int main(int argc, char **argv)
 
     if (argc > 1 && strcmp(argv[1], "verify") == 0) /* offline, no endpoint */
         return skv_verify_main(argc - 1, argv + 1);
+    if (argc > 2 && strcmp(argv[1], "snapshot") == 0 && strcmp(argv[2], "save") != 0)
+        return skv_cli_snapshot_main(argc - 1, argv + 1); /* offline: restore, info */
     if (argc > 1 && strcmp(argv[1], "cert") == 0) /* offline, no endpoint */
         return skv_cert_main(argc - 1, argv + 1);
     if ((rc = parse_args(&c, argc, argv)) != 0)

@@ -6,7 +6,8 @@ bin_PROGRAMS += core/sealkv
 core_sealkv_SOURCES = core/cli/cli_main.c core/cli/cli_cmds.c core/cli/cli_cmds.h \
 	core/cli/cli_http.c core/cli/cli_http.h \
 	core/cli/cli_print.c core/cli/cli_print.h \
-	core/cli/cli_json.c core/cli/cli_json.h core/cli/cli_ls.c core/cli/cli_watch.c core/cli/cli_txn.c $(SKV_VERIFY_SOURCES)
+	core/cli/cli_json.c core/cli/cli_json.h core/cli/cli_ls.c core/cli/cli_watch.c core/cli/cli_txn.c $(SKV_VERIFY_SOURCES) \
+	core/cli/cli_snapshot.c core/cli/cli_snapshot.h $(SKV_RESTORE_SOURCES)
 core_sealkv_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS) $(RAFT_CFLAGS) $(UV_CFLAGS)
 core_sealkv_LDADD = $(CURL_LIBS) $(JANSSON_LIBS) core/libsealkv-core.la
 # admin credentials of the CLI (--cacert, --cert, --key, --token-file)

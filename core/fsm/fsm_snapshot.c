@@ -184,29 +184,6 @@ void skv_fsm_close(struct skv_fsm *f)
         skv_snap_views_close(&f->views);
 }
 
-static int owned_prefix(uint8_t p)
-{
-    return memchr(skv_snap_prefixes, p, SKV_SNAP_N_PREFIXES) != NULL || p == SKV_PFX_ENC_SNAP;
-}
-
-int skv_snap_next(const uint8_t *p, size_t len, size_t *pos, struct skv_snap_rec *r)
-{
-    uint32_t kl, vl;
-    if (*pos >= len)
-        return 0;
-    if (len - *pos < 4 || (kl = skv_get_be32(p + *pos)) == 0 || kl > len - *pos - 4)
-        return -1;
-    r->key = p + *pos + 4;
-    r->key_len = kl;
-    *pos += 4 + kl;
-    if (len - *pos < 4 || (vl = skv_get_be32(p + *pos)) > len - *pos - 4)
-        return -1;
-    r->val = p + *pos + 4;
-    r->val_len = vl;
-    *pos += 4 + vl;
-    return owned_prefix(r->key[0]) ? 1 : -1;
-}
-
 /* Delete every existing key under the owned prefixes. */
 static int stage_deletes(struct skv_node *n, struct skv_fsm_batch *b)
 {

@@ -15,8 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const uint8_t skv_snap_prefixes[SKV_SNAP_N_PREFIXES] = {SKV_PFX_FSM_DATA, SKV_PFX_WRITERS,
-                                                      SKV_PFX_FSM_REV};
 
 void skv_snap_views_init(struct skv_snap_views *vs, const struct skv_storage_ops *st, void *db)
 {
@@ -39,24 +37,33 @@ static void unref(struct skv_snap_views *vs, struct skv_snap_view *v)
     free(v);
 }
 
-int skv_snap_views_take(struct skv_snap_views *vs, uint64_t index, char *err, size_t errlen)
+struct skv_snap_view *skv_snap_views_take_extra(struct skv_snap_views *vs, uint64_t index,
+                                                char *err, size_t errlen)
 {
     struct skv_err e = {0, ""};
     struct skv_snap_view *v = calloc(1, sizeof *v);
     if (!v) {
         snprintf(err, errlen, "snapshot view: out of memory");
-        return -1;
+        return NULL;
     }
     if (vs->st->view_new(vs->db, &v->view, &e) != SKV_OK) {
         snprintf(err, errlen, "snapshot view: %s", e.msg);
         free(v);
-        return -1;
+        return NULL;
     }
     v->index = index;
     v->refs = 1;
     v->seq = ++vs->seq;
     v->next = vs->live;
     vs->live = v;
+    return v;
+}
+
+int skv_snap_views_take(struct skv_snap_views *vs, uint64_t index, char *err, size_t errlen)
+{
+    struct skv_snap_view *v = skv_snap_views_take_extra(vs, index, err, errlen);
+    if (!v)
+        return -1;
     unref(vs, vs->pending);   /* a snapshot that never settled */
     vs->pending = v;
     return 0;

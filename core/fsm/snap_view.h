@@ -61,6 +61,12 @@ int skv_snap_views_take(struct skv_snap_views *vs, uint64_t index, char *err, si
  * snapshot index after the put): the pending view becomes current if it
  * is the one stored, else it is dropped. */
 void skv_snap_views_settle(struct skv_snap_views *vs, uint64_t stored_index);
+/* A view of the store as it is now, for a reader other than a snapshot
+ * (a backup, admin/backup.c): in the live list (erase-cleartext waits for
+ * it like for any view), neither current nor pending, one reference
+ * released with skv_snap_views_unpin. NULL with a message on failure. */
+struct skv_snap_view *skv_snap_views_take_extra(struct skv_snap_views *vs, uint64_t index,
+                                                char *err, size_t errlen);
 /* The current view with a reference for an expansion (NULL: none). */
 struct skv_snap_view *skv_snap_views_pin(struct skv_snap_views *vs);
 void skv_snap_views_unpin(struct skv_snap_views *vs, struct skv_snap_view *v);

@@ -123,6 +123,7 @@ static void modules_init(struct skv_node *n)
     skv_cap_init(n);
     skv_reads_init(&n->reads);
     skv_enc_jobs_init(&n->enc_jobs);
+    skv_backups_init(&n->backups);
     if (skv_watch_init(&n->watch, &n->loop) != 0) /* no check handle: no waiting */
         skv_node_log(n, SKV_LOG_WARN, "watch: cannot initialise its handle; polls answer at once");
 }
@@ -135,6 +136,7 @@ static void modules_tick(struct skv_node *n, uint64_t now)
     skv_intake_tick(&n->intake);
     skv_enc_jobs_tick(n, now);
     skv_watch_tick(n, now);
+    skv_backups_tick(n, now);
 }
 
 static void modules_fail_all(struct skv_node *n)
@@ -146,6 +148,7 @@ static void modules_fail_all(struct skv_node *n)
     skv_reads_fail_all(n);
     skv_enc_jobs_fail_all(n);
     skv_watch_fail_all(n);
+    skv_backups_fail_all(n);
 }
 
 static void on_tick(uv_timer_t *t)

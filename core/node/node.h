@@ -22,6 +22,7 @@
 
 #include "admin/enc_jobs.h"
 #include "admin/reads.h"
+#include "admin/backup.h"
 #include "admin/watch.h"
 #include "fsm/fsm_batch.h"
 #include "fsm/fsm_history.h"
@@ -118,6 +119,7 @@ struct skv_node {
     struct skv_tracker caps_pending;        /* capability fan-outs (admin/cap_fanout.c) */
     struct skv_reads reads;         /* linearizable reads (admin/reads.c) */
     struct skv_watch watch;         /* parked watch polls (admin/watch.c) */
+    struct skv_backups backups;     /* open backup sessions (admin/backup.c) */
     struct skv_enc_jobs enc_jobs;   /* writer registration, running enc jobs (admin/enc_regs.c) */
 };
 

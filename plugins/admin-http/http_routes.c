@@ -129,6 +129,26 @@ static const char *take_from_index(const char *v, size_t len, int has_value,
     return NULL;
 }
 
+/* offset=N: a backup's byte offset (decimal, < 2^63) */
+static const char *take_offset(const char *v, size_t len, int has_value,
+                               struct skv_http_route *out)
+{
+    static const char *const msg = "must be a decimal byte offset, 0..9223372036854775807";
+    uint64_t n = 0;
+    size_t i;
+    if (!has_value || len == 0 || len > 19)
+        return msg;
+    for (i = 0; i < len; i++) {
+        if (v[i] < '0' || v[i] > '9')
+            return msg;
+        n = n * 10 + (uint64_t)(v[i] - '0'); /* 19 digits cannot wrap */
+    }
+    if (n > INT64_MAX)
+        return msg;
+    out->offset = n;
+    return NULL;
+}
+
 /* prev_index=N: compare-and-swap on the mod index, 0..2^62 */
 static const char *take_prev_index(const char *v, size_t len, int has_value,
                                    struct skv_http_route *out)
@@ -200,6 +220,8 @@ static const struct skv_http_param *const Q_KV_DEL[] = {&P_PREV_INDEX, NULL};
 static const struct skv_http_param P_MAX_LAG = {"max_lag", take_max_lag};
 static const struct skv_http_param *const Q_KV_GET[] = {&P_CONSISTENCY, NULL};
 static const struct skv_http_param *const Q_READY[] = {&P_MAX_LAG, NULL};
+static const struct skv_http_param P_OFFSET = {"offset", take_offset};
+static const struct skv_http_param *const Q_SNAP_READ[] = {&P_OFFSET, NULL};
 
 /* ---- the table --------------------------------------------------------- */
 
@@ -256,6 +278,12 @@ static const struct rule rules[] = {
     {"/v1/cluster/members", "/v1/cluster/members", SHAPE_EXACT, AUTH, "GET, POST",
      {{"GET", "members.list", SKV_HTTP_BODY_NONE, NULL},
       {"POST", "members.add", SKV_HTTP_BODY_JSON, NULL}}},
+    /* backups (admin/backup.h in the core): open, read by offset, close */
+    {"/v1/snapshot", "/v1/snapshot", SHAPE_EXACT, AUTH, "POST",
+     {{"POST", "snapshot.open", SKV_HTTP_BODY_JSON_OPT, NULL}}},
+    {"/v1/snapshot", "/v1/snapshot/{id}", SHAPE_ID, AUTH, "GET, DELETE",
+     {{"GET", "snapshot.read", SKV_HTTP_BODY_NONE, Q_SNAP_READ},
+      {"DELETE", "snapshot.close", SKV_HTTP_BODY_NONE, NULL}}},
     {"/v1/cluster/members", "/v1/cluster/members/{id}", SHAPE_ID, AUTH, "DELETE",
      {{"DELETE", "members.remove", SKV_HTTP_BODY_NONE, NULL}}},
     {"/v1/cluster/members", "/v1/cluster/members/{id}/promote", SHAPE_ID_PROMOTE, AUTH,
@@ -369,7 +397,9 @@ static int take_var(const struct rule *r, const char *var, size_t var_len,
         return bad_request(out, "empty key: expected /v1/kv/{key}");
     if ((r->shape == SHAPE_ID || r->shape == SHAPE_ID_PROMOTE) &&
         !valid_id(dst, (size_t)len))
-        return bad_request(out, "member id must be a positive decimal integer");
+        return bad_request(out, strncmp(r->path, "/v1/snapshot", 12) == 0
+                                    ? "backup id must be a positive decimal integer"
+                                    : "member id must be a positive decimal integer");
     out->arg = dst;
     out->arg_len = (size_t)len;
     return 0;
@@ -401,6 +431,9 @@ static int take_request(const struct rule *r, const struct method_op *m,
         else
             snprintf(out->json, sizeof out->json, "{\"wait_ms\":0}");
     }
+    if (m->query == Q_SNAP_READ) /* what the core's snapshot.read reads */
+        snprintf(out->json, sizeof out->json, "{\"offset\":%llu}",
+                 (unsigned long long)out->offset);
     if (m->query == Q_KV_LIST) /* what the core's kv.list reads (kv_list.c) */
         snprintf(out->json, sizeof out->json, "{\"limit\":%u,\"keys_only\":%s}",
                  out->limit ? out->limit : 1000u, out->keys_only ? "true" : "false");

@@ -49,6 +49,7 @@ struct skv_http_route {
     int stream;              /* GET /v1/watch: a 200 starts a stream (http_watch.h) */
     uint64_t from_index;     /* watch */
     int has_from;
+    uint64_t offset;         /* GET /v1/snapshot/{id}?offset=N */
     char json[64];           /* request JSON built from the query, or "" */
     uint32_t flags;          /* SKV_ADMIN_F_* */
     enum skv_http_body_kind body;

@@ -66,6 +66,9 @@ EXTRA_DIST += tests/fuzz/fuzz_cmd.c tests/fuzz/corpus/cmd/rotate-storage \
 	tests/fuzz/corpus/cmd/kv-put tests/fuzz/corpus/cmd/kv-cas-put-index \
 	tests/fuzz/corpus/cmd/kv-cas-put-absent tests/fuzz/corpus/cmd/kv-cas-del-index \
 	tests/fuzz/corpus/cmd/txn
+# tests/fuzz/fuzz_backup.c (backup files) and its seeds
+EXTRA_DIST += tests/fuzz/fuzz_backup.c tests/fuzz/corpus/backup/framed-v1 \
+	tests/fuzz/corpus/backup/framed-v2-enc
 # seeds for tests/fuzz/fuzz_txn.c (the POST /v1/txn body)
 EXTRA_DIST += tests/fuzz/fuzz_txn.c tests/fuzz/corpus/txn/full tests/fuzz/corpus/txn/twice \
 	tests/fuzz/corpus/txn/bad

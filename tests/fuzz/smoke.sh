@@ -6,7 +6,8 @@
 # Targets: YAML config, wire frames, HTTP routes and query strings, sidecar JSON,
 # Envelopes v1/v2 (over the cipher-sodium plugin's sources), FSM payloads
 # (the decoder shared by intake and apply, rotate-dek included), the POST /v1/txn
-# body (JSON → 0x07 → decoded back), the transport-tcp
+# body (JSON → 0x07 → decoded back), backup files (sealkv snapshot restore|info),
+# the transport-tcp
 # handshake + first frame header + certificate identity (OpenSSL).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -69,6 +70,9 @@ build fuzz_cmd "$top/tests/fuzz/fuzz_cmd.c" "$top"/core/cmd/cmd_decode.c "$top"/
     "$top"/core/crypto/enc_err.c "$top"/core/util/errors.c -lraft && run fuzz_cmd cmd
 build fuzz_txn "$top/tests/fuzz/fuzz_txn.c" "$top/core/admin/txn_json.c" "$top/core/cmd/txn_cmd.c" \
     -ljansson -lsodium -lraft && run fuzz_txn txn
+build fuzz_backup "$top/tests/fuzz/fuzz_backup.c" "$top/core/fsm/backup_file.c" \
+    "$top/core/fsm/snap_rec.c" "$top/core/fsm/snap_hdr.c" "$top/core/util/buf.c" \
+    -ljansson -lsodium && run fuzz_backup backup
 tcp="$top/plugins/transport-tcp"
 build fuzz_tcp_handshake -I"$tcp" "$top/tests/fuzz/fuzz_tcp_handshake.c" \
     "$tcp/tcp_frame.c" "$tcp/tcp_io.c" "$tcp/tcp_link.c" "$tcp/tcp_creds.c" \

@@ -27,6 +27,9 @@ TESTS += tests/integration/test_watch.sh
 EXTRA_DIST += tests/integration/test_watch.sh
 TESTS += tests/integration/test_txn.sh
 EXTRA_DIST += tests/integration/test_txn.sh
+# backup and restore (issue 16 item 7): save, refusals, a new cluster from it
+TESTS += tests/integration/test_backup.sh
+EXTRA_DIST += tests/integration/test_backup.sh
 # revisions and compare-and-swap on a cluster (issue 16 items 2, 3)
 TESTS += tests/integration/test_kv_cas.sh
 EXTRA_DIST += tests/integration/test_kv_cas.sh

@@ -171,6 +171,15 @@ TESTS += tests/unit/test_snap_hdr
 tests_unit_test_snap_hdr_SOURCES = tests/unit/test_snap_hdr.c
 tests_unit_test_snap_hdr_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_snap_hdr_LDADD = $(TEST_LIBS)
+# backups (issue 16 item 7): the piecewise snapshot stream against
+# skv_snap_expand over storage-leveldb, and the backup file format
+check_PROGRAMS += tests/unit/test_backup_file
+TESTS += tests/unit/test_backup_file
+tests_unit_test_backup_file_SOURCES = tests/unit/test_backup_file.c
+tests_unit_test_backup_file_CFLAGS = $(TEST_CFLAGS) $(RAFT_CFLAGS) $(SODIUM_CFLAGS)
+tests_unit_test_backup_file_LDADD = $(TEST_LIBS) $(RAFT_LIBS) $(SODIUM_LIBS)
+tests_unit_test_backup_file_DEPENDENCIES = core/libsealkv-core.la \
+	plugins/storage-leveldb/storage-leveldb.la
 # sealkv cert (core/cli/cli_cert.c + cert_*.c): CA, node and client certificates
 check_PROGRAMS += tests/unit/test_cert
 TESTS += tests/unit/test_cert
