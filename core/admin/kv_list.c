@@ -14,9 +14,9 @@
 #include "fsm/fsm_scan.h"
 #include "node/node.h"
 #include "util/buf.h"
+#include "util/b64.h"
 
 #include <jansson.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,16 +25,6 @@ struct list_out {
     uint32_t limit, n;
     size_t bytes;
 };
-
-static int append_b64(struct skv_buf *b, const uint8_t *p, size_t n)
-{
-    size_t len = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
-    if (skv_buf_reserve(b, len + 1) != 0)
-        return -1;
-    sodium_bin2base64((char *)b->p + b->len, len, p, n, sodium_base64_VARIANT_ORIGINAL);
-    b->len += len - 1; /* without the NUL */
-    return 0;
-}
 
 #define PUT(b, s) skv_buf_append((b), (s), sizeof(s) - 1)
 
@@ -48,10 +38,10 @@ static int add_entry(void *arg, const uint8_t *key, size_t kl, const uint8_t *va
     char num[40];
     if (o->n == o->limit || (o->n > 0 && o->bytes + kl + vl > SKV_LIST_MAX_BYTES))
         return 1;
-    if ((o->n && PUT(b, ",")) || PUT(b, "{\"key\":\"") || append_b64(b, key, kl) ||
+    if ((o->n && PUT(b, ",")) || PUT(b, "{\"key\":\"") || skv_buf_append_b64(b, key, kl) ||
         PUT(b, "\""))
         return -1;
-    if (val && (PUT(b, ",\"value\":\"") || append_b64(b, val, vl) || PUT(b, "\"")))
+    if (val && (PUT(b, ",\"value\":\"") || skv_buf_append_b64(b, val, vl) || PUT(b, "\"")))
         return -1;
     snprintf(num, sizeof num, ",\"mod_index\":%llu}", (unsigned long long)mod_index);
     if (skv_buf_append(b, num, strlen(num)))

@@ -15,9 +15,9 @@
 #include "cmd/txn_cmd.h"
 #include "admin/txn_json.h"
 #include "intake/propose.h"
+#include "util/b64.h"
 
 #include <jansson.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,14 +35,11 @@ static void req_free(struct txn_req *r)
 
 static int put_b64(json_t *o, const char *name, const uint8_t *p, size_t n)
 {
-    size_t len = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
-    char *s = malloc(len);
-    int rc;
-    if (!s)
-        return -1;
-    sodium_bin2base64(s, len, p, n, sodium_base64_VARIANT_ORIGINAL);
-    rc = json_object_set_new(o, name, json_string(s));
-    free(s);
+    struct skv_buf b = {NULL, 0, 0};
+    int rc = skv_buf_append_b64(&b, p, n) != 0
+                 ? -1
+                 : json_object_set_new(o, name, json_stringn((const char *)b.p, b.len));
+    skv_buf_free(&b);
     return rc;
 }
 

@@ -7,8 +7,8 @@
 #include "fsm/fsm_history.h"
 #include "cmd/command.h"
 #include "cmd/txn_cmd.h"
+#include "util/b64.h"
 
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -177,26 +177,16 @@ int skv_history_has(const struct skv_fsm_history *h, uint64_t from, const uint8_
     return 0;
 }
 
-static int b64(struct skv_buf *b, const uint8_t *p, size_t n)
-{
-    size_t len = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
-    if (skv_buf_reserve(b, len) != 0)
-        return -1;
-    sodium_bin2base64((char *)b->p + b->len, len, p, n, sodium_base64_VARIANT_ORIGINAL);
-    b->len += len - 1;
-    return 0;
-}
-
 static int put_event(struct skv_buf *b, const struct skv_history_event *e, int first)
 {
     char head[96];
     int n = snprintf(head, sizeof head, "%s{\"index\":%llu,\"type\":\"%s\",\"key\":\"",
                      first ? "" : ",", (unsigned long long)e->index,
                      e->type == SKV_HISTORY_PUT ? "put" : "delete");
-    if (skv_buf_append(b, head, (size_t)n) || b64(b, e->data, e->kl))
+    if (skv_buf_append(b, head, (size_t)n) || skv_buf_append_b64(b, e->data, e->kl))
         return -1;
     if (e->type == SKV_HISTORY_PUT &&
-        (skv_buf_append(b, "\",\"value\":\"", 11) || b64(b, e->data + e->kl, e->vl)))
+        (skv_buf_append(b, "\",\"value\":\"", 11) || skv_buf_append_b64(b, e->data + e->kl, e->vl)))
         return -1;
     return skv_buf_append(b, "\"}", 2);
 }
