@@ -172,7 +172,10 @@ void skv_op_snapshot_open(struct skv_op *op)
     }
     if (sess_start(n, s, &index, err, sizeof err) != 0) {
         sess_free(n, s);
-        skv_op_fail(op, SKV_ErrStorage, "backup: %s", err);
+        if (index == 0)   /* a new node before its first entry */
+            skv_op_fail(op, SKV_ErrUnavailable, "backup: this node has applied nothing yet");
+        else
+            skv_op_fail(op, SKV_ErrStorage, "backup: %s", err);
         return;
     }
     do
