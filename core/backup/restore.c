@@ -84,22 +84,6 @@ int skv_restore_inspect(const char *file, struct skv_restore_report *r, char *er
     return rc;
 }
 
-/* 1 if dir has no entry but . and .. (or does not exist), 0 if it has
- * one, -1 on error. */
-static int dir_empty(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    int empty = 1;
-    if (!d)
-        return errno == ENOENT ? 1 : -1;
-    while (empty && (e = readdir(d)) != NULL)
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-            empty = 0;
-    closedir(d);
-    return empty;
-}
-
 static int check_target(const struct skv_config *c, char *err, size_t errlen)
 {
     char p[4200];
@@ -115,7 +99,7 @@ static int check_target(const struct skv_config *c, char *err, size_t errlen)
         return -1;
     }
     snprintf(p, sizeof p, "%s/store", c->data_dir);
-    if (dir_empty(p) != 1) {
+    if (skv_path_dir_empty(p) != 1) {
         snprintf(err, errlen, "%s already holds a store: restore seeds a NEW node's data "
                  "dir (stop the node and move the old data dir away first)", p);
         return -1;

@@ -5,8 +5,8 @@
  * id, write the mark exactly once for a genuinely new one.
  */
 #include "node/store_init.h"
+#include "util/path.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,22 +18,6 @@
     "it. New node with a data_dir made in advance: start once with --init. " \
     "Lost disk: 'sealkv members remove ID', start the new disk with --init, " \
     "'sealkv members add ID ADDR' (sealkvd(8) REPLACING A DISK)"
-
-/* 1 if dir holds no entry but . and .. (or does not exist), 0 if it holds
- * one, -1 on error (errno). */
-static int dir_empty(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    int empty = 1;
-    if (!d)
-        return errno == ENOENT ? 1 : -1;
-    while (empty && (e = readdir(d)) != NULL)
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-            empty = 0;
-    closedir(d);
-    return empty;
-}
 
 int skv_store_precheck(const char *data_dir, uint64_t node_id, int init,
                        int *is_new, char *err, size_t errlen)
@@ -51,7 +35,7 @@ int skv_store_precheck(const char *data_dir, uint64_t node_id, int init,
         return 0;
     }
     snprintf(store, sizeof store, "%s/store", data_dir);
-    if ((empty = dir_empty(store)) < 0) {
+    if ((empty = skv_path_dir_empty(store)) < 0) {
         snprintf(err, errlen, "%s: %s", store, strerror(errno));
         return -1;
     }

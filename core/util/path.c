@@ -5,6 +5,7 @@
  */
 #include "util/path.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -44,4 +45,18 @@ static int mkdir_step(const char *prefix, void *arg)
 int skv_path_mkdir(const char *path, char *err, size_t errlen)
 {
     return skv_path_walk(path, mkdir_step, NULL, err, errlen) < 0 ? -1 : 0;
+}
+
+int skv_path_dir_empty(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int empty = 1;
+    if (!d)
+        return errno == ENOENT ? 1 : -1;
+    while (empty && (e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            empty = 0;
+    closedir(d);
+    return empty;
 }

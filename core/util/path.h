@@ -28,4 +28,8 @@ int skv_path_walk(const char *path, skv_path_step_fn *step, void *arg, char *err
  * directory is fine). 0, or -1 with the reason in err. */
 int skv_path_mkdir(const char *path, char *err, size_t errlen);
 
+/* 1 if dir holds no entry but . and .. (or does not exist), 0 if it
+ * holds one, -1 on error (errno set). */
+int skv_path_dir_empty(const char *dir);
+
 #endif /* SKV_PATH_H */
