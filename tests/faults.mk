@@ -45,6 +45,12 @@ check_PROGRAMS += tests/lincheck/lclient
 tests_lincheck_lclient_SOURCES = tests/lincheck/lclient.c
 tests_lincheck_lclient_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(SODIUM_CFLAGS) -pthread
 tests_lincheck_lclient_LDADD = $(CURL_LIBS) $(SODIUM_LIBS) -lpthread
+# the multi-key transaction check (issue 16 items 5, 12): transfers between
+# accounts, every atomic multi-key read must add up
+check_PROGRAMS += tests/lincheck/skv_bank
+tests_lincheck_skv_bank_SOURCES = tests/lincheck/bank.c
+tests_lincheck_skv_bank_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(SODIUM_CFLAGS) $(JANSSON_CFLAGS) -pthread
+tests_lincheck_skv_bank_LDADD = $(CURL_LIBS) $(SODIUM_LIBS) $(JANSSON_LIBS) -lpthread
 
 # fault scenarios on real sealkvd processes over the chaos transport; each
 # prints `RELIABILITY scenario=... runs=1 acked=N lost=N lin=ok|fail

@@ -12,7 +12,9 @@
 #     continue, the old leader steps down — then healed.
 # Each ends with every node caught up, a final linearizable read of every
 # key, and the verdict (lincheck: linearizable, no acknowledged write
-# lost; no node halted). A negative control repeats the minority case with
+# lost; no node halted). Beside the recorders, transfers between accounts
+# in multi-key transactions (faults_lib.sh fl_bank_*): every atomic read
+# of all accounts adds up across the partition. A negative control repeats the minority case with
 # local reads (?consistency=local): that history must be rejected.
 SKV_TEST=fault-partition-$FL_N
 . "${SKV_TOP_SRCDIR:-.}/tests/integration/lib.sh"
@@ -40,6 +42,7 @@ scenario() { # name isolated-nodes [fail]
     name=$1 iso=$2 rest=$(others "$2") expect=${3:-ok}
     FL_HIST="$SKV_DIR/history-$name" FL_KEY_PREFIX="$name-k"
     fl_load_start "$name" $ALL
+    [ "$expect" = ok ] && fl_bank_start "$name" $ALL
     skv_assert "$name: load is flowing" fl_wait_ops "$name" 60 20
     fl_partition "$iso" "$rest"
     NL=$(fl_wait_leader 20 $rest)
@@ -50,6 +53,7 @@ scenario() { # name isolated-nodes [fail]
     fl_heal
     skv_assert "$name: load continues after healing" fl_wait_ops "$name" 60 30
     fl_load_stop "$name"
+    [ "$expect" = ok ] && fl_bank_stop "$name" $ALL
     skv_assert "$name: every node caught up" fl_wait_caught_up 30 $ALL
     fl_final_read $ALL
     for i in $ALL; do

@@ -9,6 +9,7 @@
 #   RELIABILITY scenario=NAME runs=1 acked=N lost=N lin=ok|fail halts=N
 LCLIENT="$B/tests/lincheck/lclient"
 LINCHECK="$B/tests/lincheck/lincheck"
+BANK="$B/tests/lincheck/skv_bank"
 FL_CHAOS_SO="$B/plugins/transport-chaos/.libs/transport-chaos.so"
 
 # exit 77 (skipped) unless configure --enable-fault-injection built the
@@ -163,6 +164,36 @@ fl_load_stop() {
     skv_log "load $tag: $(cat "$SKV_DIR/lclient-$tag.out")"
     [ -s "$SKV_DIR/lclient-$tag.err" ] && sed 's/^/  lclient: /' "$SKV_DIR/lclient-$tag.err" | head -20
     return 0
+}
+# fl_bank_start TAG nodes...: the multi-key transaction check
+# (tests/lincheck/bank.c) in the background until fl_bank_stop TAG:
+# transfers between accounts in transactions, every atomic read of all
+# accounts must add up
+fl_bank_start() {
+    tag=$1; shift
+    rm -f "$SKV_DIR/stop-bank-$tag"
+    "$BANK" --endpoints "$(fl_endpoints "$@")" --prefix "bank-$tag" --clients 2 \
+        --duration "${FL_MAX_S:-150}" --stop-file "$SKV_DIR/stop-bank-$tag" \
+        --timeout-ms "${FL_TIMEOUT_MS:-3000}" >"$SKV_DIR/bank-$tag.out" 2>"$SKV_DIR/bank-$tag.err" &
+    eval "FL_BANK_$(fl_var "$tag")=$!"
+    FL_LOAD_PIDS="$FL_LOAD_PIDS $!"
+    skv_log "bank $tag: 2 clients transferring between 5 accounts via nodes $*"
+}
+# fl_bank_stop TAG nodes...: stop it; assert no violation, transfers
+# happened, and a final read after the load adds up
+fl_bank_stop() {
+    tag=$1; shift
+    : >"$SKV_DIR/stop-bank-$tag"
+    pid=$(eval "echo \${FL_BANK_$(fl_var "$tag"):-}")
+    [ -n "$pid" ] && wait "$pid"
+    fl_bank_rc=$?
+    skv_log "bank $tag: $(cat "$SKV_DIR/bank-$tag.out")"
+    [ -s "$SKV_DIR/bank-$tag.err" ] && sed 's/^/  skv_bank: /' "$SKV_DIR/bank-$tag.err" | head -20
+    skv_assert "bank $tag: every atomic read added up (no partial or lost transaction)" [ "$fl_bank_rc" = 0 ]
+    skv_assert "bank $tag: transfers were applied" \
+        [ "$(sed -n 's/.* transfers_ok=\([0-9]*\).*/\1/p' "$SKV_DIR/bank-$tag.out")" -gt 0 ]
+    skv_assert "bank $tag: the final read adds up" \
+        "$BANK" --final --endpoints "$(fl_endpoints "$@")" --prefix "bank-$tag"
 }
 fl_ops() { sed -n 's/.* ops=\([0-9]*\).*/\1/p' "$SKV_DIR/lclient-$1.out" 2>/dev/null | head -1; }
 # wait until the running load completed at least N more operations
