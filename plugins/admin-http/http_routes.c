@@ -290,11 +290,11 @@ static const struct rule rules[] = {
      "POST", {{"POST", "members.promote", SKV_HTTP_BODY_NONE, NULL}}},
     /* health: open by design (docs/SECURITY.md); /v1/health never asks
      * the core, /healthz and /readyz are answered by the node's loop */
-    {"/v1/health", "/v1/health", SHAPE_EXACT, OPEN_LOCAL, "GET",
+    {"/v1/health", "/v1/health", SHAPE_EXACT, OPEN_LOCAL, "GET, HEAD",
      {{"GET", "health", SKV_HTTP_BODY_NONE, NULL}}},
-    {"/healthz", "/healthz", SHAPE_EXACT, OPEN, "GET",
+    {"/healthz", "/healthz", SHAPE_EXACT, OPEN, "GET, HEAD",
      {{"GET", "health", SKV_HTTP_BODY_NONE, NULL}}},
-    {"/readyz", "/readyz", SHAPE_EXACT, OPEN, "GET",
+    {"/readyz", "/readyz", SHAPE_EXACT, OPEN, "GET, HEAD",
      {{"GET", "ready", SKV_HTTP_BODY_NONE, Q_READY}}},
 };
 #define N_RULES (sizeof rules / sizeof rules[0])
@@ -465,6 +465,10 @@ int skv_http_route_match(const char *method, const char *target,
         out->open = (r->access & OPEN) != 0;
         out->local = (r->access & OPEN_LOCAL) == OPEN_LOCAL;
         out->allow = r->allow;
+        /* HEAD on the open probes is their GET (libmicrohttpd sends no
+         * body for HEAD): load balancers and curl -I probe that way */
+        if (out->open && strcmp(method, "HEAD") == 0)
+            method = "GET";
         for (k = 0; k < 3 && r->m[k].method; k++)
             if (strcmp(method, r->m[k].method) == 0)
                 break;

@@ -50,6 +50,11 @@ for p in /v1/status /metrics /v1/kv/k /v1/cluster/members /v1/healthz "/v1/statu
 done
 skv_assert "PUT /v1/kv/k without credentials: 401" [ "$(curl -q -s -m 5 --cacert "$PKI/ca.crt" \
     -o /dev/null -w '%{http_code}' -X PUT --data-binary v "$(skv_endpoint 1)/v1/kv/k")" = 401 ]
+skv_assert "HEAD /healthz and /readyz: 200 without a body (load-balancer probes)" sh -c \
+    "[ \"\$(curl -q -s -m 5 --cacert '$PKI/ca.crt' -I -o '$D/head' -w '%{http_code}' '$(skv_endpoint 1)/healthz')\" = 200 ] &&
+     [ \"\$(curl -q -s -m 5 --cacert '$PKI/ca.crt' -I -o /dev/null -w '%{http_code} %{size_download}' '$(skv_endpoint 1)/readyz')\" = '200 0' ]"
+skv_assert "HEAD /v1/status without credentials: 401 (HEAD opens only the probes)" [ "$(curl -q -s -m 5 --cacert "$PKI/ca.crt" \
+    -I -o /dev/null -w '%{http_code}' "$(skv_endpoint 1)/v1/status")" = 401 ]
 skv_assert "POST /readyz: 405" [ "$(curl -q -s -m 5 --cacert "$PKI/ca.crt" -o /dev/null \
     -w '%{http_code}' -X POST "$(skv_endpoint 1)/readyz")" = 405 ]
 skv_assert "the token still works on /v1/status" [ "$(curl -s -m 5 -o /dev/null -w '%{http_code}' \
