@@ -15,7 +15,6 @@
 #include "plugin/loader.h"
 #include "plugin/plugin_set.h"
 #include "raftio/raft_log_store.h"
-#include "util/buf.h"
 #include "util/errors.h"
 #include "util/path.h"
 
@@ -25,32 +24,61 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* The backup file, mapped read-only: checked and stored in place, never
+ * copied into the heap (it can be as big as the data set). */
+struct mapped {
+    const uint8_t *p;
+    size_t len;
+};
 
 struct rctx {
     struct skv_config conf;
     struct skv_plugin_set set;
     struct skv_enc enc;
     struct skv_ls ls;
-    struct skv_buf file;
+    struct mapped file;
     struct skv_backup_info info;
     int conf_ok, set_ok;
 };
 
-static int read_file(const char *path, struct skv_buf *b, char *err, size_t errlen)
+static int map_file(const char *path, struct mapped *m, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    int rc;
-    if (!f) {
+    struct stat sb;
+    void *p;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    m->p = NULL;
+    m->len = 0;
+    if (fd < 0 || fstat(fd, &sb) != 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
         return -1;
     }
-    rc = skv_buf_read_file(b, f);
-    if (rc != 0)
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-    fclose(f);
-    return rc;
+    if (!S_ISREG(sb.st_mode) || sb.st_size <= 0) {
+        snprintf(err, errlen, "%s: not a regular non-empty file", path);
+        close(fd);
+        return -1;
+    }
+    p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED) {
+        snprintf(err, errlen, "%s: mmap: %s", path, strerror(errno));
+        return -1;
+    }
+    m->p = p;
+    m->len = (size_t)sb.st_size;
+    return 0;
+}
+
+static void unmap_file(struct mapped *m)
+{
+    if (m->p)
+        munmap((void *)m->p, m->len);
+    m->p = NULL;
 }
 
 static void report_info(const struct skv_backup_info *in, struct skv_restore_report *r)
@@ -68,19 +96,19 @@ static void report_info(const struct skv_backup_info *in, struct skv_restore_rep
 int skv_restore_inspect(const char *file, struct skv_restore_report *r, char *err,
                         size_t errlen)
 {
-    struct skv_buf b = {NULL, 0, 0};
+    struct mapped b = {NULL, 0};
     struct skv_backup_info *in = calloc(1, sizeof *in);
     int rc = -1;
     memset(r, 0, sizeof *r);
     if (!in)
         snprintf(err, errlen, "out of memory");
-    else if (read_file(file, &b, err, errlen) == 0 &&
+    else if (map_file(file, &b, err, errlen) == 0 &&
              skv_backup_parse(b.p, b.len, in, err, errlen) == 0) {
         report_info(in, r);
         rc = 0;
     }
     free(in);
-    skv_buf_free(&b);
+    unmap_file(&b);
     return rc;
 }
 
@@ -146,7 +174,7 @@ static int load(struct rctx *x, const char *config_path, const char *file, char 
 {
     struct skv_err e = {0, ""};
     struct skv_host_hooks hooks;
-    if (read_file(file, &x->file, err, errlen) != 0 ||
+    if (map_file(file, &x->file, err, errlen) != 0 ||
         skv_backup_parse(x->file.p, x->file.len, &x->info, err, errlen) != 0)
         return -1;
     if (skv_config_load(config_path, &x->conf, err, errlen) != 0)
@@ -288,7 +316,7 @@ static void close_all(struct rctx *x)
     }
     if (x->conf_ok)
         skv_config_free(&x->conf);
-    skv_buf_free(&x->file);
+    unmap_file(&x->file);
 }
 
 int skv_restore_run(const char *config_path, const char *file, struct skv_restore_report *r,
