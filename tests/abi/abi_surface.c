@@ -100,6 +100,13 @@ SURFACE void skv_abi_cipher_h(const struct skv_cipher_ops *ops,
     (void)ops, (void)suite;
 }
 
+/* <sealkv/cipher.h> since 1.3: the key provider's KEK reference. */
+SURFACE void skv_abi_cipher_kek_h(const struct skv_cipher_kek_ref *ref);
+SURFACE void skv_abi_cipher_kek_h(const struct skv_cipher_kek_ref *ref)
+{
+    (void)ref;
+}
+
 /* <sealkv/admin.h> */
 SURFACE void skv_abi_admin_h(const struct skv_admin_ops *ops);
 SURFACE void skv_abi_admin_h(const struct skv_admin_ops *ops)

@@ -114,7 +114,7 @@ static void test_layout_lp64(void)
     F(skv_cipher_suite, nonce_len, 20);
     F(skv_cipher_suite, tag_len, 24);
     F(skv_cipher_suite, available, 28);
-    S(skv_cipher_ops, 64);
+    S(skv_cipher_ops, 96);
     F(skv_cipher_ops, struct_size, 0);
     F(skv_cipher_ops, suite_count, 8);
     F(skv_cipher_ops, suite_get, 16);
@@ -123,6 +123,18 @@ static void test_layout_lp64(void)
     F(skv_cipher_ops, seal, 40);
     F(skv_cipher_ops, open, 48);
     F(skv_cipher_ops, random, 56);
+    F(skv_cipher_ops, kek_open, 64);     /* since 1.3 */
+    F(skv_cipher_ops, kek_wrap, 72);     /* since 1.3 */
+    F(skv_cipher_ops, kek_unwrap, 80);   /* since 1.3 */
+    F(skv_cipher_ops, kek_close, 88);    /* since 1.3 */
+    S(skv_cipher_kek_ref, 56);           /* since 1.3 */
+    F(skv_cipher_kek_ref, struct_size, 0);
+    F(skv_cipher_kek_ref, provider, 8);
+    F(skv_cipher_kek_ref, module, 16);
+    F(skv_cipher_kek_ref, token_label, 24);
+    F(skv_cipher_kek_ref, key_label, 32);
+    F(skv_cipher_kek_ref, pin, 40);
+    F(skv_cipher_kek_ref, pin_len, 48);
     S(skv_admin_ops, 32);
     F(skv_admin_ops, struct_size, 0);
     F(skv_admin_ops, start, 8);
@@ -147,6 +159,14 @@ static void test_constants(void)
     CU_ASSERT_EQUAL(SKV_CIPHER_NONCE_LEN, 12);
     CU_ASSERT_EQUAL(SKV_CIPHER_TAG_LEN, 16);
     CU_ASSERT_STRING_EQUAL(SKV_CIPHER_OPT_SUITE, "suite");
+    /* the key provider (since 1.3) */
+    CU_ASSERT_EQUAL(SKV_CIPHER_KEK_ID_LEN, 32);
+    CU_ASSERT_EQUAL(SKV_CIPHER_KEK_FAIL_OTHER, 0);
+    CU_ASSERT_EQUAL(SKV_CIPHER_KEK_FAIL_MODULE, 1);
+    CU_ASSERT_EQUAL(SKV_CIPHER_KEK_FAIL_TOKEN, 2);
+    CU_ASSERT_EQUAL(SKV_CIPHER_KEK_FAIL_PIN, 3);
+    CU_ASSERT_EQUAL(SKV_CIPHER_KEK_FAIL_KEY, 4);
+    CU_ASSERT_EQUAL(SKV_CIPHER_KEK_FAIL_MECHANISM, 5);
     CU_ASSERT_STRING_EQUAL(skv_strerror(SKV_ERR_INTEGRITY), "integrity check failed");
     CU_ASSERT_STRING_EQUAL(skv_strerror(-1), "unknown error");
     CU_ASSERT_STRING_EQUAL(skv_strerror(SKV_RC_COUNT_), "unknown error");
