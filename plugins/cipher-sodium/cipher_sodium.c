@@ -3,10 +3,14 @@
  * cipher_sodium.c — the libsodium cipher plugin's descriptor and instance
  * lifecycle: sodium_init, the `suite` option (preferred suite, with the
  * AES-GCM → ChaCha20-Poly1305 fallback when the user did not choose),
- * the CSPRNG op, and the ops table.
+ * the CSPRNG op, and the ops table (with the PKCS#11 key provider of
+ * p11_*.c: in this plugin rather than a plugin of its own because a node
+ * loads one cipher plugin, and the provider is a capability of it; its
+ * module is dlopen'ed only when a KEK is opened through it).
  */
 #include "build-config.h"
 #include "cipher_sodium.h"
+#include "p11.h"
 
 #include <stdlib.h>
 
@@ -100,6 +104,11 @@ static const struct skv_cipher_ops sodium_ops = {
     .seal = skv_sodium_seal,
     .open = skv_sodium_open,
     .random = sodium_random,
+    /* since 1.3: the PKCS#11 key provider (p11_*.c) */
+    .kek_open = skv_p11_kek_open,
+    .kek_wrap = skv_p11_kek_wrap,
+    .kek_unwrap = skv_p11_kek_unwrap,
+    .kek_close = skv_p11_kek_close,
 };
 
 /* fini is free(): the instance holds no secrets (keys live in their own
