@@ -118,6 +118,8 @@ static int rewrap_keys(struct skv_op *op, struct skv_sidecar *next, const char *
         memcpy(k->wrapped, out, sizeof out);
         k->wrapped_len = sizeof out;
         snprintf(k->kek_id, sizeof k->kek_id, "%s", id);
+        snprintf(k->kek_provider, sizeof k->kek_provider, "%s",
+                 skv_keystore_kek_provider(op->node->enc.ks, id));
         (*count)++;
     }
     return 0;

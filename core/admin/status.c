@@ -54,8 +54,21 @@ static json_t *keys_json(struct skv_node *n)
             dek_count(storage ? n->metrics.sealed : n->metrics.wrapped, k->key_id)));
         if (k->kek_id[0])
             json_object_set_new(json_array_get(a, i), "kek_id", json_string(k->kek_id));
+        if (k->kek_id[0])   /* issue 13 item 5: where that KEK is */
+            json_object_set_new(json_array_get(a, i), "kek_provider",
+                                json_string(k->kek_provider[0] ? k->kek_provider : "file"));
     }
     return a;
+}
+
+/* "pkcs11" when the current KEK is in an HSM, else "file". */
+static const char *current_provider(struct skv_node *n)
+{
+    const char *p;
+    if (!n->enc.ks)
+        return "none";
+    p = skv_keystore_kek_provider(n->enc.ks, skv_keystore_kek_id(n->enc.ks));
+    return p[0] ? p : "file";
 }
 
 /* KEK rotation: the KEK new wraps use, every KEK this node holds, and the
@@ -75,9 +88,10 @@ static json_t *kek_json(struct skv_node *n)
             json_array_append_new(used, sc->keys[i].kek_id[0] ? json_string(sc->keys[i].kek_id)
                                                               : json_null());
     }
-    o = json_pack("{s:o,s:o,s:o}", "current_id", n->enc.ks ? json_string(
+    o = json_pack("{s:o,s:o,s:o,s:s}", "current_id", n->enc.ks ? json_string(
                   skv_keystore_kek_id(n->enc.ks)) : json_null(), "held_ids",
-                  held ? held : json_null(), "ids_in_use", used ? used : json_null());
+                  held ? held : json_null(), "ids_in_use", used ? used : json_null(),
+                  "current_provider", current_provider(n));
     return o ? o : json_null();
 }
 

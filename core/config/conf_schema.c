@@ -175,6 +175,7 @@ static int parse_encryption(const struct conf_node *n, struct skv_config *c,
                             struct conf_err *e)
 {
     static const char *const keys[] = {"enabled", "kek_file", "previous_kek_files",
+                                       "kek_pkcs11", "previous_kek_pkcs11",
                                        "rotate_after", NULL};
     const struct conf_node *v;
     int s = section(n, "encryption", keys, e);
@@ -188,8 +189,18 @@ static int parse_encryption(const struct conf_node *n, struct skv_config *c,
             return -1;
         c->kek_pos = v->pos;
     }
-    if (parse_prev_keks(conf_map_get(n, "previous_kek_files"), c, e))
+    if (parse_prev_keks(conf_map_get(n, "previous_kek_files"), c, e) ||
+        conf_pkcs11_apply(conf_map_get(n, "kek_pkcs11"), "encryption.kek_pkcs11",
+                          &c->kek_pkcs11, e) ||
+        conf_pkcs11_apply(conf_map_get(n, "previous_kek_pkcs11"),
+                          "encryption.previous_kek_pkcs11", &c->prev_kek_pkcs11, e))
         return -1;
+    if (c->kek_file && c->kek_pkcs11.set) {
+        conf_errf(e, &conf_map_get(n, "kek_pkcs11")->pos, "encryption.kek_file and "
+                  "encryption.kek_pkcs11 both name the current KEK: set one (keep the "
+                  "other as previous_kek_files / previous_kek_pkcs11 while rewrapping)");
+        return -1;
+    }
     /* automatic DEK rotation by age: 1 s (tests) .. 10 years; absent = off */
     if ((v = conf_map_get(n, "rotate_after")) && !conf_is_null(v) &&
         conf_duration(v, "encryption.rotate_after", 1, 3650ull * 86400u,

@@ -19,4 +19,9 @@ int conf_schema_apply(const struct conf_node *root, struct skv_config *c,
 int conf_plugins_apply(const struct conf_node *n, struct skv_config *c,
                        struct conf_err *e);
 
+/* conf_pkcs11.c: encryption.kek_pkcs11 / previous_kek_pkcs11 (`what`):
+ * null/absent, or a map of the four required strings. */
+int conf_pkcs11_apply(const struct conf_node *n, const char *what,
+                      struct skv_conf_pkcs11 *out, struct conf_err *e);
+
 #endif /* SKV_CONF_SCHEMA_H */

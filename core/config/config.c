@@ -154,5 +154,7 @@ void skv_config_free(struct skv_config *c)
     free(c->kek_file);
     for (i = 0; i < SKV_MAX_PREV_KEKS; i++)
         free(c->prev_kek_files[i]);
+    skv_conf_pkcs11_free(&c->kek_pkcs11);
+    skv_conf_pkcs11_free(&c->prev_kek_pkcs11);
     memset(c, 0, sizeof *c);
 }

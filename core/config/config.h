@@ -13,6 +13,15 @@
 #define SKV_MAX_BOOTSTRAP 64
 #define SKV_MAX_PLUGIN_PATHS 16
 #define SKV_MAX_PREV_KEKS 4      /* encryption.previous_kek_files */
+
+/* A KEK inside a PKCS#11 token: every member set, or `set` is 0. */
+struct skv_conf_pkcs11 {
+    int set;
+    char *module;        /* path of the PKCS#11 module (.so) */
+    char *token_label;   /* 1..32 bytes */
+    char *key_label;     /* 1..64 bytes */
+    char *pin_file;      /* the user PIN, a 0600/0400 file of ours */
+};
 #define SKV_MAX_OPTIONS 32
 
 /* Where a YAML node was found (1-based). */
@@ -72,6 +81,10 @@ struct skv_config {
      * (KEK rotation, docs/SECURITY.md); never used for new wraps */
     char *prev_kek_files[SKV_MAX_PREV_KEKS];
     size_t n_prev_kek_files;
+    /* encryption.kek_pkcs11 (the current KEK, in an HSM; excludes
+     * kek_file) and encryption.previous_kek_pkcs11 (an HSM KEK accepted
+     * for unwrapping only): conf_pkcs11.c, docs/SECURITY.md "HSM" */
+    struct skv_conf_pkcs11 kek_pkcs11, prev_kek_pkcs11;
     uint64_t enc_rotate_after_ms;   /* encryption.rotate_after, 0 = off */
 
     unsigned election_timeout_ms;   /* default 1000, 50..60000 */
@@ -93,5 +106,8 @@ int skv_config_parse(const char *name, const char *text, size_t len,
                      struct skv_config *out, char *errbuf, size_t errlen);
 
 void skv_config_free(struct skv_config *c);
+
+/* Free the strings of one kek_pkcs11 block and zero it (conf_pkcs11.c). */
+void skv_conf_pkcs11_free(struct skv_conf_pkcs11 *p);
 
 #endif /* SKV_CONFIG_H */

@@ -4,7 +4,9 @@
  * cipher plugin: [nonce 12][ciphertext 32][tag 16], AAD 'K' ‖ purpose ‖
  * key_id (BE), the DEK's own suite; wraps use the current KEK, unwraps
  * try every KEK held; plus the argument and suite checks the keystore
- * shares.
+ * shares. A provider KEK (kek.h, an HSM) has no bytes here: the same
+ * form, AAD and host-drawn nonce go to the plugin's kek_wrap/kek_unwrap,
+ * which seal with AES-256-GCM inside the token whatever the DEK's suite.
  */
 #include "crypto/keystore_impl.h"
 #include "util/bytes.h"
@@ -122,6 +124,57 @@ static int kek_begin(struct skv_keystore *ks, const struct skv_kek *kek, int pur
     return SKV_OK;
 }
 
+/* A provider KEK: the ids checked, the nonce drawn here, the seal in the
+ * plugin's provider (kek.h "Provider KEK"). */
+static int provider_wrap(struct skv_keystore *ks, const struct skv_kek *kek, int purpose,
+                         uint32_t key_id, const char *suite, const uint8_t *dek,
+                         uint8_t wrapped[SKV_DEK_WRAPPED_LEN], struct skv_enc_err *e)
+{
+    const struct skv_cipher_ops *po = skv_kek_ops(kek);
+    struct skv_err perr = {0, ""};
+    uint8_t aad[WRAP_AAD_LEN];
+    int rc = skv_dek_check_ids(purpose, key_id, suite, e);
+    if (rc != SKV_OK)
+        return rc;
+    wrap_aad(aad, purpose, key_id);
+    if ((rc = ks->ops->random(ks->cstate, wrapped, SKV_DEK_NONCE_LEN, &perr)) == SKV_OK)
+        rc = po->kek_wrap(skv_kek_handle(kek), wrapped, SKV_DEK_NONCE_LEN, aad, sizeof aad,
+                          dek, SKV_DEK_LEN, wrapped + SKV_DEK_NONCE_LEN, &perr);
+    if (rc != SKV_OK) {
+        sodium_memzero(wrapped, SKV_DEK_WRAPPED_LEN);
+        return skv_enc_fail(e, rc, SKV_ENC_CIPHER, "DEK wrap of key_id %u under %s KEK "
+                            "%s: %s", key_id, skv_kek_provider(kek), skv_kek_id(kek),
+                            perr.msg);
+    }
+    skv_enc_err_clear(e);
+    return SKV_OK;
+}
+
+/* A provider KEK's unwrap: SKV_ERR_INTEGRITY (not reported) when it is
+ * not this KEK, as unwrap_under. */
+static int provider_unwrap(const struct skv_kek *kek, int purpose, uint32_t key_id,
+                           const char *suite, const uint8_t *wrapped, size_t wrapped_len,
+                           uint8_t *dek_out, struct skv_enc_err *e)
+{
+    const struct skv_cipher_ops *po = skv_kek_ops(kek);
+    struct skv_err perr = {0, ""};
+    uint8_t aad[WRAP_AAD_LEN];
+    int rc = skv_dek_check_wrapped(purpose, key_id, suite, wrapped_len, e);
+    if (rc != SKV_OK)
+        return rc;
+    wrap_aad(aad, purpose, key_id);
+    rc = po->kek_unwrap(skv_kek_handle(kek), wrapped, SKV_DEK_NONCE_LEN, aad, sizeof aad,
+                        wrapped + SKV_DEK_NONCE_LEN, SKV_DEK_LEN + SKV_DEK_TAG_LEN, dek_out,
+                        &perr);
+    if (rc != SKV_OK)
+        sodium_memzero(dek_out, SKV_DEK_LEN);
+    if (rc != SKV_OK && rc != SKV_ERR_INTEGRITY)
+        return skv_enc_fail(e, rc, SKV_ENC_PKCS11, "DEK unwrap of key_id %u under %s KEK "
+                            "%s: %s", key_id, skv_kek_provider(kek), skv_kek_id(kek),
+                            perr.msg);
+    return rc;
+}
+
 int skv_keystore_wrap(struct skv_keystore *ks, int purpose, uint32_t key_id,
                       const char *suite, const uint8_t *dek,
                       uint8_t wrapped[SKV_DEK_WRAPPED_LEN], struct skv_enc_err *e)
@@ -142,6 +195,8 @@ int skv_dek_wrap_under(struct skv_keystore *ks, const struct skv_kek *kek, int p
     if (!ks || !dek || !wrapped)
         return skv_enc_fail(e, SKV_ERR_INVALID, SKV_ENC_INVALID_ARGUMENT,
                             "DEK wrap: NULL argument");
+    if (skv_kek_handle(kek))
+        return provider_wrap(ks, kek, purpose, key_id, suite, dek, wrapped, e);
     /* a wrap writes exactly SKV_DEK_WRAPPED_LEN: only the ids to check */
     if ((rc = kek_begin(ks, kek, purpose, key_id, suite, SKV_DEK_WRAPPED_LEN, &k, e)) != SKV_OK)
         return rc;
@@ -165,6 +220,8 @@ static int unwrap_under(struct skv_keystore *ks, const struct skv_kek *kek, int 
 {
     struct kek_op k;
     int rc;
+    if (skv_kek_handle(kek))
+        return provider_unwrap(kek, purpose, key_id, suite, wrapped, wrapped_len, dek_out, e);
     if ((rc = kek_begin(ks, kek, purpose, key_id, suite, wrapped_len, &k, e)) != SKV_OK)
         return rc;
     rc = ks->ops->open(k.h, wrapped, SKV_DEK_NONCE_LEN, k.aad, sizeof k.aad,

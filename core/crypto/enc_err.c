@@ -38,6 +38,13 @@ static const enum skv_error_id ids[SKV_ENC_WHY_COUNT_] = {
     [SKV_ENC_WRITE_COUNTER_EXHAUSTED] = SKV_ErrWriteCounterExhausted,
     [SKV_ENC_LOCAL_EPOCH_EXHAUSTED] = SKV_ErrLocalEpochExhausted,
     [SKV_ENC_LOCAL_EPOCH_OUT_OF_RANGE] = SKV_ErrLocalEpochOutOfRange,
+    [SKV_ENC_KEK_PROVIDER_UNSUPPORTED] = SKV_ErrKEKProviderUnsupported,
+    [SKV_ENC_PKCS11_MODULE] = SKV_ErrPKCS11ModuleMissing,
+    [SKV_ENC_PKCS11_TOKEN] = SKV_ErrPKCS11TokenNotFound,
+    [SKV_ENC_PKCS11_PIN] = SKV_ErrPKCS11PinIncorrect,
+    [SKV_ENC_PKCS11_KEY] = SKV_ErrPKCS11KeyNotFound,
+    [SKV_ENC_PKCS11_MECHANISM] = SKV_ErrPKCS11MechanismUnsupported,
+    [SKV_ENC_PKCS11] = SKV_ErrPKCS11Failed,
 };
 
 const char *skv_enc_errname(int why)

@@ -39,6 +39,14 @@ enum skv_enc_why {
     SKV_ENC_WRITE_COUNTER_EXHAUSTED,
     SKV_ENC_LOCAL_EPOCH_EXHAUSTED,
     SKV_ENC_LOCAL_EPOCH_OUT_OF_RANGE,
+    /* a KEK in an HSM (kek_provider.c, <sealkv/cipher.h> "Key provider") */
+    SKV_ENC_KEK_PROVIDER_UNSUPPORTED, /* the cipher plugin has no key provider */
+    SKV_ENC_PKCS11_MODULE,         /* module missing or not a PKCS#11 module */
+    SKV_ENC_PKCS11_TOKEN,          /* no token with that label */
+    SKV_ENC_PKCS11_PIN,            /* PIN refused (wrong, locked) */
+    SKV_ENC_PKCS11_KEY,            /* key missing, ambiguous, extractable, not AES-256 */
+    SKV_ENC_PKCS11_MECHANISM,      /* token lacks CKM_AES_GCM / CKM_AES_ECB */
+    SKV_ENC_PKCS11,                /* any other PKCS#11 failure */
     SKV_ENC_WHY_COUNT_
 };
 

@@ -10,14 +10,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+void skv_kek_free(struct skv_kek *k);
+
 struct skv_kek {
-    uint8_t b[SKV_KEK_LEN];
+    uint8_t b[SKV_KEK_LEN];        /* all zero for a provider KEK */
     char id[SKV_KEK_ID_HEX + 1];   /* kek.h: the public fingerprint */
+    const struct skv_cipher_ops *pops;   /* provider KEK: the plugin's ops */
+    void *ph;                            /* ... and its handle; else NULL */
+    char provider[16];                   /* "file" or the provider's name */
 };
 
 /* kek.h "KEK id": keyed BLAKE2b of a fixed label under the KEK. */
@@ -51,12 +57,14 @@ static int kek_alloc(struct skv_kek **out, struct skv_enc_err *e)
 /* Make the filled block read-only and hand it out. */
 static int kek_finish(struct skv_kek *k, struct skv_kek **out, struct skv_enc_err *e)
 {
-    if (kek_fingerprint(k) != 0) {
+    if (!k->ph)
+        snprintf(k->provider, sizeof k->provider, "file");
+    if (!k->ph && kek_fingerprint(k) != 0) {
         sodium_free(k);
         return skv_enc_fail(e, SKV_ERR_INTERNAL, SKV_ENC_CIPHER, "cannot compute the KEK id");
     }
     if (sodium_mprotect_readonly(k) != 0) {
-        sodium_free(k);
+        skv_kek_free(k);
         return skv_enc_fail(e, SKV_ERR_INTERNAL, SKV_ENC_NOMEM,
                             "cannot make KEK memory read-only");
     }
@@ -237,9 +245,47 @@ int skv_kek_from_bytes(const uint8_t *key, size_t len, struct skv_kek **out,
     return kek_finish(k, out, e);
 }
 
+int skv_kek_from_provider(const struct skv_cipher_ops *ops, void *h, const char *id,
+                          const char *provider, struct skv_kek **out,
+                          struct skv_enc_err *e)
+{
+    struct skv_kek *k = NULL;
+    int rc;
+    if (!ops || !h || !id || strlen(id) != SKV_KEK_ID_HEX || !provider || !out) {
+        if (ops && h)
+            ops->kek_close(h);
+        return skv_enc_fail(e, SKV_ERR_INVALID, SKV_ENC_INVALID_ARGUMENT,
+                            "provider KEK: bad handle, id or name");
+    }
+    if ((rc = kek_alloc(&k, e)) != SKV_OK) {
+        ops->kek_close(h);
+        return rc;
+    }
+    k->pops = ops;
+    k->ph = h;
+    memcpy(k->id, id, SKV_KEK_ID_HEX + 1);
+    snprintf(k->provider, sizeof k->provider, "%s", provider);
+    return kek_finish(k, out, e);
+}
+
+const char *skv_kek_provider(const struct skv_kek *k)
+{
+    return k ? k->provider : "";
+}
+
+const struct skv_cipher_ops *skv_kek_ops(const struct skv_kek *k)
+{
+    return k ? k->pops : NULL;
+}
+
+void *skv_kek_handle(const struct skv_kek *k)
+{
+    return k ? k->ph : NULL;
+}
+
 const uint8_t *skv_kek_bytes(const struct skv_kek *k)
 {
-    return k ? k->b : NULL;
+    return k && !k->ph ? k->b : NULL;
 }
 
 const char *skv_kek_id(const struct skv_kek *k)
@@ -249,6 +295,8 @@ const char *skv_kek_id(const struct skv_kek *k)
 
 void skv_kek_free(struct skv_kek *k)
 {
+    if (k && k->ph)
+        k->pops->kek_close(k->ph);   /* logs out of the token */
     if (k)
         sodium_free(k);   /* re-enables writes, wipes, unmaps */
 }

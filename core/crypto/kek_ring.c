@@ -91,6 +91,12 @@ const char *skv_keystore_kek_id_at(struct skv_keystore *ks, size_t i)
     return skv_kek_id(ks->keks[i]);
 }
 
+const char *skv_keystore_kek_provider(struct skv_keystore *ks, const char *kek_id)
+{
+    const struct skv_kek *k = ks ? skv_ring_find(ks, kek_id) : NULL;
+    return k && skv_kek_handle(k) ? skv_kek_provider(k) : "";
+}
+
 int skv_keystore_has_kek(struct skv_keystore *ks, const char *kek_id)
 {
     return ks && skv_ring_find(ks, kek_id) != NULL;

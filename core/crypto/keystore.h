@@ -151,6 +151,9 @@ size_t skv_keystore_kek_count(struct skv_keystore *ks);
 const char *skv_keystore_kek_id_at(struct skv_keystore *ks, size_t i);
 /* 1 if a KEK with this id is held. */
 int skv_keystore_has_kek(struct skv_keystore *ks, const char *kek_id);
+/* The provider of the held KEK `kek_id` as the sidecar records it
+ * ("pkcs11"), "" for a file KEK or a KEK not held. */
+const char *skv_keystore_kek_provider(struct skv_keystore *ks, const char *kek_id);
 
 /* Unwrap `in` under any KEK held and wrap the DEK again under the held
  * KEK `to_kek_id` into `out` (fresh random nonce). The raw DEK lives only

@@ -51,19 +51,32 @@ int skv_enc_pick_suite(const struct skv_cipher_ops *ops, void *cstate,
     return 0;
 }
 
-static int load_kek(const struct skv_config *conf, struct skv_kek **kek,
-                    char *err, size_t errlen)
+/* encryption.kek_pkcs11 / previous_kek_pkcs11 through the cipher
+ * plugin's key provider (kek_provider.c). */
+static int open_pkcs11(const struct skv_cipher_ops *ops, void *cstate,
+                       const struct skv_conf_pkcs11 *c, const char *what,
+                       struct skv_kek **kek, struct skv_enc_err *e)
+{
+    struct skv_kek_pkcs11_ref r = {c->module, c->token_label, c->key_label, c->pin_file};
+    return skv_kek_open_pkcs11(ops, cstate, &r, what, kek, e);
+}
+
+static int load_kek(const struct skv_config *conf, const struct skv_cipher_ops *ops,
+                    void *cstate, struct skv_kek **kek, char *err, size_t errlen)
 {
     struct skv_enc_err e;
     int rc;
     memset(&e, 0, sizeof e);
-    if (conf->kek_file)
+    if (conf->kek_pkcs11.set)
+        rc = open_pkcs11(ops, cstate, &conf->kek_pkcs11, "encryption.kek_pkcs11", kek, &e);
+    else if (conf->kek_file)
         rc = skv_kek_load_file(conf->kek_file, kek, &e);
     else
         rc = skv_kek_load_env(kek, &e);
     if (rc != SKV_OK) {
         snprintf(err, errlen, "%s: %s%s", skv_enc_errname(e.why), e.err.msg,
-                 conf->kek_file ? "" : " (set encryption.kek_file or " SKV_KEK_ENV ")");
+                 conf->kek_file || conf->kek_pkcs11.set ? "" :
+                 " (set encryption.kek_file, encryption.kek_pkcs11 or " SKV_KEK_ENV ")");
         return -1;
     }
     return 0;
@@ -101,8 +114,28 @@ static int check_consistency(const struct skv_enc *enc, const struct skv_enc_boo
     return -1;
 }
 
+/* encryption.previous_kek_pkcs11 into the ring (accepted, not current). */
+static int load_prev_pkcs11(struct skv_enc *enc, const struct skv_config *conf,
+                            const struct skv_cipher_ops *ops, void *cstate, char *err,
+                            size_t errlen)
+{
+    struct skv_kek *kek = NULL;
+    struct skv_enc_err e;
+    if (!conf->prev_kek_pkcs11.set)
+        return 0;
+    memset(&e, 0, sizeof e);
+    if (open_pkcs11(ops, cstate, &conf->prev_kek_pkcs11,
+                    "encryption.previous_kek_pkcs11", &kek, &e) != SKV_OK ||
+        skv_keystore_add_kek(enc->ks, kek, &e) != SKV_OK) {
+        snprintf(err, errlen, "%s: %s", skv_enc_errname(e.why), e.err.msg);
+        return -1;
+    }
+    return 0;
+}
+
 /* encryption.previous_kek_files into the ring (accepted, not current). */
-static int load_prev_keks(struct skv_enc *enc, const struct skv_config *conf, char *err,
+static int load_prev_keks(struct skv_enc *enc, const struct skv_config *conf,
+                          const struct skv_cipher_ops *ops, void *cstate, char *err,
                           size_t errlen)
 {
     size_t i;
@@ -117,7 +150,7 @@ static int load_prev_keks(struct skv_enc *enc, const struct skv_config *conf, ch
             return -1;
         }
     }
-    return 0;
+    return load_prev_pkcs11(enc, conf, ops, cstate, err, errlen);
 }
 
 /* The ids of the KEKs held, for a refusal: "current KEK id X;
@@ -148,11 +181,12 @@ static int check_kek_given(struct skv_enc *enc, const struct skv_sidecar_key *k,
         return 0;
     kek_ids_text(enc->ks, ids, sizeof ids);
     snprintf(err, errlen, "%s: key %u (%s) in %s/" SKV_SIDECAR_DIR "/" SKV_SIDECAR_FILE
-             " is wrapped under KEK id %s, which this node was not given (%s): set "
-             "encryption.kek_file to the KEK this node was rewrapped with, or list it in "
-             "encryption.previous_kek_files", skv_error_name(SKV_ErrKEKNotGiven),
+             " is wrapped under %s KEK id %s, which this node was not given (%s): set "
+             "encryption.kek_file (or kek_pkcs11) to the KEK this node was rewrapped with, "
+             "or list it in encryption.previous_kek_files (or previous_kek_pkcs11)",
+             skv_error_name(SKV_ErrKEKNotGiven),
              (unsigned)k->key_id, skv_key_purpose_name(k->purpose), enc->data_dir,
-             k->kek_id, ids);
+             k->kek_provider[0] ? k->kek_provider : "file", k->kek_id, ids);
     return -1;
 }
 
@@ -180,6 +214,8 @@ static int unwrap_all(struct skv_enc *enc, char *err, size_t errlen)
         }
         if (!k->kek_id[0] && (d = skv_keystore_get(enc->ks, k->key_id)))
             snprintf(k->kek_id, sizeof k->kek_id, "%s", d->kek_id);
+        snprintf(k->kek_provider, sizeof k->kek_provider, "%s",
+                 skv_keystore_kek_provider(enc->ks, k->kek_id));
     }
     return 0;
 }
@@ -217,14 +253,14 @@ int skv_enc_load(struct skv_enc *enc, const struct skv_config *conf,
                  skv_error_name(SKV_ErrSuiteUnsupported));
         return -1;
     }
-    if (load_kek(conf, &kek, err, errlen) != 0)
+    if (load_kek(conf, ops, cstate, &kek, err, errlen) != 0)
         return -1;
     memset(&ee, 0, sizeof ee);
     if (skv_keystore_new(ops, cstate, kek, &enc->ks, &ee) != SKV_OK) {
         snprintf(err, errlen, "keystore: %s", ee.err.msg);
         return -1;
     }
-    if (load_prev_keks(enc, conf, err, errlen) != 0)
+    if (load_prev_keks(enc, conf, ops, cstate, err, errlen) != 0)
         return -1;
     return unwrap_all(enc, err, errlen);
 }

@@ -65,8 +65,10 @@ int skv_sidecar_kek_id_ok(const char *s)
 void skv_sidecar_forget_kek_ids(struct skv_sidecar *sc)
 {
     size_t i;
-    for (i = 0; i < sc->n_keys && i < SKV_SIDECAR_MAX_KEYS; i++)
+    for (i = 0; i < sc->n_keys && i < SKV_SIDECAR_MAX_KEYS; i++) {
         sc->keys[i].kek_id[0] = '\0';
+        sc->keys[i].kek_provider[0] = '\0';
+    }
 }
 
 /* One key on its own (uniqueness is checked by the caller). */
@@ -99,6 +101,9 @@ static int key_check(const struct skv_sidecar_key *k, size_t i,
         return skv_err_set(err, SKV_ERR_INVALID,
                            "keys[%zu].kek_id: must be %d lowercase hex characters", i,
                            SKV_SIDECAR_KEK_ID_LEN);
+    if (k->kek_provider[0] && (strcmp(k->kek_provider, "pkcs11") != 0 || !k->kek_id[0]))
+        return skv_err_set(err, SKV_ERR_INVALID,
+                           "keys[%zu].kek_provider: must be \"pkcs11\", with a kek_id", i);
     return SKV_OK;
 }
 

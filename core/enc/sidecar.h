@@ -20,7 +20,10 @@
  *             "local_epoch":E, "kek_id":"<32 hex>"}, ...]}
  * Unknown or duplicate members are refused; every member is required
  * except a key's "kek_id" (issue 13 KEK rotation): the id (kek.h) of the
- * KEK this node wrapped that key under. Sidecars written before it have
+ * KEK this node wrapped that key under, and "kek_provider" (issue 13 item
+ * 5): "pkcs11" when that KEK is in an HSM (written only then, and only
+ * with a kek_id; absent means a file KEK, so older builds still read a
+ * sidecar without HSM KEKs). Sidecars written before it have
  * none: start-up fills it in with the KEK that opens the key. Written
  * whenever known; the FSM snapshot's copy of the sidecar omits it (a KEK
  * id names one node's KEK, meaningless to another node).
@@ -43,6 +46,7 @@
 #define SKV_SIDECAR_WRAPPED_MAX 128           /* bytes of one wrapped DEK */
 #define SKV_SIDECAR_SUITE_MAX 32              /* incl. the NUL */
 #define SKV_SIDECAR_KEK_ID_LEN 32             /* hex characters (kek.h) */
+#define SKV_SIDECAR_PROVIDER_MAX 8            /* "pkcs11" and the NUL */
 #define SKV_LOCAL_EPOCH_MAX 0xFFFFu           /* 16-bit nonce field */
 /* Automatic rotation (core/admin/enc_rotate.c) replaces a purpose's
  * active key once any member's epoch under it reaches this, or once this
@@ -60,6 +64,7 @@ struct skv_sidecar_key {
     uint64_t created_ms;                 /* unix ms */
     uint32_t local_epoch;                /* this node's epoch, <= 0xFFFF */
     char kek_id[SKV_SIDECAR_KEK_ID_LEN + 1]; /* "" = not recorded (older file) */
+    char kek_provider[SKV_SIDECAR_PROVIDER_MAX]; /* "" = file, or "pkcs11" */
 };
 
 /* Plain value type: copy it, change the copy, store it, and adopt the

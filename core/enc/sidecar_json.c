@@ -23,7 +23,8 @@ static const char *const top_members[] = {
     "raft_envelope_cutover_index", "active", "keys", NULL};
 static const char *const active_members[] = {"storage", "raft", NULL};
 static const char *const key_members[] = {
-    "key_id", "purpose", "suite", "wrapped", "created", "local_epoch", "kek_id", NULL};
+    "key_id", "purpose", "suite", "wrapped", "created", "local_epoch", "kek_id",
+    "kek_provider", NULL};
 
 /* ---- parsing helpers ---------------------------------------------------- */
 
@@ -172,6 +173,21 @@ static int parse_kek_id(const json_t *k, const char *path, struct skv_sidecar_ke
     return SKV_OK;
 }
 
+/* Optional (sidecar.h): "pkcs11", and only next to a kek_id. */
+static int parse_kek_provider(const json_t *k, const char *path,
+                              struct skv_sidecar_key *out, struct skv_err *err)
+{
+    json_t *v = json_object_get(k, "kek_provider");
+    if (!v)
+        return SKV_OK;
+    if (!json_is_string(v) || json_string_length(v) != 6 ||
+        strcmp(json_string_value(v), "pkcs11") != 0 || !out->kek_id[0])
+        return skv_err_set(err, SKV_ERR_INVALID,
+                           "%s.kek_provider: must be \"pkcs11\", next to a kek_id", path);
+    memcpy(out->kek_provider, "pkcs11", 7);
+    return SKV_OK;
+}
+
 static int parse_key(const json_t *k, size_t i, struct skv_sidecar_key *out,
                      struct skv_err *err)
 {
@@ -195,7 +211,9 @@ static int parse_key(const json_t *k, size_t i, struct skv_sidecar_key *out,
                            skv_error_name(SKV_ErrLocalEpochOutOfRange), path,
                            (unsigned long long)v);
     out->local_epoch = (uint32_t)v;
-    return parse_kek_id(k, path, out, err);
+    if ((rc = parse_kek_id(k, path, out, err)) != SKV_OK)
+        return rc;
+    return parse_kek_provider(k, path, out, err);
 }
 
 /* ---- the document ------------------------------------------------------- */
@@ -306,6 +324,11 @@ static json_t *key_to_json(const struct skv_sidecar_key *k)
                   "created", (json_int_t)k->created_ms,
                   "local_epoch", (json_int_t)k->local_epoch);
     if (o && k->kek_id[0] && json_object_set_new(o, "kek_id", json_string(k->kek_id)) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    if (o && k->kek_id[0] && k->kek_provider[0] &&
+        json_object_set_new(o, "kek_provider", json_string(k->kek_provider)) != 0) {
         json_decref(o);
         return NULL;
     }

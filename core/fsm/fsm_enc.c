@@ -158,6 +158,8 @@ void skv_fsm_enc_key_wrapping(struct skv_node *n, struct skv_sidecar_key *k)
     memcpy(k->wrapped, d->wrapped, SKV_DEK_WRAPPED_LEN);
     k->wrapped_len = SKV_DEK_WRAPPED_LEN;
     snprintf(k->kek_id, sizeof k->kek_id, "%s", d->kek_id);
+    snprintf(k->kek_provider, sizeof k->kek_provider, "%s",
+             skv_keystore_kek_provider(n->enc.ks, d->kek_id));
 }
 
 /* Add a key learned from a bootstrap or rotate-dek entry to `next`, with
