@@ -38,6 +38,11 @@ EXTRA_DIST += tests/integration/test_sealkvd_args.sh
 # capability report and sidecar endpoints (mixed encryption cluster)
 TESTS += tests/integration/test_capability.sh
 EXTRA_DIST += tests/integration/test_capability.sh
+# the KEK in an HSM (issue 13 item 5): AES keys generated inside a
+# SoftHSM token, never extractable (test_kek_pkcs11, test_hsm_kek.sh)
+check_PROGRAMS += tests/integration/skv_p11_keygen
+tests_integration_skv_p11_keygen_SOURCES = tests/integration/skv_p11_keygen.c
+tests_integration_skv_p11_keygen_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS)
 # Phase 1 (storage envelope) end to end; skv_scan tells the key spaces of
 # a stopped node's store apart (raft log vs FSM storage)
 check_PROGRAMS += tests/integration/skv_scan

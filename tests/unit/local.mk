@@ -153,6 +153,18 @@ tests_unit_test_envelope_LDADD = $(TEST_LIBS) $(SODIUM_LIBS) -lpthread
 tests_unit_test_envelope_DEPENDENCIES = core/libsealkv-core.la \
 	plugins/cipher-sodium/cipher-sodium.la
 
+# the KEK in an HSM (issue 13 item 5): cipher-sodium's PKCS#11 key
+# provider and core/crypto/kek_provider.c against a throwaway SoftHSM 2
+# token (skips without softhsm2); keys made by skv_p11_keygen
+EXTRA_DIST += tests/unit/p11_fx.h
+check_PROGRAMS += tests/unit/test_kek_pkcs11
+TESTS += tests/unit/test_kek_pkcs11
+tests_unit_test_kek_pkcs11_SOURCES = tests/unit/test_kek_pkcs11.c
+tests_unit_test_kek_pkcs11_CFLAGS = $(TEST_CFLAGS) $(SODIUM_CFLAGS)
+tests_unit_test_kek_pkcs11_LDADD = $(TEST_LIBS) $(SODIUM_LIBS) -lpthread
+tests_unit_test_kek_pkcs11_DEPENDENCIES = core/libsealkv-core.la \
+	plugins/cipher-sodium/cipher-sodium.la tests/integration/skv_p11_keygen$(EXEEXT)
+
 # encryption sidecar keys.json (crash-durable store, strict validation) and
 # the writer registry (0x03) over the real storage-leveldb plugin.
 check_PROGRAMS += tests/unit/test_sidecar tests/unit/test_writers
