@@ -3,7 +3,9 @@
  * enc_rewrap.c — "encryption.rewrap-kek" (KEK rotation, issue 13 item 2;
  * docs/SECURITY.md "Rotating the KEK"): a LOCAL op on the node addressed,
  * never through Raft (each node wraps the DEKs in its own sidecar). It
- * loads the new KEK file named in the request, unwraps every DEK of the
+ * loads the new KEK file named in the request (or takes a KEK it holds
+ * already, by id: an HSM KEK opened at start from previous_kek_pkcs11,
+ * issue 13 item 5), unwraps every DEK of the
  * sidecar (under whichever KEK the node holds) and wraps it again under
  * the new KEK in sodium_malloc memory, stores the sidecar crash-durably
  * (tmp → fsync → rename → fsync dir: sidecar_file.c), and only then makes
@@ -28,30 +30,49 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* {"kek_file": "/absolute/path"}: required, nothing else. */
-static int parse_body(struct skv_op *op, char *path, size_t pathlen)
+/* One member of the body: kek_file (an absolute path) or kek_id (32
+ * lowercase hex: a KEK the node already holds, e.g. its HSM KEK from
+ * encryption.previous_kek_pkcs11). NULL when accepted. */
+static const char *body_member(const char *k, json_t *v, char *path, size_t pathlen,
+                               char *id, size_t idlen)
+{
+    const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+    if (strcmp(k, "kek_file") == 0) {
+        if (!s || s[0] != '/' || json_string_length(v) >= pathlen)
+            return "kek_file must be an absolute path (read by the node, on its host)";
+        snprintf(path, pathlen, "%s", s);
+        return NULL;
+    }
+    if (strcmp(k, "kek_id") == 0) {
+        if (!s || json_string_length(v) != SKV_KEK_ID_HEX || json_string_length(v) >= idlen ||
+            strspn(s, "0123456789abcdef") != SKV_KEK_ID_HEX)
+            return "kek_id must be 32 lowercase hex characters (a KEK id, see status)";
+        snprintf(id, idlen, "%s", s);
+        return NULL;
+    }
+    return "unknown member (allowed: kek_file, kek_id)";
+}
+
+/* {"kek_file": "/absolute/path"} or {"kek_id": "<32 hex>"}: exactly one. */
+static int parse_body(struct skv_op *op, char *path, size_t pathlen, char *id, size_t idlen)
 {
     const char *k, *why = NULL;
     json_error_t je;
     json_t *o = op->json && op->json[0] ? json_loads(op->json, JSON_REJECT_DUPLICATES, &je) : NULL;
     json_t *v;
-    path[0] = '\0';
+    path[0] = id[0] = '\0';
     if (!json_is_object(o))
-        why = "the body must be a JSON object {\"kek_file\": \"/absolute/path\"}";
+        why = "the body must be a JSON object {\"kek_file\": \"/absolute/path\"} or "
+              "{\"kek_id\": \"<id of a KEK this node holds>\"}";
     else
         json_object_foreach(o, k, v) {
-            if (strcmp(k, "kek_file") != 0)
-                why = "unknown member (allowed: kek_file)";
-            else if (!json_is_string(v) || json_string_value(v)[0] != '/' ||
-                     json_string_length(v) >= pathlen)
-                why = "kek_file must be an absolute path (read by the node, on its host)";
-            else
-                snprintf(path, pathlen, "%s", json_string_value(v));
-            if (why)
+            if ((why = body_member(k, v, path, pathlen, id, idlen)) != NULL)
                 break;
         }
-    if (!why && !path[0])
-        why = "kek_file is required";
+    if (!why && !path[0] && !id[0])
+        why = "kek_file or kek_id is required";
+    if (!why && path[0] && id[0])
+        why = "give kek_file or kek_id, not both";
     json_decref(o);
     if (!why)
         return 0;
@@ -68,6 +89,26 @@ static size_t keys_not_under(const struct skv_sidecar *sc, const char *kek_id)
     return n;
 }
 
+/* kek_id: a KEK the ring holds already (an HSM KEK is opened at start,
+ * from kek_pkcs11 / previous_kek_pkcs11, never from a request). */
+static int held_kek(struct skv_op *op, const char *id)
+{
+    struct skv_enc *enc = &op->node->enc;
+    if (!skv_keystore_has_kek(enc->ks, id)) {
+        skv_op_reply_error(op, SKV_ERR_NOTFOUND, 400, skv_error_name(SKV_ErrKEKNotGiven), 0,
+                           "rewrap-kek: KEK id %s is not held by this node (list it in "
+                           "encryption.previous_kek_pkcs11 or previous_kek_files and "
+                           "restart first)", id);
+        return -1;
+    }
+    if (strcmp(id, skv_keystore_kek_id(enc->ks)) == 0 && keys_not_under(&enc->sc, id) == 0) {
+        skv_op_fail(op, SKV_ErrKEKAlreadyCurrent, "rewrap-kek: KEK id %s is this node's "
+                    "current KEK and every DEK is already wrapped under it", id);
+        return -1;
+    }
+    return 0;
+}
+
 /* Load the new KEK into the ring (not current yet); its id into `id`. */
 static int load_new_kek(struct skv_op *op, const char *path, char *id, size_t idlen)
 {
@@ -75,6 +116,8 @@ static int load_new_kek(struct skv_op *op, const char *path, char *id, size_t id
     struct skv_kek *kek = NULL;
     struct skv_enc_err ee;
     memset(&ee, 0, sizeof ee);
+    if (!path[0])
+        return held_kek(op, id);
     if (skv_kek_load_file(path, &kek, &ee) != SKV_OK) {
         skv_op_reply_error(op, ee.err.code, 400, skv_enc_errname(ee.why), 0,
                            "rewrap-kek: %s", ee.err.msg);
@@ -134,10 +177,13 @@ struct rewrap_job {
 static void reply_done(struct skv_op *op, const char *id, const char *old, size_t count,
                        const char *path)
 {
-    skv_op_reply_object(op, json_pack("{s:s,s:s,s:I,s:I,s:s}", "kek_id", id,
+    const char *prov = skv_keystore_kek_provider(op->node->enc.ks, id);
+    skv_op_reply_object(op, json_pack("{s:s,s:s,s:I,s:I,s:s?,s:s}", "kek_id", id,
                                       "previous_kek_id", old, "keys_rewrapped",
                                       (json_int_t)count, "keys",
-                                      (json_int_t)op->node->enc.sc.n_keys, "kek_file", path));
+                                      (json_int_t)op->node->enc.sc.n_keys, "kek_file",
+                                      path[0] ? path : NULL, "kek_provider",
+                                      prov[0] ? prov : "file"));
 }
 
 /* Every member holds the new KEK: rewrap, store, adopt. */
@@ -171,8 +217,9 @@ static void rewrap_now(struct rewrap_job *j)
     memset(&ee, 0, sizeof ee);
     (void)skv_keystore_use_kek(n->enc.ks, j->id, &ee); /* held: load_new_kek added it */
     skv_node_log(n, SKV_LOG_INFO, "KEK rewrap: %zu of %zu DEKs rewrapped under KEK id %s "
-                 "(%s), previously %s; set encryption.kek_file to that file before the next "
-                 "start", count, n->enc.sc.n_keys, j->id, j->path, j->old);
+                 "(%s), previously %s; set encryption.kek_file (or kek_pkcs11) to it before "
+                 "the next start", count, n->enc.sc.n_keys, j->id,
+                 j->path[0] ? j->path : "held", j->old);
     reply_done(op, j->id, j->old, count, j->path);
 }
 
@@ -222,7 +269,7 @@ void skv_op_enc_rewrap_kek(struct skv_op *op)
     }
     j->op = op;
     snprintf(j->old, sizeof j->old, "%s", skv_keystore_kek_id(n->enc.ks));
-    if (parse_body(op, j->path, sizeof j->path) != 0 ||
+    if (parse_body(op, j->path, sizeof j->path, j->id, sizeof j->id) != 0 ||
         load_new_kek(op, j->path, j->id, sizeof j->id) != 0) {
         free(j);
         return;

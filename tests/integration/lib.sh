@@ -52,6 +52,9 @@ skv_setup() {
 # encryption.enabled with one shared 0600 32-byte KEK file, $SKV_DIR/kek.key.
 # KEK rotation: SKV_KEK_<i> replaces node i's kek_file, SKV_PREV_KEKS_<i>
 # ("A, B") gives it encryption.previous_kek_files (skv_write_conf i again).
+# KEK in an HSM: SKV_KEK_PKCS11_<i> (a YAML flow map "{ module: ..., ... }")
+# replaces kek_file by kek_pkcs11, SKV_PREV_PKCS11_<i> sets
+# previous_kek_pkcs11.
 skv_enc_node() {
     for e in ${SKV_ENC_NODES:-}; do [ "$e" = "$1" ] && return 0; done
     return 1
@@ -210,7 +213,10 @@ skv_write_conf() {
         if skv_enc_node "$i"; then
             _skv_kek=$(eval "echo \${SKV_KEK_$i:-$SKV_DIR/kek.key}")
             _skv_prev=$(eval "echo \${SKV_PREV_KEKS_$i:-}")
-            echo "encryption: { enabled: true, kek_file: $_skv_kek${_skv_prev:+, previous_kek_files: [$_skv_prev]}${SKV_ROTATE_AFTER:+, rotate_after: $SKV_ROTATE_AFTER} }"
+            _skv_p11=$(eval "echo \${SKV_KEK_PKCS11_$i:-}")
+            _skv_pp11=$(eval "echo \${SKV_PREV_PKCS11_$i:-}")
+            if [ -n "$_skv_p11" ]; then _skv_kek="kek_pkcs11: $_skv_p11"; else _skv_kek="kek_file: $_skv_kek"; fi
+            echo "encryption: { enabled: true, $_skv_kek${_skv_prev:+, previous_kek_files: [$_skv_prev]}${_skv_pp11:+, previous_kek_pkcs11: $_skv_pp11}${SKV_ROTATE_AFTER:+, rotate_after: $SKV_ROTATE_AFTER} }"
         fi
     } >"$f"
 }

@@ -43,6 +43,8 @@ EXTRA_DIST += tests/integration/test_capability.sh
 check_PROGRAMS += tests/integration/skv_p11_keygen
 tests_integration_skv_p11_keygen_SOURCES = tests/integration/skv_p11_keygen.c
 tests_integration_skv_p11_keygen_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS)
+TESTS += tests/integration/test_hsm_kek.sh
+EXTRA_DIST += tests/integration/test_hsm_kek.sh
 # Phase 1 (storage envelope) end to end; skv_scan tells the key spaces of
 # a stopped node's store apart (raft log vs FSM storage)
 check_PROGRAMS += tests/integration/skv_scan

@@ -7,7 +7,10 @@
  *
  *   skv_p11_keygen MODULE TOKEN_LABEL PIN_FILE KEY_LABEL [--extractable]
  *   skv_p11_keygen --mechanisms MODULE TOKEN_LABEL
- * --extractable makes a key sealkv must refuse (tests of that refusal).
+ *   skv_p11_keygen --refuses-value MODULE TOKEN_LABEL PIN_FILE KEY_LABEL
+ * --extractable makes a key sealkv must refuse (tests of that refusal);
+ * --refuses-value exits 0 only when the token refuses to hand out the
+ * key's CKA_VALUE to a logged-in user (no process can learn its bytes).
  * Exit 0 on success, 1 with one message on stderr otherwise.
  */
 #include <dlfcn.h>
@@ -116,12 +119,51 @@ static int generate(CK_FUNCTION_LIST_PTR f, CK_SLOT_ID slot, const char *pin_fil
     return 0;
 }
 
+/* 0 when CKA_VALUE of the key labelled `key_label` cannot be read. */
+static int refuses_value(CK_FUNCTION_LIST_PTR f, CK_SLOT_ID slot, const char *pin_file,
+                         const char *key_label)
+{
+    CK_SESSION_HANDLE s;
+    CK_OBJECT_HANDLE k;
+    CK_ULONG n = 0;
+    CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+    CK_ATTRIBUTE t[] = {{CKA_CLASS, &cls, sizeof cls},
+                        {CKA_LABEL, (void *)key_label, strlen(key_label)}};
+    unsigned char value[64];
+    CK_ATTRIBUTE v = {CKA_VALUE, value, sizeof value};
+    char pin[256];
+    CK_RV rv;
+    if (read_pin(pin_file, pin, sizeof pin) != 0 ||
+        f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s) != CKR_OK ||
+        f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin)) != CKR_OK ||
+        f->C_FindObjectsInit(s, t, 2) != CKR_OK || f->C_FindObjects(s, &k, 1, &n) != CKR_OK ||
+        f->C_FindObjectsFinal(s) != CKR_OK || n != 1) {
+        fprintf(stderr, "skv_p11_keygen: key '%s' not found\n", key_label);
+        return 1;
+    }
+    rv = f->C_GetAttributeValue(s, k, &v, 1);
+    memset(value, 0, sizeof value);
+    if (rv == CKR_OK && v.ulValueLen != (CK_ULONG)-1) {
+        fprintf(stderr, "skv_p11_keygen: the token handed out the key's value\n");
+        return 1;
+    }
+    printf("CKA_VALUE refused: CKR 0x%lx\n", (unsigned long)rv);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     CK_FUNCTION_LIST_PTR f;
     CK_SLOT_ID slot;
     void *dl = NULL;
     int list = argc == 4 && strcmp(argv[1], "--mechanisms") == 0, rc;
+    if (argc == 6 && strcmp(argv[1], "--refuses-value") == 0) {
+        if (!(f = load(argv[2], &dl)) || find_slot(f, argv[3], &slot) != 0)
+            return 1;
+        rc = refuses_value(f, slot, argv[4], argv[5]);
+        f->C_Finalize(NULL);
+        return rc;
+    }
     int extractable = argc == 6 && strcmp(argv[5], "--extractable") == 0;
     if (!list && argc != 5 && !extractable) {
         fprintf(stderr, "usage: skv_p11_keygen MODULE TOKEN_LABEL PIN_FILE KEY_LABEL "
