@@ -30,7 +30,8 @@ EXTRA_DIST += tests/fuzz/fuzz_config.c \
 	tests/fuzz/corpus/config/n2.yaml \
 	tests/fuzz/corpus/config/minimal.yaml \
 	tests/fuzz/corpus/config/flow.yaml \
-	tests/fuzz/corpus/config/refused.yaml
+	tests/fuzz/corpus/config/refused.yaml \
+	tests/fuzz/corpus/config/pkcs11.yaml
 
 # libFuzzer targets (clang); `make fuzz-smoke` runs each briefly.
 EXTRA_DIST += tests/fuzz/smoke.sh tests/fuzz/fuzz_http_routes.c
@@ -48,7 +49,8 @@ EXTRA_DIST += tests/fuzz/fuzz_sidecar.c \
 	tests/fuzz/corpus/sidecar/empty.json \
 	tests/fuzz/corpus/sidecar/bad-epoch.json \
 	tests/fuzz/corpus/sidecar/kek-id.json \
-	tests/fuzz/corpus/sidecar/bad-kek-id.json
+	tests/fuzz/corpus/sidecar/bad-kek-id.json \
+	tests/fuzz/corpus/sidecar/kek-provider.json
 # seeds for tests/fuzz/fuzz_envelope.c
 EXTRA_DIST += tests/fuzz/corpus/envelope/storage-value \
 	tests/fuzz/corpus/envelope/storage-empty \

@@ -392,6 +392,43 @@ static void test_previous_kek_files(void)
                "too many entries in 'encryption.previous_kek_files' (limit 4)");
 }
 
+/* encryption.kek_pkcs11 / previous_kek_pkcs11 (KEK in an HSM) */
+#define P11 "{ module: /m.so, token_label: tok, key_label: kek, pin_file: /p }"
+static void test_kek_pkcs11(void)
+{
+    struct skv_config c;
+    if (parse_ok(NODE "encryption: { kek_pkcs11: " P11 ", previous_kek_files: [/k/a] }\n",
+                 &c) == 0) {
+        CU_ASSERT(c.kek_pkcs11.set);
+        CU_ASSERT_STRING_EQUAL(c.kek_pkcs11.module, "/m.so");
+        CU_ASSERT_STRING_EQUAL(c.kek_pkcs11.token_label, "tok");
+        CU_ASSERT_STRING_EQUAL(c.kek_pkcs11.key_label, "kek");
+        CU_ASSERT_STRING_EQUAL(c.kek_pkcs11.pin_file, "/p");
+        CU_ASSERT_FALSE(c.prev_kek_pkcs11.set);
+        CU_ASSERT_PTR_NULL(c.kek_file);
+        skv_config_free(&c);
+    }
+    if (parse_ok(NODE "encryption: { kek_file: /k, previous_kek_pkcs11: " P11 " }\n", &c) == 0) {
+        CU_ASSERT(c.prev_kek_pkcs11.set);
+        CU_ASSERT_FALSE(c.kek_pkcs11.set);
+        CU_ASSERT_STRING_EQUAL(c.prev_kek_pkcs11.key_label, "kek");
+        skv_config_free(&c);
+    }
+    EXPECT_ERR(NODE "encryption: { kek_file: /k, kek_pkcs11: " P11 " }\n", 2, 41,
+               "encryption.kek_file and encryption.kek_pkcs11 both name the current KEK");
+    EXPECT_ERR(NODE "encryption: { kek_pkcs11: { module: /m.so, token_label: t, key_label: k } }\n",
+               2, 27, "missing required key 'pin_file' in 'encryption.kek_pkcs11'");
+    EXPECT_ERR(NODE "encryption: { kek_pkcs11: { module: /m.so, token_label: t, key_label: k, "
+               "pin_file: /p, pin: 1234 } }\n", 2, 88, "unknown key 'pin'");
+    EXPECT_ERR(NODE "encryption: { kek_pkcs11: { module: /m.so, token_label: "
+               "123456789012345678901234567890123, key_label: k, pin_file: /p } }\n", 2, 57,
+               "encryption.kek_pkcs11.token_label must be 1 to 32 bytes, found 33");
+    EXPECT_ERR(NODE "encryption: { kek_pkcs11: /m.so }\n", 2, 27, "");
+    EXPECT_ERR(NODE "encryption: { previous_kek_pkcs11: { module: [a], token_label: t, "
+               "key_label: k, pin_file: /p } }\n", 2, 46,
+               "'encryption.previous_kek_pkcs11.module' must be a string");
+}
+
 static void test_bad_address(void)
 {
     EXPECT_ERR("node: { id: 1, address: localhost, data_dir: d }\n", 1, 25,
@@ -595,6 +632,7 @@ int main(void)
     CU_add_test(s, "range boundaries accepted", test_boundaries_accepted);
     CU_add_test(s, "encryption.rotate_after", test_rotate_after);
     CU_add_test(s, "encryption.previous_kek_files", test_previous_kek_files);
+    CU_add_test(s, "encryption.kek_pkcs11 / previous_kek_pkcs11", test_kek_pkcs11);
     CU_add_test(s, "bad address", test_bad_address);
     CU_add_test(s, "duplicate node id", test_dup_node_id);
     CU_add_test(s, "duplicate address", test_dup_address);

@@ -35,8 +35,10 @@ static void sample(struct skv_sidecar *sc)
     k.created_ms = 1777000000123ull;
     k.local_epoch = 7;
     strcpy(k.kek_id, KEK_ID_A);
+    strcpy(k.kek_provider, "pkcs11");   /* wrapped under a KEK in an HSM */
     CU_ASSERT_EQUAL_FATAL(skv_sidecar_add_key(sc, &k, &err), SKV_OK);
     k.kek_id[0] = '\0'; /* the second key: none recorded (an older sidecar) */
+    k.kek_provider[0] = '\0';
     k.key_id = 4294967295u; /* the largest id survives the trip */
     k.purpose = SKV_PURPOSE_RAFT;
     strcpy(k.suite, "chacha20-poly1305");
@@ -57,7 +59,7 @@ static int key_equal(const struct skv_sidecar_key *a,
            strcmp(a->suite, b->suite) == 0 && a->wrapped_len == b->wrapped_len &&
            memcmp(a->wrapped, b->wrapped, a->wrapped_len) == 0 &&
            a->created_ms == b->created_ms && a->local_epoch == b->local_epoch &&
-           strcmp(a->kek_id, b->kek_id) == 0;
+           strcmp(a->kek_id, b->kek_id) == 0 && strcmp(a->kek_provider, b->kek_provider) == 0;
 }
 
 static int sc_equal(const struct skv_sidecar *a, const struct skv_sidecar *b)
@@ -264,6 +266,15 @@ static const struct bad_case bad_cases[] = {
     {KEY(KF_ID KF_PS KF_W KF_CE ",\"kek_id\":\"" KEK_ID_A "\",\"kek_id\":\"" KEK_ID_A "\""),
      "duplicate object key"},
     {KEY(KF_ID KF_PS KF_W KF_CE ",\"kek\":\"" KEK_ID_A "\""), "keys[0].kek: unknown member"},
+    /* kek_provider (KEK in an HSM): optional, "pkcs11", only next to a kek_id */
+    {KEY(KF_ID KF_PS KF_W KF_CE ",\"kek_provider\":\"pkcs11\""),
+     "keys[0].kek_provider: must be \"pkcs11\", next to a kek_id"},
+    {KEY(KF_ID KF_PS KF_W KF_CE ",\"kek_id\":\"" KEK_ID_A "\",\"kek_provider\":\"file\""),
+     "keys[0].kek_provider: must be \"pkcs11\""},
+    {KEY(KF_ID KF_PS KF_W KF_CE ",\"kek_id\":\"" KEK_ID_A "\",\"kek_provider\":\"pkcs11x\""),
+     "keys[0].kek_provider: must be \"pkcs11\""},
+    {KEY(KF_ID KF_PS KF_W KF_CE ",\"kek_id\":\"" KEK_ID_A "\",\"kek_provider\":1"),
+     "keys[0].kek_provider: must be \"pkcs11\""},
     {KEY(KF_ID KF_PS KF_W "\"local_epoch\":1"), "keys[0].created: missing"},
     {KEY(KF_ID KF_PS KF_W "\"created\":true,\"local_epoch\":1"),
      "keys[0].created: must be an integer"},
