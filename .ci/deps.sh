@@ -5,6 +5,10 @@
 # prometheus: only for promtool (tests/integration/test_promtool.sh lints
 # /metrics with `promtool check metrics`; it skips without it). Its
 # server is not used; where systemd runs, disable it if it got started.
+# libp11-kit-dev: <p11-kit/pkcs11.h>, the standard PKCS#11 header the
+# cipher plugin's key provider builds against (the KEK in an HSM);
+# softhsm2: the software token test_kek_pkcs11 and test_hsm_kek.sh run
+# against (they skip without it).
 set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
 libraft-dev libuv1-dev libyaml-dev libsodium-dev libleveldb-dev libcunit1-dev
@@ -12,6 +16,7 @@ libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev zlib1g-dev
 clang libclang-rt-14-dev binutils curl procps
 man-db groff-base systemd abigail-tools libssl-dev libgnutls28-dev
 strace openssl
+libp11-kit-dev softhsm2
 prometheus"
 missing=""
 for p in $PKGS; do

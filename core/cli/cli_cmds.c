@@ -335,7 +335,8 @@ static int cmd_rotate_dek(const struct skv_cli *c, char **args, int nargs)
 }
 
 /* The node reads the file on its own host: send an absolute path (a
- * relative one is resolved here, where the CLI runs). */
+ * relative one is resolved here, where the CLI runs). "kek-id:ID" names a
+ * KEK the node holds already (an HSM KEK from previous_kek_pkcs11). */
 static int cmd_rewrap_kek(const struct skv_cli *c, char **args, int nargs)
 {
     struct skv_cli_req rq = {.method = "POST", .path = "/v1/encryption/rewrap-kek",
@@ -344,11 +345,14 @@ static int cmd_rewrap_kek(const struct skv_cli *c, char **args, int nargs)
     json_t *j;
     int rc;
     (void)nargs;
-    if (args[0][0] != '/' && !(abs = realpath(args[0], NULL)))
+    if (strncmp(args[0], "kek-id:", 7) == 0)
+        j = json_pack("{s:s}", "kek_id", args[0] + 7);
+    else if (args[0][0] != '/' && !(abs = realpath(args[0], NULL)))
         return skv_cli_usage_error("rewrap-kek: cannot resolve '%s' (%s): give the new KEK "
                                    "file's absolute path on the node's host", args[0],
                                    strerror(errno));
-    j = json_pack("{s:s}", "kek_file", abs ? abs : args[0]);
+    else
+        j = json_pack("{s:s}", "kek_file", abs ? abs : args[0]);
     free(abs);
     if (!j)
         return skv_cli_usage_error("rewrap-kek: the path is not valid UTF-8 text");
@@ -389,7 +393,7 @@ const struct skv_cli_command skv_cli_commands[] = {
     {"encryption", "enable-storage-envelope", 0, 0, "", 0, 0, 0, cmd_enable_storage},
     {"encryption", "enable-raft-envelope", 0, 0, "", 0, 0, 0, cmd_enable_raft},
     {"encryption", "rotate-dek", 0, 0, "[--purpose storage|raft]", 0, 0, 0, cmd_rotate_dek},
-    {"encryption", "rewrap-kek", 1, 1, "NEW_KEK_FILE", 0, 0, 0, cmd_rewrap_kek},
+    {"encryption", "rewrap-kek", 1, 1, "NEW_KEK_FILE|kek-id:ID", 0, 0, 0, cmd_rewrap_kek},
     {"encryption", "erase-cleartext", 0, 0, "", 0, 0, 0, cmd_erase},
     {"snapshot", "save", 1, 1, "FILE", 0, 0, 0, skv_cli_cmd_snapshot_save},
 };

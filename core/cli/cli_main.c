@@ -57,6 +57,7 @@ static void usage(FILE *f)
           "                                      a new DEK for that purpose (default storage)\n"
           "  encryption rewrap-kek NEW_KEK_FILE  this node: every DEK wrapped under the new KEK\n"
           "                                      (the node reads the file; see sealkv(1))\n"
+          "  encryption rewrap-kek kek-id:ID     ... under a KEK the node holds (its HSM KEK)\n"
           "  encryption erase-cleartext          this node: re-seal old values, drop the log\n"
           "                                      below the cutover, compact the store\n"
           "  verify --config FILE [--json] [--strict]\n"

@@ -141,8 +141,14 @@ L=$(fl_wait_leader 30) || skv_fail "no leader"
 ORDER="$L"; for i in $ALL; do [ "$i" = "$L" ] || ORDER="$ORDER $i"; done
 for i in $ORDER; do
     conf "$i" "" "$K1" "$P11"
-    skv_assert "A: node $i rewrap-kek to the HSM KEK" \
-        [ "$(rewrap "$i" "{\"kek_id\":\"$HID\"}")" = 200 ]
+    if [ "$i" = "$L" ]; then
+        skv_cli "$i" --json encryption rewrap-kek "kek-id:$HID" >"$SKV_DIR/resp" 2>&1
+        rc=$?; cat "$SKV_DIR/resp" >>"$O/answers"
+        skv_assert "A: node $i (leader) rewrap-kek kek-id:$HID via the CLI" [ $rc = 0 ]
+    else
+        skv_assert "A: node $i rewrap-kek to the HSM KEK via HTTP" \
+            [ "$(rewrap "$i" "{\"kek_id\":\"$HID\"}")" = 200 ]
+    fi
     skv_assert "A: node $i's answer names the HSM KEK and pkcs11" sh -c \
         "grep -q '\"kek_id\":\"$HID\"' $SKV_DIR/resp && grep -q '\"kek_provider\":\"pkcs11\"' $SKV_DIR/resp"
     skv_assert "A: node $i has only the HSM KEK in use, current provider pkcs11" \
@@ -151,6 +157,10 @@ for i in $ORDER; do
         [ "$(under "$i" "$HID")" = "$(nkeys "$i")" -a "$(p11_marks "$i")" = "$(nkeys "$i")" ]
     skv_assert "A: node $i serves after its rewrap" serves "$i"
 done
+skv_assert "A: a KEK id the node does not hold: 400 ErrKEKNotGiven" sh -c \
+    "[ \$(curl -s -o $SKV_DIR/resp -w '%{http_code}' -X POST -d '{\"kek_id\":\"00000000000000000000000000000000\"}' $(skv_endpoint 1)/v1/encryption/rewrap-kek) = 400 ] && grep -q ErrKEKNotGiven $SKV_DIR/resp"
+skv_assert "A: kek_id and kek_file together: 400 ErrBadRequest" sh -c \
+    "[ \$(curl -s -o $SKV_DIR/resp -w '%{http_code}' -X POST -d '{\"kek_id\":\"$HID\",\"kek_file\":\"$K1\"}' $(skv_endpoint 1)/v1/encryption/rewrap-kek) = 400 ] && grep -q ErrBadRequest $SKV_DIR/resp"
 skv_assert "A: a rewrap to the HSM KEK again: 409 ErrKEKAlreadyCurrent" sh -c \
     "[ \$(curl -s -o /dev/null -w '%{http_code}' -X POST -d '{\"kek_id\":\"$HID\"}' $(skv_endpoint 1)/v1/encryption/rewrap-kek) = 409 ]"
 skv_assert "A: rotate-dek on the leader wraps under the HSM KEK everywhere" \
