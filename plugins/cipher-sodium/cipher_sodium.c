@@ -59,6 +59,17 @@ static int choose_suite(const struct skv_host *host, struct skv_sodium *s,
     return SKV_OK;
 }
 
+/* The instance holds no secrets (keys live in their own handles, wiped by
+ * key_free; provider KEKs are closed by the host before fini). */
+static void sodium_plugin_fini(void *state)
+{
+    struct skv_sodium *s = state;
+    if (!s)
+        return;
+    pthread_mutex_destroy(&s->p11_mu);
+    free(s);
+}
+
 static int sodium_plugin_init(const struct skv_host *host, void **state,
                               struct skv_err *err)
 {
@@ -74,9 +85,13 @@ static int sodium_plugin_init(const struct skv_host *host, void **state,
         return rc;
     if (!(s = calloc(1, sizeof *s)))
         return skv_err_set(err, SKV_ERR_NOMEM, "cipher-sodium: out of memory");
+    if (pthread_mutex_init(&s->p11_mu, NULL) != 0) {
+        free(s);
+        return skv_err_set(err, SKV_ERR_NOMEM, "cipher-sodium: cannot create a mutex");
+    }
     s->aes_available = crypto_aead_aes256gcm_is_available();
     if ((rc = choose_suite(host, s, opt, err)) != SKV_OK) {
-        free(s);
+        sodium_plugin_fini(s);
         return rc;
     }
     if (can_log(host))
@@ -111,8 +126,6 @@ static const struct skv_cipher_ops sodium_ops = {
     .kek_close = skv_p11_kek_close,
 };
 
-/* fini is free(): the instance holds no secrets (keys live in their own
- * handles, wiped by key_free). */
 SKV_PLUGIN_DEFINE(SKV_KIND_CIPHER, "sodium", PACKAGE_VERSION,
                   "AEAD suites (AES-256-GCM, ChaCha20-Poly1305-IETF) from libsodium",
-                  sodium_plugin_init, free, &sodium_ops);
+                  sodium_plugin_init, sodium_plugin_fini, &sodium_ops);

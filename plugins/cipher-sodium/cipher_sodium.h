@@ -8,6 +8,7 @@
 #ifndef SKV_CIPHER_SODIUM_H
 #define SKV_CIPHER_SODIUM_H
 
+#include <pthread.h>
 #include <sealkv/cipher.h>
 #include <sodium.h>
 
@@ -26,10 +27,17 @@ struct skv_sodium_suite {
     size_t max_pt;   /* libsodium's message size limit for the suite */
 };
 
+struct skv_p11_module;   /* p11.h */
+
 /* Plugin instance (holds no secret). */
 struct skv_sodium {
     int aes_available;             /* crypto_aead_aes256gcm_is_available() */
     const char *preferred_suite;   /* static name from the suite table */
+    /* p11_open.c: the PKCS#11 modules the open provider KEKs use, one
+     * entry per module path, reference counted (a module is initialised
+     * and finalised once per process, whatever number of KEKs use it). */
+    pthread_mutex_t p11_mu;
+    struct skv_p11_module *p11_mods;
 };
 
 /*

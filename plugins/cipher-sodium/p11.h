@@ -18,16 +18,32 @@
 #include <p11-kit/pkcs11.h>
 #include <sealkv/cipher.h>
 
+#include "cipher_sodium.h"
+
+/* A loaded PKCS#11 module, shared by the KEKs of one plugin instance
+ * that name the same path (struct skv_sodium.p11_mods, under p11_mu):
+ * C_Initialize'd by the first, C_Finalize'd and dlclose'd by the last. */
+struct skv_p11_module {
+    char *path;
+    void *dl;                    /* dlopen handle */
+    CK_FUNCTION_LIST_PTR f;
+    int finalize;                /* we initialised it (not someone else) */
+    unsigned refs;
+    struct skv_p11_module *next;
+};
+
 /* One open provider KEK: a logged-in session on the token and the key's
  * object handle. `mu` serialises the session (a PKCS#11 session runs one
- * operation at a time); the handle is otherwise read-only after open. */
+ * operation at a time); the handle is otherwise read-only after open.
+ * Closing its session logs the process out of the token only when it was
+ * the token's last session (PKCS#11 login is per process and token). */
 struct skv_p11_kek {
-    void *dl;                    /* dlopen handle of the module */
-    CK_FUNCTION_LIST_PTR f;
-    int finalize;                /* we initialised the module: finalize it */
+    struct skv_sodium *owner;    /* the instance whose module table holds `mod` */
+    struct skv_p11_module *mod;
+    CK_FUNCTION_LIST_PTR f;      /* mod->f */
     CK_SLOT_ID slot;
     CK_SESSION_HANDLE s;
-    int session_open, logged_in;
+    int session_open;
     CK_OBJECT_HANDLE key;
     pthread_mutex_t mu;
     char token[33], label[65];   /* for messages (no secret) */
@@ -39,7 +55,8 @@ const char *skv_p11_rv_name(CK_RV rv);
  * open a session and log in with the PIN. *failed as in kek_open. */
 int skv_p11_connect(struct skv_p11_kek *k, const struct skv_cipher_kek_ref *ref,
                     int *failed, struct skv_err *err);
-/* p11_open.c: log out, close, finalize (when ours), dlclose. */
+/* p11_open.c: close the session, release the module (the last user
+ * finalizes and dlcloses it). */
 void skv_p11_disconnect(struct skv_p11_kek *k);
 
 /* p11_key.c: find ref->key_label, check it (AES-256, sensitive, not

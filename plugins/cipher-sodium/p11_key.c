@@ -156,7 +156,8 @@ int skv_p11_kek_open(void *state, const struct skv_cipher_kek_ref *ref, void **k
 {
     struct skv_p11_kek *k;
     int dummy, rc;
-    (void)state;
+    if (!state)
+        return skv_err_set(err, SKV_ERR_INVALID, "cipher-sodium: state is NULL");
     if (!failed)
         failed = &dummy;
     *failed = SKV_CIPHER_KEK_FAIL_OTHER;
@@ -169,6 +170,7 @@ int skv_p11_kek_open(void *state, const struct skv_cipher_kek_ref *ref, void **k
         free(k);
         return skv_err_set(err, SKV_ERR_NOMEM, "cipher-sodium: cannot create a mutex");
     }
+    k->owner = state;
     if ((rc = skv_p11_connect(k, ref, failed, err)) == SKV_OK)
         rc = skv_p11_find_key(k, ref->key_label, id, failed, err);
     if (rc != SKV_OK) {

@@ -4,12 +4,16 @@
  * module named in the KEK reference, C_GetFunctionList, C_Initialize
  * (OS locking), the slot whose token carries the label, a session and
  * C_Login with the host's PIN (used in place, never copied or logged);
- * and the way back out. Each failure names the step (SKV_CIPHER_KEK_FAIL_*).
+ * and the way back out. A module is loaded and initialised once per
+ * plugin instance, however many KEKs use it (the instance's reference
+ * counted table), since PKCS#11 initialisation and login are per process.
+ * Each failure names the step (SKV_CIPHER_KEK_FAIL_*).
  */
 #include "p11.h"
 
 #include <dlfcn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_SLOTS 256
@@ -35,7 +39,8 @@ const char *skv_p11_rv_name(CK_RV rv)
     return "another CKR code";
 }
 
-static int load_module(struct skv_p11_kek *k, const char *module, int *failed,
+/* dlopen + C_GetFunctionList + C_Initialize into a new table entry. */
+static int module_load(struct skv_p11_module *m, const char *module, int *failed,
                        struct skv_err *err)
 {
     CK_C_GetFunctionList get = NULL;
@@ -43,24 +48,73 @@ static int load_module(struct skv_p11_kek *k, const char *module, int *failed,
     const char *why;
     CK_RV rv;
     *failed = SKV_CIPHER_KEK_FAIL_MODULE;
-    if (!(k->dl = dlopen(module, RTLD_NOW | RTLD_LOCAL))) {
+    if (!(m->dl = dlopen(module, RTLD_NOW | RTLD_LOCAL))) {
         why = dlerror();
         return skv_err_set(err, SKV_ERR_NOTFOUND, "PKCS#11 module %.100s cannot be "
                            "loaded: %.120s", module, why ? why : "dlopen failed");
     }
-    *(void **)&get = dlsym(k->dl, "C_GetFunctionList");
-    if (!get || get(&k->f) != CKR_OK || !k->f)
+    *(void **)&get = dlsym(m->dl, "C_GetFunctionList");
+    if (!get || get(&m->f) != CKR_OK || !m->f)
         return skv_err_set(err, SKV_ERR_NOTFOUND, "%.100s is not a PKCS#11 module (no "
                            "usable C_GetFunctionList)", module);
     memset(&args, 0, sizeof args);
     args.flags = CKF_OS_LOCKING_OK;
-    rv = k->f->C_Initialize(&args);
+    rv = m->f->C_Initialize(&args);
     if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED)
         return skv_err_set(err, SKV_ERR_IO, "PKCS#11 module %.100s: C_Initialize "
                            "failed: %s (0x%lx)", module, skv_p11_rv_name(rv),
                            (unsigned long)rv);
-    k->finalize = rv == CKR_OK;
+    m->finalize = rv == CKR_OK;   /* else another part of the process owns it */
     return SKV_OK;
+}
+
+static void module_unload(struct skv_p11_module *m)
+{
+    if (m->f && m->finalize)
+        m->f->C_Finalize(NULL);
+    if (m->dl)
+        dlclose(m->dl);
+    free(m->path);
+    free(m);
+}
+
+/* The instance's entry for `module`, loaded on first use; one more ref. */
+static int module_get(struct skv_sodium *s, const char *module, struct skv_p11_module **out,
+                      int *failed, struct skv_err *err)
+{
+    struct skv_p11_module *m;
+    int rc = SKV_OK;
+    pthread_mutex_lock(&s->p11_mu);
+    for (m = s->p11_mods; m && strcmp(m->path, module) != 0; m = m->next)
+        ;
+    if (!m && (!(m = calloc(1, sizeof *m)) || !(m->path = strdup(module)))) {
+        free(m);
+        m = NULL;
+        rc = skv_err_set(err, SKV_ERR_NOMEM, "cipher-sodium: out of memory");
+    } else if (!m->refs && (rc = module_load(m, module, failed, err)) != SKV_OK) {
+        module_unload(m);
+        m = NULL;
+    } else if (!m->refs++) {
+        m->next = s->p11_mods;
+        s->p11_mods = m;
+    }
+    pthread_mutex_unlock(&s->p11_mu);
+    *out = m;
+    return rc;
+}
+
+static void module_put(struct skv_sodium *s, struct skv_p11_module *m)
+{
+    struct skv_p11_module **pp;
+    pthread_mutex_lock(&s->p11_mu);
+    if (--m->refs == 0) {
+        for (pp = &s->p11_mods; *pp && *pp != m; pp = &(*pp)->next)
+            ;
+        if (*pp)
+            *pp = m->next;
+        module_unload(m);
+    }
+    pthread_mutex_unlock(&s->p11_mu);
 }
 
 /* The slot whose token label (blank-padded to 32 bytes) is `label`. */
@@ -100,11 +154,10 @@ static int login(struct skv_p11_kek *k, const struct skv_cipher_kek_ref *ref, in
         return skv_err_set(err, SKV_ERR_IO, "PKCS#11 token '%s': cannot open a session: "
                            "%s (0x%lx)", k->token, skv_p11_rv_name(rv), (unsigned long)rv);
     k->session_open = 1;
+    /* already logged in: another KEK of this process on the same token */
     rv = k->f->C_Login(k->s, CKU_USER, (CK_UTF8CHAR_PTR)ref->pin, ref->pin_len);
-    if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN) {
-        k->logged_in = rv == CKR_OK;
+    if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN)
         return SKV_OK;
-    }
     *failed = SKV_CIPHER_KEK_FAIL_PIN;
     return skv_err_set(err, SKV_ERR_CONFIG, "PKCS#11 token '%s' refused the PIN: %s "
                        "(0x%lx)", k->token, skv_p11_rv_name(rv), (unsigned long)rv);
@@ -115,23 +168,21 @@ int skv_p11_connect(struct skv_p11_kek *k, const struct skv_cipher_kek_ref *ref,
 {
     int rc;
     snprintf(k->token, sizeof k->token, "%s", ref->token_label);
-    if ((rc = load_module(k, ref->module, failed, err)) != SKV_OK ||
-        (rc = find_token(k, ref->token_label, failed, err)) != SKV_OK)
+    if ((rc = module_get(k->owner, ref->module, &k->mod, failed, err)) != SKV_OK)
+        return rc;
+    k->f = k->mod->f;
+    if ((rc = find_token(k, ref->token_label, failed, err)) != SKV_OK)
         return rc;
     return login(k, ref, failed, err);
 }
 
 void skv_p11_disconnect(struct skv_p11_kek *k)
 {
-    if (k->f && k->logged_in)
-        k->f->C_Logout(k->s);
     if (k->f && k->session_open)
-        k->f->C_CloseSession(k->s);
-    if (k->f && k->finalize)
-        k->f->C_Finalize(NULL);
-    if (k->dl)
-        dlclose(k->dl);
-    k->logged_in = k->session_open = k->finalize = 0;
+        k->f->C_CloseSession(k->s);   /* the token's last session: logged out */
+    if (k->mod)
+        module_put(k->owner, k->mod);
+    k->session_open = 0;
     k->f = NULL;
-    k->dl = NULL;
+    k->mod = NULL;
 }

@@ -180,6 +180,28 @@ static void test_other_hsm_key(void)
     sodium_free(out);
 }
 
+/* Two KEKs on one module and token: closing the first (which initialised
+ * the module and logged in) leaves the second working. */
+static void test_close_order(void)
+{
+    struct skv_keystore *ks = NULL;
+    struct skv_enc_err e;
+    struct skv_kek *first = open_ok("kek-b");
+    uint8_t dek[SKV_DEK_LEN], w[SKV_DEK_WRAPPED_LEN];
+    uint8_t *out = sodium_malloc(SKV_DEK_LEN);
+    memset(&e, 0, sizeof e);
+    CU_ASSERT_FATAL(skv_keystore_new(fx.ops, fx.state, open_ok("kek-a"), &ks, &e) == SKV_OK);
+    skv_kek_free(first);
+    fill_dek(dek, 3);
+    CU_ASSERT_EQUAL(skv_keystore_wrap(ks, SKV_PURPOSE_STORAGE, 77, "chacha20-poly1305", dek, w,
+                                      &e), SKV_OK);
+    CU_ASSERT_EQUAL(skv_keystore_unwrap(ks, SKV_PURPOSE_STORAGE, 77, "chacha20-poly1305", w,
+                                        sizeof w, out, &e), SKV_OK);
+    CU_ASSERT(memcmp(out, dek, sizeof dek) == 0);
+    skv_keystore_free(ks);
+    sodium_free(out);
+}
+
 struct churn { struct skv_keystore *ks; int fails; };
 
 static void *churn_run(void *arg)
@@ -299,6 +321,7 @@ int main(void)
         !CU_add_test(s, "ring: file KEK <-> HSM KEK rewrap", test_ring_file_and_hsm) ||
         !CU_add_test(s, "another HSM key: INTEGRITY", test_other_hsm_key) ||
         !CU_add_test(s, "4 threads on one session", test_threads) ||
+        !CU_add_test(s, "two KEKs, one module: close order", test_close_order) ||
         !CU_add_test(s, "refusals, each named", test_refusals) ||
         !CU_add_test(s, "cipher plugin without a provider", test_no_provider)) {
         CU_cleanup_registry();
