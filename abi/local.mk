@@ -13,6 +13,6 @@ bin_PROGRAMS += abi/check/sealkv-plugin-check
 abi_check_sealkv_plugin_check_SOURCES = abi/check/plugin_check.c abi/check/check.h \
 	abi/check/check_host.c abi/check/check_load.c abi/check/check_exports.c \
 	abi/check/check_cipher.c abi/check/check_cipher.h abi/check/check_cipher_aead.c \
-	abi/check/check_cipher_kat.c abi/check/check_storage.c abi/check/check_net.c \
+	abi/check/check_cipher_kat.c abi/check/check_cipher_kek.c abi/check/check_storage.c abi/check/check_net.c \
 	abi/host/host_table.h
 abi_check_sealkv_plugin_check_CPPFLAGS = $(PLUGIN_CPPFLAGS)

@@ -5,7 +5,7 @@
  * vectors (check_cipher_kat.c), the AEAD checks (check_cipher_aead.c) and
  * the argument checks the header makes SKV_ERR_INVALID/NOTFOUND; an
  * unavailable suite refuses keys with SKV_ERR_UNSUPPORTED; random() fills
- * and differs between calls.
+ * and differs between calls; the key provider (check_cipher_kek.c).
  */
 #include "check_cipher.h"
 
@@ -134,4 +134,5 @@ void chk_cipher(struct chk *c, void *state)
     chk_expect(c, usable > 0, "no available suite with 32/12/16 byte key/nonce/tag: the core "
                               "cannot use this plugin");
     random_checks(c, o, state);
+    chk_cipher_kek(c, state);
 }

@@ -20,4 +20,7 @@ struct chk_suite {
 /* check_cipher_aead.c: round trips, tamper of every byte, wrong key */
 void chk_cipher_aead(struct chk_suite *s, void *key);
 
+/* check_cipher_kek.c: the optional key provider (ABI 1.3) */
+void chk_cipher_kek(struct chk *c, void *state);
+
 #endif /* SKV_CHECK_CIPHER_H */

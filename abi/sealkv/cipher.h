@@ -163,9 +163,10 @@ struct skv_cipher_ops {
      * Loop thread, at start-up only; it may block for the provider's
      * login. On failure *failed (may be NULL) is one of
      * SKV_CIPHER_KEK_FAIL_*, err says which module/token/key, never the
-     * PIN. Errors: SKV_ERR_NOTFOUND (module, token, key),
-     * SKV_ERR_UNSUPPORTED (provider name, mechanism), SKV_ERR_CONFIG
-     * (PIN), SKV_ERR_IO (anything else). */
+     * PIN. Errors: SKV_ERR_INVALID (a NULL argument, a ref whose
+     * struct_size does not cover pin_len), SKV_ERR_NOTFOUND (module,
+     * token, key), SKV_ERR_UNSUPPORTED (provider name, mechanism),
+     * SKV_ERR_CONFIG (PIN), SKV_ERR_IO (anything else). */
     int (*kek_open)(void *state, const struct skv_cipher_kek_ref *ref,
                     void **kek, char *id, int *failed,
                     struct skv_err *err); /* since 1.3 */
