@@ -57,11 +57,14 @@ build fuzz_sidecar "$top/tests/fuzz/fuzz_sidecar.c" "$top/core/enc/sidecar.c" \
     run fuzz_sidecar sidecar
 # cipher_sodium.c includes the configure-generated build-config.h
 mkdir -p "$work/inc" && echo '#define PACKAGE_VERSION "fuzz"' >"$work/inc/build-config.h"
-build fuzz_envelope -I"$work/inc" "$top/tests/fuzz/fuzz_envelope.c" \
+# ... and its PKCS#11 key provider (p11_*.c) p11-kit's <p11-kit/pkcs11.h>
+p11inc=$(pkg-config --cflags p11-kit-1 2>/dev/null || echo -I/usr/include/p11-kit-1)
+# shellcheck disable=SC2086
+build fuzz_envelope -I"$work/inc" $p11inc "$top/tests/fuzz/fuzz_envelope.c" \
     "$top"/plugins/cipher-sodium/*.c "$top/core/crypto/enc_err.c" "$top/core/util/errors.c" "$top/core/crypto/kek.c" \
     "$top/core/crypto/keystore.c" "$top/core/crypto/keystore_sub.c" "$top/core/crypto/dek_wrap.c" "$top/core/crypto/envelope.c" \
     "$top/core/crypto/kek_ring.c" \
-    -lsodium -lpthread && run fuzz_envelope envelope
+    -lsodium -lpthread -ldl && run fuzz_envelope envelope
 build fuzz_snap_hdr "$top/tests/fuzz/fuzz_snap_hdr.c" "$top/core/fsm/snap_hdr.c" &&
     run fuzz_snap_hdr snaphdr
 build fuzz_cmd "$top/tests/fuzz/fuzz_cmd.c" "$top"/core/cmd/cmd_decode.c "$top"/core/cmd/command.c \
