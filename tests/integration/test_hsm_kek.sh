@@ -22,7 +22,8 @@
 # Black box: the token refuses to hand out the KEK's value (so no process
 # can write it anywhere); neither K1 nor any DEK (skv_dekdump, through
 # the HSM) appears in any form in the data dirs, sidecars, logs or
-# answers; the PIN appears in no log or answer. Skips (77) without
+# answers; the PIN appears in no log or answer; `sealkv verify` passes
+# on a stopped node through the HSM KEK. Skips (77) without
 # SoftHSM 2.
 SKV_TEST=hsm_kek
 . "${SKV_TOP_SRCDIR:-.}/tests/integration/lib.sh"
@@ -185,6 +186,9 @@ cat "$SKV_DIR/cc.out" >>"$O/answers"
 skv_assert "A: node 2 given only K1 refuses: ErrKEKNotGiven naming the pkcs11 KEK" \
     grep -q "ErrKEKNotGiven: .*wrapped under pkcs11 KEK id $HID" "$SKV_DIR/cc.out"
 conf 2 "" "" "$P11"
+"$SEALKV" verify --config "$SKV_DIR/n2.yaml" >"$SKV_DIR/verify2.out" 2>&1; vrc=$?
+[ $vrc = 0 ] || tail -15 "$SKV_DIR/verify2.out"
+skv_assert "A: sealkv verify passes on stopped node 2 through the HSM KEK" [ $vrc = 0 ]
 skv_start 2
 skv_assert "A: node 2 with the HSM KEK again serves" skv_wait 30 "node 2 serves" serves 2
 skv_assert "skv_dekdump unwraps node 1's DEKs through the HSM" "$DEKDUMP" "$SKV_DIR/n1.yaml" "$SKV_DIR/deks-hsm"
