@@ -24,56 +24,18 @@
 #include "admin/enc_ops.h"
 #include "admin/admin_ops.h"
 #include "admin/capability.h"
+#include "admin/rewrap_body.h"
 #include "util/errors.h"
 
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* One member of the body: kek_file (an absolute path) or kek_id (32
- * lowercase hex: a KEK the node already holds, e.g. its HSM KEK from
- * encryption.previous_kek_pkcs11). NULL when accepted. */
-static const char *body_member(const char *k, json_t *v, char *path, size_t pathlen,
-                               char *id, size_t idlen)
-{
-    const char *s = json_is_string(v) ? json_string_value(v) : NULL;
-    if (strcmp(k, "kek_file") == 0) {
-        if (!s || s[0] != '/' || json_string_length(v) >= pathlen)
-            return "kek_file must be an absolute path (read by the node, on its host)";
-        snprintf(path, pathlen, "%s", s);
-        return NULL;
-    }
-    if (strcmp(k, "kek_id") == 0) {
-        if (!s || json_string_length(v) != SKV_KEK_ID_HEX || json_string_length(v) >= idlen ||
-            strspn(s, "0123456789abcdef") != SKV_KEK_ID_HEX)
-            return "kek_id must be 32 lowercase hex characters (a KEK id, see status)";
-        snprintf(id, idlen, "%s", s);
-        return NULL;
-    }
-    return "unknown member (allowed: kek_file, kek_id)";
-}
-
-/* {"kek_file": "/absolute/path"} or {"kek_id": "<32 hex>"}: exactly one. */
+/* The body (rewrap_body.c); ErrBadRequest with its reason. */
 static int parse_body(struct skv_op *op, char *path, size_t pathlen, char *id, size_t idlen)
 {
-    const char *k, *why = NULL;
-    json_error_t je;
-    json_t *o = op->json && op->json[0] ? json_loads(op->json, JSON_REJECT_DUPLICATES, &je) : NULL;
-    json_t *v;
-    path[0] = id[0] = '\0';
-    if (!json_is_object(o))
-        why = "the body must be a JSON object {\"kek_file\": \"/absolute/path\"} or "
-              "{\"kek_id\": \"<id of a KEK this node holds>\"}";
-    else
-        json_object_foreach(o, k, v) {
-            if ((why = body_member(k, v, path, pathlen, id, idlen)) != NULL)
-                break;
-        }
-    if (!why && !path[0] && !id[0])
-        why = "kek_file or kek_id is required";
-    if (!why && path[0] && id[0])
-        why = "give kek_file or kek_id, not both";
-    json_decref(o);
+    const char *why = skv_rewrap_body_parse(op->json, op->json ? strlen(op->json) : 0, path,
+                                            pathlen, id, idlen);
     if (!why)
         return 0;
     skv_op_fail(op, SKV_ErrBadRequest, "rewrap-kek: %s", why);

@@ -12,6 +12,7 @@ core_libsealkv_core_la_SOURCES += \
 	core/admin/status.c core/admin/enc_ops.c core/admin/enc_ops.h \
 	core/admin/enc_regs.c core/admin/enc_job.h core/admin/enc_jobs.h \
 	core/admin/enc_rotate.c core/admin/enc_rotate_auto.c core/admin/enc_rewrap.c \
+	core/admin/rewrap_body.c core/admin/rewrap_body.h \
 	core/admin/erase.c core/admin/erase.h core/admin/capability.c \
 	core/admin/capability.h core/admin/cap_fanout.c core/admin/cap_fanout.h \
 	core/admin/cap_verdict.c core/admin/reads.c core/admin/reads.h \

@@ -82,3 +82,6 @@ EXTRA_DIST += tests/fuzz/corpus/http/kv-get-local \
 	tests/fuzz/corpus/http/kv-get-empty-pairs tests/fuzz/corpus/http/promote-bare-param \
 	tests/fuzz/corpus/http/kv-list-all-params tests/fuzz/corpus/http/kv-list-bad \
 	tests/fuzz/corpus/http/watch-params
+# libFuzzer target for the rewrap-kek body (core/admin/rewrap_body.c) and seeds
+EXTRA_DIST += tests/fuzz/fuzz_rewrap_body.c tests/fuzz/corpus/rewrap/file.json \
+	tests/fuzz/corpus/rewrap/id.json tests/fuzz/corpus/rewrap/both.json

@@ -7,6 +7,7 @@
 # Envelopes v1/v2 (over the cipher-sodium plugin's sources), FSM payloads
 # (the decoder shared by intake and apply, rotate-dek included), the POST /v1/txn
 # body (JSON → 0x07 → decoded back), backup files (sealkv snapshot restore|info),
+# the POST /v1/encryption/rewrap-kek body,
 # the transport-tcp
 # handshake + first frame header + certificate identity (OpenSSL).
 set -u
@@ -71,6 +72,8 @@ build fuzz_cmd "$top/tests/fuzz/fuzz_cmd.c" "$top"/core/cmd/cmd_decode.c "$top"/
     "$top"/core/cmd/txn_cmd.c \
     "$top"/core/cmd/enc_cmd.c "$top"/core/cmd/writers.c "$top"/core/crypto/nonce.c \
     "$top"/core/crypto/enc_err.c "$top"/core/util/errors.c -lraft && run fuzz_cmd cmd
+build fuzz_rewrap_body "$top/tests/fuzz/fuzz_rewrap_body.c" "$top/core/admin/rewrap_body.c" \
+    -ljansson && run fuzz_rewrap_body rewrap
 build fuzz_txn "$top/tests/fuzz/fuzz_txn.c" "$top/core/admin/txn_json.c" "$top/core/cmd/txn_cmd.c" \
     -ljansson -lsodium -lraft && run fuzz_txn txn
 build fuzz_backup "$top/tests/fuzz/fuzz_backup.c" "$top/core/fsm/backup_file.c" \
