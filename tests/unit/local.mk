@@ -157,13 +157,19 @@ tests_unit_test_envelope_DEPENDENCIES = core/libsealkv-core.la \
 # provider and core/crypto/kek_provider.c against a throwaway SoftHSM 2
 # token (skips without softhsm2); keys made by skv_p11_keygen
 EXTRA_DIST += tests/unit/p11_fx.h
+# a PKCS#11 module without AES-GCM (the one refusal SoftHSM cannot show)
+check_LTLIBRARIES += tests/unit/fakep11.la
+tests_unit_fakep11_la_SOURCES = tests/unit/fake_p11.c
+tests_unit_fakep11_la_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) -fvisibility=hidden
+tests_unit_fakep11_la_LDFLAGS = $(FAKE_PLUGIN_LDFLAGS_)
 check_PROGRAMS += tests/unit/test_kek_pkcs11
 TESTS += tests/unit/test_kek_pkcs11
 tests_unit_test_kek_pkcs11_SOURCES = tests/unit/test_kek_pkcs11.c
 tests_unit_test_kek_pkcs11_CFLAGS = $(TEST_CFLAGS) $(SODIUM_CFLAGS)
 tests_unit_test_kek_pkcs11_LDADD = $(TEST_LIBS) $(SODIUM_LIBS) -lpthread
 tests_unit_test_kek_pkcs11_DEPENDENCIES = core/libsealkv-core.la \
-	plugins/cipher-sodium/cipher-sodium.la tests/integration/skv_p11_keygen$(EXEEXT)
+	plugins/cipher-sodium/cipher-sodium.la tests/integration/skv_p11_keygen$(EXEEXT) \
+	tests/unit/fakep11.la
 
 # encryption sidecar keys.json (crash-durable store, strict validation) and
 # the writer registry (0x03) over the real storage-leveldb plugin.

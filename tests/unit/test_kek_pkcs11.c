@@ -9,7 +9,8 @@
  * wrong HSM key or altered bytes are SKV_ERR_INTEGRITY, wraps from 4
  * threads on one session; and each refusal with its catalogue name:
  * module missing / not PKCS#11, token not found, wrong PIN (the PIN never
- * in the message), key not found, an extractable key, the PIN file's
+ * in the message), key not found, an extractable key, a token without
+ * AES-GCM (fake_p11.c, the one SoftHSM cannot show), the PIN file's
  * permissions, a cipher plugin without a key provider. Skips (77) without
  * SoftHSM 2.
  */
@@ -263,7 +264,9 @@ static void refused(const char *module, const char *token, const char *label,
 
 static void test_refusals(void)
 {
-    char bad_pin[700], open_pin[700];
+    char bad_pin[700], open_pin[700], fake_module[700];
+    const char *bd = getenv("SKV_TOP_BUILDDIR");
+    snprintf(fake_module, sizeof fake_module, "%s/tests/unit/.libs/fakep11.so", bd ? bd : ".");
     snprintf(bad_pin, sizeof bad_pin, "%s/badpin", hsm.dir);
     snprintf(open_pin, sizeof open_pin, "%s/openpin", hsm.dir);
     CU_ASSERT_FATAL(p11_fx_write(bad_pin, "0000\n", 0600) == 0);
@@ -280,6 +283,8 @@ static void test_refusals(void)
             "'kek-nope'");
     refused(hsm.module, P11_FX_TOKEN, "kek-extractable", hsm.pin_file, SKV_ENC_PKCS11_KEY,
             "CKA_EXTRACTABLE");
+    refused(fake_module, "fake-token", "kek-a", hsm.pin_file, SKV_ENC_PKCS11_MECHANISM,
+            "does not support CKM_AES_GCM");
     refused(hsm.module, P11_FX_TOKEN, "kek-a", open_pin, SKV_ENC_KEK_FILE_PERMISSIONS,
             "mode 0644");
     refused(hsm.module, P11_FX_TOKEN, "kek-a", "/nonexistent/pin", SKV_ENC_KEK_FILE_MISSING,
