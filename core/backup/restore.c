@@ -160,8 +160,8 @@ static int check_keks(struct rctx *x, char *err, size_t errlen)
         const struct skv_backup_key *k = &x->info.keys[i];
         if (k->kek_id[0] && !skv_keystore_has_kek(x->enc.ks, k->kek_id)) {
             snprintf(err, errlen, "%s: DEK %u of the backup is wrapped under KEK %s, which "
-                     "this config does not give (encryption.kek_file or "
-                     "encryption.previous_kek_files)", skv_error_name(SKV_ErrKEKNotGiven),
+                     "this config does not give (encryption.kek_file, kek_pkcs11, "
+                     "previous_kek_files or previous_kek_pkcs11)", skv_error_name(SKV_ErrKEKNotGiven),
                      k->key_id, k->kek_id);
             return -1;
         }
