@@ -111,8 +111,12 @@ static void kek_line(FILE *f, const json_t *k)
     size_t i;
     if (!json_is_string(json_object_get(k, "current_id")))
         return;
-    fprintf(f, "  KEK:              current id %s; DEKs wrapped under",
-            json_string_value(json_object_get(k, "current_id")));
+    const json_t *prov = json_object_get(k, "current_provider");
+    fprintf(f, "  KEK:              current id %s%s%s; DEKs wrapped under",
+            json_string_value(json_object_get(k, "current_id")),
+            json_is_string(prov) && strcmp(json_string_value(prov), "file") != 0 ? " in " : "",
+            json_is_string(prov) && strcmp(json_string_value(prov), "file") != 0
+                ? json_string_value(prov) : "");
     json_array_foreach(used, i, v)
         fprintf(f, " %s", json_is_string(v) ? json_string_value(v) : "(unrecorded)");
     fprintf(f, "%s\n", json_array_size(used) > 1 ? "  (more than one: run rewrap-kek)" :

@@ -38,6 +38,11 @@ fail() {
 }
 
 pass "cipher-sodium" "$CHK" cipher "$P/cipher-sodium/.libs/cipher-sodium.so"
+if grep -q '^ok: .*key provider: all four members' "$tmp/out"; then
+    echo "ok: cipher-sodium's key provider checked"
+else
+    echo "FAIL: cipher-sodium's key provider not checked"; fails=$((fails + 1))
+fi
 pass "cipher-sodium, suite chacha20-poly1305" "$CHK" cipher \
     "$P/cipher-sodium/.libs/cipher-sodium.so" --option suite=chacha20-poly1305
 pass "storage-leveldb" "$CHK" storage "$P/storage-leveldb/.libs/storage-leveldb.so"

@@ -162,6 +162,8 @@ skv_assert "A: a KEK id the node does not hold: 400 ErrKEKNotGiven" sh -c \
     "[ \$(curl -s -o $SKV_DIR/resp -w '%{http_code}' -X POST -d '{\"kek_id\":\"00000000000000000000000000000000\"}' $(skv_endpoint 1)/v1/encryption/rewrap-kek) = 400 ] && grep -q ErrKEKNotGiven $SKV_DIR/resp"
 skv_assert "A: kek_id and kek_file together: 400 ErrBadRequest" sh -c \
     "[ \$(curl -s -o $SKV_DIR/resp -w '%{http_code}' -X POST -d '{\"kek_id\":\"$HID\",\"kek_file\":\"$K1\"}' $(skv_endpoint 1)/v1/encryption/rewrap-kek) = 400 ] && grep -q ErrBadRequest $SKV_DIR/resp"
+skv_assert "A: sealkv status says the KEK is in pkcs11" sh -c \
+    "'$SEALKV' --endpoint $(skv_endpoint 1) status | grep -q 'current id $HID in pkcs11'"
 skv_assert "A: a rewrap to the HSM KEK again: 409 ErrKEKAlreadyCurrent" sh -c \
     "[ \$(curl -s -o /dev/null -w '%{http_code}' -X POST -d '{\"kek_id\":\"$HID\"}' $(skv_endpoint 1)/v1/encryption/rewrap-kek) = 409 ]"
 skv_assert "A: rotate-dek on the leader wraps under the HSM KEK everywhere" \
