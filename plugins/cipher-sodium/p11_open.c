@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_SLOTS 256
 
@@ -163,6 +164,39 @@ static int login(struct skv_p11_kek *k, const struct skv_cipher_kek_ref *ref, in
                        "(0x%lx)", k->token, skv_p11_rv_name(rv), (unsigned long)rv);
 }
 
+/* A file-backed token (SoftHSM) that another process is rewriting just
+ * then (its login, a node of the same host starting) can be missing from
+ * C_Initialize's scan. When this KEK holds the module alone and the
+ * module was initialised here, finalise and initialise it again, up to
+ * RESCANS times RESCAN_MS apart, until the token list changes. 1 if it
+ * was rescanned. */
+#define RESCANS 10
+#define RESCAN_MS 200
+static int rescan(struct skv_p11_kek *k)
+{
+    CK_C_INITIALIZE_ARGS args;
+    CK_SLOT_ID slots[MAX_SLOTS];
+    CK_ULONG before = MAX_SLOTS, now;
+    struct timespec ts = {0, RESCAN_MS * 1000000L};
+    int i;
+    if (k->mod->refs != 1 || !k->mod->finalize ||
+        k->f->C_GetSlotList(CK_TRUE, slots, &before) != CKR_OK)
+        return 0;
+    memset(&args, 0, sizeof args);
+    args.flags = CKF_OS_LOCKING_OK;
+    for (i = 0; i < RESCANS; i++) {
+        nanosleep(&ts, NULL);
+        now = MAX_SLOTS;
+        if (k->f->C_Finalize(NULL) != CKR_OK || k->f->C_Initialize(&args) != CKR_OK) {
+            k->mod->finalize = 0;   /* no longer ours to finalise */
+            return 0;
+        }
+        if (k->f->C_GetSlotList(CK_TRUE, slots, &now) == CKR_OK && now != before)
+            return 1;
+    }
+    return 1;
+}
+
 int skv_p11_connect(struct skv_p11_kek *k, const struct skv_cipher_kek_ref *ref,
                     int *failed, struct skv_err *err)
 {
@@ -171,7 +205,10 @@ int skv_p11_connect(struct skv_p11_kek *k, const struct skv_cipher_kek_ref *ref,
     if ((rc = module_get(k->owner, ref->module, &k->mod, failed, err)) != SKV_OK)
         return rc;
     k->f = k->mod->f;
-    if ((rc = find_token(k, ref->token_label, failed, err)) != SKV_OK)
+    rc = find_token(k, ref->token_label, failed, err);
+    if (rc == SKV_ERR_NOTFOUND && rescan(k))
+        rc = find_token(k, ref->token_label, failed, err);
+    if (rc != SKV_OK)
         return rc;
     return login(k, ref, failed, err);
 }
