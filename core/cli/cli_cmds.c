@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cli_cmds.c — the sealkv CLI's commands: one admin-http request each
- * (DESIGN.md §6), the answer shown verbatim (--json) or readably, and the
- * command table cli_main.c dispatches from.
+ * cli_cmds.c — the sealkv CLI's commands: one libsealkv-client call each
+ * (DESIGN.md §6), the answer shown verbatim (--json) or readably, the
+ * failure report (stderr, and JSON with --json), and the command table
+ * cli_main.c dispatches from.
  */
 #include "cli/cli_cmds.h"
 #include "cli/cli_snapshot.h"
@@ -41,108 +42,107 @@ int skv_cli_finish_output(void)
     return SKV_CLI_EXIT_OK;
 }
 
-/* The message on stderr for a failed exchange; its exit status. */
-static int report(const struct skv_cli *c, const struct skv_cli_resp *r, int is_get)
+int skv_cli_exit_of(enum skv_client_code code)
 {
-    enum skv_error_id id;
-    if (r->status == 401) {
-        fprintf(stderr, "sealkv: unauthorized: pass --token-file or a client certificate "
-                        "(--cert/--key)%s\n",
-                c->http.token || c->http.cert ? "; the server refused the ones given" : "");
-        return SKV_CLI_EXIT_ERR;
-    }
-    if (is_get && r->status == 404 &&
-        (!r->error || (skv_error_from_name(r->error, &id) == 0 && id == SKV_ErrKeyNotFound))) {
-        fputs("sealkv: not found\n", stderr);
-        return skv_cli_exit_for(r, 1);
-    }
-    skv_cli_print_error(stderr, r->endpoint ? r->endpoint : c->http.endpoint, r);
-    return skv_cli_exit_for(r, 0);
+    return code == SKV_CLIENT_LOCAL ? SKV_CLI_EXIT_ERR : (int)code;
 }
 
-/* Send; SKV_CLI_EXIT_OK on a 2xx answer, else report the error (also as
- * JSON on stdout with --json) and return its exit status
- * (skv_cli_exit_for). *r must be freed by the caller either way. */
-static int send_req(const struct skv_cli *c, const struct skv_cli_req *rq, struct skv_cli_resp *r,
-                    int is_get)
+/* A failure the library found here (no answer of the server's to show:
+ * out of memory, an answer that is not the one expected). */
+static int local_failure(const struct skv_client_error *e)
 {
-    int rc;
-    if (skv_cli_http_do(&c->http, rq, r) != 0) {
-        fprintf(stderr, "sealkv: %s\n", r->conn_msg[0] ? r->conn_msg : "out of memory");
-        return SKV_CLI_EXIT_ERR;
+    return !e->no_answer && e->http_status == 0;
+}
+
+int skv_cli_fail(const struct skv_cli *c, const struct skv_client_error *e, int is_get)
+{
+    int rc = skv_cli_exit_of(e->code);
+    if (local_failure(e)) {
+        fprintf(stderr, "sealkv: %s\n", e->detail[0] ? e->detail : "out of memory");
+        return rc;
     }
-    if (!r->conn_failed && r->status >= 200 && r->status < 300)
-        return SKV_CLI_EXIT_OK;
-    rc = report(c, r, is_get);
+    if (e->http_status == 401) {
+        fprintf(stderr, "sealkv: unauthorized: pass --token-file or a client certificate "
+                        "(--cert/--key)%s\n",
+                c->creds.token_file || c->creds.cert ? "; the server refused the ones given" : "");
+        rc = SKV_CLI_EXIT_ERR;
+    } else if (is_get && e->code == SKV_CLIENT_NOT_FOUND) {
+        fputs("sealkv: not found\n", stderr);
+    } else {
+        skv_cli_print_error(stderr, e->endpoint ? e->endpoint : c->eps[0], e);
+    }
     if (c->json)
-        (void)skv_cli_json_error(stdout, r, rc); /* a write error shows at the flush */
+        (void)skv_cli_json_error(stdout, e, rc); /* a write error shows at the flush */
     return rc;
 }
 
-int skv_cli_send(const struct skv_cli *c, const struct skv_cli_req *rq,
-                 struct skv_cli_resp *r)
+/* Show a 2xx JSON answer (verbatim with --json). */
+static int show_answer(const struct skv_cli *c, const char *body, size_t len, long status,
+                       enum skv_cli_view view, const char *label)
 {
-    return send_req(c, rq, r, 0);
+    if (c->json) {
+        /* a write error shows in skv_cli_finish_output() */
+        (void)skv_cli_print_verbatim(stdout, body ? body : "", len);
+    } else if (skv_cli_print_human(stdout, view, label, body, len) != 0) {
+        fprintf(stderr, "sealkv: unexpected answer (HTTP %ld): not the JSON object expected\n",
+                status);
+        return SKV_CLI_EXIT_ERR;
+    }
+    return skv_cli_finish_output();
 }
 
-/* Send and show a JSON answer (verbatim with --json). */
-static int exchange(const struct skv_cli *c, const struct skv_cli_req *rq, enum skv_cli_view view,
-                    const char *label)
+/* Send one admin request and show its JSON answer. */
+static int exchange(const struct skv_cli *c, const char *method, const char *path,
+                    const char *body, enum skv_cli_view view, const char *label)
 {
-    struct skv_cli_resp r;
-    int rc = send_req(c, rq, &r, 0);
-
-    if (rc == SKV_CLI_EXIT_OK && c->json) {
-        /* a write error shows in skv_cli_finish_output() */
-        (void)skv_cli_print_verbatim(stdout, r.body ? r.body : "", r.len);
-    } else if (rc == SKV_CLI_EXIT_OK && skv_cli_print_human(stdout, view, label, r.body, r.len) != 0) {
-        fprintf(stderr, "sealkv: unexpected answer (HTTP %ld): not the JSON object expected\n",
-                r.status);
-        rc = SKV_CLI_EXIT_ERR;
-    }
-    if (rc == SKV_CLI_EXIT_OK)
-        rc = skv_cli_finish_output();
-    skv_cli_resp_free(&r);
+    struct skv_client_answer a;
+    struct skv_client_error e;
+    int rc;
+    memset(&e, 0, sizeof e);
+    if (skv_client_request(c->client, method, path, body, body ? strlen(body) : 0,
+                           body ? "application/json" : NULL, &a, &e) != SKV_CLIENT_OK)
+        rc = skv_cli_fail(c, &e, 0);
+    else
+        rc = show_answer(c, a.body, a.len, a.status, view, label);
+    skv_client_answer_clear(&a);
+    skv_client_error_clear(&e);
     return rc;
 }
 
 static int simple(const struct skv_cli *c, const char *method, const char *path,
                   enum skv_cli_view view, const char *label)
 {
-    struct skv_cli_req rq = {.method = method, .path = path};
-    return exchange(c, &rq, view, label);
+    return exchange(c, method, path, NULL, view, label);
 }
 
-/* "/v1/kv/<encoded key>[suffix]", malloc'd; NULL when out of memory. */
-static char *kv_path(const char *key, const char *suffix)
+/* The compare-and-swap condition of put / del; both values were checked
+ * when parsed. A failed compare is HTTP 412, exit 4; a conditional write
+ * whose outcome is unknown is never resent (the library resends only
+ * answers that say nothing was done). */
+static const struct skv_client_cond *cond_of(const struct skv_cli *c, struct skv_client_cond *k)
 {
-    char *enc = skv_cli_pct_encode(key, strlen(key)), *p = NULL;
-    size_t n;
-    if (enc) {
-        n = strlen("/v1/kv/") + strlen(enc) + strlen(suffix) + 1;
-        p = malloc(n);
-        if (p)
-            snprintf(p, n, "/v1/kv/%s%s", enc, suffix);
+    if (c->prev_index) {
+        k->kind = SKV_CLIENT_COND_PREV_INDEX;
+        k->prev_index = strtoull(c->prev_index, NULL, 10);
+    } else if (c->prev_exist) {
+        k->kind = strcmp(c->prev_exist, "true") == 0 ? SKV_CLIENT_COND_EXISTS
+                                                     : SKV_CLIENT_COND_ABSENT;
+    } else {
+        return NULL;
     }
-    free(enc);
-    if (!p)
-        fputs("sealkv: out of memory\n", stderr);
-    return p;
+    return k;
 }
 
-/* The compare-and-swap query of put / del ("" when none); both values
- * were checked when parsed. A failed compare is HTTP 412, exit 4; a
- * conditional write whose outcome is unknown is never resent (the
- * retry loop resends only answers that say nothing was done). */
-static const char *cond_query(const struct skv_cli *c, char *buf, size_t len)
+/* A write's outcome: its answer shown, or the failure reported. */
+static int show_write(const struct skv_cli *c, enum skv_client_code code,
+                      struct skv_client_write *w, struct skv_client_error *e)
 {
-    if (c->prev_index)
-        snprintf(buf, len, "?prev_index=%s", c->prev_index);
-    else if (c->prev_exist)
-        snprintf(buf, len, "?prev_exist=%s", c->prev_exist);
-    else
-        return "";
-    return buf;
+    int rc = code == SKV_CLIENT_OK ? show_answer(c, w->raw, w->raw_len, 200, SKV_CLI_VIEW_INDEX,
+                                                 NULL)
+                                   : skv_cli_fail(c, e, 0);
+    skv_client_write_clear(w);
+    skv_client_error_clear(e);
+    return rc;
 }
 
 /* ---- commands ----------------------------------------------------- */
@@ -155,35 +155,37 @@ static int cmd_status(const struct skv_cli *c, char **args, int nargs)
 
 static int cmd_get(const struct skv_cli *c, char **args, int nargs)
 {
-    struct skv_cli_resp r;
-    struct skv_cli_req rq = {.method = "GET"};
-    char *path = kv_path(args[0], c->local ? "?consistency=local" : "");
+    struct skv_client_kv kv;
+    struct skv_client_error e;
     int rc;
 
     (void)nargs;
-    if (!path)
-        return SKV_CLI_EXIT_ERR;
-    rq.path = path;
-    rc = send_req(c, &rq, &r, 1);
-    if (rc == SKV_CLI_EXIT_OK) {
+    memset(&e, 0, sizeof e);
+    if (skv_client_get(c->client, args[0], strlen(args[0]), c->local ? SKV_CLIENT_READ_LOCAL : 0,
+                       &kv, &e) != SKV_CLIENT_OK) {
+        rc = skv_cli_fail(c, &e, 1);
         if (c->json)
-            (void)skv_cli_json_kv(stdout, args[0], strlen(args[0]), r.body, r.len, &r);
-        else if (r.len)
-            (void)fwrite(r.body, 1, r.len, stdout); /* checked by skv_cli_finish_output() */
+            (void)skv_cli_finish_output();
+    } else {
+        if (c->json)
+            (void)skv_cli_json_kv(stdout, &kv);
+        else if (kv.value_len)
+            (void)fwrite(kv.value, 1, kv.value_len, stdout); /* checked by skv_cli_finish_output() */
         rc = skv_cli_finish_output();
-    } else if (c->json) {
-        (void)skv_cli_finish_output();
     }
-    skv_cli_resp_free(&r);
-    free(path);
+    skv_client_kv_clear(&kv);
+    skv_client_error_clear(&e);
     return rc;
 }
 
 static int cmd_put(const struct skv_cli *c, char **args, int nargs)
 {
-    struct skv_cli_req rq = {.method = "PUT", .content_type = "application/octet-stream"};
     struct skv_buf buf = {0};
-    char *path, sfx[48];
+    struct skv_client_cond k;
+    struct skv_client_write w;
+    struct skv_client_error e;
+    const void *val;
+    size_t len;
     int rc;
 
     if (nargs < 2 || strcmp(args[1], "-") == 0) {
@@ -192,29 +194,28 @@ static int cmd_put(const struct skv_cli *c, char **args, int nargs)
             skv_buf_free(&buf);
             return SKV_CLI_EXIT_ERR;
         }
-        rq.body = (const char *)buf.p;
-        rq.body_len = buf.len;
+        val = buf.p;
+        len = buf.len;
     } else {
-        rq.body = args[1];
-        rq.body_len = strlen(args[1]);
+        val = args[1];
+        len = strlen(args[1]);
     }
-    path = kv_path(args[0], cond_query(c, sfx, sizeof sfx));
-    rq.path = path;
-    rc = path ? exchange(c, &rq, SKV_CLI_VIEW_INDEX, NULL) : SKV_CLI_EXIT_ERR;
-    free(path);
+    memset(&e, 0, sizeof e);
+    rc = show_write(c, skv_client_put(c->client, args[0], strlen(args[0]), val, len,
+                                      cond_of(c, &k), &w, &e), &w, &e);
     skv_buf_free(&buf);
     return rc;
 }
 
 static int cmd_del(const struct skv_cli *c, char **args, int nargs)
 {
-    char sfx[48];
-    char *path = kv_path(args[0], cond_query(c, sfx, sizeof sfx));
-    int rc;
+    struct skv_client_cond k;
+    struct skv_client_write w;
+    struct skv_client_error e;
     (void)nargs;
-    rc = path ? simple(c, "DELETE", path, SKV_CLI_VIEW_INDEX, NULL) : SKV_CLI_EXIT_ERR;
-    free(path);
-    return rc;
+    memset(&e, 0, sizeof e);
+    return show_write(c, skv_client_delete(c->client, args[0], strlen(args[0]), cond_of(c, &k),
+                                           &w, &e), &w, &e);
 }
 
 /* A member id: decimal, 1 .. INT64_MAX (it travels as a JSON integer). */
@@ -243,8 +244,6 @@ static int cmd_members(const struct skv_cli *c, char **args, int nargs)
 
 static int cmd_members_add(const struct skv_cli *c, char **args, int nargs)
 {
-    struct skv_cli_req rq = {.method = "POST", .path = "/v1/cluster/members",
-                             .content_type = "application/json"};
     json_int_t id;
     json_t *j;
     char *body;
@@ -263,9 +262,7 @@ static int cmd_members_add(const struct skv_cli *c, char **args, int nargs)
     json_decref(j);
     if (!body)
         return fputs("sealkv: out of memory\n", stderr), SKV_CLI_EXIT_ERR;
-    rq.body = body;
-    rq.body_len = strlen(body);
-    rc = exchange(c, &rq, SKV_CLI_VIEW_MEMBER, "added");
+    rc = exchange(c, "POST", "/v1/cluster/members", body, SKV_CLI_VIEW_MEMBER, "added");
     free(body);
     return rc;
 }
@@ -324,14 +321,10 @@ static int cmd_enable_raft(const struct skv_cli *c, char **args, int nargs)
 
 static int cmd_rotate_dek(const struct skv_cli *c, char **args, int nargs)
 {
-    struct skv_cli_req rq = {.method = "POST", .path = "/v1/encryption/rotate-dek",
-                             .content_type = "application/json"};
     char body[40];
     (void)args, (void)nargs;
     snprintf(body, sizeof body, "{\"purpose\":\"%s\"}", c->purpose ? c->purpose : "storage");
-    rq.body = body;
-    rq.body_len = strlen(body);
-    return exchange(c, &rq, SKV_CLI_VIEW_TREE, NULL);
+    return exchange(c, "POST", "/v1/encryption/rotate-dek", body, SKV_CLI_VIEW_TREE, NULL);
 }
 
 /* The node reads the file on its own host: send an absolute path (a
@@ -339,8 +332,6 @@ static int cmd_rotate_dek(const struct skv_cli *c, char **args, int nargs)
  * KEK the node holds already (an HSM KEK from previous_kek_pkcs11). */
 static int cmd_rewrap_kek(const struct skv_cli *c, char **args, int nargs)
 {
-    struct skv_cli_req rq = {.method = "POST", .path = "/v1/encryption/rewrap-kek",
-                             .content_type = "application/json"};
     char *abs = NULL, *body;
     json_t *j;
     int rc;
@@ -360,9 +351,7 @@ static int cmd_rewrap_kek(const struct skv_cli *c, char **args, int nargs)
     json_decref(j);
     if (!body)
         return fputs("sealkv: out of memory\n", stderr), SKV_CLI_EXIT_ERR;
-    rq.body = body;
-    rq.body_len = strlen(body);
-    rc = exchange(c, &rq, SKV_CLI_VIEW_TREE, NULL);
+    rc = exchange(c, "POST", "/v1/encryption/rewrap-kek", body, SKV_CLI_VIEW_TREE, NULL);
     free(body);
     return rc;
 }

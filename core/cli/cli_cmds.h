@@ -1,24 +1,40 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cli_cmds.h — what the sealkv CLI's parser (cli_main.c) hands to its
- * commands (cli_cmds.c): the parsed command line, the command table, and
- * the shared usage-error and output-flush helpers.
+ * commands (cli_cmds.c): the parsed command line with its
+ * libsealkv-client handle, the command table, the exit statuses, and the
+ * shared usage-error, failure-report and output-flush helpers.
  */
 #ifndef SKV_CLI_CMDS_H
 #define SKV_CLI_CMDS_H
 
 #include <stddef.h>
 
-#include "cli/cli_creds.h"
-#include "cli/cli_http.h"
+#include <sealkv/client.h>
 
-/* Exit statuses: SKV_CLI_EXIT_* in cli_http.h. */
+#include "cli/cli_creds.h"
+
+/* Exit statuses (sealkv(1) EXIT STATUS; stable): enum skv_client_code's
+ * classes, SKV_CLIENT_LOCAL exiting 1. */
+enum {
+    SKV_CLI_EXIT_OK = 0,
+    SKV_CLI_EXIT_ERR = 1,            /* refused by the server (nothing done), or a local failure */
+    SKV_CLI_EXIT_USAGE = 2,          /* bad command line; nothing was sent */
+    SKV_CLI_EXIT_NOT_FOUND = 3,      /* get: no such key */
+    SKV_CLI_EXIT_COMPARE_FAILED = 4, /* a compare-and-swap's compare failed (HTTP 412
+                                        ErrCompareFailed): nothing was done */
+    SKV_CLI_EXIT_UNREACHABLE = 5,    /* no server reached (connect, name, TLS): nothing was done */
+    SKV_CLI_EXIT_UNKNOWN = 6         /* the request may or may not have taken effect */
+};
+
+/* The exit status of a library outcome. */
+int skv_cli_exit_of(enum skv_client_code code);
 
 /* Everything the command line says. */
 struct skv_cli {
     const char *endpoint;   /* as given: a comma-separated list */
     char *ep_buf;           /* its split copy (owned) */
-    const char *eps[SKV_CLI_MAX_ENDPOINTS];
+    const char *eps[SKV_CLIENT_MAX_ENDPOINTS];
     size_t n_eps;
     const char *purpose; /* --purpose (rotate-dek), NULL if not given */
     const char *prev_index; /* --prev-index N (put, del): decimal, checked */
@@ -31,7 +47,7 @@ struct skv_cli {
     double timeout_s, retry_s;
     char **pos; /* positional arguments (command first) */
     int npos;
-    struct skv_cli_http http;
+    struct skv_client *client;  /* every request goes through it */
     struct skv_cli_creds creds; /* --cacert, --cert, --key, --token-file */
 };
 
@@ -53,11 +69,10 @@ int skv_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2
 /* Flush stdout; SKV_CLI_EXIT_OK, or SKV_CLI_EXIT_ERR after a message. */
 int skv_cli_finish_output(void);
 
-/* Send; SKV_CLI_EXIT_OK on a 2xx answer, else report the error (also as
- * JSON on stdout with --json) and return its exit status. *r must be
- * freed by the caller either way. */
-int skv_cli_send(const struct skv_cli *c, const struct skv_cli_req *rq,
-                 struct skv_cli_resp *r);
+/* Report a failed call (stderr; also as JSON on stdout with --json,
+ * except for local failures) and return its exit status. `is_get`: a
+ * get's NOT_FOUND prints "not found". */
+int skv_cli_fail(const struct skv_cli *c, const struct skv_client_error *e, int is_get);
 
 /* cli_txn.c: sealkv txn [FILE|-] */
 int skv_cli_cmd_txn(const struct skv_cli *c, char **args, int nargs);

@@ -35,34 +35,47 @@ static int emit(FILE *out, json_t *o)
     return rc;
 }
 
-int skv_cli_json_kv(FILE *out, const void *key, size_t key_len, const void *val, size_t val_len,
-                    const struct skv_cli_resp *r)
+int skv_cli_json_kv(FILE *out, const struct skv_client_kv *kv)
 {
     json_t *o = json_object();
-    if (!o || json_object_set_new(o, "key", b64(key, key_len)) != 0 ||
-        json_object_set_new(o, "value", b64(val ? val : "", val_len)) != 0 ||
-        (r->has_rev &&
-         (json_object_set_new(o, "mod_index", json_integer((json_int_t)r->mod_index)) != 0 ||
-          json_object_set_new(o, "create_index", json_integer((json_int_t)r->create_index)) != 0))) {
+    if (!o || json_object_set_new(o, "key", b64(kv->key, kv->key_len)) != 0 ||
+        json_object_set_new(o, "value", b64(kv->value ? kv->value : "", kv->value_len)) != 0 ||
+        (kv->has_index &&
+         (json_object_set_new(o, "mod_index", json_integer((json_int_t)kv->mod_index)) != 0 ||
+          json_object_set_new(o, "create_index", json_integer((json_int_t)kv->create_index)) != 0))) {
         json_decref(o);
         return -1;
     }
     return emit(out, o);
 }
 
-int skv_cli_json_error(FILE *out, const struct skv_cli_resp *r, int exit_code)
+json_t *skv_cli_json_entry(const struct skv_client_kv *kv)
+{
+    json_t *o = json_object();
+    if (!o || json_object_set_new(o, "key", b64(kv->key, kv->key_len)) != 0 ||
+        (kv->has_value && json_object_set_new(o, "value", b64(kv->value, kv->value_len)) != 0) ||
+        (kv->has_index &&
+         json_object_set_new(o, "mod_index", json_integer((json_int_t)kv->mod_index)) != 0)) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+int skv_cli_json_error(FILE *out, const struct skv_client_error *e, int exit_code)
 {
     json_t *o = NULL;
     const char *what;
-    if (!r->conn_failed && r->error && r->body)   /* the server's own error object */
-        o = json_loadb(r->body, r->len, 0, NULL);
+    if (!e->no_answer && e->name && e->body)   /* the server's own error object */
+        o = json_loadb(e->body, e->body_len, 0, NULL);
     if (json_is_object(o))
         return json_object_set_new(o, "exit", json_integer(exit_code)) == 0 ? emit(out, o)
                                                                             : (json_decref(o), -1);
     json_decref(o);
-    what = !r->conn_failed ? "unexpected_answer" : r->conn_unsent ? "unreachable" : "unknown_outcome";
+    what = !e->no_answer ? "unexpected_answer"
+           : e->code == SKV_CLIENT_UNREACHABLE ? "unreachable" : "unknown_outcome";
     o = json_pack("{s:s, s:s, s:s?, s:i, s:i}", "error", what, "message",
-                  r->conn_failed ? r->conn_msg : "the answer is not a sealkv error object",
-                  "endpoint", r->endpoint, "status", (int)r->status, "exit", exit_code);
+                  e->no_answer ? e->detail : "the answer is not a sealkv error object",
+                  "endpoint", e->endpoint, "status", (int)e->http_status, "exit", exit_code);
     return emit(out, o);
 }

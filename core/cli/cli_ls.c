@@ -1,18 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cli_ls.c — `sealkv ls [PREFIX] [--keys-only] [--limit N] [--local]`:
- * GET /v1/kv?prefix=..&after=.. page after page (1000 keys each) until
- * the answer says no more or --limit keys were listed. Prints the keys,
+ * skv_client_list (GET /v1/kv?prefix=..&after=..) page after page (1000
+ * keys each) until the answer says no more or --limit keys were listed. Prints the keys,
  * one per line; with --json one object {"kvs":[{"key","value","mod_index"}],
  * "more":bool} of every page, keys and values in base64 as the server
  * sends them. Each page is a linearizable read of its own, not one
  * snapshot of the whole range.
  */
 #include "cli/cli_cmds.h"
-#include "cli/cli_http.h"
+#include "cli/cli_json.h"
 
 #include <jansson.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,91 +20,65 @@
 
 struct ls_state {
     json_t *kvs;           /* every entry so far (--json) */
-    unsigned char *after;  /* the last key listed, decoded */
+    void *after;           /* the last key listed */
     size_t after_len;
     unsigned long long left; /* keys still wanted; 0 = unlimited */
     int more;
 };
 
-/* "/v1/kv?prefix=..&limit=..[&after=..][&keys_only=true][&consistency=local]" */
-static char *page_path(const struct skv_cli *c, const char *prefix, const struct ls_state *s,
-                       unsigned limit)
-{
-    char *p = skv_cli_pct_encode(prefix, strlen(prefix));
-    char *a = s->after ? skv_cli_pct_encode(s->after, s->after_len) : NULL;
-    char *out = NULL;
-    size_t n;
-    if (p && (a || !s->after)) {
-        n = strlen(p) + (a ? strlen(a) : 0) + 128;
-        if ((out = malloc(n)))
-            snprintf(out, n, "/v1/kv?prefix=%s&limit=%u%s%s%s%s", p, limit, a ? "&after=" : "",
-                     a ? a : "", c->keys_only || !c->json ? "&keys_only=true" : "",
-                     c->local ? "&consistency=local" : "");
-    }
-    free(p);
-    free(a);
-    return out;
-}
-
 /* Print (or collect) one page's entries; remember the last key. 0 or -1. */
-static int take_page(const struct skv_cli *c, struct ls_state *s, json_t *page)
+static int take_page(const struct skv_cli *c, struct ls_state *s, struct skv_client_list *page)
 {
-    json_t *kvs = json_object_get(page, "kvs"), *e;
+    struct skv_client_kv *last = NULL;
     size_t i;
-    if (!json_is_array(kvs) || !json_is_boolean(json_object_get(page, "more")))
-        return -1;
-    s->more = json_is_true(json_object_get(page, "more"));
-    json_array_foreach(kvs, i, e) {
-        const char *k = json_string_value(json_object_get(e, "key"));
-        size_t kl = k ? strlen(k) : 0, bl;
-        unsigned char *bin = malloc(kl + 1);
-        if (!bin || !k || sodium_base642bin(bin, kl + 1, k, kl, NULL, &bl, NULL,
-                                            sodium_base64_VARIANT_ORIGINAL) != 0) {
-            free(bin);
-            return -1;
+    int rc = 0;
+    if (page->n == 0 && page->more) /* would ask for the same page forever */
+        return fputs("sealkv: unexpected answer: no key, but more announced\n", stderr), -1;
+    s->more = page->more;
+    for (i = 0; i < page->n && rc == 0; i++) {
+        last = &page->kvs[i];
+        if (c->json) {
+            if (json_array_append_new(s->kvs, skv_cli_json_entry(last)) != 0)
+                rc = (fputs("sealkv: out of memory\n", stderr), -1);
+        } else {
+            (void)fwrite(last->key, 1, last->key_len, stdout); /* checked at the flush */
+            (void)fputc('\n', stdout);
         }
-        free(s->after);
-        s->after = bin;
-        s->after_len = bl;
-        if (c->json ? json_array_append(s->kvs, e) != 0
-                    : (fwrite(bin, 1, bl, stdout), fputc('\n', stdout) == EOF))
-            return -1;
         if (s->left && --s->left == 0) {
-            s->more = s->more || i + 1 < json_array_size(kvs);
+            s->more = s->more || i + 1 < page->n;
             break;
         }
     }
-    return 0;
+    if (last) { /* the next page starts after it: take the key over */
+        free(s->after);
+        s->after = last->key;
+        s->after_len = last->key_len;
+        last->key = NULL;
+        last->key_len = 0;
+    }
+    return rc;
 }
 
 /* One page: SKV_CLI_EXIT_OK, or an exit status after the error was shown. */
 static int ls_page(const struct skv_cli *c, const char *prefix, struct ls_state *s)
 {
-    unsigned limit = s->left && s->left < LS_PAGE ? (unsigned)s->left : LS_PAGE;
-    char *path = page_path(c, prefix, s, limit);
-    struct skv_cli_req rq = {.method = "GET", .path = path};
-    struct skv_cli_resp r;
-    json_t *page;
-    int rc;
-    if (!path) {
-        fputs("sealkv: out of memory\n", stderr);
-        return SKV_CLI_EXIT_ERR;
-    }
-    rc = skv_cli_send(c, &rq, &r);
-    free(path);
-    if (rc == SKV_CLI_EXIT_OK) {
-        page = json_loadb(r.body ? r.body : "", r.len, 0, NULL);
-        if (!page || take_page(c, s, page) != 0) {
-            fprintf(stderr, "sealkv: unexpected answer (HTTP %ld): not the listing expected\n",
-                    r.status);
-            rc = SKV_CLI_EXIT_ERR;
-        }
-        json_decref(page);
-    }
-    skv_cli_resp_free(&r);
+    struct skv_client_list_req rq = {
+        .prefix = prefix, .prefix_len = strlen(prefix), .after = s->after,
+        .after_len = s->after_len,
+        .limit = s->left && s->left < LS_PAGE ? (unsigned)s->left : LS_PAGE,
+        .keys_only = c->keys_only || !c->json, .flags = c->local ? SKV_CLIENT_READ_LOCAL : 0};
+    struct skv_client_list page;
+    struct skv_client_error e;
+    int rc = SKV_CLI_EXIT_OK;
+    memset(&e, 0, sizeof e);
+    if (skv_client_list(c->client, &rq, &page, &e) != SKV_CLIENT_OK)
+        rc = skv_cli_fail(c, &e, 0);
+    else if (take_page(c, s, &page) != 0)
+        rc = SKV_CLI_EXIT_ERR;
+    skv_client_list_clear(&page);
+    skv_client_error_clear(&e);
     return rc;
 }
-
 int skv_cli_cmd_ls(const struct skv_cli *c, char **args, int nargs)
 {
     struct ls_state s;

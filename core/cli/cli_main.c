@@ -3,7 +3,7 @@
  * cli_main.c — the sealkv command-line client: argument parsing
  * (getopt_long), usage, endpoint and credential resolution, and dispatch
  * to the commands of cli_cmds.c (DESIGN.md §6).
- * Exit codes: SKV_CLI_EXIT_* (cli_http.h; sealkv(1) EXIT STATUS).
+ * Exit codes: SKV_CLI_EXIT_* (cli_cmds.h; sealkv(1) EXIT STATUS).
  */
 #include "cli/cli_cmds.h"
 #include "cli/cli_cert.h"
@@ -315,8 +315,8 @@ static int split_endpoints(struct skv_cli *c)
     if (!(c->ep_buf = strdup(c->endpoint)))
         return fputs("sealkv: out of memory\n", stderr), SKV_CLI_EXIT_ERR;
     for (p = c->ep_buf; (tok = strtok_r(p, ",", &save)); p = NULL) {
-        if (c->n_eps == SKV_CLI_MAX_ENDPOINTS)
-            return skv_cli_usage_error("more than %d endpoints", SKV_CLI_MAX_ENDPOINTS);
+        if (c->n_eps == SKV_CLIENT_MAX_ENDPOINTS)
+            return skv_cli_usage_error("more than %d endpoints", SKV_CLIENT_MAX_ENDPOINTS);
         if (strncmp(tok, "http://", 7) != 0 && strncmp(tok, "https://", 8) != 0)
             return skv_cli_usage_error("endpoint '%s' is not an http:// or https:// URL", tok);
         c->eps[c->n_eps++] = tok;
@@ -331,33 +331,41 @@ static int split_endpoints(struct skv_cli *c)
 static int resolve_endpoint(struct skv_cli *c)
 {
     const char *env = getenv("SEALKV_ENDPOINT");
-    int rc;
     if (!c->endpoint)
         c->endpoint = env && *env ? env : DEFAULT_ENDPOINT;
-    if ((rc = split_endpoints(c)) != 0)
-        return rc;
-    c->http.endpoint = c->eps[0];
-    c->http.endpoints = c->eps;
-    c->http.n_endpoints = c->n_eps;
-    c->http.timeout_ms = (long)(c->timeout_s * 1000.0 + 0.5);
-    c->http.retry_ms = (long)(c->retry_s * 1000.0 + 0.5);
-    return 0;
+    return split_endpoints(c);
 }
 
-/* Credential files: flags, else $SEALKV_*; the token is read (and
- * checked) now, so a bad token file fails before anything is sent. */
-static int resolve_creds(struct skv_cli *c)
+/* Credential files (flags, else $SEALKV_*) and the client: the token is
+ * read (and checked) now, so a bad token file fails before anything is
+ * sent. */
+static int make_client(struct skv_cli *c)
 {
+    struct skv_client_options o;
+    struct skv_client_error e;
     char msg[512];
+    int rc;
     if (skv_cli_creds_load(&c->creds, msg, sizeof msg) != 0) {
         fprintf(stderr, "sealkv: %s\n", msg);
         return SKV_CLI_EXIT_ERR;
     }
-    c->http.cacert = c->creds.cacert;
-    c->http.cert = c->creds.cert;
-    c->http.key = c->creds.key;
-    c->http.token = c->creds.token;
-    return 0;
+    skv_client_options_init(&o);
+    o.endpoints = c->eps;
+    o.n_endpoints = c->n_eps;
+    o.token_file = c->creds.token_file;
+    o.ca_file = c->creds.cacert;
+    o.cert_file = c->creds.cert;
+    o.key_file = c->creds.key;
+    o.timeout_ms = (long)(c->timeout_s * 1000.0 + 0.5);
+    o.retry_ms = (long)(c->retry_s * 1000.0 + 0.5);
+    o.max_response_bytes = (size_t)1 << 31; /* the CLI streams what it gets */
+    memset(&e, 0, sizeof e);
+    if (skv_client_new(&o, &c->client, &e) == SKV_CLIENT_OK)
+        return 0;
+    fprintf(stderr, "sealkv: %s%s\n", c->creds.token_file ? "--token-file: " : "", e.detail);
+    rc = skv_cli_exit_of(e.code);
+    skv_client_error_clear(&e);
+    return rc == SKV_CLI_EXIT_USAGE ? SKV_CLI_EXIT_ERR : rc;
 }
 
 int main(int argc, char **argv)
@@ -383,18 +391,19 @@ int main(int argc, char **argv)
     if (!(cmd = find_command(&c, &words)))
         return SKV_CLI_EXIT_USAGE;
     if ((rc = check_command(&c, cmd, c.npos - words)) != 0 || (rc = resolve_endpoint(&c)) != 0 ||
-        (rc = resolve_creds(&c)) != 0) {
+        (rc = make_client(&c)) != 0) {
         free(c.ep_buf);
         return rc;
     }
-    if (skv_cli_http_global_init() != 0) {
-        skv_cli_creds_wipe(&c.creds);
+    if (skv_client_global_init() != 0) {
+        skv_client_free(c.client);
+        free(c.ep_buf);
         fputs("sealkv: cannot initialise libcurl\n", stderr);
         return SKV_CLI_EXIT_ERR;
     }
     rc = cmd->run(&c, c.pos + words, c.npos - words);
-    skv_cli_http_global_cleanup();
-    skv_cli_creds_wipe(&c.creds);
+    skv_client_free(c.client); /* wipes the token */
+    skv_client_global_cleanup();
     free(c.ep_buf);
     return rc;
 }

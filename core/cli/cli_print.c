@@ -279,19 +279,19 @@ int skv_cli_print_human(FILE *out, enum skv_cli_view view, const char *label,
     return 0;
 }
 
-void skv_cli_print_error(FILE *err, const char *endpoint, const struct skv_cli_resp *r)
+void skv_cli_print_error(FILE *err, const char *endpoint, const struct skv_client_error *e)
 {
     char a[128], b[1024];
 
-    if (r->conn_failed) {
-        clean_copy(b, sizeof b, r->conn_msg);
+    if (e->no_answer) {
+        clean_copy(b, sizeof b, e->detail);
         fprintf(err, "sealkv: cannot reach %s: %s\n", endpoint, b);
-    } else if (r->error) {
-        clean_copy(a, sizeof a, r->error);
-        clean_copy(b, sizeof b, r->message ? r->message : "");
-        fprintf(err, "sealkv: %s: %s (HTTP %ld)\n", a, b, r->status);
+    } else if (e->name) {
+        clean_copy(a, sizeof a, e->name);
+        clean_copy(b, sizeof b, e->message ? e->message : "");
+        fprintf(err, "sealkv: %s: %s (HTTP %ld)\n", a, b, e->http_status);
     } else {
-        clean_copy(b, 200, r->body && r->len ? r->body : "(empty body)");
-        fprintf(err, "sealkv: unexpected answer: %s (HTTP %ld)\n", b, r->status);
+        clean_copy(b, 200, e->body && e->body_len ? e->body : "(empty body)");
+        fprintf(err, "sealkv: unexpected answer: %s (HTTP %ld)\n", b, e->http_status);
     }
 }

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "cli/cli_http.h"
+#include <sealkv/client.h>
 
 /* How a successful answer is shown to a human. */
 enum skv_cli_view {
@@ -38,6 +38,6 @@ int skv_cli_print_human(FILE *out, enum skv_cli_view view, const char *label,
  * "sealkv: ErrName: message (HTTP status)" (a JSON error), or
  * "sealkv: unexpected answer: <body excerpt> (HTTP status)". Control
  * bytes from the server are shown as '?'. */
-void skv_cli_print_error(FILE *err, const char *endpoint, const struct skv_cli_resp *r);
+void skv_cli_print_error(FILE *err, const char *endpoint, const struct skv_client_error *e);
 
 #endif /* SKV_CLI_PRINT_H */

@@ -8,7 +8,6 @@
  * and `sealkv snapshot info FILE` (core/backup/restore.h).
  */
 #include "cli/cli_cmds.h"
-#include "cli/cli_http.h"
 #include "cli/cli_snapshot.h"
 #include "backup/restore.h"
 #include "fsm/backup_file.h"
@@ -102,42 +101,40 @@ static int fsync_dir_of(const char *path)
     return rc;
 }
 
-/* Pieces from `offset` on until an empty one. */
-static int fetch_all(const struct skv_cli *one, unsigned long long id, struct sink *s)
+/* Pieces from `offset` on until an empty one, through `one` (the client
+ * pinned to the node that opened the session). */
+static int fetch_all(const struct skv_cli *c, struct skv_client *one, unsigned long long id,
+                     struct sink *s)
 {
     char path[96];
     for (;;) {
-        struct skv_cli_resp r;
-        struct skv_cli_req rq = {.method = "GET", .path = path};
-        int rc;
+        struct skv_client_answer a;
+        struct skv_client_error e;
+        int rc = SKV_CLI_EXIT_OK;
+        memset(&e, 0, sizeof e);
         snprintf(path, sizeof path, "/v1/snapshot/%llu?offset=%" PRIu64, id, s->total);
-        rc = skv_cli_send(one, &rq, &r);
-        if (rc == SKV_CLI_EXIT_OK && r.len > 0 &&
-            sink_put(s, (const uint8_t *)r.body, r.len) != 0) {
-            fprintf(stderr, "sealkv: snapshot save: write: %s\n", strerror(errno));
-            rc = SKV_CLI_EXIT_ERR;
-        }
-        if (rc == SKV_CLI_EXIT_OK && r.len == 0) {
-            skv_cli_resp_free(&r);
-            return SKV_CLI_EXIT_OK;
-        }
-        skv_cli_resp_free(&r);
+        if (skv_client_request(one, "GET", path, NULL, 0, NULL, &a, &e) != SKV_CLIENT_OK)
+            rc = skv_cli_fail(c, &e, 0);
+        else if (a.len > 0 && sink_put(s, (const uint8_t *)a.body, a.len) != 0)
+            rc = (fprintf(stderr, "sealkv: snapshot save: write: %s\n", strerror(errno)),
+                  SKV_CLI_EXIT_ERR);
+        else if (a.len == 0)
+            rc = -1; /* the end */
+        skv_client_answer_clear(&a);
+        skv_client_error_clear(&e);
         if (rc != SKV_CLI_EXIT_OK)
-            return rc;
+            return rc < 0 ? SKV_CLI_EXIT_OK : rc;
     }
 }
 
-static void close_session(const struct skv_cli *one, unsigned long long id)
+static void close_session(struct skv_client *one, unsigned long long id)
 {
     char path[64];
-    struct skv_cli_resp r;
-    struct skv_cli_req rq = {.method = "DELETE", .path = path};
-    struct skv_cli quiet = *one;
-    quiet.json = 0;
-    memset(&r, 0, sizeof r);
+    struct skv_client_answer a;
     snprintf(path, sizeof path, "/v1/snapshot/%llu", id);
-    (void)skv_cli_http_do(&quiet.http, &rq, &r);   /* best effort: it expires anyway */
-    skv_cli_resp_free(&r);
+    /* best effort, nothing reported: it expires anyway */
+    (void)skv_client_request(one, "DELETE", path, NULL, 0, NULL, &a, NULL);
+    skv_client_answer_clear(&a);
 }
 
 static int print_saved(const struct skv_cli *c, json_t *m, const char *file, uint64_t bytes,
@@ -168,33 +165,43 @@ static int print_saved(const struct skv_cli *c, json_t *m, const char *file, uin
     return skv_cli_finish_output();
 }
 
-/* POST /v1/snapshot: the session's manifest and the endpoint it lives on. */
+/* POST /v1/snapshot: the session's manifest, and a client pinned to
+ * the endpoint it lives on. */
 static int open_session(const struct skv_cli *c, json_t **m, unsigned long long *id,
-                        const char **endpoint)
+                        struct skv_client **one, const char **endpoint)
 {
-    struct skv_cli_resp r;
-    struct skv_cli_req rq = {.method = "POST", .path = "/v1/snapshot"};
+    struct skv_client_answer a;
+    struct skv_client_error e;
     json_t *jid;
-    int rc = skv_cli_send(c, &rq, &r);
+    int rc = SKV_CLI_EXIT_OK;
     *m = NULL;
-    if (rc == SKV_CLI_EXIT_OK) {
-        *m = json_loadb(r.body ? r.body : "", r.len, 0, NULL);
+    memset(&e, 0, sizeof e);
+    if (skv_client_request(c->client, "POST", "/v1/snapshot", NULL, 0, NULL, &a, &e) !=
+        SKV_CLIENT_OK) {
+        rc = skv_cli_fail(c, &e, 0);
+    } else {
+        *m = json_loadb(a.body ? a.body : "", a.len, 0, NULL);
         jid = json_object_get(*m, "id");
         if (!json_is_integer(jid) || json_integer_value(jid) <= 0) {
             fprintf(stderr, "sealkv: snapshot save: unexpected answer to POST /v1/snapshot\n");
             rc = SKV_CLI_EXIT_ERR;
+        } else if (skv_client_pin(c->client, a.endpoint, one, &e) != SKV_CLIENT_OK) {
+            fprintf(stderr, "sealkv: snapshot save: %s\n", e.detail);
+            rc = SKV_CLI_EXIT_ERR;
         } else {
             *id = (unsigned long long)json_integer_value(jid);
-            *endpoint = r.endpoint ? r.endpoint : c->http.endpoint;
+            *endpoint = a.endpoint; /* points into c->client */
         }
     }
-    skv_cli_resp_free(&r);
+    skv_client_answer_clear(&a);
+    skv_client_error_clear(&e);
     return rc;
 }
 
 int skv_cli_cmd_snapshot_save(const struct skv_cli *c, char **args, int nargs)
 {
-    struct skv_cli one = *c;   /* every piece from the node that opened it */
+    struct skv_client *one = NULL; /* every piece from the node that opened it */
+    const char *endpoint = NULL;
     struct sink s;
     const char *file = args[0], *bad;
     char part[4200];
@@ -213,12 +220,10 @@ int skv_cli_cmd_snapshot_save(const struct skv_cli *c, char **args, int nargs)
         return SKV_CLI_EXIT_ERR;
     }
     crypto_generichash_init(&s.hash, NULL, 0, SKV_BACKUP_HASH_LEN);
-    rc = open_session(c, &m, &id, &one.http.endpoint);
+    rc = open_session(c, &m, &id, &one, &endpoint);
     if (rc == SKV_CLI_EXIT_OK) {
-        one.http.endpoints = NULL;
-        one.http.n_endpoints = 0;
-        rc = fetch_all(&one, id, &s);
-        close_session(&one, id);
+        rc = fetch_all(c, one, id, &s);
+        close_session(one, id);
     }
     if (rc == SKV_CLI_EXIT_OK && (bad = sink_check(&s)) != NULL) {
         fprintf(stderr, "sealkv: snapshot save: %s\n", bad);
@@ -233,7 +238,8 @@ int skv_cli_cmd_snapshot_save(const struct skv_cli *c, char **args, int nargs)
     if (rc != SKV_CLI_EXIT_OK)
         unlink(part);
     else
-        rc = print_saved(c, m, file, s.total, one.http.endpoint);
+        rc = print_saved(c, m, file, s.total, endpoint);
+    skv_client_free(one);
     json_decref(m);
     return rc;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cli_txn.c — `sealkv txn [FILE|-]`: POST /v1/txn with the transaction
- * JSON read from FILE (or standard input), the request shape of
+ * cli_txn.c — `sealkv txn [FILE|-]`: skv_client_txn_json (POST /v1/txn)
+ * with the transaction JSON read from FILE (or standard input), the
+ * request shape of
  * docs/INTERFACE.md (keys and values in base64). Prints SUCCESS or
  * FAILURE (which branch ran), then one line per get of that branch: the
  * key and its value, bytes as they are, or "KEY (not found)"; --json
@@ -9,93 +10,74 @@
  * is an outcome, not an error); errors as every command's.
  */
 #include "cli/cli_cmds.h"
-#include "cli/cli_http.h"
 #include "util/buf.h"
 
 #include <errno.h>
-#include <jansson.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int print_b64(const char *s)
+/* The outcome for people: the branch, then each get of it. */
+static void show(const struct skv_client_txn_result *t)
 {
-    size_t n = s ? strlen(s) : 0, bl = 0;
-    unsigned char *b = malloc(n + 1);
-    int rc = -1;
-    if (b && s && sodium_base642bin(b, n + 1, s, n, NULL, &bl, NULL,
-                                    sodium_base64_VARIANT_ORIGINAL) == 0)
-        rc = fwrite(b, 1, bl, stdout) == bl ? 0 : -1;
-    free(b);
-    return rc;
-}
-
-/* The answer for people; -1 when it is not the one expected. */
-static int show(const char *body, size_t len)
-{
-    json_t *j = json_loadb(body, len, 0, NULL), *res = json_object_get(j, "results"), *e;
     size_t i;
-    int rc = 0;
-    if (!json_is_boolean(json_object_get(j, "succeeded")) || !json_is_array(res)) {
-        json_decref(j);
-        return -1;
-    }
-    printf("%s\n", json_is_true(json_object_get(j, "succeeded")) ? "SUCCESS" : "FAILURE");
-    json_array_foreach(res, i, e) {
-        const char *op = json_string_value(json_object_get(e, "op"));
-        if (!op || strcmp(op, "get") != 0)
+    printf("%s\n", t->succeeded ? "SUCCESS" : "FAILURE");
+    for (i = 0; i < t->n_results; i++) {
+        const struct skv_client_txn_op *op = &t->results[i];
+        if (op->kind != SKV_CLIENT_OP_GET)
             continue;
-        if (print_b64(json_string_value(json_object_get(e, "key"))) != 0)
-            rc = -1;
-        if (json_is_true(json_object_get(e, "found"))) {
+        (void)fwrite(op->kv.key, 1, op->kv.key_len, stdout); /* checked at the flush */
+        if (op->found) {
             fputc(' ', stdout);
-            if (print_b64(json_string_value(json_object_get(e, "value"))) != 0)
-                rc = -1;
+            (void)fwrite(op->kv.value, 1, op->kv.value_len, stdout);
             fputc('\n', stdout);
         } else {
             fputs(" (not found)\n", stdout);
         }
     }
-    json_decref(j);
-    return rc;
 }
 
-int skv_cli_cmd_txn(const struct skv_cli *c, char **args, int nargs)
+/* The transaction's JSON from FILE or stdin into buf; exit status. */
+static int read_txn(const char *file, struct skv_buf *buf)
 {
-    struct skv_cli_req rq = {.method = "POST", .path = "/v1/txn",
-                             .content_type = "application/json"};
-    struct skv_cli_resp r;
-    struct skv_buf buf = {0};
-    const char *file = nargs > 0 ? args[0] : "-";
     FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "rb");
-    int rc;
-    if (!f || skv_buf_read_file(&buf, f) != 0) {
+    if (!f || skv_buf_read_file(buf, f) != 0) {
         fprintf(stderr, "sealkv: cannot read the transaction from %s: %s\n",
                 f == stdin ? "standard input" : file, strerror(errno));
         if (f && f != stdin)
             fclose(f);
-        skv_buf_free(&buf);
         return SKV_CLI_EXIT_ERR;
     }
     if (f != stdin)
         fclose(f);
-    rq.body = (const char *)buf.p;
-    rq.body_len = buf.len;
-    rc = skv_cli_send(c, &rq, &r);
-    if (rc == SKV_CLI_EXIT_OK && c->json) {
-        if (fwrite(r.body ? r.body : "", 1, r.len, stdout) != r.len || fputc('\n', stdout) == EOF)
+    return SKV_CLI_EXIT_OK;
+}
+
+int skv_cli_cmd_txn(const struct skv_cli *c, char **args, int nargs)
+{
+    struct skv_client_txn_result t;
+    struct skv_client_error e;
+    struct skv_buf buf = {0};
+    int rc = read_txn(nargs > 0 ? args[0] : "-", &buf);
+    if (rc != SKV_CLI_EXIT_OK) {
+        skv_buf_free(&buf);
+        return rc;
+    }
+    memset(&e, 0, sizeof e);
+    if (skv_client_txn_json(c->client, (const char *)buf.p, buf.len, &t, &e) != SKV_CLIENT_OK) {
+        rc = skv_cli_fail(c, &e, 0);
+    } else if (c->json) {
+        if (fwrite(t.raw, 1, t.raw_len, stdout) != t.raw_len || fputc('\n', stdout) == EOF)
             rc = SKV_CLI_EXIT_ERR;
-    } else if (rc == SKV_CLI_EXIT_OK && show(r.body ? r.body : "", r.len) != 0) {
-        fprintf(stderr, "sealkv: unexpected answer (HTTP %ld): not a transaction's outcome\n",
-                r.status);
-        rc = SKV_CLI_EXIT_ERR;
+    } else {
+        show(&t);
     }
     if (rc == SKV_CLI_EXIT_OK)
         rc = skv_cli_finish_output();
     else if (c->json)
         (void)skv_cli_finish_output();
-    skv_cli_resp_free(&r);
+    skv_client_txn_result_clear(&t);
+    skv_client_error_clear(&e);
     skv_buf_free(&buf);
     return rc;
 }

@@ -106,13 +106,16 @@ EXTRA_DIST += \
 	tests/unit/conf/bad-syntax.yaml \
 	tests/unit/conf/unknown-key.yaml \
 	tests/unit/conf/dup-address.yaml
-# sealkv CLI: key percent-encoding and retry classification
+# libsealkv-client (the CLI's requests): key percent-encoding and retry
+# classification (client/lib/cl_http.c)
 check_PROGRAMS += tests/unit/test_cli_url
 TESTS += tests/unit/test_cli_url
-tests_unit_test_cli_url_SOURCES = tests/unit/test_cli_url.c core/cli/cli_http.c core/cli/cli_http.h \
+tests_unit_test_cli_url_SOURCES = tests/unit/test_cli_url.c \
 	core/util/errors.c core/util/errors.h core/util/buf.c core/util/buf.h
+tests_unit_test_cli_url_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
 tests_unit_test_cli_url_CFLAGS = $(TEST_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
-tests_unit_test_cli_url_LDADD = $(CUNIT_LIBS) $(CURL_LIBS) $(JANSSON_LIBS)
+tests_unit_test_cli_url_LDADD = client/libsealkv-client-impl.la $(CUNIT_LIBS) $(CURL_LIBS) \
+	$(JANSSON_LIBS) $(SODIUM_LIBS)
 
 # raft_io adapter: storage contract, loop-side contract, real C-Raft smoke
 # (all over the real storage-leveldb plugin, loaded through the core loader).

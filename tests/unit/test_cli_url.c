@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_cli_url.c — the CLI's key percent-encoding (arbitrary bytes into
+ * test_cli_url.c — libsealkv-client's key percent-encoding (arbitrary bytes into
  * one URL path segment) and its retry classification and delays.
  */
-#include "cli/cli_http.h"
+#include "lib/cl_http.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +12,7 @@
 
 static void expect_enc(const void *in, size_t len, const char *want)
 {
-    char *got = skv_cli_pct_encode(in, len);
+    char *got = skv_client_pct_encode(in, len);
     CU_ASSERT_PTR_NOT_NULL_FATAL(got);
     CU_ASSERT_STRING_EQUAL(got, want);
     free(got);
@@ -65,7 +65,7 @@ static void test_all_bytes_round_trip(void)
 
     for (i = 0; i < 256; i++)
         in[i] = (unsigned char)i;
-    enc = skv_cli_pct_encode(in, sizeof in);
+    enc = skv_client_pct_encode(in, sizeof in);
     CU_ASSERT_PTR_NOT_NULL_FATAL(enc);
     for (i = 0; enc[i] && n < sizeof back; n++) {
         if (enc[i] == '%') {
@@ -85,9 +85,9 @@ static void test_all_bytes_round_trip(void)
     free(enc);
 }
 
-static struct skv_cli_resp resp(long status, const char *error)
+static struct skv_cl_resp resp(long status, const char *error)
 {
-    struct skv_cli_resp r;
+    struct skv_cl_resp r;
     memset(&r, 0, sizeof r);
     r.status = status;
     r.error = (char *)error;
@@ -101,84 +101,84 @@ static void test_retryable(void)
                                       "ErrEnvelopeCutoverInProgress", "ErrLeaderUnreachable"};
     static const char *const no[] = {"ErrLeadershipLost", "ErrTimeout", "ErrShuttingDown",
                                      "ErrHalted", "ErrBadRequest"};
-    struct skv_cli_resp r;
+    struct skv_cl_resp r;
     size_t i;
 
     for (i = 0; i < 5; i++) {
         r = resp(503, yes[i]);
-        CU_ASSERT_EQUAL(skv_cli_http_retryable(&r), 1);
+        CU_ASSERT_EQUAL(skv_cl_http_retryable(&r), 1);
         r = resp(504, yes[i]); /* only 503 says "not executed" */
-        CU_ASSERT_EQUAL(skv_cli_http_retryable(&r), 0);
+        CU_ASSERT_EQUAL(skv_cl_http_retryable(&r), 0);
         r = resp(503, no[i]);
-        CU_ASSERT_EQUAL(skv_cli_http_retryable(&r), 0);
+        CU_ASSERT_EQUAL(skv_cl_http_retryable(&r), 0);
     }
     r = resp(504, "ErrTimeout");
-    CU_ASSERT_EQUAL(skv_cli_http_retryable(&r), 0);
+    CU_ASSERT_EQUAL(skv_cl_http_retryable(&r), 0);
     r = resp(503, NULL); /* no JSON error: outcome unknown */
-    CU_ASSERT_EQUAL(skv_cli_http_retryable(&r), 0);
+    CU_ASSERT_EQUAL(skv_cl_http_retryable(&r), 0);
     r = resp(0, NULL);
     r.conn_failed = 1;
-    CU_ASSERT_EQUAL(skv_cli_http_retryable(&r), 0); /* e.g. a timeout */
+    CU_ASSERT_EQUAL(skv_cl_http_retryable(&r), 0); /* e.g. a timeout */
     r.conn_refused = 1;
-    CU_ASSERT_EQUAL(skv_cli_http_retryable(&r), 1);
+    CU_ASSERT_EQUAL(skv_cl_http_retryable(&r), 1);
 }
 
 /* Exit statuses: what happened, as far as the CLI can know. */
 static void test_exit_codes(void)
 {
-    struct skv_cli_resp r = resp(404, "ErrKeyNotFound");
-    CU_ASSERT_EQUAL(skv_cli_exit_for(&r, 1), SKV_CLI_EXIT_NOT_FOUND);
+    struct skv_cl_resp r = resp(404, "ErrKeyNotFound");
+    CU_ASSERT_EQUAL(skv_cl_code_for(&r, 1), SKV_CLIENT_NOT_FOUND);
     r = resp(400, "ErrBadRequest");
-    CU_ASSERT_EQUAL(skv_cli_exit_for(&r, 0), SKV_CLI_EXIT_ERR);
+    CU_ASSERT_EQUAL(skv_cl_code_for(&r, 0), SKV_CLIENT_REFUSED);
     r = resp(503, "ErrNotLeader"); /* refused before anything happened */
-    CU_ASSERT_EQUAL(skv_cli_exit_for(&r, 0), SKV_CLI_EXIT_ERR);
+    CU_ASSERT_EQUAL(skv_cl_code_for(&r, 0), SKV_CLIENT_REFUSED);
     r = resp(503, "ErrLeadershipLost"); /* errors.def UNKNOWN */
-    CU_ASSERT_EQUAL(skv_cli_exit_for(&r, 0), SKV_CLI_EXIT_UNKNOWN);
+    CU_ASSERT_EQUAL(skv_cl_code_for(&r, 0), SKV_CLIENT_UNKNOWN);
     r = resp(504, "ErrTimeout");
-    CU_ASSERT_EQUAL(skv_cli_exit_for(&r, 0), SKV_CLI_EXIT_UNKNOWN);
+    CU_ASSERT_EQUAL(skv_cl_code_for(&r, 0), SKV_CLIENT_UNKNOWN);
     r = resp(502, NULL); /* not ours: a proxy */
-    CU_ASSERT_EQUAL(skv_cli_exit_for(&r, 0), SKV_CLI_EXIT_UNKNOWN);
+    CU_ASSERT_EQUAL(skv_cl_code_for(&r, 0), SKV_CLIENT_UNKNOWN);
     r = resp(403, NULL);
-    CU_ASSERT_EQUAL(skv_cli_exit_for(&r, 0), SKV_CLI_EXIT_ERR);
+    CU_ASSERT_EQUAL(skv_cl_code_for(&r, 0), SKV_CLIENT_REFUSED);
     r = resp(0, NULL);
     r.conn_failed = 1;      /* e.g. a timeout after the request left */
-    CU_ASSERT_EQUAL(skv_cli_exit_for(&r, 0), SKV_CLI_EXIT_UNKNOWN);
+    CU_ASSERT_EQUAL(skv_cl_code_for(&r, 0), SKV_CLIENT_UNKNOWN);
     r.conn_unsent = 1;      /* connection refused, name or TLS failure */
-    CU_ASSERT_EQUAL(skv_cli_exit_for(&r, 0), SKV_CLI_EXIT_UNREACHABLE);
+    CU_ASSERT_EQUAL(skv_cl_code_for(&r, 0), SKV_CLIENT_UNREACHABLE);
 }
 
 /* When the next endpoint may be tried at once. */
 static void test_failover(void)
 {
-    struct skv_cli_req get = {.method = "GET", .path = "/v1/kv/k"};
-    struct skv_cli_req put = {.method = "PUT", .path = "/v1/kv/k", .body = "v", .body_len = 1};
-    struct skv_cli_resp r = resp(503, "ErrNoLeader");
-    CU_ASSERT_EQUAL(skv_cli_http_failover(&r, &put), 1);   /* nothing was done */
+    struct skv_cl_req get = {.method = "GET", .path = "/v1/kv/k"};
+    struct skv_cl_req put = {.method = "PUT", .path = "/v1/kv/k", .body = "v", .body_len = 1};
+    struct skv_cl_resp r = resp(503, "ErrNoLeader");
+    CU_ASSERT_EQUAL(skv_cl_http_failover(&r, &put), 1);   /* nothing was done */
     r = resp(503, "ErrLeadershipLost");
-    CU_ASSERT_EQUAL(skv_cli_http_failover(&r, &put), 0);   /* outcome unknown: never */
-    CU_ASSERT_EQUAL(skv_cli_http_failover(&r, &get), 1);   /* a read changes nothing */
+    CU_ASSERT_EQUAL(skv_cl_http_failover(&r, &put), 0);   /* outcome unknown: never */
+    CU_ASSERT_EQUAL(skv_cl_http_failover(&r, &get), 1);   /* a read changes nothing */
     r = resp(500, "ErrStorage");
-    CU_ASSERT_EQUAL(skv_cli_http_failover(&r, &put), 0);
-    CU_ASSERT_EQUAL(skv_cli_http_failover(&r, &get), 1);
+    CU_ASSERT_EQUAL(skv_cl_http_failover(&r, &put), 0);
+    CU_ASSERT_EQUAL(skv_cl_http_failover(&r, &get), 1);
     r = resp(404, "ErrKeyNotFound");
-    CU_ASSERT_EQUAL(skv_cli_http_failover(&r, &get), 0);   /* an answer, not a failure */
+    CU_ASSERT_EQUAL(skv_cl_http_failover(&r, &get), 0);   /* an answer, not a failure */
     r = resp(0, NULL);
     r.conn_failed = 1;      /* broke after sending */
-    CU_ASSERT_EQUAL(skv_cli_http_failover(&r, &put), 0);
-    CU_ASSERT_EQUAL(skv_cli_http_failover(&r, &get), 1);
+    CU_ASSERT_EQUAL(skv_cl_http_failover(&r, &put), 0);
+    CU_ASSERT_EQUAL(skv_cl_http_failover(&r, &get), 1);
     r.conn_unsent = 1;      /* TLS handshake failed: nothing reached a server */
-    CU_ASSERT_EQUAL(skv_cli_http_failover(&r, &put), 1);
+    CU_ASSERT_EQUAL(skv_cl_http_failover(&r, &put), 1);
 }
 
 static void test_retry_delay(void)
 {
-    CU_ASSERT_EQUAL(skv_cli_http_retry_delay_ms(0, -1), 100);
-    CU_ASSERT_EQUAL(skv_cli_http_retry_delay_ms(1, -1), 200);
-    CU_ASSERT_EQUAL(skv_cli_http_retry_delay_ms(3, -1), 800);
-    CU_ASSERT_EQUAL(skv_cli_http_retry_delay_ms(4, -1), 1000);
-    CU_ASSERT_EQUAL(skv_cli_http_retry_delay_ms(4000000000u, -1), 1000);
-    CU_ASSERT_EQUAL(skv_cli_http_retry_delay_ms(0, 1), 1000);
-    CU_ASSERT_EQUAL(skv_cli_http_retry_delay_ms(0, 120), 1000); /* capped */
+    CU_ASSERT_EQUAL(skv_cl_http_retry_delay_ms(0, -1), 100);
+    CU_ASSERT_EQUAL(skv_cl_http_retry_delay_ms(1, -1), 200);
+    CU_ASSERT_EQUAL(skv_cl_http_retry_delay_ms(3, -1), 800);
+    CU_ASSERT_EQUAL(skv_cl_http_retry_delay_ms(4, -1), 1000);
+    CU_ASSERT_EQUAL(skv_cl_http_retry_delay_ms(4000000000u, -1), 1000);
+    CU_ASSERT_EQUAL(skv_cl_http_retry_delay_ms(0, 1), 1000);
+    CU_ASSERT_EQUAL(skv_cl_http_retry_delay_ms(0, 120), 1000); /* capped */
 }
 
 int main(void)

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cli_http.c — owns the CLI's HTTP client: key percent-encoding, one
- * binary-safe request through libcurl (method, URL, body, timeouts,
- * Retry-After, JSON error fields), and the retry loop for answers that
- * say the request was not executed.
+ * cl_http.c — owns libsealkv-client's transport: one binary-safe request
+ * through libcurl (method, URL, body, timeouts, Retry-After, JSON error
+ * fields, the bound on the body), the failover and retry loop for
+ * answers that say the request was not executed, and the outcome class
+ * of an answer.
  */
-#include "cli/cli_http.h"
+#include "lib/cl_http.h"
 #include "util/buf.h"
 #include "util/errors.h"
 
@@ -20,48 +21,7 @@
 #include <strings.h>
 #include <time.h>
 
-#define SKV_CLI_MAX_BODY ((size_t)1 << 31) /* refuse answers above 2 GiB */
-
-char *skv_cli_pct_encode(const void *in, size_t len)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    const unsigned char *p = in;
-    char *out, *o;
-    size_t i;
-
-    if (len > (SIZE_MAX - 1) / 3)
-        return NULL;
-    out = malloc(len * 3 + 1);
-    if (!out)
-        return NULL;
-    o = out;
-    for (i = 0; i < len; i++) {
-        unsigned char c = p[i];
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-            c == '~') {
-            *o++ = (char)c;
-        } else {
-            *o++ = '%';
-            *o++ = hex[c >> 4];
-            *o++ = hex[c & 15];
-        }
-    }
-    *o = '\0';
-    return out;
-}
-
-int skv_cli_http_global_init(void)
-{
-    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
-}
-
-void skv_cli_http_global_cleanup(void)
-{
-    curl_global_cleanup();
-}
-
-void skv_cli_resp_free(struct skv_cli_resp *r)
+void skv_cl_resp_free(struct skv_cl_resp *r)
 {
     free(r->body);
     free(r->error);
@@ -74,7 +34,7 @@ void skv_cli_resp_free(struct skv_cli_resp *r)
  * r->body / r->len / r->body_cap), NUL-terminated. */
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 {
-    struct skv_cli_resp *r = ud;
+    struct skv_cl_resp *r = ud;
     struct skv_buf b = {(uint8_t *)r->body, r->len, r->body_cap};
     size_t n = size * nmemb;
     long st = 0;
@@ -84,8 +44,12 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
         st >= 200 && st < 300)
         return r->rq_->on_data(r->rq_->on_data_arg, data, n) == 0 ? n : 0;
 
-    if (n > SKV_CLI_MAX_BODY - r->len || skv_buf_reserve(&b, n + 1) != 0)
+    if (r->len > r->max_body_ || n > r->max_body_ - r->len) {
+        r->too_big = 1;
         return 0; /* makes libcurl fail with CURLE_WRITE_ERROR */
+    }
+    if (skv_buf_reserve(&b, n + 1) != 0)
+        return 0;
     memcpy(b.p + b.len, data, n);
     b.len += n;
     b.p[b.len] = '\0';
@@ -96,7 +60,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 }
 
 /* Pick "error" and "message" out of a JSON error body, if it is one. */
-static void take_error_fields(struct skv_cli_resp *r)
+static void take_error_fields(struct skv_cl_resp *r)
 {
     json_t *j, *e, *m;
 
@@ -139,8 +103,10 @@ static int unsent(CURLcode rc)
     }
 }
 
-static void conn_failure(struct skv_cli_resp *r, CURLcode rc, const char *detail)
+static void conn_failure(struct skv_cl_resp *r, CURLcode rc, const char *detail)
 {
+    if (r->too_big)
+        detail = "the answer is larger than the client's bound (max_response_bytes)";
     r->conn_failed = 1;
     r->conn_refused = rc == CURLE_COULDNT_CONNECT;
     r->conn_unsent = unsent(rc);
@@ -149,7 +115,7 @@ static void conn_failure(struct skv_cli_resp *r, CURLcode rc, const char *detail
 }
 
 /* Set the method and body on h. Returns the first failing CURLcode. */
-static CURLcode set_method(CURL *c, const struct skv_cli_req *rq)
+static CURLcode set_method(CURL *c, const struct skv_cl_req *rq)
 {
     CURLcode rc = CURLE_OK;
     if (rq->body || strcmp(rq->method, "POST") == 0 || strcmp(rq->method, "PUT") == 0) {
@@ -163,7 +129,7 @@ static CURLcode set_method(CURL *c, const struct skv_cli_req *rq)
     return rc;
 }
 
-static CURLcode set_transport(CURL *c, const struct skv_cli_http *h, const char *url,
+static CURLcode set_transport(CURL *c, const struct skv_cl_http *h, const char *url,
                               char *errbuf)
 {
     CURLcode rc = curl_easy_setopt(c, CURLOPT_URL, url);
@@ -240,7 +206,7 @@ static int rev_header(const char *line, size_t n, const char *name, unsigned lon
 /* libcurl's header callback: the revision headers of a key's read. */
 static size_t on_header(char *line, size_t size, size_t nmemb, void *arg)
 {
-    struct skv_cli_resp *r = arg;
+    struct skv_cl_resp *r = arg;
     size_t n = size * nmemb;
     int bad = 0;
     if (n >= 5 && strncmp(line, "HTTP/", 5) == 0)
@@ -254,7 +220,7 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *arg)
 }
 
 /* Fill status, Retry-After and error fields after a completed transfer. */
-static void take_answer(CURL *c, struct skv_cli_resp *r)
+static void take_answer(CURL *c, struct skv_cl_resp *r)
 {
     curl_off_t ra = -1;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
@@ -265,8 +231,8 @@ static void take_answer(CURL *c, struct skv_cli_resp *r)
 
 /* One attempt. Returns 0 (answer or connection failure in *r), -1 on
  * out-of-memory. */
-static int request_once(const struct skv_cli_http *h, const struct skv_cli_req *rq,
-                        const char *url, struct skv_cli_resp *r)
+static int request_once(const struct skv_cl_http *h, const struct skv_cl_req *rq,
+                        const char *url, struct skv_cl_resp *r)
 {
     char errbuf[CURL_ERROR_SIZE] = "";
     struct curl_slist *hdrs = NULL, *t;
@@ -276,6 +242,7 @@ static int request_once(const struct skv_cli_http *h, const struct skv_cli_req *
 
     memset(r, 0, sizeof *r);
     r->retry_after_s = -1;
+    r->max_body_ = h->max_body;
     if (!c)
         return snprintf(r->conn_msg, sizeof r->conn_msg, "cannot create a libcurl handle"), -1;
     hdrs = curl_slist_append(NULL, "Expect:");
@@ -302,7 +269,7 @@ static int request_once(const struct skv_cli_http *h, const struct skv_cli_req *
         if (rc == CURLE_OK)
             rc = curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
         if (rc == CURLE_OK)
-            rc = curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, SKV_CLI_STREAM_STALL_S);
+            rc = curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, SKV_CL_STREAM_STALL_S);
     }
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
@@ -321,7 +288,7 @@ static int request_once(const struct skv_cli_http *h, const struct skv_cli_req *
     return rc == CURLE_OUT_OF_MEMORY ? -1 : 0;
 }
 
-int skv_cli_http_retryable(const struct skv_cli_resp *r)
+int skv_cl_http_retryable(const struct skv_cl_resp *r)
 {
     enum skv_error_id id;
 
@@ -333,23 +300,25 @@ int skv_cli_http_retryable(const struct skv_cli_resp *r)
     return skv_error_retry(id) == SKV_RETRY_SOON;
 }
 
-int skv_cli_exit_for(const struct skv_cli_resp *r, int not_found)
+enum skv_client_code skv_cl_code_for(const struct skv_cl_resp *r, int not_found)
 {
     enum skv_error_id id;
+    if (r->too_big)
+        return SKV_CLIENT_LOCAL;
     if (r->conn_failed)
-        return r->conn_unsent ? SKV_CLI_EXIT_UNREACHABLE : SKV_CLI_EXIT_UNKNOWN;
+        return r->conn_unsent ? SKV_CLIENT_UNREACHABLE : SKV_CLIENT_UNKNOWN;
     if (not_found)
-        return SKV_CLI_EXIT_NOT_FOUND;
+        return SKV_CLIENT_NOT_FOUND;
     if (skv_error_from_name(r->error, &id) == 0 && id == SKV_ErrCompareFailed)
-        return SKV_CLI_EXIT_COMPARE_FAILED;
+        return SKV_CLIENT_COMPARE_FAILED;
     if (skv_error_from_name(r->error, &id) == 0)
-        return skv_error_retry(id) == SKV_RETRY_UNKNOWN ? SKV_CLI_EXIT_UNKNOWN : SKV_CLI_EXIT_ERR;
+        return skv_error_retry(id) == SKV_RETRY_UNKNOWN ? SKV_CLIENT_UNKNOWN : SKV_CLIENT_REFUSED;
     /* no error of ours: a 5xx from something in between (a proxy, a
      * gateway timeout) leaves the outcome unknown */
-    return r->status >= 500 ? SKV_CLI_EXIT_UNKNOWN : SKV_CLI_EXIT_ERR;
+    return r->status >= 500 ? SKV_CLIENT_UNKNOWN : SKV_CLIENT_REFUSED;
 }
 
-long skv_cli_http_retry_delay_ms(unsigned attempt, long retry_after_s)
+long skv_cl_http_retry_delay_ms(unsigned attempt, long retry_after_s)
 {
     long d = 100;
     unsigned i;
@@ -388,18 +357,18 @@ static char *build_url(const char *endpoint, const char *path)
     return url;
 }
 
-int skv_cli_http_failover(const struct skv_cli_resp *r, const struct skv_cli_req *rq)
+int skv_cl_http_failover(const struct skv_cl_resp *r, const struct skv_cl_req *rq)
 {
     if (r->conn_failed && r->conn_unsent)
         return 1;
-    if (skv_cli_http_retryable(r))
+    if (skv_cl_http_retryable(r))
         return 1;
     return strcmp(rq->method, "GET") == 0 && (r->conn_failed || r->status >= 500);
 }
 
 /* One attempt at endpoint `ep`. 0, or -1 when out of memory. */
-static int attempt_at(const struct skv_cli_http *h, const struct skv_cli_req *rq, const char *ep,
-                      struct skv_cli_resp *out)
+static int attempt_at(const struct skv_cl_http *h, const struct skv_cl_req *rq, const char *ep,
+                      struct skv_cl_resp *out)
 {
     char *url = build_url(ep, rq->path);
     int rc;
@@ -414,8 +383,8 @@ static int attempt_at(const struct skv_cli_http *h, const struct skv_cli_req *rq
     return rc;
 }
 
-int skv_cli_http_do(const struct skv_cli_http *h, const struct skv_cli_req *rq,
-                    struct skv_cli_resp *out)
+int skv_cl_http_do(const struct skv_cl_http *h, const struct skv_cl_req *rq,
+                    struct skv_cl_resp *out)
 {
     long deadline = now_ms() + (h->retry_ms > 0 ? h->retry_ms : 0), left, delay;
     const char *const *eps = h->endpoints ? h->endpoints : &h->endpoint;
@@ -427,19 +396,19 @@ int skv_cli_http_do(const struct skv_cli_http *h, const struct skv_cli_req *rq,
      * sleep > 0 ms, and the deadline is fixed. */
     for (;;) {
         rc = attempt_at(h, rq, eps[i], out);
-        if (rc != 0 || !skv_cli_http_failover(out, rq))
+        if (rc != 0 || !skv_cl_http_failover(out, rq))
             break;
         if (++i < n) { /* the next endpoint, at once */
-            skv_cli_resp_free(out);
+            skv_cl_resp_free(out);
             continue;
         }
-        if (h->retry_ms <= 0 || !skv_cli_http_retryable(out))
+        if (h->retry_ms <= 0 || !skv_cl_http_retryable(out))
             break;
         left = deadline - now_ms();
         if (left <= 0)
             break;
-        delay = skv_cli_http_retry_delay_ms(round++, out->retry_after_s);
-        skv_cli_resp_free(out);
+        delay = skv_cl_http_retry_delay_ms(round++, out->retry_after_s);
+        skv_cl_resp_free(out);
         sleep_ms(delay < left ? delay : left);
         i = 0;
     }
