@@ -35,3 +35,14 @@ client_libsealkv_client_la_LDFLAGS = $(AM_LDFLAGS) -version-info 1:0:0 -no-undef
 sealkvinclude_HEADERS += client/sealkv/client.h
 pkgconfig_DATA += client/sealkv-client.pc
 EXTRA_DIST += client/sealkv-client.pc.in
+
+# No libtool archive installed (Debian ships none; a program links with
+# pkg-config); so uninstall removes the shared objects itself
+# (conf/install.mk's uninstall-hook calls skv-uninstall-client).
+install-exec-hook: skv-install-client-no-la
+skv-install-client-no-la:
+	rm -f "$(DESTDIR)$(libdir)/libsealkv-client.la"
+skv-uninstall-client:
+	rm -f "$(DESTDIR)$(libdir)/libsealkv-client.so" "$(DESTDIR)$(libdir)/libsealkv-client.so.1" \
+		"$(DESTDIR)$(libdir)/libsealkv-client.so.1.0.0"
+.PHONY: skv-install-client-no-la skv-uninstall-client

@@ -31,7 +31,7 @@ skv-install-no-la:
 	  f="$(DESTDIR)$(pluginsdir)/$${p##*/}"; \
 	  if test -f "$$f"; then echo " rm -f $$f"; rm -f "$$f" || exit 1; fi; \
 	done
-uninstall-hook: skv-uninstall-plugins
+uninstall-hook: skv-uninstall-plugins skv-uninstall-client
 skv-uninstall-plugins:
 	@for p in $(plugins_LTLIBRARIES); do \
 	  b=$${p##*/}; f="$(DESTDIR)$(pluginsdir)/$${b%.la}.so"; \

@@ -3,13 +3,16 @@
 # test_install.sh — `make install DESTDIR=<tmp>` from the build tree puts
 # every file where the README and the man pages say (binaries with the
 # private core linked in, plugins in $(pkglibdir)/plugins without .la
-# files, headers in $(includedir)/sealkv, sealkv-plugin.pc, LICENSE and
+# files, libsealkv-client.so.1 and its links without a .la, headers in
+# $(includedir)/sealkv, sealkv-plugin.pc, sealkv-client.pc, LICENSE and
 # README.md in $(docdir), $(sysconfdir)/sealkv/sealkv.yaml.example, man
 # pages, the systemd unit and its sysusers.d entry) and nothing else in
 # $(libdir); each installed plugin exports only sealkv_plugin_v1; every
 # man page is dated (.TH) and renders without a groff warning;
 # `systemd-analyze verify` accepts the unit; a plugin builds against the
-# installed headers; and the installed sealkvd runs --version and
+# installed headers; a program built with only `pkg-config --cflags
+# --libs sealkv-client` links and runs, and the library exports only
+# skv_client_*; and the installed sealkvd runs --version and
 # --check-config with the installed plugins only.
 # man/groff and systemd-analyze checks are skipped, with a message, when
 # the tool is missing. Install directories come from tests/packaging.mk.
@@ -56,14 +59,18 @@ for p in transport-tcp storage-leveldb cipher-sodium admin-http; do
     expect_file "$P/$p.so"
 done
 # libsealkv-core is private (linked into the programs): $(libdir) holds
-# only the plugins, sealkv-plugin.pc and (when configured under $(libdir),
-# as by default) the systemd unit and sysusers.d entry; no plugin .la
+# only libsealkv-client (sealkv-client(3)), the plugins, the two .pc files
+# and (when configured under $(libdir), as by default) the systemd unit
+# and sysusers.d entry; no .la
 extra=$(find "$L" \( -type f -o -type l \) | sort |
         grep -v -x -e "$dest$SKV_INST_PKGCONFIGDIR/sealkv-plugin.pc" -e "$P/[a-z0-9_-]*\.so" \
+            -e "$dest$SKV_INST_PKGCONFIGDIR/sealkv-client.pc" \
+            -e "$L/libsealkv-client\.so" -e "$L/libsealkv-client\.so\.1" \
+            -e "$L/libsealkv-client\.so\.1\.0\.0" \
             -e "$dest$SKV_INST_UNITDIR/sealkvd@\.service" -e "$dest$SKV_INST_SYSUSERSDIR/sealkv\.conf" |
         sed "s|^$L/||")
 if [ -z "$extra" ]; then
-    ok "\$(libdir) holds only the plugins and sealkv-plugin.pc"
+    ok "\$(libdir) holds only libsealkv-client, the plugins and the .pc files"
 else
     bad "unexpected files in \$(libdir): $(echo $extra)"
 fi
@@ -76,10 +83,12 @@ else
     bad "\$(docdir)/LICENSE differs from the source tree's LICENSE"
 fi
 expect_file "$dest$SKV_INST_DOCDIR/README.md"
-for h in plugin storage transport cipher admin; do
+for h in plugin storage transport cipher admin client; do
     expect_file "$I/$h.h"
 done
 expect_file "$dest$SKV_INST_PKGCONFIGDIR/sealkv-plugin.pc"
+expect_file "$dest$SKV_INST_PKGCONFIGDIR/sealkv-client.pc"
+expect_file "$L/libsealkv-client.so.1"
 expect_file "$dest$SKV_INST_CONFDIR/sealkv.yaml.example"
 if cmp -s "$dest$SKV_INST_CONFDIR/sealkv.yaml.example" "$SKV_TOP_SRCDIR/conf/sealkv.yaml"; then
     ok "sealkv.yaml.example is conf/sealkv.yaml"
@@ -87,7 +96,7 @@ else
     bad "sealkv.yaml.example differs from conf/sealkv.yaml"
 fi
 [ -e "$dest$SKV_INST_CONFDIR/sealkv.yaml" ] && bad "install must not create a live sealkv.yaml"
-for m in man8/sealkvd.8 man1/sealkv.1 man5/sealkv.yaml.5 man1/sealkv-plugin-check.1; do
+for m in man8/sealkvd.8 man1/sealkv.1 man5/sealkv.yaml.5 man1/sealkv-plugin-check.1 man3/sealkv-client.3; do
     expect_file "$M/$m"
 done
 if [ $unit = yes ]; then
@@ -115,7 +124,7 @@ done
 
 # ---- man pages render without warnings; substituted paths --------------
 if grep -n '@[a-zA-Z_]*@' "$M/man8/sealkvd.8" "$M/man5/sealkv.yaml.5" "$M/man1/sealkv.1" \
-        "$M/man1/sealkv-plugin-check.1" "$U" >"$tmp/subst"; then
+        "$M/man1/sealkv-plugin-check.1" "$M/man3/sealkv-client.3" "$U" >"$tmp/subst"; then
     bad "unsubstituted @VAR@ left: $(cat "$tmp/subst")"
 else
     ok "man pages and unit have every @VAR@ substituted"
@@ -123,7 +132,7 @@ fi
 grep -q -F "$SKV_INST_PLUGINSDIR" "$M/man8/sealkvd.8" &&
     ok "sealkvd(8) names the plugin dir $SKV_INST_PLUGINSDIR" ||
     bad "sealkvd(8) does not name $SKV_INST_PLUGINSDIR"
-for m in man8/sealkvd.8 man1/sealkv.1 man5/sealkv.yaml.5 man1/sealkv-plugin-check.1; do
+for m in man8/sealkvd.8 man1/sealkv.1 man5/sealkv.yaml.5 man1/sealkv-plugin-check.1 man3/sealkv-client.3; do
     th=$(grep -m1 '^\.TH ' "$M/$m")
     date=$(echo "$th" | awk -F'"' '{print $2}')
     if [ -n "$date" ] &&
@@ -139,7 +148,7 @@ if command -v man >/dev/null 2>&1; then
 elif command -v groff >/dev/null 2>&1; then
     render=groff
 fi
-for m in man8/sealkvd.8 man1/sealkv.1 man5/sealkv.yaml.5 man1/sealkv-plugin-check.1; do
+for m in man8/sealkvd.8 man1/sealkv.1 man5/sealkv.yaml.5 man1/sealkv-plugin-check.1 man3/sealkv-client.3; do
     page=$M/$m
     # (wide lines: the installed paths, which depend on the prefix, must
     # not turn into "cannot adjust line" warnings)
@@ -226,6 +235,58 @@ elif ${CC:-cc} -std=c99 -Wall -Wextra -Werror $cflags -fPIC -shared \
         bad "probe plugin exports: $(echo $syms)"
 else
     bad "building against the installed headers: $(head -5 "$tmp/cc.err")"
+fi
+
+# ---- a client program with only pkg-config sealkv-client ---------------
+so="$L/libsealkv-client.so.1"
+if [ -e "$so" ]; then
+    syms=$(nm -D --defined-only "$so" | awk '{print $3}' |
+           grep -v -E '^(_init|_fini|_edata|_end|__bss_start)$' | grep -v '^skv_client_')
+    [ -z "$syms" ] && ok "libsealkv-client.so.1 exports only skv_client_*" ||
+        bad "libsealkv-client.so.1 also exports: $(echo $syms)"
+    soname=$(readelf -d "$so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+    [ "$soname" = libsealkv-client.so.1 ] && ok "its soname is $soname" ||
+        bad "libsealkv-client soname: '$soname'"
+fi
+cat >"$tmp/c.c" <<'EOF'
+#include <sealkv/client.h>
+#include <stdio.h>
+int main(void)
+{
+    const char *eps[] = {"http://127.0.0.1:1"};
+    struct skv_client_options o;
+    struct skv_client *c = NULL;
+    struct skv_client_error e = {0};
+    if (skv_client_global_init() != 0)
+        return 1;
+    skv_client_options_init(&o);
+    o.endpoints = eps;
+    o.n_endpoints = 1;
+    o.retry_ms = 0;
+    if (skv_client_new(&o, &c, &e) != SKV_CLIENT_OK)
+        return 1;
+    /* nothing listens on port 1: no server reached */
+    printf("%s %d %s\n", skv_client_version(), SKV_CLIENT_MAJOR,
+           skv_client_code_name(skv_client_put(c, "k", 1, "v", 1, NULL, NULL, &e)));
+    skv_client_error_clear(&e);
+    skv_client_free(c);
+    skv_client_global_cleanup();
+    return 0;
+}
+EOF
+# (a sanitizer build's library needs the program built the same way)
+pcflags=$(PKG_CONFIG_PATH="$dest$SKV_INST_PKGCONFIGDIR" PKG_CONFIG_SYSROOT_DIR="$dest" \
+          pkg-config --cflags --libs sealkv-client 2>"$tmp/pc.err")
+if [ -z "$pcflags" ]; then
+    bad "pkg-config --cflags --libs sealkv-client: $(cat "$tmp/pc.err")"
+elif ${CC:-cc} -std=c99 -Wall -Wextra -Werror ${SKV_SAN_CFLAGS:-} -o "$tmp/client-probe" \
+        "$tmp/c.c" $pcflags ${SKV_SAN_LDFLAGS:-} 2>"$tmp/cc.err"; then
+    ok "a client program builds and links with only pkg-config sealkv-client ($pcflags)"
+    out=$(LD_LIBRARY_PATH="$L" "$tmp/client-probe" 2>&1)
+    [ "$out" = "1.0.0 1 unreachable" ] && ok "and runs against the installed library: $out" ||
+        bad "the client program printed: $out"
+else
+    bad "building a client program with pkg-config: $(head -5 "$tmp/cc.err")"
 fi
 
 # ---- the installed daemon, with only the installed plugins -------------
