@@ -85,3 +85,8 @@ EXTRA_DIST += tests/fuzz/corpus/http/kv-get-local \
 # libFuzzer target for the rewrap-kek body (core/admin/rewrap_body.c) and seeds
 EXTRA_DIST += tests/fuzz/fuzz_rewrap_body.c tests/fuzz/corpus/rewrap/file.json \
 	tests/fuzz/corpus/rewrap/id.json tests/fuzz/corpus/rewrap/both.json
+# libsealkv-client's answer parsers (client/lib/cl_codec.c)
+EXTRA_DIST += tests/fuzz/fuzz_client.c tests/fuzz/corpus/client/list \
+	tests/fuzz/corpus/client/txn tests/fuzz/corpus/client/index \
+	tests/fuzz/corpus/client/event tests/fuzz/corpus/client/progress \
+	tests/fuzz/corpus/client/error

@@ -7,8 +7,8 @@
 # Envelopes v1/v2 (over the cipher-sodium plugin's sources), FSM payloads
 # (the decoder shared by intake and apply, rotate-dek included), the POST /v1/txn
 # body (JSON → 0x07 → decoded back), backup files (sealkv snapshot restore|info),
-# the POST /v1/encryption/rewrap-kek body,
-# the transport-tcp
+# the POST /v1/encryption/rewrap-kek body, libsealkv-client's parsers of
+# the server's answers (listing, txn outcome, index, watch line), the transport-tcp
 # handshake + first frame header + certificate identity (OpenSSL).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -79,6 +79,11 @@ build fuzz_txn "$top/tests/fuzz/fuzz_txn.c" "$top/core/admin/txn_json.c" "$top/c
 build fuzz_backup "$top/tests/fuzz/fuzz_backup.c" "$top/core/fsm/backup_file.c" \
     "$top/core/fsm/snap_rec.c" "$top/core/fsm/snap_hdr.c" "$top/core/util/buf.c" \
     -ljansson -lsodium && run fuzz_backup backup
+cl="$top/client/lib"
+build fuzz_client -I"$top/client" "$top/tests/fuzz/fuzz_client.c" "$cl/cl_codec.c" \
+    "$cl/cl_kv.c" "$cl/cl_list.c" "$cl/cl_txn.c" "$cl/cl_handle.c" "$cl/cl_http.c" \
+    "$top/core/util/errors.c" "$top/core/util/buf.c" \
+    -lcurl -ljansson -lsodium && run fuzz_client client
 tcp="$top/plugins/transport-tcp"
 build fuzz_tcp_handshake -I"$tcp" "$top/tests/fuzz/fuzz_tcp_handshake.c" \
     "$tcp/tcp_frame.c" "$tcp/tcp_io.c" "$tcp/tcp_link.c" "$tcp/tcp_creds.c" \
