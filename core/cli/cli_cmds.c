@@ -10,7 +10,6 @@
 #include "cli/cli_json.h"
 #include "cli/cli_print.h"
 #include "util/buf.h"
-#include "util/errors.h"
 
 #include <jansson.h>
 #include <errno.h>
