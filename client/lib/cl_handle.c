@@ -131,8 +131,6 @@ static int load_token(struct skv_client *c, const struct skv_client_options *o,
                       struct skv_client_error *err)
 {
     long n;
-    if (sodium_init() < 0)
-        return skv_cl_err(err, SKV_CLIENT_LOCAL, "cannot initialise libsodium");
     if (!(c->token = sodium_malloc(TOKEN_MAX + 1)))
         return skv_cl_err(err, SKV_CLIENT_LOCAL, "out of memory");
     if (o->token) {
@@ -219,6 +217,8 @@ enum skv_client_code skv_client_new(const struct skv_client_options *o,
         return skv_cl_err(err, SKV_CLIENT_USAGE, "no place for the client");
     if ((rc = check_options(o, err)) != 0)
         return (enum skv_client_code)rc;
+    if (sodium_init() < 0) /* thread-safe, idempotent (libsodium's rule) */
+        return skv_cl_err(err, SKV_CLIENT_LOCAL, "cannot initialise libsodium");
     if (!(c = calloc(1, sizeof *c)))
         return skv_cl_err(err, SKV_CLIENT_LOCAL, "out of memory");
     if (copy_endpoints(c, o) != 0 || copy_str(&c->cacert, o->ca_file) != 0 ||
