@@ -24,8 +24,10 @@
  *     skv_client_error_clear. The codes are the sealkv(1) exit classes.
  *   - Threads: a struct skv_client may be used by one thread at a time;
  *     use one client per thread (they are cheap) or lock around calls.
- *     Different clients are independent: there is no global mutable
- *     state beyond libcurl's own, see skv_client_global_init.
+ *     A watch callback may make other calls on the same client (they run
+ *     on the same thread). Different clients are independent: there is
+ *     no global mutable state beyond libcurl's own (and libsodium's
+ *     thread-safe sodium_init), see skv_client_global_init.
  *   - Bounds: every answer is read into memory up to
  *     options.max_response_bytes (then SKV_CLIENT_LOCAL, nothing more
  *     read); a watch line up to 128 MiB; nothing from the network is
@@ -322,7 +324,9 @@ struct skv_client_event {
 };
 
 /* 0 to go on; anything else stops the watch (skv_client_watch then
- * returns SKV_CLIENT_OK). Called on the calling thread. */
+ * returns SKV_CLIENT_OK). Called on the calling thread; ev and what it
+ * points to are valid during the call only. Other calls on the same
+ * client are allowed from it. */
 typedef int (*skv_client_watch_cb)(void *arg, const struct skv_client_event *ev);
 
 struct skv_client_watch_req {
