@@ -13,6 +13,7 @@
  */
 #include "cli/cli_cmds.h"
 #include "cli/cli_json.h"
+#include "util/errors.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -56,9 +57,10 @@ static int report_end(const struct skv_cli *c, const struct skv_client_error *e)
 {
     int rc = skv_cli_exit_of(e->code);
     int in_stream = e->http_status >= 200 && e->http_status < 300;
+    enum skv_error_id id;
     if (e->code == SKV_CLIENT_UNREACHABLE && !e->no_answer && e->http_status == 0)
         return rc; /* the budget ran out: every reconnect was reported */
-    if (e->name && strcmp(e->name, "ErrCompacted") == 0) {
+    if (skv_error_from_name(e->name, &id) == 0 && id == SKV_ErrCompacted) {
         fprintf(stderr, "sealkv: watch ended: ErrCompacted: %s\n", e->message ? e->message : "");
         if (c->json) {
             json_t *o = json_pack("{s:s,s:s,s:i}", "error", e->name, "message",

@@ -5,7 +5,7 @@
 #     HTTP status, every retry class one of NO/SOON/LATER/UNKNOWN;
 #   - every retryable name is 503 (504 for the gateway timeout
 #     ErrTimeout): its replies carry Retry-After;
-#   - no "ErrXxx" string literal in core/ or plugins/ outside errors.def:
+#   - no "ErrXxx" string literal in core/, plugins/ or client/lib/ outside errors.def:
 #     code names an id (SKV_ErrNotLeader), so a typo does not compile.
 #     The admin-http plugin compiles against abi/ only; its own few names
 #     live in one table, plugins/admin-http/http_errors.h, and each must
@@ -37,7 +37,7 @@ bad=$(echo "$rows" | awk '
 # "ErrXxx" literals outside the catalogue (comments included: a name in a
 # comment is documentation, but it must be a catalogue name).
 names=$(echo "$rows" | awk '{print $1}')
-lits=$(grep -rnoE '"Err[A-Z][A-Za-z0-9]*' core plugins --include='*.c' --include='*.h' |
+lits=$(grep -rnoE '"Err[A-Z][A-Za-z0-9]*' core plugins client/lib --include='*.c' --include='*.h' |
     grep -v "^$def:")
 unknown=$(echo "$lits" | sed 's/.*"//' | sort -u | grep -vxF "$names" | grep .)
 [ -z "$unknown" ] || { echo "FAIL: names not in $def:"; echo "$unknown" | sed 's/^/  /'; fail=1; }
