@@ -341,7 +341,7 @@ static void test_watch(struct skv_client *c, const char *const *eps, size_t n)
 
 static void test_failover_and_auth(const char *const *all, size_t n)
 {
-    struct skv_client *c;
+    struct skv_client *c, *pinned = NULL;
     struct skv_client_kv kv;
     struct skv_client_error e = {0};
 
@@ -361,6 +361,20 @@ static void test_failover_and_auth(const char *const *all, size_t n)
     CHECK(skv_client_get(c, "lib/f", 5, 0, &kv, &e) == SKV_CLIENT_OK,
           "a client certificate without a token is accepted");
     skv_client_kv_clear(&kv);
+    skv_client_free(c);
+    c = client(all, n, 0, 0);
+    if (skv_client_pin(c, all[2], &pinned, &e) == SKV_CLIENT_OK) {
+        struct skv_client_answer a;
+        CHECK(skv_client_request(pinned, "GET", "/v1/status", NULL, 0, NULL, &a, &e) ==
+                  SKV_CLIENT_OK && a.endpoint && strcmp(a.endpoint, all[2]) == 0,
+              "a client pinned to %s (the token copied) answers from there", all[2]);
+        skv_client_answer_clear(&a);
+        skv_client_free(pinned);
+    } else {
+        CHECK(0, "skv_client_pin: %s", e.detail);
+    }
+    CHECK(skv_client_pin(c, "ftp://127.0.0.1:1", &pinned, &e) == SKV_CLIENT_USAGE && !pinned,
+          "pinning to a URL that is not http(s): USAGE");
     skv_client_free(c);
     c = client(all + 1, n - 1, 2, 0); /* a wrong token, no certificate */
     CHECK(skv_client_get(c, "lib/f", 5, 0, &kv, &e) == SKV_CLIENT_REFUSED &&
