@@ -252,13 +252,33 @@ static int next_after_compacted(struct watch_state *w, const char *ep, size_t n,
     return notice(w, text) == 0 ? 1 : -1;
 }
 
+/* After a broken stream from ep: tell the callback, then 1 to go on, 0
+ * when the budget (which starts again after a connection that worked) is
+ * spent (w->err says so), -1 when the callback stopped. */
+static int after_break(struct watch_state *w, const char *ep, const struct skv_cl_resp *r,
+                       long retry_ms, time_t *deadline)
+{
+    char text[768];
+    if (!*deadline || w->got_line)
+        *deadline = time(NULL) + (time_t)(retry_ms / 1000) + 1;
+    snprintf(text, sizeof text, "connection to %s lost (%s); resuming after index %llu", ep,
+             r->conn_failed ? r->conn_msg : "closed", (unsigned long long)w->from);
+    if (notice(w, text) != 0)
+        return -1;
+    if (time(NULL) >= *deadline) {
+        skv_cl_err(w->err, SKV_CLIENT_UNREACHABLE, "no endpoint answered the watch within "
+                   "the retry budget");
+        return 0;
+    }
+    return 1;
+}
+
 /* Follow the stream until an error or the callback ends it. */
 static enum skv_client_code follow(struct skv_client *c, const struct skv_client_watch_req *rq,
                                    struct watch_state *w)
 {
     size_t n = c->n_eps, i = 0, n_compacted = 0;
     time_t deadline = 0;
-    char text[768];
     int k;
     for (;;) {
         struct skv_cl_resp r;
@@ -283,21 +303,14 @@ static enum skv_client_code follow(struct skv_client *c, const struct skv_client
         } else if (!w->reconnect && !r.conn_failed && (r.status < 200 || r.status >= 300)) {
             rc = end_with(w, &r, 0);
         } else {
-            /* the stream broke (or the server closed it): reconnect; the
-             * budget starts again after a connection that worked */
+            /* the stream broke (or the server closed it): reconnect */
             if (w->got_line)
                 n_compacted = 0;
-            if (!deadline || w->got_line)
-                deadline = time(NULL) + (time_t)(c->http.retry_ms / 1000) + 1;
-            snprintf(text, sizeof text, "connection to %s lost (%s); resuming after index %llu",
-                     ep, r.conn_failed ? r.conn_msg : "closed", (unsigned long long)w->from);
+            k = after_break(w, ep, &r, c->http.retry_ms, &deadline);
             skv_cl_resp_free(&r);
-            if (notice(w, text) != 0)
-                return SKV_CLIENT_OK;
+            if (k <= 0)
+                return k < 0 ? SKV_CLIENT_OK : w->err->code;
             i = (i + 1) % n;
-            if (time(NULL) >= deadline)
-                return skv_cl_err(w->err, SKV_CLIENT_UNREACHABLE, "no endpoint answered the "
-                                  "watch within the retry budget");
             if (i == 0) {
                 struct timespec ts = {0, 200 * 1000000L};
                 nanosleep(&ts, NULL);
