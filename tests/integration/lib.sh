@@ -294,9 +294,13 @@ skv_wait() {
     return 1
 }
 
-skv_status_field() { # node field → value from status JSON (numbers/strings)
-    "$SEALKV" --endpoint "$(skv_endpoint "$1")" --retry 0 --json status 2>/dev/null |
-        tr ',{}' '\n\n\n' | sed -n "s/^ *\"$2\": *\"\{0,1\}\([^\"]*\)\"\{0,1\} *$/\1/p" | head -1
+# skv_status_field node field → value from status JSON (numbers/strings);
+# fails (status 1, no output) when the node does not answer or has no
+# such field, so `skv_wait N "..." skv_status_field i id` really waits
+skv_status_field() {
+    _skv_sf=$("$SEALKV" --endpoint "$(skv_endpoint "$1")" --retry 0 --json status 2>/dev/null |
+        tr ',{}' '\n\n\n' | sed -n "s/^ *\"$2\": *\"\{0,1\}\([^\"]*\)\"\{0,1\} *$/\1/p" | head -1)
+    [ -n "$_skv_sf" ] && echo "$_skv_sf"
 }
 
 # skv_log_ms FILE PATTERN [FROM_BYTE]: the time (epoch ms) in the ts= of
