@@ -61,7 +61,7 @@ abi-baseline: tests/abi/abi_surface.so
 # (add it to EXTRA_DIST of the .mk that owns it). Outside git: skipped.
 dist-hook: skv-dist-complete
 skv-dist-complete:
-	@if test -d "$(top_srcdir)/.git" && command -v git >/dev/null 2>&1; then \
+	@if test -e "$(top_srcdir)/.git" && command -v git >/dev/null 2>&1; then \
 	  missing=$$(cd "$(top_srcdir)" && git ls-files | grep -v -x -e .gitignore | \
 	    while IFS= read -r f; do test -e "$(abs_builddir)/$(distdir)/$$f" || echo "$$f"; done); \
 	  if test -n "$$missing"; then \
