@@ -86,6 +86,17 @@ void skv_fsm_txn_free(struct skv_fsm *f);
 /* Whether the stored snapshot is a local one (SKVSNAP3). */
 int skv_fsm_snapshot_is_local(struct skv_node *n);
 int skv_fsm_restore(struct raft_fsm *rf, struct raft_buffer *buf);
+/* A big snapshot received into the spool file (raftio/snap_spool.h,
+ * fsm_restore_spool.c): the reference C-Raft stores instead of its data
+ * (env.spool_ref; head: the snapshot's first bytes; 0 or -1), and the
+ * restore of such a reference in bounded memory (RAFT_* code; the caller
+ * frees the reference on success). */
+struct skv_spool_meta;
+struct skv_snap_hdr;
+int skv_fsm_spool_ref(const uint8_t *head, size_t head_len, const struct skv_spool_meta *m,
+                      struct raft_buffer *ref, char *err, size_t errlen);
+int skv_fsm_restore_spooled(struct skv_fsm *f, const struct skv_snap_hdr *ref_h,
+                            const uint8_t *p, size_t len);
 
 /* The newest local snapshot: the cutover its header records (0: none/v1)
  * and its index (0: no snapshot). */

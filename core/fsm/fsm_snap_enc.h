@@ -24,6 +24,9 @@ struct skv_snap_rec {
     const uint8_t *val;
     size_t val_len;
 };
+/* A key prefix a full snapshot may carry (the FSM's and the encryption
+ * record's): 1 or 0. */
+int skv_snap_owned_prefix(uint8_t p);
 /* Next record from *pos: 1 with r, 0 at the end, -1 if malformed. */
 int skv_snap_next(const uint8_t *p, size_t len, size_t *pos, struct skv_snap_rec *r);
 

@@ -14,6 +14,8 @@
  * the encryption record). Under an io without that hook (raft_io.h
  * snap_*: C-Raft's raft_fixture in tests/sim) the snapshot is made full
  * at once from the view.
+ * Restore of a SPOOLED one (v4: a big snapshot the raft_io received into
+ * a file) is fsm_restore_spool.c: the same steps in bounded memory.
  * Restore of a FULL snapshot (installed from the leader, or a store
  * written by an older build) validates the whole buffer first, is a no-op
  * when the snapshot is not newer than the local applied index, adopts
@@ -266,6 +268,11 @@ int skv_fsm_restore(struct raft_fsm *rf, struct raft_buffer *buf)
         skv_node_log(n, SKV_LOG_ERROR, "fsm: %s", msg);
         return RAFT_MALFORMED;
     }
+    if (h.version == 4) {   /* a big install: its data is in the spool file */
+        if ((rc = skv_fsm_restore_spooled(f, &h, p, buf->len)) == 0)
+            raft_free(buf->base);
+        return rc;
+    }
     for (pos = h.body_off; (rc = skv_snap_next(p, buf->len, &pos, &r)) == 1;)
         if (r.key[0] == SKV_PFX_ENC_SNAP)
             enc_rec = r;
@@ -331,7 +338,7 @@ int skv_fsm_snapshot_is_local(struct skv_node *n)
         return 0;
     if (s->n_bufs >= 1 && skv_snap_hdr_parse(s->bufs[0].base, s->bufs[0].len, &h, msg,
                                              sizeof msg) == 0)
-        local = h.version == 3;
+        local = h.version >= 3;   /* v4: its spool file is gone once restored */
     skv_ls_snap_free(s);
     return local;
 }

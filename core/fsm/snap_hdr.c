@@ -27,7 +27,7 @@ int skv_snap_hdr_parse(const uint8_t *p, size_t len, struct skv_snap_hdr *h,
         h->body_off = 16;
         return 0;
     }
-    if (p[7] != '2' && p[7] != '3') {
+    if (p[7] != '2' && p[7] != '3' && p[7] != '4') {
         snprintf(err, errlen, "unknown snapshot version SKVSNAP%c: refused (newer build?)",
                  p[7] >= 0x20 && p[7] < 0x7f ? p[7] : '?');
         return -1;
@@ -73,4 +73,10 @@ size_t skv_snap_hdr_write_local(uint8_t out[SKV_SNAP_HDR_MAX], uint64_t cutover,
                                 uint64_t applied)
 {
     return write_long(out, '3', cutover, applied);
+}
+
+size_t skv_snap_hdr_write_spooled(uint8_t out[SKV_SNAP_HDR_MAX], uint64_t cutover,
+                                  uint64_t applied)
+{
+    return write_long(out, '4', cutover, applied);
 }

@@ -16,7 +16,7 @@
 const uint8_t skv_snap_prefixes[SKV_SNAP_N_PREFIXES] = {SKV_PFX_FSM_DATA, SKV_PFX_WRITERS,
                                                       SKV_PFX_FSM_REV};
 
-static int owned_prefix(uint8_t p)
+int skv_snap_owned_prefix(uint8_t p)
 {
     return memchr(skv_snap_prefixes, p, SKV_SNAP_N_PREFIXES) != NULL || p == SKV_PFX_ENC_SNAP;
 }
@@ -36,6 +36,6 @@ int skv_snap_next(const uint8_t *p, size_t len, size_t *pos, struct skv_snap_rec
     r->val = p + *pos + 4;
     r->val_len = vl;
     *pos += 4 + vl;
-    return owned_prefix(r->key[0]) ? 1 : -1;
+    return skv_snap_owned_prefix(r->key[0]) ? 1 : -1;
 }
 

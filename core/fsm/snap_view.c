@@ -2,12 +2,13 @@
 /*
  * snap_view.c — the storage views behind local snapshots and the
  * expansion of a local snapshot into the full form a follower installs
- * (snap_view.h).
+ * (snap_view.h), through the iterator (snap_iter.h).
  */
 #include "fsm/snap_view.h"
 
 #include "fsm/fsm_snap_enc.h"
 #include "fsm/snap_hdr.h"
+#include "fsm/snap_iter.h"
 #include "util/bytes.h"
 #include "util/keys.h"
 
@@ -118,72 +119,36 @@ void skv_snap_views_close(struct skv_snap_views *vs)
     vs->pending = vs->cur = NULL;
 }
 
-/* Append every record under `pfx` read through `view`. */
-static int dump_prefix(const struct skv_storage_ops *st, void *db, void *view, uint8_t pfx,
-                       struct skv_buf *b, char *errmsg, size_t errlen)
-{
-    struct skv_err e = {0, ""};
-    void *it = NULL;
-    int rc = 0;
-    if (st->iter_new(db, view, &it, &e) != SKV_OK) {
-        snprintf(errmsg, errlen, "snapshot expand: %s", e.msg);
-        return RAFT_IOERR;
-    }
-    for (st->iter_seek(it, &pfx, 1); st->iter_valid(it); st->iter_next(it)) {
-        size_t kl, vl;
-        const uint8_t *k = st->iter_key(it, &kl), *v;
-        if (kl == 0 || k[0] != pfx)
-            break;
-        v = st->iter_value(it, &vl);
-        if (skv_sbuf_record(b, k, kl, v, vl)) {
-            snprintf(errmsg, errlen, "snapshot expand: out of memory");
-            rc = RAFT_NOMEM;
-            break;
-        }
-    }
-    if (rc == 0 && st->iter_status(it, &e) != SKV_OK) {
-        snprintf(errmsg, errlen, "snapshot expand: %s", e.msg);
-        rc = RAFT_IOERR;
-    }
-    st->iter_free(it);
-    return rc;
-}
-
 int skv_snap_expand(const struct skv_storage_ops *st, void *db, const struct skv_snap_view *v,
                     const struct raft_buffer *stored, struct raft_buffer *full, char *errmsg,
                     size_t errlen)
 {
-    struct skv_snap_hdr h;
-    struct skv_buf b = {NULL, 0, 0};
-    uint8_t hdr[SKV_SNAP_HDR_MAX];
-    size_t i;
-    int rc;
-    if (skv_snap_hdr_parse(stored->base, stored->len, &h, errmsg, errlen) != 0)
-        return RAFT_CORRUPT;
-    if (h.version != 3)
-        return 1;
-    if (!v || v->index != h.applied) {
-        snprintf(errmsg, errlen, "local snapshot %llu: no storage view at that index yet",
-                 (unsigned long long)h.applied);
-        return RAFT_BUSY;
-    }
-    if (skv_sbuf_put(&b, hdr, skv_snap_hdr_write(hdr, h.cutover, h.applied))) {
-        snprintf(errmsg, errlen, "snapshot expand: out of memory");
+    struct skv_snap_iter *it = NULL;
+    uint64_t size;
+    uint8_t *p;
+    size_t n = 0;
+    int rc = skv_snap_full_size(st, db, v, stored->base, stored->len, &size, errmsg, errlen);
+    if (rc != 0)
+        return rc;
+    if (size > SIZE_MAX || !(p = raft_malloc((size_t)size))) {
+        snprintf(errmsg, errlen, "snapshot expand: out of memory (%llu bytes)",
+                 (unsigned long long)size);
         return RAFT_NOMEM;
     }
-    for (i = 0, rc = 0; rc == 0 && i < SKV_SNAP_N_PREFIXES; i++)
-        rc = dump_prefix(st, db, v->view, skv_snap_prefixes[i], &b, errmsg, errlen);
-    /* the local snapshot's body: its encryption record, as captured */
-    if (rc == 0 && skv_sbuf_put(&b, (const uint8_t *)stored->base + h.body_off,
-                                stored->len - h.body_off)) {
-        snprintf(errmsg, errlen, "snapshot expand: out of memory");
-        rc = RAFT_NOMEM;
+    rc = skv_snap_iter_open(st, db, v, stored->base, stored->len, &it, errmsg, errlen);
+    if (rc == 0)
+        rc = skv_snap_iter_next(it, p, (size_t)size, &n, errmsg, errlen);
+    skv_snap_iter_close(it);
+    if (rc == 0 && n != size) {   /* a view is immutable: cannot happen */
+        snprintf(errmsg, errlen, "snapshot expand: %zu bytes, %llu expected", n,
+                 (unsigned long long)size);
+        rc = RAFT_IOERR;
     }
     if (rc != 0) {
-        raft_free(b.p);
-        return rc;
+        raft_free(p);
+        return rc == 1 ? RAFT_IOERR : rc;
     }
-    full->base = b.p;
-    full->len = b.len;
+    full->base = p;
+    full->len = n;
     return 0;
 }

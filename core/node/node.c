@@ -11,6 +11,7 @@
 #include "admin/reads.h"
 #include "fsm/fsm.h"
 #include "fsm/fsm_gap.h"
+#include "fsm/snap_iter.h"
 #include "util/log.h"
 #include "util/path.h"
 #include "intake/op.h"
@@ -289,6 +290,46 @@ static int snap_expand(void *arg, void *handle, const struct raft_buffer *data,
     return skv_snap_expand(n->st, n->db, handle, data, full, errmsg, errlen);
 }
 
+/* ... or streamed from that view, chunk by chunk (fsm/snap_iter.h) */
+static int snap_size(void *arg, void *handle, const struct raft_buffer *data, uint64_t *total,
+                     char *errmsg, size_t errlen)
+{
+    struct skv_node *n = arg;   /* worker: only the storage handle is used */
+    return skv_snap_full_size(n->st, n->db, handle, data->base, data->len, total, errmsg,
+                              errlen);
+}
+
+static int snap_open(void *arg, void *handle, const struct raft_buffer *data, void **iter,
+                     char *errmsg, size_t errlen)
+{
+    struct skv_node *n = arg;   /* worker */
+    struct skv_snap_iter *it = NULL;
+    int rc = skv_snap_iter_open(n->st, n->db, handle, data->base, data->len, &it, errmsg,
+                                errlen);
+    *iter = it;
+    return rc == 1 ? RAFT_INVALID : rc;
+}
+
+static int snap_next(void *iter, uint8_t *buf, size_t cap, size_t *len, char *errmsg,
+                     size_t errlen)
+{
+    return skv_snap_iter_next(iter, buf, cap, len, errmsg, errlen);
+}
+
+static void snap_close(void *iter)
+{
+    skv_snap_iter_close(iter);
+}
+
+/* A big snapshot received into the spool file: the reference C-Raft gets. */
+static int spool_ref(void *arg, const uint8_t *head, size_t head_len,
+                     const struct skv_spool_meta *m, struct raft_buffer *ref, char *errmsg,
+                     size_t errlen)
+{
+    (void)arg;
+    return skv_fsm_spool_ref(head, head_len, m, ref, errmsg, errlen);
+}
+
 static void snap_barrier_cb(struct raft_barrier *req, int status)
 {
     struct skv_node *n = req->data;
@@ -336,6 +377,13 @@ static int open_raft(struct skv_node *n, char *err, size_t errlen)
     env.snap_pin = snap_pin;
     env.snap_expand = snap_expand;
     env.snap_unpin = snap_unpin;
+    env.snap_size = snap_size;
+    env.snap_open = snap_open;
+    env.snap_next = snap_next;
+    env.snap_close = snap_close;
+    env.spool_dir = n->conf->data_dir;
+    env.spool_ref = spool_ref;
+    env.crash_point = skv_enc_crash_point;
     env.snap_arg = n;
     if (skv_raftio_init(&n->io, &env, err, errlen) != 0)
         return -1;
@@ -398,6 +446,9 @@ int skv_node_open(struct skv_node *n, struct skv_config *conf, char *err, size_t
         return -1;
     }
     n->raft_started = 1;
+    /* raft_start restored the stored snapshot: a spool file left is
+     * unneeded (one committed but never referenced, by a crash) */
+    skv_spool_remove(conf->data_dir, 1);
     if (n->ad->start(n->ad_state, &e) != SKV_OK) {
         snprintf(err, errlen, "admin: %s", e.msg);
         return -1;

@@ -145,6 +145,8 @@ static void rio_timer_cb(uv_timer_t *t)
         skv_rio_gets_retry(rio);
     if (!rio->closing)
         skv_rio_xfer_pump(rio);
+    if (!rio->closing)
+        skv_rio_sdesc_expire(rio, 0);
 }
 
 void skv_raftio_silence(struct raft_io *io)
@@ -376,6 +378,9 @@ int skv_raftio_init(struct raft_io *io, const struct skv_raftio_env *env,
     uv_idle_init(env->loop, &rio->idle);
     rio->timer.data = rio->idle.data = rio;
     rio->handles = 2;
+    skv_spool_w_init(&rio->xin.spool);
+    if (env->spool_dir)   /* a transfer the last run did not finish */
+        skv_spool_remove(env->spool_dir, 0);
     rio_seed(rio);
     io->impl = rio;
     rio_set_methods(io);

@@ -31,6 +31,8 @@
 #include <sealkv/storage.h>
 #include <sealkv/transport.h>
 
+#include "raftio/snap_spool.h"
+
 struct skv_raftio_env {
     uv_loop_t *loop;
     const struct skv_storage_ops *st;
@@ -71,6 +73,35 @@ struct skv_raftio_env {
                        struct raft_buffer *full, char *errmsg, size_t errlen);
     void (*snap_unpin)(void *arg, void *handle, int status);
     void *snap_arg;
+    /* optional, with snap_pin/unpin: SEND A BIG SNAPSHOT STREAMED from the
+     * pinned view instead of expanded into one buffer (raft_io_sdesc.c).
+     * On the worker, snap_size(snap_arg, handle, data, &total, ...) gives
+     * the full form's size (returns as snap_expand: 0, 1 = data is full
+     * already, RAFT_*). Over SKV_RIO_XFER_CHUNK, snapshot_get hands C-Raft
+     * a small local descriptor instead of data, keeping the view pinned;
+     * sending it opens snap_open(snap_arg, handle, data, &iter, ...) and
+     * reads snap_next(iter, buf, cap, &n, ...) chunk by chunk on the
+     * worker (fsm/snap_iter.h), snap_close(iter) at the end. */
+    int (*snap_size)(void *arg, void *handle, const struct raft_buffer *data, uint64_t *total,
+                     char *errmsg, size_t errlen);
+    int (*snap_open)(void *arg, void *handle, const struct raft_buffer *data, void **iter,
+                     char *errmsg, size_t errlen);
+    int (*snap_next)(void *iter, uint8_t *buf, size_t cap, size_t *n, char *errmsg,
+                     size_t errlen);
+    void (*snap_close)(void *iter);
+    /* optional: RECEIVE A BIG SNAPSHOT INTO A SPOOL FILE under spool_dir
+     * (the node's data_dir; snap_spool.h) instead of memory. When all its
+     * chunks are in, spool_ref(snap_arg, head, head_len, meta, &ref, ...)
+     * (loop thread; head: the snapshot's first bytes) makes the small
+     * reference (fsm/snap_hdr.h v4, raft_malloc'd) C-Raft gets as the
+     * data, stores (snapshot_put makes the spool durable first) and
+     * hands to the FSM's restore. */
+    const char *spool_dir;
+    int (*spool_ref)(void *arg, const uint8_t *head, size_t head_len,
+                     const struct skv_spool_meta *m, struct raft_buffer *ref, char *errmsg,
+                     size_t errlen);
+    /* optional (test builds): a crash point, kind and step */
+    void (*crash_point)(const char *kind, const char *step);
 };
 
 /* Fill `io` (already zeroed by the caller) so that raft_init() can use it.

@@ -21,17 +21,45 @@ struct skv_rio_send {
 /* raft_io_xfer.c: snapshots in chunks. */
 #define SKV_RIO_XFER_CHUNK (4u << 20)     /* bytes per SNAP_CHUNK frame */
 #define SKV_RIO_XFER_STALL_MS 10000u      /* a queue full this long: give up */
+struct skv_rio_sdesc;
 struct skv_rio_xfer {                     /* one InstallSnapshot being sent */
     struct skv_rio_xfer *next;
+    struct skv_rio *rio;
     struct raft_io_send *req;
     struct raft_message m;   /* shallow copy: C-Raft keeps the data until req's callback */
     char *address;           /* copy of m.server_address */
+    uint64_t total;          /* bytes to send: m's data, or the streamed full form */
     uint64_t off;            /* data bytes handed to the transport */
-    uint64_t progress_ms;    /* loop time of the last chunk taken */
+    uint64_t progress_ms;    /* loop time of the last chunk taken or made */
+    /* streamed from a storage view (m's data is a descriptor): */
+    struct skv_rio_sdesc *sd;
+    void *iter;              /* env.snap_open's, used on the worker only */
+    uint8_t *chunk;          /* the next chunk, SKV_RIO_XFER_CHUNK bytes */
+    size_t chunk_len;
+    int chunk_ready, filling, dead, fill_rc;
+    uv_work_t work;
+    char fill_err[RAFT_ERRMSG_BUF_SIZE];
 };
 struct skv_rio_xfer_in {                  /* the snapshot being received */
     uint64_t from, term, last_index, last_term, total, got;
-    uint8_t *buf;            /* raft_malloc'd, `total` bytes; NULL: none */
+    uint8_t *buf;            /* raft_malloc'd, `total` bytes; NULL: none (or spooled) */
+    int spooling;            /* into spool (env.spool_dir) instead of buf */
+    struct skv_spool_w spool;
+    uint8_t head[64];        /* the snapshot's first bytes (its header) */
+    size_t head_len;
+};
+
+/* raft_io_sdesc.c: descriptors of snapshots to stream from a view. */
+#define SKV_RIO_SDESC_LEN 24u             /* "SKVSEND1" + 16-byte token */
+#define SKV_RIO_SDESC_TTL_MS 60000u       /* unused this long: released */
+struct skv_rio_sdesc {
+    struct skv_rio_sdesc *next;
+    uint8_t token[16];
+    void *pin;                 /* env.snap_pin's handle, kept until released */
+    struct raft_buffer stored; /* the stored local snapshot (raft_malloc'd) */
+    uint64_t total;            /* its full form's size */
+    uint64_t issued_ms;
+    int sending;               /* an xfer streams from it */
 };
 
 enum skv_rio_op_kind {
@@ -92,6 +120,7 @@ struct skv_rio {
     struct raft_message *install_parked; /* see skv_rio_install_park */
     struct skv_rio_xfer *xouts;          /* snapshots being sent in chunks */
     struct skv_rio_xfer_in xin;          /* the snapshot being assembled */
+    struct skv_rio_sdesc *sdescs;        /* descriptors handed to C-Raft */
 };
 
 /* Append `e` to the FIFO `head`/`tail`, linked through ->next (the log
@@ -159,8 +188,32 @@ int skv_rio_xfer_start(struct skv_rio *rio, struct raft_io_send *req,
                        const struct raft_message *m);
 void skv_rio_xfer_pump(struct skv_rio *rio);   /* tick: queues that drained */
 void skv_rio_xfer_cancel(struct skv_rio *rio); /* close */
-/* An InstallSnapshot with empty data takes the assembled chunks: 0 (also
- * for any other message), or -1 when they are not all there (drop it). */
+
+/* raft_io_xin.c: receiving snapshots in chunks (memory or spool file) */
+/* An InstallSnapshot with empty data takes the assembled chunks (or the
+ * reference to the spool file they went to): 0 (also for any other
+ * message), or -1 when they are not all there (drop it). */
 int skv_rio_xfer_take(struct skv_rio *rio, struct raft_message *m);
+void skv_rio_xin_drop(struct skv_rio *rio);    /* close, or a failed transfer */
+/* Data that only this node makes (a local or spooled snapshot, a send
+ * descriptor) and no peer may send: 1 (refused), 0. */
+int skv_rio_local_only(const void *data, size_t len);
+
+/* raft_io_sdesc.c */
+/* Worker: after the stored snapshot was read, decide how it is sent:
+ * 0 (data as it is now: stored, or expanded in memory), 2 (stream it:
+ * *total set, data left as stored), or a RAFT_* error. */
+int skv_rio_sdesc_plan(struct skv_rio *rio, void *pin, struct raft_buffer *data,
+                       uint64_t *total, char *errmsg, size_t errlen);
+/* Loop thread: replace data by a descriptor owning data and pin: 0, or
+ * RAFT_NOMEM (nothing changed). */
+int skv_rio_sdesc_issue(struct skv_rio *rio, void *pin, struct raft_buffer *data,
+                        uint64_t total);
+/* The live descriptor `data` names, marked sending; NULL with a log line. */
+struct skv_rio_sdesc *skv_rio_sdesc_claim(struct skv_rio *rio, const struct raft_buffer *data);
+void skv_rio_sdesc_release(struct skv_rio *rio, struct skv_rio_sdesc *sd);
+/* tick: release descriptors C-Raft never sent; close: every idle one */
+void skv_rio_sdesc_expire(struct skv_rio *rio, int all);
+int skv_rio_is_sdesc(const void *data, size_t len);
 
 #endif

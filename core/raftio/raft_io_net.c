@@ -215,31 +215,43 @@ static int install_park(struct skv_rio *rio, struct raft_message *m)
     return 0;
 }
 
+static void deliver(struct skv_rio *rio, struct raft_message *m);
+
 void skv_rio_install_deliver(struct skv_rio *rio)
 {
     struct raft_message *m = rio->install_parked;
     if (!m || rio->snap_puts > 0)
         return;
     rio->install_parked = NULL;
-    skv_raftio_recv(rio->io, m);
+    if (!rio->started || rio->closing || rio->silenced || !rio->recv_cb)
+        skv_wire_raft_message_free(m);
+    else
+        deliver(rio, m);   /* admitted when it arrived: not checked again */
     free(m);
 }
 
 void skv_raftio_recv(struct raft_io *io, struct raft_message *m)
 {
     struct skv_rio *rio = io ? io->impl : NULL;
-    const char *orig;
-    char *addr;
     if (!m)
         return;
     if (!rio || !rio->started || rio->closing || rio->silenced || !rio->recv_cb) {
         skv_wire_raft_message_free(m);
         return;
     }
-    if (skv_rio_xfer_take(rio, m) != 0) { /* its chunks did not all arrive */
+    /* refuses local-only data; takes the chunks sent before it */
+    if (skv_rio_xfer_take(rio, m) != 0) {
         skv_wire_raft_message_free(m);
         return;
     }
+    deliver(rio, m);
+}
+
+/* Hand an admitted message to raft (or park an InstallSnapshot). */
+static void deliver(struct skv_rio *rio, struct raft_message *m)
+{
+    const char *orig;
+    char *addr;
     if (m->type == RAFT_IO_INSTALL_SNAPSHOT && rio->snap_puts > 0 &&
         install_park(rio, m) == 0)
         return;
@@ -252,7 +264,7 @@ void skv_raftio_recv(struct raft_io *io, struct raft_message *m)
     }
     orig = m->server_address;
     m->server_address = addr;
-    rio->recv_cb(io, m);
+    rio->recv_cb(rio->io, m);
     m->server_address = orig; /* never leave the caller a freed pointer */
     free(addr);
 }

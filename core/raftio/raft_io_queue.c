@@ -20,6 +20,7 @@ struct rio_log_job {
     struct skv_rio *rio;
     struct skv_rio_op *ops; /* one kind; several only for appends */
     int status;
+    int soft;               /* failed without touching the log: not sticky */
     char errmsg[RAFT_ERRMSG_BUF_SIZE];
 };
 
@@ -178,6 +179,34 @@ static int log_append(struct rio_log_job *job)
     return rc;
 }
 
+/* An installed snapshot whose data is a spool reference (fsm/snap_hdr.h
+ * v4: its last SKV_SPOOL_REF_LEN bytes) stores it only once the spool file
+ * is durable (fsync'd, renamed, directory fsync'd). A spool that is not
+ * the one referenced (a newer transfer replaced it) fails this put alone
+ * (job->soft: the log stays writable; the leader sends again). */
+static int spool_commit(struct rio_log_job *job)
+{
+    const struct raft_snapshot *s = job->ops->snapshot;
+    const struct skv_raftio_env *env = &job->rio->env;
+    struct skv_spool_meta m;
+    const uint8_t *d;
+    size_t len;
+    if (!env->spool_dir || !s || s->n_bufs != 1)
+        return 0;
+    d = s->bufs[0].base;
+    len = s->bufs[0].len;
+    if (len < 8 + SKV_SPOOL_REF_LEN || memcmp(d, "SKVSNAP4", 8) != 0)
+        return 0;
+    skv_spool_ref_decode(d + len - SKV_SPOOL_REF_LEN, &m);
+    if (skv_spool_commit(env->spool_dir, &m, job->errmsg, sizeof job->errmsg) != 0) {
+        job->soft = 1;
+        return RAFT_IOERR;
+    }
+    if (env->crash_point)   /* spool durable, its reference not stored yet */
+        env->crash_point("snapshot", "after-spool");
+    return 0;
+}
+
 static void log_work_cb(uv_work_t *w)
 {
     struct rio_log_job *job = w->data;
@@ -191,8 +220,8 @@ static void log_work_cb(uv_work_t *w)
         job->status = skv_ls_truncate(ls, op->index, job->errmsg);
         break;
     case SKV_RIO_SNAP_PUT:
-        job->status = skv_ls_snapshot_put(ls, op->n, op->snapshot,
-                                          job->errmsg);
+        if ((job->status = spool_commit(job)) == 0)
+            job->status = skv_ls_snapshot_put(ls, op->n, op->snapshot, job->errmsg);
         break;
     default:
         job->status = RAFT_INVALID;
@@ -254,10 +283,14 @@ static void log_job_done(struct rio_log_job *job)
 {
     struct skv_rio *rio = job->rio;
     struct skv_rio_op *ops = job->ops;
-    if (job->status == 0)
+    if (job->status == 0) {
         count_sync(rio, job->ops);
-    else
+    } else if (job->soft) {
+        skv_rio_logf(rio, SKV_LOG_WARN, "raft: snapshot not stored: %s", job->errmsg);
+        memcpy(rio->io->errmsg, job->errmsg, sizeof rio->io->errmsg);
+    } else {
         ops = fail_all(job);
+    }
     ops_finish(rio, ops, job->status);
     free(job);
     if (rio->closing)

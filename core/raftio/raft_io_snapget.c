@@ -7,6 +7,7 @@
  */
 #include "raftio/raft_io_impl.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,29 +30,26 @@ struct rio_get_job {
     struct raft_snapshot *snapshot;
     void *pin;                  /* env.snap_pin's handle */
     int status;
+    int stream;                 /* send streamed: data becomes a descriptor */
+    uint64_t stream_total;
     unsigned tries;
     struct rio_get_job *next;   /* rio->gets_parked */
     char errmsg[RAFT_ERRMSG_BUF_SIZE];
 };
 
-/* A local snapshot becomes the full one a follower installs (env.snap_expand). */
+/* A local snapshot becomes the full one a follower installs: expanded in
+ * memory when small (env.snap_expand), else to be streamed from the
+ * pinned view (raft_io_sdesc.c). */
 static int get_expand(struct rio_get_job *job)
 {
-    const struct skv_raftio_env *env = &job->rio->env;
     struct raft_snapshot *s = job->snapshot;
-    struct raft_buffer full = {NULL, 0};
     int rc;
-    if (!env->snap_expand || !s || s->n_bufs != 1)
+    if (!s || s->n_bufs != 1)
         return 0;
-    rc = env->snap_expand(env->snap_arg, job->pin, &s->bufs[0], &full, job->errmsg,
-                          sizeof job->errmsg);
-    if (rc == 1)
-        return 0;
-    if (rc == 0) {
-        raft_free(s->bufs[0].base);
-        s->bufs[0] = full;
-    }
-    return rc;
+    rc = skv_rio_sdesc_plan(job->rio, job->pin, &s->bufs[0], &job->stream_total, job->errmsg,
+                            sizeof job->errmsg);
+    job->stream = rc == 2;
+    return rc == 2 ? 0 : rc;
 }
 
 static void get_work_cb(uv_work_t *w)
@@ -108,8 +106,22 @@ static void get_after_cb(uv_work_t *w, int status)
     int rc = job->status;
     (void)status;
     rio->n_work--;
-    if (rio->env.snap_unpin)
+    if (rc == 0 && job->stream && !rio->closing &&
+        skv_rio_sdesc_issue(rio, job->pin, &job->snapshot->bufs[0], job->stream_total) == 0) {
+        job->pin = NULL;        /* the descriptor holds it until its send ends */
+        skv_rio_logf(rio, SKV_LOG_INFO, "raft: snapshot %llu (%llu bytes full) will be streamed "
+                     "from its storage view", (unsigned long long)job->snapshot->index,
+                     (unsigned long long)job->stream_total);
+    } else if (rc == 0 && job->stream) {
+        rc = rio->closing ? RAFT_CANCELED : RAFT_NOMEM;
+        snprintf(job->errmsg, sizeof job->errmsg, "%s", rio->closing ? "closing" : "out of memory");
+        skv_ls_free_loaded(job->snapshot, NULL, 0);
+        job->snapshot = NULL;
+    }
+    if (job->pin && rio->env.snap_unpin)
         rio->env.snap_unpin(rio->env.snap_arg, job->pin, rc);
+    else if (!job->pin && rc != 0 && rio->env.snap_unpin)
+        rio->env.snap_unpin(rio->env.snap_arg, NULL, rc);
     job->pin = NULL;
     if (rc == RAFT_BUSY && !rio->closing && job->tries++ < SKV_RIO_GET_TRIES) {
         if (job->tries == 1)

@@ -12,7 +12,12 @@
  * one message it sent. A chunk lost on the way leaves the assembly short:
  * the InstallSnapshot is then dropped and the leader sends the snapshot
  * again after its install_snapshot_timeout, as for any lost message.
- * Loop thread only.
+ * A snapshot handed to C-Raft as a descriptor (raft_io_sdesc.c) is
+ * streamed: each chunk is made from the pinned storage view on a libuv
+ * worker (env.snap_open / snap_next, fsm/snap_iter.h) into one
+ * chunk-sized buffer, sent, and only then is the next one made, so the
+ * leader holds a chunk or two, whatever the data set. Receiving is in
+ * raft_io_xin.c. Loop thread only (but the chunk maker).
  */
 #include "raftio/raft_io_impl.h"
 
@@ -24,6 +29,18 @@
 
 /* ---- sending ---------------------------------------------------------- */
 
+/* Free x and what it streams from (never while a chunk is being made). */
+static void xfer_free(struct skv_rio *rio, struct skv_rio_xfer *x)
+{
+    if (x->iter)
+        rio->env.snap_close(x->iter);
+    if (x->sd)
+        skv_rio_sdesc_release(rio, x->sd);
+    free(x->chunk);
+    free(x->address);
+    free(x);
+}
+
 static void job_done(struct skv_rio *rio, struct skv_rio_xfer *x, int status)
 {
     struct skv_rio_xfer **pp;
@@ -32,8 +49,69 @@ static void job_done(struct skv_rio *rio, struct skv_rio_xfer *x, int status)
     if (*pp)
         *pp = x->next;
     skv_rio_send_done(rio, x->req, status);
-    free(x->address);
-    free(x);
+    if (x->filling)
+        x->dead = 1;   /* freed when the chunk being made is done */
+    else
+        xfer_free(rio, x);
+}
+
+/* ---- making the chunks of a streamed snapshot (worker) ---------------- */
+
+static void pump_one(struct skv_rio *rio, struct skv_rio_xfer *x);
+
+static void fill_work_cb(uv_work_t *w)
+{
+    struct skv_rio_xfer *x = w->data;
+    const struct skv_raftio_env *env = &x->rio->env;
+    uint64_t left = x->total - x->off;
+    size_t want = left < SKV_RIO_XFER_CHUNK ? (size_t)left : SKV_RIO_XFER_CHUNK;
+    x->fill_rc = 0;
+    if (!x->iter)
+        x->fill_rc = env->snap_open(env->snap_arg, x->sd->pin, &x->sd->stored, &x->iter,
+                                    x->fill_err, sizeof x->fill_err);
+    if (x->fill_rc == 0)
+        x->fill_rc = env->snap_next(x->iter, x->chunk, want, &x->chunk_len, x->fill_err,
+                                    sizeof x->fill_err);
+    if (x->fill_rc == 0 && x->chunk_len != want) {   /* a view is immutable */
+        snprintf(x->fill_err, sizeof x->fill_err, "the full form ended at %llu, not %llu",
+                 (unsigned long long)(x->off + x->chunk_len), (unsigned long long)x->total);
+        x->fill_rc = RAFT_IOERR;
+    }
+}
+
+static void fill_after_cb(uv_work_t *w, int status)
+{
+    struct skv_rio_xfer *x = w->data;
+    struct skv_rio *rio = x->rio;
+    (void)status;
+    rio->n_work--;
+    x->filling = 0;
+    if (x->dead) {
+        xfer_free(rio, x);
+    } else if (x->fill_rc != 0) {
+        skv_rio_logf(rio, SKV_LOG_WARN, "raft: snapshot %llu to %llu: %s",
+                     (unsigned long long)x->m.install_snapshot.last_index,
+                     (unsigned long long)x->m.server_id, x->fill_err);
+        job_done(rio, x, RAFT_IOERR);
+    } else {
+        x->chunk_ready = 1;
+        x->progress_ms = uv_now(rio->env.loop);
+        pump_one(rio, x);
+    }
+    skv_rio_maybe_closed(rio);
+}
+
+/* Queue the making of the next chunk: SKV_OK, or an error (job fails). */
+static int fill_start(struct skv_rio *rio, struct skv_rio_xfer *x)
+{
+    if (rio->closing)
+        return SKV_ERR_CLOSED;
+    x->work.data = x;
+    if (uv_queue_work(rio->env.loop, &x->work, fill_work_cb, fill_after_cb) != 0)
+        return SKV_ERR_IO;
+    x->filling = 1;
+    rio->n_work++;
+    return SKV_OK;
 }
 
 /* One chunk at x->off to the transport: SKV_OK, SKV_ERR_FULL, or another
@@ -42,10 +120,11 @@ static int send_chunk(struct skv_rio *rio, struct skv_rio_xfer *x)
 {
     const struct raft_install_snapshot *is = &x->m.install_snapshot;
     const struct skv_raftio_env *env = &rio->env;
-    size_t n = is->data.len - x->off < SKV_RIO_XFER_CHUNK ? is->data.len - x->off
-                                                           : SKV_RIO_XFER_CHUNK;
-    struct skv_snap_chunk c = {is->term, is->last_index, is->last_term, is->data.len, x->off,
-                               {(const uint8_t *)is->data.base + x->off, n}};
+    size_t n = x->total - x->off < SKV_RIO_XFER_CHUNK ? (size_t)(x->total - x->off)
+                                                       : SKV_RIO_XFER_CHUNK;
+    const uint8_t *src = x->sd ? x->chunk : (const uint8_t *)is->data.base + x->off;
+    struct skv_snap_chunk c = {is->term, is->last_index, is->last_term, x->total, x->off,
+                               {src, x->sd ? x->chunk_len : n}};
     struct skv_buf wb = {0};
     struct skv_err e = {0, ""};
     struct skv_iov iov;
@@ -58,7 +137,8 @@ static int send_chunk(struct skv_rio *rio, struct skv_rio_xfer *x)
     rc = env->tr->send(env->tr_state, x->m.server_id, x->address, &iov, 1, &e);
     skv_buf_free(&wb);
     if (rc == SKV_OK) {
-        x->off += n;
+        x->off += c.data.len;
+        x->chunk_ready = 0;
         x->progress_ms = uv_now(env->loop);
     } else if (rc != SKV_ERR_FULL) {
         skv_rio_logf(rio, SKV_LOG_WARN, "raft: snapshot %llu to %llu: chunk at %llu not sent: %s",
@@ -78,8 +158,17 @@ static void pump_one(struct skv_rio *rio, struct skv_rio_xfer *x)
         job_done(rio, x, RAFT_NOCONNECTION);
         return;
     }
-    while (x->off < x->m.install_snapshot.data.len && (rc = send_chunk(rio, x)) == SKV_OK)
-        ;
+    if (x->filling)
+        return;   /* fill_after_cb pumps again */
+    while (x->off < x->total) {
+        if (x->sd && !x->chunk_ready) {
+            if ((rc = fill_start(rio, x)) == SKV_OK)
+                return;
+            break;
+        }
+        if ((rc = send_chunk(rio, x)) != SKV_OK)
+            break;
+    }
     if (rc == SKV_ERR_FULL) {
         if (uv_now(rio->env.loop) - x->progress_ms > SKV_RIO_XFER_STALL_MS) {
             skv_rio_logf(rio, SKV_LOG_WARN, "raft: snapshot to %llu: no chunk taken for %u ms; "
@@ -113,27 +202,47 @@ int skv_rio_xfer_start(struct skv_rio *rio, struct raft_io_send *req,
                        const struct raft_message *m)
 {
     struct skv_rio_xfer *x, *old;
-    if (m->type != RAFT_IO_INSTALL_SNAPSHOT ||
-        m->install_snapshot.data.len <= SKV_RIO_XFER_CHUNK || !rio->env.tr ||
-        !rio->env.tr->send || !m->server_address)
+    const struct raft_buffer *data = &m->install_snapshot.data;
+    int streamed = m->type == RAFT_IO_INSTALL_SNAPSHOT && skv_rio_is_sdesc(data->base, data->len);
+    if (streamed && (!rio->env.tr || !rio->env.tr->send || !m->server_address)) {
+        skv_rio_send_done(rio, req, RAFT_NOCONNECTION);   /* never sent as it is */
+        return 1;
+    }
+    if (!streamed && (m->type != RAFT_IO_INSTALL_SNAPSHOT || data->len <= SKV_RIO_XFER_CHUNK ||
+                      !rio->env.tr || !rio->env.tr->send || !m->server_address))
         return 0;
     for (old = rio->xouts; old; old = old->next)
         if (old->m.server_id == m->server_id) {
             job_done(rio, old, RAFT_NOCONNECTION); /* superseded: one per follower */
             break;
         }
-    if (!(x = calloc(1, sizeof *x)) || !(x->address = strdup(m->server_address))) {
+    if (!(x = calloc(1, sizeof *x)) || !(x->address = strdup(m->server_address)) ||
+        (streamed && !(x->chunk = malloc(SKV_RIO_XFER_CHUNK)))) {
+        if (x)
+            free(x->address);
         free(x);
         return -1;
     }
+    x->rio = rio;
     x->req = req;
     x->m = *m;
+    x->total = data->len;
+    if (streamed && !(x->sd = skv_rio_sdesc_claim(rio, data))) {
+        free(x->chunk);
+        free(x->address);
+        free(x);
+        skv_rio_send_done(rio, req, RAFT_NOCONNECTION);
+        return 1;
+    }
+    if (x->sd)
+        x->total = x->sd->total;
     x->progress_ms = uv_now(rio->env.loop);
     x->next = rio->xouts;
     rio->xouts = x;
-    skv_rio_logf(rio, SKV_LOG_INFO, "raft: sending snapshot %llu (%zu bytes) to %llu in chunks",
+    skv_rio_logf(rio, SKV_LOG_INFO, "raft: sending snapshot %llu (%llu bytes) to %llu in chunks%s",
                  (unsigned long long)m->install_snapshot.last_index,
-                 m->install_snapshot.data.len, (unsigned long long)m->server_id);
+                 (unsigned long long)x->total, (unsigned long long)m->server_id,
+                 x->sd ? ", streamed from its storage view" : "");
     pump_one(rio, x);
     return 1;
 }
@@ -142,65 +251,7 @@ void skv_rio_xfer_cancel(struct skv_rio *rio)
 {
     while (rio->xouts)
         job_done(rio, rio->xouts, RAFT_CANCELED);
-    raft_free(rio->xin.buf);
-    memset(&rio->xin, 0, sizeof rio->xin);
+    skv_rio_xin_drop(rio);
+    skv_rio_sdesc_expire(rio, 1);
 }
 
-/* ---- receiving -------------------------------------------------------- */
-
-static void xin_drop(struct skv_rio *rio)
-{
-    raft_free(rio->xin.buf);
-    memset(&rio->xin, 0, sizeof rio->xin);
-}
-
-void skv_raftio_recv_chunk(struct raft_io *io, uint64_t from, const struct skv_snap_chunk *c)
-{
-    struct skv_rio *rio = io ? io->impl : NULL;
-    struct skv_rio_xfer_in *in;
-    if (!rio || !rio->started || rio->closing || rio->silenced)
-        return;
-    in = &rio->xin;
-    if (c->offset == 0) {       /* a snapshot starts: it replaces any other */
-        uint8_t *buf;
-        xin_drop(rio);
-        if (!(buf = raft_malloc(c->total))) {
-            skv_rio_logf(rio, SKV_LOG_WARN, "raft: no memory for a %llu-byte snapshot from %llu",
-                         (unsigned long long)c->total, (unsigned long long)from);
-            return;
-        }
-        *in = (struct skv_rio_xfer_in){from, c->term, c->last_index, c->last_term, c->total, 0,
-                                       buf};
-    } else if (!in->buf || in->from != from || in->term != c->term ||
-               in->last_index != c->last_index || in->last_term != c->last_term ||
-               in->total != c->total || in->got != c->offset) {
-        if (in->buf)
-            skv_rio_logf(rio, SKV_LOG_DEBUG, "raft: snapshot chunk from %llu out of order; "
-                         "assembly dropped", (unsigned long long)from);
-        xin_drop(rio);
-        return;
-    }
-    memcpy(in->buf + in->got, c->data.p, c->data.len); /* bounds: decoder + the checks above */
-    in->got += c->data.len;
-}
-
-int skv_rio_xfer_take(struct skv_rio *rio, struct raft_message *m)
-{
-    struct raft_install_snapshot *is = &m->install_snapshot;
-    struct skv_rio_xfer_in *in = &rio->xin;
-    if (m->type != RAFT_IO_INSTALL_SNAPSHOT || is->data.len != 0)
-        return 0;
-    if (!in->buf || in->from != m->server_id || in->term != is->term ||
-        in->last_index != is->last_index || in->last_term != is->last_term ||
-        in->got != in->total) {
-        skv_rio_logf(rio, SKV_LOG_INFO, "raft: snapshot %llu from %llu arrived without all its "
-                     "chunks; dropped (the leader sends it again)",
-                     (unsigned long long)is->last_index, (unsigned long long)m->server_id);
-        return -1;
-    }
-    raft_free(is->data.base); /* the decoder's empty buffer */
-    is->data.base = in->buf;
-    is->data.len = in->total;
-    memset(in, 0, sizeof *in);
-    return 0;
-}
