@@ -13,14 +13,14 @@
  *     writer records are kept (small) for the encryption adoption;
  *  2. the encryption state is adopted (sidecar first), as for a snapshot
  *     in memory;
- *  3. the FSM key space is deleted, then written, in bounded synced
- *     batches that leave the FSM's applied index alone;
+ *  3. the FSM key space is deleted, then written, in bounded batches
+ *     (not synced) that leave the FSM's applied index alone;
  *  4. one synced batch moves the applied index (and the batch chain) to
  *     the snapshot's: the install is done; the spool file is removed.
  * A crash anywhere before 4 leaves the reference stored and the applied
  * index below it: the next start restores it again from the file (steps
  * 1-4 are idempotent). Crash points: snapshot:before-restore (1 done),
- * snapshot:mid-restore (the first key-space batch durable),
+ * snapshot:mid-restore (the first key-space batch written),
  * snapshot:after-restore (4 done).
  */
 #include "fsm/fsm.h"
@@ -39,7 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SKV_RESTORE_BATCH_BYTES (4u << 20)
+#define SKV_RESTORE_BATCH_BYTES (1u << 20)
 #define SKV_RESTORE_BATCH_OPS 16384u
 #define SKV_RESTORE_KEEP_MAX (1u << 20)   /* encryption + own writer records */
 
@@ -151,12 +151,16 @@ static int check_pass(struct skv_fsm *f, const struct skv_spool_meta *m, struct 
     return 0;
 }
 
-/* Write b (synced) and empty it: 0, or -1 after halting the node. */
-static int flush(struct skv_node *n, struct skv_fsm_batch *b)
+/* Write b and empty it: 0, or -1 after halting the node. The key-space
+ * batches need no sync of their own: until the final synced batch moves
+ * the applied index, a crash that loses any of them is repaired by
+ * restoring again from the spool file at the next start; the final
+ * sync makes every earlier one durable. */
+static int flush(struct skv_node *n, struct skv_fsm_batch *b, int sync)
 {
     struct skv_err e = {0, ""};
     int rc = 0;
-    if (b->n && n->st->write(n->db, b->ops, b->n, 1, &e) != SKV_OK) {
+    if (b->n && n->st->write(n->db, b->ops, b->n, sync, &e) != SKV_OK) {
         skv_node_halt(n, "fsm: snapshot restore write failed: %s", e.msg);
         rc = -1;
     }
@@ -192,12 +196,12 @@ static int delete_pass(struct skv_node *n)
             if (skv_fsm_batch_del(&b, k, kl))
                 rc = -1;
             else if (batch_full(&b))
-                rc = flush(n, &b);
+                rc = flush(n, &b, 0);
         }
         n->st->iter_free(it);
     }
     if (rc == 0)
-        return flush(n, &b);
+        return flush(n, &b, 0);
     skv_fsm_batch_free(&b);
     return -1;
 }
@@ -220,15 +224,15 @@ static int put_pass(struct skv_fsm *f, struct spool_src *src, const struct skv_s
             break;
         }
         if (batch_full(&b)) {
-            if ((rc = flush(f->node, &b)) != 0)
+            if ((rc = flush(f->node, &b, 0)) != 0)
                 break;
-            if (!wrote++)   /* part of the new key space is durable */
+            if (!wrote++)   /* part of the new key space is written */
                 skv_enc_crash_point("snapshot", "mid-restore");
         }
     }
     skv_snap_rd_free(&rd);
     if (rc == 0)
-        return flush(f->node, &b);
+        return flush(f->node, &b, 0);
     skv_fsm_batch_free(&b);
     return -1;
 }
@@ -251,7 +255,7 @@ static int finish(struct skv_fsm *f, const struct skv_snap_hdr *h, uint64_t enci
         skv_node_halt(n, "fsm: snapshot restore: out of memory");
         return -1;
     }
-    if (flush(n, &b) != 0)
+    if (flush(n, &b, 1) != 0)
         return -1;
     f->applied = f->flushed = h->applied;
     f->gap_until = 0;   /* the key space was replaced whole */

@@ -160,6 +160,8 @@ skv_storage_conf() {
 skv_transport_conf() {
     tr=$(eval "echo \${SKV_TRANSPORT_$1:-\${SKV_TRANSPORT:-}}")
     _skv_tls=$(skv_tls_opts "$1")
+    # SKV_TRANSPORT_OPTS="k: v, ...": more transport options, every node
+    [ -n "${SKV_TRANSPORT_OPTS:-}" ] && _skv_tls="${_skv_tls:+$_skv_tls, }$SKV_TRANSPORT_OPTS"
     case "$tr" in
     "") echo "  transport: { name: tcp, options: { $_skv_tls } }" ;;
     chaos) echo "  transport: { name: chaos, options: { rules_file: $SKV_DIR/rules$1, $_skv_tls } }" ;;
