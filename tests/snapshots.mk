@@ -15,3 +15,6 @@ tests_unit_test_snap_stream_LDADD = $(TEST_LIBS) $(RAFT_LIBS) $(UV_LIBS)
 tests_unit_test_snap_stream_DEPENDENCIES = core/libsealkv-core.la \
 	plugins/storage-leveldb/storage-leveldb.la plugins/transport-tcp/transport-tcp.la \
 	plugins/cipher-sodium/cipher-sodium.la plugins/admin-http/admin-http.la
+# the crash points of an install through the spool file
+TESTS += tests/integration/test_snap_spool_crash.sh
+EXTRA_DIST += tests/integration/test_snap_spool_crash.sh

@@ -11,6 +11,7 @@
 
 #include "fsm/fsm.h"
 #include "fsm/snap_hdr.h"
+#include "fsm/snap_reader.h"
 #include "util/buf.h"
 
 /* Appends to a snapshot buffer: a struct skv_buf grown with raft_realloc
@@ -18,15 +19,6 @@
 int skv_sbuf_put(struct skv_buf *b, const void *d, size_t n);
 int skv_sbuf_record(struct skv_buf *b, const void *k, size_t kl, const void *v, size_t vl);
 
-struct skv_snap_rec {
-    const uint8_t *key;
-    size_t key_len;
-    const uint8_t *val;
-    size_t val_len;
-};
-/* A key prefix a full snapshot may carry (the FSM's and the encryption
- * record's): 1 or 0. */
-int skv_snap_owned_prefix(uint8_t p);
 /* Next record from *pos: 1 with r, 0 at the end, -1 if malformed. */
 int skv_snap_next(const uint8_t *p, size_t len, size_t *pos, struct skv_snap_rec *r);
 

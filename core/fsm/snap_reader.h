@@ -8,6 +8,7 @@
  * SKV_SNAP_REC_MAX is refused, and only the FSM-owned prefixes are
  * accepted (as skv_snap_next). The source is read sequentially, each byte
  * once, from `from` on (so the read callback can checksum what it reads).
+ * Pure (with snap_rec.c): tests/fuzz/fuzz_snap_reader.c drives it.
  */
 #ifndef SKV_SNAP_READER_H
 #define SKV_SNAP_READER_H
@@ -15,7 +16,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fsm/fsm_snap_enc.h"
+/* One record of a full snapshot: [klen u32 BE][key][vlen u32 BE][value]. */
+struct skv_snap_rec {
+    const uint8_t *key;
+    size_t key_len;
+    const uint8_t *val;
+    size_t val_len;
+};
+
+/* A key prefix a full snapshot may carry (skv_snap_prefixes, snap_view.h,
+ * and the encryption record's): 1 or 0 (snap_rec.c). */
+int skv_snap_owned_prefix(uint8_t p);
 
 #define SKV_SNAP_RD_WINDOW (1u << 20)
 #define SKV_SNAP_REC_MAX (64u << 20)   /* a key + value: at most one frame's body */

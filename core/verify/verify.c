@@ -20,6 +20,7 @@
 #include "plugin/plugin_set.h"
 #include "raftio/raft_ls_codec.h"
 #include "fsm/snap_hdr.h"
+#include "raftio/snap_spool.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -241,6 +242,13 @@ static int fsm_cb(void *arg, const uint8_t *key, size_t klen, const uint8_t *val
 
 /* ---- 3. snapshot ---------------------------------------------------- */
 
+static int spool_present(const struct vctx *c)
+{
+    char path[4096];
+    struct stat sb;
+    return skv_spool_path(path, sizeof path, c->conf.data_dir, 1) == 0 && stat(path, &sb) == 0;
+}
+
 static void snap_boundary(struct vctx *c, const struct skv_snap_hdr *h)
 {
     struct skv_verify_report *r = c->r;
@@ -257,17 +265,23 @@ static void snap_boundary(struct vctx *c, const struct skv_snap_hdr *h)
         anomaly(r, skv_error_name(SKV_ErrFsmGap), "snapshot", r->snap.index, 0,
                 "local snapshot at index %llu but the FSM's applied index is %llu: the store "
                 "lost state the snapshot relies on", ULL(h->applied), ULL(r->fsm_applied));
+    /* a spooled install not restored yet: the next start restores it from
+     * the spool file, which must be there */
+    if (h->version == 4 && r->fsm_applied < h->applied && !spool_present(c))
+        anomaly(r, skv_error_name(SKV_ErrFsmGap), "snapshot", r->snap.index, 0,
+                "installed snapshot at index %llu not restored yet (FSM at %llu) and its spool "
+                "file is missing", ULL(h->applied), ULL(r->fsm_applied));
 }
 
 const char *skv_verify_snap_header(const struct skv_verify_report *r)
 {
-    static const char *const names[] = {NULL, "SKVSNAP1", "SKVSNAP2", "SKVSNAP3"};
-    return r->snap.version >= 1 && r->snap.version <= 3 ? names[r->snap.version] : NULL;
+    static const char *const names[] = {NULL, "SKVSNAP1", "SKVSNAP2", "SKVSNAP3", "SKVSNAP4"};
+    return r->snap.version >= 1 && r->snap.version <= 4 ? names[r->snap.version] : NULL;
 }
 
 int skv_verify_snap_matches(const struct skv_verify_report *r)
 {
-    if (r->snap.version < 1 || r->snap.version > 3)
+    if (r->snap.version < 1 || r->snap.version > 4)
         return 0;
     if (r->snap.cutover)
         return r->snap.cutover == r->cutover;
@@ -316,7 +330,8 @@ static void snap_check(struct vctx *c)
         r->snap.cutover = h.cutover;
         r->snap.applied = h.applied;
         snap_boundary(c, &h);
-        snap_records(c, s->bufs[0].base, s->bufs[0].len, h.body_off);
+        if (h.version != 4)   /* v4's body is the spool reference */
+            snap_records(c, s->bufs[0].base, s->bufs[0].len, h.body_off);
     }
     skv_ls_snap_free(s);
 }

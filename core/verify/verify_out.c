@@ -62,6 +62,9 @@ static void text_snap(FILE *f, const struct skv_verify_report *r)
     if (r->snap.version == 3)
         fputs("  snapshot: local (its key space is the store's, read at its index when a "
               "follower needs it)\n", f);
+    if (r->snap.version == 4)
+        fputs("  snapshot: installed from the leader through the spool file (restored from it "
+              "at the next start if the FSM is behind it)\n", f);
     text_vals(f, "  snapshot", &r->snap.vals);
 }
 

@@ -60,7 +60,8 @@ EXTRA_DIST += tests/fuzz/corpus/envelope/storage-value \
 	tests/fuzz/corpus/envelope/v2-raft-entry
 EXTRA_DIST += tests/fuzz/fuzz_snap_hdr.c tests/fuzz/corpus/snaphdr/v1 \
 	tests/fuzz/corpus/snaphdr/v2 tests/fuzz/corpus/snaphdr/v2-trailing \
-	tests/fuzz/corpus/snaphdr/v3-local tests/fuzz/corpus/snaphdr/v3-local-precutover
+	tests/fuzz/corpus/snaphdr/v3-local tests/fuzz/corpus/snaphdr/v3-local-precutover \
+	tests/fuzz/corpus/snaphdr/v4-spooled
 # the FSM payload decoder (intake and apply), rotate-dek included
 EXTRA_DIST += tests/fuzz/fuzz_cmd.c tests/fuzz/corpus/cmd/rotate-storage \
 	tests/fuzz/corpus/cmd/rotate-raft tests/fuzz/corpus/cmd/enable-storage \
@@ -90,3 +91,6 @@ EXTRA_DIST += tests/fuzz/fuzz_client.c tests/fuzz/corpus/client/list \
 	tests/fuzz/corpus/client/txn tests/fuzz/corpus/client/index \
 	tests/fuzz/corpus/client/event tests/fuzz/corpus/client/progress \
 	tests/fuzz/corpus/client/error
+# libFuzzer target for the record reader of spooled snapshots
+EXTRA_DIST += tests/fuzz/fuzz_snap_reader.c tests/fuzz/corpus/snapreader/two_records \
+	tests/fuzz/corpus/snapreader/truncated

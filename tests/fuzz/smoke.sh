@@ -9,7 +9,8 @@
 # body (JSON → 0x07 → decoded back), backup files (sealkv snapshot restore|info),
 # the POST /v1/encryption/rewrap-kek body, libsealkv-client's parsers of
 # the server's answers (listing, txn outcome, index, watch line), the transport-tcp
-# handshake + first frame header + certificate identity (OpenSSL).
+# handshake + first frame header + certificate identity (OpenSSL), the
+# snapshot header and the record reader of spooled snapshots.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 secs=${FUZZ_SECONDS:-20}
@@ -68,6 +69,9 @@ build fuzz_envelope -I"$work/inc" $p11inc "$top/tests/fuzz/fuzz_envelope.c" \
     -lsodium -lpthread -ldl && run fuzz_envelope envelope
 build fuzz_snap_hdr "$top/tests/fuzz/fuzz_snap_hdr.c" "$top/core/fsm/snap_hdr.c" &&
     run fuzz_snap_hdr snaphdr
+build fuzz_snap_reader "$top/tests/fuzz/fuzz_snap_reader.c" "$top/core/fsm/snap_reader.c" \
+    "$top/core/fsm/snap_rec.c" &&
+    run fuzz_snap_reader snapreader
 build fuzz_cmd "$top/tests/fuzz/fuzz_cmd.c" "$top"/core/cmd/cmd_decode.c "$top"/core/cmd/command.c \
     "$top"/core/cmd/txn_cmd.c \
     "$top"/core/cmd/enc_cmd.c "$top"/core/cmd/writers.c "$top"/core/crypto/nonce.c \

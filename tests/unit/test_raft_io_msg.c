@@ -446,6 +446,66 @@ static void test_snapshot_chunks(void)
     fx_teardown(&F);
 }
 
+/* Snapshot data only this node makes (a local SKVSNAP3, a spooled
+ * SKVSNAP4 reference, a SKVSEND descriptor) is refused from any peer, in
+ * an InstallSnapshot or a first chunk; a send naming no live descriptor
+ * fails without a frame going out. */
+static void test_local_only_refused(void)
+{
+    static const char *const forged[] = {"SKVSNAP3", "SKVSNAP4", "SKVSEND1"};
+    struct raft_message m;
+    struct raft_io_send req;
+    struct skv_snap_chunk c;
+    uint8_t data[64];
+    memset(&C, 0, sizeof C);
+    C.limit = 64;
+    if (fx_setup(&F) != 0)
+        CU_FAIL_FATAL("fixture setup failed");
+    F.tr = &ctr_ops;
+    F.tr_state = &C;
+    CU_ASSERT_EQUAL_FATAL(fx_io_open(&F), 0);
+    CU_ASSERT_EQUAL_FATAL(F.io.start(&F.io, 50, tick_noop, recv_cb), 0);
+    recvd = 0;
+    for (int i = 0; i < 3; i++) {
+        is_heap(&m, 2, 40 + (raft_index)i);
+        memcpy(m.install_snapshot.data.base, forged[i], 8);
+        skv_raftio_recv(&F.io, &m);   /* refused and freed (ASan checks) */
+        CU_ASSERT_EQUAL(recvd, 0);
+    }
+    /* a first chunk carrying one: the transfer never starts */
+    memset(data, 0, sizeof data);
+    memcpy(data, "SKVSNAP4", 8);
+    c = (struct skv_snap_chunk){2, 50, 2, sizeof data, 0, {data, sizeof data}};
+    skv_raftio_recv_chunk(&F.io, 2, &c);
+    is_heap(&m, 2, 50);
+    m.install_snapshot.data.len = 0;
+    skv_raftio_recv(&F.io, &m);
+    CU_ASSERT_EQUAL(recvd, 0);
+    is_heap(&m, 2, 60);               /* ordinary data still passes */
+    skv_raftio_recv(&F.io, &m);
+    CU_ASSERT_EQUAL(recvd, 1);
+    /* a descriptor this io never issued: the send fails, nothing sent */
+    memset(&m, 0, sizeof m);
+    m.type = RAFT_IO_INSTALL_SNAPSHOT;
+    m.server_id = 2;
+    m.server_address = "127.0.0.1:9002";
+    m.install_snapshot.term = 3;
+    m.install_snapshot.last_index = 50;
+    m.install_snapshot.last_term = 2;
+    fx_conf(&m.install_snapshot.conf, 2);
+    memset(data, 0x5a, sizeof data);
+    memcpy(data, "SKVSEND1", 8);
+    m.install_snapshot.data.base = data;
+    m.install_snapshot.data.len = 24;
+    big_sent = 0;
+    CU_ASSERT_EQUAL_FATAL(F.io.send(&F.io, &req, &m, big_send_cb), 0);
+    CU_ASSERT_FATAL(fx_wait(&F, &big_sent, 1, 5000));
+    CU_ASSERT_EQUAL(big_status, RAFT_NOCONNECTION);
+    CU_ASSERT_EQUAL(C.n, 0);
+    raft_configuration_close(&m.install_snapshot.conf);
+    fx_teardown(&F);
+}
+
 /* ---- timer, time, random ----------------------------------------------- */
 
 static int ticks;
@@ -619,6 +679,8 @@ int main(void)
         !CU_add_test(s, "recv: ownership and sender address", test_recv) ||
         !CU_add_test(s, "recv: an InstallSnapshot waits for a snapshot write", test_recv_install_held) ||
         !CU_add_test(s, "a big snapshot travels in chunks", test_snapshot_chunks) ||
+        !CU_add_test(s, "local-only snapshot data from a peer is refused",
+                     test_local_only_refused) ||
         !CU_add_test(s, "tick timer, time, random", test_tick_time_random) ||
         !CU_add_test(s, "async work", test_async_work) ||
         !CU_add_test(s, "close cancels queued requests first", test_close_cancels_queued) ||
