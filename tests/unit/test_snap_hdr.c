@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_snap_hdr.c — the SKVSNAP1/2/3 snapshot header: every version
+ * test_snap_hdr.c — the SKVSNAP1/2/3/4 snapshot header: every version
  * round-trips, v2 is written exactly when a cutover exists, the local v3
  * carries any cutover (0 too), unknown
  * trailing v2 header fields are skipped, an unknown version, a truncated
@@ -44,6 +44,13 @@ static void test_round_trip(void)
     CU_ASSERT_EQUAL(h.cutover, 4);
     CU_ASSERT_EQUAL(h.applied, 1u << 20);
     CU_ASSERT_EQUAL(h.body_off, n);
+    n = skv_snap_hdr_write_spooled(b, 6, 70);   /* a spooled install's reference */
+    CU_ASSERT_EQUAL(memcmp(b, "SKVSNAP4", 8), 0);
+    CU_ASSERT_EQUAL_FATAL(skv_snap_hdr_parse(b, n, &h, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(h.version, 4);
+    CU_ASSERT_EQUAL(h.cutover, 6);
+    CU_ASSERT_EQUAL(h.applied, 70);
+    CU_ASSERT_EQUAL(h.body_off, n);
 }
 
 static void test_trailing_fields_skipped(void)
@@ -68,9 +75,9 @@ static void test_refusals(void)
     size_t n = skv_snap_hdr_write(b, 5, 9), i;
     for (i = 0; i < n; i++) /* every truncation */
         CU_ASSERT_EQUAL(skv_snap_hdr_parse(b, i, &h, err, sizeof err), -1);
-    b[7] = '4';
+    b[7] = '5';
     CU_ASSERT_EQUAL(skv_snap_hdr_parse(b, n, &h, err, sizeof err), -1);
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown snapshot version SKVSNAP4"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown snapshot version SKVSNAP5"));
     b[7] = '2';
     b[9] = 7; /* hlen below the cutover field */
     CU_ASSERT_EQUAL(skv_snap_hdr_parse(b, n, &h, err, sizeof err), -1);
@@ -89,7 +96,7 @@ int main(void)
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 1;
     s = CU_add_suite("snap_hdr", NULL, NULL);
-    CU_add_test(s, "v1, v2 and v3 round trip", test_round_trip);
+    CU_add_test(s, "v1, v2, v3 and v4 round trip", test_round_trip);
     CU_add_test(s, "unknown trailing v2 fields are skipped", test_trailing_fields_skipped);
     CU_add_test(s, "truncation, unknown version, bad length, v2 cutover 0", test_refusals);
     CU_basic_set_mode(CU_BRM_VERBOSE);

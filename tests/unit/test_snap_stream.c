@@ -34,6 +34,7 @@
 
 #include "config/config.h"
 #include "fsm/fsm.h"
+#include "fsm/fsm_snap_enc.h"
 #include "fsm/snap_hdr.h"
 #include "fsm/snap_iter.h"
 #include "fsm/snap_reader.h"
