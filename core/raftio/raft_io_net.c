@@ -247,9 +247,31 @@ void skv_raftio_recv(struct raft_io *io, struct raft_message *m)
     deliver(rio, m);
 }
 
+/* An InstallSnapshot carrying a spooled snapshot's reference
+ * (raft_io_xin.c): 1 or 0. */
+static int spooled_ref(const struct skv_rio *rio, const struct raft_message *m)
+{
+    const struct raft_install_snapshot *is = &m->install_snapshot;
+    return m->type == RAFT_IO_INSTALL_SNAPSHOT && rio->env.spool_dir && is->data.len >= 8 &&
+           memcmp(is->data.base, "SKVSNAP4", 8) == 0;
+}
+
+/* Raft did not store such a reference (it has that snapshot already, or
+ * is busy: C-Raft 0.15 then frees the data silently): its spool file is
+ * garbage the size of the data set. */
+static void spool_unused(struct skv_rio *rio, raft_index index)
+{
+    skv_spool_remove(rio->env.spool_dir, 0);
+    skv_rio_logf(rio, SKV_LOG_INFO, "raft: snapshot %llu not taken by raft (it has it or is "
+                 "busy): spool file removed", (unsigned long long)index);
+}
+
 /* Hand an admitted message to raft (or park an InstallSnapshot). */
 static void deliver(struct skv_rio *rio, struct raft_message *m)
 {
+    unsigned puts = rio->snap_puts;
+    raft_index index = m->install_snapshot.last_index;
+    int spooled;
     const char *orig;
     char *addr;
     if (m->type == RAFT_IO_INSTALL_SNAPSHOT && rio->snap_puts > 0 &&
@@ -264,7 +286,10 @@ static void deliver(struct skv_rio *rio, struct raft_message *m)
     }
     orig = m->server_address;
     m->server_address = addr;
+    spooled = spooled_ref(rio, m);   /* before: raft may free the data */
     rio->recv_cb(rio->io, m);
     m->server_address = orig; /* never leave the caller a freed pointer */
     free(addr);
+    if (spooled && rio->snap_puts == puts)
+        spool_unused(rio, index);
 }
