@@ -101,6 +101,7 @@ struct fx {
     int closed;
     const struct skv_transport_ops *tr;
     void *tr_state;
+    void (*env_tweak)(struct skv_raftio_env *env);   /* optional: more hooks */
 };
 
 static inline int fx_db_open(struct fx *f)
@@ -184,6 +185,8 @@ static inline int fx_io_open(struct fx *f)
     env.tr_state = f->tr_state;
     env.self_id = 1;
     env.fatal = fx_fatal_cb;
+    if (f->env_tweak)
+        f->env_tweak(&env);
     rc = skv_raftio_init(&f->io, &env, err, sizeof err);
     if (rc != 0) {
         fprintf(stderr, "skv_raftio_init: %s\n", err);

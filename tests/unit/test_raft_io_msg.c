@@ -8,6 +8,7 @@
  */
 #include "raft_io_fx.h"
 
+#include "raftio/raft_log_store.h"
 #include "wire/wire.h"
 
 static struct fx F;
@@ -446,6 +447,161 @@ static void test_snapshot_chunks(void)
     fx_teardown(&F);
 }
 
+/* ---- a big snapshot streamed from a view (raft_io_sdesc.c) -------------- */
+
+/* Hooks standing for the FSM's view and iterator: a BIG-byte full form
+ * made of `pattern`, produced on demand. */
+static int st_pins, st_unpins, st_opens, st_closes;
+static size_t st_max_piece;
+struct st_iter {
+    size_t pos;
+};
+static void *st_pin(void *arg)
+{
+    (void)arg;
+    st_pins++;
+    return &st_pins;
+}
+static void st_unpin(void *arg, void *handle, int status)
+{
+    (void)arg, (void)status;
+    if (handle)
+        st_unpins++;
+}
+static int st_size(void *arg, void *handle, const struct raft_buffer *data, uint64_t *total,
+                   char *errmsg, size_t errlen)
+{
+    (void)arg, (void)handle, (void)errmsg, (void)errlen;
+    CU_ASSERT(data->len == 8 && memcmp(data->base, "SKVSNAP3", 8) == 0);
+    *total = BIG;
+    return 0;
+}
+static int st_open(void *arg, void *handle, const struct raft_buffer *data, void **iter,
+                   char *errmsg, size_t errlen)
+{
+    (void)arg, (void)errmsg, (void)errlen;
+    CU_ASSERT(handle == &st_pins && data->len == 8);
+    st_opens++;
+    *iter = calloc(1, sizeof(struct st_iter));
+    return *iter ? 0 : RAFT_NOMEM;
+}
+static int st_next(void *iter, uint8_t *buf, size_t cap, size_t *n, char *errmsg, size_t errlen)
+{
+    struct st_iter *it = iter;
+    (void)errmsg, (void)errlen;
+    *n = BIG - it->pos < cap ? BIG - it->pos : cap;
+    memcpy(buf, pattern + it->pos, *n);
+    it->pos += *n;
+    if (cap > st_max_piece)
+        st_max_piece = cap;
+    return 0;
+}
+static void st_close(void *iter)
+{
+    st_closes++;
+    free(iter);
+}
+static void st_tweak(struct skv_raftio_env *env)
+{
+    env->snap_pin = st_pin;
+    env->snap_unpin = st_unpin;
+    env->snap_size = st_size;
+    env->snap_open = st_open;
+    env->snap_next = st_next;
+    env->snap_close = st_close;
+}
+
+static struct raft_snapshot *got_snap;
+static int got_done;
+static void st_get_cb(struct raft_io_snapshot_get *req, struct raft_snapshot *s, int status)
+{
+    (void)req;
+    CU_ASSERT_EQUAL(status, 0);
+    got_snap = s;
+    got_done++;
+}
+
+/* A stored local snapshot whose full form is 10 MiB reaches C-Raft as a
+ * 24-byte descriptor; sending it streams the full form from the hooks
+ * chunk by chunk (never asked for more than one chunk at a time), the
+ * receiver assembles exactly the pattern, and the view is unpinned once
+ * the send is over; the same descriptor cannot be sent twice. */
+static void test_streamed_send(void)
+{
+    struct raft_io_snapshot_put put;
+    struct raft_io_snapshot_get get;
+    struct raft_snapshot s;
+    struct raft_buffer local = {"SKVSNAP3", 8};
+    struct raft_message m;
+    struct raft_io_send req, req2;
+    memset(&C, 0, sizeof C);
+    C.limit = 64;
+    if (fx_setup(&F) != 0)
+        CU_FAIL_FATAL("fixture setup failed");
+    F.tr = &ctr_ops;
+    F.tr_state = &C;
+    F.env_tweak = st_tweak;
+    CU_ASSERT_EQUAL_FATAL(fx_io_open(&F), 0);
+    bootstrap_and_load();
+    CU_ASSERT_EQUAL_FATAL(F.io.start(&F.io, 50, tick_noop, big_recv_cb), 0);
+    pattern = malloc(BIG);
+    for (size_t i = 0; i < BIG; i++)
+        pattern[i] = (uint8_t)(i * 7 + (i >> 13));
+    memset(&s, 0, sizeof s);
+    s.index = 1;
+    s.term = 1;
+    fx_conf(&s.configuration, 1);
+    s.configuration_index = 1;
+    s.bufs = &local;
+    s.n_bufs = 1;
+    put_done2 = recvd = 0;
+    CU_ASSERT_EQUAL_FATAL(F.io.snapshot_put(&F.io, 8, &put, &s, put_cb2), 0);
+    CU_ASSERT_FATAL(fx_wait(&F, &put_done2, 1, 5000));
+    st_pins = st_unpins = st_opens = st_closes = got_done = 0;
+    st_max_piece = 0;
+    CU_ASSERT_EQUAL_FATAL(F.io.snapshot_get(&F.io, &get, st_get_cb), 0);
+    CU_ASSERT_FATAL(fx_wait(&F, &got_done, 1, 5000));
+    CU_ASSERT_EQUAL_FATAL(got_snap->bufs[0].len, 24);
+    CU_ASSERT_EQUAL(memcmp(got_snap->bufs[0].base, "SKVSEND1", 8), 0);
+    CU_ASSERT_EQUAL(st_unpins, 0);   /* the descriptor keeps the view */
+    memset(&m, 0, sizeof m);
+    m.type = RAFT_IO_INSTALL_SNAPSHOT;
+    m.server_id = 2;
+    m.server_address = "127.0.0.1:9002";
+    m.install_snapshot.term = 3;
+    m.install_snapshot.last_index = 50;
+    m.install_snapshot.last_term = 2;
+    fx_conf(&m.install_snapshot.conf, 2);
+    m.install_snapshot.conf_index = 1;
+    m.install_snapshot.data = got_snap->bufs[0];
+    big_sent = 0;
+    CU_ASSERT_EQUAL_FATAL(F.io.send(&F.io, &req, &m, big_send_cb), 0);
+    CU_ASSERT_FATAL(fx_wait(&F, &big_sent, 1, 5000));
+    CU_ASSERT_EQUAL(big_status, 0);
+    CU_ASSERT_EQUAL_FATAL(C.n, 4);   /* 4 + 4 + 2 MiB, then the InstallSnapshot */
+    CU_ASSERT(C.lens[3] < 4096);
+    CU_ASSERT_EQUAL(st_max_piece, 4u << 20);
+    CU_ASSERT_EQUAL(st_opens, 1);
+    CU_ASSERT_EQUAL(st_closes, 1);
+    CU_ASSERT_EQUAL(st_unpins, 1);   /* released with the send */
+    big_sent = 0;                    /* sent already: no live descriptor */
+    CU_ASSERT_EQUAL_FATAL(F.io.send(&F.io, &req2, &m, big_send_cb), 0);
+    CU_ASSERT_FATAL(fx_wait(&F, &big_sent, 1, 5000));
+    CU_ASSERT_EQUAL(big_status, RAFT_NOCONNECTION);
+    CU_ASSERT_EQUAL(C.n, 4);
+    got_len = 0;
+    feed(0, 4, -1);                  /* the receiver gets the full form */
+    CU_ASSERT_EQUAL(got_len, BIG);
+    CU_ASSERT_TRUE(got_same);
+    raft_configuration_close(&m.install_snapshot.conf);
+    raft_configuration_close(&s.configuration);
+    skv_ls_free_loaded(got_snap, NULL, 0);
+    for (int i = 0; i < C.n; i++)
+        free(C.frames[i]);
+    free(pattern);
+    fx_teardown(&F);
+}
+
 /* Snapshot data only this node makes (a local SKVSNAP3, a spooled
  * SKVSNAP4 reference, a SKVSEND descriptor) is refused from any peer, in
  * an InstallSnapshot or a first chunk; a send naming no live descriptor
@@ -681,6 +837,7 @@ int main(void)
         !CU_add_test(s, "a big snapshot travels in chunks", test_snapshot_chunks) ||
         !CU_add_test(s, "local-only snapshot data from a peer is refused",
                      test_local_only_refused) ||
+        !CU_add_test(s, "a big snapshot streamed from a view", test_streamed_send) ||
         !CU_add_test(s, "tick timer, time, random", test_tick_time_random) ||
         !CU_add_test(s, "async work", test_async_work) ||
         !CU_add_test(s, "close cancels queued requests first", test_close_cancels_queued) ||
