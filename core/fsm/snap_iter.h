@@ -5,12 +5,15 @@
  * the FSM prefixes, then the local snapshot's encryption record), produced
  * piece by piece from the storage view taken with it (snap_view.h), in
  * whatever pieces the caller asks for. Memory stays bounded by the
- * caller's buffer and one storage record, whatever the data set.
+ * caller's buffer and one storage record, whatever the data set. It is
+ * a thin layer over the record producer of backups (snap_stream.h, whole
+ * records until at least N bytes): this one hands out exactly the bytes
+ * asked for, which a sender announcing its total and chunk offsets needs.
  *
  * Users: the raft_io sending a snapshot to a follower in SNAP_CHUNK
  * frames (raft_io_xfer.c), skv_snap_expand (the whole form in memory, for
  * small snapshots) and any other reader of a consistent full snapshot
- * (a backup download).
+ * (snap_stream.h directly: a backup download).
  *
  *   open(view, stored local snapshot) -> next(buf, cap) ... until *n == 0
  *   -> close

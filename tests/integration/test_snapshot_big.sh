@@ -16,9 +16,11 @@
 #    the data set touches (file-backed, reclaimable page cache: a streamed
 #    send that reads 80 MiB of tables shows them too);
 #  - the peak of RssAnon (heap: what the process itself holds), sampled
-#    every 10 ms: each must grow by less than half the snapshot (a
+#    every 10 ms: each must grow by less than 3/4 of the snapshot (a
 #    one-buffer expansion or assembly holds the whole snapshot for the
-#    whole transfer). What the leader holds for a send is the chunk
+#    whole transfer; measured +17-33 MB of 84 on an idle or busy machine:
+#    frames wait in the node's inbox while its loop lags, so the margin
+#    is wide). What the leader holds for a send is the chunk
 #    being made plus what the transport's per-peer queue holds
 #    (max_queue_bytes, 64 MiB by default, whatever the snapshot): 16 MiB
 #    here, so the bound shows. The nodes run with glibc's mmap threshold
@@ -90,10 +92,10 @@ if grep -q 'libasan\|libtsan' "/proc/$PL/maps" 2>/dev/null; then
     # the sanitizer's allocator keeps freed memory in quarantine
     skv_log "memory: sanitizer build: the heap bounds are not checked"
 else
-    skv_assert "node 4's heap grew by less than half the snapshot (+$((peak_anon_4 - anon_4)) kB of $size_k)" \
-        [ $((peak_anon_4 - anon_4)) -lt $((size_k / 2)) ]
-    skv_assert "the leader's heap grew by less than half the snapshot (+$((peak_anon_l - anon_l)) kB of $size_k)" \
-        [ $((peak_anon_l - anon_l)) -lt $((size_k / 2)) ]
+    skv_assert "node 4's heap grew by less than 3/4 of the snapshot (+$((peak_anon_4 - anon_4)) kB of $size_k)" \
+        [ $((peak_anon_4 - anon_4)) -lt $((size_k * 3 / 4)) ]
+    skv_assert "the leader's heap grew by less than 3/4 of the snapshot (+$((peak_anon_l - anon_l)) kB of $size_k)" \
+        [ $((peak_anon_l - anon_l)) -lt $((size_k * 3 / 4)) ]
 fi
 for k in 1 40 80; do
     got=$(curl -s "$(skv_endpoint 4)/v1/kv/big$k?consistency=local" | sha256sum | cut -d' ' -f1)
