@@ -51,7 +51,7 @@ struct skv_rio_xfer_in {                  /* the snapshot being received */
 
 /* raft_io_sdesc.c: descriptors of snapshots to stream from a view. */
 #define SKV_RIO_SDESC_LEN 24u             /* "SKVSEND1" + 16-byte token */
-#define SKV_RIO_SDESC_TTL_MS 60000u       /* unused this long: released */
+#define SKV_RIO_SDESC_TTL_MS 10000u       /* unsent this long: released (C-Raft sends at once) */
 struct skv_rio_sdesc {
     struct skv_rio_sdesc *next;
     uint8_t token[16];
