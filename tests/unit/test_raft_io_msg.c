@@ -8,6 +8,8 @@
  */
 #include "raft_io_fx.h"
 
+#include <sys/stat.h>
+
 #include "raftio/raft_log_store.h"
 #include "wire/wire.h"
 
@@ -602,6 +604,139 @@ static void test_streamed_send(void)
     fx_teardown(&F);
 }
 
+/* ---- a big snapshot received into the spool file (raft_io_xin.c) ------- */
+
+static char sp_dir[600];
+static struct skv_spool_meta sp_meta;
+static int sp_refs;
+static int sp_ref(void *arg, const uint8_t *head, size_t head_len,
+                  const struct skv_spool_meta *m, struct raft_buffer *ref, char *errmsg,
+                  size_t errlen)
+{
+    (void)arg, (void)errmsg, (void)errlen;
+    CU_ASSERT(head_len == 64 && memcmp(head, pattern, 64) == 0);
+    sp_meta = *m;
+    sp_refs++;
+    ref->base = raft_malloc(8 + SKV_SPOOL_REF_LEN);
+    memcpy(ref->base, "SKVSNAP4", 8);
+    skv_spool_ref_encode((uint8_t *)ref->base + 8, m);
+    ref->len = 8 + SKV_SPOOL_REF_LEN;
+    return 0;
+}
+static void sp_tweak(struct skv_raftio_env *env)
+{
+    env->spool_dir = sp_dir;
+    env->spool_ref = sp_ref;
+}
+
+static size_t sp_got_len;
+static int sp_got_ref, sp_commit, sp_committed;
+static void sp_recv_cb(struct raft_io *io, struct raft_message *m)
+{
+    char err[256];
+    if (m->type == RAFT_IO_INSTALL_SNAPSHOT) {
+        sp_got_len = m->install_snapshot.data.len;
+        sp_got_ref = sp_got_len == 8 + SKV_SPOOL_REF_LEN &&
+                     memcmp(m->install_snapshot.data.base, "SKVSNAP4", 8) == 0;
+        /* what snapshot_put does first (raft_io_queue.c) */
+        if (sp_commit)
+            sp_committed = skv_spool_commit(sp_dir, &sp_meta, err, sizeof err) == 0;
+    }
+    recv_cb(io, m);   /* frees it, stores nothing: as C-Raft with that snapshot */
+}
+
+static int sp_exists(int complete)
+{
+    char p[700];
+    struct stat sb;
+    CU_ASSERT_FATAL(skv_spool_path(p, sizeof p, sp_dir, complete) == 0);
+    return stat(p, &sb) == 0;
+}
+
+/* With a spool dir the chunks of a 10 MiB snapshot go to
+ * data_dir/snapshot-in.part (byte for byte, its CRC in the meta), raft
+ * gets the small reference made by env.spool_ref, and a reference raft
+ * does not store leaves no file behind; a total over the free space is
+ * refused before any file exists, and the InstallSnapshot dropped. */
+static void test_spooled_receive(void)
+{
+    struct raft_message m, m2;
+    struct raft_io_send req;
+    struct skv_spool_r r;
+    uint8_t back[4096];
+    char err[256];
+    memset(&C, 0, sizeof C);
+    C.limit = 64;
+    if (fx_setup(&F) != 0)
+        CU_FAIL_FATAL("fixture setup failed");
+    snprintf(sp_dir, sizeof sp_dir, "%s", F.dir);
+    F.tr = &ctr_ops;
+    F.tr_state = &C;
+    F.env_tweak = sp_tweak;
+    CU_ASSERT_EQUAL_FATAL(fx_io_open(&F), 0);
+    CU_ASSERT_EQUAL_FATAL(F.io.start(&F.io, 50, tick_noop, sp_recv_cb), 0);
+    pattern = malloc(BIG);
+    for (size_t i = 0; i < BIG; i++)
+        pattern[i] = (uint8_t)(i * 7 + (i >> 13));
+    memset(&m, 0, sizeof m);
+    m.type = RAFT_IO_INSTALL_SNAPSHOT;
+    m.server_id = 2;
+    m.server_address = "127.0.0.1:9002";
+    m.install_snapshot.term = 3;
+    m.install_snapshot.last_index = 50;
+    m.install_snapshot.last_term = 2;
+    fx_conf(&m.install_snapshot.conf, 2);
+    m.install_snapshot.conf_index = 1;
+    m.install_snapshot.data.base = pattern;
+    m.install_snapshot.data.len = BIG;
+    big_sent = 0;
+    CU_ASSERT_EQUAL_FATAL(F.io.send(&F.io, &req, &m, big_send_cb), 0);
+    CU_ASSERT_FATAL(fx_wait(&F, &big_sent, 1, 5000));
+    CU_ASSERT_EQUAL_FATAL(C.n, 4);
+    recvd = sp_refs = 0;
+    feed(0, 3, -1);                  /* the chunks: into the .part file */
+    CU_ASSERT_TRUE(sp_exists(0));
+    feed(3, 4, -1);                  /* the InstallSnapshot: the reference */
+    CU_ASSERT_EQUAL(recvd, 1);
+    CU_ASSERT_EQUAL(sp_refs, 1);
+    CU_ASSERT_TRUE(sp_got_ref);
+    CU_ASSERT_EQUAL(sp_meta.total, BIG);
+    CU_ASSERT_FALSE(sp_exists(0));   /* raft stored nothing: removed */
+    /* the same transfer again, committed as snapshot_put would: intact */
+    sp_commit = 1;
+    sp_committed = 0;
+    feed(0, 4, -1);
+    CU_ASSERT_EQUAL(recvd, 2);
+    CU_ASSERT_TRUE_FATAL(sp_committed);
+    CU_ASSERT_TRUE(sp_exists(1));
+    CU_ASSERT_EQUAL_FATAL(skv_spool_open(&r, sp_dir, &sp_meta, err, sizeof err), 0);
+    for (size_t off = 0; off < BIG; off += sizeof back) {
+        CU_ASSERT_EQUAL_FATAL(skv_spool_read(&r, off, back, sizeof back, err, sizeof err), 0);
+        if (memcmp(back, pattern + off, sizeof back) != 0) {
+            CU_FAIL("spool content differs");
+            break;
+        }
+    }
+    skv_spool_close(&r);
+    sp_commit = 0;
+    /* a total over the free space: refused, no file, dropped */
+    {
+        struct skv_snap_chunk c = {3, 60, 2, SKV_SPOOL_MAX, 0, {pattern, 4096}};
+        skv_raftio_recv_chunk(&F.io, 2, &c);
+        CU_ASSERT_FALSE(sp_exists(0));
+        is_heap(&m2, 2, 60);
+        m2.install_snapshot.term = 3;
+        m2.install_snapshot.data.len = 0;
+        skv_raftio_recv(&F.io, &m2);
+        CU_ASSERT_EQUAL(recvd, 2);
+    }
+    raft_configuration_close(&m.install_snapshot.conf);
+    for (int i = 0; i < C.n; i++)
+        free(C.frames[i]);
+    free(pattern);
+    fx_teardown(&F);
+}
+
 /* Snapshot data only this node makes (a local SKVSNAP3, a spooled
  * SKVSNAP4 reference, a SKVSEND descriptor) is refused from any peer, in
  * an InstallSnapshot or a first chunk; a send naming no live descriptor
@@ -838,6 +973,7 @@ int main(void)
         !CU_add_test(s, "local-only snapshot data from a peer is refused",
                      test_local_only_refused) ||
         !CU_add_test(s, "a big snapshot streamed from a view", test_streamed_send) ||
+        !CU_add_test(s, "a big snapshot received into the spool file", test_spooled_receive) ||
         !CU_add_test(s, "tick timer, time, random", test_tick_time_random) ||
         !CU_add_test(s, "async work", test_async_work) ||
         !CU_add_test(s, "close cancels queued requests first", test_close_cancels_queued) ||
