@@ -99,6 +99,24 @@ static void get_done(struct skv_rio *rio, struct rio_get_job *job, int rc)
         skv_ls_free_loaded(snapshot, NULL, 0);
 }
 
+/* The snapshot read is to be streamed: its data becomes a descriptor that
+ * takes the job's pin (raft_io_sdesc.c). 0, or an error (snapshot freed). */
+static int get_stream(struct skv_rio *rio, struct rio_get_job *job)
+{
+    if (!rio->closing &&
+        skv_rio_sdesc_issue(rio, job->pin, &job->snapshot->bufs[0], job->stream_total) == 0) {
+        job->pin = NULL;        /* the descriptor holds it until its send ends */
+        skv_rio_logf(rio, SKV_LOG_INFO, "raft: snapshot %llu (%llu bytes full) will be streamed "
+                     "from its storage view", (unsigned long long)job->snapshot->index,
+                     (unsigned long long)job->stream_total);
+        return 0;
+    }
+    snprintf(job->errmsg, sizeof job->errmsg, "%s", rio->closing ? "closing" : "out of memory");
+    skv_ls_free_loaded(job->snapshot, NULL, 0);
+    job->snapshot = NULL;
+    return rio->closing ? RAFT_CANCELED : RAFT_NOMEM;
+}
+
 static void get_after_cb(uv_work_t *w, int status)
 {
     struct rio_get_job *job = w->data;
@@ -106,18 +124,8 @@ static void get_after_cb(uv_work_t *w, int status)
     int rc = job->status;
     (void)status;
     rio->n_work--;
-    if (rc == 0 && job->stream && !rio->closing &&
-        skv_rio_sdesc_issue(rio, job->pin, &job->snapshot->bufs[0], job->stream_total) == 0) {
-        job->pin = NULL;        /* the descriptor holds it until its send ends */
-        skv_rio_logf(rio, SKV_LOG_INFO, "raft: snapshot %llu (%llu bytes full) will be streamed "
-                     "from its storage view", (unsigned long long)job->snapshot->index,
-                     (unsigned long long)job->stream_total);
-    } else if (rc == 0 && job->stream) {
-        rc = rio->closing ? RAFT_CANCELED : RAFT_NOMEM;
-        snprintf(job->errmsg, sizeof job->errmsg, "%s", rio->closing ? "closing" : "out of memory");
-        skv_ls_free_loaded(job->snapshot, NULL, 0);
-        job->snapshot = NULL;
-    }
+    if (rc == 0 && job->stream)
+        rc = get_stream(rio, job);
     if (job->pin && rio->env.snap_unpin)
         rio->env.snap_unpin(rio->env.snap_arg, job->pin, rc);
     else if (!job->pin && rc != 0 && rio->env.snap_unpin)
