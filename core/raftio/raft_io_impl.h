@@ -2,8 +2,11 @@
 /*
  * raft_io_impl.h — private state of the raft_io adapter, shared by
  * raft_io.c (lifecycle, timer, synchronous methods, close sequencing),
- * raft_io_queue.c (worker jobs: log writes, snapshot get, async work) and
- * raft_io_net.c (send, recv, address book). Not a public API.
+ * raft_io_queue.c (worker jobs: log writes, async work), raft_io_snapget.c
+ * (snapshot get), raft_io_net.c (send, recv, address book) and the
+ * snapshots that travel in chunks: raft_io_xfer.c (sending, streamed from
+ * a view through raft_io_sdesc.c's descriptors) and raft_io_xin.c
+ * (receiving, into the spool file of snap_spool.c). Not a public API.
  */
 #ifndef SKV_RAFT_IO_IMPL_H
 #define SKV_RAFT_IO_IMPL_H
