@@ -11,10 +11,12 @@
 #include "enc/enc.h"
 #include "enc/sidecar.h"
 #include "fsm/backup_file.h"
+#include "fsm/fsm.h"
 #include "node/store_ident.h"
 #include "plugin/loader.h"
 #include "plugin/plugin_set.h"
 #include "raftio/raft_log_store.h"
+#include "raftio/snap_spool.h"
 #include "util/errors.h"
 #include "util/path.h"
 
@@ -236,21 +238,50 @@ static int remove_flat_dir(const char *dir, char *err, size_t errlen)
     return 0;
 }
 
-/* Identity mark, snapshot, hard state (the term the snapshot was taken
- * in, no vote) into the open store. */
-static int write_state(struct rctx *x, char *msg)
+/* The snapshot into <data_dir>/snapshot-in.spool (raftio/snap_spool.h),
+ * as a follower receives a big one: the first start restores it from
+ * there in bounded pieces instead of loading it whole. */
+#define SPOOL_PIECE (4u << 20)
+static int spool_snapshot(struct rctx *x, struct skv_spool_meta *m, char *err, size_t errlen)
+{
+    struct skv_spool_w w;
+    size_t off, n;
+    skv_spool_w_init(&w);
+    if (skv_spool_begin(&w, x->conf.data_dir, x->info.snap_len, err, errlen) != 0)
+        return -1;
+    for (off = 0; off < x->info.snap_len; off += n) {
+        n = x->info.snap_len - off < SPOOL_PIECE ? x->info.snap_len - off : SPOOL_PIECE;
+        if (skv_spool_write(&w, x->info.snap + off, n, err, errlen) != 0) {
+            skv_spool_abort(&w);
+            return -1;
+        }
+    }
+    if (skv_spool_finish(&w, m, err, errlen) != 0 ||
+        skv_spool_commit(x->conf.data_dir, m, err, errlen) != 0) {
+        skv_spool_abort(&w);
+        return -1;
+    }
+    return 0;
+}
+
+/* Identity mark, the snapshot (a reference to the spool file), hard
+ * state (the term the snapshot was taken in, no vote) into the open
+ * store. */
+static int write_state(struct rctx *x, const struct skv_spool_meta *m, char *msg)
 {
     struct raft_snapshot s;
-    struct raft_buffer buf;
+    struct raft_buffer buf = {NULL, 0};
     struct skv_ident id;
     int rc;
     memset(&s, 0, sizeof s);
+    if (skv_fsm_spool_ref(x->info.snap, x->info.snap_len, m, &buf, msg,
+                          RAFT_ERRMSG_BUF_SIZE) != 0)
+        return -1;
     if (voters(&x->conf, &s.configuration, msg, RAFT_ERRMSG_BUF_SIZE) != 0) {
         raft_configuration_close(&s.configuration);
+        raft_free(buf.base);
         return -1;
     }
-    buf.base = (void *)x->info.snap;
-    buf.len = x->info.snap_len;
     s.index = x->info.index;
     s.term = x->info.term;
     s.configuration_index = x->info.index;
@@ -262,6 +293,7 @@ static int write_state(struct rctx *x, char *msg)
     if (rc == 0)
         rc = skv_ls_set_hard_state(&x->ls, x->info.term, 0, msg);
     raft_configuration_close(&s.configuration);
+    raft_free(buf.base);
     return rc;
 }
 
@@ -272,19 +304,20 @@ static int write_state(struct rctx *x, char *msg)
 static int write_store(struct rctx *x, char *err, size_t errlen)
 {
     struct skv_err e = {0, ""};
+    struct skv_spool_meta m;
     char tmp[4200], path[4200], msg[RAFT_ERRMSG_BUF_SIZE];
     int rc, fd;
     snprintf(tmp, sizeof tmp, "%s/store.restore", x->conf.data_dir);
     snprintf(path, sizeof path, "%s/store", x->conf.data_dir);
     if (skv_path_mkdir(x->conf.data_dir, err, errlen) != 0 ||
-        remove_flat_dir(tmp, err, errlen) != 0)
+        remove_flat_dir(tmp, err, errlen) != 0 || spool_snapshot(x, &m, err, errlen) != 0)
         return -1;
     x->ls.st = skv_plugin_ops(x->set.storage);
     if (x->ls.st->open(skv_plugin_state(x->set.storage), tmp, &x->ls.db, &e) != SKV_OK) {
         snprintf(err, errlen, "%s", e.msg);
         return -1;
     }
-    rc = write_state(x, msg);
+    rc = write_state(x, &m, msg);
     x->ls.st->close(x->ls.db);
     x->ls.db = NULL;
     if (rc != 0) {

@@ -117,6 +117,13 @@ static void snap_scan(struct scan *s)
         skv_ls_snap_free(sn);
         return;
     }
+    /* a spooled install's reference (v4): no records of its own; what it
+     * restored is in the store (scanned above), its spool file is gone
+     * once restored */
+    if (h.version == 4) {
+        skv_ls_snap_free(sn);
+        return;
+    }
     p = sn->bufs[0].base;
     len = sn->bufs[0].len;
     for (off = h.body_off; off < len;) {

@@ -127,9 +127,12 @@ for i in 4 5 6; do
     skv_assert "restore node $i" "$SEALKV" snapshot restore "$BK" --config "$SKV_DIR/n$i.yaml"
 done
 skv_assert "no store.restore left" [ ! -e "$SKV_DIR/data4/store.restore" ]
+skv_assert "the snapshot waits in the spool file (restored in pieces at the first start)" \
+    [ -s "$SKV_DIR/data4/snapshot-in.spool" ]
 for i in 4 5 6; do skv_start $i; done
 skv_wait 30 "the restored cluster elects a leader" new_leader
 skv_assert "k-early reads back" skv_get_eq 5 k-early early
+skv_assert "the spool file is gone once restored" [ ! -e "$SKV_DIR/data4/snapshot-in.spool" ]
 skv_assert "k1 as at the save" skv_get_eq 4 k1 value-1b
 skv_assert "k3 as at the save (not the later write)" skv_get_eq 6 k3 value-3
 skv_assert "k40 reads back" skv_get_eq 4 k40 value-40
