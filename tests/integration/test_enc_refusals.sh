@@ -109,7 +109,7 @@ refused b-31-bytes "$D/kek31.key.yaml" ErrKEKInvalid untouched
 refused c-disabled "$D/noenc.yaml" ErrEncryptionDisabled untouched
 refused d-wrong-kek "$D/wrong.key.yaml" ErrKEKNotGiven untouched
 skv_assert "d-wrong-kek: the refusal names the sidecar's KEK id" \
-    grep -q "wrapped under KEK id $(grep -o '"kek_id": "[0-9a-f]*"' "$D/keys.pristine" | head -1 | cut -d'"' -f4), which this node was not given" "$D/out-d-wrong-kek"
+    grep -q "wrapped under \(file \|pkcs11 \)\{0,1\}KEK id $(grep -o '"kek_id": "[0-9a-f]*"' "$D/keys.pristine" | head -1 | cut -d'"' -f4), which this node was not given" "$D/out-d-wrong-kek"
 sed 's#^encryption: { enabled: true, kek_file: \([^ ,}]*\)#encryption: { enabled: true, kek_file: \1, previous_kek_files: [ '"$D"'/nope.key ]#' \
     "$D/n1.yaml" >"$D/prevmissing.yaml"
 refused d-previous-missing "$D/prevmissing.yaml" ErrKEKFileMissing untouched
