@@ -74,6 +74,11 @@
  *                       "storage"|"raft", "if_active":KEY_ID}. Leader,
  *                       ready. json: {applied_index, purpose, key_id,
  *                       previous_key_id, was_already_rotated}.
+ *   "encryption.retire"                   json {"key_id":K}. Leader, ready
+ *                       (refused: unknown, active or retired key; a
+ *                       rotation, cutover or membership change running).
+ *                       json: {applied_index, key_id, purpose}; each
+ *                       node then drops the key in a local job.
  *   "encryption.rewrap-kek"               json {"kek_file": ABS_PATH}. Any
  *                       node, runs locally (KEK rotation). json: {kek_id,
  *                       previous_kek_id, keys_rewrapped, keys, kek_file};

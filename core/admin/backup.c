@@ -111,7 +111,8 @@ static json_t *manifest(struct skv_node *n, uint64_t index)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     for (i = 0; keys && n->enc.sc_present && i < sc->n_keys; i++)
-        json_array_append_new(
+        if (!sc->keys[i].dropped)   /* a retired key's tombstone: no DEK */
+            json_array_append_new(
             keys, json_pack("{s:I,s:s,s:s,s:s}", "key_id", (json_int_t)sc->keys[i].key_id,
                             "purpose",
                             sc->keys[i].purpose == SKV_PURPOSE_RAFT ? "raft" : "storage",

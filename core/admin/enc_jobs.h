@@ -27,13 +27,18 @@ struct skv_enc_jobs {
     int closed;             /* fail_all ran: no registration attempt any more */
     unsigned phase1;        /* enable-storage-envelope ops running (enc_ops.c) */
     unsigned member_gates;  /* members.add/promote gates running (enc_regs.c) */
-    unsigned rotations;     /* rotate-dek ops running on this leader (enc_rotate.c) */
+    unsigned rotations;     /* rotate-dek and retire ops running on this leader
+                               (enc_rotate.c, enc_retire.c) */
     unsigned rewraps;       /* rewrap-kek ops running on this node (enc_rewrap.c) */
     int rot_auto_inflight;  /* this node's automatic rotation request is out */
     uint64_t rot_next_ms;   /* next automatic rotation check (enc_rotate_auto.c) */
+    struct skv_retire_job *retire; /* this node's retire job (enc_retire_job.c) */
+    uint64_t retire_next_ms;       /* no new retire job before (after a failure) */
+    uint64_t retire_runs;          /* retire jobs that dropped a key */
 };
 
 struct skv_node;
+struct skv_retire_job;
 
 void skv_enc_jobs_init(struct skv_enc_jobs *j);
 /* Tick: propose this node's registration for the active DEKs at its
@@ -43,6 +48,13 @@ void skv_enc_jobs_tick(struct skv_node *n, uint64_t now_ms);
  * purpose's active key nears a nonce limit or passes encryption.
  * rotate_after (enc_rotate_auto.c). */
 void skv_enc_rotate_tick(struct skv_node *n, uint64_t now_ms);
+/* Tick (from skv_enc_jobs_tick): start this node's retire job for a key
+ * marked retired whose DEK it still holds (enc_retire_job.c; again after
+ * a restart or a snapshot that brought the DEK back). */
+void skv_enc_retire_tick(struct skv_node *n, uint64_t now_ms);
+/* The running retire job for GET /v1/status (JSON null if none). */
+struct json_t;
+struct json_t *skv_enc_retire_json(struct skv_node *n);
 /* Shutdown: no further registration attempt. A job in flight waits on a
  * proposal, a capability fan-out or a barrier, whose owners answer it at
  * shutdown; its callback then frees it and its count. */

@@ -9,6 +9,7 @@
  *   encryption.enable-raft-envelope     prechecks, capability gate, the
  *                                       cutover barrier (cutover.h)
  *   encryption.rotate-dek               a new DEK for one purpose (0x05/1)
+ *   encryption.retire                   an old DEK out of use (0x05/3)
  *   encryption.rewrap-kek               this node's DEKs under a new KEK
  *                                       (local, no entry: enc_rewrap.c)
  *   members.add after bootstrap         newcomer probe + registration first
@@ -30,6 +31,10 @@ void skv_op_enc_enable_raft(struct skv_op *op);
  * Answer {applied_index, purpose, key_id, previous_key_id,
  * was_already_rotated}. */
 void skv_op_enc_rotate_dek(struct skv_op *op);
+/* encryption.retire (enc_retire.c): json {"key_id":K}. Leader, ready.
+ * Answer {applied_index, key_id, purpose}; each node's retire job
+ * (enc_retire_job.c) then drops the key (GET /v1/status shows it). */
+void skv_op_enc_retire(struct skv_op *op);
 /* encryption.rewrap-kek (enc_rewrap.c): json {"kek_file": ABS_PATH}. Any
  * node, runs locally. Answer {kek_id, previous_kek_id, keys_rewrapped,
  * keys, kek_file}. */

@@ -47,7 +47,7 @@ static size_t keys_not_under(const struct skv_sidecar *sc, const char *kek_id)
 {
     size_t i, n = 0;
     for (i = 0; i < sc->n_keys; i++)
-        n += strcmp(sc->keys[i].kek_id, kek_id) != 0;
+        n += !sc->keys[i].dropped && strcmp(sc->keys[i].kek_id, kek_id) != 0;
     return n;
 }
 
@@ -110,8 +110,8 @@ static int rewrap_keys(struct skv_op *op, struct skv_sidecar *next, const char *
         struct skv_sidecar_key *k = &next->keys[i];
         struct skv_enc_err ee;
         uint8_t out[SKV_DEK_WRAPPED_LEN];
-        if (strcmp(k->kek_id, id) == 0)
-            continue;
+        if (k->dropped || strcmp(k->kek_id, id) == 0)
+            continue; /* a retired key's tombstone has nothing to rewrap */
         memset(&ee, 0, sizeof ee);
         if (skv_keystore_rewrap(op->node->enc.ks, id, (int)k->purpose, k->key_id, k->suite,
                                 k->wrapped, k->wrapped_len, out, &ee) != SKV_OK) {

@@ -124,13 +124,16 @@ static void propose_rotate(struct rot_job *j)
     struct skv_enc_err ee;
     void *p = NULL;
     size_t len = 0;
+    int tries, rc = SKV_ERR_INTERNAL;
     memset(&rt, 0, sizeof rt);
     memset(&ee, 0, sizeof ee);
     rt.purpose = (uint8_t)j->purpose;
     snprintf(rt.suite, sizeof rt.suite, "%s", k ? k->suite : n->enc.suite);
     rt.created_ms = (uint64_t)time(NULL) * 1000u;
-    if (skv_keystore_new_dek(n->enc.ks, j->purpose, rt.suite, &rt.key_id, rt.wrapped,
-                             &ee) != SKV_OK) {
+    /* a retired key's tombstone keeps its id out of use (NONCES.md "Retire") */
+    for (tries = 0; tries < 8 && (tries == 0 || skv_sidecar_find(&n->enc.sc, rt.key_id)); tries++)
+        rc = skv_keystore_new_dek(n->enc.ks, j->purpose, rt.suite, &rt.key_id, rt.wrapped, &ee);
+    if (rc != SKV_OK || skv_sidecar_find(&n->enc.sc, rt.key_id)) {
         skv_op_reply_error(j->op, SKV_ERR_INTERNAL, 500, skv_enc_errname(ee.why), 0,
                            "rotate-dek: cannot generate the DEK: %s", ee.err.msg);
         rot_free(n, j);

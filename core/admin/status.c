@@ -5,6 +5,7 @@
  * purpose, age and use counts) and the transport block.
  */
 #include "admin/admin_ops.h"
+#include "admin/enc_jobs.h"
 #include "node/reload.h"
 
 #include <jansson.h>
@@ -32,6 +33,17 @@ static json_int_t dek_count(const struct skv_metrics_dek *t, uint32_t key_id)
     return 0;
 }
 
+/* "active", "in-use" (an older key still opening old data), "retired"
+ * (its retire job has not dropped it yet) or "dropped" (a tombstone). */
+static const char *key_state(const struct skv_sidecar *sc, const struct skv_sidecar_key *k)
+{
+    if (k->dropped)
+        return "dropped";
+    if (k->retired_index)
+        return "retired";
+    return k->key_id == sc->active_storage || k->key_id == sc->active_raft ? "active" : "in-use";
+}
+
 /* Every key of the sidecar: id, purpose, active, created (unix ms) and
  * age, this node's local epoch, and this process's use counts (values
  * sealed under a storage key, entries wrapped under a raft key). */
@@ -57,6 +69,10 @@ static json_t *keys_json(struct skv_node *n)
         if (k->kek_id[0])   /* issue 13 item 5: where that KEK is */
             json_object_set_new(json_array_get(a, i), "kek_provider",
                                 json_string(k->kek_provider[0] ? k->kek_provider : "file"));
+        json_object_set_new(json_array_get(a, i), "state", json_string(key_state(sc, k)));
+        if (k->retired_index)
+            json_object_set_new(json_array_get(a, i), "retired_index",
+                                json_integer((json_int_t)k->retired_index));
     }
     return a;
 }
@@ -82,6 +98,8 @@ static json_t *kek_json(struct skv_node *n)
     for (i = 0; held && i < skv_keystore_kek_count(n->enc.ks); i++)
         json_array_append_new(held, json_string(skv_keystore_kek_id_at(n->enc.ks, i)));
     for (i = 0; used && i < sc->n_keys; i++) {
+        if (sc->keys[i].dropped)
+            continue;   /* a tombstone is wrapped under no KEK */
         for (j = 0; j < i && strcmp(sc->keys[j].kek_id, sc->keys[i].kek_id) != 0; j++)
             ;
         if (j == i)
@@ -100,7 +118,7 @@ static json_t *encryption_json(struct skv_node *n)
     const struct skv_enc *enc = &n->enc;
     const struct skv_sidecar_key *k = skv_sidecar_find(&enc->sc, enc->sc.active_raft);
     json_t *suite = k ? json_string(k->suite) : enc->suite[0] ? json_string(enc->suite) : json_null();
-    return json_pack("{s:b,s:b,s:b,s:I,s:b,s:{s:I,s:I},s:o,s:s,s:I,s:I,s:o,s:o}",
+    return json_pack("{s:b,s:b,s:b,s:I,s:b,s:{s:I,s:I},s:o,s:s,s:I,s:I,s:o,s:o,s:o}",
                      "enabled", enc->enabled, "bootstrapped", skv_enc_bootstrapped(enc),
                      "storage_envelope_active", enc->sc.storage_envelope_active,
                      "raft_envelope_cutover_index", (json_int_t)skv_enc_cutover(enc),
@@ -110,7 +128,7 @@ static json_t *encryption_json(struct skv_node *n)
                      "cutover_step", skv_cut_step_name(n->intake.cut.step),
                      "last_intake_pause_ms", (json_int_t)n->intake.cut.last_pause_ms,
                      "cutovers_run", (json_int_t)n->intake.cut.runs, "keys", keys_json(n),
-                     "kek", kek_json(n));
+                     "kek", kek_json(n), "retire_job", skv_enc_retire_json(n));
 }
 
 /* An unsigned value: a JSON integer up to INT64_MAX, a (non-negative)

@@ -326,6 +326,21 @@ static int cmd_rotate_dek(const struct skv_cli *c, char **args, int nargs)
     return exchange(c, "POST", "/v1/encryption/rotate-dek", body, SKV_CLI_VIEW_TREE, NULL);
 }
 
+/* KEY_ID: a decimal key id, 1..2^32-1 (sealkv status lists them). */
+static int cmd_retire(const struct skv_cli *c, char **args, int nargs)
+{
+    char body[40], *end = NULL;
+    unsigned long long id;
+    (void)nargs;
+    errno = 0;
+    id = strtoull(args[0], &end, 10);
+    if (args[0][0] < '0' || args[0][0] > '9' || *end || errno || id == 0 || id > UINT32_MAX)
+        return skv_cli_usage_error("encryption retire: KEY_ID must be a key id "
+                                   "(1..4294967295, see 'sealkv status')");
+    snprintf(body, sizeof body, "{\"key_id\":%llu}", id);
+    return exchange(c, "POST", "/v1/encryption/retire", body, SKV_CLI_VIEW_TREE, NULL);
+}
+
 /* The node reads the file on its own host: send an absolute path (a
  * relative one is resolved here, where the CLI runs). "kek-id:ID" names a
  * KEK the node holds already (an HSM KEK from previous_kek_pkcs11). */
@@ -381,6 +396,7 @@ const struct skv_cli_command skv_cli_commands[] = {
     {"encryption", "enable-storage-envelope", 0, 0, "", 0, 0, 0, cmd_enable_storage},
     {"encryption", "enable-raft-envelope", 0, 0, "", 0, 0, 0, cmd_enable_raft},
     {"encryption", "rotate-dek", 0, 0, "[--purpose storage|raft]", 0, 0, 0, cmd_rotate_dek},
+    {"encryption", "retire", 1, 1, "KEY_ID", 0, 0, 0, cmd_retire},
     {"encryption", "rewrap-kek", 1, 1, "NEW_KEK_FILE|kek-id:ID", 0, 0, 0, cmd_rewrap_kek},
     {"encryption", "erase-cleartext", 0, 0, "", 0, 0, 0, cmd_erase},
     {"snapshot", "save", 1, 1, "FILE", 0, 0, 0, skv_cli_cmd_snapshot_save},

@@ -55,6 +55,8 @@ static void usage(FILE *f)
           "  encryption enable-raft-envelope     phase 2: encrypt the raft log\n"
           "  encryption rotate-dek [--purpose storage|raft]\n"
           "                                      a new DEK for that purpose (default storage)\n"
+          "  encryption retire KEY_ID            retire an old (not active) DEK: every node\n"
+          "                                      re-seals, compacts and then drops it\n"
           "  encryption rewrap-kek NEW_KEK_FILE  this node: every DEK wrapped under the new KEK\n"
           "                                      (the node reads the file; see sealkv(1))\n"
           "  encryption rewrap-kek kek-id:ID     ... under a KEK the node holds (its HSM KEK)\n"

@@ -18,7 +18,9 @@
  *                   or enable-raft-envelope; or a whole rotate-dek body
  *                   (version 1, purpose, suite, key id != 0, a whole 0x03
  *                   payload whose entries are all for the new key id);
- *                   rewrap and retire are not implemented by this build
+ *                   or a whole retire body (version 1, key id != 0,
+ *                   exactly 7 bytes); rewrap is not implemented by this
+ *                   build
  *   0x06 CAS op     opcode put/del, condition 1..3 (an index only with
  *                   1; no delete-if-absent), key 1..SKV_MAX_KEY, no value
  *                   on delete (whether the compare holds is decided at
@@ -45,6 +47,7 @@ struct skv_cmd {
     struct skv_enc_bootstrap boot;  /* 0x04: boot.regs malloc'd */
     uint8_t rot_sub;                /* 0x05: enum skv_rot_sub */
     struct skv_enc_rotate rot;      /* 0x05/rotate-dek: rot.regs malloc'd */
+    uint32_t retire_id;             /* 0x05/retire: the key id */
     struct skv_txn txn;             /* 0x07: arrays malloc'd */
 };
 

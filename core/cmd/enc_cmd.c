@@ -97,7 +97,7 @@ int skv_enc_decode_rotation(const uint8_t *p, size_t len, uint8_t *sub,
         return skv_err_set(err, SKV_ERR_INVALID, "rotation: truncated");
     if (p[1] < SKV_ROT_ROTATE_DEK || p[1] > SKV_ROT_ENABLE_RAFT)
         return skv_err_set(err, SKV_ERR_INVALID, "rotation: unknown sub-tag %u", p[1]);
-    if (len != 2 && p[1] != SKV_ROT_ROTATE_DEK)
+    if (len != 2 && p[1] != SKV_ROT_ROTATE_DEK && p[1] != SKV_ROT_RETIRE)
         return skv_err_set(err, SKV_ERR_INVALID, "rotation: %zu trailing bytes", len - 2);
     *sub = p[1];
     return SKV_OK;
@@ -186,4 +186,38 @@ int skv_enc_decode_rotate(const uint8_t *p, size_t len, struct skv_enc_rotate *r
         return skv_err_set(err, SKV_ERR_INVALID, "rotate-dek: created time above 2^63-1");
     rc = skv_writers_decode_reg(q, len - (size_t)(q - p), &r->regs, &r->n_regs, err);
     return rc == SKV_OK ? regs_for_key(r, err) : rc;
+}
+
+/* ---- 0x05/3 retire ---------------------------------------------------- */
+
+#define RETIRE_LEN 7
+
+int skv_enc_encode_retire(uint32_t key_id, void **out, size_t *len)
+{
+    uint8_t *p;
+    if (key_id == 0 || !(p = raft_malloc(RETIRE_LEN)))
+        return -1;
+    p[0] = SKV_CMD_ENC_ROTATION;
+    p[1] = SKV_ROT_RETIRE;
+    p[2] = 1;
+    skv_put_be32(p + 3, key_id);
+    *out = p;
+    *len = RETIRE_LEN;
+    return 0;
+}
+
+int skv_enc_decode_retire(const uint8_t *p, size_t len, uint32_t *key_id,
+                          struct skv_err *err)
+{
+    *key_id = 0;
+    if (len < 3 || p[0] != SKV_CMD_ENC_ROTATION || p[1] != SKV_ROT_RETIRE)
+        return skv_err_set(err, SKV_ERR_INVALID, "retire: truncated header");
+    if (p[2] != 1)
+        return skv_err_set(err, SKV_ERR_INVALID, "retire: unknown version %u", p[2]);
+    if (len != RETIRE_LEN)
+        return skv_err_set(err, SKV_ERR_INVALID, "retire: %zu bytes (want %d)", len, RETIRE_LEN);
+    if (skv_get_be32(p + 3) == 0)
+        return skv_err_set(err, SKV_ERR_INVALID, "retire: key id 0");
+    *key_id = skv_get_be32(p + 3);
+    return SKV_OK;
 }

@@ -11,7 +11,8 @@
  *        sub 1 rotate-dek: [0x05][0x01][ver=1][purpose u8][suite_len u8][suite]
  *                  [key_id u32][wrapped 60][created_ms u64]
  *                  [a whole 0x03 registration payload, every entry for key_id]
- *        2 rewrap, 3 retire are reserved and refused by this build's FSM.
+ *        sub 3 retire: [0x05][0x03][ver=1][key_id u32] (docs/NONCES.md "Retire");
+ *        2 rewrap is reserved and refused by this build's FSM.
  * Encoders return raft_malloc'd buffers (the proposal path owns them).
  */
 #ifndef SKV_ENC_CMD_H
@@ -66,9 +67,18 @@ int skv_enc_encode_rotate(const struct skv_enc_rotate *r, void **out, size_t *le
 int skv_enc_decode_rotate(const uint8_t *p, size_t len, struct skv_enc_rotate *r,
                           struct skv_err *err);
 
+/* retire (docs/NONCES.md "Retire"): key_id may no longer be referenced;
+ * every replica marks it retired at the entry's index. */
+int skv_enc_encode_retire(uint32_t key_id, void **out, size_t *len);
+/* The whole 0x05/3 payload, exactly 7 bytes. SKV_OK or SKV_ERR_INVALID
+ * with a message (version, key id 0, length). */
+int skv_enc_decode_retire(const uint8_t *p, size_t len, uint32_t *key_id,
+                          struct skv_err *err);
+
 int skv_enc_encode_rotation(uint8_t sub, void **out, size_t *len);
-/* SKV_OK with *sub, or SKV_ERR_INVALID. Only rotate-dek carries a body
- * (decode it with skv_enc_decode_rotate); the others are exactly 2 bytes. */
+/* SKV_OK with *sub, or SKV_ERR_INVALID. Only rotate-dek and retire carry
+ * a body (decode them with skv_enc_decode_rotate / _retire); the others
+ * are exactly 2 bytes. */
 int skv_enc_decode_rotation(const uint8_t *p, size_t len, uint8_t *sub,
                             struct skv_err *err);
 

@@ -98,18 +98,22 @@ const struct skv_dek *skv_keystore_get(struct skv_keystore *ks, uint32_t key_id)
     pthread_rwlock_rdlock(&ks->lock);
     d = find_locked(ks, key_id);
     pthread_rwlock_unlock(&ks->lock);
-    return d;
+    return d && !atomic_load(&d->forgotten) ? d : NULL;
 }
 
-size_t skv_keystore_count(struct skv_keystore *ks)
+int skv_keystore_forget(struct skv_keystore *ks, uint32_t key_id)
 {
-    size_t n;
+    struct skv_dek *d;
     if (!ks)
-        return 0;
+        return SKV_ERR_NOTFOUND;
     pthread_rwlock_rdlock(&ks->lock);
-    n = ks->n;
+    d = find_locked(ks, key_id);
+    if (d)
+        atomic_store(&d->forgotten, 1);
     pthread_rwlock_unlock(&ks->lock);
-    return n;
+    if (d)
+        skv_subcache_forget(ks, key_id);
+    return d ? SKV_OK : SKV_ERR_NOTFOUND;
 }
 
 /* Different wrapped bytes of the same key_id: the same DEK under another
@@ -216,6 +220,33 @@ static int insert(struct skv_keystore *ks, struct skv_dek *d, struct skv_enc_err
     return rc;
 }
 
+/* A forgotten DEK added again with the same key (retire: a snapshot that
+ * still carries it): findable again. 1 if `key_id` was a forgotten entry. */
+static int revive(struct skv_keystore *ks, uint32_t key_id, int purpose, const char *suite,
+                  const uint8_t *wrapped, int *rc, struct skv_enc_err *e)
+{
+    struct skv_dek *d;
+    pthread_rwlock_rdlock(&ks->lock);
+    d = find_locked(ks, key_id);
+    pthread_rwlock_unlock(&ks->lock);
+    if (!d || !atomic_load(&d->forgotten))
+        return 0;
+    if ((*rc = same_dek(ks, d, purpose, suite, wrapped, e)) == SKV_OK)
+        atomic_store(&d->forgotten, 0);
+    return 1;
+}
+
+size_t skv_keystore_count(struct skv_keystore *ks)
+{
+    size_t n;
+    if (!ks)
+        return 0;
+    pthread_rwlock_rdlock(&ks->lock);
+    n = ks->n;
+    pthread_rwlock_unlock(&ks->lock);
+    return n;
+}
+
 int skv_keystore_add_wrapped(struct skv_keystore *ks, uint32_t key_id, int purpose,
                              const char *suite, const uint8_t *wrapped,
                              size_t wrapped_len, struct skv_enc_err *e)
@@ -230,6 +261,8 @@ int skv_keystore_add_wrapped(struct skv_keystore *ks, uint32_t key_id, int purpo
         return rc;
     if ((old = skv_keystore_get(ks, key_id)))
         return same_dek(ks, old, purpose, suite, wrapped, e);
+    if (revive(ks, key_id, purpose, suite, wrapped, &rc, e))
+        return rc;
     if ((rc = dek_prepare(ks, key_id, purpose, suite, wrapped, &d, e)) != SKV_OK)
         return rc;
     if ((rc = insert(ks, d, e)) == SKV_OK)

@@ -38,13 +38,14 @@
  *
  * Threads: skv_keystore_get / add_wrapped / new_dek / wrap / unwrap and
  * the subkey calls are safe from any thread. Entries are never removed before
- * skv_keystore_free, so a pointer from skv_keystore_get stays valid until
+ * skv_keystore_free (skv_keystore_forget only hides one), so a pointer from skv_keystore_get stays valid until
  * then. Free the keystore before unloading the cipher plugin.
  */
 #ifndef SKV_KEYSTORE_H
 #define SKV_KEYSTORE_H
 
 #include <sealkv/cipher.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -76,6 +77,7 @@ struct skv_dek {
     uint8_t salt[SKV_SALT_LEN];          /* this process's v2 salt for the DEK */
     void *seal_handle;                   /* plugin handle of the subkey for `salt` */
     char kek_id[SKV_KEK_ID_HEX + 1];     /* the KEK that opened `wrapped` */
+    _Atomic int forgotten;               /* skv_keystore_forget: get() no longer finds it */
 };
 
 struct skv_subkey;   /* a cached (key_id, salt) subkey, reference counted */
@@ -117,6 +119,15 @@ int skv_keystore_add_wrapped(struct skv_keystore *ks, uint32_t key_id,
                              int purpose, const char *suite,
                              const uint8_t *wrapped, size_t wrapped_len,
                              struct skv_enc_err *e);
+
+/* Retire (docs/NONCES.md "Retire"): from now on skv_keystore_get does
+ * not find key_id (nothing opens or seals under it; an envelope naming it
+ * is ErrUnknownKeyID) and its cached subkeys are dropped. The entry and
+ * its plugin handles stay until skv_keystore_free (pointers from
+ * skv_keystore_get stay valid: another thread may still be using one).
+ * A later skv_keystore_add_wrapped of the same DEK (a snapshot that still
+ * carries it) makes it findable again. SKV_ERR_NOTFOUND if not held. */
+int skv_keystore_forget(struct skv_keystore *ks, uint32_t key_id);
 
 /* The DEK with `key_id`, or NULL. */
 const struct skv_dek *skv_keystore_get(struct skv_keystore *ks, uint32_t key_id);

@@ -30,6 +30,8 @@ struct skv_keystore {
 /* keystore_sub.c: the cache's life (NULL on OOM) and end. */
 struct skv_subcache *skv_subcache_new(void);
 void skv_subcache_free(struct skv_keystore *ks, struct skv_subcache *c);
+/* keystore_sub.c: unlist every cached subkey of key_id (retire). */
+void skv_subcache_forget(struct skv_keystore *ks, uint32_t key_id);
 
 /* keystore_sub.c: draw this process's salt for the DEK whose raw bytes
  * are `raw` and prepare its seal subkey (d->salt, d->seal_handle; d's

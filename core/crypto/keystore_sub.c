@@ -256,6 +256,28 @@ void skv_keystore_subkey_put(struct skv_keystore *ks, struct skv_subkey *ref)
         entry_free(ks, ref);
 }
 
+void skv_subcache_forget(struct skv_keystore *ks, uint32_t key_id)
+{
+    struct skv_subkey *gone[SKV_SUBKEY_CACHE_MAX];
+    size_t i = 0, n = 0;
+    if (!ks->sub)
+        return;
+    pthread_mutex_lock(&ks->sub->mu);
+    while (i < ks->sub->n) {
+        struct skv_subkey *s = ks->sub->e[i];
+        if (s->key_id != key_id) {
+            i++;
+            continue;
+        }
+        ks->sub->e[i] = ks->sub->e[--ks->sub->n];
+        if (--s->refs == 0)   /* a holder frees it with its last put */
+            gone[n++] = s;
+    }
+    pthread_mutex_unlock(&ks->sub->mu);
+    for (i = 0; i < n; i++)
+        entry_free(ks, gone[i]);
+}
+
 size_t skv_keystore_subkey_cached(struct skv_keystore *ks)
 {
     size_t n;

@@ -44,6 +44,10 @@ struct skv_enc {
     /* durable FSM meta "encidx": the last encryption-relevant entry the
      * FSM applied (ErrSidecarBehindRaftLog check) */
     uint64_t fsm_encidx;
+
+    /* snapshots whose encryption state this process adopted (the retire
+     * job starts over when one came in while it ran: fsm_snap_enc.c) */
+    uint64_t snap_adopts;
 };
 
 /* Suites the cipher plugin can run here, in preference order. */
@@ -109,7 +113,7 @@ static inline uint64_t skv_enc_cutover(const struct skv_enc *enc)
 /* Test hook (compiled only with -DSKV_TEST_HOOKS, i.e. configure
  * --enable-fault-injection): if $SEALKV_TEST_CRASH_AT equals
  * "<kind>:<step>", _exit(99) right there. Kinds: bootstrap, storage-flag,
- * raft-flag, registration, rotate-dek; steps: before-sidecar, after-sidecar,
+ * raft-flag, registration, rotate-dek, retire; steps: before-sidecar, after-sidecar,
  * after-fsm (the FSM batch with the applied index is durable). Also
  * snapshot:before-restore (fsm_snapshot.c: an installed snapshot newer
  * than the FSM is stored — snapshot_put done — and not yet restored) and
@@ -117,7 +121,10 @@ static inline uint64_t skv_enc_cutover(const struct skv_enc *enc)
  * about to be unwrapped; it stays in the log unapplied), and
  * rewrap-kek:before-sidecar|after-sidecar (admin/enc_rewrap.c: every DEK
  * rewrapped in memory, sidecar not stored yet / stored, new KEK not yet
- * adopted). */
+ * adopted), and retire-job:after-reseal|before-drop|after-drop
+ * (admin/enc_retire_job.c: a retired key's values re-sealed / the log
+ * compacted past it and the sidecar without its DEK not stored yet /
+ * stored). */
 void skv_enc_crash_point(const char *kind, const char *step);
 
 #endif /* SKV_ENC_H */

@@ -201,6 +201,8 @@ static int unwrap_all(struct skv_enc *enc, char *err, size_t errlen)
         const struct skv_dek *d;
         struct skv_enc_err e;
         memset(&e, 0, sizeof e);
+        if (k->dropped)
+            continue;   /* a retired key's tombstone: no DEK (NONCES.md "Retire") */
         if (check_kek_given(enc, k, err, errlen) != 0)
             return -1;
         if (skv_keystore_add_wrapped(enc->ks, k->key_id, (int)k->purpose, k->suite,

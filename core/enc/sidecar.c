@@ -85,10 +85,17 @@ static int key_check(const struct skv_sidecar_key *k, size_t i,
         return skv_err_set(err, SKV_ERR_INVALID,
                            "keys[%zu].suite: must be 1..%d characters of "
                            "[A-Za-z0-9._-]", i, SKV_SIDECAR_SUITE_MAX - 1);
-    if (k->wrapped_len == 0 || k->wrapped_len > SKV_SIDECAR_WRAPPED_MAX)
+    if (k->dropped != 0 && k->dropped != 1)
+        return skv_err_set(err, SKV_ERR_INVALID, "keys[%zu].dropped: must be 0 or 1", i);
+    if (k->dropped && (k->wrapped_len != 0 || k->retired_index == 0))
+        return skv_err_set(err, SKV_ERR_INVALID, "keys[%zu]: a dropped key has no wrapped "
+                           "DEK and a non-zero retired_index", i);
+    if (!k->dropped && (k->wrapped_len == 0 || k->wrapped_len > SKV_SIDECAR_WRAPPED_MAX))
         return skv_err_set(err, SKV_ERR_INVALID,
                            "keys[%zu].wrapped: %zu bytes (want 1..%d)", i,
                            k->wrapped_len, SKV_SIDECAR_WRAPPED_MAX);
+    if (k->retired_index > INT64_MAX)
+        return skv_err_set(err, SKV_ERR_INVALID, "keys[%zu].retired_index: above 2^63-1", i);
     if (k->local_epoch > SKV_LOCAL_EPOCH_MAX)
         return skv_err_set(err, SKV_ERR_INVALID,
                            "%s: keys[%zu].local_epoch %u exceeds 0xFFFF",
@@ -123,6 +130,9 @@ static int active_check(const struct skv_sidecar *sc, uint32_t id,
         return skv_err_set(err, SKV_ERR_INVALID,
                            "active.%s: key_id %u has purpose \"%s\"", name,
                            (unsigned)id, skv_key_purpose_name(k->purpose));
+    if (k->retired_index != 0)
+        return skv_err_set(err, SKV_ERR_INVALID,
+                           "active.%s: key_id %u is retired", name, (unsigned)id);
     return SKV_OK;
 }
 

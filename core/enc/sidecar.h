@@ -17,9 +17,11 @@
  *    "raft_envelope_cutover_index":N, "active":{"storage":ID,"raft":ID},
  *    "keys":[{"key_id":ID, "purpose":"storage"|"raft", "suite":"...",
  *             "wrapped":"<base64>", "created":unix_ms,
- *             "local_epoch":E, "kek_id":"<32 hex>"}, ...]}
+ *             "local_epoch":E, "kek_id":"<32 hex>",
+ *             "retired_index":R, "dropped":true}, ...]}
  * Unknown or duplicate members are refused; every member is required
- * except a key's "kek_id" (issue 13 KEK rotation): the id (kek.h) of the
+ * except a key's "retired_index" and "dropped" (retire, below; absent = 0 /
+ * false), its "kek_id" (issue 13 KEK rotation): the id (kek.h) of the
  * KEK this node wrapped that key under, and "kek_provider" (issue 13 item
  * 5): "pkcs11" when that KEK is in an HSM (written only then, and only
  * with a kek_id; absent means a file KEK, so older builds still read a
@@ -65,7 +67,19 @@ struct skv_sidecar_key {
     uint32_t local_epoch;                /* this node's epoch, <= 0xFFFF */
     char kek_id[SKV_SIDECAR_KEK_ID_LEN + 1]; /* "" = not recorded (older file) */
     char kek_provider[SKV_SIDECAR_PROVIDER_MAX]; /* "" = file, or "pkcs11" */
+    uint64_t retired_index;              /* retire entry's index, 0 = in use */
+    int dropped;                         /* 0/1: tombstone, no wrapped DEK */
 };
+
+/* Retire (issue 13 item 3, docs/NONCES.md "Retire"): a key retired at
+ * entry R has "retired_index":R; once this node holds nothing under it
+ * the DEK leaves the file and a tombstone stays ("dropped":true,
+ * "wrapped":"") so the id is never used again and verify knows it. An
+ * active key is never retired; a dropped key is always retired. */
+static inline int skv_sidecar_key_live(const struct skv_sidecar_key *k)
+{
+    return !k->dropped;
+}
 
 /* Plain value type: copy it, change the copy, store it, and adopt the
  * copy only when the store succeeded. */

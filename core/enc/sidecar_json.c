@@ -24,7 +24,7 @@ static const char *const top_members[] = {
 static const char *const active_members[] = {"storage", "raft", NULL};
 static const char *const key_members[] = {
     "key_id", "purpose", "suite", "wrapped", "created", "local_epoch", "kek_id",
-    "kek_provider", NULL};
+    "kek_provider", "retired_index", "dropped", NULL};
 
 /* ---- parsing helpers ---------------------------------------------------- */
 
@@ -133,7 +133,7 @@ static int set_wrapped(const char *s, size_t len, const char *path,
     if (sodium_base642bin(out->wrapped, sizeof out->wrapped, s, len, NULL,
                           &out->wrapped_len, NULL, B64_VARIANT) != 0)
         return skv_err_set(err, SKV_ERR_INVALID, "%s.wrapped: not valid base64", path);
-    return SKV_OK;
+    return SKV_OK; /* "" (a dropped key's) gives 0 bytes: validate decides */
 }
 
 static const struct {
@@ -188,6 +188,25 @@ static int parse_kek_provider(const json_t *k, const char *path,
     return SKV_OK;
 }
 
+/* Optional (sidecar.h): "retired_index" >= 1, "dropped" a boolean. */
+static int parse_retired(const json_t *k, const char *path, struct skv_sidecar_key *out,
+                         struct skv_err *err)
+{
+    json_t *d = json_object_get(k, "dropped");
+    int rc;
+    if (json_object_get(k, "retired_index")) {
+        if ((rc = get_uint(k, "retired_index", path, INT64_MAX, &out->retired_index, err)) != SKV_OK)
+            return rc;
+        if (out->retired_index == 0)
+            return skv_err_set(err, SKV_ERR_INVALID, "%s.retired_index: must be >= 1 "
+                               "(omit it for a key in use)", path);
+    }
+    if (d && !json_is_boolean(d))
+        return skv_err_set(err, SKV_ERR_INVALID, "%s.dropped: must be true or false", path);
+    out->dropped = d && json_is_true(d);
+    return SKV_OK;
+}
+
 static int parse_key(const json_t *k, size_t i, struct skv_sidecar_key *out,
                      struct skv_err *err)
 {
@@ -211,7 +230,8 @@ static int parse_key(const json_t *k, size_t i, struct skv_sidecar_key *out,
                            skv_error_name(SKV_ErrLocalEpochOutOfRange), path,
                            (unsigned long long)v);
     out->local_epoch = (uint32_t)v;
-    if ((rc = parse_kek_id(k, path, out, err)) != SKV_OK)
+    if ((rc = parse_retired(k, path, out, err)) != SKV_OK ||
+        (rc = parse_kek_id(k, path, out, err)) != SKV_OK)
         return rc;
     return parse_kek_provider(k, path, out, err);
 }
@@ -323,7 +343,10 @@ static json_t *key_to_json(const struct skv_sidecar_key *k)
                   "suite", k->suite, "wrapped", b64,
                   "created", (json_int_t)k->created_ms,
                   "local_epoch", (json_int_t)k->local_epoch);
-    if (o && k->kek_id[0] && json_object_set_new(o, "kek_id", json_string(k->kek_id)) != 0) {
+    if (o && ((k->kek_id[0] && json_object_set_new(o, "kek_id", json_string(k->kek_id)) != 0) ||
+              (k->retired_index && json_object_set_new(o, "retired_index",
+                                                       json_integer((json_int_t)k->retired_index)) != 0) ||
+              (k->dropped && json_object_set_new(o, "dropped", json_true()) != 0))) {
         json_decref(o);
         return NULL;
     }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fsm_enc.c — the encryption side of FSM apply: writer registrations
- * (0x03), the bootstrap (0x04), the Phase-1 / Phase-2 flags and DEK
- * rotation (0x05), the storage envelope of values, and the Phase-2 unwrap
+ * (0x03), the bootstrap (0x04), the Phase-1 / Phase-2 flags, DEK
+ * rotation and retire (0x05), the storage envelope of values, and the Phase-2 unwrap
  * of entries above the cutover. The sidecar is stored durably before the
  * FSM batch that advances the applied index past the entry (fsm.c commits
  * that batch).
@@ -40,6 +40,8 @@ const char *skv_fsm_enc_kind(const uint8_t *p, size_t len)
     case SKV_CMD_ENC_ROTATION:
         if (len > 1 && p[1] == SKV_ROT_ROTATE_DEK)
             return "rotate-dek";
+        if (len > 1 && p[1] == SKV_ROT_RETIRE)
+            return "retire";
         return len > 1 && p[1] == SKV_ROT_ENABLE_RAFT ? "raft-flag" : "storage-flag";
     default: return "none";
     }
@@ -335,6 +337,48 @@ static int apply_rotate(struct skv_fsm *f, uint64_t index, const struct skv_enc_
     return 0;
 }
 
+/* Deterministic refusals of a retire entry (replicated state only). */
+static const char *retire_refusal(const struct skv_enc *enc, uint32_t id)
+{
+    const struct skv_sidecar_key *k = skv_sidecar_find(&enc->sc, id);
+    if (!skv_enc_bootstrapped(enc))
+        return skv_error_name(SKV_ErrEncryptionNotBootstrapped);
+    if (!k)
+        return skv_error_name(SKV_ErrDEKNotFound);
+    if (id == enc->sc.active_storage || id == enc->sc.active_raft)
+        return skv_error_name(SKV_ErrKeyActive);
+    if (k->retired_index != 0)
+        return skv_error_name(SKV_ErrKeyAlreadyRetired);
+    return NULL;
+}
+
+/* retire (docs/NONCES.md "Retire"): key `id` is marked retired at this
+ * entry on every replica, durably before the FSM batch moves the applied
+ * index; the node's local retire job (admin/enc_retire.c) then removes
+ * every reference to it and drops its DEK. */
+static int apply_retire(struct skv_fsm *f, uint64_t index, uint32_t id, const char **reject)
+{
+    struct skv_enc *enc = &f->node->enc;
+    struct skv_sidecar next;
+    size_t i;
+    int rc;
+    if ((rc = need_keystore(f, index, "a key retire")) != 0)
+        return rc;
+    if (index <= enc->sc.raft_applied_index)
+        return 0; /* replay: the sidecar already holds its effect */
+    if ((*reject = retire_refusal(enc, id)))
+        return 0;
+    next = enc->sc;
+    for (i = 0; i < next.n_keys; i++)
+        if (next.keys[i].key_id == id)
+            next.keys[i].retired_index = index;
+    if ((rc = store_sidecar(f, index, &next, "retire")) != 0)
+        return rc;
+    skv_node_log(f->node, SKV_LOG_INFO, "key %u retired at entry %llu: this node's retire "
+                 "job re-seals, compacts and then drops it", (unsigned)id, ULL(index));
+    return 0;
+}
+
 int skv_fsm_apply_enc(struct skv_fsm *f, uint64_t index, const struct skv_cmd *c,
                       struct skv_fsm_batch *b, const char **reject)
 {
@@ -344,6 +388,8 @@ int skv_fsm_apply_enc(struct skv_fsm *f, uint64_t index, const struct skv_cmd *c
     default:
         if (c->rot_sub == SKV_ROT_ROTATE_DEK)
             return apply_rotate(f, index, &c->rot, b, reject);
+        if (c->rot_sub == SKV_ROT_RETIRE)
+            return apply_retire(f, index, c->retire_id, reject);
         return apply_rot(f, index, c->rot_sub, reject);
     }
 }

@@ -61,25 +61,64 @@ static uint32_t self_epoch(struct skv_fsm *f, const uint8_t *p, size_t len, size
     return 1;
 }
 
+/* A key the snapshot carries that this node does not hold (or holds
+ * only as a retired key's tombstone: a sender that had not dropped it
+ * yet, docs/NONCES.md "Retire"): its DEK into the keystore. */
+static int adopt_dek(struct skv_fsm *f, struct skv_sidecar_key *k)
+{
+    struct skv_enc_err ee;
+    memset(&ee, 0, sizeof ee);
+    if (skv_keystore_add_wrapped(f->node->enc.ks, k->key_id, (int)k->purpose, k->suite,
+                                 k->wrapped, k->wrapped_len, &ee) != SKV_OK) {
+        skv_node_halt(f->node, "%s: snapshot key %u: %s", skv_enc_errname(ee.why),
+                      (unsigned)k->key_id, ee.err.msg);
+        return RAFT_INVALID;
+    }
+    skv_fsm_enc_key_wrapping(f->node, k);
+    return 0;
+}
+
+/* A key both know: the retire state moves forward only (retired, then
+ * dropped; a tombstone here and the DEK in the snapshot: the snapshot may
+ * hold values under it, so the DEK comes back, still retired, and the
+ * retire job runs again). */
+static int merge_known(struct skv_fsm *f, struct skv_sidecar_key *mine,
+                       const struct skv_sidecar_key *snap)
+{
+    struct skv_sidecar_key k;
+    int rc;
+    if (mine->retired_index == 0 && snap->retired_index != 0)
+        mine->retired_index = snap->retired_index;
+    if (!mine->dropped || snap->dropped)
+        return 0;
+    k = *snap;
+    if ((rc = adopt_dek(f, &k)) != 0)
+        return rc;
+    memcpy(mine->wrapped, k.wrapped, sizeof mine->wrapped);
+    mine->wrapped_len = k.wrapped_len;
+    memcpy(mine->kek_id, k.kek_id, sizeof mine->kek_id);
+    mine->dropped = 0;
+    return 0;
+}
+
 static int merge_keys(struct skv_fsm *f, struct skv_sidecar *next, const struct skv_sidecar *snap,
                       const uint8_t *p, size_t len, size_t off)
 {
     struct skv_node *n = f->node;
-    size_t i;
+    size_t i, j;
+    int rc;
     for (i = 0; i < snap->n_keys; i++) {
         struct skv_sidecar_key k = snap->keys[i];
-        struct skv_enc_err ee;
         struct skv_err e = {0, ""};
-        if (skv_sidecar_find(next, k.key_id))
-            continue; /* known here: keep this node's own epoch */
-        memset(&ee, 0, sizeof ee);
-        if (skv_keystore_add_wrapped(n->enc.ks, k.key_id, (int)k.purpose, k.suite, k.wrapped,
-                                     k.wrapped_len, &ee) != SKV_OK) {
-            skv_node_halt(n, "%s: snapshot key %u: %s", skv_enc_errname(ee.why),
-                          (unsigned)k.key_id, ee.err.msg);
-            return RAFT_INVALID;
+        for (j = 0; j < next->n_keys && next->keys[j].key_id != k.key_id; j++)
+            ;
+        if (j < next->n_keys) { /* known here: keep this node's own epoch */
+            if ((rc = merge_known(f, &next->keys[j], &k)) != 0)
+                return rc;
+            continue;
         }
-        skv_fsm_enc_key_wrapping(n, &k);
+        if (!k.dropped && (rc = adopt_dek(f, &k)) != 0)
+            return rc;
         k.local_epoch = self_epoch(f, p, len, off, k.key_id);
         if (skv_sidecar_add_key(next, &k, &e) != SKV_OK) {
             skv_node_halt(n, "sidecar: %s", e.msg);
@@ -133,5 +172,6 @@ int skv_fsm_snap_enc_adopt(struct skv_fsm *f, const struct skv_snap_hdr *h, cons
     }
     if (h->cutover != 0)
         atomic_store(&enc->wrap, 1);
+    enc->snap_adopts++;
     return 0;
 }

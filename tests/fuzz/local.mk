@@ -68,7 +68,7 @@ EXTRA_DIST += tests/fuzz/fuzz_cmd.c tests/fuzz/corpus/cmd/rotate-storage \
 	tests/fuzz/corpus/cmd/enable-raft tests/fuzz/corpus/cmd/registration \
 	tests/fuzz/corpus/cmd/kv-put tests/fuzz/corpus/cmd/kv-cas-put-index \
 	tests/fuzz/corpus/cmd/kv-cas-put-absent tests/fuzz/corpus/cmd/kv-cas-del-index \
-	tests/fuzz/corpus/cmd/txn
+	tests/fuzz/corpus/cmd/txn tests/fuzz/corpus/cmd/retire
 # tests/fuzz/fuzz_backup.c (backup files) and its seeds
 EXTRA_DIST += tests/fuzz/fuzz_backup.c tests/fuzz/corpus/backup/framed-v1 \
 	tests/fuzz/corpus/backup/framed-v2-enc

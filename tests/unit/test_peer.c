@@ -144,6 +144,42 @@ static void test_decode_rotate(void)
     raft_free(p);
 }
 
+/* retire (0x05/3): exactly [0x05][0x03][ver 1][key_id u32], key id != 0 */
+static void test_decode_retire(void)
+{
+    struct skv_cmd c;
+    char why[200];
+    void *p = NULL;
+    size_t len = 0, i;
+    uint8_t *b;
+    CU_ASSERT_EQUAL(skv_enc_encode_retire(0, &p, &len), -1);
+    CU_ASSERT_EQUAL_FATAL(skv_enc_encode_retire(0x01020304u, &p, &len), 0);
+    CU_ASSERT_EQUAL_FATAL(len, 7);
+    b = p;
+    CU_ASSERT_EQUAL(memcmp(b, "\x05\x03\x01\x01\x02\x03\x04", 7), 0);
+    CU_ASSERT_EQUAL_FATAL(skv_cmd_decode(b, len, &c, why, sizeof why), 0);
+    CU_ASSERT_EQUAL(c.tag, SKV_CMD_ENC_ROTATION);
+    CU_ASSERT_EQUAL(c.rot_sub, SKV_ROT_RETIRE);
+    CU_ASSERT_EQUAL(c.retire_id, 0x01020304u);
+    skv_cmd_free(&c);
+    for (i = 0; i < len; i++)                        /* every truncation */
+        CU_ASSERT_FALSE(decodes(b, i));
+    b = raft_realloc(p, len + 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    p = b;
+    b[len] = 0;
+    CU_ASSERT_FALSE(decodes(b, len + 1));            /* trailing byte */
+    b[2] = 2;                                        /* version */
+    CU_ASSERT_FALSE(decodes(b, len));
+    b[2] = 1;
+    memset(b + 3, 0, 4);                             /* key id 0 */
+    CU_ASSERT_FALSE(decodes(b, len));
+    b[6] = 9;
+    CU_ASSERT_TRUE(decodes(b, len));
+    CU_ASSERT_FALSE(decodes("\x05\x02", 2));           /* rewrap: still reserved */
+    raft_free(p);
+}
+
 static void test_decode_enc(void)
 {
     struct skv_writer_reg r[2] = {{7, 3, 1}, {8, 3, 1}};
@@ -245,7 +281,7 @@ static void test_policy_ops(void)
     static const char *const ok[] = {"kv.get", "members.add", "members.promote",
                                      "members.remove", "encryption.enable-storage-envelope",
                                      "encryption.enable-raft-envelope",
-                                     "encryption.rotate-dek"};
+                                     "encryption.rotate-dek", "encryption.retire"};
     static const char *const bad[] = {"kv.put", "kv.del", "status", "metrics",
                                       "members.list", "encryption.capability",
                                       "encryption.sidecar", "encryption.erase-cleartext",
@@ -426,6 +462,7 @@ int main(void)
         !CU_add_test(s, "decode: batch, no-op", test_decode_batch_noop) ||
         !CU_add_test(s, "decode: registration, bootstrap, rotation", test_decode_enc) ||
         !CU_add_test(s, "decode: rotate-dek body", test_decode_rotate) ||
+        !CU_add_test(s, "decode: retire body", test_decode_retire) ||
         !CU_add_test(s, "policy: forwarded proposals", test_policy_proposals) ||
         !CU_add_test(s, "policy: forwarded admin ops", test_policy_ops) ||
         !CU_add_test(s, "admission", test_admit) ||
