@@ -351,7 +351,17 @@ static int open_enc(struct vctx *c, char *err, size_t errlen)
     r->sidecar_applied = c->enc.sc.raft_applied_index;
     r->active_storage = c->enc.sc.active_storage;
     r->active_raft = c->enc.sc.active_raft;
-    r->n_deks = c->enc.sc.n_keys;
+    r->n_deks = 0;
+    for (size_t i = 0; i < c->enc.sc.n_keys && i < SKV_VERIFY_MAX_KEYS; i++) {
+        const struct skv_sidecar_key *k = &c->enc.sc.keys[i];
+        struct skv_verify_key *v = &r->keys[r->n_keys++];
+        v->key_id = k->key_id;
+        v->purpose = k->purpose;
+        v->active = k->key_id == r->active_storage || k->key_id == r->active_raft;
+        v->dropped = k->dropped;
+        v->retired_index = k->retired_index;
+        r->n_deks += !k->dropped;
+    }
     return 0;
 }
 
@@ -425,6 +435,36 @@ static void fsm_gap(struct vctx *c)
     anomaly(c->r, skv_error_name(SKV_ErrFsmGap), "fsm", 0, 0, "%s", msg);
 }
 
+static uint64_t count_of(const struct skv_verify_keys *t, uint32_t key_id)
+{
+    size_t i;
+    for (i = 0; i < t->n; i++)
+        if (t->k[i].key_id == key_id)
+            return t->k[i].count;
+    return 0;
+}
+
+/* Per key id: what references it; with strict, a retired id still
+ * referenced is an anomaly (its retire job has not finished here). */
+static void key_refs(struct vctx *c)
+{
+    struct skv_verify_report *r = c->r;
+    size_t i;
+    for (i = 0; i < r->n_keys; i++) {
+        struct skv_verify_key *k = &r->keys[i];
+        k->values = count_of(&r->fsm.by_key, k->key_id);
+        k->log_entries = count_of(&r->log.by_key, k->key_id);
+        k->snap_records = count_of(&r->snap.vals.by_key, k->key_id);
+        if (r->strict && k->retired_index && k->values + k->log_entries + k->snap_records)
+            anomaly(r, skv_error_name(SKV_ErrRetiredKeyReferenced), "sidecar", k->retired_index,
+                    k->key_id, "key %u was retired at entry %llu but %llu values, %llu log "
+                    "entries and %llu snapshot records still reference it (its retire job "
+                    "has not finished on this node)", (unsigned)k->key_id,
+                    (unsigned long long)k->retired_index, (unsigned long long)k->values,
+                    (unsigned long long)k->log_entries, (unsigned long long)k->snap_records);
+    }
+}
+
 static int walk(struct vctx *c, char *err, size_t errlen)
 {
     const uint8_t log_pfx = SKV_PFX_RAFT_LOG, data_pfx = SKV_PFX_FSM_DATA;
@@ -437,6 +477,7 @@ static int walk(struct vctx *c, char *err, size_t errlen)
     fsm_applied(c);
     fsm_gap(c);
     snap_check(c);
+    key_refs(c);
     return 0;
 }
 

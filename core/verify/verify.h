@@ -25,7 +25,9 @@
  * failed tag, a sealed value that does not open, a snapshot boundary
  * that disagrees with the sidecar. With strict, cleartext user data
  * anywhere (a cleartext value, or a cleartext KV command kept in the log,
- * whatever its index) is an anomaly too. Reports hold counts, indexes and
+ * whatever its index) is an anomaly too, and so is a retired key id that
+ * a value, a log entry or a snapshot record still references
+ * (ErrRetiredKeyReferenced: its node's retire job has not finished). Reports hold counts, indexes and
  * key ids — never key material.
  */
 #ifndef SKV_VERIFY_H
@@ -60,6 +62,14 @@ struct skv_verify_anomaly {
     char detail[240];
 };
 
+/* One key id of the sidecar and what references it (retire: docs/NONCES.md). */
+struct skv_verify_key {
+    uint32_t key_id, purpose;
+    int active, dropped;           /* dropped: a retired key's tombstone */
+    uint64_t retired_index;        /* 0: not retired */
+    uint64_t values, log_entries, snap_records;
+};
+
 struct skv_verify_report {
     uint64_t node_id;
     int strict;
@@ -68,6 +78,8 @@ struct skv_verify_report {
     uint64_t cutover, sidecar_applied;
     uint32_t active_storage, active_raft;
     size_t n_deks;
+    size_t n_keys;                 /* every sidecar key, tombstones included */
+    struct skv_verify_key keys[SKV_VERIFY_MAX_KEYS];
     /* 1. raft log */
     struct {
         uint64_t entries, first, last, commands, other, corrupt;

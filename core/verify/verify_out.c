@@ -5,6 +5,7 @@
  * skv_verify_report. Counts, indexes and key ids only.
  */
 #include "verify/verify.h"
+#include "crypto/purpose.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -68,6 +69,45 @@ static void text_snap(FILE *f, const struct skv_verify_report *r)
     text_vals(f, "  snapshot", &r->snap.vals);
 }
 
+static const char *key_state(const struct skv_verify_key *k)
+{
+    return k->dropped ? "dropped" : k->retired_index ? "retired" : k->active ? "active" : "in-use";
+}
+
+static void text_key_states(FILE *f, const struct skv_verify_report *r)
+{
+    size_t i;
+    if (r->n_keys)
+        fputs("keys (id purpose state: values, log entries, snapshot records):\n", f);
+    for (i = 0; i < r->n_keys; i++) {
+        const struct skv_verify_key *k = &r->keys[i];
+        fprintf(f, "  %u %s %s", (unsigned)k->key_id, k->purpose == SKV_PURPOSE_RAFT ? "raft" : "storage",
+                key_state(k));
+        if (k->retired_index)
+            fprintf(f, " at %llu", ULL(k->retired_index));
+        fprintf(f, ": %llu, %llu, %llu\n", ULL(k->values), ULL(k->log_entries),
+                ULL(k->snap_records));
+    }
+}
+
+static json_t *json_key_states(const struct skv_verify_report *r)
+{
+    json_t *a = json_array();
+    size_t i;
+    for (i = 0; a && i < r->n_keys; i++) {
+        const struct skv_verify_key *k = &r->keys[i];
+        json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:I,s:I,s:I,s:I}", "key_id",
+                                           (json_int_t)k->key_id, "purpose",
+                                           k->purpose == SKV_PURPOSE_RAFT ? "raft" : "storage", "state",
+                                           key_state(k), "retired_index",
+                                           (json_int_t)k->retired_index, "values",
+                                           (json_int_t)k->values, "log_entries",
+                                           (json_int_t)k->log_entries, "snapshot_records",
+                                           (json_int_t)k->snap_records));
+    }
+    return a;
+}
+
 int skv_verify_print_text(FILE *f, const struct skv_verify_report *r)
 {
     size_t i;
@@ -82,6 +122,7 @@ int skv_verify_print_text(FILE *f, const struct skv_verify_report *r)
     fprintf(f, "  fsm applied index %llu; cleartext_values %llu\n", ULL(r->fsm_applied),
             ULL(r->fsm.cleartext));
     text_snap(f, r);
+    text_key_states(f, r);
     for (i = 0; i < r->n_listed; i++) {
         fprintf(f, "ANOMALY %s in %s", r->listed[i].kind, r->listed[i].where);
         if (r->listed[i].key_id)
@@ -176,6 +217,8 @@ int skv_verify_print_json(FILE *f, const struct skv_verify_report *r)
                           (json_int_t)r->fsm.cleartext, "snapshot", json_snap(r),
                           "anomaly_count", (json_int_t)r->n_anomalies, "anomalies",
                           json_anomalies(r), "ok", r->n_anomalies == 0);
+    if (o)
+        json_object_set_new(o, "keys", json_key_states(r));
     char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
     int rc = s && fprintf(f, "%s\n", s) >= 0 && !ferror(f) ? 0 : -1;
     free(s);

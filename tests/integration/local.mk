@@ -74,6 +74,8 @@ EXTRA_DIST += tests/integration/test_phase2.sh
 # a standby joining by snapshot after it, verify and the nonce scan
 TESTS += tests/integration/test_rotate_dek.sh
 EXTRA_DIST += tests/integration/test_rotate_dek.sh
+TESTS += tests/integration/test_retire.sh
+EXTRA_DIST += tests/integration/test_retire.sh
 # KEK rotation (issue 13 item 2): the documented rolling procedure under
 # load, refusals, a node given only the old KEK, the DEKs rewrapped not
 # replaced, no KEK in any form on disk or in logs, verify
