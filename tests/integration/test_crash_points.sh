@@ -15,6 +15,12 @@
 # with every DEK under exactly one KEK it knows (the old one before, the
 # new one after), and a second rewrap-kek finishes the job (or answers
 # ErrKEKAlreadyCurrent when it was done).
+# Retire (issue 13 item 3): node 3 crashes at each durable step of
+# applying a retire entry of the first storage key (retire:*), and at each
+# durable step of its local retire job (retire-job:after-reseal: values
+# re-sealed; before-drop: log compacted past the entry, views dropped;
+# after-drop: the sidecar without the DEK stored); after the restart its
+# job finishes (the key is a tombstone on node 3 as on the leader).
 SKV_TEST=crash_points
 . "${SKV_TOP_SRCDIR:-.}/tests/integration/lib.sh"
 "$SEALKVD" --version | grep -q "test hooks" || {
@@ -55,6 +61,12 @@ run_case() { # kind[/variant] step
     rotate-dek)
         post 1 enable-storage-envelope >/dev/null; post 2 enable-raft-envelope >/dev/null
         skv_cli 1 encryption rotate-dek --purpose "$var" >/dev/null ;;
+    retire|retire-job)
+        post 1 enable-storage-envelope >/dev/null; post 2 enable-raft-envelope >/dev/null
+        OLD=$(actives 1 | grep -o '"storage":[0-9]*' | cut -d: -f2)
+        skv_cli 1 encryption rotate-dek --purpose storage >/dev/null
+        skv_wait 20 "node 1 applied the rotation" sh -c "[ \"\$(curl -s $(skv_endpoint 1)/v1/status | grep -o '\"active_key_ids\":{\"storage\":[0-9]*' | cut -d: -f3)\" != $OLD ]"
+        skv_cli 1 encryption retire "$OLD" >/dev/null ;;
     rewrap-kek)
         post 1 enable-storage-envelope >/dev/null; post 2 enable-raft-envelope >/dev/null
         skv_wait_caught_up 1 2 3
@@ -79,6 +91,12 @@ run_case() { # kind[/variant] step
     done
     skv_assert "$kind:$step: node 3 holds the leader's key ids" [ "$(keyids 3)" = "$(keyids 1)" ]
     skv_assert "$kind:$step: node 3 has the leader's active key ids" [ "$(actives 3)" = "$(actives 1)" ]
+    if [ "$kind" = retire ] || [ "$kind" = retire-job ]; then
+        skv_assert "$kind:$step: node 3's retire job drops key $OLD after the restart" \
+            skv_wait 30 "key $OLD dropped on node 3" sh -c "curl -s $(skv_endpoint 3)/v1/status | grep -o '{\"key_id\":$OLD,[^}]*}' | grep -q '\"state\":\"dropped\"'"
+        skv_assert "$kind:$step: ... as on node 1" \
+            skv_wait 30 "key $OLD dropped on node 1" sh -c "curl -s $(skv_endpoint 1)/v1/status | grep -o '{\"key_id\":$OLD,[^}]*}' | grep -q '\"state\":\"dropped\"'"
+    fi
     if [ "$kind" = rewrap-kek ]; then
         u=$(kek_in_use 3)
         if [ "$step" = before-sidecar ]; then
@@ -103,9 +121,10 @@ run_case() { # kind[/variant] step
 }
 
 total_fails=0; total_checks=0
-for kv in ${SKV_CRASH_KINDS:-bootstrap storage-flag raft-flag registration rotate-dek/storage rotate-dek/raft rewrap-kek}; do
+for kv in ${SKV_CRASH_KINDS:-bootstrap storage-flag raft-flag registration rotate-dek/storage rotate-dek/raft rewrap-kek retire retire-job}; do
     steps="before-sidecar after-sidecar after-fsm"
     [ "$kv" = rewrap-kek ] && steps="before-sidecar after-sidecar" # no FSM step: a local op
+    [ "$kv" = retire-job ] && steps="after-reseal before-drop after-drop" # the local job
     for step in $steps; do
         SKV_FAILS=0; SKV_CHECKS=0
         run_case "$kv" "$step"   # (run_case sets kind, var, step)
