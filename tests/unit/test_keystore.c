@@ -527,6 +527,40 @@ static void test_add_and_get(void)
     skv_keystore_free(ks);
 }
 
+/* retire: a forgotten DEK is not found (nothing opens under it), its
+ * entry stays valid for a holder, and the same DEK added again (a
+ * snapshot that still carries it) is found again; other bytes conflict. */
+static void test_forget(void)
+{
+    struct skv_keystore *ks = enc_fx_keystore(&fx, 0x22);
+    uint8_t w[SKV_DEK_WRAPPED_LEN], w2[SKV_DEK_WRAPPED_LEN];
+    const struct skv_dek *d;
+    struct skv_enc_err e;
+    uint32_t id = 0, id2 = 0;
+    CU_ASSERT_FATAL(ks != NULL);
+    CU_ASSERT_EQUAL_FATAL(skv_keystore_new_dek(ks, SKV_PURPOSE_STORAGE, "aes-256-gcm", &id, w,
+                                               &e), SKV_OK);
+    CU_ASSERT_EQUAL_FATAL(skv_keystore_new_dek(ks, SKV_PURPOSE_STORAGE, "aes-256-gcm", &id2, w2,
+                                               &e), SKV_OK);
+    CU_ASSERT_EQUAL_FATAL(skv_keystore_add_wrapped(ks, id, SKV_PURPOSE_STORAGE, "aes-256-gcm", w,
+                                                   sizeof w, &e), SKV_OK);
+    d = skv_keystore_get(ks, id);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL(skv_keystore_forget(ks, id2), SKV_ERR_NOTFOUND);   /* not held */
+    CU_ASSERT_EQUAL(skv_keystore_forget(ks, id), SKV_OK);
+    CU_ASSERT_PTR_NULL(skv_keystore_get(ks, id));
+    CU_ASSERT_EQUAL(d->key_id, id);                 /* the holder's pointer is still valid */
+    ENC_ASSERT_ERR(skv_keystore_add_wrapped(ks, id, SKV_PURPOSE_STORAGE, "aes-256-gcm", w2,
+                                            sizeof w2, &e),
+                   e, SKV_ERR_INVALID, SKV_ENC_DEK_CONFLICT, NULL);
+    CU_ASSERT_PTR_NULL(skv_keystore_get(ks, id));
+    CU_ASSERT_EQUAL(skv_keystore_add_wrapped(ks, id, SKV_PURPOSE_STORAGE, "aes-256-gcm", w,
+                                             sizeof w, &e), SKV_OK);
+    CU_ASSERT_PTR_EQUAL(skv_keystore_get(ks, id), d);   /* back, the same entry */
+    CU_ASSERT_EQUAL(skv_keystore_count(ks), 1);
+    skv_keystore_free(ks);
+}
+
 /* ---- KEK ring (kek_ring.c) ---------------------------------------- */
 
 static struct skv_kek *kek_of(uint8_t fill)
@@ -1050,6 +1084,7 @@ int main(void)
     s = CU_add_suite("keystore", suite_init, suite_clean);
     if (!s ||
         !CU_add_test(s, "KEK file: 0600 and 0400 load", test_kek_file_good) ||
+        !CU_add_test(s, "forget (retire) and add again", test_forget) ||
         !CU_add_test(s, "KEK file: other modes refused", test_kek_file_modes) ||
         !CU_add_test(s, "KEK file: systemd credential (root, 0440)", test_kek_systemd_credential) ||
         !CU_add_test(s, "KEK file: wrong sizes refused", test_kek_file_sizes) ||

@@ -683,6 +683,68 @@ static void test_add_key_rules(void)
     CU_ASSERT_PTR_NULL(skv_sidecar_find(&sc, 1));
 }
 
+/* retire: retired_index and the tombstone round-trip; their rules. */
+static void test_retired_keys(void)
+{
+    struct skv_sidecar sc, back;
+    struct skv_sidecar_key k;
+    struct skv_err err = {0};
+    char *json = NULL;
+    size_t len = 0;
+    sample(&sc);
+    k = sc.keys[0];
+    k.key_id = 42;
+    k.retired_index = 9000;
+    CU_ASSERT_EQUAL_FATAL(skv_sidecar_add_key(&sc, &k, &err), SKV_OK);
+    k.key_id = 43;
+    k.wrapped_len = 0;
+    memset(k.wrapped, 0, sizeof k.wrapped);
+    k.kek_id[0] = '\0';
+    k.dropped = 1;
+    CU_ASSERT_EQUAL_FATAL(skv_sidecar_add_key(&sc, &k, &err), SKV_OK);
+    CU_ASSERT_EQUAL_FATAL(skv_sidecar_to_json(&sc, &json, &len, &err), SKV_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(json, "\"retired_index\": 9000"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(json, "\"dropped\": true"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(json, "\"wrapped\": \"\""));
+    CU_ASSERT_EQUAL_FATAL(skv_sidecar_from_json(json, len, &back, &err), SKV_OK);
+    free(json);
+    CU_ASSERT_EQUAL(back.n_keys, 4);
+    CU_ASSERT_EQUAL(back.keys[0].retired_index, 0);
+    CU_ASSERT_EQUAL(back.keys[2].retired_index, 9000);
+    CU_ASSERT_EQUAL(back.keys[2].dropped, 0);
+    CU_ASSERT_EQUAL(back.keys[3].dropped, 1);
+    CU_ASSERT_EQUAL(back.keys[3].wrapped_len, 0);
+    CU_ASSERT_EQUAL(back.keys[3].retired_index, 9000);
+    /* a dropped key keeps no DEK and is retired; an active key is never retired */
+    back.keys[3].wrapped_len = 1;
+    CU_ASSERT_EQUAL(skv_sidecar_validate(&back, &err), SKV_ERR_INVALID);
+    back.keys[3].wrapped_len = 0;
+    back.keys[3].retired_index = 0;
+    CU_ASSERT_EQUAL(skv_sidecar_validate(&back, &err), SKV_ERR_INVALID);
+    back.keys[3].retired_index = 9000;
+    back.keys[2].wrapped_len = 0;                   /* not dropped: needs its DEK */
+    CU_ASSERT_EQUAL(skv_sidecar_validate(&back, &err), SKV_ERR_INVALID);
+    back.keys[2].wrapped_len = 72;
+    CU_ASSERT_EQUAL(skv_sidecar_validate(&back, &err), SKV_OK);
+    back.keys[0].retired_index = 5;                 /* the active storage key */
+    CU_ASSERT_EQUAL(skv_sidecar_validate(&back, &err), SKV_ERR_INVALID);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "is retired"));
+    /* JSON: retired_index 0 and a non-boolean dropped are refused */
+    {
+        static const char *bad[] = {"\"retired_index\":0", "\"retired_index\":-1",
+                                    "\"dropped\":\"yes\"", "\"retired_index\":\"1\""};
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            char doc[600];
+            snprintf(doc, sizeof doc, "{\"version\":1,\"raft_applied_index\":1,"
+                     "\"storage_envelope_active\":false,\"raft_envelope_cutover_index\":0,"
+                     "\"active\":{\"storage\":0,\"raft\":0},\"keys\":[{\"key_id\":5,"
+                     "\"purpose\":\"storage\",\"suite\":\"aes-256-gcm\",\"wrapped\":\"AAAA\","
+                     "\"created\":1,\"local_epoch\":1,%s}]}", bad[i]);
+            CU_ASSERT_EQUAL(skv_sidecar_from_json(doc, strlen(doc), &back, &err), SKV_ERR_INVALID);
+        }
+    }
+}
+
 int main(void)
 {
     CU_pSuite s;
@@ -707,6 +769,7 @@ int main(void)
     CU_add_test(s, "epoch bump: active keys only", test_bump_active_only);
     CU_add_test(s, "bumped epochs persist", test_bump_persisted);
     CU_add_test(s, "add_key rules", test_add_key_rules);
+    CU_add_test(s, "retired keys and tombstones", test_retired_keys);
     CU_add_test(s, "nonces unique across restarts", test_nonce_unique_across_restarts);
     return skv_test_run();
 }
