@@ -5,7 +5,7 @@
 # copy of its in-tree seed corpus. Longer runs: FUZZ_SECONDS=600.
 # Targets: YAML config, wire frames, HTTP routes and query strings, sidecar JSON,
 # Envelopes v1/v2 (over the cipher-sodium plugin's sources), FSM payloads
-# (the decoder shared by intake and apply, rotate-dek included), the POST /v1/txn
+# (the decoder shared by intake and apply, rotate-dek and retire included), the POST /v1/txn
 # body (JSON → 0x07 → decoded back), backup files (sealkv snapshot restore|info),
 # the POST /v1/encryption/rewrap-kek body, libsealkv-client's parsers of
 # the server's answers (listing, txn outcome, index, watch line), the transport-tcp
