@@ -50,7 +50,7 @@ EXTRA_DIST += tests/fuzz/fuzz_sidecar.c \
 	tests/fuzz/corpus/sidecar/bad-epoch.json \
 	tests/fuzz/corpus/sidecar/kek-id.json \
 	tests/fuzz/corpus/sidecar/bad-kek-id.json \
-	tests/fuzz/corpus/sidecar/kek-provider.json
+	tests/fuzz/corpus/sidecar/kek-provider.json tests/fuzz/corpus/sidecar/retired.json
 # seeds for tests/fuzz/fuzz_envelope.c
 EXTRA_DIST += tests/fuzz/corpus/envelope/storage-value \
 	tests/fuzz/corpus/envelope/storage-empty \
