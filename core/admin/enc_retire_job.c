@@ -137,26 +137,33 @@ static void reseal_step(struct skv_retire_job *j)
     }
 }
 
-static void after_purge(struct skv_retire_job *j)
+/* Step 3, once nothing of this node needs the key; 0 when stored. */
+static void drop_step(struct skv_retire_job *j)
 {
     struct skv_node *n = j->n;
+    if (n->enc.snap_adopts != j->adopts) { /* a snapshot came in: start over */
+        j->adopts = n->enc.snap_adopts;
+        skv_reseal_init(&j->reseal, j->key_id);
+        j->phase = J_RESEAL;
+        uv_timer_set_repeat(&j->timer, 1);
+        return;
+    }
+    if (n->enc_jobs.rewraps > 0)
+        return; /* a KEK rewrap stores the sidecar too: wait for it */
+    if (drop_key(j) != 0) {
+        job_end(j, "cannot store the sidecar");
+        return;
+    }
+    j->phase = J_REFRESH;
+    start_purge(j, n->fsm.applied);
+}
+
+static void after_purge(struct skv_retire_job *j)
+{
     if (j->phase == J_PURGE) {
-        if (n->enc.snap_adopts != j->adopts) { /* a snapshot came in: start over */
-            j->adopts = n->enc.snap_adopts;
-            skv_reseal_init(&j->reseal, j->key_id);
-            j->phase = J_RESEAL;
-            uv_timer_set_repeat(&j->timer, 1);
-            return;
-        }
-        if (n->enc_jobs.rewraps > 0)
-            return; /* a KEK rewrap stores the sidecar too: wait for it */
+        skv_purge_end(&j->purge);
         j->phase = J_DROP;
-        if (drop_key(j) != 0) {
-            job_end(j, "cannot store the sidecar");
-            return;
-        }
-        j->phase = J_REFRESH;
-        start_purge(j, n->fsm.applied);
+        drop_step(j);
         return;
     }
     j->phase = J_COMPACT;
@@ -176,6 +183,10 @@ static void job_step(uv_timer_t *t)
     }
     if (j->phase == J_RESEAL) {
         reseal_step(j);
+        return;
+    }
+    if (j->phase == J_DROP) {
+        drop_step(j);
         return;
     }
     if ((r = skv_purge_step(&j->purge)) == 1)

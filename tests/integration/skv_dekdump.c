@@ -120,6 +120,8 @@ int main(int argc, char **argv)
         struct skv_enc_err ee;
         char hex[2 * SKV_DEK_LEN + 1];
         memset(&ee, 0, sizeof ee);
+        if (k->dropped)
+            continue;   /* a retired key's tombstone: no DEK left */
         if (skv_keystore_unwrap(enc.ks, (int)k->purpose, k->key_id, k->suite, k->wrapped,
                                 k->wrapped_len, raw, &ee) != SKV_OK) {
             fprintf(stderr, "skv_dekdump: key %u: %s\n", (unsigned)k->key_id, ee.err.msg);
