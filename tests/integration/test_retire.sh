@@ -16,8 +16,9 @@
 #     ErrKeyAlreadyRetired;
 #   - every node drops both (status: state "dropped"), writes go on;
 # then: the history is linearizable with no acknowledged write lost, no
-# node halted, old values (re-sealed) read on every node, a standby
-# joining by snapshot afterwards holds the tombstones and reads them too,
+# node halted, old values (re-sealed) read on every node, a standby that
+# held both keys and slept through the retire catches up by snapshot and
+# drops them in its own job,
 # the old DEKs' wrapped bytes are in no node's sidecar, `sealkv verify
 # --strict` passes on every stopped node with 0 references to S0 and R0,
 # and the cluster-wide nonce scan finds no (key_id, salt, nonce) reused.
@@ -96,6 +97,13 @@ skv_assert "writes go on under the new keys" fl_wait_ops ret 200 60
 skv_assert "every node caught up" fl_wait_caught_up 30 $ALL
 WS0=$(wrapped_of 1 "$S0") WR0=$(wrapped_of 1 "$R0")
 skv_assert "node 1's sidecar holds S0's and R0's wrapped DEKs" [ -n "$WS0" -a -n "$WR0" ]
+# a standby that will sleep through the retire: it holds S0 and R0 now
+skv_start 4
+skv_assert "node 4 answers" skv_wait 10 "node 4 answers status" skv_status_field 4 id
+skv_assert "add node 4 as standby" skv_cli 1 members add 4 "127.0.0.1:$(skv_rport 4)" --standby
+skv_assert "node 4 caught up" skv_wait 40 "node 4 reads old-1" skv_all_local_eq old-1 v-old-1 4
+skv_assert "node 4 holds S0 in use" [ "$(keystate 4 "$S0")" = in-use ]
+skv_stop 4
 
 # ---- 3. retire S0 via a follower's CLI; node 3 stops right after applying it ---
 L=$(fl_wait_leader 10)
@@ -137,13 +145,18 @@ fl_final_read $ALL
 fl_verdict retire
 skv_assert "retire a dropped key: 409" [ "$(retire "$L" "$S0")" = 409 ]
 
-# ---- 4. old values re-sealed; a standby joins by snapshot ------------------------
+# ---- 4. old values re-sealed; the standby catches up by snapshot -----------------
 skv_assert "a value after the retire" sh -c "\"$SEALKV\" --endpoint $(skv_endpoint 1) --retry 15 put new-value v-new >/dev/null"
+n4=$(grep -c "installing snapshot from the leader" "$SKV_DIR/n4.log")
 skv_start 4
-skv_assert "node 4 answers" skv_wait 10 "node 4 answers status" skv_status_field 4 id
-skv_assert "add node 4 as standby" skv_cli 1 members add 4 "127.0.0.1:$(skv_rport 4)" --standby
 skv_assert "node 4 caught up" skv_wait 40 "node 4 reads new-value" skv_all_local_eq new-value v-new 4
-skv_assert "node 4 installed a snapshot" grep -q "installing snapshot from the leader" "$SKV_DIR/n4.log"
+skv_assert "node 4 installed a snapshot past the retire (the logs start above it)" \
+    [ "$(grep -c "installing snapshot from the leader" "$SKV_DIR/n4.log")" -gt "$n4" ]
+skv_assert "node 4 (which held both keys) dropped S0 in its own job" \
+    skv_wait 60 "S0 dropped on node 4" dropped_on "$S0" 4
+skv_assert "... and R0" skv_wait 60 "R0 dropped on node 4" dropped_on "$R0" 4
+skv_assert "node 4's job re-sealed and dropped them itself" \
+    grep -q "retired storage key $S0 dropped" "$SKV_DIR/n4.log"
 skv_wait_caught_up 1 2 3 4
 for i in 1 2 3 4; do
     for k in 1 5 8; do
