@@ -91,7 +91,7 @@ static uint32_t local_epoch(const struct skv_enc *enc)
 {
     uint32_t e = 0;
     size_t i;
-    for (i = 0; i < enc->sc.n_keys && i < SKV_SIDECAR_MAX_KEYS; i++)
+    for (i = 0; i < enc->sc.n_keys && i < SKV_SIDECAR_MAX_ENTRIES; i++)
         if (enc->sc.keys[i].local_epoch > e)
             e = enc->sc.keys[i].local_epoch;
     return e;

@@ -171,9 +171,11 @@ static int precheck(struct skv_op *op)
     else if (n->intake.cut.step != SKV_CUT_IDLE)
         skv_op_fail(op, SKV_ErrEnvelopeCutoverInProgress, "the raft envelope cutover is "
                     "running (step %s); retry", skv_cut_step_name(n->intake.cut.step));
-    else if (n->enc.sc.n_keys >= SKV_SIDECAR_MAX_KEYS)
-        skv_op_fail(op, SKV_ErrTooManyKeys, "the sidecar holds %d keys, its limit; no key "
-                    "can be added until old keys are retired", SKV_SIDECAR_MAX_KEYS);
+    else if (skv_sidecar_full(&n->enc.sc))
+        skv_op_fail(op, SKV_ErrTooManyKeys, "the sidecar holds %zu keys with a DEK (limit %d) "
+                    "and %zu entries with the retired keys' tombstones (limit %d); retire "
+                    "old keys (sealkv encryption retire KEY_ID)", skv_sidecar_live_keys(&n->enc.sc),
+                    SKV_SIDECAR_MAX_KEYS, n->enc.sc.n_keys, SKV_SIDECAR_MAX_ENTRIES);
     else
         return 0;
     return -1;

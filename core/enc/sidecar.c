@@ -28,7 +28,7 @@ const struct skv_sidecar_key *skv_sidecar_find(const struct skv_sidecar *sc,
                                                uint32_t key_id)
 {
     size_t i;
-    for (i = 0; i < sc->n_keys && i < SKV_SIDECAR_MAX_KEYS; i++)
+    for (i = 0; i < sc->n_keys && i < SKV_SIDECAR_MAX_ENTRIES; i++)
         if (sc->keys[i].key_id == key_id)
             return &sc->keys[i];
     return NULL;
@@ -65,7 +65,7 @@ int skv_sidecar_kek_id_ok(const char *s)
 void skv_sidecar_forget_kek_ids(struct skv_sidecar *sc)
 {
     size_t i;
-    for (i = 0; i < sc->n_keys && i < SKV_SIDECAR_MAX_KEYS; i++) {
+    for (i = 0; i < sc->n_keys && i < SKV_SIDECAR_MAX_ENTRIES; i++) {
         sc->keys[i].kek_id[0] = '\0';
         sc->keys[i].kek_provider[0] = '\0';
     }
@@ -140,9 +140,13 @@ static int keys_check(const struct skv_sidecar *sc, struct skv_err *err)
 {
     size_t i, j;
     int rc;
-    if (sc->n_keys > SKV_SIDECAR_MAX_KEYS)
+    if (sc->n_keys > SKV_SIDECAR_MAX_ENTRIES)
         return skv_err_set(err, SKV_ERR_INVALID,
-                           "keys: %zu keys (at most %d)", sc->n_keys,
+                           "keys: %zu entries (at most %d, tombstones included)",
+                           sc->n_keys, SKV_SIDECAR_MAX_ENTRIES);
+    if (skv_sidecar_live_keys(sc) > SKV_SIDECAR_MAX_KEYS)
+        return skv_err_set(err, SKV_ERR_INVALID,
+                           "keys: %zu keys (at most %d)", skv_sidecar_live_keys(sc),
                            SKV_SIDECAR_MAX_KEYS);
     for (i = 0; i < sc->n_keys; i++) {
         if ((rc = key_check(&sc->keys[i], i, err)) != SKV_OK)
@@ -187,14 +191,29 @@ int skv_sidecar_validate(const struct skv_sidecar *sc, struct skv_err *err)
     return SKV_OK;
 }
 
+size_t skv_sidecar_live_keys(const struct skv_sidecar *sc)
+{
+    size_t i, n = 0;
+    for (i = 0; i < sc->n_keys && i < SKV_SIDECAR_MAX_ENTRIES; i++)
+        n += !sc->keys[i].dropped;
+    return n;
+}
+
+int skv_sidecar_full(const struct skv_sidecar *sc)
+{
+    return sc->n_keys >= SKV_SIDECAR_MAX_ENTRIES ||
+           skv_sidecar_live_keys(sc) >= SKV_SIDECAR_MAX_KEYS;
+}
+
 int skv_sidecar_add_key(struct skv_sidecar *sc,
                         const struct skv_sidecar_key *k, struct skv_err *err)
 {
     int rc;
-    if (sc->n_keys >= SKV_SIDECAR_MAX_KEYS)
+    if (sc->n_keys >= SKV_SIDECAR_MAX_ENTRIES ||
+        (!k->dropped && skv_sidecar_live_keys(sc) >= SKV_SIDECAR_MAX_KEYS))
         return skv_err_set(err, SKV_ERR_FULL,
-                           "keys: already %d keys (retire one first)",
-                           SKV_SIDECAR_MAX_KEYS);
+                           "keys: already %d keys or %d entries (retire one first)",
+                           SKV_SIDECAR_MAX_KEYS, SKV_SIDECAR_MAX_ENTRIES);
     if ((rc = key_check(k, sc->n_keys, err)) != SKV_OK)
         return rc;
     if (skv_sidecar_find(sc, k->key_id))
@@ -213,7 +232,7 @@ static int key_active(const struct skv_sidecar *sc, const struct skv_sidecar_key
 int skv_sidecar_bump_epochs(struct skv_sidecar *sc, struct skv_err *err)
 {
     size_t i;
-    if (sc->n_keys > SKV_SIDECAR_MAX_KEYS)
+    if (sc->n_keys > SKV_SIDECAR_MAX_ENTRIES)
         return skv_err_set(err, SKV_ERR_INVALID, "keys: too many keys");
     for (i = 0; i < sc->n_keys; i++) {
         const struct skv_sidecar_key *k = &sc->keys[i];

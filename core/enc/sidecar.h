@@ -44,7 +44,8 @@
 #define SKV_SIDECAR_DIR "encryption"
 #define SKV_SIDECAR_FILE "keys.json"
 #define SKV_SIDECAR_MAX_BYTES (1024u * 1024u) /* larger files are refused */
-#define SKV_SIDECAR_MAX_KEYS 64               /* retire keys to make room */
+#define SKV_SIDECAR_MAX_KEYS 64               /* keys with a DEK: retire keys to make room */
+#define SKV_SIDECAR_MAX_ENTRIES 256           /* those plus retired keys' tombstones */
 #define SKV_SIDECAR_WRAPPED_MAX 128           /* bytes of one wrapped DEK */
 #define SKV_SIDECAR_SUITE_MAX 32              /* incl. the NUL */
 #define SKV_SIDECAR_KEK_ID_LEN 32             /* hex characters (kek.h) */
@@ -90,8 +91,8 @@ struct skv_sidecar {
     uint64_t raft_envelope_cutover_index;/* 0 = Phase 2 not started */
     uint32_t active_storage;             /* key_id, 0 = none */
     uint32_t active_raft;                /* key_id, 0 = none */
-    size_t n_keys;
-    struct skv_sidecar_key keys[SKV_SIDECAR_MAX_KEYS];
+    size_t n_keys;                       /* entries, tombstones included */
+    struct skv_sidecar_key keys[SKV_SIDECAR_MAX_ENTRIES];
 };
 
 /* ---- sidecar.c ------------------------------------------------------- */
@@ -106,6 +107,12 @@ int skv_sidecar_validate(const struct skv_sidecar *sc, struct skv_err *err);
 /* The key with this id, or NULL. */
 const struct skv_sidecar_key *skv_sidecar_find(const struct skv_sidecar *sc,
                                                uint32_t key_id);
+
+/* Keys that still hold a DEK (entries that are not tombstones). */
+size_t skv_sidecar_live_keys(const struct skv_sidecar *sc);
+/* 1 if no key can be added: SKV_SIDECAR_MAX_KEYS keys with a DEK, or
+ * SKV_SIDECAR_MAX_ENTRIES entries. */
+int skv_sidecar_full(const struct skv_sidecar *sc);
 
 /* Append a key (validated: id non-zero and new, purpose, suite, wrapped
  * length, epoch). SKV_OK, SKV_ERR_INVALID or SKV_ERR_FULL. */

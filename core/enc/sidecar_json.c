@@ -266,9 +266,9 @@ static int parse_keys(const json_t *root, struct skv_sidecar *sc,
         return SKV_ERR_INVALID;
     if (!json_is_array(ks))
         return skv_err_set(err, SKV_ERR_INVALID, "keys: must be an array");
-    if (json_array_size(ks) > SKV_SIDECAR_MAX_KEYS)
-        return skv_err_set(err, SKV_ERR_INVALID, "keys: %zu keys (at most %d)",
-                           json_array_size(ks), SKV_SIDECAR_MAX_KEYS);
+    if (json_array_size(ks) > SKV_SIDECAR_MAX_ENTRIES)
+        return skv_err_set(err, SKV_ERR_INVALID, "keys: %zu entries (at most %d)",
+                           json_array_size(ks), SKV_SIDECAR_MAX_ENTRIES);
     json_array_foreach(ks, i, k) {
         if ((rc = parse_key(k, i, &sc->keys[i], err)) != SKV_OK)
             return rc;

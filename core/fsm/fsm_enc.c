@@ -288,7 +288,7 @@ static const char *rotate_refusal(const struct skv_enc *enc, const struct skv_en
         return skv_error_name(SKV_ErrEncryptionNotBootstrapped);
     if (skv_sidecar_find(&enc->sc, r->key_id))
         return skv_error_name(SKV_ErrDEKConflict);
-    if (enc->sc.n_keys >= SKV_SIDECAR_MAX_KEYS)
+    if (skv_sidecar_full(&enc->sc))
         return skv_error_name(SKV_ErrTooManyKeys);
     return NULL;
 }

@@ -37,7 +37,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define SKV_VERIFY_MAX_KEYS 64     /* key ids tallied per section */
+#define SKV_VERIFY_MAX_KEYS 256    /* key ids tallied per section, and listed */
 #define SKV_VERIFY_MAX_LISTED 100  /* anomalies kept with details */
 
 struct skv_verify_keys {

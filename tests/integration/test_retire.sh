@@ -15,6 +15,8 @@
 #   - retire R0 on the leader (HTTP); retiring S0 again: 409
 #     ErrKeyAlreadyRetired;
 #   - every node drops both (status: state "dropped"), writes go on;
+#   - rotations up to the sidecar's 64 keys with a DEK (409
+#     ErrTooManyKeys), one old raft key retired, and a rotation fits again;
 # then: the history is linearizable with no acknowledged write lost, no
 # node halted, old values (re-sealed) read on every node, a standby that
 # held both keys and slept through the retire catches up by snapshot and
@@ -167,7 +169,22 @@ for i in 1 2 3 4; do
     skv_assert "node $i not halted" [ "$(skv_status_field "$i" state)" != halted ]
 done
 
-# ---- 5. offline: no wrapped DEK, verify --strict, the nonce scan ------------------
+# ---- 5. retire makes room: rotations up to the limit, one retire, one more -------
+L=$(fl_wait_leader 10)
+n=0 c=200
+while [ "$c" = 200 ] && [ $n -lt 80 ]; do
+    c=$(rotate "$L" raft)
+    [ "$c" = 200 ] && n=$((n + 1))
+done
+skv_assert "rotations stop at 64 keys with a DEK: 409 (after $n)" [ "$c" = 409 ]
+skv_assert "... named ErrTooManyKeys" grep -q '"error":"ErrTooManyKeys"' "$SKV_DIR/resp"
+skv_assert "retire raft key $R1 (in use, not active)" [ "$(retire "$L" "$R1")" = 200 ]
+skv_assert "every node dropped $R1" skv_wait 60 "R1 dropped everywhere" dropped_on "$R1" 1 2 3 4
+skv_assert "a rotation fits again" [ "$(rotate "$L" raft)" = 200 ]
+skv_assert "writes go on" sh -c "\"$SEALKV\" --endpoint $(skv_endpoint "$L") --retry 15 put after-room v >/dev/null"
+skv_wait_caught_up 1 2 3 4
+
+# ---- 6. offline: no wrapped DEK, verify --strict, the nonce scan ------------------
 for i in 1 2 3 4; do skv_stop "$i"; done
 for i in 1 2 3 4; do
     skv_assert "node $i: no sidecar holds S0's wrapped DEK" sh -c "! grep -qF '$WS0' $SKV_DIR/data$i/encryption/keys.json"

@@ -683,6 +683,44 @@ static void test_add_key_rules(void)
     CU_ASSERT_PTR_NULL(skv_sidecar_find(&sc, 1));
 }
 
+/* retire makes room: the 64-key limit counts keys with a DEK; tombstones
+ * only count against the entries' limit. */
+static void test_tombstones_make_room(void)
+{
+    struct skv_sidecar *sc = calloc(1, sizeof *sc);
+    struct skv_sidecar_key k;
+    struct skv_err err = {0};
+    uint32_t i;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    skv_sidecar_init(sc);
+    memset(&k, 0, sizeof k);
+    k.purpose = SKV_PURPOSE_RAFT;
+    strcpy(k.suite, "aes-256-gcm");
+    k.wrapped_len = 60;
+    for (i = 1; i <= SKV_SIDECAR_MAX_KEYS; i++) {
+        k.key_id = i;
+        CU_ASSERT_EQUAL_FATAL(skv_sidecar_add_key(sc, &k, &err), SKV_OK);
+    }
+    CU_ASSERT_TRUE(skv_sidecar_full(sc));
+    k.key_id = 1000;
+    CU_ASSERT_EQUAL(skv_sidecar_add_key(sc, &k, &err), SKV_ERR_FULL);
+    sc->keys[0].retired_index = 77;                 /* key 1 retired and dropped */
+    sc->keys[0].dropped = 1;
+    sc->keys[0].wrapped_len = 0;
+    CU_ASSERT_EQUAL(skv_sidecar_live_keys(sc), SKV_SIDECAR_MAX_KEYS - 1);
+    CU_ASSERT_FALSE(skv_sidecar_full(sc));
+    CU_ASSERT_EQUAL(skv_sidecar_add_key(sc, &k, &err), SKV_OK);
+    CU_ASSERT_EQUAL(skv_sidecar_validate(sc, &err), SKV_OK);
+    CU_ASSERT_TRUE(skv_sidecar_full(sc));
+    k.key_id = 1001;                                /* a tombstone still fits */
+    k.dropped = 1;
+    k.retired_index = 5;
+    k.wrapped_len = 0;
+    CU_ASSERT_EQUAL(skv_sidecar_add_key(sc, &k, &err), SKV_OK);
+    CU_ASSERT_EQUAL(sc->n_keys, SKV_SIDECAR_MAX_KEYS + 2);
+    free(sc);
+}
+
 /* retire: retired_index and the tombstone round-trip; their rules. */
 static void test_retired_keys(void)
 {
@@ -770,6 +808,7 @@ int main(void)
     CU_add_test(s, "bumped epochs persist", test_bump_persisted);
     CU_add_test(s, "add_key rules", test_add_key_rules);
     CU_add_test(s, "retired keys and tombstones", test_retired_keys);
+    CU_add_test(s, "tombstones make room", test_tombstones_make_room);
     CU_add_test(s, "nonces unique across restarts", test_nonce_unique_across_restarts);
     return skv_test_run();
 }
