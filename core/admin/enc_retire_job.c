@@ -94,6 +94,7 @@ static int drop_key(struct skv_retire_job *j)
         sodium_memzero(k->wrapped, sizeof k->wrapped);
         k->wrapped_len = 0;
         k->kek_id[0] = '\0';
+        k->kek_provider[0] = '\0';
         k->dropped = 1;
     }
     skv_enc_crash_point("retire-job", "before-drop");

@@ -100,7 +100,8 @@ static json_t *kek_json(struct skv_node *n)
     for (i = 0; used && i < sc->n_keys; i++) {
         if (sc->keys[i].dropped)
             continue;   /* a tombstone is wrapped under no KEK */
-        for (j = 0; j < i && strcmp(sc->keys[j].kek_id, sc->keys[i].kek_id) != 0; j++)
+        for (j = 0; j < i && (sc->keys[j].dropped ||
+                              strcmp(sc->keys[j].kek_id, sc->keys[i].kek_id) != 0); j++)
             ;
         if (j == i)
             json_array_append_new(used, sc->keys[i].kek_id[0] ? json_string(sc->keys[i].kek_id)

@@ -97,6 +97,7 @@ static int merge_known(struct skv_fsm *f, struct skv_sidecar_key *mine,
     memcpy(mine->wrapped, k.wrapped, sizeof mine->wrapped);
     mine->wrapped_len = k.wrapped_len;
     memcpy(mine->kek_id, k.kek_id, sizeof mine->kek_id);
+    memcpy(mine->kek_provider, k.kek_provider, sizeof mine->kek_provider);
     mine->dropped = 0;
     return 0;
 }

@@ -738,6 +738,7 @@ static void test_retired_keys(void)
     k.wrapped_len = 0;
     memset(k.wrapped, 0, sizeof k.wrapped);
     k.kek_id[0] = '\0';
+    k.kek_provider[0] = '\0';
     k.dropped = 1;
     CU_ASSERT_EQUAL_FATAL(skv_sidecar_add_key(&sc, &k, &err), SKV_OK);
     CU_ASSERT_EQUAL_FATAL(skv_sidecar_to_json(&sc, &json, &len, &err), SKV_OK);
