@@ -99,6 +99,9 @@ static int merge_known(struct skv_fsm *f, struct skv_sidecar_key *mine,
     memcpy(mine->kek_id, k.kek_id, sizeof mine->kek_id);
     memcpy(mine->kek_provider, k.kek_provider, sizeof mine->kek_provider);
     mine->dropped = 0;
+    skv_node_log(f->node, SKV_LOG_INFO, "the snapshot brings back retired key %u's DEK (its "
+                 "sender has not dropped it yet): this node's retire job runs again",
+                 (unsigned)mine->key_id);
     return 0;
 }
 

@@ -17,6 +17,10 @@
 #   - every node drops both (status: state "dropped"), writes go on;
 #   - rotations up to the sidecar's 64 keys with a DEK (409
 #     ErrTooManyKeys), one old raft key retired, and a rotation fits again;
+#   - a retire while the leader's job waits for a backup's storage view: a
+#     follower that dropped the key installs the leader's snapshot, which
+#     still carries the DEK: it comes back (still retired), the follower's
+#     job runs again, and once the backup ends every node drops it;
 # then: the history is linearizable with no acknowledged write lost, no
 # node halted, old values (re-sealed) read on every node, a standby that
 # held both keys and slept through the retire catches up by snapshot and
@@ -169,7 +173,44 @@ for i in 1 2 3 4; do
     skv_assert "node $i not halted" [ "$(skv_status_field "$i" state)" != halted ]
 done
 
-# ---- 5. retire makes room: rotations up to the limit, one retire, one more -------
+# ---- 5. a snapshot from a node that has not dropped the key brings it back ------
+# the leader's job waits for the storage view of a backup opened before the
+# retire; a follower that dropped the key misses enough entries to need a
+# snapshot, and installs the leader's: the DEK comes back, still retired,
+# and its job runs again; once the backup ends every node drops the key
+L=$(fl_wait_leader 10)
+skv_assert "rotate storage again" [ "$(rotate "$L" storage)" = 200 ]
+S2=$(field key_id)
+skv_wait_caught_up 1 2 3 4
+X=""; for i in 1 2 3; do [ "$i" = "$L" ] || { X=$i; break; }; done
+BID=$(curl -s -m 10 -X POST "$(skv_endpoint "$L")/v1/snapshot" | grep -o '"id":[0-9]*' | cut -d: -f2)
+skv_assert "a backup on leader $L holds a storage view ($BID)" [ -n "$BID" ]
+skv_assert "retire storage key $S1" [ "$(retire "$L" "$S1")" = 200 ]
+skv_assert "node $X dropped $S1" skv_wait 60 "S1 dropped on node $X" dropped_on "$S1" "$X"
+skv_assert "the leader still holds it (its job waits for the backup's view)" \
+    [ "$(keystate "$L" "$S1")" = retired ]
+skv_stop "$X"
+nx=$(grep -c "installing snapshot from the leader" "$SKV_DIR/n$X.log")
+FL_HIST="$SKV_DIR/history2"
+fl_load_start ret2 "$L"
+skv_assert "the log moves on past node $X" fl_wait_ops ret2 1500 90
+fl_load_stop ret2
+curl -s -m 10 -o /dev/null "$(skv_endpoint "$L")/v1/snapshot/$BID?offset=0"   # keep it open
+skv_assert "the leader still holds $S1" [ "$(keystate "$L" "$S1")" = retired ]
+skv_start "$X"
+skv_assert "node $X caught up" fl_wait_caught_up 40 1 2 3
+skv_assert "node $X installed a snapshot" \
+    [ "$(grep -c "installing snapshot from the leader" "$SKV_DIR/n$X.log")" -gt "$nx" ]
+skv_assert "the snapshot brought $S1's DEK back to node $X" \
+    grep -q "the snapshot brings back retired key $S1's DEK" "$SKV_DIR/n$X.log"
+skv_assert "the backup ends" [ "$(curl -s -m 10 -o /dev/null -w '%{http_code}' -X DELETE "$(skv_endpoint "$L")/v1/snapshot/$BID")" = 200 ]
+skv_assert "every node dropped $S1 (node $X a second time)" skv_wait 90 "S1 dropped everywhere" dropped_on "$S1" 1 2 3 4
+n=$(grep -c "retired storage key $S1 dropped" "$SKV_DIR/n$X.log")
+skv_assert "node $X's job ran twice ($n)" [ "$n" = 2 ]
+FL_HIST="$SKV_DIR/history"
+skv_wait_caught_up 1 2 3 4
+
+# ---- 6. retire makes room: rotations up to the limit, one retire, one more -------
 L=$(fl_wait_leader 10)
 n=0 c=200
 while [ "$c" = 200 ] && [ $n -lt 80 ]; do
@@ -184,7 +225,7 @@ skv_assert "a rotation fits again" [ "$(rotate "$L" raft)" = 200 ]
 skv_assert "writes go on" sh -c "\"$SEALKV\" --endpoint $(skv_endpoint "$L") --retry 15 put after-room v >/dev/null"
 skv_wait_caught_up 1 2 3 4
 
-# ---- 6. offline: no wrapped DEK, verify --strict, the nonce scan ------------------
+# ---- 7. offline: no wrapped DEK, verify --strict, the nonce scan ------------------
 for i in 1 2 3 4; do skv_stop "$i"; done
 for i in 1 2 3 4; do
     skv_assert "node $i: no sidecar holds S0's wrapped DEK" sh -c "! grep -qF '$WS0' $SKV_DIR/data$i/encryption/keys.json"
