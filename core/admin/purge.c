@@ -180,8 +180,12 @@ static int views_step(struct skv_purge *p, uint64_t now)
         skv_purge_end(p);
         p->views_mark = skv_snap_views_drop(&n->fsm.views);
         p->views_dropped = 1;
-    } else {
-        (void)skv_snap_views_drop(&n->fsm.views);   /* one stored since */
+    } else if (n->fsm.views.cur && n->fsm.views.cur->seq < p->views_mark) {
+        /* a snapshot being stored at the drop became current since: drop
+         * it too. A view taken after the mark sees the purged state and
+         * stays: dropping it again and again would starve snapshot sends
+         * to followers while an old view (a long backup) is waited for */
+        (void)skv_snap_views_drop(&n->fsm.views);
     }
     if (!skv_snap_views_alive_before(&n->fsm.views, p->views_mark))
         return 0;

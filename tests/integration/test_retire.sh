@@ -153,6 +153,13 @@ skv_assert "retire a dropped key: 409" [ "$(retire "$L" "$S0")" = 409 ]
 
 # ---- 4. old values re-sealed; the standby catches up by snapshot -----------------
 skv_assert "a value after the retire" sh -c "\"$SEALKV\" --endpoint $(skv_endpoint 1) --retry 15 put new-value v-new >/dev/null"
+# well past a snapshot interval (512) and its trailing entries (128): the
+# leaders' logs, on disk and in memory, start above node 4's last entry
+FL_HIST="$SKV_DIR/history3"
+fl_load_start ret3 $ALL
+skv_assert "the log moves on past node 4" fl_wait_ops ret3 3000 90
+fl_load_stop ret3
+FL_HIST="$SKV_DIR/history"
 n4=$(grep -c "installing snapshot from the leader" "$SKV_DIR/n4.log")
 skv_start 4
 skv_assert "node 4 caught up" skv_wait 40 "node 4 reads new-value" skv_all_local_eq new-value v-new 4
@@ -193,7 +200,7 @@ skv_stop "$X"
 nx=$(grep -c "installing snapshot from the leader" "$SKV_DIR/n$X.log")
 FL_HIST="$SKV_DIR/history2"
 fl_load_start ret2 "$L"
-skv_assert "the log moves on past node $X" fl_wait_ops ret2 1500 90
+skv_assert "the log moves on past node $X" fl_wait_ops ret2 3000 90
 fl_load_stop ret2
 curl -s -m 10 -o /dev/null "$(skv_endpoint "$L")/v1/snapshot/$BID?offset=0"   # keep it open
 skv_assert "the leader still holds $S1" [ "$(keystate "$L" "$S1")" = retired ]
