@@ -36,11 +36,13 @@ kek_conf() { # node kek_file [previous]
     eval "SKV_KEK_$1=\$2 SKV_PREV_KEKS_$1=\${3:-}"
     skv_write_conf "$1"
 }
+kek_conf_reset() { eval "SKV_KEK_$1= SKV_PREV_KEKS_$1="; }
 rewrap3() { curl -s -m 20 -o "$SKV_DIR/resp" -w '%{http_code}' -X POST -d "{\"kek_file\":\"$SKV_DIR/kek2.key\"}" "$(skv_endpoint 3)/v1/encryption/rewrap-kek"; }
 
 run_case() { # kind[/variant] step
     kind=${1%%/*} var=${1#*/} step=$2
     skv_log "---- case $1:$step"
+    for i in 1 2 3; do kek_conf_reset $i; done   # a rewrap-kek case before changed them
     SKV_BOOT=3 SKV_ENC_NODES="1 2 3"
     export SKV_BOOT
     skv_setup 3
