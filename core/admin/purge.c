@@ -1,17 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * purge.c — the shared "log above X, older storage views gone, store
- * compacted" steps of erase-cleartext and the retire job (purge.h).
- * and the re-seal walk. Loop thread only (the compaction itself on a
- * worker).
+ * purge.c — the steps erase-cleartext and the retire job share
+ * (purge.h): the re-seal walk over the FSM values, then "log above X,
+ * older storage views gone, store compacted". Loop thread only (the
+ * compaction itself on a worker).
  */
 #include "admin/purge.h"
 #include "cmd/command.h"
+#include "crypto/envelope.h"
 #include "fsm/fsm.h"
 #include "intake/propose.h"
 #include "util/keys.h"
-
-#include "crypto/envelope.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -86,6 +85,11 @@ int skv_reseal_chunk(struct skv_node *n, struct skv_reseal *r)
         if (kl == 0 || k[0] != SKV_PFX_FSM_DATA)
             break;
         if (count++ == CHUNK) {
+            if (kl > sizeof r->next_key) {   /* never written by this build */
+                snprintf(r->msg, sizeof r->msg, "a stored key of %zu bytes is too long", kl);
+                rc = -1;
+                break;
+            }
             memcpy(r->next_key, k, kl);
             r->next_len = kl;
             more = 1;

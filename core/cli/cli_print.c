@@ -86,21 +86,22 @@ static void members_table(FILE *f, const json_t *members, const json_t *leader)
 /* One row per DEK of the sidecar (status "encryption.keys"). */
 static void keys_table(FILE *f, const json_t *keys)
 {
-    char id[32], pu[32], age[32], ep[32], uses[32];
+    char id[32], pu[32], st[32], age[32], ep[32], uses[32];
     const json_t *k, *u;
     size_t i;
     if (!json_is_array(keys) || json_array_size(keys) == 0)
         return;
-    fprintf(f, "  keys:\n    %-12s %-8s %-7s %-10s %-6s %s\n", "ID", "PURPOSE", "ACTIVE",
-            "AGE (s)", "EPOCH", "USES (this process)");
+    fprintf(f, "  keys:\n    %-12s %-8s %-7s %-8s %-10s %-6s %s\n", "ID", "PURPOSE", "ACTIVE",
+            "STATE", "AGE (s)", "EPOCH", "USES (this process)");
     json_array_foreach(keys, i, k) {
         u = json_object_get(k, "values_sealed");
         if (!u)
             u = json_object_get(k, "entries_wrapped");
-        fprintf(f, "    %-12s %-8s %-7s %-10s %-6s %s\n", field(k, "key_id", id, sizeof id),
+        /* STATE: active, in-use, retired (its job still runs) or dropped */
+        fprintf(f, "    %-12s %-8s %-7s %-8s %-10s %-6s %s\n", field(k, "key_id", id, sizeof id),
                 field(k, "purpose", pu, sizeof pu), yes_no(k, "active"),
-                field(k, "age_s", age, sizeof age), field(k, "local_epoch", ep, sizeof ep),
-                val_str(u, uses, sizeof uses));
+                field(k, "state", st, sizeof st), field(k, "age_s", age, sizeof age),
+                field(k, "local_epoch", ep, sizeof ep), val_str(u, uses, sizeof uses));
     }
 }
 

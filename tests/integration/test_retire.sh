@@ -143,6 +143,8 @@ skv_assert "retire $R0 on the leader (HTTP)" [ "$(retire "$L" "$R0")" = 200 ]
 skv_assert "every node dropped storage key $S0" skv_wait 60 "S0 dropped everywhere" dropped_on "$S0" $ALL
 skv_assert "every node dropped raft key $R0" skv_wait 60 "R0 dropped everywhere" dropped_on "$R0" $ALL
 skv_assert "node 3's job ran at its restart" grep -q "retired storage key $S0 dropped" "$SKV_DIR/n3.log"
+skv_assert "sealkv status (human) shows key $S0 dropped in its STATE column" sh -c \
+    "skv_o=\$('$SEALKV' --endpoint $(skv_endpoint 1) status) && echo \"\$skv_o\" | grep -q 'STATE' && echo \"\$skv_o\" | grep -Eq '^ +$S0 +storage +no +dropped '"
 skv_assert "the new keys are still active" [ "$(keystate 1 "$S1")" = active -a "$(keystate 1 "$R1")" = active ]
 skv_assert "writes go on" fl_wait_ops ret 300 60
 fl_load_stop ret
