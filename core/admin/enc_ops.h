@@ -35,6 +35,10 @@ void skv_op_enc_rotate_dek(struct skv_op *op);
  * Answer {applied_index, key_id, purpose}; each node's retire job
  * (enc_retire_job.c) then drops the key (GET /v1/status shows it). */
 void skv_op_enc_retire(struct skv_op *op);
+/* The refusals rotate-dek and retire share (enc_rotate.c): another
+ * rotation or retire, a membership gate or enable-storage-envelope, the
+ * cutover — each retryable. -1 after answering, 0 when none runs. */
+int skv_enc_change_busy(struct skv_op *op);
 /* encryption.rewrap-kek (enc_rewrap.c): json {"kek_file": ABS_PATH}. Any
  * node, runs locally. Answer {kek_id, previous_kek_id, keys_rewrapped,
  * keys, kek_file}. */

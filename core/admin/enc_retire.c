@@ -76,16 +76,8 @@ static int precheck(struct skv_op *op, uint32_t id)
         skv_op_fail(op, SKV_ErrKeyAlreadyRetired, "retire: key %u was retired at entry %llu%s",
                     (unsigned)id, (unsigned long long)k->retired_index,
                     k->dropped ? " and is dropped" : "");
-    else if (n->enc_jobs.rotations > 0)
-        skv_op_fail(op, SKV_ErrKeyRotationInProgress, "a rotate-dek or retire is running; retry");
-    else if (n->enc_jobs.member_gates > 0 || n->enc_jobs.phase1 > 0)
-        skv_op_fail(op, SKV_ErrMembershipChangeInProgress,
-                    "a membership change or enable-storage-envelope is running; retry");
-    else if (n->intake.cut.step != SKV_CUT_IDLE)
-        skv_op_fail(op, SKV_ErrEnvelopeCutoverInProgress, "the raft envelope cutover is "
-                    "running (step %s); retry", skv_cut_step_name(n->intake.cut.step));
     else
-        return 0;
+        return skv_enc_change_busy(op);
     return -1;
 }
 

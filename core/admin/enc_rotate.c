@@ -154,6 +154,22 @@ static void propose_rotate(struct rot_job *j)
 }
 
 /* The refusals that need no proposal; 0 when the rotation may go on. */
+int skv_enc_change_busy(struct skv_op *op)
+{
+    struct skv_node *n = op->node;
+    if (n->enc_jobs.rotations > 0)
+        skv_op_fail(op, SKV_ErrKeyRotationInProgress, "a rotate-dek or retire is running; retry");
+    else if (n->enc_jobs.member_gates > 0 || n->enc_jobs.phase1 > 0)
+        skv_op_fail(op, SKV_ErrMembershipChangeInProgress,
+                    "a membership change or enable-storage-envelope is running; retry");
+    else if (n->intake.cut.step != SKV_CUT_IDLE)
+        skv_op_fail(op, SKV_ErrEnvelopeCutoverInProgress, "the raft envelope cutover is "
+                    "running (step %s); retry", skv_cut_step_name(n->intake.cut.step));
+    else
+        return 0;
+    return -1;
+}
+
 static int precheck(struct skv_op *op)
 {
     struct skv_node *n = op->node;
@@ -163,14 +179,8 @@ static int precheck(struct skv_op *op)
     else if (!skv_enc_bootstrapped(&n->enc))
         skv_op_fail(op, SKV_ErrEncryptionNotBootstrapped,
                     "no DEK to rotate yet: run enable-storage-envelope first");
-    else if (n->enc_jobs.rotations > 0)
-        skv_op_fail(op, SKV_ErrKeyRotationInProgress, "another rotate-dek is running; retry");
-    else if (n->enc_jobs.member_gates > 0 || n->enc_jobs.phase1 > 0)
-        skv_op_fail(op, SKV_ErrMembershipChangeInProgress,
-                    "a membership change or enable-storage-envelope is running; retry");
-    else if (n->intake.cut.step != SKV_CUT_IDLE)
-        skv_op_fail(op, SKV_ErrEnvelopeCutoverInProgress, "the raft envelope cutover is "
-                    "running (step %s); retry", skv_cut_step_name(n->intake.cut.step));
+    else if (skv_enc_change_busy(op) != 0)
+        return -1;
     else if (skv_sidecar_full(&n->enc.sc))
         skv_op_fail(op, SKV_ErrTooManyKeys, "the sidecar holds %zu keys with a DEK (limit %d) "
                     "and %zu entries with the retired keys' tombstones (limit %d); retire "

@@ -110,16 +110,11 @@ void skv_op_reply_json(struct skv_op *op, int status, const char *json)
     skv_op_reply(op, &r);
 }
 
-void skv_op_reply_error(struct skv_op *op, int rc, int status,
-                        const char *error, int retry_after_s,
-                        const char *fmt, ...)
+/* An error answer: the catalogue fields, the message, optional extra JSON. */
+static void reply_err(struct skv_op *op, int rc, int status, const char *error,
+                      int retry_after_s, const char *msg, const char *json)
 {
     struct skv_admin_resp r;
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     memset(&r, 0, sizeof r);
     r.struct_size = sizeof r;
     r.rc = rc ? rc : SKV_ERR_INTERNAL;
@@ -127,7 +122,20 @@ void skv_op_reply_error(struct skv_op *op, int rc, int status,
     r.error = error;
     r.message = msg;
     r.retry_after_s = retry_after_s;
+    r.json = json;
     skv_op_reply(op, &r);
+}
+
+void skv_op_reply_error(struct skv_op *op, int rc, int status,
+                        const char *error, int retry_after_s,
+                        const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    reply_err(op, rc, status, error, retry_after_s, msg, NULL);
 }
 
 static void op_vfail(struct skv_op *op, enum skv_error_id id, int status,
@@ -159,19 +167,11 @@ void skv_op_fail_status(struct skv_op *op, enum skv_error_id id, int status,
 void skv_op_fail_json(struct skv_op *op, enum skv_error_id id, const char *json,
                       const char *fmt, ...)
 {
-    struct skv_admin_resp r;
     char msg[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    memset(&r, 0, sizeof r);
-    r.struct_size = sizeof r;
-    r.rc = skv_error_rc(id);
-    r.status = skv_error_status(id);
-    r.error = skv_error_name(id);
-    r.message = msg;
-    r.retry_after_s = skv_error_retry_after(id);
-    r.json = json;
-    skv_op_reply(op, &r);
+    reply_err(op, skv_error_rc(id), skv_error_status(id), skv_error_name(id),
+              skv_error_retry_after(id), msg, json);
 }
