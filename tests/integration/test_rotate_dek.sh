@@ -113,7 +113,11 @@ if "$SEALKVD" --version | grep -q "test hooks"; then
         sh -c "[ \"\$(curl -s $(skv_endpoint 1)/v1/status | grep -o '\"active_key_ids\":{\"storage\":[0-9]*' | cut -d: -f3)\" != $S2 ]"
     skv_assert "writes go on" fl_wait_ops rot 300 60
     n=$(grep -c "automatic rotation of the" "$SKV_DIR/n2.log")
-    skv_assert "exactly two automatic rotations (storage, raft), not a loop ($n)" [ "$n" = 2 ]
+    # one request per purpose; a request refused while the other rotation
+    # still runs is asked again at the next check (once a second), so up
+    # to two more are fine; a loop would ask at every check
+    skv_assert "two automatic rotations (storage, raft), not a loop ($n requests)" \
+        sh -c "[ '$n' -ge 2 ] && [ '$n' -le 4 ]"
     # by the nonce counter: node 2 seals every applied value; limit 200
     skv_stop 2
     SEALKV_TEST_ROTATE_COUNT_AT=200 skv_start 2
