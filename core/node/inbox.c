@@ -19,6 +19,17 @@ struct skv_inbox_frame {
     uint8_t data[];
 };
 
+/* Called with inbox_mu held after queueing: unlock, and ring the loop's
+ * bell unless it rang since the last drain. The write happens after the
+ * unlock; the eventfd lives until every producer has stopped. */
+static void ring_unlock(struct skv_node *n)
+{
+    int ring = !n->inbox_rung;
+    n->inbox_rung = 1;
+    pthread_mutex_unlock(&n->inbox_mu);
+    if (ring)
+        skv_wake_ring(&n->inbox_wake);
+}
 
 void skv_inbox_deliver(void *node, uint64_t from, const void *data, size_t len)
 {
@@ -36,8 +47,7 @@ void skv_inbox_deliver(void *node, uint64_t from, const void *data, size_t len)
         return;
     }
     skv_list_add_tail(&n->inbox_frames, &f->link);
-    pthread_mutex_unlock(&n->inbox_mu);
-    uv_async_send(&n->inbox_async);
+    ring_unlock(n);
 }
 
 int skv_inbox_admin_call(void *node, const struct skv_admin_req *req,
@@ -59,8 +69,7 @@ int skv_inbox_admin_call(void *node, const struct skv_admin_req *req,
         return SKV_ERR_CLOSED;
     }
     skv_list_add_tail(&n->inbox_admin, &op->link);
-    pthread_mutex_unlock(&n->inbox_mu);
-    uv_async_send(&n->inbox_async);
+    ring_unlock(n);
     return SKV_OK;
 }
 
@@ -71,6 +80,7 @@ void skv_inbox_drain(struct skv_node *n)
     skv_list_init(&frames);
     skv_list_init(&admin);
     pthread_mutex_lock(&n->inbox_mu);
+    n->inbox_rung = 0;   /* the bell was reset before this drain (wake.c) */
     if (!skv_list_empty(&n->inbox_frames)) {
         frames = n->inbox_frames;
         frames.next->prev = &frames;

@@ -7,4 +7,5 @@ core_libsealkv_core_la_SOURCES += \
 	core/node/preflight.c core/node/preflight.h core/node/reload.c \
 	core/node/reload.h core/node/metrics.c core/node/metrics.h \
 	core/node/store_ident.c core/node/store_ident.h core/node/store_init.c \
-	core/node/store_init.h core/node/leader_watch.c core/node/leader_watch.h
+	core/node/store_init.h core/node/leader_watch.c core/node/leader_watch.h \
+	core/node/wake.c core/node/wake.h

@@ -92,7 +92,7 @@ int skv_node_send(struct skv_node *n, uint64_t peer, const char *address,
     return rc;
 }
 
-static void on_async(uv_async_t *a) { skv_inbox_drain(a->data); }
+static void on_wake(void *node) { skv_inbox_drain(node); }
 
 static void on_signal(uv_signal_t *s, int signum)
 {
@@ -232,8 +232,8 @@ static int open_loop(struct skv_node *n)
     skv_list_init(&n->inbox_frames);
     skv_list_init(&n->inbox_admin);
     modules_init(n);
-    uv_async_init(&n->loop, &n->inbox_async, on_async);
-    n->inbox_async.data = n;
+    if (skv_wake_init(&n->inbox_wake, &n->loop, on_wake, n) != 0)
+        return -1;
     uv_timer_init(&n->loop, &n->tick);
     n->tick.data = n;
     uv_signal_init(&n->loop, &n->sigterm);
@@ -465,7 +465,7 @@ int skv_node_open(struct skv_node *n, struct skv_config *conf, char *err, size_t
 static void close_handles(struct skv_node *n)
 {
     skv_fsm_stop(&n->fsm);   /* raft is closed: write the pending applies */
-    uv_close((uv_handle_t *)&n->inbox_async, NULL);
+    skv_wake_close(&n->inbox_wake);
     uv_close((uv_handle_t *)&n->tick, NULL);
     uv_close((uv_handle_t *)&n->sigterm, NULL);
     uv_close((uv_handle_t *)&n->sigint, NULL);
@@ -533,6 +533,7 @@ void skv_node_close(struct skv_node *n)
     if (n->loop_inited) {
         uv_run(&n->loop, UV_RUN_DEFAULT);
         uv_loop_close(&n->loop);
+        skv_wake_free(&n->inbox_wake);   /* every producer has stopped */
         pthread_mutex_destroy(&n->inbox_mu);
     }
 }

@@ -22,6 +22,7 @@
 
 #include "admin/enc_jobs.h"
 #include "admin/reads.h"
+#include "node/wake.h"
 #include "admin/backup.h"
 #include "admin/watch.h"
 #include "fsm/fsm_batch.h"
@@ -84,7 +85,7 @@ struct skv_node {
     int transport_started, admin_started;
 
     uv_loop_t loop;
-    uv_async_t inbox_async;
+    struct skv_wake inbox_wake;     /* rung by the inbox's producers (wake.h) */
     uv_timer_t tick;
     uv_signal_t sigterm, sigint, sighup;   /* sighup: credentials reload */
 
@@ -92,6 +93,7 @@ struct skv_node {
     struct skv_list inbox_frames;   /* struct skv_inbox_frame */
     struct skv_list inbox_admin;    /* struct skv_op awaiting the loop */
     int inbox_closed;               /* admin_call refused once set */
+    int inbox_rung;                 /* the bell rang since the last drain */
 
     struct raft raft;
     struct raft_io io;
