@@ -21,6 +21,7 @@ struct skv_ldb_conf {
     int compression;      /* snappy on/off */
     int paranoid;         /* paranoid_checks + verify_checksums on reads */
     int max_open_files;
+    int bloom_bits;       /* bloom filter bits per key; 0: no filter */
 };
 
 /* The plugin instance returned by init(). */
@@ -36,6 +37,7 @@ struct skv_ldb_db {
     leveldb_t *db;
     leveldb_options_t *opt;
     leveldb_cache_t *cache;
+    leveldb_filterpolicy_t *filter;     /* NULL: bloom_bits 0 */
     leveldb_readoptions_t *ropt;        /* latest view, for get() */
     leveldb_writeoptions_t *wopt_sync;
     leveldb_writeoptions_t *wopt_nosync;

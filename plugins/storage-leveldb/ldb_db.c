@@ -26,6 +26,8 @@ static void db_free(struct skv_ldb_db *d)
         leveldb_options_destroy(d->opt);
     if (d->cache)
         leveldb_cache_destroy(d->cache);
+    if (d->filter)   /* after the db and options that use it */
+        leveldb_filterpolicy_destroy(d->filter);
     if (d->ropt)
         leveldb_readoptions_destroy(d->ropt);
     if (d->wopt_sync)
@@ -76,6 +78,11 @@ static int db_make_options(struct skv_ldb_db *d, const struct skv_ldb_conf *c,
     leveldb_options_set_block_size(d->opt, c->block_size);
     leveldb_options_set_write_buffer_size(d->opt, c->write_buffer);
     leveldb_options_set_max_open_files(d->opt, c->max_open_files);
+    if (c->bloom_bits > 0) {
+        if (!(d->filter = leveldb_filterpolicy_create_bloom(c->bloom_bits)))
+            return skv_err_set(err, SKV_ERR_NOMEM, "leveldb open %s: out of memory", d->path);
+        leveldb_options_set_filter_policy(d->opt, d->filter);
+    }
     leveldb_readoptions_set_verify_checksums(d->ropt, (uint8_t)c->paranoid);
     leveldb_writeoptions_set_sync(d->wopt_sync, 1);
     leveldb_writeoptions_set_sync(d->wopt_nosync, 0);

@@ -15,6 +15,10 @@
  *                    log, and without it LevelDB drops a corrupt WAL
  *                    record and replays later ones (silent revert)
  *   max_open_files   table file handles     64..65536, default 500
+ *   bloom_bits       bloom filter bits/key  0..32,    default 10 (0 = off)
+ *                    (every put reads its key's revision first, usually a
+ *                    miss: the filter answers a miss without reading a
+ *                    table block; tables written without it stay readable)
  */
 #include "ldb.h"
 
@@ -31,12 +35,13 @@
 static int ldb_read_ints(const struct skv_host *h, struct skv_ldb_conf *c,
                          struct skv_err *err)
 {
-    int64_t cache_mb, block_kb, wbuf_mb, max_files;
+    int64_t cache_mb, block_kb, wbuf_mb, max_files, bloom;
     int rc;
     if ((rc = h->opt_int(h->ctx, "cache_mb", 32, 0, 65536, &cache_mb, err)) ||
         (rc = h->opt_int(h->ctx, "block_size_kb", 4, 1, 1024, &block_kb, err)) ||
         (rc = h->opt_int(h->ctx, "write_buffer_mb", 4, 1, 1024, &wbuf_mb, err)) ||
-        (rc = h->opt_int(h->ctx, "max_open_files", 500, 64, 65536, &max_files, err)))
+        (rc = h->opt_int(h->ctx, "max_open_files", 500, 64, 65536, &max_files, err)) ||
+        (rc = h->opt_int(h->ctx, "bloom_bits", 10, 0, 32, &bloom, err)))
         return rc;
     if ((uint64_t)cache_mb > SIZE_MAX / MIB || (uint64_t)wbuf_mb > SIZE_MAX / MIB)
         return skv_err_set(err, SKV_ERR_CONFIG,
@@ -45,6 +50,7 @@ static int ldb_read_ints(const struct skv_host *h, struct skv_ldb_conf *c,
     c->block_size = (size_t)((uint64_t)block_kb * KIB);
     c->write_buffer = (size_t)((uint64_t)wbuf_mb * MIB);
     c->max_open_files = (int)max_files;
+    c->bloom_bits = (int)bloom;
     return SKV_OK;
 }
 
@@ -86,11 +92,12 @@ static int ldb_init(const struct skv_host *host, void **state,
     }
     host->log(host->ctx, SKV_LOG_DEBUG,
               "leveldb %d.%d: cache %zu B, block %zu B, write buffer %zu B, "
-              "compression %s, paranoid %s, max_open_files %d",
+              "compression %s, paranoid %s, max_open_files %d, bloom %d bits/key",
               leveldb_major_version(), leveldb_minor_version(),
               inst->conf.cache_bytes, inst->conf.block_size,
               inst->conf.write_buffer, inst->conf.compression ? "on" : "off",
-              inst->conf.paranoid ? "on" : "off", inst->conf.max_open_files);
+              inst->conf.paranoid ? "on" : "off", inst->conf.max_open_files,
+              inst->conf.bloom_bits);
     *state = inst;
     return SKV_OK;
 }

@@ -715,6 +715,8 @@ static void test_bad_options(void)
     expect_refused("write_buffer_mb", "2048");
     expect_refused("max_open_files", "10");
     expect_refused("max_open_files", "65537");
+    expect_refused("bloom_bits", "-1");
+    expect_refused("bloom_bits", "33");
     expect_refused("compression", "maybe");
     expect_refused("paranoid_checks", "2");
     expect_refused("cahce_mb", "32"); /* unknown key */
@@ -745,6 +747,7 @@ static void test_good_options(void)
     conf_add(&c, "compression", "true", 5, 3);
     conf_add(&c, "paranoid_checks", "true", 6, 3);
     conf_add(&c, "max_open_files", "64", 7, 3);
+    conf_add(&c, "bloom_bits", "0", 8, 3);
     CU_ASSERT_FATAL(fx_open_conf(&f, &c) == 0);
     CU_ASSERT(PUTS(&f, "k", "v") == SKV_OK);
     CU_ASSERT(GET_IS(&f, NULL, "k", "v"));
@@ -752,12 +755,79 @@ static void test_good_options(void)
     conf_free(&c);
 }
 
+/* bloom_bits: tables get a filter block by default (the put path's
+ * revision look-ups are mostly misses); a store written with filters
+ * opens and reads the same with bloom_bits 0, and the other way round. */
+#define BLOOM_NAME "leveldb.BuiltinBloomFilter2"
+
+static int files_with(const char *dir, const char *needle);
+
+static void fill_and_flush(struct fx *f, const char *pfx, int n)
+{
+    char k[32], v[64];
+    struct skv_err err = {0};
+    int i;
+    for (i = 0; i < n; i++) {
+        snprintf(k, sizeof k, "%s%05d", pfx, i);
+        snprintf(v, sizeof v, "value-%d", i);
+        CU_ASSERT(PUTS(f, k, v) == SKV_OK);
+    }
+    CU_ASSERT(f->ops->compact(f->db, NULL, 0, NULL, 0, &err) == SKV_OK);
+}
+
+static int all_there(struct fx *f, const char *pfx, int n)
+{
+    char k[32], v[64];
+    int i, ok = 1;
+    for (i = 0; i < n; i++) {
+        snprintf(k, sizeof k, "%s%05d", pfx, i);
+        snprintf(v, sizeof v, "value-%d", i);
+        ok &= GET_IS(f, NULL, k, v);
+        snprintf(k, sizeof k, "%s%05d-absent", pfx, i);
+        ok &= get_rc(f, NULL, k, strlen(k)) == SKV_ERR_NOTFOUND;
+    }
+    return ok;
+}
+
+static void test_bloom_toggle(void)
+{
+    struct skv_conf_plugin c;
+    struct skv_plugin_inst *off = NULL;
+    const struct skv_storage_ops *ops;
+    struct skv_err err = {0};
+    struct fx f;
+    void *db = NULL;
+    CU_ASSERT_FATAL(fx_open(&f) == 0);   /* default: bloom_bits 10 */
+    fill_and_flush(&f, "a", 2000);
+    CU_ASSERT(files_with(f.path, BLOOM_NAME) > 0);
+    f.ops->close(f.db);
+    f.db = NULL;
+    conf_init(&c);
+    conf_add(&c, "bloom_bits", "0", 2, 3);
+    CU_ASSERT_FATAL(load(&c, &off, &err) == SKV_OK);
+    ops = skv_plugin_ops(off);
+    CU_ASSERT_FATAL(ops->open(skv_plugin_state(off), f.path, &db, &err) == SKV_OK);
+    f.db = db;   /* read and write it through the instance without filters */
+    f.ops = ops;
+    CU_ASSERT(all_there(&f, "a", 2000));
+    fill_and_flush(&f, "b", 2000);   /* the full compaction rewrote every table */
+    CU_ASSERT(files_with(f.path, BLOOM_NAME) == 0);
+    ops->close(db);
+    skv_plugin_unload(off);
+    conf_free(&c);
+    f.ops = skv_plugin_ops(f.inst);
+    CU_ASSERT_FATAL(f.ops->open(f.state, f.path, &f.db, &err) == SKV_OK);
+    CU_ASSERT(all_there(&f, "a", 2000));
+    CU_ASSERT(all_there(&f, "b", 2000));
+    fx_close(&f);
+}
+
 /* ---- compaction ---------------------------------------------------- */
 
 #define MARK "SKV-DEAD-BYTES-MARK"
 
-/* Number of files in `dir` containing MARK. */
-static int files_with_mark(const char *dir)
+/* Number of files in `dir` containing `needle`. */
+static int files_with(const char *dir, const char *needle)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
@@ -776,7 +846,7 @@ static int files_with_mark(const char *dir)
             continue;
         buf = malloc((size_t)st.st_size);
         if (buf && fread(buf, 1, (size_t)st.st_size, fp) == (size_t)st.st_size &&
-            memmem(buf, (size_t)st.st_size, MARK, strlen(MARK)))
+            memmem(buf, (size_t)st.st_size, needle, strlen(needle)))
             hits++;
         free(buf);
         fclose(fp);
@@ -784,6 +854,8 @@ static int files_with_mark(const char *dir)
     closedir(d);
     return hits;
 }
+
+static int files_with_mark(const char *dir) { return files_with(dir, MARK); }
 
 /* Write n marked values under prefix, and delete (or overwrite) them. */
 static void churn(struct fx *f, const char *prefix, int n, int overwrite)
@@ -990,6 +1062,7 @@ int main(void)
         !CU_add_test(s, "bad options refused", test_bad_options) ||
         !CU_add_test(s, "good options", test_good_options) ||
         !CU_add_test(s, "paranoid_checks cannot be off", test_paranoid_forced) ||
+        !CU_add_test(s, "bloom filter on and off", test_bloom_toggle) ||
         !CU_add_test(s, "compact: small store", test_compact_small) ||
         !CU_add_test(s, "compact: bounded range", test_compact_range) ||
         !CU_add_test(s, "compact: larger store", test_compact_large) ||
