@@ -8,6 +8,7 @@
 #include "node/node.h"
 #include "intake/op.h"
 #include "peer/dispatch.h"
+#include "peer/peer_filter.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,14 @@ void skv_inbox_deliver(void *node, uint64_t from, const void *data, size_t len)
         free(f);
         return;
     }
+    if (len > n->inbox_max_bytes - n->inbox_bytes) {   /* inbox_bytes <= max */
+        n->inbox_full_drops++;
+        n->inbox_full_from = from;
+        ring_unlock(n);   /* the loop counts and logs the drop */
+        free(f);
+        return;
+    }
+    n->inbox_bytes += len;
     skv_list_add_tail(&n->inbox_frames, &f->link);
     ring_unlock(n);
 }
@@ -73,14 +82,27 @@ int skv_inbox_admin_call(void *node, const struct skv_admin_req *req,
     return SKV_OK;
 }
 
+static void note_full(struct skv_node *n, uint64_t drops, uint64_t from)
+{
+    n->metrics.frames_dropped[SKV_DROP_INBOX_FULL] += drops;
+    skv_dispatch_note(n, from, "peer frame dropped", skv_drop_reason_name(SKV_DROP_INBOX_FULL),
+                      SKV_DROP_INBOX_FULL, "%llu frame(s) refused: the inbox (%zu bytes) was full "
+                      "while the loop lagged", (unsigned long long)drops, n->inbox_max_bytes);
+}
+
 /* Move both lists out under the lock, then process without it. */
 void skv_inbox_drain(struct skv_node *n)
 {
     struct skv_list frames, admin;
+    uint64_t drops, drop_from;
     skv_list_init(&frames);
     skv_list_init(&admin);
     pthread_mutex_lock(&n->inbox_mu);
     n->inbox_rung = 0;   /* the bell was reset before this drain (wake.c) */
+    n->inbox_bytes = 0;
+    drops = n->inbox_full_drops;
+    drop_from = n->inbox_full_from;
+    n->inbox_full_drops = 0;
     if (!skv_list_empty(&n->inbox_frames)) {
         frames = n->inbox_frames;
         frames.next->prev = &frames;
@@ -94,6 +116,8 @@ void skv_inbox_drain(struct skv_node *n)
         skv_list_init(&n->inbox_admin);
     }
     pthread_mutex_unlock(&n->inbox_mu);
+    if (drops)
+        note_full(n, drops, drop_from);
     while (!skv_list_empty(&frames)) {
         struct skv_inbox_frame *f = skv_container_of(frames.next, struct skv_inbox_frame, link);
         skv_list_del(&f->link);

@@ -43,7 +43,7 @@ struct skv_metrics {
     struct skv_metrics_dek sealed[SKV_METRICS_MAX_DEKS];  /* values sealed (storage DEK) */
     struct skv_metrics_dek wrapped[SKV_METRICS_MAX_DEKS]; /* entries wrapped (raft DEK) */
     uint64_t dek_overflow;           /* counts for key ids beyond the table */
-    uint64_t frames_dropped[8];      /* peer frames, by enum skv_drop_reason (dispatch.c) */
+    uint64_t frames_dropped[12];     /* peer frames, by enum skv_drop_reason (dispatch.c) */
     uint64_t proposals_refused[2][2]; /* before raft_apply: [0 local, 1 peer][0 malformed, 1 not_allowed] */
     uint64_t peer_ops_refused;       /* forwarded admin ops refused (not forwardable) */
     uint64_t cred_reloads[2][3];     /* SIGHUP: [enum skv_reload_plugin][enum skv_reload_outcome] */

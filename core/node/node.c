@@ -231,6 +231,7 @@ static int open_loop(struct skv_node *n)
     pthread_mutex_init(&n->inbox_mu, NULL);
     skv_list_init(&n->inbox_frames);
     skv_list_init(&n->inbox_admin);
+    n->inbox_max_bytes = SKV_INBOX_MAX_BYTES;
     modules_init(n);
     if (skv_wake_init(&n->inbox_wake, &n->loop, on_wake, n) != 0)
         return -1;

@@ -94,6 +94,10 @@ struct skv_node {
     struct skv_list inbox_admin;    /* struct skv_op awaiting the loop */
     int inbox_closed;               /* admin_call refused once set */
     int inbox_rung;                 /* the bell rang since the last drain */
+    size_t inbox_bytes;             /* frame bytes queued, at most inbox_max_bytes */
+    size_t inbox_max_bytes;         /* SKV_INBOX_MAX_BYTES (tests lower it) */
+    uint64_t inbox_full_drops;      /* frames refused since the last drain */
+    uint64_t inbox_full_from;       /* the last refused frame's sender */
 
     struct raft raft;
     struct raft_io io;
@@ -148,7 +152,12 @@ void skv_node_log(struct skv_node *n, int level, const char *fmt, ...)
 /* Raft role of this node as a string ("leader", ..., "halted"). */
 const char *skv_node_state_name(struct skv_node *n);
 
-/* Frame input from the transport (any thread; copies) — inbox.c. */
+/* Frame input from the transport (any thread; copies) — inbox.c. Frames
+ * beyond SKV_INBOX_MAX_BYTES not yet drained by the loop are dropped and
+ * counted (transport_frames_dropped_total{reason="inbox_full"}): a peer,
+ * or a loop held up, cannot grow the node's memory without bound; Raft
+ * and every peer request retry or time out. */
+#define SKV_INBOX_MAX_BYTES ((size_t)256 << 20)
 void skv_inbox_deliver(void *node, uint64_t from, const void *data,
                        size_t len);
 int skv_inbox_admin_call(void *node, const struct skv_admin_req *req,

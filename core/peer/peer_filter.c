@@ -18,6 +18,7 @@ const char *skv_drop_reason_name(int reason)
     case SKV_DROP_LATE_ANSWER: return "late_answer";
     case SKV_DROP_SECOND_LEADER: return "second_leader";
     case SKV_DROP_STORE_CHANGED: return "store_identity_changed";
+    case SKV_DROP_INBOX_FULL: return "inbox_full";
     default: return "none";
     }
 }

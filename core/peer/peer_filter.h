@@ -57,6 +57,8 @@ enum skv_drop_reason {
                                   someone other than the known leader */
     SKV_DROP_STORE_CHANGED,    /* a member's store identity changed: it came
                                   back blank under its old id (peer_ident.h) */
+    SKV_DROP_INBOX_FULL,       /* the node's inbox held SKV_INBOX_MAX_BYTES of
+                                  frames its loop had not drained (inbox.c) */
     SKV_DROP_COUNT_
 };
 

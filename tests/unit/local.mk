@@ -87,6 +87,12 @@ tests_unit_test_peer_CFLAGS = $(TEST_CFLAGS) $(RAFT_CFLAGS)
 tests_unit_test_peer_LDADD = $(TEST_LIBS) $(RAFT_LIBS)
 
 # request tracker (core/peer/tracker.c): ids, expects, expiry, fail-all
+check_PROGRAMS += tests/unit/test_inbox
+TESTS += tests/unit/test_inbox
+tests_unit_test_inbox_SOURCES = tests/unit/test_inbox.c
+tests_unit_test_inbox_CFLAGS = $(TEST_CFLAGS) $(RAFT_CFLAGS) $(UV_CFLAGS)
+tests_unit_test_inbox_LDADD = $(TEST_LIBS) $(RAFT_LIBS) $(UV_LIBS) -lpthread
+
 check_PROGRAMS += tests/unit/test_tracker
 TESTS += tests/unit/test_tracker
 tests_unit_test_tracker_SOURCES = tests/unit/test_tracker.c
