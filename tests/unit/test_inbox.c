@@ -50,6 +50,7 @@ static struct skv_node *bare(struct tx *t, size_t cap)
 
 static void unbare(struct skv_node *n)
 {
+    skv_inbox_drain(n);   /* frees what a test left queued */
     skv_wake_close(&n->inbox_wake);
     uv_run(&n->loop, UV_RUN_NOWAIT);   /* the close callback */
     CU_ASSERT(uv_loop_close(&n->loop) == 0);
