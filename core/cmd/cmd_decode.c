@@ -42,6 +42,8 @@ static int dec_enc(const uint8_t *p, size_t len, struct skv_cmd *c, char *err,
         rc = skv_enc_decode_rotate(p, len, &c->rot, &e);
     else if (rc == SKV_OK && c->tag == SKV_CMD_ENC_ROTATION && c->rot_sub == SKV_ROT_RETIRE)
         rc = skv_enc_decode_retire(p, len, &c->retire_id, &e);
+    else if (rc == SKV_OK && c->tag == SKV_CMD_ENC_ROTATION && c->rot_sub == SKV_ROT_SEAL_NAMES)
+        rc = skv_enc_decode_seal_names(p, len, &c->retire_id, &e);
     else if (rc == SKV_OK && c->tag == SKV_CMD_ENC_ROTATION &&
              c->rot_sub != SKV_ROT_ENABLE_STORAGE && c->rot_sub != SKV_ROT_ENABLE_RAFT) {
         e.code = SKV_ERR_UNSUPPORTED;

@@ -19,8 +19,9 @@
  *                   (version 1, purpose, suite, key id != 0, a whole 0x03
  *                   payload whose entries are all for the new key id);
  *                   or a whole retire body (version 1, key id != 0,
- *                   exactly 7 bytes); rewrap is not implemented by this
- *                   build
+ *                   exactly 7 bytes), or a seal-key-names body of the
+ *                   same shape; rewrap (2) and sub-tags above 6 are
+ *                   refused
  *   0x06 CAS op     opcode put/del, condition 1..3 (an index only with
  *                   1; no delete-if-absent), key 1..SKV_MAX_KEY, no value
  *                   on delete (whether the compare holds is decided at
@@ -47,7 +48,7 @@ struct skv_cmd {
     struct skv_enc_bootstrap boot;  /* 0x04: boot.regs malloc'd */
     uint8_t rot_sub;                /* 0x05: enum skv_rot_sub */
     struct skv_enc_rotate rot;      /* 0x05/rotate-dek: rot.regs malloc'd */
-    uint32_t retire_id;             /* 0x05/retire: the key id */
+    uint32_t retire_id;             /* 0x05/retire, 0x05/seal-key-names: the key id */
     struct skv_txn txn;             /* 0x07: arrays malloc'd */
 };
 

@@ -95,9 +95,10 @@ int skv_enc_decode_rotation(const uint8_t *p, size_t len, uint8_t *sub,
 {
     if (len < 2 || p[0] != SKV_CMD_ENC_ROTATION)
         return skv_err_set(err, SKV_ERR_INVALID, "rotation: truncated");
-    if (p[1] < SKV_ROT_ROTATE_DEK || p[1] > SKV_ROT_ENABLE_RAFT)
+    if (p[1] < SKV_ROT_ROTATE_DEK || p[1] > SKV_ROT_SEAL_NAMES)
         return skv_err_set(err, SKV_ERR_INVALID, "rotation: unknown sub-tag %u", p[1]);
-    if (len != 2 && p[1] != SKV_ROT_ROTATE_DEK && p[1] != SKV_ROT_RETIRE)
+    if (len != 2 && p[1] != SKV_ROT_ROTATE_DEK && p[1] != SKV_ROT_RETIRE &&
+        p[1] != SKV_ROT_SEAL_NAMES)
         return skv_err_set(err, SKV_ERR_INVALID, "rotation: %zu trailing bytes", len - 2);
     *sub = p[1];
     return SKV_OK;
@@ -190,34 +191,59 @@ int skv_enc_decode_rotate(const uint8_t *p, size_t len, struct skv_enc_rotate *r
 
 /* ---- 0x05/3 retire ---------------------------------------------------- */
 
-#define RETIRE_LEN 7
+/* ---- 0x05/3 retire, 0x05/6 seal-key-names: [0x05][sub][ver=1][key_id] */
 
-int skv_enc_encode_retire(uint32_t key_id, void **out, size_t *len)
+#define KEYREF_LEN 7
+
+static int encode_keyref(uint8_t sub, uint32_t key_id, void **out, size_t *len)
 {
     uint8_t *p;
-    if (key_id == 0 || !(p = raft_malloc(RETIRE_LEN)))
+    if (key_id == 0 || !(p = raft_malloc(KEYREF_LEN)))
         return -1;
     p[0] = SKV_CMD_ENC_ROTATION;
-    p[1] = SKV_ROT_RETIRE;
+    p[1] = sub;
     p[2] = 1;
     skv_put_be32(p + 3, key_id);
     *out = p;
-    *len = RETIRE_LEN;
+    *len = KEYREF_LEN;
     return 0;
+}
+
+static int decode_keyref(uint8_t sub, const char *what, const uint8_t *p, size_t len,
+                         uint32_t *key_id, struct skv_err *err)
+{
+    *key_id = 0;
+    if (len < 3 || p[0] != SKV_CMD_ENC_ROTATION || p[1] != sub)
+        return skv_err_set(err, SKV_ERR_INVALID, "%s: truncated header", what);
+    if (p[2] != 1)
+        return skv_err_set(err, SKV_ERR_INVALID, "%s: unknown version %u", what, p[2]);
+    if (len != KEYREF_LEN)
+        return skv_err_set(err, SKV_ERR_INVALID, "%s: %zu bytes (want %d)", what, len,
+                           KEYREF_LEN);
+    if (skv_get_be32(p + 3) == 0)
+        return skv_err_set(err, SKV_ERR_INVALID, "%s: key id 0", what);
+    *key_id = skv_get_be32(p + 3);
+    return SKV_OK;
+}
+
+int skv_enc_encode_retire(uint32_t key_id, void **out, size_t *len)
+{
+    return encode_keyref(SKV_ROT_RETIRE, key_id, out, len);
 }
 
 int skv_enc_decode_retire(const uint8_t *p, size_t len, uint32_t *key_id,
                           struct skv_err *err)
 {
-    *key_id = 0;
-    if (len < 3 || p[0] != SKV_CMD_ENC_ROTATION || p[1] != SKV_ROT_RETIRE)
-        return skv_err_set(err, SKV_ERR_INVALID, "retire: truncated header");
-    if (p[2] != 1)
-        return skv_err_set(err, SKV_ERR_INVALID, "retire: unknown version %u", p[2]);
-    if (len != RETIRE_LEN)
-        return skv_err_set(err, SKV_ERR_INVALID, "retire: %zu bytes (want %d)", len, RETIRE_LEN);
-    if (skv_get_be32(p + 3) == 0)
-        return skv_err_set(err, SKV_ERR_INVALID, "retire: key id 0");
-    *key_id = skv_get_be32(p + 3);
-    return SKV_OK;
+    return decode_keyref(SKV_ROT_RETIRE, "retire", p, len, key_id, err);
+}
+
+int skv_enc_encode_seal_names(uint32_t key_id, void **out, size_t *len)
+{
+    return encode_keyref(SKV_ROT_SEAL_NAMES, key_id, out, len);
+}
+
+int skv_enc_decode_seal_names(const uint8_t *p, size_t len, uint32_t *key_id,
+                              struct skv_err *err)
+{
+    return decode_keyref(SKV_ROT_SEAL_NAMES, "seal-key-names", p, len, key_id, err);
 }

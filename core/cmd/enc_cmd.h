@@ -12,6 +12,8 @@
  *                  [key_id u32][wrapped 60][created_ms u64]
  *                  [a whole 0x03 registration payload, every entry for key_id]
  *        sub 3 retire: [0x05][0x03][ver=1][key_id u32] (docs/NONCES.md "Retire");
+ *        sub 6 seal-key-names: [0x05][0x06][ver=1][key_id u32]: the storage
+ *                  key the name key derives from (crypto/names.h);
  *        2 rewrap is reserved and refused by this build's FSM.
  * Encoders return raft_malloc'd buffers (the proposal path owns them).
  */
@@ -29,7 +31,8 @@ enum skv_rot_sub {
     SKV_ROT_REWRAP = 2,
     SKV_ROT_RETIRE = 3,
     SKV_ROT_ENABLE_STORAGE = 4,
-    SKV_ROT_ENABLE_RAFT = 5
+    SKV_ROT_ENABLE_RAFT = 5,
+    SKV_ROT_SEAL_NAMES = 6
 };
 
 struct skv_enc_bootstrap {
@@ -75,9 +78,17 @@ int skv_enc_encode_retire(uint32_t key_id, void **out, size_t *len);
 int skv_enc_decode_retire(const uint8_t *p, size_t len, uint32_t *key_id,
                           struct skv_err *err);
 
+/* seal-key-names (docs/SECURITY.md "Key names"): from this entry on,
+ * user keys are stored under the keyed hash of the name key derived from
+ * storage key key_id. Same 7-byte shape as retire. */
+int skv_enc_encode_seal_names(uint32_t key_id, void **out, size_t *len);
+int skv_enc_decode_seal_names(const uint8_t *p, size_t len, uint32_t *key_id,
+                              struct skv_err *err);
+
 int skv_enc_encode_rotation(uint8_t sub, void **out, size_t *len);
-/* SKV_OK with *sub, or SKV_ERR_INVALID. Only rotate-dek and retire carry
- * a body (decode them with skv_enc_decode_rotate / _retire); the others
+/* SKV_OK with *sub, or SKV_ERR_INVALID. Only rotate-dek, retire and
+ * seal-key-names carry a body (decode them with skv_enc_decode_rotate /
+ * _retire / _seal_names); the others
  * are exactly 2 bytes. */
 int skv_enc_decode_rotation(const uint8_t *p, size_t len, uint8_t *sub,
                             struct skv_err *err);

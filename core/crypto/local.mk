@@ -8,4 +8,5 @@ core_libsealkv_core_la_SOURCES += \
 	core/crypto/keystore_impl.h core/crypto/keystore_sub.c \
 	core/crypto/dek_wrap.c core/crypto/kek.c core/crypto/kek.h core/crypto/kek_ring.c \
 	core/crypto/kek_provider.c \
-	core/crypto/purpose.h core/crypto/enc_err.c core/crypto/enc_err.h
+	core/crypto/purpose.h core/crypto/enc_err.c core/crypto/enc_err.h \
+	core/crypto/names.c core/crypto/names.h

@@ -48,6 +48,11 @@ struct skv_enc {
     /* snapshots whose encryption state this process adopted (the retire
      * job starts over when one came in while it ran: fsm_snap_enc.c) */
     uint64_t snap_adopts;
+
+    /* sealed key names (enc_names.c): the name key derived from
+     * sc.names_key_id, in sodium_malloc memory; NULL until first used */
+    uint8_t *names_key;
+    uint32_t names_key_for;
 };
 
 /* Suites the cipher plugin can run here, in preference order. */
@@ -86,6 +91,19 @@ int skv_enc_start(struct skv_enc *enc, const struct skv_enc_boot_meta *m, char *
 int skv_enc_persist(struct skv_enc *enc, char *err, size_t errlen);
 void skv_enc_close(struct skv_enc *enc);
 
+/* Sealed key names (enc_names.c, crypto/names.h): 1 when the sidecar
+ * says names are sealed. */
+static inline int skv_enc_names_sealed(const struct skv_enc *enc)
+{
+    return enc->sc.names_index != 0;
+}
+/* The name key of the adopted sidecar (derived on first use, kept in
+ * locked memory until skv_enc_close), or NULL with e set (names not
+ * sealed, the key not held, no memory). Loop thread. */
+const uint8_t *skv_enc_names_key(struct skv_enc *enc, struct skv_enc_err *e);
+/* Wipe and free the cached name key. */
+void skv_enc_names_forget(struct skv_enc *enc);
+
 /* Store `next` crash-durably and adopt it (then re-derive generators).
  * Returns SKV_OK only when durable. */
 int skv_enc_commit_sidecar(struct skv_enc *enc, const struct skv_sidecar *next,
@@ -113,7 +131,7 @@ static inline uint64_t skv_enc_cutover(const struct skv_enc *enc)
 /* Test hook (compiled only with -DSKV_TEST_HOOKS, i.e. configure
  * --enable-fault-injection): if $SEALKV_TEST_CRASH_AT equals
  * "<kind>:<step>", _exit(99) right there. Kinds: bootstrap, storage-flag,
- * raft-flag, registration, rotate-dek, retire; steps: before-sidecar, after-sidecar,
+ * raft-flag, registration, rotate-dek, retire, seal-names; steps: before-sidecar, after-sidecar,
  * after-fsm (the FSM batch with the applied index is durable). Also
  * snapshot:before-restore (fsm_snapshot.c: an installed snapshot newer
  * than the FSM is stored — snapshot_put done — and not yet restored) and
@@ -124,7 +142,9 @@ static inline uint64_t skv_enc_cutover(const struct skv_enc *enc)
  * adopted), and retire-job:after-reseal|before-drop|after-drop
  * (admin/enc_retire_job.c: a retired key's values re-sealed / the log
  * compacted past it and the sidecar without its DEK not stored yet /
- * stored). */
+ * stored), and names-job:after-chunk|before-done (admin/names_job.c: one
+ * batch of records moved to the sealed-names layout / the last one moved,
+ * not yet reported done). */
 void skv_enc_crash_point(const char *kind, const char *step);
 
 #endif /* SKV_ENC_H */

@@ -358,6 +358,7 @@ int skv_enc_commit_sidecar(struct skv_enc *enc, const struct skv_sidecar *next,
 
 void skv_enc_close(struct skv_enc *enc)
 {
+    skv_enc_names_forget(enc);
     skv_keystore_free(enc->ks);
     enc->ks = NULL;
 }

@@ -160,6 +160,23 @@ static int keys_check(const struct skv_sidecar *sc, struct skv_err *err)
     return SKV_OK;
 }
 
+/* Sealed names (sidecar.h "names"): both fields or neither; the key a
+ * live storage key that is not retired; Phase 1 on. */
+static int names_check(const struct skv_sidecar *sc, struct skv_err *err)
+{
+    const struct skv_sidecar_key *k = skv_sidecar_find(sc, sc->names_key_id);
+    if (sc->names_index == 0 && sc->names_key_id == 0)
+        return SKV_OK;
+    if (sc->names_index == 0 || sc->names_index > INT64_MAX)
+        return skv_err_set(err, SKV_ERR_INVALID, "names.sealed_index: must be 1..2^63-1");
+    if (!k || k->purpose != SKV_PURPOSE_STORAGE || k->dropped || k->retired_index != 0)
+        return skv_err_set(err, SKV_ERR_INVALID, "names.key_id: %u is not a live storage key "
+                           "that is not retired", (unsigned)sc->names_key_id);
+    if (!sc->storage_envelope_active)
+        return skv_err_set(err, SKV_ERR_INVALID, "names: sealed without the storage envelope");
+    return SKV_OK;
+}
+
 int skv_sidecar_validate(const struct skv_sidecar *sc, struct skv_err *err)
 {
     int rc;
@@ -188,7 +205,7 @@ int skv_sidecar_validate(const struct skv_sidecar *sc, struct skv_err *err)
         return skv_err_set(err, SKV_ERR_INVALID,
                            "storage_envelope_active: true but active.storage "
                            "is 0 (no storage key)");
-    return SKV_OK;
+    return names_check(sc, err);
 }
 
 size_t skv_sidecar_live_keys(const struct skv_sidecar *sc)

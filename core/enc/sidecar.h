@@ -19,6 +19,11 @@
  *             "wrapped":"<base64>", "created":unix_ms,
  *             "local_epoch":E, "kek_id":"<32 hex>",
  *             "retired_index":R, "dropped":true}, ...]}
+ * and, once key names are sealed (issue 13 item 4, crypto/names.h),
+ *   "names":{"sealed_index":N, "key_id":ID}: the seal-key-names entry and
+ *   the storage key (never dropped, never retired while names are sealed)
+ *   the name key derives from; absent = names in the clear (older builds
+ *   refuse the member: a node that cannot read it must not start on it).
  * Unknown or duplicate members are refused; every member is required
  * except a key's "retired_index" and "dropped" (retire, below; absent = 0 /
  * false), its "kek_id" (issue 13 KEK rotation): the id (kek.h) of the
@@ -91,6 +96,8 @@ struct skv_sidecar {
     uint64_t raft_envelope_cutover_index;/* 0 = Phase 2 not started */
     uint32_t active_storage;             /* key_id, 0 = none */
     uint32_t active_raft;                /* key_id, 0 = none */
+    uint64_t names_index;                /* seal-key-names entry, 0 = names in the clear */
+    uint32_t names_key_id;               /* storage key the name key derives from */
     size_t n_keys;                       /* entries, tombstones included */
     struct skv_sidecar_key keys[SKV_SIDECAR_MAX_ENTRIES];
 };

@@ -20,7 +20,8 @@
 
 static const char *const top_members[] = {
     "version", "raft_applied_index", "storage_envelope_active",
-    "raft_envelope_cutover_index", "active", "keys", NULL};
+    "raft_envelope_cutover_index", "active", "keys", "names", NULL};
+static const char *const names_members[] = {"sealed_index", "key_id", NULL};
 static const char *const active_members[] = {"storage", "raft", NULL};
 static const char *const key_members[] = {
     "key_id", "purpose", "suite", "wrapped", "created", "local_epoch", "kek_id",
@@ -277,6 +278,26 @@ static int parse_keys(const json_t *root, struct skv_sidecar *sc,
     return SKV_OK;
 }
 
+/* Optional "names" (sidecar.h): both members, both >= 1. */
+static int parse_names(const json_t *root, struct skv_sidecar *sc, struct skv_err *err)
+{
+    const json_t *o = json_object_get(root, "names");
+    uint64_t v;
+    int rc;
+    if (!o)
+        return SKV_OK;
+    if (!json_is_object(o))
+        return skv_err_set(err, SKV_ERR_INVALID, "names: must be an object");
+    if ((rc = members_check(o, names_members, "names", err)) != SKV_OK ||
+        (rc = get_uint(o, "sealed_index", "names", INT64_MAX, &sc->names_index, err)) != SKV_OK ||
+        (rc = get_uint(o, "key_id", "names", UINT32_MAX, &v, err)) != SKV_OK)
+        return rc;
+    sc->names_key_id = (uint32_t)v;
+    if (sc->names_index == 0 || sc->names_key_id == 0)
+        return skv_err_set(err, SKV_ERR_INVALID, "names: sealed_index and key_id must be >= 1");
+    return SKV_OK;
+}
+
 static int parse_root(const json_t *root, struct skv_sidecar *sc,
                       struct skv_err *err)
 {
@@ -302,7 +323,8 @@ static int parse_root(const json_t *root, struct skv_sidecar *sc,
         return skv_err_set(err, SKV_ERR_INVALID,
                            "storage_envelope_active: must be true or false");
     sc->storage_envelope_active = json_is_true(b);
-    if ((rc = parse_active(root, sc, err)) != SKV_OK)
+    if ((rc = parse_active(root, sc, err)) != SKV_OK ||
+        (rc = parse_names(root, sc, err)) != SKV_OK)
         return rc;
     return parse_keys(root, sc, err);
 }
@@ -360,7 +382,7 @@ static json_t *key_to_json(const struct skv_sidecar_key *k)
 
 static json_t *sidecar_to_json(const struct skv_sidecar *sc)
 {
-    json_t *keys = json_array();
+    json_t *keys = json_array(), *o;
     size_t i;
     if (!keys)
         return NULL;
@@ -369,7 +391,7 @@ static json_t *sidecar_to_json(const struct skv_sidecar *sc)
             json_decref(keys);
             return NULL;
         }
-    return json_pack("{s:I, s:I, s:b, s:I, s:{s:I, s:I}, s:o}",
+    o = json_pack("{s:I, s:I, s:b, s:I, s:{s:I, s:I}, s:o}",
                      "version", (json_int_t)sc->version,
                      "raft_applied_index", (json_int_t)sc->raft_applied_index,
                      "storage_envelope_active", sc->storage_envelope_active,
@@ -377,6 +399,14 @@ static json_t *sidecar_to_json(const struct skv_sidecar *sc)
                      (json_int_t)sc->raft_envelope_cutover_index,
                      "active", "storage", (json_int_t)sc->active_storage,
                      "raft", (json_int_t)sc->active_raft, "keys", keys);
+    if (o && sc->names_index &&
+        json_object_set_new(o, "names", json_pack("{s:I,s:I}", "sealed_index",
+                                                  (json_int_t)sc->names_index, "key_id",
+                                                  (json_int_t)sc->names_key_id)) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 int skv_sidecar_to_json(const struct skv_sidecar *sc, char **out,

@@ -19,6 +19,7 @@
  */
 #include "fsm/fsm.h"
 #include "fsm/fsm_gap.h"
+#include "fsm/fsm_names.h"
 #include "cmd/cmd_decode.h"
 #include "util/bytes.h"
 #include "util/errors.h"
@@ -148,6 +149,8 @@ static int stage_kv(struct skv_fsm *f, uint64_t index, const struct skv_kv_op *o
     int rc;
     if ((rc = skv_fsm_rev_stage(f, index, op->key, op->key_len, op->op == SKV_KV_DEL, b)) != 0)
         return rc;
+    if (skv_fsm_names_on(f))
+        return skv_fsm_names_stage(f, index, op, b);
     if (op->op == SKV_KV_DEL)
         return skv_fsm_batch_del(b, kbuf, kl) ? RAFT_NOMEM : 0;
     rc = skv_fsm_seal_value(f, index, kbuf, kl, op->val, op->val_len, &rec, &rl);
@@ -400,12 +403,16 @@ int skv_fsm_get(struct skv_fsm *f, const uint8_t *key, size_t key_len,
         return skv_err_set(err, SKV_ERR_INVALID, "key length must be 1..%u", SKV_MAX_KEY);
     if (skv_fsm_flush(f) != 0)
         return skv_err_set(err, SKV_ERR_IO, "the FSM could not write its applied entries");
-    kl = data_key(kbuf, key, key_len);
-    rc = n->st->get(n->db, NULL, kbuf, kl, &v, &vl, err);
-    if (rc != SKV_OK)
-        return rc;
-    rc = skv_fsm_open_value(f, kbuf, kl, v, vl, val, val_len, err);
-    n->st->free_buf(n->db, v);
+    rc = skv_fsm_names_on(f) ? skv_fsm_names_get(f, key, key_len, val, val_len, err)
+                             : SKV_ERR_NOTFOUND;
+    if (rc == SKV_ERR_NOTFOUND && (!skv_fsm_names_on(f) || skv_fsm_names_old(f))) {
+        kl = data_key(kbuf, key, key_len);
+        rc = n->st->get(n->db, NULL, kbuf, kl, &v, &vl, err);
+        if (rc != SKV_OK)
+            return rc;
+        rc = skv_fsm_open_value(f, kbuf, kl, v, vl, val, val_len, err);
+        n->st->free_buf(n->db, v);
+    }
     if (rc == SKV_OK && rev && (rc = skv_fsm_rev_load(f, key, key_len, rev, err)) != SKV_OK) {
         free(*val);
         *val = NULL;
@@ -434,6 +441,7 @@ int skv_fsm_init(struct skv_fsm *f, struct skv_node *n, char *err, size_t errlen
 {
     memset(f, 0, sizeof *f);
     f->node = n;
+    f->names_old = -1;
     f->raft = &n->raft;
     f->raft_fsm.version = 3;
     f->raft_fsm.data = f;

@@ -2,7 +2,7 @@
 /*
  * fsm_enc.c — the encryption side of FSM apply: writer registrations
  * (0x03), the bootstrap (0x04), the Phase-1 / Phase-2 flags, DEK
- * rotation and retire (0x05), the storage envelope of values, and the Phase-2 unwrap
+ * rotation, retire and seal-key-names (0x05), the storage envelope of values, and the Phase-2 unwrap
  * of entries above the cutover. The sidecar is stored durably before the
  * FSM batch that advances the applied index past the entry (fsm.c commits
  * that batch).
@@ -42,6 +42,8 @@ const char *skv_fsm_enc_kind(const uint8_t *p, size_t len)
             return "rotate-dek";
         if (len > 1 && p[1] == SKV_ROT_RETIRE)
             return "retire";
+        if (len > 1 && p[1] == SKV_ROT_SEAL_NAMES)
+            return "seal-names";
         return len > 1 && p[1] == SKV_ROT_ENABLE_RAFT ? "raft-flag" : "storage-flag";
     default: return "none";
     }
@@ -345,7 +347,8 @@ static const char *retire_refusal(const struct skv_enc *enc, uint32_t id)
         return skv_error_name(SKV_ErrEncryptionNotBootstrapped);
     if (!k)
         return skv_error_name(SKV_ErrDEKNotFound);
-    if (id == enc->sc.active_storage || id == enc->sc.active_raft)
+    if (id == enc->sc.active_storage || id == enc->sc.active_raft ||
+        (skv_enc_names_sealed(enc) && id == enc->sc.names_key_id))
         return skv_error_name(SKV_ErrKeyActive);
     if (k->retired_index != 0)
         return skv_error_name(SKV_ErrKeyAlreadyRetired);
@@ -379,6 +382,56 @@ static int apply_retire(struct skv_fsm *f, uint64_t index, uint32_t id, const ch
     return 0;
 }
 
+/* Deterministic refusals of a seal-key-names entry (replicated state). */
+static const char *names_refusal(const struct skv_enc *enc, uint32_t id)
+{
+    const struct skv_sidecar_key *k = skv_sidecar_find(&enc->sc, id);
+    if (!skv_enc_bootstrapped(enc))
+        return skv_error_name(SKV_ErrEncryptionNotBootstrapped);
+    if (skv_enc_names_sealed(enc))
+        return "AlreadyActive";
+    if (!enc->sc.storage_envelope_active || enc->sc.raft_envelope_cutover_index == 0)
+        return skv_error_name(SKV_ErrEncryptionPhaseInactive);
+    if (!k || k->purpose != SKV_PURPOSE_STORAGE || k->dropped || k->retired_index != 0)
+        return skv_error_name(SKV_ErrDEKNotFound);
+    return NULL;
+}
+
+/* seal-key-names (docs/SECURITY.md "Key names"): from this entry on, on
+ * every replica, user keys are stored under the keyed hash of their name
+ * (fsm_names.h); the sidecar records it durably before the FSM batch
+ * moves the applied index; this node's names job (admin/names_job.c)
+ * then moves the records written before. */
+static int apply_seal_names(struct skv_fsm *f, uint64_t index, uint32_t id, const char **reject)
+{
+    struct skv_enc *enc = &f->node->enc;
+    struct skv_enc_err ee;
+    struct skv_sidecar next;
+    int rc;
+    if ((rc = need_keystore(f, index, "seal-key-names")) != 0)
+        return rc;
+    if (index <= enc->sc.raft_applied_index)
+        return 0; /* replay: the sidecar already holds its effect */
+    if ((*reject = names_refusal(enc, id)))
+        return 0;
+    next = enc->sc;
+    next.names_index = index;
+    next.names_key_id = id;
+    if ((rc = store_sidecar(f, index, &next, "seal-names")) != 0)
+        return rc;
+    memset(&ee, 0, sizeof ee);
+    if (!skv_enc_names_key(enc, &ee)) {
+        skv_node_halt(f->node, "%s: seal-key-names entry %llu: the name key of storage key "
+                      "%u: %s", skv_enc_errname(ee.why), ULL(index), (unsigned)id, ee.err.msg);
+        return RAFT_INVALID;
+    }
+    f->names_old = -1; /* the records written before: the names job moves them */
+    skv_node_log(f->node, SKV_LOG_INFO, "key names sealed from entry %llu (name key from "
+                 "storage key %u); this node's names job moves the older records",
+                 ULL(index), (unsigned)id);
+    return 0;
+}
+
 int skv_fsm_apply_enc(struct skv_fsm *f, uint64_t index, const struct skv_cmd *c,
                       struct skv_fsm_batch *b, const char **reject)
 {
@@ -390,6 +443,8 @@ int skv_fsm_apply_enc(struct skv_fsm *f, uint64_t index, const struct skv_cmd *c
             return apply_rotate(f, index, &c->rot, b, reject);
         if (c->rot_sub == SKV_ROT_RETIRE)
             return apply_retire(f, index, c->retire_id, reject);
+        if (c->rot_sub == SKV_ROT_SEAL_NAMES)
+            return apply_seal_names(f, index, c->retire_id, reject);
         return apply_rot(f, index, c->rot_sub, reject);
     }
 }

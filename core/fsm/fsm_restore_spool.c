@@ -260,6 +260,7 @@ static int finish(struct skv_fsm *f, const struct skv_snap_hdr *h, uint64_t enci
     f->applied = f->flushed = h->applied;
     f->gap_until = 0;   /* the key space was replaced whole */
     skv_history_reset(&f->history, h->applied); /* watchers from before: 410 */
+    f->names_old = -1; /* the layout of the records it brought: looked at again */
     f->encidx = n->enc.fsm_encidx = encidx;
     return 0;
 }

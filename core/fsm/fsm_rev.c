@@ -6,6 +6,7 @@
  */
 #include "fsm/fsm_rev.h"
 #include "fsm/fsm.h"
+#include "fsm/fsm_names.h"
 #include "cmd/command.h"
 #include "util/bytes.h"
 #include "util/keys.h"
@@ -130,6 +131,25 @@ static int st_get(struct skv_fsm *f, uint8_t pfx, const uint8_t *key, size_t len
     return rc == SKV_OK ? 1 : rc == SKV_ERR_NOTFOUND ? 0 : -1;
 }
 
+/* The record of `key` in its layout (fsm_names.h): with names sealed
+ * under named_pfx ‖ H(key), and under old_pfx ‖ key while old records
+ * remain; else under old_pfx ‖ key. 1 found, 0 absent, -1 error. */
+static int layout_get(struct skv_fsm *f, uint8_t old_pfx, uint8_t named_pfx,
+                      const uint8_t *key, size_t len, void **v, size_t *vl, struct skv_err *e)
+{
+    struct skv_node *n = f->node;
+    uint8_t nk[SKV_NAMED_KEY_LEN];
+    int rc;
+    if (skv_fsm_names_on(f)) {
+        if (skv_fsm_names_key(f, named_pfx, key, len, nk, e) != SKV_OK)
+            return -1;
+        rc = n->st->get(n->db, NULL, nk, sizeof nk, v, vl, e);
+        if (rc != SKV_ERR_NOTFOUND || !skv_fsm_names_old(f))
+            return rc == SKV_OK ? 1 : rc == SKV_ERR_NOTFOUND ? 0 : -1;
+    }
+    return st_get(f, old_pfx, key, len, v, vl, e);
+}
+
 int skv_fsm_rev_load(struct skv_fsm *f, const uint8_t *key, size_t key_len,
                      struct skv_rev *out, struct skv_err *err)
 {
@@ -140,7 +160,7 @@ int skv_fsm_rev_load(struct skv_fsm *f, const uint8_t *key, size_t key_len,
     memset(out, 0, sizeof *out);
     if (key_len == 0 || key_len > SKV_MAX_KEY)
         return skv_err_set(err, SKV_ERR_INVALID, "key length must be 1..%u", SKV_MAX_KEY);
-    if ((r = st_get(f, SKV_PFX_FSM_REV, key, key_len, &v, &vl, err)) < 0)
+    if ((r = layout_get(f, SKV_PFX_FSM_REV, SKV_PFX_NAMED_REV, key, key_len, &v, &vl, err)) < 0)
         return err->code ? err->code : SKV_ERR_IO;
     if (r == 1) {
         int bad = skv_rev_decode(v, vl, &out->mod, &out->create);
@@ -172,7 +192,7 @@ int skv_fsm_rev_current(struct skv_fsm *f, const uint8_t *key, size_t key_len,
     if (out->exists)
         return 0;
     /* no record: a key written before revisions, or no key at all */
-    if ((r = st_get(f, SKV_PFX_FSM_DATA, key, key_len, &v, &vl, &e)) < 0) {
+    if ((r = layout_get(f, SKV_PFX_FSM_DATA, SKV_PFX_NAMED_DATA, key, key_len, &v, &vl, &e)) < 0) {
         skv_node_halt(n, "fsm: cannot read a value: %s", e.msg);
         return RAFT_IOERR;
     }
@@ -182,13 +202,38 @@ int skv_fsm_rev_current(struct skv_fsm *f, const uint8_t *key, size_t key_len,
     return 0;
 }
 
+/* The store key of key's revision record for a write into kbuf: the
+ * sealed layout's with names sealed (*old_too: the old record is deleted
+ * as well while old records remain), else the old one. 0 or -1. */
+static int rev_write_key(struct skv_fsm *f, uint64_t index, const uint8_t *key, size_t key_len,
+                         uint8_t *kbuf, size_t *kl, int *old_too)
+{
+    struct skv_err e = {0, ""};
+    *old_too = 0;
+    if (!skv_fsm_names_on(f)) {
+        *kl = pfx_key(kbuf, SKV_PFX_FSM_REV, key, key_len);
+        return 0;
+    }
+    if (skv_fsm_names_key(f, SKV_PFX_NAMED_REV, key, key_len, kbuf, &e) != SKV_OK) {
+        skv_node_halt(f->node, "fsm: entry %llu: %s", (unsigned long long)index, e.msg);
+        return -1;
+    }
+    *kl = SKV_NAMED_KEY_LEN;
+    *old_too = skv_fsm_names_old(f);
+    return 0;
+}
+
 int skv_fsm_rev_stage(struct skv_fsm *f, uint64_t index, const uint8_t *key, size_t key_len,
                       int del, struct skv_fsm_batch *b)
 {
-    uint8_t kbuf[SKV_MAX_KEY + 1], rec[SKV_REV_REC_LEN];
-    size_t kl = pfx_key(kbuf, SKV_PFX_FSM_REV, key, key_len);
+    uint8_t kbuf[SKV_MAX_KEY + 1], okey[SKV_MAX_KEY + 1], rec[SKV_REV_REC_LEN];
+    size_t kl = 0;
     struct skv_rev cur, next = {0, 0, 0};
-    int rc;
+    int rc, old_too;
+    if (rev_write_key(f, index, key, key_len, kbuf, &kl, &old_too) != 0)
+        return RAFT_INVALID;
+    if (old_too && skv_fsm_batch_del(b, okey, pfx_key(okey, SKV_PFX_FSM_REV, key, key_len)))
+        return RAFT_NOMEM;
     if (!del) {
         if ((rc = skv_fsm_rev_current(f, key, key_len, &cur)) != 0)
             return rc;

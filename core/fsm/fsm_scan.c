@@ -3,10 +3,12 @@
  * fsm_scan.c — owns the ordered walk of the FSM's user keys (fsm_scan.h):
  * one storage iterator over SKV_PFX_FSM_DATA ‖ prefix, from the later of
  * the prefix and the key after `after`, each record opened by
- * skv_fsm_open_value exactly as a point read opens it.
+ * skv_fsm_open_value exactly as a point read opens it. With key names
+ * sealed the store has no order of names: fsm_names_scan.c.
  */
 #include "fsm/fsm_scan.h"
 #include "fsm/fsm.h"
+#include "fsm/fsm_names.h"
 #include "cmd/command.h"
 #include "node/node.h"
 #include "util/keys.h"
@@ -75,6 +77,8 @@ int skv_fsm_scan(struct skv_fsm *f, const struct skv_fsm_scan *s,
                            SKV_MAX_KEY);
     if (skv_fsm_flush(f) != 0)
         return skv_err_set(err, SKV_ERR_IO, "the FSM could not write its applied entries");
+    if (skv_fsm_names_on(f)) /* no order in the store: open, filter, sort */
+        return skv_fsm_names_scan(f, s, fn, arg, more, err);
     if ((rc = n->st->iter_new(n->db, NULL, &it, err)) != SKV_OK)
         return rc;
     for (n->st->iter_seek(it, start, start_key(s, start)); n->st->iter_valid(it);

@@ -168,6 +168,10 @@ int skv_fsm_snap_enc_adopt(struct skv_fsm *f, const struct skv_snap_hdr *h, cons
     next.active_raft = snap.active_raft;
     next.storage_envelope_active = snap.storage_envelope_active;
     next.raft_envelope_cutover_index = h->cutover;
+    if (snap.names_index != 0) { /* sealed key names: one-way, like the phases */
+        next.names_index = snap.names_index;
+        next.names_key_id = snap.names_key_id;
+    }
     if (*encidx > next.raft_applied_index)
         next.raft_applied_index = *encidx;
     if (skv_enc_commit_sidecar(enc, &next, &e) != SKV_OK) {

@@ -243,6 +243,7 @@ static int restore_write(struct skv_fsm *f, const uint8_t *p, size_t len,
     f->applied = f->flushed = h->applied;
     f->gap_until = 0;   /* the key space was replaced whole */
     skv_history_reset(&f->history, h->applied); /* watchers from before: 410 */
+    f->names_old = -1; /* the layout of the records it brought: looked at again */
     f->encidx = n->enc.fsm_encidx = encidx;
     rc = 0;
 out:

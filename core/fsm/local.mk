@@ -11,4 +11,6 @@ core_libsealkv_core_la_SOURCES += \
 	core/fsm/fsm_scan.h core/fsm/fsm_history.c core/fsm/fsm_history.h \
 	core/fsm/fsm_rev.c core/fsm/fsm_rev.h core/fsm/fsm_txn.c \
 	core/fsm/snap_stream.c core/fsm/snap_stream.h core/fsm/snap_rec.c \
-	core/fsm/backup_file.c core/fsm/backup_file.h
+	core/fsm/backup_file.c core/fsm/backup_file.h \
+	core/fsm/fsm_names.c core/fsm/fsm_names.h core/fsm/fsm_names_scan.c \
+	core/fsm/fsm_names_move.c

@@ -13,8 +13,8 @@
 
 #include <string.h>
 
-const uint8_t skv_snap_prefixes[SKV_SNAP_N_PREFIXES] = {SKV_PFX_FSM_DATA, SKV_PFX_WRITERS,
-                                                      SKV_PFX_FSM_REV};
+const uint8_t skv_snap_prefixes[SKV_SNAP_N_PREFIXES] = {
+    SKV_PFX_FSM_DATA, SKV_PFX_WRITERS, SKV_PFX_FSM_REV, SKV_PFX_NAMED_DATA, SKV_PFX_NAMED_REV};
 
 int skv_snap_owned_prefix(uint8_t p)
 {

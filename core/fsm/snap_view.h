@@ -31,7 +31,7 @@
  * expansion dumps exactly these and a restore replaces exactly these
  * (fsm_snapshot.c). A snapshot made before revisions has no revision
  * records: its keys read as revision 0 (unknown). */
-#define SKV_SNAP_N_PREFIXES 3
+#define SKV_SNAP_N_PREFIXES 5
 extern const uint8_t skv_snap_prefixes[SKV_SNAP_N_PREFIXES];
 
 struct skv_snap_view {

@@ -67,6 +67,8 @@ struct skv_fsm {
     struct skv_fsm_revs revs;  /* revisions staged in `pend` (fsm_rev.h) */
     struct skv_apply_refusal refusal; /* the last refused entry's answer (fsm.c) */
     struct skv_txn_result txn_res;    /* the last transaction's outcome (fsm_txn.c) */
+    int names_old;             /* sealed names: records of the cleartext-name layout
+                                  remain (1), none (0), not looked yet (-1) (fsm_names.c) */
 };
 
 struct skv_node {

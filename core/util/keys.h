@@ -18,5 +18,10 @@
 #define SKV_PFX_ENC_SNAP 0x13    /* snapshot-only record: encryption state (fsm_snapshot.c) */
 #define SKV_PFX_FSM_REV 0x14     /* + user key      → revision record (fsm_rev.h):
                                     [ver u8 = 1][mod u64 BE][create u64 BE] */
+/* Sealed key names (encryption.seal_key_names, docs/SECURITY.md "Key
+ * names"; crypto/names.h): the user key is never part of the store key. */
+#define SKV_PFX_NAMED_DATA 0x15  /* + BLAKE2b-256(name key, user key) → value record
+                                    whose sealed plaintext carries the name */
+#define SKV_PFX_NAMED_REV 0x16   /* + the same 32-byte hash → revision record */
 
 #endif
