@@ -220,6 +220,7 @@ static const struct op_def ops[] = {
     {"encryption.enable-raft-envelope", ON_LEADER_READY, skv_op_enc_enable_raft, 0},
     {"encryption.rotate-dek", ON_LEADER_READY, skv_op_enc_rotate_dek, 0},
     {"encryption.retire", ON_LEADER_READY, skv_op_enc_retire, 0},
+    {"encryption.seal-key-names", ON_LEADER_READY, skv_op_enc_seal_names, 0},
     /* local: each node wraps the DEKs under its own KEK (never forwarded) */
     {"encryption.rewrap-kek", ANY_NODE, skv_op_enc_rewrap_kek, 0},
     {"encryption.erase-cleartext", ANY_NODE, skv_op_enc_erase_cleartext, 0},

@@ -141,12 +141,13 @@ static void probe_all(struct skv_node *n, struct cap_fanout *f)
 #define SKV_CAP_MIN_WAIT_MS 3000u
 
 static void fanout_start(struct skv_node *n, const char *suite, const char *kek_id,
-                         const struct skv_cap_target *extra, size_t n_extra,
-                         skv_cap_done_fn cb, void *arg)
+                         const char *feature, const struct skv_cap_target *extra,
+                         size_t n_extra, skv_cap_done_fn cb, void *arg)
 {
     struct cap_fanout *f = calloc(1, sizeof *f);
     if (!f || (suite && !(f->suite = strdup(suite))) ||
         (kek_id && !(f->kek_id = strdup(kek_id))) ||
+        (feature && !(f->feature = strdup(feature))) ||
         peers_collect(n, f, extra, n_extra) != 0) {
         json_t *empty = json_array();
         char oom[96];
@@ -181,13 +182,19 @@ void skv_cap_fanout(struct skv_node *n, const char *suite,
                     const struct skv_cap_target *extra, size_t n_extra,
                     skv_cap_done_fn cb, void *arg)
 {
-    fanout_start(n, suite, NULL, extra, n_extra, cb, arg);
+    fanout_start(n, suite, NULL, NULL, extra, n_extra, cb, arg);
 }
 
 void skv_cap_fanout_kek(struct skv_node *n, const char *kek_id, skv_cap_done_fn cb,
                         void *arg)
 {
-    fanout_start(n, NULL, kek_id, NULL, 0, cb, arg);
+    fanout_start(n, NULL, kek_id, NULL, NULL, 0, cb, arg);
+}
+
+void skv_cap_fanout_feature(struct skv_node *n, const char *suite, const char *feature,
+                            skv_cap_done_fn cb, void *arg)
+{
+    fanout_start(n, suite, NULL, feature, NULL, 0, cb, arg);
 }
 
 static struct cap_fanout *fanout_find(struct skv_node *n, uint64_t req_id)

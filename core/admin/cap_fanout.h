@@ -20,6 +20,7 @@
 #define CAP_REASON_MAX 200            /* bytes of one quoted reason */
 #define CAP_SUITES_MAX 64             /* suites a report may list */
 #define CAP_KEK_IDS_MAX 16            /* KEK ids a report may list */
+#define CAP_FEATURES_MAX 32           /* features a report may list */
 #define CAP_WHY_MAX 160
 #define CAP_ROLE_EXTRA (-1)           /* an extra target, not in the config */
 
@@ -43,6 +44,7 @@ struct cap_fanout {
     unsigned timeout_ms;
     char *suite;               /* NULL: any */
     char *kek_id;              /* NULL: none; else every node must hold it */
+    char *feature;             /* NULL: none; else every node must list it in "features" */
     struct cap_peer *peers;    /* sorted by id */
     size_t n_peers, n_waiting;
     uint64_t sent_ms;          /* last (re)send of the probes */

@@ -173,6 +173,11 @@ static int report_check(const json_t *r, uint64_t id, char *why, size_t wlen)
         snprintf(why, wlen, "malformed capability report ('kek_ids' not a list of ids)");
         return -1;
     }
+    if (json_object_get(r, "features") && /* optional: older builds lack it */
+        !is_string_array(json_object_get(r, "features"), CAP_FEATURES_MAX, 0)) {
+        snprintf(why, wlen, "malformed capability report ('features' not a list of names)");
+        return -1;
+    }
     if ((uint64_t)json_integer_value(json_object_get(r, "id")) != id) {
         snprintf(why, wlen, "malformed capability report (it names node %lld)",
                  (long long)json_integer_value(json_object_get(r, "id")));
@@ -303,6 +308,11 @@ static int verdict(const struct cap_fanout *f, const struct cap_peer *p,
                  "encryption.previous_kek_files and restart it first)", f->kek_id);
         return 0;
     }
+    if (f->feature && !has_string(json_object_get(r, "features"), f->feature)) {
+        snprintf(out, outlen, "does not support %s (an older build: upgrade it first)",
+                 f->feature);
+        return 0;
+    }
     return 1;
 }
 
@@ -353,6 +363,7 @@ void skv_cap_fanout_free(struct cap_fanout *f)
     free(f->peers);
     free(f->suite);
     free(f->kek_id);
+    free(f->feature);
     free(f);
 }
 

@@ -117,7 +117,8 @@ static json_t *with_kek_ids(struct skv_node *n, json_t *r)
             json_decref(ids);
             ids = NULL;
         }
-    if (!r || !ids || json_object_set_new(r, "kek_ids", ids) != 0) {
+    if (!r || !ids || json_object_set_new(r, "kek_ids", ids) != 0 ||
+        json_object_set_new(r, "features", json_pack("[s]", SKV_FEATURE_SEAL_KEY_NAMES)) != 0) {
         if (!r)
             json_decref(ids);
         json_decref(r);

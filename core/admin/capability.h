@@ -57,6 +57,13 @@ void skv_cap_fanout(struct skv_node *n, const char *suite,
 void skv_cap_fanout_kek(struct skv_node *n, const char *kek_id, skv_cap_done_fn cb,
                         void *arg);
 
+/* As skv_cap_fanout (no extra node), and every node must also list
+ * `feature` in its report's "features" ("does not support FEATURE (an
+ * older build)" otherwise): the gate of seal-key-names (enc_names.c). */
+#define SKV_FEATURE_SEAL_KEY_NAMES "seal-key-names"
+void skv_cap_fanout_feature(struct skv_node *n, const char *suite, const char *feature,
+                            skv_cap_done_fn cb, void *arg);
+
 /* This node's report (new reference). */
 json_t *skv_cap_report(struct skv_node *n);
 

@@ -35,10 +35,14 @@ struct skv_enc_jobs {
     struct skv_retire_job *retire; /* this node's retire job (enc_retire_job.c) */
     uint64_t retire_next_ms;       /* no new retire job before (after a failure) */
     uint64_t retire_runs;          /* retire jobs that dropped a key */
+    struct skv_names_job *names;   /* this node's names job (names_job.c) */
+    uint64_t names_next_ms;        /* no new names job before (after a failure) */
+    uint64_t names_moved;          /* records this process moved to the sealed layout */
 };
 
 struct skv_node;
 struct skv_retire_job;
+struct skv_names_job;
 
 void skv_enc_jobs_init(struct skv_enc_jobs *j);
 /* Tick: propose this node's registration for the active DEKs at its
@@ -52,6 +56,13 @@ void skv_enc_rotate_tick(struct skv_node *n, uint64_t now_ms);
  * marked retired whose DEK it still holds (enc_retire_job.c; again after
  * a restart or a snapshot that brought the DEK back). */
 void skv_enc_retire_tick(struct skv_node *n, uint64_t now_ms);
+/* Tick (from skv_enc_jobs_tick): with key names sealed, start this
+ * node's names job while records of the cleartext-name layout remain
+ * (names_job.c: after the seal-key-names entry, at start-up, after a
+ * restore). */
+void skv_enc_names_tick(struct skv_node *n, uint64_t now_ms);
+/* The "key_names" block of GET /v1/status. */
+struct json_t *skv_enc_names_json(struct skv_node *n);
 /* The running retire job for GET /v1/status (JSON null if none). */
 struct json_t;
 struct json_t *skv_enc_retire_json(struct skv_node *n);

@@ -35,6 +35,11 @@ void skv_op_enc_rotate_dek(struct skv_op *op);
  * Answer {applied_index, key_id, purpose}; each node's retire job
  * (enc_retire_job.c) then drops the key (GET /v1/status shows it). */
 void skv_op_enc_retire(struct skv_op *op);
+/* encryption.seal-key-names (enc_names.c): no body. Leader, ready. Both
+ * phases on, no other change running, every member's build supports it
+ * (capability gate); then the 0x05/6 entry. {"applied_index",
+ * "name_key_id","was_already_active","capability_summary"}. */
+void skv_op_enc_seal_names(struct skv_op *op);
 /* The refusals rotate-dek and retire share (enc_rotate.c): another
  * rotation or retire, a membership gate or enable-storage-envelope, the
  * cutover — each retryable. -1 after answering, 0 when none runs. */

@@ -112,6 +112,7 @@ void skv_enc_jobs_tick(struct skv_node *n, uint64_t now_ms)
     int rollback;
     skv_enc_rotate_tick(n, now_ms);
     skv_enc_retire_tick(n, now_ms);
+    skv_enc_names_tick(n, now_ms);
     if (j->reg_state != SKV_ENC_REG_DUE || now_ms < j->reg_next_ms || j->closed || n->stopping)
         return;
     raft_leader(&n->raft, &lid, &laddr);

@@ -72,6 +72,9 @@ static int precheck(struct skv_op *op, uint32_t id)
         skv_op_fail(op, SKV_ErrKeyActive, "retire: key %u is the active %s key; rotate it "
                     "first (sealkv encryption rotate-dek --purpose %s)", (unsigned)id,
                     skv_purpose_name((int)k->purpose), skv_purpose_name((int)k->purpose));
+    else if (skv_enc_names_sealed(&n->enc) && id == n->enc.sc.names_key_id)
+        skv_op_fail(op, SKV_ErrKeyActive, "retire: key names are sealed with a name key "
+                    "derived from storage key %u: it stays as long as they are", (unsigned)id);
     else if (k->retired_index != 0)
         skv_op_fail(op, SKV_ErrKeyAlreadyRetired, "retire: key %u was retired at entry %llu%s",
                     (unsigned)id, (unsigned long long)k->retired_index,

@@ -11,7 +11,9 @@
  *   3. physically compact the store on a worker thread so the overwritten
  *      and deleted cleartext bytes leave the disk.
  * Answers {"resealed_values":N,"log_first_index":I,"cutover_index":N,
- * "storage_compacted":bool}; `sealkv verify --strict` then proves the
+ * "storage_compacted":bool}; with key names sealed it first refuses
+ * (ErrNamesMigrationIncomplete) while this node's names job still has
+ * records to move. `sealkv verify --strict` then proves the
  * data dir holds no cleartext entry or value. Loop thread only.
  */
 #include "admin/erase.h"
@@ -19,6 +21,7 @@
 #include "cmd/command.h"
 #include "crypto/envelope.h"
 #include "fsm/fsm.h"
+#include "fsm/fsm_names.h"
 #include "util/keys.h"
 #include "intake/propose.h"
 
@@ -128,6 +131,12 @@ void skv_op_enc_erase_cleartext(struct skv_op *op)
     if (!n->enc.ks || !n->enc.sc.storage_envelope_active || skv_enc_cutover(&n->enc) == 0) {
         skv_op_fail(op, SKV_ErrEncryptionPhaseInactive, "erase-cleartext needs Phase 1 and Phase 2 active on this node "
                            "(enable-storage-envelope, enable-raft-envelope)");
+        return;
+    }
+    if (skv_fsm_names_on(&n->fsm) && skv_fsm_names_old(&n->fsm)) {
+        skv_op_fail(op, SKV_ErrNamesMigrationIncomplete, "key names are sealed but this node "
+                    "still moves records stored under their cleartext name (status: "
+                    "encryption.key_names.migration); retry when it is done");
         return;
     }
     if (!(e = calloc(1, sizeof *e))) {

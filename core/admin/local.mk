@@ -16,6 +16,7 @@ core_libsealkv_core_la_SOURCES += \
 	core/admin/rewrap_body.c core/admin/rewrap_body.h \
 	core/admin/erase.c core/admin/erase.h core/admin/purge.c core/admin/purge.h \
 	core/admin/enc_retire.c core/admin/enc_retire_job.c core/admin/capability.c \
+	core/admin/enc_names.c core/admin/names_job.c \
 	core/admin/capability.h core/admin/cap_fanout.c core/admin/cap_fanout.h \
 	core/admin/cap_verdict.c core/admin/reads.c core/admin/reads.h \
 	core/admin/health.c core/admin/kv_list.c core/admin/kv_cond.c \

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * purge.c — the steps erase-cleartext and the retire job share
- * (purge.h): the re-seal walk over the FSM values, then "log above X,
+ * (purge.h): the re-seal walk over the FSM values (both layouts: under
+ * the cleartext name, then under the sealed name's hash, fsm_names.h),
+ * then "log above X,
  * older storage views gone, store compacted". Loop thread only (the
  * compaction itself on a worker).
  */
@@ -82,8 +84,14 @@ int skv_reseal_chunk(struct skv_node *n, struct skv_reseal *r)
         size_t kl, vl, rl = 0;
         const uint8_t *k = n->st->iter_key(it, &kl), *v = n->st->iter_value(it, &vl);
         uint8_t *rec = NULL;
-        if (kl == 0 || k[0] != SKV_PFX_FSM_DATA)
+        if (kl == 0 || (k[0] != SKV_PFX_FSM_DATA && k[0] != SKV_PFX_NAMED_DATA)) {
+            if (kl > 0 && k[0] < SKV_PFX_NAMED_DATA) { /* on to the sealed-names layout */
+                r->next_key[0] = SKV_PFX_NAMED_DATA;
+                r->next_len = 1;
+                more = 1;
+            }
             break;
+        }
         if (count++ == CHUNK) {
             if (kl > sizeof r->next_key) {   /* never written by this build */
                 snprintf(r->msg, sizeof r->msg, "a stored key of %zu bytes is too long", kl);

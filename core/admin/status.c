@@ -119,7 +119,7 @@ static json_t *encryption_json(struct skv_node *n)
     const struct skv_enc *enc = &n->enc;
     const struct skv_sidecar_key *k = skv_sidecar_find(&enc->sc, enc->sc.active_raft);
     json_t *suite = k ? json_string(k->suite) : enc->suite[0] ? json_string(enc->suite) : json_null();
-    return json_pack("{s:b,s:b,s:b,s:I,s:b,s:{s:I,s:I},s:o,s:s,s:I,s:I,s:o,s:o,s:o}",
+    return json_pack("{s:b,s:b,s:b,s:I,s:b,s:{s:I,s:I},s:o,s:s,s:I,s:I,s:o,s:o,s:o,s:o}",
                      "enabled", enc->enabled, "bootstrapped", skv_enc_bootstrapped(enc),
                      "storage_envelope_active", enc->sc.storage_envelope_active,
                      "raft_envelope_cutover_index", (json_int_t)skv_enc_cutover(enc),
@@ -129,7 +129,8 @@ static json_t *encryption_json(struct skv_node *n)
                      "cutover_step", skv_cut_step_name(n->intake.cut.step),
                      "last_intake_pause_ms", (json_int_t)n->intake.cut.last_pause_ms,
                      "cutovers_run", (json_int_t)n->intake.cut.runs, "keys", keys_json(n),
-                     "kek", kek_json(n), "retire_job", skv_enc_retire_json(n));
+                     "kek", kek_json(n), "retire_job", skv_enc_retire_json(n),
+                     "key_names", skv_enc_names_json(n));
 }
 
 /* An unsigned value: a JSON integer up to INT64_MAX, a (non-negative)

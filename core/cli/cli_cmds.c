@@ -376,6 +376,12 @@ static int cmd_erase(const struct skv_cli *c, char **args, int nargs)
     return simple(c, "POST", "/v1/encryption/erase-cleartext", SKV_CLI_VIEW_TREE, NULL);
 }
 
+static int cmd_seal_names(const struct skv_cli *c, char **args, int nargs)
+{
+    (void)args, (void)nargs;
+    return simple(c, "POST", "/v1/encryption/seal-key-names", SKV_CLI_VIEW_TREE, NULL);
+}
+
 const struct skv_cli_command skv_cli_commands[] = {
     /* name, sub, min, max, synopsis, takes_key, local_ok, standby_ok, run */
     {"status", NULL, 0, 0, "", 0, 0, 0, cmd_status},
@@ -399,6 +405,7 @@ const struct skv_cli_command skv_cli_commands[] = {
     {"encryption", "retire", 1, 1, "KEY_ID", 0, 0, 0, cmd_retire},
     {"encryption", "rewrap-kek", 1, 1, "NEW_KEK_FILE|kek-id:ID", 0, 0, 0, cmd_rewrap_kek},
     {"encryption", "erase-cleartext", 0, 0, "", 0, 0, 0, cmd_erase},
+    {"encryption", "seal-key-names", 0, 0, "", 0, 0, 0, cmd_seal_names},
     {"snapshot", "save", 1, 1, "FILE", 0, 0, 0, skv_cli_cmd_snapshot_save},
 };
 const size_t skv_cli_n_commands = sizeof skv_cli_commands / sizeof skv_cli_commands[0];

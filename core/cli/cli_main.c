@@ -62,6 +62,8 @@ static void usage(FILE *f)
           "  encryption rewrap-kek kek-id:ID     ... under a KEK the node holds (its HSM KEK)\n"
           "  encryption erase-cleartext          this node: re-seal old values, drop the log\n"
           "                                      below the cutover, compact the store\n"
+          "  encryption seal-key-names           store keys under a keyed hash of their name,\n"
+          "                                      the name sealed in the record (one-way)\n"
           "  verify --config FILE [--json] [--strict]\n"
           "                                      offline: check a stopped node's data dir\n"
           "                                      (needs the KEK; see 'sealkv verify --help')\n"

@@ -272,6 +272,8 @@ static const struct rule rules[] = {
      {{"POST", "encryption.rotate-dek", SKV_HTTP_BODY_JSON_OPT, NULL}}},
     {"/v1/encryption/retire", "/v1/encryption/retire", SHAPE_EXACT, AUTH, "POST",
      {{"POST", "encryption.retire", SKV_HTTP_BODY_JSON, NULL}}},
+    {"/v1/encryption/seal-key-names", "/v1/encryption/seal-key-names", SHAPE_EXACT, AUTH,
+     "POST", {{"POST", "encryption.seal-key-names", SKV_HTTP_BODY_JSON_OPT, NULL}}},
     {"/v1/encryption/rewrap-kek", "/v1/encryption/rewrap-kek", SHAPE_EXACT, AUTH, "POST",
      {{"POST", "encryption.rewrap-kek", SKV_HTTP_BODY_JSON, NULL}}},
     {"/v1/encryption/erase-cleartext", "/v1/encryption/erase-cleartext", SHAPE_EXACT,
