@@ -74,7 +74,7 @@ int skv_peer_may_forward(uint64_t self, uint32_t source, const void *payload,
 static const char *const forwarded_ops[] = {
     "kv.get", "kv.list", "kv.txn", "members.add", "members.promote", "members.remove",
     "encryption.enable-storage-envelope", "encryption.enable-raft-envelope",
-    "encryption.rotate-dek", "encryption.retire",
+    "encryption.rotate-dek", "encryption.retire", "encryption.seal-key-names",
 };
 
 int skv_peer_op_allowed(const char *op, uint32_t flags, char *why, size_t whylen)

@@ -231,12 +231,42 @@ static void value_check(struct vctx *c, const char *where, const uint8_t *k, siz
     }
 }
 
+/* With names sealed, a record stored under its cleartext name (strict:
+ * an anomaly; the names job has not finished on this node). */
+static void old_name(struct vctx *c, const char *what, const uint8_t *key, size_t klen)
+{
+    char shown[200];
+    if (!c->r->names_index || !c->r->strict)
+        return;
+    anomaly(c->r, skv_error_name(SKV_ErrKeyNamesInCleartext), "fsm", 0, 0,
+            "%s of key \"%s\" is stored under its cleartext name though key names are "
+            "sealed (strict)", what, show_key(shown, key + 1, klen - 1));
+}
+
 static int fsm_cb(void *arg, const uint8_t *key, size_t klen, const uint8_t *val,
                   size_t vlen, char *errmsg)
 {
     struct vctx *c = arg;
     (void)errmsg;
     value_check(c, "fsm", key, klen, val, vlen, &c->r->fsm);
+    if (klen > 0 && key[0] == SKV_PFX_NAMED_DATA)
+        c->r->names_sealed_values++;
+    else if (c->r->names_index && klen > 0) {
+        c->r->names_old_values++;
+        old_name(c, "the value", key, klen);
+    }
+    return 0;
+}
+
+static int rev_cb(void *arg, const uint8_t *key, size_t klen, const uint8_t *val,
+                  size_t vlen, char *errmsg)
+{
+    struct vctx *c = arg;
+    (void)errmsg, (void)val, (void)vlen;
+    if (c->r->names_index && klen > 0) {
+        c->r->names_old_revs++;
+        old_name(c, "the revision record", key, klen);
+    }
     return 0;
 }
 
@@ -299,7 +329,7 @@ static void snap_records(struct vctx *c, const uint8_t *p, size_t len, size_t of
                     "truncated record at byte %zu of %zu", off, len);
             return;
         }
-        if (kl > 0 && p[off + 4] == SKV_PFX_FSM_DATA)
+        if (kl > 0 && (p[off + 4] == SKV_PFX_FSM_DATA || p[off + 4] == SKV_PFX_NAMED_DATA))
             value_check(c, "snapshot", p + off + 4, kl, p + off + 8 + kl, vl, &c->r->snap.vals);
         off += 8 + (size_t)kl + vl;
     }
@@ -348,6 +378,7 @@ static int open_enc(struct vctx *c, char *err, size_t errlen)
     r->sidecar_present = c->enc.sc_present;
     r->storage_envelope_active = c->enc.sc.storage_envelope_active;
     r->cutover = c->enc.sc.raft_envelope_cutover_index;
+    r->names_index = c->enc.sc.names_index;
     r->sidecar_applied = c->enc.sc.raft_applied_index;
     r->active_storage = c->enc.sc.active_storage;
     r->active_raft = c->enc.sc.active_raft;
@@ -467,10 +498,13 @@ static void key_refs(struct vctx *c)
 
 static int walk(struct vctx *c, char *err, size_t errlen)
 {
-    const uint8_t log_pfx = SKV_PFX_RAFT_LOG, data_pfx = SKV_PFX_FSM_DATA;
+    const uint8_t log_pfx = SKV_PFX_RAFT_LOG, data_pfx = SKV_PFX_FSM_DATA,
+                  named_pfx = SKV_PFX_NAMED_DATA, rev_pfx = SKV_PFX_FSM_REV;
     char msg[RAFT_ERRMSG_BUF_SIZE];
     if (skv_ls_scan(&c->ls, NULL, &log_pfx, 1, &log_pfx, 1, log_cb, c, msg) != 0 ||
-        skv_ls_scan(&c->ls, NULL, &data_pfx, 1, &data_pfx, 1, fsm_cb, c, msg) != 0) {
+        skv_ls_scan(&c->ls, NULL, &data_pfx, 1, &data_pfx, 1, fsm_cb, c, msg) != 0 ||
+        skv_ls_scan(&c->ls, NULL, &named_pfx, 1, &named_pfx, 1, fsm_cb, c, msg) != 0 ||
+        skv_ls_scan(&c->ls, NULL, &rev_pfx, 1, &rev_pfx, 1, rev_cb, c, msg) != 0) {
         snprintf(err, errlen, "%s", msg);
         return -1;
     }

@@ -91,6 +91,12 @@ struct skv_verify_report {
     /* 2. FSM storage */
     struct skv_verify_vals fsm;
     uint64_t fsm_applied;
+    /* sealed key names (fsm_names.h): the sidecar's switch, and the
+     * records still stored under a cleartext name (values and revision
+     * records of the old layout; with strict and names sealed, each an
+     * anomaly ErrKeyNamesInCleartext) */
+    uint64_t names_index;
+    uint64_t names_old_values, names_old_revs, names_sealed_values;
     /* 3. snapshot */
     struct {
         int present, version;      /* 1/2 (full), 3 (local), 0 if unreadable */

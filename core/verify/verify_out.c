@@ -121,6 +121,11 @@ int skv_verify_print_text(FILE *f, const struct skv_verify_report *r)
     text_vals(f, "fsm", &r->fsm);
     fprintf(f, "  fsm applied index %llu; cleartext_values %llu\n", ULL(r->fsm_applied),
             ULL(r->fsm.cleartext));
+    if (r->names_index)
+        fprintf(f, "  key names sealed at entry %llu: %llu values under a sealed name, %llu "
+                "values and %llu revision records under a cleartext name\n",
+                ULL(r->names_index), ULL(r->names_sealed_values), ULL(r->names_old_values),
+                ULL(r->names_old_revs));
     text_snap(f, r);
     text_key_states(f, r);
     for (i = 0; i < r->n_listed; i++) {
@@ -219,6 +224,12 @@ int skv_verify_print_json(FILE *f, const struct skv_verify_report *r)
                           json_anomalies(r), "ok", r->n_anomalies == 0);
     if (o)
         json_object_set_new(o, "keys", json_key_states(r));
+    if (o)
+        json_object_set_new(o, "key_names", json_pack("{s:b,s:I,s:I,s:I,s:I}", "sealed",
+                            r->names_index != 0, "sealed_index", (json_int_t)r->names_index,
+                            "sealed_values", (json_int_t)r->names_sealed_values,
+                            "cleartext_name_values", (json_int_t)r->names_old_values,
+                            "cleartext_name_revisions", (json_int_t)r->names_old_revs));
     char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
     int rc = s && fprintf(f, "%s\n", s) >= 0 && !ferror(f) ? 0 : -1;
     free(s);

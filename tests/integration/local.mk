@@ -75,6 +75,8 @@ EXTRA_DIST += tests/integration/test_phase2.sh
 TESTS += tests/integration/test_rotate_dek.sh
 EXTRA_DIST += tests/integration/test_rotate_dek.sh
 TESTS += tests/integration/test_retire.sh
+TESTS += tests/integration/test_seal_names.sh
+EXTRA_DIST += tests/integration/test_seal_names.sh
 EXTRA_DIST += tests/integration/test_retire.sh
 # KEK rotation (issue 13 item 2): the documented rolling procedure under
 # load, refusals, a node given only the old KEK, the DEKs rewrapped not

@@ -134,7 +134,7 @@ static void snap_scan(struct scan *s)
             s->bad++;
             break;
         }
-        if (kl > 0 && p[off + 4] == SKV_PFX_FSM_DATA)
+        if (kl > 0 && (p[off + 4] == SKV_PFX_FSM_DATA || p[off + 4] == SKV_PFX_NAMED_DATA))
             value(s, p + off + 8 + kl, vl, "snap", sn->index);
         off += 8 + (size_t)kl + vl;
     }
@@ -143,10 +143,12 @@ static void snap_scan(struct scan *s)
 
 static int walk(struct scan *s)
 {
-    const uint8_t log_pfx = SKV_PFX_RAFT_LOG, data_pfx = SKV_PFX_FSM_DATA;
+    const uint8_t log_pfx = SKV_PFX_RAFT_LOG, data_pfx = SKV_PFX_FSM_DATA,
+                  named_pfx = SKV_PFX_NAMED_DATA;
     char msg[RAFT_ERRMSG_BUF_SIZE];
     if (skv_ls_scan(&s->ls, NULL, &log_pfx, 1, &log_pfx, 1, log_cb, s, msg) != 0 ||
-        skv_ls_scan(&s->ls, NULL, &data_pfx, 1, &data_pfx, 1, fsm_cb, s, msg) != 0) {
+        skv_ls_scan(&s->ls, NULL, &data_pfx, 1, &data_pfx, 1, fsm_cb, s, msg) != 0 ||
+        skv_ls_scan(&s->ls, NULL, &named_pfx, 1, &named_pfx, 1, fsm_cb, s, msg) != 0) {
         fprintf(stderr, "skv_noncescan: %s\n", msg);
         return -1;
     }

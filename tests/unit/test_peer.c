@@ -281,7 +281,8 @@ static void test_policy_ops(void)
     static const char *const ok[] = {"kv.get", "members.add", "members.promote",
                                      "members.remove", "encryption.enable-storage-envelope",
                                      "encryption.enable-raft-envelope",
-                                     "encryption.rotate-dek", "encryption.retire"};
+                                     "encryption.rotate-dek", "encryption.retire",
+                                     "encryption.seal-key-names"};
     static const char *const bad[] = {"kv.put", "kv.del", "status", "metrics",
                                       "members.list", "encryption.capability",
                                       "encryption.sidecar", "encryption.erase-cleartext",
