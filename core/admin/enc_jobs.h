@@ -38,6 +38,8 @@ struct skv_enc_jobs {
     struct skv_names_job *names;   /* this node's names job (names_job.c) */
     uint64_t names_next_ms;        /* no new names job before (after a failure) */
     uint64_t names_moved;          /* records this process moved to the sealed layout */
+    int names_auto_inflight;       /* encryption.seal_key_names: the request is out */
+    uint64_t names_auto_next_ms;   /* its next check */
 };
 
 struct skv_node;

@@ -12,9 +12,14 @@
  * after a failure. erase-cleartext refuses until it is done
  * (ErrNamesMigrationIncomplete). Crash points names-job:after-chunk
  * (a chunk written) and names-job:before-done (the last chunk written,
- * not yet reported). Loop thread only.
+ * not yet reported). With encryption.seal_key_names: true, the leader
+ * also submits encryption.seal-key-names itself (an internal admin op,
+ * like automatic rotation) once both phases are on, checked every second,
+ * retried 5 s after a refusal (a capability gate that fails, another
+ * change running). Loop thread only.
  */
 #include "admin/enc_jobs.h"
+#include "intake/op.h"
 #include "fsm/fsm.h"
 #include "fsm/fsm_names.h"
 
@@ -79,9 +84,51 @@ static void job_step(uv_timer_t *t)
     job_end(j, NULL);
 }
 
+#define AUTO_CHECK_MS 1000u
+
+static void auto_done(void *arg, const struct skv_admin_resp *r)
+{
+    struct skv_node *n = arg;
+    n->enc_jobs.names_auto_inflight = 0;
+    if (r->status == 200) {
+        skv_node_log(n, SKV_LOG_INFO, "encryption.seal_key_names: %s", r->json ? r->json : "done");
+        return;
+    }
+    n->enc_jobs.names_auto_next_ms = uv_now(&n->loop) + RETRY_MS;
+    skv_node_log(n, SKV_LOG_WARN, "encryption.seal_key_names: not sealed yet: %s: %s; retrying "
+                 "in %u s", r->error ? r->error : "?", r->message ? r->message : "",
+                 RETRY_MS / 1000);
+}
+
+/* encryption.seal_key_names: true: the leader asks once both phases are on. */
+static void auto_tick(struct skv_node *n, uint64_t now_ms)
+{
+    struct skv_enc_jobs *j = &n->enc_jobs;
+    struct skv_admin_req rq;
+    struct skv_op *op;
+    if (!n->conf->enc_seal_key_names || !n->enc.ks || skv_enc_names_sealed(&n->enc) ||
+        j->names_auto_inflight || now_ms < j->names_auto_next_ms || j->closed || n->stopping ||
+        n->run_state == SKV_RUN_HALTED || raft_state(&n->raft) != RAFT_LEADER ||
+        !n->enc.sc.storage_envelope_active || skv_enc_cutover(&n->enc) == 0)
+        return;
+    j->names_auto_next_ms = now_ms + AUTO_CHECK_MS;
+    memset(&rq, 0, sizeof rq);
+    rq.struct_size = sizeof rq;
+    rq.op = "encryption.seal-key-names";
+    if (!(op = skv_op_new(n, &rq)))
+        return;
+    op->done = auto_done;
+    op->done_arg = n;
+    j->names_auto_inflight = 1;
+    skv_node_log(n, SKV_LOG_INFO, "encryption.seal_key_names: both phases are on: sealing "
+                 "key names");
+    skv_op_dispatch(op);
+}
+
 void skv_enc_names_tick(struct skv_node *n, uint64_t now_ms)
 {
     struct skv_names_job *j;
+    auto_tick(n, now_ms);
     if (n->enc_jobs.names || n->enc_jobs.closed || n->stopping || !n->enc.ks ||
         n->run_state == SKV_RUN_HALTED || now_ms < n->enc_jobs.names_next_ms ||
         !skv_fsm_names_on(&n->fsm) || !skv_fsm_names_old(&n->fsm) ||

@@ -176,7 +176,7 @@ static int parse_encryption(const struct conf_node *n, struct skv_config *c,
 {
     static const char *const keys[] = {"enabled", "kek_file", "previous_kek_files",
                                        "kek_pkcs11", "previous_kek_pkcs11",
-                                       "rotate_after", NULL};
+                                       "rotate_after", "seal_key_names", NULL};
     const struct conf_node *v;
     int s = section(n, "encryption", keys, e);
     if (s <= 0)
@@ -205,6 +205,10 @@ static int parse_encryption(const struct conf_node *n, struct skv_config *c,
     if ((v = conf_map_get(n, "rotate_after")) && !conf_is_null(v) &&
         conf_duration(v, "encryption.rotate_after", 1, 3650ull * 86400u,
                       &c->enc_rotate_after_ms, e))
+        return -1;
+    /* sealed key names, switched on by the leader once both phases are on */
+    if ((v = conf_map_get(n, "seal_key_names")) &&
+        conf_bool(v, "encryption.seal_key_names", &c->enc_seal_key_names, e))
         return -1;
     return 0;
 }

@@ -86,6 +86,10 @@ struct skv_config {
      * for unwrapping only): conf_pkcs11.c, docs/SECURITY.md "HSM" */
     struct skv_conf_pkcs11 kek_pkcs11, prev_kek_pkcs11;
     uint64_t enc_rotate_after_ms;   /* encryption.rotate_after, 0 = off */
+    /* encryption.seal_key_names: the leader proposes seal-key-names as
+     * soon as both phases are on (admin/names_job.c); false/absent: only
+     * the operator's seal-key-names switches (one-way either way) */
+    int enc_seal_key_names;
 
     unsigned election_timeout_ms;   /* default 1000, 50..60000 */
     unsigned heartbeat_timeout_ms;  /* default 100, 10..election/2 */

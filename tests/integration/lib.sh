@@ -218,7 +218,7 @@ skv_write_conf() {
             _skv_p11=$(eval "echo \${SKV_KEK_PKCS11_$i:-}")
             _skv_pp11=$(eval "echo \${SKV_PREV_PKCS11_$i:-}")
             if [ -n "$_skv_p11" ]; then _skv_kek="kek_pkcs11: $_skv_p11"; else _skv_kek="kek_file: $_skv_kek"; fi
-            echo "encryption: { enabled: true, $_skv_kek${_skv_prev:+, previous_kek_files: [$_skv_prev]}${_skv_pp11:+, previous_kek_pkcs11: $_skv_pp11}${SKV_ROTATE_AFTER:+, rotate_after: $SKV_ROTATE_AFTER} }"
+            echo "encryption: { enabled: true, $_skv_kek${_skv_prev:+, previous_kek_files: [$_skv_prev]}${_skv_pp11:+, previous_kek_pkcs11: $_skv_pp11}${SKV_ROTATE_AFTER:+, rotate_after: $SKV_ROTATE_AFTER}${SKV_SEAL_NAMES:+, seal_key_names: $SKV_SEAL_NAMES} }"
         fi
     } >"$f"
 }

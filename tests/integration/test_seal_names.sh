@@ -20,6 +20,8 @@
 #     delete, a transaction;
 #   - erase-cleartext on every node; a standby that joins afterwards by
 #     snapshot adopts the sealed layout;
+#   - a second cluster with encryption.seal_key_names: true: not sealed
+#     with Phase 1 alone, sealed by the leader itself once Phase 2 is on;
 # then: the history is linearizable with no acknowledged write lost, a
 # grep of every node's data dir (every file: LevelDB tables and logs,
 # the sidecar, snapshots) finds no key-name byte, `sealkv verify --strict`
@@ -168,5 +170,21 @@ for i in 1 2 3 4; do
         grep -q "key names sealed at entry [0-9]*: [1-9][0-9]* values under a sealed name, 0 values and 0 revision" "$SKV_DIR/verify$i.out"
 done
 skv_nonce_scan 1 2 3 4
+fl_teardown
+
+# ---- 5. encryption.seal_key_names: true (config): the leader switches ------------
+SKV_SEAL_NAMES=true SKV_BOOT=3 SKV_ENC_NODES="1 2 3"
+export SKV_SEAL_NAMES SKV_BOOT SKV_ENC_NODES
+fl_setup 3
+for i in $ALL; do skv_start "$i"; done
+L=$(fl_wait_leader 30) || skv_fail "no leader (second cluster)"
+cli_put "$L" "$NAME-cfg" v1 || skv_fail "put $NAME-cfg"
+skv_assert "phase 1 on" [ "$(fl_post "$L" enable-storage-envelope)" = 200 ]
+sleep 1.5
+skv_assert "not sealed while Phase 2 is off" sh -c "curl -s $(skv_endpoint "$L")/v1/status | grep -q '\"key_names\":{\"sealed\":false'"
+skv_assert "phase 2 on" [ "$(fl_post "$L" enable-raft-envelope)" = 200 ]
+skv_assert "the leader sealed key names by itself" skv_wait 20 "names done everywhere" names_done $ALL
+skv_assert "... and logged why" grep -q "encryption.seal_key_names: both phases are on" "$SKV_DIR"/n*.log
+skv_assert "$NAME-cfg reads on every node" skv_wait 10 "read" skv_all_local_eq "$NAME-cfg" v1 $ALL
 fl_teardown
 skv_finish

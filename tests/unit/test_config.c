@@ -370,6 +370,22 @@ static void test_rotate_after(void)
     EXPECT_ERR(NODE "encryption: { rotate_after: \"7d\" }\n", 2, 29, "");
 }
 
+/* encryption.seal_key_names: a boolean, off when absent */
+static void test_seal_key_names(void)
+{
+    struct skv_config c;
+    if (parse_ok(NODE "encryption: { seal_key_names: true }\n", &c) == 0) {
+        CU_ASSERT_EQUAL(c.enc_seal_key_names, 1);
+        skv_config_free(&c);
+    }
+    if (parse_ok(NODE "encryption: { enabled: true }\n", &c) == 0) {
+        CU_ASSERT_EQUAL(c.enc_seal_key_names, 0);
+        skv_config_free(&c);
+    }
+    EXPECT_ERR(NODE "encryption: { seal_key_names: 1 }\n", 2, 31, "");
+    EXPECT_ERR(NODE "encryption: { seal_key_names: yes please }\n", 2, 31, "");
+}
+
 /* encryption.previous_kek_files (KEK rotation): a list of up to 4 paths */
 static void test_previous_kek_files(void)
 {
@@ -631,6 +647,7 @@ int main(void)
     CU_add_test(s, "out of range", test_out_of_range);
     CU_add_test(s, "range boundaries accepted", test_boundaries_accepted);
     CU_add_test(s, "encryption.rotate_after", test_rotate_after);
+    CU_add_test(s, "encryption.seal_key_names", test_seal_key_names);
     CU_add_test(s, "encryption.previous_kek_files", test_previous_kek_files);
     CU_add_test(s, "encryption.kek_pkcs11 / previous_kek_pkcs11", test_kek_pkcs11);
     CU_add_test(s, "bad address", test_bad_address);
