@@ -21,6 +21,11 @@
 # re-sealed; before-drop: log compacted past the entry, views dropped;
 # after-drop: the sidecar without the DEK stored); after the restart its
 # job finishes (the key is a tombstone on node 3 as on the leader).
+# Sealed key names (issue 13 item 4): node 3 crashes at each durable step
+# of applying the seal-key-names entry (seal-names:*), and in its local
+# names job (names-job:after-chunk: a chunk of records moved; before-done:
+# the last one moved); after the restart its names are sealed as on the
+# leader and its job has moved every record (the pre-crash key included).
 SKV_TEST=crash_points
 . "${SKV_TOP_SRCDIR:-.}/tests/integration/lib.sh"
 "$SEALKVD" --version | grep -q "test hooks" || {
@@ -30,6 +35,12 @@ post() { skv_enc_post "$@"; }
 encf() { "$SEALKV" --endpoint "$(skv_endpoint "$1")" --retry 0 --json status | grep -o "\"$2\":[^,}]*" | head -1 | cut -d: -f2; }
 actives() { curl -s "$(skv_endpoint "$1")/v1/status" | grep -o '"active_key_ids":{[^}]*}'; }
 keyids() { curl -s "$(skv_endpoint "$1")/v1/encryption/sidecar" | grep -o '"key_id": *[0-9]*' | tr -d ' ' | sort | tr '\n' ' '; }
+names_done_on() { # nodes...: key names sealed and every record moved
+    for i in "$@"; do
+        curl -s "$(skv_endpoint "$i")/v1/status" | grep -o '"key_names":{[^}]*}' |
+            grep -q '"sealed":true.*"migration":"done"' || return 1
+    done
+}
 crashed_99() { pid=$(skv_pid 3); [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; }
 kek_in_use() { curl -s "$(skv_endpoint "$1")/v1/status" | grep -o '"ids_in_use":\[[^]]*\]' | grep -o '[0-9a-f]\{32\}' | sort -u | tr '\n' ' '; }
 kek_conf() { # node kek_file [previous]
@@ -69,6 +80,9 @@ run_case() { # kind[/variant] step
         skv_cli 1 encryption rotate-dek --purpose storage >/dev/null
         skv_wait 20 "node 1 applied the rotation" sh -c "[ \"\$(curl -s $(skv_endpoint 1)/v1/status | grep -o '\"active_key_ids\":{\"storage\":[0-9]*' | cut -d: -f3)\" != $OLD ]"
         skv_cli 1 encryption retire "$OLD" >/dev/null ;;
+    seal-names|names-job)
+        post 1 enable-storage-envelope >/dev/null; post 2 enable-raft-envelope >/dev/null
+        skv_cli 1 encryption seal-key-names >/dev/null ;;
     rewrap-kek)
         post 1 enable-storage-envelope >/dev/null; post 2 enable-raft-envelope >/dev/null
         skv_wait_caught_up 1 2 3
@@ -99,6 +113,10 @@ run_case() { # kind[/variant] step
         skv_assert "$kind:$step: ... as on node 1" \
             skv_wait 30 "key $OLD dropped on node 1" sh -c "curl -s $(skv_endpoint 1)/v1/status | grep -o '{\"key_id\":$OLD,[^}]*}' | grep -q '\"state\":\"dropped\"'"
     fi
+    if [ "$kind" = seal-names ] || [ "$kind" = names-job ]; then
+        skv_assert "$kind:$step: node 3's names are sealed and moved, as node 1's" \
+            skv_wait 30 "names done on nodes 1 and 3" names_done_on 1 3
+    fi
     if [ "$kind" = rewrap-kek ]; then
         u=$(kek_in_use 3)
         if [ "$step" = before-sidecar ]; then
@@ -123,10 +141,11 @@ run_case() { # kind[/variant] step
 }
 
 total_fails=0; total_checks=0
-for kv in ${SKV_CRASH_KINDS:-bootstrap storage-flag raft-flag registration rotate-dek/storage rotate-dek/raft rewrap-kek retire retire-job}; do
+for kv in ${SKV_CRASH_KINDS:-bootstrap storage-flag raft-flag registration rotate-dek/storage rotate-dek/raft rewrap-kek retire retire-job seal-names names-job}; do
     steps="before-sidecar after-sidecar after-fsm"
     [ "$kv" = rewrap-kek ] && steps="before-sidecar after-sidecar" # no FSM step: a local op
     [ "$kv" = retire-job ] && steps="after-reseal before-drop after-drop" # the local job
+    [ "$kv" = names-job ] && steps="after-chunk before-done" # the local names job
     for step in $steps; do
         SKV_FAILS=0; SKV_CHECKS=0
         run_case "$kv" "$step"   # (run_case sets kind, var, step)
