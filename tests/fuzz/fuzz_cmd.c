@@ -2,7 +2,7 @@
 /*
  * fuzz_cmd.c — libFuzzer target for the FSM payload decoder
  * (core/cmd/cmd_decode.c), shared by the leader's intake and FSM apply:
- * any bytes are safe, and a decoded bootstrap, rotate-dek, retire or conditional
+ * any bytes are safe, and a decoded bootstrap, rotate-dek, retire, seal-key-names or conditional
  * KV op (0x06) or transaction (0x07) re-encodes to exactly the input (the codec accepts one
  * spelling of each payload).
  * Built and run by tests/fuzz/smoke.sh.
@@ -55,6 +55,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (c.retire_id == 0)
             abort();
         same_bytes(skv_enc_encode_retire(c.retire_id, &p, &len), p, len, data, size);
+    }
+    if (c.tag == SKV_CMD_ENC_ROTATION && c.rot_sub == SKV_ROT_SEAL_NAMES) {
+        if (c.retire_id == 0)
+            abort();
+        same_bytes(skv_enc_encode_seal_names(c.retire_id, &p, &len), p, len, data, size);
     }
     skv_cmd_free(&c);
     return 0;

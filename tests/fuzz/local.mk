@@ -50,7 +50,11 @@ EXTRA_DIST += tests/fuzz/fuzz_sidecar.c \
 	tests/fuzz/corpus/sidecar/bad-epoch.json \
 	tests/fuzz/corpus/sidecar/kek-id.json \
 	tests/fuzz/corpus/sidecar/bad-kek-id.json \
-	tests/fuzz/corpus/sidecar/kek-provider.json tests/fuzz/corpus/sidecar/retired.json
+	tests/fuzz/corpus/sidecar/kek-provider.json tests/fuzz/corpus/sidecar/retired.json \
+	tests/fuzz/corpus/sidecar/names.json
+# libFuzzer target for a named record's plaintext (core/crypto/names.c)
+EXTRA_DIST += tests/fuzz/fuzz_names.c tests/fuzz/corpus/names/rec \
+	tests/fuzz/corpus/names/empty-value
 # seeds for tests/fuzz/fuzz_envelope.c
 EXTRA_DIST += tests/fuzz/corpus/envelope/storage-value \
 	tests/fuzz/corpus/envelope/storage-empty \
@@ -68,7 +72,8 @@ EXTRA_DIST += tests/fuzz/fuzz_cmd.c tests/fuzz/corpus/cmd/rotate-storage \
 	tests/fuzz/corpus/cmd/enable-raft tests/fuzz/corpus/cmd/registration \
 	tests/fuzz/corpus/cmd/kv-put tests/fuzz/corpus/cmd/kv-cas-put-index \
 	tests/fuzz/corpus/cmd/kv-cas-put-absent tests/fuzz/corpus/cmd/kv-cas-del-index \
-	tests/fuzz/corpus/cmd/txn tests/fuzz/corpus/cmd/retire
+	tests/fuzz/corpus/cmd/txn tests/fuzz/corpus/cmd/retire \
+	tests/fuzz/corpus/cmd/seal-names
 # tests/fuzz/fuzz_backup.c (backup files) and its seeds
 EXTRA_DIST += tests/fuzz/fuzz_backup.c tests/fuzz/corpus/backup/framed-v1 \
 	tests/fuzz/corpus/backup/framed-v2-enc

@@ -76,6 +76,10 @@ build fuzz_cmd "$top/tests/fuzz/fuzz_cmd.c" "$top"/core/cmd/cmd_decode.c "$top"/
     "$top"/core/cmd/txn_cmd.c \
     "$top"/core/cmd/enc_cmd.c "$top"/core/cmd/writers.c "$top"/core/crypto/nonce.c \
     "$top"/core/crypto/enc_err.c "$top"/core/util/errors.c -lraft && run fuzz_cmd cmd
+build fuzz_names "$top/tests/fuzz/fuzz_names.c" "$top/core/crypto/names.c" \
+    "$top/core/crypto/enc_err.c" "$top/core/util/errors.c" "$top/core/crypto/keystore.c" \
+    "$top/core/crypto/keystore_sub.c" "$top/core/crypto/dek_wrap.c" "$top/core/crypto/kek.c" \
+    "$top/core/crypto/kek_ring.c" -lsodium -lpthread && run fuzz_names names
 build fuzz_rewrap_body "$top/tests/fuzz/fuzz_rewrap_body.c" "$top/core/admin/rewrap_body.c" \
     -ljansson && run fuzz_rewrap_body rewrap
 build fuzz_txn "$top/tests/fuzz/fuzz_txn.c" "$top/core/admin/txn_json.c" "$top/core/cmd/txn_cmd.c" \

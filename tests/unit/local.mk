@@ -161,6 +161,14 @@ tests_unit_test_envelope_CFLAGS = $(TEST_CFLAGS) $(SODIUM_CFLAGS)
 tests_unit_test_envelope_LDADD = $(TEST_LIBS) $(SODIUM_LIBS) -lpthread
 tests_unit_test_envelope_DEPENDENCIES = core/libsealkv-core.la \
 	plugins/cipher-sodium/cipher-sodium.la
+# sealed key names (core/crypto/names.c, the 0x05/6 payload)
+check_PROGRAMS += tests/unit/test_names
+TESTS += tests/unit/test_names
+tests_unit_test_names_SOURCES = tests/unit/test_names.c
+tests_unit_test_names_CFLAGS = $(TEST_CFLAGS) $(SODIUM_CFLAGS)
+tests_unit_test_names_LDADD = $(TEST_LIBS) $(SODIUM_LIBS) -lpthread
+tests_unit_test_names_DEPENDENCIES = core/libsealkv-core.la \
+	plugins/cipher-sodium/cipher-sodium.la
 
 # the KEK in an HSM (issue 13 item 5): cipher-sodium's PKCS#11 key
 # provider and core/crypto/kek_provider.c against a throwaway SoftHSM 2

@@ -123,6 +123,64 @@ static void test_json_round_trip(void)
     free(again);
 }
 
+/* Sealed key names: the optional "names" member round-trips, is written
+ * only when set, and refuses a key that cannot make the name key. */
+static void test_names(void)
+{
+    struct skv_sidecar a, b;
+    struct skv_err err = {0};
+    char *text = NULL;
+    size_t len = 0;
+    sample(&a);
+    CU_ASSERT_EQUAL_FATAL(skv_sidecar_to_json(&a, &text, &len, &err), SKV_OK);
+    CU_ASSERT_PTR_NULL(strstr(text, "\"names\""));   /* absent when off */
+    free(text);
+    a.names_index = 184300;
+    a.names_key_id = 305419896u;
+    CU_ASSERT_EQUAL_FATAL(skv_sidecar_to_json(&a, &text, &len, &err), SKV_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"sealed_index\": 184300"));
+    CU_ASSERT_EQUAL_FATAL(skv_sidecar_from_json(text, len, &b, &err), SKV_OK);
+    CU_ASSERT_EQUAL(b.names_index, 184300);
+    CU_ASSERT_EQUAL(b.names_key_id, 305419896u);
+    free(text);
+    b = a;
+    b.names_key_id = 4294967295u;   /* a raft key */
+    CU_ASSERT_EQUAL(skv_sidecar_validate(&b, &err), SKV_ERR_INVALID);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "names.key_id"));
+    b = a;
+    b.names_key_id = 77;            /* unknown */
+    CU_ASSERT_EQUAL(skv_sidecar_validate(&b, &err), SKV_ERR_INVALID);
+    b = a;
+    b.names_key_id = 0;             /* one without the other */
+    CU_ASSERT_EQUAL(skv_sidecar_validate(&b, &err), SKV_ERR_INVALID);
+    b = a;
+    b.keys[0].retired_index = 184400; /* its key retired */
+    CU_ASSERT_EQUAL(skv_sidecar_validate(&b, &err), SKV_ERR_INVALID);
+    b = a;
+    b.storage_envelope_active = 0;
+    b.raft_envelope_cutover_index = 0;
+    CU_ASSERT_EQUAL(skv_sidecar_validate(&b, &err), SKV_ERR_INVALID);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "storage envelope"));
+    {
+        static const char *const bad[] = {
+            "\"names\": 1,", "\"names\": {\"sealed_index\": 1},",
+            "\"names\": {\"sealed_index\": 0, \"key_id\": 305419896},",
+            "\"names\": {\"sealed_index\": 1, \"key_id\": 305419896, \"x\": 1},",
+            "\"names\": {\"sealed_index\": -1, \"key_id\": 305419896},"};
+        size_t i;
+        sample(&a);
+        CU_ASSERT_EQUAL_FATAL(skv_sidecar_to_json(&a, &text, &len, &err), SKV_OK);
+        for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            char *at = strstr(text, "\"keys\"");
+            char doc[8192];
+            CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+            snprintf(doc, sizeof doc, "%.*s%s%s", (int)(at - text), text, bad[i], at);
+            CU_ASSERT_EQUAL(skv_sidecar_from_json(doc, strlen(doc), &b, &err), SKV_ERR_INVALID);
+        }
+        free(text);
+    }
+}
+
 static void test_file_round_trip(void)
 {
     struct skv_sidecar a, b;
@@ -791,6 +849,7 @@ int main(void)
         return 99;
     s = CU_add_suite("sidecar", NULL, NULL);
     CU_add_test(s, "json round trip", test_json_round_trip);
+    CU_add_test(s, "names: optional, validated", test_names);
     CU_add_test(s, "file round trip, modes", test_file_round_trip);
     CU_add_test(s, "kek_id: optional, strict, forgotten for snapshots", test_kek_id);
     CU_add_test(s, "missing file or directory", test_missing);
