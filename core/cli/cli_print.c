@@ -124,6 +124,22 @@ static void kek_line(FILE *f, const json_t *k)
                        json_array_size(used) == 0 ? " (none yet)" : "");
 }
 
+/* "key names: sealed at entry N (name key K), migration M, R moved". */
+static void names_line(FILE *f, const json_t *k)
+{
+    char a[64], b[64], c[64], d[64];
+    if (!json_is_object(k))
+        return;
+    if (!json_is_true(json_object_get(k, "sealed"))) {
+        fprintf(f, "  key names:        in the clear\n");
+        return;
+    }
+    fprintf(f, "  key names:        sealed at entry %s (name key from %s), migration %s, "
+            "%s records moved\n", field(k, "sealed_index", a, sizeof a),
+            field(k, "name_key_id", b, sizeof b), field(k, "migration", c, sizeof c),
+            field(k, "records_moved", d, sizeof d));
+}
+
 static void encryption_block(FILE *f, const json_t *e)
 {
     const json_t *keys = json_object_get(e, "active_key_ids");
@@ -138,6 +154,7 @@ static void encryption_block(FILE *f, const json_t *e)
             field(e, "raft_envelope_cutover_index", a, sizeof a), yes_no(e, "wrap_on_propose"));
     fprintf(f, "  active key ids:   storage %s, raft %s\n", field(keys, "storage", b, sizeof b),
             field(keys, "raft", c, sizeof c));
+    names_line(f, json_object_get(e, "key_names"));
     kek_line(f, json_object_get(e, "kek"));
     keys_table(f, json_object_get(e, "keys"));
 }

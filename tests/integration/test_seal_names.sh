@@ -105,6 +105,8 @@ c=$(fl_post "$L" seal-key-names)
 skv_assert "a repeat: 200 ($c)" [ "$c" = 200 ]
 skv_assert "... was_already_active ($(cat "$SKV_DIR/resp"))" grep -q '"was_already_active":true' "$SKV_DIR/resp"
 skv_assert "every node moved its records" skv_wait 60 "names job done everywhere" names_done $ALL
+skv_assert "sealkv status (human) shows the sealed names" sh -c \
+    "'$SEALKV' --endpoint $(skv_endpoint 1) status | grep -Eq '^  key names: +sealed at entry [0-9]+ \(name key from [0-9]+\), migration done'"
 [ "$HOOKS" = 1 ] && skv_assert "node 3's job ran again at its restart" \
     [ "$(grep -c 'names job started' "$SKV_DIR/n3.log")" -ge 2 ]
 
