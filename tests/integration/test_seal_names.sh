@@ -23,7 +23,8 @@
 #     (sorted, paged), a conditional put (412 on a failed compare), a
 #     delete, a transaction;
 #   - erase-cleartext on every node; a standby that joins afterwards by
-#     snapshot adopts the sealed layout;
+#     snapshot adopts the sealed layout; a backup holds no name and
+#     restores into a new one-node cluster that reads and lists by name;
 #   - a second cluster with encryption.seal_key_names: true: not sealed
 #     with Phase 1 alone, sealed by the leader itself once Phase 2 is on;
 # then: the history is linearizable with no acknowledged write lost, a
@@ -37,7 +38,7 @@ SKV_TEST=seal_names
 [ -x "$LCLIENT" ] && [ -x "$LINCHECK" ] || { echo "lclient/lincheck not built"; exit 99; }
 HOOKS=0; "$SEALKVD" --version | grep -q "test hooks" && HOOKS=1
 
-SKV_BOOT=3 SKV_ENC_NODES="1 2 3 4" SKV_SNAP_THRESHOLD=256 SKV_SNAP_TRAILING=64
+SKV_BOOT=3 SKV_ENC_NODES="1 2 3 4 5" SKV_SNAP_THRESHOLD=256 SKV_SNAP_TRAILING=64
 export SKV_BOOT SKV_ENC_NODES SKV_SNAP_THRESHOLD SKV_SNAP_TRAILING
 NAME=patient-john-doe-hiv-positive
 cli_put() { "$SEALKV" --endpoint "$(skv_endpoint "$1")" --retry 15 put "$2" "$3" >/dev/null; }
@@ -62,7 +63,9 @@ bulk() { # node from to: puts bulk-$NAME-N for N in from..to, one transaction
 }
 
 ALL="1 2 3"
-fl_setup 4
+fl_setup 5
+# node 5: a one-node cluster restored from a backup (section 3)
+printf 'cluster:\n  bootstrap:\n    - { id: 5, address: 127.0.0.1:%s }\n' "$(skv_rport 5)" >>"$SKV_DIR/n5.yaml"
 for i in $ALL; do skv_start "$i"; done
 L=$(fl_wait_leader 30) || skv_fail "no leader"
 for k in 1 2 3 4 5; do cli_put "$L" "$NAME-$k" "clear-$k" || skv_fail "put $NAME-$k"; done
@@ -191,10 +194,18 @@ skv_assert "node 4 adopted sealed names" skv_wait 10 "node 4 names done" names_d
 skv_assert "erase-cleartext on node 4" [ "$(erase 4)" = 200 ]
 skv_assert "node 4 lists the names" [ "$(list 4 "prefix=$NAME-9&consistency=local")" = 200 ] && [ "$(keys)" = "$NAME-9 " ]
 skv_wait_caught_up 1 2 3 4
+BK="$SKV_DIR/backup.skv"
+skv_assert "a backup of node 2" sh -c "'$SEALKV' --endpoint $(skv_endpoint 2) snapshot save '$BK' >/dev/null"
+skv_assert "the backup holds no key name" sh -c "! grep -qaF '$NAME' '$BK'"
+skv_assert "restore it into node 5 (a new one-node cluster)" "$SEALKV" snapshot restore "$BK" --config "$SKV_DIR/n5.yaml"
+skv_start 5
+skv_assert "node 5 reads $NAME-10 from the restored backup" skv_wait 30 "node 5 reads" skv_get_eq 5 "$NAME-10" new-10
+skv_assert "node 5: names sealed, nothing to move" skv_wait 10 "node 5 names done" names_done 5
+skv_assert "node 5 lists by prefix" [ "$(list 5 "prefix=$NAME-9")" = 200 ] && [ "$(keys)" = "$NAME-9 " ]
 
 # ---- 4. offline: no name byte on disk, verify --strict, the nonce scan ------------
-for i in 1 2 3 4; do skv_stop "$i"; done
-for i in 1 2 3 4; do
+for i in 1 2 3 4 5; do skv_stop "$i"; done
+for i in 1 2 3 4 5; do
     skv_assert "node $i: no file of the data dir holds a key name" sh -c "! grep -rlaF '$NAME' '$SKV_DIR/data$i'"
     "$SEALKV" verify --config "$SKV_DIR/n$i.yaml" --strict >"$SKV_DIR/verify$i.out" 2>&1
     vrc=$?
@@ -203,7 +214,7 @@ for i in 1 2 3 4; do
     skv_assert "node $i: verify reads the sealed layout" \
         grep -q "key names sealed at entry [0-9]*: [1-9][0-9]* values under a sealed name, 0 values and 0 revision" "$SKV_DIR/verify$i.out"
 done
-skv_nonce_scan 1 2 3 4
+skv_nonce_scan 1 2 3 4 5
 fl_teardown
 
 # ---- 5. encryption.seal_key_names: true (config): the leader switches ------------
