@@ -197,6 +197,13 @@ void skv_cap_fanout_feature(struct skv_node *n, const char *suite, const char *f
     fanout_start(n, suite, NULL, feature, NULL, 0, cb, arg);
 }
 
+void skv_cap_fanout_ex(struct skv_node *n, const char *suite, const char *feature,
+                       const struct skv_cap_target *extra, size_t n_extra,
+                       skv_cap_done_fn cb, void *arg)
+{
+    fanout_start(n, suite, NULL, feature, extra, n_extra, cb, arg);
+}
+
 static struct cap_fanout *fanout_find(struct skv_node *n, uint64_t req_id)
 {
     struct skv_tracked *e = skv_tracker_find(&n->caps_pending, req_id);

@@ -105,6 +105,18 @@ static const char *cipher_name(struct skv_node *n)
     return n->conf->cipher.name;
 }
 
+/* "features": what this build supports beyond the ABI (the gate of
+ * seal-key-names, enc_names.c). Test hook (--enable-fault-injection):
+ * $SEALKV_TEST_NO_FEATURES set answers none, as an older build does. */
+static json_t *features(void)
+{
+#ifdef SKV_TEST_HOOKS
+    if (getenv("SEALKV_TEST_NO_FEATURES"))
+        return json_array();
+#endif
+    return json_pack("[s]", SKV_FEATURE_SEAL_KEY_NAMES);
+}
+
 /* KEK rotation: "kek_ids", the ids of every KEK this node holds (a
  * rewrap-kek elsewhere checks each member holds the new one). Takes r;
  * NULL on OOM. */
@@ -118,7 +130,7 @@ static json_t *with_kek_ids(struct skv_node *n, json_t *r)
             ids = NULL;
         }
     if (!r || !ids || json_object_set_new(r, "kek_ids", ids) != 0 ||
-        json_object_set_new(r, "features", json_pack("[s]", SKV_FEATURE_SEAL_KEY_NAMES)) != 0) {
+        json_object_set_new(r, "features", features()) != 0) {
         if (!r)
             json_decref(ids);
         json_decref(r);

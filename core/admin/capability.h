@@ -63,6 +63,11 @@ void skv_cap_fanout_kek(struct skv_node *n, const char *kek_id, skv_cap_done_fn 
 #define SKV_FEATURE_SEAL_KEY_NAMES "seal-key-names"
 void skv_cap_fanout_feature(struct skv_node *n, const char *suite, const char *feature,
                             skv_cap_done_fn cb, void *arg);
+/* Both: extra nodes and a feature (NULL: none) — the newcomer gate once
+ * key names are sealed (enc_regs.c). */
+void skv_cap_fanout_ex(struct skv_node *n, const char *suite, const char *feature,
+                       const struct skv_cap_target *extra, size_t n_extra,
+                       skv_cap_done_fn cb, void *arg);
 
 /* This node's report (new reference). */
 json_t *skv_cap_report(struct skv_node *n);

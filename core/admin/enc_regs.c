@@ -197,7 +197,10 @@ static void member_probe(struct skv_enc_job *j)
     struct skv_node *n = j->op->node;
     struct skv_cap_target t = {j->member_id, j->op->member_address};
     const struct skv_sidecar_key *k = skv_sidecar_find(&n->enc.sc, n->enc.sc.active_raft);
-    skv_cap_fanout(n, k ? k->suite : n->enc.suite, &t, 1, member_cap_done, j);
+    /* with key names sealed a newcomer must read the sealed layout too */
+    skv_cap_fanout_ex(n, k ? k->suite : n->enc.suite,
+                      skv_enc_names_sealed(&n->enc) ? SKV_FEATURE_SEAL_KEY_NAMES : NULL, &t, 1,
+                      member_cap_done, j);
 }
 
 /* Every entry proposed before the gate is now applied: the local sidecar

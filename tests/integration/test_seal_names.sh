@@ -7,7 +7,9 @@
 #     phases (300 of them: more than one chunk of the names job);
 #     positive control: a grep of every data dir finds the names;
 #   - refusals: seal-key-names before Phase 2 (409
-#     ErrEncryptionPhaseInactive);
+#     ErrEncryptionPhaseInactive); with a member whose capability report
+#     lacks the feature (test hook: as an older build) (412
+#     ErrCapabilityCheckFailed naming it, nothing sealed);
 #   - seal-key-names through a follower's CLI (forwarded) while node 3
 #     stops right after its names job wrote its first chunk (test hook
 #     names-job:after-chunk): records of the old layout are left on its
@@ -22,7 +24,10 @@
 #   - during and after the move: point reads on every node, listing
 #     (sorted, paged), a conditional put (412 on a failed compare), a
 #     delete, a transaction;
-#   - erase-cleartext on every node; a standby that joins afterwards by
+#   - erase-cleartext on every node, then a rolling restart (LevelDB
+#     rewrites its MANIFEST, which still held the boundary keys of tables
+#     written before the switch: positive control on node 2); a standby
+#     that joins afterwards by
 #     snapshot adopts the sealed layout; a backup holds no name and
 #     restores into a new one-node cluster that reads and lists by name;
 #   - a second cluster with encryption.seal_key_names: true: not sealed
@@ -38,7 +43,10 @@ SKV_TEST=seal_names
 [ -x "$LCLIENT" ] && [ -x "$LINCHECK" ] || { echo "lclient/lincheck not built"; exit 99; }
 HOOKS=0; "$SEALKVD" --version | grep -q "test hooks" && HOOKS=1
 
-SKV_BOOT=3 SKV_ENC_NODES="1 2 3 4 5" SKV_SNAP_THRESHOLD=256 SKV_SNAP_TRAILING=64
+# snapshots far apart: node 3's restarts replay its own log (a snapshot
+# from the leader would bring the leader's moved records); erase-cleartext
+# still compacts every log, so node 4 joins by snapshot
+SKV_BOOT=3 SKV_ENC_NODES="1 2 3 4 5" SKV_SNAP_THRESHOLD=8192 SKV_SNAP_TRAILING=2048
 export SKV_BOOT SKV_ENC_NODES SKV_SNAP_THRESHOLD SKV_SNAP_TRAILING
 NAME=patient-john-doe-hiv-positive
 cli_put() { "$SEALKV" --endpoint "$(skv_endpoint "$1")" --retry 15 put "$2" "$3" >/dev/null; }
@@ -81,6 +89,21 @@ skv_assert "phase 2 on" [ "$(fl_post "$L" enable-raft-envelope)" = 200 ]
 skv_assert "every node caught up" fl_wait_caught_up 30 $ALL
 skv_assert "positive control: the names are on every node's disk" sh -c \
     "for i in $ALL; do grep -rqaF '$NAME' '$SKV_DIR/data'\$i || exit 1; done"
+
+if [ "$HOOKS" = 1 ]; then # the gate: a member whose build lacks the feature
+    skv_stop 2
+    SEALKV_TEST_NO_FEATURES=1 skv_start 2
+    skv_assert "node 2 is back" fl_wait_caught_up 30 $ALL
+    L=$(fl_wait_leader 10)
+    c=$(fl_post "$L" seal-key-names)
+    skv_assert "seal-key-names with a member lacking the feature: 412 ($c)" [ "$c" = 412 ]
+    skv_assert "... ErrCapabilityCheckFailed naming node 2" \
+        grep -q '"error":"ErrCapabilityCheckFailed".*node 2.*does not support seal-key-names' "$SKV_DIR/resp"
+    skv_assert "... nothing sealed" sh -c "curl -s $(skv_endpoint 1)/v1/status | grep -q '\"key_names\":{\"sealed\":false'"
+    skv_stop 2
+    skv_start 2
+    skv_assert "node 2 is back" fl_wait_caught_up 30 $ALL
+fi
 
 FL_HIST="$SKV_DIR/history" FL_KEY_PREFIX=sn-k
 fl_load_start sn $ALL
@@ -185,6 +208,19 @@ fl_verdict seal_names
 
 # ---- 3. erase-cleartext everywhere; a standby joins by snapshot --------------------
 for i in $ALL; do skv_assert "erase-cleartext on node $i" [ "$(erase "$i")" = 200 ]; done
+# LevelDB's MANIFEST keeps the first and last key of every table written
+# since the store was opened, until the next open rewrites it: node 2
+# (restarted before the switch: its log became a table then) still names a
+# key there; a rolling restart of every node rewrites them
+if [ "$HOOKS" = 1 ]; then
+    skv_assert "positive control: node 2's MANIFEST still holds a name before its restart" \
+        sh -c "cat '$SKV_DIR'/data2/store/MANIFEST-* | grep -qaF '$NAME'"
+fi
+for i in $ALL; do
+    skv_stop "$i"
+    skv_start "$i"
+    skv_assert "node $i restarted" fl_wait_caught_up 30 $ALL
+done
 skv_start 4
 skv_assert "node 4 answers" skv_wait 10 "node 4 answers status" skv_status_field 4 id
 skv_assert "add node 4 as standby" skv_cli 1 members add 4 "127.0.0.1:$(skv_rport 4)" --standby
@@ -206,7 +242,8 @@ skv_assert "node 5 lists by prefix" [ "$(list 5 "prefix=$NAME-9")" = 200 ] && [ 
 # ---- 4. offline: no name byte on disk, verify --strict, the nonce scan ------------
 for i in 1 2 3 4 5; do skv_stop "$i"; done
 for i in 1 2 3 4 5; do
-    skv_assert "node $i: no file of the data dir holds a key name" sh -c "! grep -rlaF '$NAME' '$SKV_DIR/data$i'"
+    skv_assert "node $i: no file of the data dir holds a key name ($(grep -rlaF "$NAME" "$SKV_DIR/data$i" | tr '\n' ' '))" \
+        sh -c "! grep -rlaF '$NAME' '$SKV_DIR/data$i'"
     "$SEALKV" verify --config "$SKV_DIR/n$i.yaml" --strict >"$SKV_DIR/verify$i.out" 2>&1
     vrc=$?
     [ $vrc = 0 ] || tail -25 "$SKV_DIR/verify$i.out"
