@@ -137,6 +137,15 @@ static void reply_body(struct skv_op *op, const void *body, size_t len)
     reply_body_rev(op, body, len, NULL);
 }
 
+int skv_op_refuse_installing(struct skv_op *op)
+{
+    if (!skv_fsm_installing(&op->node->fsm))
+        return 0;
+    skv_op_fail(op, SKV_ErrSnapshotInstalling, "this node is installing a snapshot from the "
+                "leader (its key space is being replaced); retry later");
+    return 1;
+}
+
 void skv_kv_read_local(struct skv_op *op)
 {
     struct skv_err e = {0, ""};
@@ -144,7 +153,7 @@ void skv_kv_read_local(struct skv_op *op)
     uint8_t *val = NULL;
     size_t len = 0;
     int rc;
-    if (check_key(op))
+    if (check_key(op) || skv_op_refuse_installing(op))
         return;
     rc = skv_fsm_get(&op->node->fsm, op->arg, op->arg_len, &val, &len, &rev, &e);
     if (rc == SKV_ERR_NOTFOUND) {

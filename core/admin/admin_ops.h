@@ -14,6 +14,12 @@ void skv_op_members_add(struct skv_op *op);
 void skv_op_members_promote(struct skv_op *op);
 void skv_op_members_remove(struct skv_op *op);
 
+/* 1 after refusing op with ErrSnapshotInstalling (retryable) while this
+ * node replaces its key space from an installed snapshot
+ * (fsm/fsm_install.c), else 0: every reader of the local key space asks
+ * first (local and linearizable reads, listing, watch, backup open). */
+int skv_op_refuse_installing(struct skv_op *op);
+
 /* Read a key from the local FSM and reply (404 if absent). */
 void skv_kv_read_local(struct skv_op *op);
 /* What a linearizable read (reads.c) runs once its barrier applied:

@@ -161,6 +161,8 @@ void skv_op_snapshot_open(struct skv_op *op)
     json_t *m, *ans;
     uint64_t index = 0;
     char err[300];
+    if (skv_op_refuse_installing(op))
+        return;
     if (n->backups.n >= SKV_BACKUP_MAX_SESSIONS) {
         skv_op_fail(op, SKV_ErrTooManyBackups, "%u backups are open on this node; wait for "
                     "one to end (idle ones end after %u ms)", SKV_BACKUP_MAX_SESSIONS,

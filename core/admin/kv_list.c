@@ -93,7 +93,7 @@ void skv_kv_list_local(struct skv_op *op)
     struct skv_err e = {0, ""};
     int more = 0, rc;
     memset(&o, 0, sizeof o);
-    if (list_params(op, &s, &o.limit) != 0)
+    if (list_params(op, &s, &o.limit) != 0 || skv_op_refuse_installing(op))
         return;
     if (PUT(&o.json, "{\"kvs\":[")) {
         skv_op_fail(op, SKV_ErrNoMemory, "out of memory");

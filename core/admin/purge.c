@@ -71,6 +71,13 @@ int skv_reseal_chunk(struct skv_node *n, struct skv_reseal *r)
     struct skv_err err = {0, ""};
     void *it = NULL;
     int count = 0, more = 0, rc = SKV_OK;
+    if (skv_fsm_installing(&n->fsm))
+        return 1;   /* the key space is being replaced: wait */
+    if (r->installs != n->fsm.installs) {   /* replaced since the walk began: again */
+        r->installs = n->fsm.installs;
+        r->next_key[0] = SKV_PFX_FSM_DATA;
+        r->next_len = 1;
+    }
     if (skv_fsm_flush(&n->fsm) != 0) { /* the walk must see every applied value */
         snprintf(r->msg, sizeof r->msg, "the FSM could not write its applied entries");
         return -1;

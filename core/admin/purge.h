@@ -48,12 +48,16 @@ struct skv_reseal {
     uint8_t next_key[SKV_MAX_KEY + 2];
     size_t next_len;
     uint64_t resealed;
+    uint64_t installs;          /* the FSM's installs count when the walk (re)started */
     char msg[300];
 };
 /* Start a walk over every FSM value. */
 void skv_reseal_init(struct skv_reseal *r, uint32_t key_id);
 /* One chunk: 1 more to do, 0 done (the walk reached the end), -1 error
- * (r->msg). A value that does not open is an error: nothing is skipped. */
+ * (r->msg). A value that does not open is an error: nothing is skipped.
+ * While a snapshot install replaces the key space (fsm/fsm_install.c)
+ * a chunk writes nothing and returns 1; after one, the walk starts over
+ * (the key space it walked is gone). */
 int skv_reseal_chunk(struct skv_node *n, struct skv_reseal *r);
 
 /* Start step 1 for `above`, failing after timeout_ms. */

@@ -120,7 +120,7 @@ void skv_op_watch_poll(struct skv_op *op)
     struct skv_watch *w = &n->watch;
     struct skv_watch_wait *ww;
     uint64_t from, wait_ms;
-    if (poll_params(op, &from, &wait_ms) != 0)
+    if (poll_params(op, &from, &wait_ms) != 0 || skv_op_refuse_installing(op))
         return;
     if (wait_ms == 0 || !w->check_on || ready(&n->fsm.history, op, from)) {
         answer(op, from);

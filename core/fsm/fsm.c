@@ -401,6 +401,8 @@ int skv_fsm_get(struct skv_fsm *f, const uint8_t *key, size_t key_len,
     int rc;
     if (key_len == 0 || key_len > SKV_MAX_KEY)
         return skv_err_set(err, SKV_ERR_INVALID, "key length must be 1..%u", SKV_MAX_KEY);
+    if (skv_fsm_installing(f))
+        return skv_err_set(err, SKV_ERR_AGAIN, "a snapshot install is replacing the key space");
     if (skv_fsm_flush(f) != 0)
         return skv_err_set(err, SKV_ERR_IO, "the FSM could not write its applied entries");
     rc = skv_fsm_names_on(f) ? skv_fsm_names_get(f, key, key_len, val, val_len, err)

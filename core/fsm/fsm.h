@@ -98,6 +98,19 @@ int skv_fsm_spool_ref(const uint8_t *head, size_t head_len, const struct skv_spo
 int skv_fsm_restore_spooled(struct skv_fsm *f, const struct skv_snap_hdr *ref_h,
                             const uint8_t *p, size_t len);
 
+/* fsm_install.c: replace the key space from a stored spooled snapshot
+ * reference (v4, `ref`) off the loop thread, before C-Raft hears that the
+ * snapshot is stored: 0 started (done(arg, status) follows on the loop:
+ * 0 restored, RAFT_CANCELED stopped by skv_fsm_install_cancel or a halt,
+ * another RAFT_* code failed), 1 nothing to do here (not a reference, or
+ * restored already: C-Raft's restore handles it), or a RAFT_* code. */
+int skv_fsm_install_start(struct skv_fsm *f, const struct raft_buffer *ref,
+                          void (*done)(void *arg, int status), void *arg);
+/* Stop an install at its next batch (the io closes). */
+void skv_fsm_install_cancel(struct skv_fsm *f);
+/* 1 while an install replaces the key space: no reader may look at it. */
+int skv_fsm_installing(const struct skv_fsm *f);
+
 /* The newest local snapshot: the cutover its header records (0: none/v1)
  * and its index (0: no snapshot). */
 void skv_fsm_snapshot_meta(struct skv_node *n, uint64_t *cutover, uint64_t *index);

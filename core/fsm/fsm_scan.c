@@ -75,6 +75,8 @@ int skv_fsm_scan(struct skv_fsm *f, const struct skv_fsm_scan *s,
     if (s->prefix_len > SKV_MAX_KEY || s->after_len > SKV_MAX_KEY)
         return skv_err_set(err, SKV_ERR_INVALID, "prefix and after must be 0..%u bytes",
                            SKV_MAX_KEY);
+    if (skv_fsm_installing(f))
+        return skv_err_set(err, SKV_ERR_AGAIN, "a snapshot install is replacing the key space");
     if (skv_fsm_flush(f) != 0)
         return skv_err_set(err, SKV_ERR_IO, "the FSM could not write its applied entries");
     if (skv_fsm_names_on(f)) /* no order in the store: open, filter, sort */

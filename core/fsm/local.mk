@@ -7,6 +7,7 @@ core_libsealkv_core_la_SOURCES += \
 	core/fsm/fsm_snap_enc.h core/fsm/fsm_snapshot.c core/fsm/snap_hdr.c \
 	core/fsm/snap_view.c core/fsm/snap_view.h core/fsm/snap_iter.c core/fsm/snap_iter.h \
 	core/fsm/snap_reader.c core/fsm/snap_reader.h core/fsm/fsm_restore_spool.c \
+	core/fsm/fsm_restore_spool.h core/fsm/fsm_install.c \
 	core/fsm/snap_hdr.h core/fsm/fsm_batch.h core/fsm/fsm_scan.c \
 	core/fsm/fsm_scan.h core/fsm/fsm_history.c core/fsm/fsm_history.h \
 	core/fsm/fsm_rev.c core/fsm/fsm_rev.h core/fsm/fsm_txn.c \

@@ -243,6 +243,7 @@ int skv_metrics_render(struct skv_node *n, char **out, size_t *len)
     cutover_section(b, n);
     crypto_section(b, &n->metrics);
     storage_section(b, n);
+    skv_loop_stall_render(&n->stall, b);
     peer_section(b, &n->metrics);
     reload_section(b, &n->metrics);
     bad = ferror(b);

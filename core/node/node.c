@@ -228,6 +228,8 @@ static int open_loop(struct skv_node *n)
     if (uv_loop_init(&n->loop) != 0)
         return -1;
     n->loop_inited = 1;
+    if (skv_loop_stall_init(&n->stall, &n->loop) != 0)
+        skv_node_log(n, SKV_LOG_WARN, "the loop's busy time cannot be measured (metrics 0)");
     pthread_mutex_init(&n->inbox_mu, NULL);
     skv_list_init(&n->inbox_frames);
     skv_list_init(&n->inbox_admin);
@@ -331,6 +333,21 @@ static int spool_ref(void *arg, const uint8_t *head, size_t head_len,
     return skv_fsm_spool_ref(head, head_len, m, ref, errmsg, errlen);
 }
 
+/* ... and its key space replaced off the loop before C-Raft's restore
+ * (fsm/fsm_install.c). */
+static int spool_install(void *arg, const struct raft_buffer *data,
+                         void (*done)(void *ctx, int status), void *ctx)
+{
+    struct skv_node *n = arg;
+    return skv_fsm_install_start(&n->fsm, data, done, ctx);
+}
+
+static void spool_cancel(void *arg)
+{
+    struct skv_node *n = arg;
+    skv_fsm_install_cancel(&n->fsm);
+}
+
 static void snap_barrier_cb(struct raft_barrier *req, int status)
 {
     struct skv_node *n = req->data;
@@ -384,6 +401,8 @@ static int open_raft(struct skv_node *n, char *err, size_t errlen)
     env.snap_close = snap_close;
     env.spool_dir = n->conf->data_dir;
     env.spool_ref = spool_ref;
+    env.spool_install = spool_install;
+    env.spool_cancel = spool_cancel;
     env.crash_point = skv_enc_crash_point;
     env.snap_arg = n;
     if (skv_raftio_init(&n->io, &env, err, errlen) != 0)
@@ -471,6 +490,7 @@ static void close_handles(struct skv_node *n)
     uv_close((uv_handle_t *)&n->sigterm, NULL);
     uv_close((uv_handle_t *)&n->sigint, NULL);
     uv_close((uv_handle_t *)&n->sighup, NULL);
+    skv_loop_stall_close(&n->stall);
 }
 
 static void on_raft_closed(struct raft *r)

@@ -34,6 +34,7 @@
 #include "enc/enc.h"
 #include "fsm/snap_view.h"
 #include "node/leader_watch.h"
+#include "node/loop_stall.h"
 #include "node/metrics.h"
 #include "plugin/plugin_set.h"
 #include "util/ratelimit.h"
@@ -47,6 +48,7 @@
 enum skv_node_run_state { SKV_RUN_STARTING = 0, SKV_RUN_SERVING, SKV_RUN_HALTED, SKV_RUN_STOPPING };
 
 struct skv_op;
+struct skv_fsm_install;
 
 /* The FSM's view of the node (fsm.c). */
 struct skv_fsm {
@@ -69,6 +71,8 @@ struct skv_fsm {
     struct skv_txn_result txn_res;    /* the last transaction's outcome (fsm_txn.c) */
     int names_old;             /* sealed names: records of the cleartext-name layout
                                   remain (1), none (0), not looked yet (-1) (fsm_names.c) */
+    struct skv_fsm_install *install;  /* an install off the loop (fsm_install.c); NULL: none */
+    uint64_t installs;         /* installs ended: a walk of the key space restarts */
 };
 
 struct skv_node {
@@ -108,6 +112,7 @@ struct skv_node {
     struct skv_peer_ident_cache peer_idents;   /* checked peers (peer_ident.c) */
     struct skv_enc enc;             /* keys, sidecar, phases (enc.h) */
     struct skv_metrics metrics;     /* counters for GET /metrics (metrics.h) */
+    struct skv_loop_stall stall;    /* the loop's busy time per turn (loop_stall.h) */
     struct skv_leader_watch leaders; /* leaders seen, their commit (leader_watch.h) */
     struct skv_ratelimit peer_log;  /* refused peer frames: log lines (dispatch.c) */
     int raft_started, raft_closing;

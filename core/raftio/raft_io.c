@@ -100,6 +100,8 @@ static void rio_handle_closed(uv_handle_t *h)
 static void rio_begin_close(struct skv_rio *rio)
 {
     rio->closing = 1;
+    if (rio->installing && rio->env.spool_cancel)
+        rio->env.spool_cancel(rio->env.snap_arg);
     uv_timer_stop(&rio->timer);
     uv_close((uv_handle_t *)&rio->timer, rio_handle_closed);
     uv_close((uv_handle_t *)&rio->idle, rio_handle_closed);

@@ -100,6 +100,19 @@ struct skv_raftio_env {
     int (*spool_ref)(void *arg, const uint8_t *head, size_t head_len,
                      const struct skv_spool_meta *m, struct raft_buffer *ref, char *errmsg,
                      size_t errlen);
+    /* optional, with spool_ref: INSTALL A SPOOLED SNAPSHOT OFF THE LOOP.
+     * Once an installed snapshot (trailing 0) whose data is a spool
+     * reference is stored, spool_install(snap_arg, data, done, ctx) (loop
+     * thread) starts replacing the FSM key space from the file, and the
+     * snapshot_put callback — from which C-Raft calls fsm->restore — fires
+     * only after done(ctx, status) (loop thread; a non-zero status fails
+     * the put, not the log); the log requests queued behind wait. Returns
+     * 0 (started), 1 (nothing to do: fire the callback now) or a RAFT_*
+     * code (the put fails with it). spool_cancel(snap_arg) when the io
+     * closes: done follows soon, RAFT_CANCELED. */
+    int (*spool_install)(void *arg, const struct raft_buffer *data,
+                         void (*done)(void *ctx, int status), void *ctx);
+    void (*spool_cancel)(void *arg);
     /* optional (test builds): a crash point, kind and step */
     void (*crash_point)(const char *kind, const char *step);
 };

@@ -120,6 +120,7 @@ struct skv_rio {
     struct skv_raftio_stats stats; /* successful log writes (metrics) */
     struct rio_get_job *gets_parked; /* snapshot gets waiting to retry */
     unsigned snap_puts;    /* snapshot_put ops whose callback has not fired */
+    int installing;        /* env.spool_install runs (the log job waits for it) */
     struct raft_message *install_parked; /* see skv_rio_install_park */
     struct skv_rio_xfer *xouts;          /* snapshots being sent in chunks */
     struct skv_rio_xfer_in xin;          /* the snapshot being assembled */

@@ -286,7 +286,7 @@ static void log_job_done(struct rio_log_job *job)
     if (job->status == 0) {
         count_sync(rio, job->ops);
     } else if (job->soft) {
-        skv_rio_logf(rio, SKV_LOG_WARN, "raft: snapshot not stored: %s", job->errmsg);
+        skv_rio_logf(rio, SKV_LOG_WARN, "raft: snapshot put failed: %s", job->errmsg);
         memcpy(rio->io->errmsg, job->errmsg, sizeof rio->io->errmsg);
     } else {
         ops = fail_all(job);
@@ -299,10 +299,57 @@ static void log_job_done(struct rio_log_job *job)
         skv_rio_wake(rio);
 }
 
+/* ---- an installed spooled snapshot: its key space, then the callback -- */
+
+static void install_done(void *ctx, int status)
+{
+    struct rio_log_job *job = ctx;
+    struct skv_rio *rio = job->rio;
+    rio->installing = 0;
+    if (status != 0) {   /* the reference is stored; the log is fine */
+        job->status = status;
+        job->soft = 1;
+        snprintf(job->errmsg, sizeof job->errmsg, "the snapshot's key space was not "
+                 "installed: %s", raft_strerror(status));
+    }
+    rio->log_busy = 0;
+    rio->n_work--;
+    log_job_done(job);
+}
+
+/* An installed snapshot whose data is a spool reference was just stored:
+ * replace the key space (env.spool_install) before C-Raft hears of it.
+ * 1: started, install_done ends the job (log_busy and n_work stay). */
+static int install_start(struct rio_log_job *job)
+{
+    struct skv_rio *rio = job->rio;
+    const struct skv_rio_op *op = job->ops;
+    const struct raft_snapshot *s = op->snapshot;
+    int rc;
+    if (job->status != 0 || op->kind != SKV_RIO_SNAP_PUT || op->n != 0 || rio->closing ||
+        !rio->env.spool_install || !s || s->n_bufs != 1 || s->bufs[0].len < 8 ||
+        memcmp(s->bufs[0].base, "SKVSNAP4", 8) != 0)
+        return 0;
+    rc = rio->env.spool_install(rio->env.snap_arg, &s->bufs[0], install_done, job);
+    if (rc == 0) {
+        rio->installing = 1;
+        return 1;
+    }
+    if (rc != 1) {
+        job->status = rc;
+        job->soft = 1;
+        snprintf(job->errmsg, sizeof job->errmsg, "the snapshot's key space cannot be "
+                 "installed: %s", raft_strerror(rc));
+    }
+    return 0;
+}
+
 static void log_after_cb(uv_work_t *w, int status)
 {
     struct rio_log_job *job = w->data;
     (void)status; /* jobs are never uv_cancel()ed */
+    if (install_start(job))
+        return;
     job->rio->log_busy = 0;
     job->rio->n_work--;
     log_job_done(job);
