@@ -40,6 +40,19 @@ int skv_fsm_installing(const struct skv_fsm *f)
     return f->install != NULL;
 }
 
+/* Test builds: $SEALKV_TEST_INSTALL_PAUSE_MS, a pause after each
+ * key-space batch, so that tests can act while an install runs. */
+static unsigned pause_ms(void)
+{
+#ifdef SKV_TEST_HOOKS
+    const char *s = getenv("SEALKV_TEST_INSTALL_PAUSE_MS");
+    unsigned long v = s ? strtoul(s, NULL, 10) : 0;
+    return v > 0 && v <= 10000 ? (unsigned)v : 0;
+#else
+    return 0;
+#endif
+}
+
 static void end(struct skv_fsm_install *in, int status)
 {
     struct skv_fsm *f = in->f;
@@ -133,6 +146,7 @@ int skv_fsm_install_start(struct skv_fsm *f, const struct raft_buffer *ref,
     in->done_arg = arg;
     atomic_init(&in->cancel, 0);
     in->job.cancel = &in->cancel;
+    in->job.pause_ms = pause_ms();
     if (queue(in, 1) != 0) {
         skv_spool_job_free(&in->job);
         free(in);

@@ -41,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define SKV_RESTORE_BATCH_BYTES (1u << 20)
 #define SKV_RESTORE_BATCH_OPS 16384u
@@ -203,6 +204,8 @@ static int flush(struct skv_spool_job *j, struct skv_fsm_batch *b, int sync)
     } else if (b->n && j->st->write(j->db, b->ops, b->n, sync, &e) != SKV_OK) {
         snprintf(j->err, sizeof j->err, "snapshot restore write failed: %s", e.msg);
         rc = -1;
+    } else if (!sync && j->pause_ms) {
+        usleep(j->pause_ms * 1000u);
     }
     skv_fsm_batch_free(b);
     return rc;

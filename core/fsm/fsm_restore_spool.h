@@ -48,6 +48,7 @@ struct skv_spool_job {
     int have_enc;
     uint64_t encidx;              /* set by adopt */
     const atomic_int *cancel;     /* may be NULL */
+    unsigned pause_ms;            /* test hook: a pause after each key-space batch */
     char err[300];
 };
 

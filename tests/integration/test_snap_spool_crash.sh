@@ -17,6 +17,11 @@
 #                           start restores again from the spool file;
 #  - snapshot:after-restore the key space and applied index are durable:
 #                           the next start's restore is a no-op.
+# Then once more with SIGTERM while the key space is being replaced off
+# the loop (fsm_install.c, slowed by $SEALKV_TEST_INSTALL_PAUSE_MS): a
+# local read is refused with the retryable ErrSnapshotInstalling, status
+# still answers, the node stops cleanly and at once (rc 0, the install
+# cancelled at its next batch), and restarts restoring from the spool.
 # Each time node 4 exits there (99), restarts without the hook, catches up,
 # serves the big values byte for byte, keeps no spool file, is not halted;
 # `sealkv verify` passes on every node at the end. Needs
@@ -107,6 +112,33 @@ reseed 400
 crash_install snapshot:after-restore 500
 skv_assert "after-restore: the restart did not install again from the spool file" \
     sh -c "! grep -q 'from the spool file, in bounded batches' '$D/after-snapshot:after-restore.log'"
+reseed 600
+off=$(wc -c <"$D/n4.log")
+SEALKV_TEST_INSTALL_PAUSE_MS=1000 skv_start 4
+skv_wait 20 "term: node 4 answers" skv_status_field 4 id
+skv_assert "term: members add 4" skv_wait 30 "members add 4" add4
+installing() { tail -c +$((off + 1)) "$D/n4.log" | grep -q "installing the snapshot at index .* off the loop"; }
+skv_assert "term: node 4 installs off the loop" skv_wait 60 "node 4 installs" installing
+r=$(curl -s -m 5 -w ' %{http_code}' "$(skv_endpoint 4)/v1/kv/key1?consistency=local")
+refused() { case "$r" in *ErrSnapshotInstalling*" 503") return 0 ;; esac; return 1; }
+skv_assert "term: a local read during the install is refused as retryable ($r)" refused
+skv_assert "term: status answers during the install" skv_status_field 4 id
+t0=$(date +%s)
+skv_stop 4
+el=$(( $(date +%s) - t0 ))
+skv_assert "term: node 4 stopped cleanly (rc $SKV_LAST_RC) within 5 s ($el s)" \
+    [ "$SKV_LAST_RC" = 0 -a "$el" -le 5 ]
+skv_assert "term: the install was stopped, not finished" \
+    sh -c "tail -c +$((off + 1)) '$D/n4.log' | grep -q 'install of the snapshot at index .* stopped'"
+off=$(wc -c <"$D/n4.log")
+skv_start 4
+writes 700 702
+skv_wait 75 "term: node 4 catches up after the restart" skv_all_local_eq key702 v702 4
+skv_assert "term: the restart restored from the spool file" \
+    sh -c "tail -c +$((off + 1)) '$D/n4.log' | grep -q 'from the spool file, in bounded batches'"
+got=$(curl -s "$(skv_endpoint 4)/v1/kv/big6?consistency=local" | sha256sum | cut -d' ' -f1)
+skv_assert "term: node 4 serves big6 byte for byte" [ "$got" = "$sum" ]
+skv_assert "term: no spool file left" sh -c "! ls $D/data4/snapshot-in.* 2>/dev/null | grep -q ."
 for i in 1 2 3 4; do skv_stop $i; done
 for i in 1 2 3 4; do
     "$SEALKV" verify --config "$D/n$i.yaml" >"$D/verify-$i.out" 2>&1
