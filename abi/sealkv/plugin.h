@@ -46,7 +46,7 @@ extern "C" {
 #endif
 
 #define SKV_ABI_MAJOR 1
-#define SKV_ABI_MINOR 3
+#define SKV_ABI_MINOR 4
 
 /* Name of the single exported entry symbol. */
 #define SKV_PLUGIN_ENTRY "sealkv_plugin_v1"

@@ -83,6 +83,15 @@ struct skv_transport_ops {
      * only what the peer claimed). Constant between start and stop. Any
      * thread. */
     uint32_t (*security)(void *state); /* since 1.1 */
+
+    /* ---- since 1.4 ---- */
+
+    /* Optional (SKV_HAS): the bytes queued for `peer_id` and not yet
+     * handed to the network (0 for an unknown peer). The host paces a
+     * long stream of frames (a snapshot sent in chunks) by it, so that it
+     * holds a few frames per peer instead of filling the queue. Loop
+     * thread. */
+    uint64_t (*queued)(void *state, uint64_t peer_id); /* since 1.4 */
 };
 
 /* Bits of skv_transport_ops.security() (since 1.1).

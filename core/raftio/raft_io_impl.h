@@ -24,6 +24,7 @@ struct skv_rio_send {
 /* raft_io_xfer.c: snapshots in chunks. */
 #define SKV_RIO_XFER_CHUNK (4u << 20)     /* bytes per SNAP_CHUNK frame */
 #define SKV_RIO_XFER_STALL_MS 10000u      /* a queue full this long: give up */
+#define SKV_RIO_XFER_AHEAD 4u             /* streamed: chunks queued per peer at most */
 struct skv_rio_sdesc;
 struct skv_rio_xfer {                     /* one InstallSnapshot being sent */
     struct skv_rio_xfer *next;

@@ -148,6 +148,20 @@ static int send_chunk(struct skv_rio *rio, struct skv_rio_xfer *x)
     return rc;
 }
 
+/* A streamed send makes its next chunk only while fewer than
+ * SKV_RIO_XFER_AHEAD chunks wait in the transport's queue for the peer
+ * (transport ABI 1.4 `queued`; without it, until the queue is full):
+ * the leader then holds a few chunks per follower, not the queue's
+ * max_queue_bytes. A queue that does not drain counts as no progress. */
+static int ahead_full(const struct skv_rio *rio, const struct skv_rio_xfer *x)
+{
+    const struct skv_raftio_env *env = &rio->env;
+    if (!x->sd || !SKV_HAS(env->tr, struct skv_transport_ops, queued))
+        return 0;
+    return env->tr->queued(env->tr_state, x->m.server_id) >=
+           (uint64_t)SKV_RIO_XFER_AHEAD * SKV_RIO_XFER_CHUNK;
+}
+
 /* Send what the transport takes; finish the job once every chunk and the
  * InstallSnapshot itself went. */
 static void pump_one(struct skv_rio *rio, struct skv_rio_xfer *x)
@@ -162,6 +176,10 @@ static void pump_one(struct skv_rio *rio, struct skv_rio_xfer *x)
         return;   /* fill_after_cb pumps again */
     while (x->off < x->total) {
         if (x->sd && !x->chunk_ready) {
+            if (ahead_full(rio, x)) {
+                rc = SKV_ERR_FULL;   /* the next tick looks again */
+                break;
+            }
             if ((rc = fill_start(rio, x)) == SKV_OK)
                 return;
             break;

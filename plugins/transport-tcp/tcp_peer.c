@@ -347,6 +347,15 @@ int tcp_peer_enqueue(struct tcp_peer *p, const char *address,
     return rc;
 }
 
+uint64_t tcp_peer_queued(struct tcp_peer *p)
+{
+    uint64_t b;
+    pthread_mutex_lock(&p->lock);
+    b = p->q.bytes;
+    pthread_mutex_unlock(&p->lock);
+    return b;
+}
+
 void tcp_peer_close(struct tcp_peer *p)
 {
     pthread_mutex_lock(&p->lock);

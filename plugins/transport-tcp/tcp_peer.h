@@ -31,6 +31,8 @@ int tcp_peer_new(const struct skv_host *host, const struct tcp_peer_opts *opt,
                  struct skv_err *err);
 
 uint64_t tcp_peer_id(const struct tcp_peer *p);
+/* Bytes queued for the peer, not yet taken by its writer. */
+uint64_t tcp_peer_queued(struct tcp_peer *p);
 
 /* Queue `f` for the peer, first switching to `address` if it changed
  * (the writer then reconnects there). SKV_OK: the peer owns f.

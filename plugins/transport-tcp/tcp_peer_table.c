@@ -152,6 +152,20 @@ void tcp_peer_table_forget(struct tcp_peer_table *t, uint64_t peer_id)
     pthread_mutex_unlock(&t->lock);
 }
 
+uint64_t tcp_peer_table_queued(struct tcp_peer_table *t, uint64_t peer_id)
+{
+    struct tcp_slot *s;
+    uint64_t b = 0;
+    pthread_mutex_lock(&t->lock);
+    for (s = t->live; s; s = s->next)
+        if (tcp_peer_id(s->peer) == peer_id) {
+            b = tcp_peer_queued(s->peer);
+            break;
+        }
+    pthread_mutex_unlock(&t->lock);
+    return b;
+}
+
 void tcp_peer_table_free(struct tcp_peer_table *t)
 {
     struct tcp_slot *s;

@@ -24,6 +24,9 @@ int tcp_peer_table_send(struct tcp_peer_table *t, uint64_t peer_id,
 /* Drop the peer's queue and connection (no-op for an unknown id). */
 void tcp_peer_table_forget(struct tcp_peer_table *t, uint64_t peer_id);
 
+/* Bytes queued for the peer (0 for an unknown id). */
+uint64_t tcp_peer_table_queued(struct tcp_peer_table *t, uint64_t peer_id);
+
 /* Close every peer, join every writer thread, free. NULL is a no-op. */
 void tcp_peer_table_free(struct tcp_peer_table *t);
 

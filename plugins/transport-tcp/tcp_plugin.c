@@ -184,6 +184,17 @@ static void tcp_forget(void *state, uint64_t peer_id)
     pthread_mutex_unlock(&t->lock);
 }
 
+static uint64_t tcp_queued(void *state, uint64_t peer_id)
+{
+    struct tcp_transport *t = state;
+    uint64_t b = 0;
+    pthread_mutex_lock(&t->lock);
+    if (t->running)
+        b = tcp_peer_table_queued(t->peers, peer_id);
+    pthread_mutex_unlock(&t->lock);
+    return b;
+}
+
 static int tcp_reload(void *state, struct skv_err *err)
 {
     struct tcp_transport *t = state;
@@ -224,6 +235,7 @@ static const struct skv_transport_ops tcp_ops = {
     .forget = tcp_forget,
     .reload = tcp_reload,
     .security = tcp_security,
+    .queued = tcp_queued,
 };
 
 SKV_PLUGIN_DEFINE(SKV_KIND_TRANSPORT, "tcp", "0.1.0",

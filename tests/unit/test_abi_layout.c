@@ -99,7 +99,7 @@ static void test_layout_lp64(void)
     S(skv_iov, 16);
     F(skv_iov, base, 0);
     F(skv_iov, len, 8);
-    S(skv_transport_ops, 56);
+    S(skv_transport_ops, 64);
     F(skv_transport_ops, struct_size, 0);
     F(skv_transport_ops, start, 8);
     F(skv_transport_ops, send, 16);
@@ -107,6 +107,7 @@ static void test_layout_lp64(void)
     F(skv_transport_ops, forget, 32);
     F(skv_transport_ops, reload, 40);   /* since 1.1 */
     F(skv_transport_ops, security, 48); /* since 1.1 */
+    F(skv_transport_ops, queued, 56);   /* since 1.4 */
     S(skv_cipher_suite, 32);
     F(skv_cipher_suite, struct_size, 0);
     F(skv_cipher_suite, name, 8);
