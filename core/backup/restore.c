@@ -247,7 +247,7 @@ static int spool_snapshot(struct rctx *x, struct skv_spool_meta *m, char *err, s
     struct skv_spool_w w;
     size_t off, n;
     skv_spool_w_init(&w);
-    if (skv_spool_begin(&w, x->conf.data_dir, x->info.snap_len, err, errlen) != 0)
+    if (skv_spool_begin(&w, x->conf.data_dir, x->info.snap_len, 0, err, errlen) != 0)
         return -1;
     for (off = 0; off < x->info.snap_len; off += n) {
         n = x->info.snap_len - off < SPOOL_PIECE ? x->info.snap_len - off : SPOOL_PIECE;

@@ -93,6 +93,13 @@ int skv_snap_iter_next(struct skv_snap_iter *it, uint8_t *buf, size_t cap, size_
     return 0;
 }
 
+int skv_snap_iter_at_end(struct skv_snap_iter *it, char *errmsg, size_t errlen)
+{
+    if (stage(it, 1, errmsg, errlen) != 0)
+        return -1;
+    return it->stage.len == it->off;
+}
+
 uint64_t skv_snap_iter_pos(const struct skv_snap_iter *it)
 {
     return it->pos;

@@ -44,6 +44,10 @@ int skv_snap_iter_open(const struct skv_storage_ops *st, void *db, const struct 
  * at the end; 0 once everything was produced), or RAFT_IOERR. */
 int skv_snap_iter_next(struct skv_snap_iter *it, uint8_t *buf, size_t cap, size_t *n,
                        char *errmsg, size_t errlen);
+/* 1 when every byte was produced (the next call would give 0), 0 when
+ * more follow, -1 (RAFT_IOERR's message in errmsg): looks ahead at most
+ * one record. */
+int skv_snap_iter_at_end(struct skv_snap_iter *it, char *errmsg, size_t errlen);
 /* Bytes produced so far. */
 uint64_t skv_snap_iter_pos(const struct skv_snap_iter *it);
 void skv_snap_iter_close(struct skv_snap_iter *it);

@@ -294,14 +294,6 @@ static int snap_expand(void *arg, void *handle, const struct raft_buffer *data,
 }
 
 /* ... or streamed from that view, chunk by chunk (fsm/snap_iter.h) */
-static int snap_size(void *arg, void *handle, const struct raft_buffer *data, uint64_t *total,
-                     char *errmsg, size_t errlen)
-{
-    struct skv_node *n = arg;   /* worker: only the storage handle is used */
-    return skv_snap_full_size(n->st, n->db, handle, data->base, data->len, total, errmsg,
-                              errlen);
-}
-
 static int snap_open(void *arg, void *handle, const struct raft_buffer *data, void **iter,
                      char *errmsg, size_t errlen)
 {
@@ -310,13 +302,16 @@ static int snap_open(void *arg, void *handle, const struct raft_buffer *data, vo
     int rc = skv_snap_iter_open(n->st, n->db, handle, data->base, data->len, &it, errmsg,
                                 errlen);
     *iter = it;
-    return rc == 1 ? RAFT_INVALID : rc;
+    return rc;
 }
 
-static int snap_next(void *iter, uint8_t *buf, size_t cap, size_t *len, char *errmsg,
+static int snap_next(void *iter, uint8_t *buf, size_t cap, size_t *len, int *last, char *errmsg,
                      size_t errlen)
 {
-    return skv_snap_iter_next(iter, buf, cap, len, errmsg, errlen);
+    int rc = skv_snap_iter_next(iter, buf, cap, len, errmsg, errlen);
+    if (rc == 0 && (*last = skv_snap_iter_at_end(iter, errmsg, errlen)) < 0)
+        rc = RAFT_IOERR;
+    return rc;
 }
 
 static void snap_close(void *iter)
@@ -395,7 +390,6 @@ static int open_raft(struct skv_node *n, char *err, size_t errlen)
     env.snap_pin = snap_pin;
     env.snap_expand = snap_expand;
     env.snap_unpin = snap_unpin;
-    env.snap_size = snap_size;
     env.snap_open = snap_open;
     env.snap_next = snap_next;
     env.snap_close = snap_close;

@@ -75,18 +75,19 @@ struct skv_raftio_env {
     void *snap_arg;
     /* optional, with snap_pin/unpin: SEND A BIG SNAPSHOT STREAMED from the
      * pinned view instead of expanded into one buffer (raft_io_sdesc.c).
-     * On the worker, snap_size(snap_arg, handle, data, &total, ...) gives
-     * the full form's size (returns as snap_expand: 0, 1 = data is full
-     * already, RAFT_*). Over SKV_RIO_XFER_CHUNK, snapshot_get hands C-Raft
-     * a small local descriptor instead of data, keeping the view pinned;
-     * sending it opens snap_open(snap_arg, handle, data, &iter, ...) and
-     * reads snap_next(iter, buf, cap, &n, ...) chunk by chunk on the
-     * worker (fsm/snap_iter.h), snap_close(iter) at the end. */
-    int (*snap_size)(void *arg, void *handle, const struct raft_buffer *data, uint64_t *total,
-                     char *errmsg, size_t errlen);
+     * snap_open(snap_arg, handle, data, &iter, ...) (worker) opens the
+     * full form (returns 0, 1 = data is full already, RAFT_*), snap_next
+     * (iter, buf, cap, &n, &last, ...) makes the next min(cap, what is
+     * left) bytes (last: nothing comes after them), snap_close(iter).
+     * snapshot_get makes the first SKV_RIO_XFER_CHUNK bytes: if that is
+     * all, they are the data sent as is; else C-Raft gets a small local
+     * descriptor instead of data, keeping the view pinned, and sending it
+     * makes the full form chunk by chunk on a worker (fsm/snap_iter.h),
+     * its size known only at its last chunk: nothing reads the view just
+     * to size it. */
     int (*snap_open)(void *arg, void *handle, const struct raft_buffer *data, void **iter,
                      char *errmsg, size_t errlen);
-    int (*snap_next)(void *iter, uint8_t *buf, size_t cap, size_t *n, char *errmsg,
+    int (*snap_next)(void *iter, uint8_t *buf, size_t cap, size_t *n, int *last, char *errmsg,
                      size_t errlen);
     void (*snap_close)(void *iter);
     /* optional: RECEIVE A BIG SNAPSHOT INTO A SPOOL FILE under spool_dir

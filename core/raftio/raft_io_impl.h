@@ -32,7 +32,8 @@ struct skv_rio_xfer {                     /* one InstallSnapshot being sent */
     struct raft_io_send *req;
     struct raft_message m;   /* shallow copy: C-Raft keeps the data until req's callback */
     char *address;           /* copy of m.server_address */
-    uint64_t total;          /* bytes to send: m's data, or the streamed full form */
+    uint64_t total;          /* bytes to send: m's data; streamed: SKV_WIRE_SNAP_TOTAL_OPEN
+                                until its last chunk is made, then exact */
     uint64_t off;            /* data bytes handed to the transport */
     uint64_t progress_ms;    /* loop time of the last chunk taken or made */
     /* streamed from a storage view (m's data is a descriptor): */
@@ -40,13 +41,15 @@ struct skv_rio_xfer {                     /* one InstallSnapshot being sent */
     void *iter;              /* env.snap_open's, used on the worker only */
     uint8_t *chunk;          /* the next chunk, SKV_RIO_XFER_CHUNK bytes */
     size_t chunk_len;
+    int chunk_last;          /* the chunk made is the full form's last */
     int chunk_ready, filling, dead, fill_rc;
     uv_work_t work;
     char fill_err[RAFT_ERRMSG_BUF_SIZE];
 };
 struct skv_rio_xfer_in {                  /* the snapshot being received */
     uint64_t from, term, last_index, last_term, total, got;
-    uint8_t *buf;            /* raft_malloc'd, `total` bytes; NULL: none (or spooled) */
+    uint8_t *buf;            /* raft_malloc'd, `cap` bytes; NULL: none (or spooled) */
+    uint64_t cap;            /* `total`, or what came so far for an open total */
     int spooling;            /* into spool (env.spool_dir) instead of buf */
     struct skv_spool_w spool;
     uint8_t head[64];        /* the snapshot's first bytes (its header) */
@@ -61,7 +64,6 @@ struct skv_rio_sdesc {
     uint8_t token[16];
     void *pin;                 /* env.snap_pin's handle, kept until released */
     struct raft_buffer stored; /* the stored local snapshot (raft_malloc'd) */
-    uint64_t total;            /* its full form's size */
     uint64_t issued_ms;
     int sending;               /* an xfer streams from it */
 };
@@ -206,14 +208,13 @@ int skv_rio_local_only(const void *data, size_t len);
 
 /* raft_io_sdesc.c */
 /* Worker: after the stored snapshot was read, decide how it is sent:
- * 0 (data as it is now: stored, or expanded in memory), 2 (stream it:
- * *total set, data left as stored), or a RAFT_* error. */
+ * 0 (data as it is now: stored, or the full form made in memory: it fit
+ * one chunk), 2 (stream it: data left as stored), or a RAFT_* error. */
 int skv_rio_sdesc_plan(struct skv_rio *rio, void *pin, struct raft_buffer *data,
-                       uint64_t *total, char *errmsg, size_t errlen);
+                       char *errmsg, size_t errlen);
 /* Loop thread: replace data by a descriptor owning data and pin: 0, or
  * RAFT_NOMEM (nothing changed). */
-int skv_rio_sdesc_issue(struct skv_rio *rio, void *pin, struct raft_buffer *data,
-                        uint64_t total);
+int skv_rio_sdesc_issue(struct skv_rio *rio, void *pin, struct raft_buffer *data);
 /* The live descriptor `data` names, marked sending; NULL with a log line. */
 struct skv_rio_sdesc *skv_rio_sdesc_claim(struct skv_rio *rio, const struct raft_buffer *data);
 void skv_rio_sdesc_release(struct skv_rio *rio, struct skv_rio_sdesc *sd);

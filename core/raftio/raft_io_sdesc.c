@@ -8,7 +8,10 @@
  * SKV_RIO_XFER_CHUNK reaches C-Raft as a 24-byte descriptor ("SKVSEND1" +
  * a random token) that keeps the view pinned; the send of an
  * InstallSnapshot carrying it (raft_io_xfer.c) streams the full form from
- * the view chunk by chunk. A descriptor serves one send and is released
+ * the view chunk by chunk. Which one it is is decided by making the first
+ * chunk (a small full form is then complete); the size of a big one is
+ * known only when its last chunk is made, so the view is read once per
+ * send, never once more just to size it. A descriptor serves one send and is released
  * when that send ends (or fails), or after SKV_RIO_SDESC_TTL_MS if C-Raft
  * never sends it (it lost leadership meanwhile); descriptors are never
  * sent to a peer, and one from a peer is refused (raft_io_xin.c).
@@ -26,21 +29,45 @@ int skv_rio_is_sdesc(const void *data, size_t len)
     return data && len == SKV_RIO_SDESC_LEN && memcmp(data, magic, sizeof magic) == 0;
 }
 
+/* Worker: the first chunk of the full form. 0 when it is the whole of it
+ * (then it replaces data), 2 when more follows (stream it), 1 (data is
+ * full already), or a RAFT_* code. One pass over the view either way. */
+static int first_chunk(struct skv_rio *rio, void *pin, struct raft_buffer *data, char *errmsg,
+                       size_t errlen)
+{
+    const struct skv_raftio_env *env = &rio->env;
+    void *it = NULL;
+    uint8_t *buf;
+    size_t n = 0;
+    int last = 0, rc = env->snap_open(env->snap_arg, pin, data, &it, errmsg, errlen);
+    if (rc != 0)
+        return rc;
+    if (!(buf = raft_malloc(SKV_RIO_XFER_CHUNK))) {
+        env->snap_close(it);
+        snprintf(errmsg, errlen, "snapshot get: out of memory");
+        return RAFT_NOMEM;
+    }
+    rc = env->snap_next(it, buf, SKV_RIO_XFER_CHUNK, &n, &last, errmsg, errlen);
+    env->snap_close(it);
+    if (rc == 0 && last) {
+        raft_free(data->base);
+        data->base = buf;
+        data->len = n;
+        return 0;
+    }
+    raft_free(buf);
+    return rc != 0 ? rc : 2;
+}
+
 int skv_rio_sdesc_plan(struct skv_rio *rio, void *pin, struct raft_buffer *data,
-                       uint64_t *total, char *errmsg, size_t errlen)
+                       char *errmsg, size_t errlen)
 {
     const struct skv_raftio_env *env = &rio->env;
     struct raft_buffer full = {NULL, 0};
     int rc;
-    *total = 0;
-    if (env->snap_size && env->snap_open && env->snap_next && env->snap_close) {
-        rc = env->snap_size(env->snap_arg, pin, data, total, errmsg, errlen);
-        if (rc == 1)
-            return 0;
-        if (rc != 0)
-            return rc;
-        if (*total > SKV_RIO_XFER_CHUNK)
-            return 2;
+    if (env->snap_open && env->snap_next && env->snap_close) {
+        rc = first_chunk(rio, pin, data, errmsg, errlen);
+        return rc == 1 ? 0 : rc;
     }
     if (!env->snap_expand)
         return 0;
@@ -54,8 +81,7 @@ int skv_rio_sdesc_plan(struct skv_rio *rio, void *pin, struct raft_buffer *data,
     return rc;
 }
 
-int skv_rio_sdesc_issue(struct skv_rio *rio, void *pin, struct raft_buffer *data,
-                        uint64_t total)
+int skv_rio_sdesc_issue(struct skv_rio *rio, void *pin, struct raft_buffer *data)
 {
     struct skv_rio_sdesc *sd = calloc(1, sizeof *sd);
     uint8_t *d = raft_malloc(SKV_RIO_SDESC_LEN);
@@ -68,7 +94,6 @@ int skv_rio_sdesc_issue(struct skv_rio *rio, void *pin, struct raft_buffer *data
     memcpy(d + sizeof magic, sd->token, sizeof sd->token);
     sd->pin = pin;
     sd->stored = *data;
-    sd->total = total;
     sd->issued_ms = uv_now(rio->env.loop);
     sd->next = rio->sdescs;
     rio->sdescs = sd;

@@ -31,7 +31,6 @@ struct rio_get_job {
     void *pin;                  /* env.snap_pin's handle */
     int status;
     int stream;                 /* send streamed: data becomes a descriptor */
-    uint64_t stream_total;
     unsigned tries;
     struct rio_get_job *next;   /* rio->gets_parked */
     char errmsg[RAFT_ERRMSG_BUF_SIZE];
@@ -46,8 +45,7 @@ static int get_expand(struct rio_get_job *job)
     int rc;
     if (!s || s->n_bufs != 1)
         return 0;
-    rc = skv_rio_sdesc_plan(job->rio, job->pin, &s->bufs[0], &job->stream_total, job->errmsg,
-                            sizeof job->errmsg);
+    rc = skv_rio_sdesc_plan(job->rio, job->pin, &s->bufs[0], job->errmsg, sizeof job->errmsg);
     job->stream = rc == 2;
     return rc == 2 ? 0 : rc;
 }
@@ -104,11 +102,11 @@ static void get_done(struct skv_rio *rio, struct rio_get_job *job, int rc)
 static int get_stream(struct skv_rio *rio, struct rio_get_job *job)
 {
     if (!rio->closing &&
-        skv_rio_sdesc_issue(rio, job->pin, &job->snapshot->bufs[0], job->stream_total) == 0) {
+        skv_rio_sdesc_issue(rio, job->pin, &job->snapshot->bufs[0]) == 0) {
         job->pin = NULL;        /* the descriptor holds it until its send ends */
-        skv_rio_logf(rio, SKV_LOG_INFO, "raft: snapshot %llu (%llu bytes full) will be streamed "
-                     "from its storage view", (unsigned long long)job->snapshot->index,
-                     (unsigned long long)job->stream_total);
+        skv_rio_logf(rio, SKV_LOG_INFO, "raft: snapshot %llu (over %u bytes full) will be "
+                     "streamed from its storage view", (unsigned long long)job->snapshot->index,
+                     SKV_RIO_XFER_CHUNK);
         return 0;
     }
     snprintf(job->errmsg, sizeof job->errmsg, "%s", rio->closing ? "closing" : "out of memory");

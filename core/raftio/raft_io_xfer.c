@@ -59,22 +59,27 @@ static void job_done(struct skv_rio *rio, struct skv_rio_xfer *x, int status)
 
 static void pump_one(struct skv_rio *rio, struct skv_rio_xfer *x);
 
+/* The next chunk: a whole one unless it is the last (chunk_last); the
+ * full form's size is known once the last one is made. */
 static void fill_work_cb(uv_work_t *w)
 {
     struct skv_rio_xfer *x = w->data;
     const struct skv_raftio_env *env = &x->rio->env;
-    uint64_t left = x->total - x->off;
-    size_t want = left < SKV_RIO_XFER_CHUNK ? (size_t)left : SKV_RIO_XFER_CHUNK;
     x->fill_rc = 0;
-    if (!x->iter)
-        x->fill_rc = env->snap_open(env->snap_arg, x->sd->pin, &x->sd->stored, &x->iter,
-                                    x->fill_err, sizeof x->fill_err);
+    x->chunk_last = 0;
+    if (!x->iter && (x->fill_rc = env->snap_open(env->snap_arg, x->sd->pin, &x->sd->stored,
+                                                 &x->iter, x->fill_err,
+                                                 sizeof x->fill_err)) == 1)
+        x->fill_rc = RAFT_INVALID;   /* a descriptor is issued for local snapshots only */
     if (x->fill_rc == 0)
-        x->fill_rc = env->snap_next(x->iter, x->chunk, want, &x->chunk_len, x->fill_err,
-                                    sizeof x->fill_err);
-    if (x->fill_rc == 0 && x->chunk_len != want) {   /* a view is immutable */
-        snprintf(x->fill_err, sizeof x->fill_err, "the full form ended at %llu, not %llu",
-                 (unsigned long long)(x->off + x->chunk_len), (unsigned long long)x->total);
+        x->fill_rc = env->snap_next(x->iter, x->chunk, SKV_RIO_XFER_CHUNK, &x->chunk_len,
+                                    &x->chunk_last, x->fill_err, sizeof x->fill_err);
+    if (x->fill_rc == 0 && (x->chunk_len == 0 ||
+                            (!x->chunk_last && x->chunk_len != SKV_RIO_XFER_CHUNK) ||
+                            x->off + x->chunk_len > SKV_WIRE_MAX_SNAPSHOT)) {
+        snprintf(x->fill_err, sizeof x->fill_err, "the full form's chunk at %llu has %zu "
+                 "bytes (%s)", (unsigned long long)x->off, x->chunk_len,
+                 x->chunk_last ? "last" : "not the last");
         x->fill_rc = RAFT_IOERR;
     }
 }
@@ -95,6 +100,8 @@ static void fill_after_cb(uv_work_t *w, int status)
         job_done(rio, x, RAFT_IOERR);
     } else {
         x->chunk_ready = 1;
+        if (x->chunk_last)   /* the size is known now: the last chunk carries it */
+            x->total = x->off + x->chunk_len;
         x->progress_ms = uv_now(rio->env.loop);
         pump_one(rio, x);
     }
@@ -200,6 +207,10 @@ static void pump_one(struct skv_rio *rio, struct skv_rio_xfer *x)
         job_done(rio, x, RAFT_NOCONNECTION);
         return;
     }
+    if (x->sd)
+        skv_rio_logf(rio, SKV_LOG_INFO, "raft: snapshot %llu to %llu: %llu bytes sent in chunks, "
+                     "streamed", (unsigned long long)x->m.install_snapshot.last_index,
+                     (unsigned long long)x->m.server_id, (unsigned long long)x->total);
     last = x->m;
     last.server_address = x->address;
     last.install_snapshot.data.base = NULL;
@@ -253,14 +264,19 @@ int skv_rio_xfer_start(struct skv_rio *rio, struct raft_io_send *req,
         return 1;
     }
     if (x->sd)
-        x->total = x->sd->total;
+        x->total = SKV_WIRE_SNAP_TOTAL_OPEN;   /* exact once the last chunk is made */
     x->progress_ms = uv_now(rio->env.loop);
     x->next = rio->xouts;
     rio->xouts = x;
-    skv_rio_logf(rio, SKV_LOG_INFO, "raft: sending snapshot %llu (%llu bytes) to %llu in chunks%s",
-                 (unsigned long long)m->install_snapshot.last_index,
-                 (unsigned long long)x->total, (unsigned long long)m->server_id,
-                 x->sd ? ", streamed from its storage view" : "");
+    if (x->sd)
+        skv_rio_logf(rio, SKV_LOG_INFO, "raft: sending snapshot %llu to %llu in chunks, streamed "
+                     "from its storage view (its size found while streaming)",
+                     (unsigned long long)m->install_snapshot.last_index,
+                     (unsigned long long)m->server_id);
+    else
+        skv_rio_logf(rio, SKV_LOG_INFO, "raft: sending snapshot %llu (%llu bytes) to %llu in "
+                     "chunks", (unsigned long long)m->install_snapshot.last_index,
+                     (unsigned long long)x->total, (unsigned long long)m->server_id);
     pump_one(rio, x);
     return 1;
 }

@@ -53,17 +53,20 @@ static void xin_begin(struct skv_rio *rio, uint64_t from, const struct skv_snap_
         return;
     }
     if (rio->env.spool_dir && rio->env.spool_ref) {
-        if (skv_spool_begin(&in->spool, rio->env.spool_dir, c->total, err, sizeof err) != 0) {
+        if (skv_spool_begin(&in->spool, rio->env.spool_dir, c->total,
+                            c->total == SKV_WIRE_SNAP_TOTAL_OPEN, err, sizeof err) != 0) {
             skv_rio_logf(rio, SKV_LOG_WARN, "raft: snapshot %llu from %llu refused: %s",
                          (unsigned long long)c->last_index, (unsigned long long)from, err);
             return;
         }
         in->spooling = 1;
-    } else if (!(in->buf = raft_malloc(c->total ? (size_t)c->total : 1))) {
+    } else if (!(in->buf = raft_malloc(c->total == SKV_WIRE_SNAP_TOTAL_OPEN || !c->total
+                                           ? 1 : (size_t)c->total))) {
         skv_rio_logf(rio, SKV_LOG_WARN, "raft: no memory for a %llu-byte snapshot from %llu",
                      (unsigned long long)c->total, (unsigned long long)from);
         return;
     }
+    in->cap = in->spooling || c->total == SKV_WIRE_SNAP_TOTAL_OPEN ? 0 : c->total;
     in->from = from;
     in->term = c->term;
     in->last_index = c->last_index;
@@ -71,6 +74,20 @@ static void xin_begin(struct skv_rio *rio, uint64_t from, const struct skv_snap_
     in->total = c->total;
     in->head_len = c->data.len < sizeof in->head ? c->data.len : sizeof in->head;
     memcpy(in->head, c->data.p, in->head_len);
+}
+
+/* A chunk's total against the transfer's: the same, or — the total was
+ * announced open (a snapshot sized while it is made) — the exact total
+ * carried by the chunk that ends the data (which then becomes the
+ * transfer's). 1 fits, 0 not. */
+static int total_fits(struct skv_rio_xfer_in *in, const struct skv_snap_chunk *c)
+{
+    if (c->total == in->total)
+        return 1;
+    if (in->total != SKV_WIRE_SNAP_TOTAL_OPEN || c->offset + c->data.len != c->total)
+        return 0;
+    in->total = c->total;
+    return 1;
 }
 
 void skv_raftio_recv_chunk(struct raft_io *io, uint64_t from, const struct skv_snap_chunk *c)
@@ -85,7 +102,7 @@ void skv_raftio_recv_chunk(struct raft_io *io, uint64_t from, const struct skv_s
         xin_begin(rio, from, c);
     } else if ((!in->buf && !in->spooling) || in->from != from || in->term != c->term ||
                in->last_index != c->last_index || in->last_term != c->last_term ||
-               in->total != c->total || in->got != c->offset) {
+               in->got != c->offset || !total_fits(in, c)) {
         if (in->buf || in->spooling)
             skv_rio_logf(rio, SKV_LOG_DEBUG, "raft: snapshot chunk from %llu out of order; "
                          "transfer dropped", (unsigned long long)from);
@@ -102,6 +119,17 @@ void skv_raftio_recv_chunk(struct raft_io *io, uint64_t from, const struct skv_s
             return;
         }
     } else {
+        if (in->got + c->data.len > in->cap) {   /* an open total: grows as chunks come */
+            uint8_t *nb = raft_realloc(in->buf, (size_t)(in->got + c->data.len));
+            if (!nb) {
+                skv_rio_logf(rio, SKV_LOG_WARN, "raft: no memory for snapshot %llu from %llu",
+                             (unsigned long long)c->last_index, (unsigned long long)from);
+                skv_rio_xin_drop(rio);
+                return;
+            }
+            in->buf = nb;
+            in->cap = in->got + c->data.len;
+        }
         memcpy(in->buf + in->got, c->data.p, c->data.len); /* bounds: decoder + checks above */
     }
     in->got += c->data.len;

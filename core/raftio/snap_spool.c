@@ -97,8 +97,31 @@ static int check_room(const char *dir, uint64_t total, char *err, size_t errlen)
     return 0;
 }
 
-int skv_spool_begin(struct skv_spool_w *w, const char *dir, uint64_t total, char *err,
-                    size_t errlen)
+/* An open total: the file, n bytes longer, stays under the cap and
+ * leaves SKV_SPOOL_SPARE free (its w->got bytes are already used). */
+static int check_more(const struct skv_spool_w *w, size_t n, char *err, size_t errlen)
+{
+    struct statvfs sv;
+    uint64_t avail;
+    if (w->got + n > SKV_SPOOL_MAX) {
+        snprintf(err, errlen, "snapshot spool: the snapshot passes the cap of %llu bytes",
+                 (unsigned long long)SKV_SPOOL_MAX);
+        return -1;
+    }
+    if (statvfs(w->dir, &sv) != 0)
+        return fail(err, errlen, "statvfs", w->dir);
+    avail = (uint64_t)sv.f_bavail * (uint64_t)sv.f_frsize;
+    if (avail < n + SKV_SPOOL_SPARE) {
+        snprintf(err, errlen, "snapshot spool: %llu bytes received, %zu more do not fit the "
+                 "%llu bytes free under %s", (unsigned long long)w->got, n,
+                 (unsigned long long)avail, w->dir);
+        return -1;
+    }
+    return 0;
+}
+
+int skv_spool_begin(struct skv_spool_w *w, const char *dir, uint64_t total, int open_total,
+                    char *err, size_t errlen)
 {
     uint8_t hdr[SKV_SPOOL_HDR];
     skv_spool_abort(w);
@@ -106,8 +129,10 @@ int skv_spool_begin(struct skv_spool_w *w, const char *dir, uint64_t total, char
         snprintf(err, errlen, "snapshot spool: data_dir path too long");
         return -1;
     }
-    if (check_room(dir, total, err, errlen) != 0)
+    if (check_room(dir, open_total ? 0 : total, err, errlen) != 0)
         return -1;
+    w->open_total = open_total;
+    w->dir = dir;
     if (getrandom(w->m.token, sizeof w->m.token, 0) != (ssize_t)sizeof w->m.token)
         return fail(err, errlen, "getrandom", w->path);
     w->m.total = total;
@@ -132,6 +157,8 @@ int skv_spool_write(struct skv_spool_w *w, const void *p, size_t n, char *err, s
                  (unsigned long long)w->m.total);
         return -1;
     }
+    if (w->open_total && check_more(w, n, err, errlen) != 0)
+        return -1;
     if (pwrite_all(w->fd, p, n, SKV_SPOOL_HDR + w->got) != 0)
         return fail(err, errlen, "write", w->path);
     w->m.crc = skv_crc32(w->m.crc, p, n);
@@ -142,6 +169,8 @@ int skv_spool_write(struct skv_spool_w *w, const void *p, size_t n, char *err, s
 int skv_spool_finish(struct skv_spool_w *w, struct skv_spool_meta *m, char *err, size_t errlen)
 {
     uint8_t hdr[SKV_SPOOL_HDR];
+    if (w->fd >= 0 && w->open_total)
+        w->m.total = w->got;
     if (w->fd < 0 || w->got != w->m.total) {
         snprintf(err, errlen, "snapshot spool: %llu of %llu bytes received",
                  (unsigned long long)w->got, (unsigned long long)w->m.total);

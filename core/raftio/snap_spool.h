@@ -18,7 +18,12 @@
  *
  * The total announced by the leader is checked against SKV_SPOOL_MAX and
  * the free space of the data_dir before the file is made, and every write
- * against it. Pure POSIX; every function returns 0 or -1 with a message.
+ * against it. A leader that makes the snapshot while it sends it does not
+ * know its size: it announces an OPEN total (an upper bound), and then
+ * every write is checked instead: the file stays under SKV_SPOOL_MAX and
+ * leaves SKV_SPOOL_SPARE free, so a snapshot that does not fit is
+ * refused at the first chunk that would not fit. Pure POSIX; every
+ * function returns 0 or -1 with a message.
  */
 #ifndef SKV_SNAP_SPOOL_H
 #define SKV_SNAP_SPOOL_H
@@ -47,18 +52,23 @@ void skv_spool_ref_decode(const uint8_t in[SKV_SPOOL_REF_LEN], struct skv_spool_
 /* ---- receiving (loop thread) ---- */
 struct skv_spool_w {
     int fd;                 /* -1: none */
+    int open_total;         /* m.total is only an upper bound: check each write */
+    const char *dir;        /* the data_dir (the caller's string, kept alive) */
     struct skv_spool_meta m;
     uint64_t got;
     char path[4096];
 };
 void skv_spool_w_init(struct skv_spool_w *w);
 /* Make dir/snapshot-in.part for `total` bytes (refused over the cap or
- * the free space); a fresh random token. */
-int skv_spool_begin(struct skv_spool_w *w, const char *dir, uint64_t total, char *err,
-                    size_t errlen);
+ * the free space; open_total: at most `total`, the size unknown, room
+ * checked at each write); a fresh random token. */
+int skv_spool_begin(struct skv_spool_w *w, const char *dir, uint64_t total, int open_total,
+                    char *err, size_t errlen);
 int skv_spool_write(struct skv_spool_w *w, const void *p, size_t n, char *err, size_t errlen);
-/* Every byte is there: the header gets the CRC, the file is closed (not
- * yet synced: skv_spool_commit does that). *m is its meta. */
+/* Every byte is there (the caller checked the sender's end; an open
+ * total becomes what was written): the header gets the size and CRC,
+ * the file is closed (not yet synced: skv_spool_commit does that). *m is
+ * its meta. */
 int skv_spool_finish(struct skv_spool_w *w, struct skv_spool_meta *m, char *err, size_t errlen);
 /* Close and remove a transfer in progress (no-op without one). */
 void skv_spool_abort(struct skv_spool_w *w);

@@ -114,6 +114,11 @@ struct skv_ctl_simple {
  * Bounds checked at decode: 0 < data.len, offset + data.len <= total <=
  * SKV_WIRE_MAX_SNAPSHOT. */
 #define SKV_WIRE_MAX_SNAPSHOT (64ull << 30)
+/* `total` of a chunk whose sender does not know the size yet (a snapshot
+ * made while it is sent): "at most SKV_WIRE_MAX_SNAPSHOT". The chunk that
+ * ends the data carries the exact total (offset + data.len == total);
+ * the receiver takes an InstallSnapshot only once that chunk came. */
+#define SKV_WIRE_SNAP_TOTAL_OPEN SKV_WIRE_MAX_SNAPSHOT
 struct skv_snap_chunk {
     uint64_t term, last_index, last_term; /* the InstallSnapshot's */
     uint64_t total;                       /* the whole data's length */

@@ -104,7 +104,10 @@ stall_4_after=$(turn_max 4)
 peak_anon_l=$(cat "$SKV_DIR/anon-l" 2>/dev/null || echo 0); peak_anon_4=$(cat "$SKV_DIR/anon-4" 2>/dev/null || echo 0)
 skv_assert "the leader sent the snapshot in chunks" grep -q "in chunks" "$SKV_DIR/n$L.log"
 skv_assert "node 4 installed it" grep -q "installing snapshot from the leader" "$SKV_DIR/n4.log"
-size=$(sed -n 's/.*sending snapshot [0-9]* (\([0-9]*\) bytes) to 4 in chunks.*/\1/p' "$SKV_DIR/n$L.log" | tail -1)
+# the leader finds the size while streaming; node 4 logs what it got
+size=$(sed -n 's/.*snapshot [0-9]* (\([0-9]*\) bytes) received into the spool file.*/\1/p' "$SKV_DIR/n4.log" | tail -1)
+skv_assert "the leader sized it while streaming (${size:-?} bytes sent)" \
+    grep -q "snapshot [0-9]* to 4: ${size:-none} bytes sent in chunks, streamed" "$SKV_DIR/n$L.log"
 skv_assert "the snapshot's size is logged (${size:-none} bytes)" [ -n "$size" ]
 size_k=$(( ${size:-0} / 1024 ))
 skv_log "memory: snapshot $size_k kB"

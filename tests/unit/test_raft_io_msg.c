@@ -470,14 +470,6 @@ static void st_unpin(void *arg, void *handle, int status)
     if (handle)
         st_unpins++;
 }
-static int st_size(void *arg, void *handle, const struct raft_buffer *data, uint64_t *total,
-                   char *errmsg, size_t errlen)
-{
-    (void)arg, (void)handle, (void)errmsg, (void)errlen;
-    CU_ASSERT(data->len == 8 && memcmp(data->base, "SKVSNAP3", 8) == 0);
-    *total = BIG;
-    return 0;
-}
 static int st_open(void *arg, void *handle, const struct raft_buffer *data, void **iter,
                    char *errmsg, size_t errlen)
 {
@@ -487,13 +479,15 @@ static int st_open(void *arg, void *handle, const struct raft_buffer *data, void
     *iter = calloc(1, sizeof(struct st_iter));
     return *iter ? 0 : RAFT_NOMEM;
 }
-static int st_next(void *iter, uint8_t *buf, size_t cap, size_t *n, char *errmsg, size_t errlen)
+static int st_next(void *iter, uint8_t *buf, size_t cap, size_t *n, int *last, char *errmsg,
+                   size_t errlen)
 {
     struct st_iter *it = iter;
     (void)errmsg, (void)errlen;
     *n = BIG - it->pos < cap ? BIG - it->pos : cap;
     memcpy(buf, pattern + it->pos, *n);
     it->pos += *n;
+    *last = it->pos == BIG;
     if (cap > st_max_piece)
         st_max_piece = cap;
     return 0;
@@ -507,7 +501,6 @@ static void st_tweak(struct skv_raftio_env *env)
 {
     env->snap_pin = st_pin;
     env->snap_unpin = st_unpin;
-    env->snap_size = st_size;
     env->snap_open = st_open;
     env->snap_next = st_next;
     env->snap_close = st_close;
@@ -583,14 +576,27 @@ static void test_streamed_send(void)
     CU_ASSERT_EQUAL_FATAL(C.n, 4);   /* 4 + 4 + 2 MiB, then the InstallSnapshot */
     CU_ASSERT(C.lens[3] < 4096);
     CU_ASSERT_EQUAL(st_max_piece, 4u << 20);
-    CU_ASSERT_EQUAL(st_opens, 1);
-    CU_ASSERT_EQUAL(st_closes, 1);
+    CU_ASSERT_EQUAL(st_opens, 2);    /* the get made the first chunk, the send all */
+    CU_ASSERT_EQUAL(st_closes, 2);
     CU_ASSERT_EQUAL(st_unpins, 1);   /* released with the send */
     big_sent = 0;                    /* sent already: no live descriptor */
     CU_ASSERT_EQUAL_FATAL(F.io.send(&F.io, &req2, &m, big_send_cb), 0);
     CU_ASSERT_FATAL(fx_wait(&F, &big_sent, 1, 5000));
     CU_ASSERT_EQUAL(big_status, RAFT_NOCONNECTION);
     CU_ASSERT_EQUAL(C.n, 4);
+    {   /* sized while streamed: an open total, the last chunk exact */
+        struct skv_frame f0, f2;
+        char err[200];
+        CU_ASSERT_EQUAL_FATAL(skv_wire_decode(C.frames[0], C.lens[0], &f0, err, sizeof err), 0);
+        CU_ASSERT_EQUAL_FATAL(skv_wire_decode(C.frames[2], C.lens[2], &f2, err, sizeof err), 0);
+        CU_ASSERT_EQUAL(f0.u.chunk.total, SKV_WIRE_SNAP_TOTAL_OPEN);
+        CU_ASSERT_EQUAL(f2.u.chunk.total, BIG);
+        CU_ASSERT_EQUAL(f2.u.chunk.offset + f2.u.chunk.data.len, BIG);
+    }
+    got_len = 0;
+    recvd = 0;
+    feed(0, 4, 2);                   /* the last chunk (the exact size) lost: dropped */
+    CU_ASSERT_EQUAL(recvd, 0);
     got_len = 0;
     feed(0, 4, -1);                  /* the receiver gets the full form */
     CU_ASSERT_EQUAL(got_len, BIG);

@@ -310,16 +310,16 @@ static void test_spool_file(void)
         data[i] = (uint8_t)i;
     skv_spool_w_init(&w);
     skv_spool_w_init(&w2);
-    CU_ASSERT_EQUAL(skv_spool_begin(&w, dir, SKV_SPOOL_MAX + 1, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(skv_spool_begin(&w, dir, SKV_SPOOL_MAX + 1, 0, err, sizeof err), -1);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "over the cap"));
     CU_ASSERT_FATAL(statvfs(dir, &sv) == 0);
     avail = (uint64_t)sv.f_bavail * sv.f_frsize;
     if (avail <= SKV_SPOOL_MAX) {   /* what is free, but not its 64 MiB spare */
-        CU_ASSERT_EQUAL(skv_spool_begin(&w, dir, avail, err, sizeof err), -1);
+        CU_ASSERT_EQUAL(skv_spool_begin(&w, dir, avail, 0, err, sizeof err), -1);
         CU_ASSERT_PTR_NOT_NULL(strstr(err, "does not fit"));
     }
     CU_ASSERT_FALSE(exists(dir, 0));   /* refused before any file exists */
-    CU_ASSERT_FATAL(skv_spool_begin(&w, dir, sizeof data, err, sizeof err) == 0);
+    CU_ASSERT_FATAL(skv_spool_begin(&w, dir, sizeof data, 0, err, sizeof err) == 0);
     CU_ASSERT_TRUE(exists(dir, 0));
     CU_ASSERT_EQUAL(skv_spool_write(&w, data, 600, err, sizeof err), 0);
     CU_ASSERT_EQUAL(skv_spool_finish(&w, &m, err, sizeof err), -1);   /* short */
@@ -342,7 +342,21 @@ static void test_spool_file(void)
     skv_spool_close(&r);
     CU_ASSERT_EQUAL(skv_spool_open(&r, dir, &m2, err, sizeof err), -1);
     /* a transfer aborted leaves nothing; remove takes the complete one */
-    CU_ASSERT_FATAL(skv_spool_begin(&w2, dir, 10, err, sizeof err) == 0);
+    CU_ASSERT_FATAL(skv_spool_begin(&w2, dir, 10, 0, err, sizeof err) == 0);
+    skv_spool_abort(&w2);
+    /* an open total (sized while sent): no up-front refusal even where
+     * the bound does not fit; each write is checked (cap, free space);
+     * the size is what was written */
+    CU_ASSERT_FATAL(skv_spool_begin(&w2, dir, SKV_SPOOL_MAX, 1, err, sizeof err) == 0);
+    CU_ASSERT_EQUAL(skv_spool_write(&w2, data, 700, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(skv_spool_write(&w2, data + 700, 300, err, sizeof err), 0);
+    CU_ASSERT_EQUAL_FATAL(skv_spool_finish(&w2, &m2, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(m2.total, sizeof data);
+    skv_spool_remove(dir, 0);
+    CU_ASSERT_FATAL(skv_spool_begin(&w2, dir, SKV_SPOOL_MAX + 1000, 1, err, sizeof err) == 0);
+    w2.got = SKV_SPOOL_MAX - 10;   /* as if that much had come: 20 more pass the cap */
+    CU_ASSERT_EQUAL(skv_spool_write(&w2, data, 20, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "passes the cap"));
     skv_spool_abort(&w2);
     CU_ASSERT_FALSE(exists(dir, 0));
     skv_spool_remove(dir, 1);
@@ -440,7 +454,7 @@ static void spool_into(struct sx *s, const struct skv_buf *full, struct skv_spoo
     char err[512];
     size_t off;
     skv_spool_w_init(&w);
-    CU_ASSERT_FATAL(skv_spool_begin(&w, s->dir, full->len, err, sizeof err) == 0);
+    CU_ASSERT_FATAL(skv_spool_begin(&w, s->dir, full->len, 0, err, sizeof err) == 0);
     for (off = 0; off < full->len; off += 100000) {
         size_t n = full->len - off < 100000 ? full->len - off : 100000;
         CU_ASSERT_FATAL(skv_spool_write(&w, full->p + off, n, err, sizeof err) == 0);
