@@ -4,6 +4,7 @@
  * in that order), run the loop, orderly shutdown on signal or halt, close;
  * the per-feature modules' init, tick and fail_all, one list each.
  */
+#include "build-config.h"
 #include "node/node.h"
 #include "admin/capability.h"
 #include "admin/enc_jobs.h"
@@ -396,6 +397,9 @@ static int open_raft(struct skv_node *n, char *err, size_t errlen)
     env.spool_dir = n->conf->data_dir;
     env.spool_ref = spool_ref;
     env.spool_install = spool_install;
+#ifdef SKV_RAFT_INSTALL_DISCARD_LEAK
+    env.install_discard_leak = 1;   /* configure: C-Raft < 0.17.1 */
+#endif
     env.spool_cancel = spool_cancel;
     env.crash_point = skv_enc_crash_point;
     env.snap_arg = n;

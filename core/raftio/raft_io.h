@@ -114,6 +114,11 @@ struct skv_raftio_env {
     int (*spool_install)(void *arg, const struct raft_buffer *data,
                          void (*done)(void *ctx, int status), void *ctx);
     void (*spool_cancel)(void *arg);
+    /* C-Raft before 0.17.1 (upstream 2a38d3d): when it discards an
+     * installed snapshot (the put failed, or raft is closing) it frees
+     * the data but leaks the one-element bufs array; set to have the io
+     * free that array after the callback. Only with that C-Raft. */
+    int install_discard_leak;
     /* optional (test builds): a crash point, kind and step */
     void (*crash_point)(const char *kind, const char *step);
 };

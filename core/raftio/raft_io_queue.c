@@ -49,6 +49,23 @@ static void op_push(struct skv_rio *rio, struct skv_rio_op *op)
     skv_rio_wake(rio);
 }
 
+/* env.install_discard_leak (C-Raft before 0.17.1): raft discards an
+ * installed snapshot (its put failed, or raft is closing) freeing its
+ * data but not the one-element array that holds it. That array, for the
+ * caller to free once the callback returned, or NULL. An installed
+ * snapshot is a full or spooled one (SKVSNAP1/2/4): C-Raft's own local
+ * snapshots (SKVSNAP3) go through snapshot_finalize, which frees all. */
+static void *install_discard_leak(const struct skv_rio *rio, const struct skv_rio_op *op,
+                                  int status)
+{
+    const struct raft_snapshot *s = op->snapshot;
+    if (rio->env.install_discard_leak && (status != 0 || rio->closing) && op->put->cb && s &&
+        s->n_bufs == 1 && s->bufs &&
+        !(s->bufs[0].len >= 8 && memcmp(s->bufs[0].base, "SKVSNAP3", 8) == 0))
+        return s->bufs;
+    return NULL;
+}
+
 /* Fire the callbacks of a finished job's ops, in order, and free them. */
 static void ops_finish(struct skv_rio *rio, struct skv_rio_op *op, int status)
 {
@@ -57,8 +74,10 @@ static void ops_finish(struct skv_rio *rio, struct skv_rio_op *op, int status)
         if (op->kind == SKV_RIO_APPEND && op->append->cb)
             op->append->cb(op->append, status);
         else if (op->kind == SKV_RIO_SNAP_PUT) {
+            void *leak = install_discard_leak(rio, op, status);
             if (op->put->cb)
                 op->put->cb(op->put, status);
+            raft_free(leak);
             if (--rio->snap_puts == 0 && rio->install_parked)
                 skv_rio_wake(rio); /* skv_rio_install_deliver */
         }

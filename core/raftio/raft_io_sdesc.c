@@ -11,8 +11,9 @@
  * the view chunk by chunk. Which one it is is decided by making the first
  * chunk (a small full form is then complete); the size of a big one is
  * known only when its last chunk is made, so the view is read once per
- * send, never once more just to size it. A descriptor serves one send and is released
- * when that send ends (or fails), or after SKV_RIO_SDESC_TTL_MS if C-Raft
+ * send, never once more just to size it. A descriptor serves one send
+ * and is released when that send ends (or fails), or after
+ * SKV_RIO_SDESC_TTL_MS if C-Raft
  * never sends it (it lost leadership meanwhile); descriptors are never
  * sent to a peer, and one from a peer is refused (raft_io_xin.c).
  */

@@ -22,6 +22,8 @@
 # local read is refused with the retryable ErrSnapshotInstalling, status
 # still answers, the node stops cleanly and at once (rc 0, the install
 # cancelled at its next batch), and restarts restoring from the spool.
+# And once with the leader stopped while node 4 installs: a new leader
+# is elected, node 4's install ends, and it catches up from the new one.
 # Each time node 4 exits there (99), restarts without the hook, catches up,
 # serves the big values byte for byte, keeps no spool file, is not halted;
 # `sealkv verify` passes on every node at the end. Needs
@@ -139,6 +141,28 @@ skv_assert "term: the restart restored from the spool file" \
 got=$(curl -s "$(skv_endpoint 4)/v1/kv/big6?consistency=local" | sha256sum | cut -d' ' -f1)
 skv_assert "term: node 4 serves big6 byte for byte" [ "$got" = "$sum" ]
 skv_assert "term: no spool file left" sh -c "! ls $D/data4/snapshot-in.* 2>/dev/null | grep -q ."
+reseed 800
+off=$(wc -c <"$D/n4.log")
+SEALKV_TEST_INSTALL_PAUSE_MS=1000 skv_start 4
+skv_wait 20 "leader change: node 4 answers" skv_status_field 4 id
+skv_assert "leader change: members add 4" skv_wait 30 "members add 4" add4
+skv_assert "leader change: node 4 installs off the loop" skv_wait 60 "node 4 installs" installing
+OLD=$(skv_leader)
+skv_stop "$OLD"
+new_leader() { l=$(skv_leader); [ -n "$l" ] && [ "$l" != "$OLD" ] && [ "$l" != 4 ]; }
+skv_assert "leader change: a new leader while node 4 installs" skv_wait 20 "a new leader" new_leader
+skv_assert "leader change: node 4 is still installing then" \
+    sh -c "! tail -c +$((off + 1)) '$D/n4.log' | grep -q 'restored snapshot at index'"
+writes 900 902
+skv_wait 75 "leader change: node 4 catches up from the new leader" \
+    skv_all_local_eq key902 v902 4
+skv_assert "leader change: node 4 restored it off the loop" \
+    sh -c "tail -c +$((off + 1)) '$D/n4.log' | grep -q 'from the spool file, in bounded batches'"
+got=$(curl -s "$(skv_endpoint 4)/v1/kv/big6?consistency=local" | sha256sum | cut -d' ' -f1)
+skv_assert "leader change: node 4 serves big6 byte for byte" [ "$got" = "$sum" ]
+skv_assert "leader change: node 4 not halted" [ "$(skv_status_field 4 state)" != halted ]
+skv_start "$OLD"
+skv_wait 30 "the old leader catches up" skv_all_local_eq key902 v902 "$OLD"
 for i in 1 2 3 4; do skv_stop $i; done
 for i in 1 2 3 4; do
     "$SEALKV" verify --config "$D/n$i.yaml" >"$D/verify-$i.out" 2>&1
