@@ -2,8 +2,9 @@
 /*
  * inbox.c — the only doors from plugin threads into the loop thread:
  * frames delivered by the transport and admin requests from the admin
- * plugin are copied into mutex-protected lists and the loop is woken with
- * uv_async_send. The loop drains both lists in arrival order.
+ * plugin are copied into mutex-protected lists and the loop is woken
+ * through its eventfd (wake.h). The loop drains both lists in arrival
+ * order, at most SKV_INBOX_DRAIN_BYTES of frames per turn.
  */
 #include "node/node.h"
 #include "intake/op.h"
@@ -90,25 +91,46 @@ static void note_full(struct skv_node *n, uint64_t drops, uint64_t from)
                       "while the loop lagged", (unsigned long long)drops, n->inbox_max_bytes);
 }
 
-/* Move both lists out under the lock, then process without it. */
+/* Frames handled per drain: a loop turn that takes in a burst of 4 MiB
+ * snapshot chunks (each decoded, checksummed and written to the spool
+ * file) stalled everything else the loop serves for 100-400 ms; the rest
+ * waits for the next turn (the bell rung again), in order. At least one
+ * frame per drain, whatever its size. */
+#define SKV_INBOX_DRAIN_BYTES (8u << 20)
+
+/* inbox_mu held: move the oldest frames, up to SKV_INBOX_DRAIN_BYTES (at
+ * least one), from the inbox to `out`; 1 when some stay queued. */
+static int take_frames(struct skv_node *n, struct skv_list *out)
+{
+    size_t bytes = 0;
+    while (!skv_list_empty(&n->inbox_frames)) {
+        struct skv_inbox_frame *f =
+            skv_container_of(n->inbox_frames.next, struct skv_inbox_frame, link);
+        if (bytes && bytes + f->len > SKV_INBOX_DRAIN_BYTES)
+            return 1;
+        bytes += f->len;
+        n->inbox_bytes -= f->len;
+        skv_list_del(&f->link);
+        skv_list_add_tail(out, &f->link);
+    }
+    return 0;
+}
+
+/* Move both lists out under the lock (frames up to a budget), then
+ * process without it. */
 void skv_inbox_drain(struct skv_node *n)
 {
     struct skv_list frames, admin;
     uint64_t drops, drop_from;
+    int more;
     skv_list_init(&frames);
     skv_list_init(&admin);
     pthread_mutex_lock(&n->inbox_mu);
-    n->inbox_rung = 0;   /* the bell was reset before this drain (wake.c) */
-    n->inbox_bytes = 0;
     drops = n->inbox_full_drops;
     drop_from = n->inbox_full_from;
     n->inbox_full_drops = 0;
-    if (!skv_list_empty(&n->inbox_frames)) {
-        frames = n->inbox_frames;
-        frames.next->prev = &frames;
-        frames.prev->next = &frames;
-        skv_list_init(&n->inbox_frames);
-    }
+    more = take_frames(n, &frames);
+    n->inbox_rung = more;   /* the bell was reset before this drain (wake.c) */
     if (!skv_list_empty(&n->inbox_admin)) {
         admin = n->inbox_admin;
         admin.next->prev = &admin;
@@ -116,6 +138,8 @@ void skv_inbox_drain(struct skv_node *n)
         skv_list_init(&n->inbox_admin);
     }
     pthread_mutex_unlock(&n->inbox_mu);
+    if (more)
+        skv_wake_ring(&n->inbox_wake);   /* the next turn takes the rest */
     if (drops)
         note_full(n, drops, drop_from);
     while (!skv_list_empty(&frames)) {
@@ -135,8 +159,14 @@ void skv_inbox_drain(struct skv_node *n)
 /* Refuse new input and answer everything queued with ErrShuttingDown. */
 void skv_inbox_close(struct skv_node *n)
 {
+    int left;
     pthread_mutex_lock(&n->inbox_mu);
     n->inbox_closed = 1;
     pthread_mutex_unlock(&n->inbox_mu);
-    skv_inbox_drain(n);
+    do {   /* a drain takes a budget of frames: until none is left */
+        skv_inbox_drain(n);
+        pthread_mutex_lock(&n->inbox_mu);
+        left = !skv_list_empty(&n->inbox_frames);
+        pthread_mutex_unlock(&n->inbox_mu);
+    } while (left);
 }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # A snapshot bigger than one frame (64 MiB) reaches a joining standby: a
-# 3-node cluster with both encryption phases on holds ~160 MiB; node 4 is
+# 3-node cluster with both encryption phases on holds ~200 MiB; node 4 is
 # added as a standby, the leader's log is compacted past what node 4 has,
 # so it needs the snapshot, which travels as SNAP_CHUNK frames
 # (raft_io_xfer.c) and is installed whole. Before the chunks, the leader
@@ -49,7 +49,7 @@ sum=$(sha256sum <"$SKV_DIR/big" | cut -d' ' -f1)
 # written first, restored last (records go in key order): a node that
 # serves small100 but not zzfirst serves a half-replaced key space
 skv_cli "$L" put zzfirst first >/dev/null || skv_fail "put zzfirst"
-NBIG=160
+NBIG=200
 n=0
 for k in $(seq 1 $NBIG); do
     c=$(curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary @"$SKV_DIR/big" "$E/v1/kv/big$k")
@@ -115,12 +115,15 @@ skv_log "memory: leader   VmRSS $base_l kB, VmHWM $hwm_l kB (+$((hwm_l - base_l)
 skv_log "memory: follower VmRSS $base_4 kB, VmHWM $hwm_4 kB (+$((hwm_4 - base_4))); RssAnon $anon_4 kB, peak $peak_anon_4 kB (+$((peak_anon_4 - anon_4)))"
 skv_log "loop: node 4's longest loop turn ${stall_4:-?} ms before the join, ${stall_4_after:-?} ms after the install"
 # The install replaces the key space on a worker (fsm_install.c); the
-# loop only receives the chunks and adopts the encryption state. The
-# restore on the loop held it for ~1.4 s at this size (0.7 s at 80 MiB),
-# the worker keeps every turn near 0.1 s (a turn that takes in several
-# 4 MiB chunks); the bound leaves room for a busy machine.
-skv_assert "node 4's loop never stalled 700 ms or more (${stall_4_after:-?} ms)" \
-    [ "${stall_4_after:-99999}" -lt 700 ]
+# loop only receives the chunks (at most 8 MiB of frames per turn,
+# inbox.c) and adopts the encryption state. The restore on the loop held
+# it for 1.2-1.6 s at 160-200 MiB (0.7 s at 80 MiB; it grows with the
+# data set); now the longest turn is 44-54 ms with the load average at
+# 4-5 on 2 cores (up to 416 ms before the inbox's per-turn budget, which
+# let one turn take in 25 MiB of chunks): the bound leaves room for a
+# busy machine and still fails the restore on the loop.
+skv_assert "node 4's loop never stalled 500 ms or more (${stall_4_after:-?} ms)" \
+    [ "${stall_4_after:-99999}" -lt 500 ]
 skv_log "reads on node 4 during the join: $(sort "$SKV_DIR/reads" | uniq -c | tr '\n' ';')"
 skv_assert "node 4 never served a half-replaced key space (small100 without zzfirst)" \
     sh -c "! grep -q '^200 404' '$SKV_DIR/reads'"
