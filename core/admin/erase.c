@@ -17,6 +17,7 @@
  * data dir holds no cleartext entry or value. Loop thread only.
  */
 #include "admin/erase.h"
+#include "admin/admin_ops.h"
 #include "admin/purge.h"
 #include "cmd/command.h"
 #include "crypto/envelope.h"
@@ -133,6 +134,8 @@ void skv_op_enc_erase_cleartext(struct skv_op *op)
                            "(enable-storage-envelope, enable-raft-envelope)");
         return;
     }
+    if (skv_op_refuse_installing(op))   /* the names check reads the key space */
+        return;
     if (skv_fsm_names_on(&n->fsm) && skv_fsm_names_old(&n->fsm)) {
         skv_op_fail(op, SKV_ErrNamesMigrationIncomplete, "key names are sealed but this node "
                     "still moves records stored under their cleartext name (status: "

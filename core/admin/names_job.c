@@ -9,10 +9,11 @@
  * seal-key-names entry, at start-up (a restart mid-way resumes: what is
  * left is what the store holds, there is no separate progress record to
  * disagree with it), after a restore that brought some. Retried 5 s
- * after a failure. erase-cleartext refuses until it is done
- * (ErrNamesMigrationIncomplete). Crash points names-job:after-chunk
- * (a chunk written) and names-job:before-done (the last chunk written,
- * not yet reported). With encryption.seal_key_names: true, the leader
+ * after a failure, and stopped (retried 5 s later) while a snapshot
+ * install replaces the key space (fsm_install.c). erase-cleartext
+ * refuses until it is done (ErrNamesMigrationIncomplete). Crash points
+ * names-job:after-chunk (a chunk written) and names-job:before-done (the
+ * last chunk written, not yet reported). With encryption.seal_key_names: true, the leader
  * also submits encryption.seal-key-names itself (an internal admin op,
  * like automatic rotation) once both phases are on, checked every second,
  * retried 5 s after a refusal (a capability gate that fails, another
@@ -68,6 +69,10 @@ static void job_step(uv_timer_t *t)
     int r;
     if (n->stopping || n->run_state == SKV_RUN_HALTED) {
         job_end(j, "node is stopping or halted");
+        return;
+    }
+    if (skv_fsm_installing(&n->fsm)) {   /* the key space is being replaced */
+        job_end(j, "a snapshot install replaces the key space");
         return;
     }
     r = skv_names_move_chunk(&n->fsm, &j->mv);
@@ -143,7 +148,8 @@ void skv_enc_names_tick(struct skv_node *n, uint64_t now_ms)
     auto_tick(n, now_ms);
     if (held() || n->enc_jobs.names || n->enc_jobs.closed || n->stopping || !n->enc.ks ||
         n->run_state == SKV_RUN_HALTED || now_ms < n->enc_jobs.names_next_ms ||
-        !skv_fsm_names_on(&n->fsm) || !skv_fsm_names_old(&n->fsm) ||
+        skv_fsm_installing(&n->fsm) || !skv_fsm_names_on(&n->fsm) ||
+        !skv_fsm_names_old(&n->fsm) ||
         !(j = calloc(1, sizeof *j)))
         return;
     j->n = n;
