@@ -126,32 +126,37 @@ static void reply_err(struct skv_op *op, int rc, int status, const char *error,
     skv_op_reply(op, &r);
 }
 
+/* Every error answer: the message formatted once, then reply_err. */
+static void reply_verr(struct skv_op *op, int rc, int status, const char *error,
+                       int retry_after_s, const char *json, const char *fmt, va_list ap)
+{
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    reply_err(op, rc, status, error, retry_after_s, msg, json);
+}
+
 void skv_op_reply_error(struct skv_op *op, int rc, int status,
                         const char *error, int retry_after_s,
                         const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    reply_verr(op, rc, status, error, retry_after_s, NULL, fmt, ap);
     va_end(ap);
-    reply_err(op, rc, status, error, retry_after_s, msg, NULL);
 }
 
-static void op_vfail(struct skv_op *op, enum skv_error_id id, int status,
+static void op_vfail(struct skv_op *op, enum skv_error_id id, int status, const char *json,
                      const char *fmt, va_list ap)
 {
-    char msg[512];
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    skv_op_reply_error(op, skv_error_rc(id), status, skv_error_name(id),
-                       skv_error_retry_after(id), "%s", msg);
+    reply_verr(op, skv_error_rc(id), status, skv_error_name(id), skv_error_retry_after(id),
+               json, fmt, ap);
 }
 
 void skv_op_fail(struct skv_op *op, enum skv_error_id id, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    op_vfail(op, id, skv_error_status(id), fmt, ap);
+    op_vfail(op, id, skv_error_status(id), NULL, fmt, ap);
     va_end(ap);
 }
 
@@ -160,18 +165,15 @@ void skv_op_fail_status(struct skv_op *op, enum skv_error_id id, int status,
 {
     va_list ap;
     va_start(ap, fmt);
-    op_vfail(op, id, status, fmt, ap);
+    op_vfail(op, id, status, NULL, fmt, ap);
     va_end(ap);
 }
 
 void skv_op_fail_json(struct skv_op *op, enum skv_error_id id, const char *json,
                       const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    op_vfail(op, id, skv_error_status(id), json, fmt, ap);
     va_end(ap);
-    reply_err(op, skv_error_rc(id), skv_error_status(id), skv_error_name(id),
-              skv_error_retry_after(id), msg, json);
 }
