@@ -10,6 +10,9 @@
 #define _GNU_SOURCE /* pthread_rwlockattr_setkind_np */
 #include "ldb.h"
 
+#include <errno.h>
+#include <unistd.h>
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +92,21 @@ static int db_make_options(struct skv_ldb_db *d, const struct skv_ldb_conf *c,
     return SKV_OK;
 }
 
+/* LevelDB's text log of the previous open (LOG.old) can name a stored key
+ * (a manual compaction logs the key where a pass stopped: with sealed key
+ * names, an old record's tombstone). Nothing reads it; removing it at
+ * open means a restart after erase-cleartext leaves no such line on disk
+ * (docs/SECURITY.md "Key names"). The current LOG is rotated to LOG.old
+ * at the next open. */
+static void drop_old_info_log(struct skv_ldb_db *d)
+{
+    char p[4096];
+    int n = snprintf(p, sizeof p, "%s/LOG.old", d->path);
+    if (n > 0 && (size_t)n < sizeof p && unlink(p) != 0 && errno != ENOENT)
+        d->inst->host->log(d->inst->host->ctx, SKV_LOG_WARN, "cannot remove %s: %s", p,
+                           strerror(errno));
+}
+
 int skv_ldb_open(void *state, const char *path, void **out,
                  struct skv_err *err)
 {
@@ -121,6 +139,7 @@ int skv_ldb_open(void *state, const char *path, void **out,
         db_free(d);
         return rc;
     }
+    drop_old_info_log(d);
     inst->host->log(inst->host->ctx, SKV_LOG_DEBUG, "opened %s", path);
     *out = d;
     return SKV_OK;
