@@ -329,6 +329,7 @@ static int enc_tag(const uint8_t *p, size_t len)
  * written first (pending), so the table can be emptied safely. */
 static void drop_revs(struct skv_fsm *f)
 {
+    skv_fsm_keys_off(f, "an entry failed half staged"); /* it may hold the entry's keys */
     (void)skv_fsm_flush(f); /* halted already, as a rule: then nothing is written */
     skv_fsm_revs_reset(&f->revs);
 }
@@ -454,7 +455,8 @@ int skv_fsm_init(struct skv_fsm *f, struct skv_node *n, char *err, size_t errlen
     f->raft_fsm.restore = skv_fsm_restore;
     skv_snap_views_init(&f->views, n->st, n->db);
     if (load_u64(f, skv_fsm_applied_key, sizeof skv_fsm_applied_key, &f->applied, err, errlen) ||
-        load_u64(f, skv_fsm_encidx_key, sizeof skv_fsm_encidx_key, &f->encidx, err, errlen))
+        load_u64(f, skv_fsm_encidx_key, sizeof skv_fsm_encidx_key, &f->encidx, err, errlen) ||
+        skv_fsm_keys_load(f, err, errlen))
         return -1;
     f->flushed = f->applied;
     skv_history_init(&f->history);

@@ -92,6 +92,7 @@ int skv_spool_job_init(struct skv_spool_job *j, struct skv_fsm *f, const struct 
 {
     struct skv_node *n = f->node;
     memset(j, 0, sizeof *j);
+    skv_keys_build_init(&j->kb);
     j->r.fd = -1;
     j->st = n->st;
     j->db = n->db;
@@ -257,6 +258,7 @@ static int put_pass(struct skv_spool_job *j)
     while ((rc = skv_snap_rd_next(&rd, &r, j->err, sizeof j->err)) == 1) {
         if (r.key[0] == SKV_PFX_ENC_SNAP)
             continue;
+        skv_keys_build_rec(&j->kb, r.key, r.key_len);
         if (skv_fsm_batch_put(&b, r.key, r.key_len, r.val, r.val_len)) {
             snprintf(j->err, sizeof j->err, "out of memory");
             rc = -1;
@@ -287,7 +289,8 @@ static int finish(struct skv_spool_job *j)
     if (skv_fsm_gap_stage_reset(j->st, j->db, &b, j->h.applied, j->err, sizeof j->err) != 0 ||
         skv_fsm_batch_del(&b, skv_fsm_gapto_key, sizeof skv_fsm_gapto_key) ||
         skv_fsm_batch_put(&b, skv_fsm_applied_key, sizeof skv_fsm_applied_key, ibuf, 8) ||
-        skv_fsm_batch_put(&b, skv_fsm_encidx_key, sizeof skv_fsm_encidx_key, ebuf, 8)) {
+        skv_fsm_batch_put(&b, skv_fsm_encidx_key, sizeof skv_fsm_encidx_key, ebuf, 8) ||
+        skv_keys_build_mark(&j->kb, &b)) {
         skv_fsm_batch_free(&b);
         if (!j->err[0])
             snprintf(j->err, sizeof j->err, "out of memory");
@@ -298,7 +301,15 @@ static int finish(struct skv_spool_job *j)
 
 int skv_spool_job_write(struct skv_spool_job *j)
 {
+    struct skv_fsm_batch b = {NULL, 0, 0, 0};
     size_t i;
+    /* the key set's marker goes first: finish() writes it anew */
+    if (skv_fsm_batch_del(&b, skv_fsm_revsall_key, sizeof skv_fsm_revsall_key)) {
+        snprintf(j->err, sizeof j->err, "out of memory");
+        return -1;
+    }
+    if (flush(j, &b, 0) != 0)
+        return -1;
     for (i = 0; i < SKV_SNAP_N_PREFIXES; i++)
         if (delete_prefix(j, skv_snap_prefixes[i]) != 0)
             return -1;
@@ -312,6 +323,7 @@ void skv_spool_job_done(struct skv_spool_job *j, struct skv_fsm *f)
     f->gap_until = 0;   /* the key space was replaced whole */
     skv_history_reset(&f->history, j->h.applied); /* watchers from before: 410 */
     f->names_old = -1; /* the layout of the records it brought: looked at again */
+    skv_fsm_keys_adopt(f, &j->kb);
     f->encidx = n->enc.fsm_encidx = j->encidx;
     skv_enc_crash_point("snapshot", "after-restore"); /* key space replaced */
     skv_spool_remove(j->dir, 1);
@@ -323,6 +335,7 @@ void skv_spool_job_done(struct skv_spool_job *j, struct skv_fsm *f)
 void skv_spool_job_free(struct skv_spool_job *j)
 {
     skv_spool_close(&j->r);
+    skv_keys_build_free(&j->kb);
     raft_free(j->keep.p);
     j->keep.p = NULL;
 }

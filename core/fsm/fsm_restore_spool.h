@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "fsm/fsm.h"
+#include "fsm/fsm_keys.h"
 #include "fsm/snap_hdr.h"
 #include "raftio/snap_spool.h"
 #include "util/buf.h"
@@ -49,6 +50,7 @@ struct skv_spool_job {
     uint64_t encidx;              /* set by adopt */
     const atomic_int *cancel;     /* may be NULL */
     unsigned pause_ms;            /* test hook: a pause after each key-space batch */
+    struct skv_keys_build kb;     /* the new key space's key set (fsm_keys.h) */
     char err[300];
 };
 

@@ -185,6 +185,10 @@ int skv_fsm_rev_current(struct skv_fsm *f, const uint8_t *key, size_t key_len,
         *out = *staged;
         return 0;
     }
+    if (skv_fsm_keys_absent(f, key, key_len)) { /* no read: fsm_keys.h */
+        memset(out, 0, sizeof *out);
+        return 0;
+    }
     if (skv_fsm_rev_load(f, key, key_len, out, &e) != SKV_OK) {
         skv_node_halt(n, "fsm: cannot read a revision record: %s", e.msg);
         return RAFT_IOERR;
@@ -228,15 +232,17 @@ int skv_fsm_rev_stage(struct skv_fsm *f, uint64_t index, const uint8_t *key, siz
 {
     uint8_t kbuf[SKV_MAX_KEY + 1], okey[SKV_MAX_KEY + 1], rec[SKV_REV_REC_LEN];
     size_t kl = 0;
-    struct skv_rev cur, next = {0, 0, 0};
+    struct skv_rev cur = {0, 0, 0}, next = {0, 0, 0};
     int rc, old_too;
     if (rev_write_key(f, index, key, key_len, kbuf, &kl, &old_too) != 0)
         return RAFT_INVALID;
     if (old_too && skv_fsm_batch_del(b, okey, pfx_key(okey, SKV_PFX_FSM_REV, key, key_len)))
         return RAFT_NOMEM;
-    if (!del) {
+    if (!del || skv_fsm_keys_in_use(f)) { /* a delete: did it remove a key? */
         if ((rc = skv_fsm_rev_current(f, key, key_len, &cur)) != 0)
             return rc;
+    }
+    if (!del) {
         next.exists = 1;
         next.mod = index;
         next.create = cur.exists ? cur.create : index;
@@ -247,5 +253,6 @@ int skv_fsm_rev_stage(struct skv_fsm *f, uint64_t index, const uint8_t *key, siz
         skv_node_halt(f->node, "fsm: out of memory at index %llu", (unsigned long long)index);
         return RAFT_NOMEM;
     }
+    skv_fsm_keys_note(f, key, key_len, cur.exists, next.exists);
     return 0;
 }

@@ -182,6 +182,7 @@ void skv_fsm_close(struct skv_fsm *f)
     skv_fsm_flush(f);   /* normally done at skv_fsm_stop already */
     skv_history_free(&f->history);
     skv_fsm_revs_reset(&f->revs);
+    skv_fsm_keys_free(f);
     if (f->views.st)
         skv_snap_views_close(&f->views);
 }
@@ -218,22 +219,29 @@ static int restore_write(struct skv_fsm *f, const uint8_t *p, size_t len,
     struct skv_err e = {0, ""};
     struct skv_fsm_batch b = {NULL, 0, 0, 0};
     struct skv_snap_rec r;
+    struct skv_keys_build kb;
     uint8_t ibuf[8], ebuf[8];
     size_t pos = h->body_off;
     char msg[200];
     int rc = RAFT_NOMEM;
 
+    skv_keys_build_init(&kb);
     if (stage_deletes(n, &b) != 0 ||
         skv_fsm_gap_stage_reset(n->st, n->db, &b, h->applied, msg, sizeof msg) != 0 ||
         skv_fsm_batch_del(&b, skv_fsm_gapto_key, sizeof skv_fsm_gapto_key))
         goto out;
-    while (skv_snap_next(p, len, &pos, &r) == 1)
-        if (r.key[0] != SKV_PFX_ENC_SNAP && skv_fsm_batch_put(&b, r.key, r.key_len, r.val, r.val_len))
+    while (skv_snap_next(p, len, &pos, &r) == 1) {
+        if (r.key[0] == SKV_PFX_ENC_SNAP)
+            continue;
+        skv_keys_build_rec(&kb, r.key, r.key_len);
+        if (skv_fsm_batch_put(&b, r.key, r.key_len, r.val, r.val_len))
             goto out;
+    }
     skv_put_be64(ibuf, h->applied);
     skv_put_be64(ebuf, encidx);
     if (skv_fsm_batch_put(&b, skv_fsm_applied_key, sizeof skv_fsm_applied_key, ibuf, 8) ||
-        skv_fsm_batch_put(&b, skv_fsm_encidx_key, sizeof skv_fsm_encidx_key, ebuf, 8))
+        skv_fsm_batch_put(&b, skv_fsm_encidx_key, sizeof skv_fsm_encidx_key, ebuf, 8) ||
+        skv_keys_build_mark(&kb, &b))
         goto out;
     if (n->st->write(n->db, b.ops, b.n, 1, &e) != SKV_OK) {
         skv_node_halt(n, "fsm: snapshot restore write failed: %s", e.msg);
@@ -244,9 +252,11 @@ static int restore_write(struct skv_fsm *f, const uint8_t *p, size_t len,
     f->gap_until = 0;   /* the key space was replaced whole */
     skv_history_reset(&f->history, h->applied); /* watchers from before: 410 */
     f->names_old = -1; /* the layout of the records it brought: looked at again */
+    skv_fsm_keys_adopt(f, &kb);
     f->encidx = n->enc.fsm_encidx = encidx;
     rc = 0;
 out:
+    skv_keys_build_free(&kb);
     skv_fsm_batch_free(&b);
     return rc;
 }

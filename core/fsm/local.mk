@@ -10,7 +10,8 @@ core_libsealkv_core_la_SOURCES += \
 	core/fsm/fsm_restore_spool.h core/fsm/fsm_install.c \
 	core/fsm/snap_hdr.h core/fsm/fsm_batch.h core/fsm/fsm_scan.c \
 	core/fsm/fsm_scan.h core/fsm/fsm_history.c core/fsm/fsm_history.h \
-	core/fsm/fsm_rev.c core/fsm/fsm_rev.h core/fsm/fsm_txn.c \
+	core/fsm/fsm_rev.c core/fsm/fsm_rev.h core/fsm/fsm_keys.c \
+	core/fsm/fsm_keys.h core/fsm/fsm_txn.c \
 	core/fsm/snap_stream.c core/fsm/snap_stream.h core/fsm/snap_rec.c \
 	core/fsm/backup_file.c core/fsm/backup_file.h \
 	core/fsm/fsm_names.c core/fsm/fsm_names.h core/fsm/fsm_names_scan.c \

@@ -229,6 +229,17 @@ static void storage_section(FILE *b, struct skv_node *n)
         s.append_syncs ? (double)s.entries / (double)s.append_syncs : 0.0);
 }
 
+/* The FSM's key set (fsm_keys.h): in use, and the keys it holds. */
+static void key_set_section(FILE *b, struct skv_node *n)
+{
+    int on = skv_fsm_keys_in_use(&n->fsm);
+    single(b, "fsm_key_set_on", "gauge",
+           "1: puts and deletes learn from the in-memory key set that a key is new, "
+           "without a store read (docs/PERFORMANCE.md)", (uint64_t)on);
+    single(b, "fsm_key_set_keys", "gauge", "keys in the key set (0 while it is off)",
+           on ? (uint64_t)n->fsm.keys.set.n : 0);
+}
+
 int skv_metrics_render(struct skv_node *n, char **out, size_t *len)
 {
     char *p = NULL;
@@ -243,6 +254,7 @@ int skv_metrics_render(struct skv_node *n, char **out, size_t *len)
     cutover_section(b, n);
     crypto_section(b, &n->metrics);
     storage_section(b, n);
+    key_set_section(b, n);
     skv_loop_stall_render(&n->stall, b);
     peer_section(b, &n->metrics);
     reload_section(b, &n->metrics);

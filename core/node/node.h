@@ -28,6 +28,7 @@
 #include "fsm/fsm_batch.h"
 #include "fsm/fsm_history.h"
 #include "fsm/fsm_rev.h"
+#include "fsm/fsm_keys.h"
 #include "config/config.h"
 #include "intake/intake.h"
 #include "intake/leader_req.h"
@@ -67,6 +68,7 @@ struct skv_fsm {
     int local_snapshots;       /* the io expands local snapshots (node.c sets it) */
     struct skv_fsm_history history; /* recent changes, for watch (fsm_history.h) */
     struct skv_fsm_revs revs;  /* revisions staged in `pend` (fsm_rev.h) */
+    struct skv_fsm_keys keys;  /* every existing key's fingerprint (fsm_keys.h) */
     struct skv_apply_refusal refusal; /* the last refused entry's answer (fsm.c) */
     struct skv_txn_result txn_res;    /* the last transaction's outcome (fsm_txn.c) */
     int names_old;             /* sealed names: records of the cleartext-name layout

@@ -9,4 +9,4 @@ core_libsealkv_core_la_SOURCES += \
 	core/util/log.h core/util/keys.h core/util/buf.c core/util/buf.h \
 	core/util/errors.c core/util/errors.h core/util/errors.def core/util/list.h \
 	core/util/path.c core/util/path.h core/util/hostport.c core/util/hostport.h \
-	core/util/b64.c core/util/b64.h
+	core/util/b64.c core/util/b64.h core/util/fpset.c core/util/fpset.h

@@ -12,7 +12,9 @@
 # value); a recorded read + CAS workload (lclient --cas-pct) passes the
 # linearizability checker; with both encryption phases on, revisions survive a snapshot
 # install (a standby added after the log was compacted) and a restart of
-# every node.
+# every node; the in-memory key set is on everywhere, node 4's came with
+# the snapshot, each is rebuilt at start, and overwrites keep their
+# create index on every node.
 SKV_TEST=kv_cas
 . "${SKV_TOP_SRCDIR:-.}/tests/integration/lib.sh"
 
@@ -184,6 +186,23 @@ skv_assert "after the snapshot install: a's revision ($ra)" rev_is 4 a "$ra" "?c
 skv_assert "after the snapshot install: sealed's revision ($rs)" rev_is 4 sealed "$rs" "?consistency=local"
 skv_assert "after the snapshot install: ctr's revision ($rc_)" rev_is 4 ctr "$rc_" "?consistency=local"
 
+# the key set (docs/PERFORMANCE.md "Growth"): node 4's came with the
+# snapshot; on every node it is in use and holds the same keys; a node
+# whose set missed a key would give an overwrite a new create index
+ks() { curl -s "$(skv_endpoint "$1")/metrics" | awk -v s="sealkv_fsm_key_set_$2" '$1 == s {print $2}'; }
+ks_same() { [ "$(ks "$1" on)" = 1 ] && [ "$(ks "$1" keys)" = "$(ks "$2" keys)" ] && [ "$(ks "$1" keys)" -gt 80 ]; }
+skv_assert "node 4's key set is on, with the leader's key count ($(ks "$L" keys))" \
+    skv_wait 10 "key sets agree" ks_same 4 "$L"
+ac=$(echo "$ra" | cut -d' ' -f2)
+ia=$(put "$L" a a-after-install)
+skv_assert "node 4: an overwrite after the install keeps a's create index ($ac)" \
+    skv_wait 10 "node 4 applied a" rev_is 4 a "$ia $ac" "?consistency=local"
+skv_assert "delete fill1" sh -c "\"$SEALKV\" --endpoint $(skv_endpoint "$L") --retry 15 del fill1 >/dev/null"
+if1=$(put "$L" fill1 again)
+skv_assert "node 4: fill1 re-created after a delete: create = mod = $if1" \
+    skv_wait 10 "node 4 applied fill1" rev_is 4 fill1 "$if1 $if1" "?consistency=local"
+ra=$(rev "$L" a); kb=$(ks "$L" keys)
+
 for i in 1 2 3 4; do skv_stop $i; done
 for i in 1 2 3 4; do skv_start $i; done
 skv_wait 20 "a leader after the restart" skv_leader
@@ -192,6 +211,17 @@ skv_assert "after a restart: a's revision ($ra)" skv_wait 20 "a readable" rev_is
 skv_assert "after a restart: sealed's revision ($rs)" rev_is "$L" sealed "$rs"
 skv_assert "after a restart: node 4 local, ctr ($rc_)" \
     skv_wait 20 "node 4 serves ctr" rev_is 4 ctr "$rc_" "?consistency=local"
+for i in 1 2 3 4; do
+    skv_assert "node $i: after the restart its key set is on, with $kb keys (the scan at start)" \
+        sh -c "[ \"\$(curl -s $(skv_endpoint $i)/metrics | awk '\$1 == \"sealkv_fsm_key_set_on\" {print \$2}')\" = 1 ] &&
+               [ \"\$(curl -s $(skv_endpoint $i)/metrics | awk '\$1 == \"sealkv_fsm_key_set_keys\" {print \$2}')\" = $kb ]"
+done
+ic=$(put "$L" ctr 1000)
+cc=$(echo "$rc_" | cut -d' ' -f2)
+for i in 1 2 3 4; do
+    skv_assert "node $i: an overwrite after the restart keeps ctr's create index ($cc)" \
+        skv_wait 10 "node $i applied ctr" rev_is $i ctr "$ic $cc" "?consistency=local"
+done
 cur=$(echo "$rs" | cut -d' ' -f1)
 inext=$(put "$L" sealed s4 "--prev-index $cur")
 skv_assert "CAS after the restart ($inext)" [ -n "$inext" ]

@@ -81,7 +81,7 @@ for i in 1 2 3; do
         sealkv_raft_envelope_cutover_index sealkv_cutover_step sealkv_cutover_last_intake_pause_seconds \
         sealkv_raft_envelope_wrap sealkv_decrypt_failures_total sealkv_values_sealed_total \
         sealkv_entries_wrapped_total sealkv_sidecar_raft_applied_index sealkv_storage_fsyncs_total \
-        sealkv_storage_appends_per_fsync; do
+        sealkv_storage_appends_per_fsync sealkv_fsm_key_set_on sealkv_fsm_key_set_keys; do
         has "$M" "^# TYPE $s " || skv_fail "node $i: /metrics lacks $s"
     done
     st=$(skv_status_field $i state)
@@ -95,6 +95,8 @@ for i in 1 2 3; do
     sealed=$(grep '^sealkv_values_sealed_total{key_id="[0-9]*"}' "$M" | awk '{s+=$2} END {print s+0}')
     skv_assert "node $i: values sealed per storage DEK >= 60 ($sealed)" [ "$sealed" -ge 60 ]
     skv_assert "node $i: fsyncs counted" [ "$(metric "$M" sealkv_storage_fsyncs_total)" -gt 0 ]
+    skv_assert "node $i: the key set is on and holds the keys written (>= 60)" \
+        sh -c "[ $(metric "$M" sealkv_fsm_key_set_on) = 1 ] && [ $(metric "$M" sealkv_fsm_key_set_keys) -ge 60 ]"
     user_ok=$((user_ok + $(metric "$M" 'sealkv_proposals_total{source="user",outcome="ok"}')))
 done
 skv_log "metrics of node $L (leader):"; grep -v '^#' "$D/metrics$L" | head -40

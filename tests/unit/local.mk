@@ -93,6 +93,12 @@ tests_unit_test_inbox_SOURCES = tests/unit/test_inbox.c
 tests_unit_test_inbox_CFLAGS = $(TEST_CFLAGS) $(RAFT_CFLAGS) $(UV_CFLAGS)
 tests_unit_test_inbox_LDADD = $(TEST_LIBS) $(RAFT_LIBS) $(UV_LIBS) -lpthread
 
+check_PROGRAMS += tests/unit/test_fpset
+TESTS += tests/unit/test_fpset
+tests_unit_test_fpset_SOURCES = tests/unit/test_fpset.c
+tests_unit_test_fpset_CFLAGS = $(TEST_CFLAGS) $(SODIUM_CFLAGS)
+tests_unit_test_fpset_LDADD = $(TEST_LIBS) $(SODIUM_LIBS)
+
 check_PROGRAMS += tests/unit/test_tracker
 TESTS += tests/unit/test_tracker
 tests_unit_test_tracker_SOURCES = tests/unit/test_tracker.c
