@@ -22,6 +22,8 @@ struct skv_ldb_conf {
     int paranoid;         /* paranoid_checks + verify_checksums on reads */
     int max_open_files;
     int bloom_bits;       /* bloom filter bits per key; 0: no filter */
+    int compaction_nice;  /* LevelDB's background thread at the node's nice + this
+                             (at most 19); 0: the node's priority (ldb_bgprio.c) */
 };
 
 /* The plugin instance returned by init(). */
@@ -54,6 +56,9 @@ int skv_ldb_map_err(const char *path, const char *what, const char *lmsg,
                     struct skv_err *err);
 
 /* ldb_db.c */
+/* leveldb_open of d->path with d->opt into d->db (NULL and *emsg set on
+ * failure), on a helper thread at compaction_nice (ldb_bgprio.c). */
+void skv_ldb_open_db(struct skv_ldb_db *d, char **emsg);
 int skv_ldb_open(void *state, const char *path, void **db,
                  struct skv_err *err);
 void skv_ldb_close(void *db);

@@ -132,7 +132,7 @@ int skv_ldb_open(void *state, const char *path, void **out,
         db_free(d);
         return rc;
     }
-    d->db = leveldb_open(d->opt, path, &emsg);
+    skv_ldb_open_db(d, &emsg);   /* on a helper thread: ldb_bgprio.c */
     if (emsg || !d->db) {
         rc = skv_ldb_map_err(path, "open", emsg, err);
         leveldb_free(emsg);

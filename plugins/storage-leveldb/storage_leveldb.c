@@ -19,6 +19,11 @@
  *                    (every put reads its key's revision first, usually a
  *                    miss: the filter answers a miss without reading a
  *                    table block; tables written without it stay readable)
+ *   compaction_nice  added to the node's    0..19,    default 10 (0 = the
+ *                    nice for LevelDB's               node's own priority;
+ *                    flush/compaction thread          at most nice 19)
+ *                    (background work yields the CPU to the loop, the raft
+ *                    writer and HTTP on a busy machine; ldb_bgprio.c)
  */
 #include "ldb.h"
 
@@ -35,13 +40,14 @@
 static int ldb_read_ints(const struct skv_host *h, struct skv_ldb_conf *c,
                          struct skv_err *err)
 {
-    int64_t cache_mb, block_kb, wbuf_mb, max_files, bloom;
+    int64_t cache_mb, block_kb, wbuf_mb, max_files, bloom, nice;
     int rc;
     if ((rc = h->opt_int(h->ctx, "cache_mb", 32, 0, 65536, &cache_mb, err)) ||
         (rc = h->opt_int(h->ctx, "block_size_kb", 4, 1, 1024, &block_kb, err)) ||
         (rc = h->opt_int(h->ctx, "write_buffer_mb", 4, 1, 1024, &wbuf_mb, err)) ||
         (rc = h->opt_int(h->ctx, "max_open_files", 500, 64, 65536, &max_files, err)) ||
-        (rc = h->opt_int(h->ctx, "bloom_bits", 10, 0, 32, &bloom, err)))
+        (rc = h->opt_int(h->ctx, "bloom_bits", 10, 0, 32, &bloom, err)) ||
+        (rc = h->opt_int(h->ctx, "compaction_nice", 10, 0, 19, &nice, err)))
         return rc;
     if ((uint64_t)cache_mb > SIZE_MAX / MIB || (uint64_t)wbuf_mb > SIZE_MAX / MIB)
         return skv_err_set(err, SKV_ERR_CONFIG,
@@ -51,6 +57,7 @@ static int ldb_read_ints(const struct skv_host *h, struct skv_ldb_conf *c,
     c->write_buffer = (size_t)((uint64_t)wbuf_mb * MIB);
     c->max_open_files = (int)max_files;
     c->bloom_bits = (int)bloom;
+    c->compaction_nice = (int)nice;
     return SKV_OK;
 }
 
@@ -92,12 +99,13 @@ static int ldb_init(const struct skv_host *host, void **state,
     }
     host->log(host->ctx, SKV_LOG_DEBUG,
               "leveldb %d.%d: cache %zu B, block %zu B, write buffer %zu B, "
-              "compression %s, paranoid %s, max_open_files %d, bloom %d bits/key",
+              "compression %s, paranoid %s, max_open_files %d, bloom %d bits/key, "
+              "compaction nice %d",
               leveldb_major_version(), leveldb_minor_version(),
               inst->conf.cache_bytes, inst->conf.block_size,
               inst->conf.write_buffer, inst->conf.compression ? "on" : "off",
               inst->conf.paranoid ? "on" : "off", inst->conf.max_open_files,
-              inst->conf.bloom_bits);
+              inst->conf.bloom_bits, inst->conf.compaction_nice);
     *state = inst;
     return SKV_OK;
 }

@@ -724,6 +724,8 @@ static void test_bad_options(void)
     expect_refused("max_open_files", "65537");
     expect_refused("bloom_bits", "-1");
     expect_refused("bloom_bits", "33");
+    expect_refused("compaction_nice", "-1");
+    expect_refused("compaction_nice", "20");
     expect_refused("compression", "maybe");
     expect_refused("paranoid_checks", "2");
     expect_refused("cahce_mb", "32"); /* unknown key */
@@ -826,6 +828,68 @@ static void test_bloom_toggle(void)
     CU_ASSERT_FATAL(f.ops->open(f.state, f.path, &f.db, &err) == SKV_OK);
     CU_ASSERT(all_there(&f, "a", 2000));
     CU_ASSERT(all_there(&f, "b", 2000));
+    fx_close(&f);
+}
+
+/* ---- the background thread's priority --------------------------------- */
+
+/* The nice value of thread tid of this process (/proc: field 19 of
+ * stat, the 17th after the name, which may hold spaces), or 100. */
+static int thread_nice(const char *tid)
+{
+    char path[64], buf[1024], *p, *save = NULL;
+    int fd, field;
+    ssize_t len;
+    snprintf(path, sizeof path, "/proc/self/task/%s/stat", tid);
+    if ((fd = open(path, O_RDONLY)) < 0)
+        return 100;
+    len = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (len <= 0 || !(p = memrchr(buf, ')', (size_t)len)))
+        return 100;
+    buf[len] = 0;
+    for (field = 3, p = strtok_r(p + 1, " ", &save); p && field < 19; field++)
+        p = strtok_r(NULL, " ", &save);
+    return p ? atoi(p) : 100;
+}
+
+/* Threads of this process at nice `want`. */
+static int threads_at(int want)
+{
+    DIR *d = opendir("/proc/self/task");
+    struct dirent *e;
+    int n = 0;
+    if (!d)
+        return -1;
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.' && thread_nice(e->d_name) == want)
+            n++;
+    closedir(d);
+    return n;
+}
+
+/* Runs first: the first open of the process starts LevelDB's background
+ * thread, compaction_nice (default 10) steps below the caller's priority
+ * (at most nice 19); the caller keeps its own. */
+static void test_compaction_nice(void)
+{
+    struct fx f;
+    char self[32];
+    int base, want;
+    snprintf(self, sizeof self, "%d", (int)gettid());
+    base = thread_nice(self);
+    want = base + 10 > 19 ? 19 : base + 10;
+    CU_ASSERT_FATAL(base >= -20 && base <= 19);
+    if (want == base) {
+        fprintf(stderr, "compaction_nice: this test runs at nice %d already: not checked\n", base);
+        return;
+    }
+    CU_ASSERT_FATAL(threads_at(want) == 0);
+    CU_ASSERT_FATAL(fx_open(&f) == 0);
+    CU_ASSERT(threads_at(want) == 1);        /* LevelDB's, and the helper is gone */
+    CU_ASSERT(thread_nice(self) == base);
+    CU_ASSERT(PUTS(&f, "k", "v") == SKV_OK);
+    CU_ASSERT(get_is(&f, NULL, "k", 1, "v", 1));
     fx_close(&f);
 }
 
@@ -1050,6 +1114,7 @@ int main(void)
         return 99;
     s = CU_add_suite("storage-leveldb", NULL, NULL);
     if (!s ||
+        !CU_add_test(s, "compaction thread at nice 10", test_compaction_nice) ||
         !CU_add_test(s, "put/get/delete", test_put_get_delete) ||
         !CU_add_test(s, "binary keys and values", test_binary_values) ||
         !CU_add_test(s, "1 MiB value", test_large_value) ||
