@@ -7,7 +7,11 @@
  * Options (plugins.storage.options):
  *   cache_mb         block cache, MiB       0..65536, default 32 (0 = off)
  *   block_size_kb    table block size, KiB  1..1024,  default 4
- *   write_buffer_mb  memtable size, MiB     1..1024,  default 4
+ *   write_buffer_mb  memtable size, MiB     1..1024,  default 16
+ *                    (a write that finds the memtable full while the last
+ *                    one is still being flushed waits, on the node's loop
+ *                    for FSM batches: 4 MiB filled every ~60 ms at 4 KiB
+ *                    values; docs/PERFORMANCE.md "Write points")
  *   compression      snappy                 bool,     default false
  *                    (values are ciphertext: compression only costs CPU)
  *   paranoid_checks  paranoid open + verify read checksums; must be true
@@ -44,7 +48,7 @@ static int ldb_read_ints(const struct skv_host *h, struct skv_ldb_conf *c,
     int rc;
     if ((rc = h->opt_int(h->ctx, "cache_mb", 32, 0, 65536, &cache_mb, err)) ||
         (rc = h->opt_int(h->ctx, "block_size_kb", 4, 1, 1024, &block_kb, err)) ||
-        (rc = h->opt_int(h->ctx, "write_buffer_mb", 4, 1, 1024, &wbuf_mb, err)) ||
+        (rc = h->opt_int(h->ctx, "write_buffer_mb", 16, 1, 1024, &wbuf_mb, err)) ||
         (rc = h->opt_int(h->ctx, "max_open_files", 500, 64, 65536, &max_files, err)) ||
         (rc = h->opt_int(h->ctx, "bloom_bits", 10, 0, 32, &bloom, err)) ||
         (rc = h->opt_int(h->ctx, "compaction_nice", 10, 0, 19, &nice, err)))
