@@ -27,6 +27,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -70,11 +71,17 @@ void skv_ldb_open_db(struct skv_ldb_db *d, char **emsg)
         d->db = leveldb_open(d->opt, d->path, emsg);
         return;
     }
-    if ((rc = pthread_create(&t, NULL, open_main, &o)) != 0 || (rc = pthread_join(t, NULL)) != 0) {
+    if ((rc = pthread_create(&t, NULL, open_main, &o)) != 0) {
         h->log(h->ctx, SKV_LOG_WARN, "compaction_nice: no helper thread (%s): LevelDB's "
                "background thread runs at the node's priority", strerror(rc));
         d->db = leveldb_open(d->opt, d->path, emsg);
         return;
+    }
+    if ((rc = pthread_join(t, NULL)) != 0) { /* cannot happen for a joinable thread of ours */
+        h->log(h->ctx, SKV_LOG_ERROR, "compaction_nice: cannot join the open's helper thread: %s",
+               strerror(rc));
+        *emsg = strdup("the open's helper thread could not be joined");
+        return;   /* d->db stays NULL: the open fails */
     }
     if (o.nice_errno)
         h->log(h->ctx, SKV_LOG_WARN, "compaction_nice %d: setpriority: %s: LevelDB's background "
