@@ -289,7 +289,7 @@ static int write_state(struct rctx *x, const struct skv_spool_meta *m, char *msg
     s.n_bufs = 1;
     rc = skv_ident_create(&x->ls, x->conf.node_id, &id, msg);
     if (rc == 0)
-        rc = skv_ls_snapshot_put(&x->ls, 0, &s, msg);
+        rc = skv_ls_snapshot_put(&x->ls, 0, &s, NULL, msg);
     if (rc == 0)
         rc = skv_ls_set_hard_state(&x->ls, x->info.term, 0, msg);
     raft_configuration_close(&s.configuration);

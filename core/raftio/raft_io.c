@@ -243,6 +243,7 @@ static int rio_bootstrap(struct raft_io *io,
 {
     struct skv_rio *rio = io->impl;
     int rc = skv_ls_bootstrap(&rio->ls, conf, io->errmsg);
+    rio->log_floor = 0; /* it wrote entry 1 */
     if (rc != 0)
         return rc;
     rio->hs_known = 1;
@@ -256,6 +257,7 @@ static int rio_recover(struct raft_io *io,
 {
     struct skv_rio *rio = io->impl;
     rio->hs_known = 0; /* recover may raise the stored term */
+    rio->log_floor = 0; /* it appends an entry */
     return skv_ls_recover(&rio->ls, conf, io->errmsg);
 }
 

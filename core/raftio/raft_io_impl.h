@@ -113,6 +113,9 @@ struct skv_rio {
     unsigned n_work;       /* worker jobs in flight (log, get, async) */
     int failed;            /* sticky: a log write failed */
     raft_index next_index; /* index of the next appended entry */
+    raft_index log_floor;  /* no stored entry below it (0: not known);
+                            * read and written by the log jobs, which
+                            * run one at a time (raft_io_queue.c) */
     struct skv_rio_send *s_head, *s_tail;
     int hs_known;          /* term/vote below mirror the store */
     raft_term term;

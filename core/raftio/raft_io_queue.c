@@ -191,8 +191,11 @@ static int log_append(struct rio_log_job *job)
         snprintf(job->errmsg, sizeof job->errmsg, "append: out of memory");
         return RAFT_NOMEM;
     }
-    for (struct skv_rio_op *op = job->ops; op; op = op->next, i++)
+    for (struct skv_rio_op *op = job->ops; op; op = op->next, i++) {
         runs[i] = (struct skv_ls_run){op->index, op->entries, op->n};
+        if (op->n && op->index < job->rio->log_floor)
+            job->rio->log_floor = op->index; /* before the write: never too high */
+    }
     rc = skv_ls_append(&job->rio->ls, runs, n, job->errmsg);
     free(runs);
     return rc;
@@ -240,7 +243,8 @@ static void log_work_cb(uv_work_t *w)
         break;
     case SKV_RIO_SNAP_PUT:
         if ((job->status = spool_commit(job)) == 0)
-            job->status = skv_ls_snapshot_put(ls, op->n, op->snapshot, job->errmsg);
+            job->status = skv_ls_snapshot_put(ls, op->n, op->snapshot,
+                                              &job->rio->log_floor, job->errmsg);
         break;
     default:
         job->status = RAFT_INVALID;

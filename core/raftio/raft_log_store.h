@@ -79,9 +79,15 @@ int skv_ls_truncate(const struct skv_ls *ls, raft_index index,
 
 /* Replace the stored snapshot and, in the same batch, delete the entries
  * with index <= snapshot->index - trailing, or every entry when trailing
- * is 0 (a snapshot installed from the leader replaces the whole log). */
+ * is 0 (a snapshot installed from the leader replaces the whole log).
+ * floor: NULL, or the caller's "no entry below *floor is stored" (0 if
+ * not known): the entries to delete are looked up from there, so the
+ * lookup does not walk LevelDB's tombstones of every earlier compaction
+ * (a cost that grew with each snapshot). After a successful put *floor
+ * says the same of the log the put left (UINT64_MAX: no entry at all). */
 int skv_ls_snapshot_put(const struct skv_ls *ls, unsigned trailing,
-                        const struct raft_snapshot *snapshot, char *errmsg);
+                        const struct raft_snapshot *snapshot,
+                        raft_index *floor, char *errmsg);
 
 /* The stored snapshot (ownership as in skv_ls_load), read from one
  * consistent view; RAFT_NOTFOUND when there is none. */

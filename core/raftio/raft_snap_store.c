@@ -232,7 +232,7 @@ static int stale_cb(void *arg, const uint8_t *key, size_t klen,
 
 /* Chunks of an older, longer snapshot and the log entries to drop. */
 static int snap_deletes(const struct skv_ls *ls, const struct raft_snapshot *s,
-                        unsigned trailing, uint32_t n_chunks,
+                        unsigned trailing, raft_index floor, uint32_t n_chunks,
                         struct snap_put *p, char *errmsg)
 {
     uint8_t from[SKV_LS_CHUNK_KEY_LEN];
@@ -243,10 +243,22 @@ static int snap_deletes(const struct skv_ls *ls, const struct raft_snapshot *s,
     if (rc != 0)
         return rc;
     if (trailing == 0)
-        return skv_ls_log_indexes(ls, 0, UINT64_MAX, &p->dels, errmsg);
-    if (s->index > trailing)
-        return skv_ls_log_indexes(ls, 0, s->index - trailing, &p->dels, errmsg);
+        return skv_ls_log_indexes(ls, floor, UINT64_MAX, &p->dels, errmsg);
+    if (s->index > trailing && s->index - trailing >= floor)
+        return skv_ls_log_indexes(ls, floor, s->index - trailing, &p->dels, errmsg);
     return 0;
+}
+
+/* The floor after a put that deleted every entry from `floor` to
+ * index - trailing (to the end when trailing is 0). */
+static raft_index floor_after(const struct raft_snapshot *s, unsigned trailing,
+                              raft_index floor)
+{
+    if (trailing == 0)
+        return UINT64_MAX;
+    if (s->index > trailing && s->index - trailing >= floor)
+        return s->index - trailing + 1;
+    return floor;
 }
 
 static int snap_ops(struct snap_put *p, uint32_t n_chunks, char *errmsg)
@@ -281,8 +293,10 @@ static int snap_ops(struct snap_put *p, uint32_t n_chunks, char *errmsg)
 }
 
 int skv_ls_snapshot_put(const struct skv_ls *ls, unsigned trailing,
-                        const struct raft_snapshot *snapshot, char *errmsg)
+                        const struct raft_snapshot *snapshot,
+                        raft_index *floor, char *errmsg)
 {
+    raft_index from = floor ? *floor : 0;
     struct snap_put p = {0};
     uint32_t n_chunks;
     int rc;
@@ -297,12 +311,14 @@ int skv_ls_snapshot_put(const struct skv_ls *ls, unsigned trailing,
     } else if ((rc = snap_meta(snapshot, &p, errmsg)) == 0) {
         n_chunks = (uint32_t)((p.data_len + SKV_LS_SNAP_CHUNK - 1) /
                               SKV_LS_SNAP_CHUNK);
-        if ((rc = snap_deletes(ls, snapshot, trailing, n_chunks, &p,
+        if ((rc = snap_deletes(ls, snapshot, trailing, from, n_chunks, &p,
                                errmsg)) == 0 &&
             (rc = snap_ops(&p, n_chunks, errmsg)) == 0)
             rc = skv_ls_write(ls, p.ops,
                               1 + n_chunks + p.stale.n + p.dels.n,
                               "write snapshot", errmsg);
+        if (rc == 0 && floor)
+            *floor = floor_after(snapshot, trailing, from);
     }
     snap_put_free(&p);
     return rc;

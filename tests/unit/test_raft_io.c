@@ -471,6 +471,65 @@ static void test_snapshot_chunks(void)
     fx_teardown(&F);
 }
 
+/* Is log entry `index` stored? */
+static int log_has(raft_index index)
+{
+    uint8_t k[9] = {SKV_PFX_RAFT_LOG};
+    for (int i = 8; i >= 1; i--, index >>= 8)
+        k[i] = (uint8_t)index;
+    return key_exists(k, sizeof k);
+}
+
+/* Append n more entries of `term` after the last one, and wait. */
+static void append_more(unsigned n, raft_term term)
+{
+    memset(&A, 0, sizeof A);
+    for (unsigned k = 0; k < n; k += 8)
+        CU_ASSERT_EQUAL_FATAL(app_submit((int)(k / 8), n - k < 8 ? n - k : 8, term), 0);
+    CU_ASSERT_FATAL(fx_wait(&F, &A.done, (int)((n + 7) / 8), 5000));
+}
+
+static int log_holds_range(raft_index from, raft_index to, int want)
+{
+    for (raft_index i = from; i <= to; i++)
+        if (log_has(i) != want)
+            return 0;
+    return 1;
+}
+
+/* Each snapshot looks up the entries it drops from the lowest index the
+ * previous ones left (the log floor), not from 0: every entry the log
+ * holds below index - trailing is still dropped, after a compaction,
+ * after an install that emptied the log and after appends past it. */
+static void test_snapshot_floor(void)
+{
+    struct raft_buffer buf = {"s", 1};
+    struct fx_loaded l;
+    SETUP();
+    log_to(9); /* 1..10 */
+    CU_ASSERT_EQUAL(snap_put(8, 1, 3, &buf, 1), 0);
+    CU_ASSERT(log_holds_range(1, 5, 0) && log_holds_range(6, 10, 1));
+    append_more(10, 1); /* 11..20 */
+    CU_ASSERT_EQUAL(snap_put(18, 1, 3, &buf, 1), 0);
+    CU_ASSERT(log_holds_range(1, 15, 0) && log_holds_range(16, 20, 1));
+    CU_ASSERT_EQUAL(snap_put(25, 2, 0, &buf, 1), 0); /* an install: no entry left */
+    CU_ASSERT(log_holds_range(1, 25, 0));
+    append_more(15, 2); /* 26..40 */
+    CU_ASSERT(log_holds_range(26, 40, 1));
+    CU_ASSERT_EQUAL(snap_put(38, 2, 3, &buf, 1), 0);
+    CU_ASSERT(log_holds_range(1, 35, 0) && log_holds_range(36, 40, 1));
+    CU_ASSERT_EQUAL_FATAL(fx_reopen(&F), 0);
+    CU_ASSERT_EQUAL_FATAL(fx_load(&F, &l), 0);
+    CU_ASSERT_EQUAL(l.start, 36);
+    CU_ASSERT_EQUAL(l.n, 5);
+    fx_loaded_free(&l);
+    /* a new io knows no floor: its first snapshot looks from 0 */
+    append_more(5, 2); /* 41..45 */
+    CU_ASSERT_EQUAL(snap_put(44, 2, 2, &buf, 1), 0);
+    CU_ASSERT(log_holds_range(1, 42, 0) && log_holds_range(43, 45, 1));
+    fx_teardown(&F);
+}
+
 /* ---- bootstrap / recover ------------------------------------------------------ */
 
 static void test_bootstrap(void)
@@ -717,6 +776,7 @@ int main(void)
         !CU_add_test(s, "installed snapshot replaces the log", test_snapshot_install_replaces_log) ||
         !CU_add_test(s, "large snapshots are chunked", test_snapshot_chunks) ||
         !CU_add_test(s, "stale entries below a snapshot", test_snapshot_stale_entries) ||
+        !CU_add_test(s, "snapshots drop entries from the log floor", test_snapshot_floor) ||
         !CU_add_test(s, "bootstrap once", test_bootstrap) ||
         !CU_add_test(s, "bootstrap refused with any state", test_bootstrap_refused_with_state) ||
         !CU_add_test(s, "recover appends a configuration", test_recover) ||
