@@ -81,10 +81,11 @@ int skv_ls_truncate(const struct skv_ls *ls, raft_index index,
  * with index <= snapshot->index - trailing, or every entry when trailing
  * is 0 (a snapshot installed from the leader replaces the whole log).
  * floor: NULL, or the caller's "no entry below *floor is stored" (0 if
- * not known): the entries to delete are looked up from there, so the
- * lookup does not walk LevelDB's tombstones of every earlier compaction
- * (a cost that grew with each snapshot). After a successful put *floor
- * says the same of the log the put left (UINT64_MAX: no entry at all). */
+ * not known). With a floor the entries to delete are floor..index -
+ * trailing, deleted without a lookup; without one they are looked up
+ * from index 0, a walk over LevelDB's tombstones of every earlier
+ * compaction that grew with each snapshot. After a successful put
+ * *floor says the same of the log the put left (UINT64_MAX: no entry). */
 int skv_ls_snapshot_put(const struct skv_ls *ls, unsigned trailing,
                         const struct raft_snapshot *snapshot,
                         raft_index *floor, char *errmsg);

@@ -230,6 +230,12 @@ static int stale_cb(void *arg, const uint8_t *key, size_t klen,
     return 0;
 }
 
+/* With a known floor the entries to drop are floor..index - trailing,
+ * deleted without reading them first (the log is contiguous there; an
+ * index it lacks only costs a tombstone) — up to this many; beyond, or
+ * with no floor, they are looked up. */
+#define SNAP_BLIND_MAX 65536u
+
 /* Chunks of an older, longer snapshot and the log entries to drop. */
 static int snap_deletes(const struct skv_ls *ls, const struct raft_snapshot *s,
                         unsigned trailing, raft_index floor, uint32_t n_chunks,
@@ -244,8 +250,13 @@ static int snap_deletes(const struct skv_ls *ls, const struct raft_snapshot *s,
         return rc;
     if (trailing == 0)
         return skv_ls_log_indexes(ls, floor, UINT64_MAX, &p->dels, errmsg);
-    if (s->index > trailing && s->index - trailing >= floor)
+    if (s->index <= trailing || s->index - trailing < floor)
+        return 0;
+    if (floor == 0 || s->index - trailing - floor >= SNAP_BLIND_MAX)
         return skv_ls_log_indexes(ls, floor, s->index - trailing, &p->dels, errmsg);
+    for (raft_index i = floor; i <= s->index - trailing; i++)
+        if (skv_ls_u64s_push(&p->dels, i) != 0)
+            return skv_ls_fail(errmsg, RAFT_NOMEM, "snapshot: out of memory");
     return 0;
 }
 
