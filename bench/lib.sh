@@ -145,6 +145,8 @@ skvb_mem() {
 skvb_keep_logs() {
     for i in $(seq 1 "$SKVB_N"); do
         cp "$SKVB_DIR/n$i.log" "${OUT:-$BENCH_WORK}/$1-n$i.log" 2>/dev/null
+        # LevelDB's own log (flushes, compactions, "waiting..." stalls)
+        cp "$SKVB_DIR/data$i/store/LOG" "${OUT:-$BENCH_WORK}/$1-n$i.leveldb.log" 2>/dev/null
     done
 }
 
