@@ -7,6 +7,7 @@
 #include "fsm/fsm_keys.h"
 #include "fsm/fsm.h"
 #include "fsm/fsm_names.h"
+#include "fsm/fsm_scan.h"
 #include "util/keys.h"
 
 #include <stdio.h>
@@ -66,13 +67,6 @@ static int walk(struct skv_fsm *f, uint8_t pfx, int (*fn)(void *, const uint8_t 
     return rc;
 }
 
-static int count_one(void *arg, const uint8_t *k, size_t kl)
-{
-    (void)k, (void)kl;
-    ++*(int *)arg;
-    return 1; /* one is enough: stop */
-}
-
 static int add_one(void *arg, const uint8_t *k, size_t kl)
 {
     struct skv_fpset *s = arg;
@@ -103,12 +97,11 @@ static int mark_if_empty(struct skv_fsm *f, char *err, size_t errlen)
     static const uint8_t one = 1;
     int any = 0;
     size_t i;
-    for (i = 0; i < sizeof key_prefixes; i++) {
-        int c = 0;
-        if (walk(f, key_prefixes[i], count_one, &c, err, errlen) != 0)
+    for (i = 0; i < sizeof key_prefixes && !any; i++)
+        if ((any = skv_fsm_any_with_prefix(f, key_prefixes[i], &e)) < 0) {
+            snprintf(err, errlen, "fsm: key set: %s", e.msg);
             return -1;
-        any |= c;
-    }
+        }
     if (any)
         return 0;
     memset(&op, 0, sizeof op);

@@ -6,6 +6,7 @@
  */
 #include "fsm/fsm_names.h"
 #include "fsm/fsm.h"
+#include "fsm/fsm_scan.h"
 #include "cmd/command.h"
 #include "util/keys.h"
 
@@ -20,36 +21,16 @@ int skv_fsm_names_on(struct skv_fsm *f)
     return skv_enc_names_sealed(&f->node->enc);
 }
 
-/* 1 if a stored key starts with pfx, 0 if none, -1 on a store error. */
-static int any_with_prefix(struct skv_fsm *f, uint8_t pfx)
-{
-    struct skv_node *n = f->node;
-    struct skv_err e = {0, ""};
-    void *it = NULL;
-    size_t kl = 0;
-    int r = 0;
-    if (n->st->iter_new(n->db, NULL, &it, &e) != SKV_OK)
-        return -1;
-    n->st->iter_seek(it, &pfx, 1);
-    if (n->st->iter_valid(it)) {
-        const uint8_t *k = n->st->iter_key(it, &kl);
-        r = kl > 0 && k[0] == pfx;
-    } else if (n->st->iter_status(it, &e) != SKV_OK) {
-        r = -1;
-    }
-    n->st->iter_free(it);
-    return r;
-}
-
 int skv_fsm_names_old(struct skv_fsm *f)
 {
+    struct skv_err e = {0, ""};
     int a, b;
     if (!skv_fsm_names_on(f))
         return 0;
     if (f->names_old >= 0)
         return f->names_old;
-    if ((a = any_with_prefix(f, SKV_PFX_FSM_DATA)) < 0 ||
-        (b = any_with_prefix(f, SKV_PFX_FSM_REV)) < 0)
+    if ((a = skv_fsm_any_with_prefix(f, SKV_PFX_FSM_DATA, &e)) < 0 ||
+        (b = skv_fsm_any_with_prefix(f, SKV_PFX_FSM_REV, &e)) < 0)
         return 1; /* unknown: look in both, delete in both */
     f->names_old = a || b;
     return f->names_old;

@@ -17,6 +17,25 @@
 #include <string.h>
 
 /* The first storage key of the walk: 0x10 ‖ max(prefix, after ‖ 0x00). */
+int skv_fsm_any_with_prefix(struct skv_fsm *f, uint8_t pfx, struct skv_err *err)
+{
+    struct skv_node *n = f->node;
+    void *it = NULL;
+    size_t kl = 0;
+    int r = 0;
+    if (n->st->iter_new(n->db, NULL, &it, err) != SKV_OK)
+        return -1;
+    n->st->iter_seek(it, &pfx, 1);
+    if (n->st->iter_valid(it)) {
+        const uint8_t *k = n->st->iter_key(it, &kl);
+        r = kl > 0 && k[0] == pfx;
+    } else if (n->st->iter_status(it, err) != SKV_OK) {
+        r = -1;
+    }
+    n->st->iter_free(it);
+    return r;
+}
+
 static size_t start_key(const struct skv_fsm_scan *s, uint8_t *k)
 {
     size_t n;

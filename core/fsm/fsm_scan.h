@@ -37,4 +37,9 @@ typedef int (*skv_fsm_scan_fn)(void *arg, const uint8_t *key, size_t kl,
 int skv_fsm_scan(struct skv_fsm *f, const struct skv_fsm_scan *s,
                  skv_fsm_scan_fn fn, void *arg, int *more, struct skv_err *err);
 
+/* 1 if a store key starts with the one-byte prefix pfx (any FSM prefix,
+ * keys.h), 0 if none, -1 on a store error (message in err). Reads the
+ * store as it is: the pending round is not written first. */
+int skv_fsm_any_with_prefix(struct skv_fsm *f, uint8_t pfx, struct skv_err *err);
+
 #endif /* SKV_FSM_SCAN_H */
