@@ -17,7 +17,7 @@
 struct skv_ldb_conf {
     size_t cache_bytes;   /* 0: caching off (LRU of capacity 0) */
     size_t block_size;
-    size_t write_buffer;
+    size_t write_buffer;  /* write_buffer_mb, staggered by node id */
     int compression;      /* snappy on/off */
     int paranoid;         /* paranoid_checks + verify_checksums on reads */
     int max_open_files;

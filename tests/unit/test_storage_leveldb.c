@@ -831,6 +831,63 @@ static void test_bloom_toggle(void)
     fx_close(&f);
 }
 
+/* ---- write_buffer_stagger ----------------------------------------------- */
+
+/* Load as node `id` with write_buffer_mb 1 (and write_buffer_stagger
+ * `stagger` unless NULL), the init's debug line captured from stderr:
+ * the memtable size the plugin gives LevelDB, in bytes, or 0. */
+static size_t write_buffer_as(uint64_t id, const char *stagger)
+{
+    struct skv_conf_plugin c;
+    struct skv_host_hooks hooks;
+    struct skv_plugin_inst *inst = NULL;
+    struct skv_err err = {0};
+    char tmpl[] = "/tmp/skv-ldb-log-XXXXXX", buf[4096], *p;
+    int fd = mkstemp(tmpl), saved = dup(2);
+    size_t got = 0;
+    ssize_t n;
+    if (fd < 0 || saved < 0)
+        return 0;
+    memset(&hooks, 0, sizeof hooks);
+    hooks.node_id = id;
+    hooks.log_level = SKV_LOG_DEBUG;
+    conf_init(&c);
+    conf_add(&c, "write_buffer_mb", "1", 2, 3);
+    if (stagger)
+        conf_add(&c, "write_buffer_stagger", stagger, 3, 3);
+    fflush(stderr);
+    dup2(fd, 2);
+    if (skv_plugin_load(SKV_KIND_STORAGE, &c, "test.yaml", NULL, 0, &hooks, &inst, &err) != SKV_OK)
+        inst = NULL;
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    n = pread(fd, buf, sizeof buf - 1, 0);
+    buf[n > 0 ? n : 0] = 0;
+    if (inst && (p = strstr(buf, "write buffer ")))
+        got = (size_t)strtoull(p + strlen("write buffer "), NULL, 10);
+    close(fd);
+    unlink(tmpl);
+    skv_plugin_unload(inst);
+    conf_free(&c);
+    return got;
+}
+
+/* Node N's memtable is write_buffer_mb x (1 + ((N - 1) mod 5) / 10), so
+ * the nodes of a cluster do not flush in step; 0 (offline tools) and
+ * write_buffer_stagger false keep the size as set. */
+static void test_write_buffer_stagger(void)
+{
+    const size_t mib = 1048576, tenth = mib / 10;
+    CU_ASSERT(write_buffer_as(1, NULL) == mib);
+    CU_ASSERT(write_buffer_as(2, NULL) == mib + tenth);
+    CU_ASSERT(write_buffer_as(3, NULL) == mib + 2 * tenth);
+    CU_ASSERT(write_buffer_as(5, NULL) == mib + 4 * tenth);
+    CU_ASSERT(write_buffer_as(6, NULL) == mib);
+    CU_ASSERT(write_buffer_as(0, NULL) == mib);
+    CU_ASSERT(write_buffer_as(3, "false") == mib);
+}
+
 /* ---- the background thread's priority --------------------------------- */
 
 /* The nice value of thread tid of this process (/proc: field 19 of
@@ -1115,6 +1172,7 @@ int main(void)
     s = CU_add_suite("storage-leveldb", NULL, NULL);
     if (!s ||
         !CU_add_test(s, "compaction thread at nice 10", test_compaction_nice) ||
+        !CU_add_test(s, "memtable size staggered by node id", test_write_buffer_stagger) ||
         !CU_add_test(s, "put/get/delete", test_put_get_delete) ||
         !CU_add_test(s, "binary keys and values", test_binary_values) ||
         !CU_add_test(s, "1 MiB value", test_large_value) ||
