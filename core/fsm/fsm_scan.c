@@ -4,7 +4,8 @@
  * one storage iterator over SKV_PFX_FSM_DATA ‖ prefix, from the later of
  * the prefix and the key after `after`, each record opened by
  * skv_fsm_open_value exactly as a point read opens it. With key names
- * sealed the store has no order of names: fsm_names_scan.c.
+ * sealed the store has no order of names: fsm_names_scan.c. Also the
+ * one-seek check whether any store key has a given one-byte prefix.
  */
 #include "fsm/fsm_scan.h"
 #include "fsm/fsm.h"
@@ -16,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The first storage key of the walk: 0x10 ‖ max(prefix, after ‖ 0x00). */
 int skv_fsm_any_with_prefix(struct skv_fsm *f, uint8_t pfx, struct skv_err *err)
 {
     struct skv_node *n = f->node;
@@ -36,6 +36,7 @@ int skv_fsm_any_with_prefix(struct skv_fsm *f, uint8_t pfx, struct skv_err *err)
     return r;
 }
 
+/* The first storage key of the walk: 0x10 ‖ max(prefix, after ‖ 0x00). */
 static size_t start_key(const struct skv_fsm_scan *s, uint8_t *k)
 {
     size_t n;
