@@ -24,6 +24,7 @@ struct skv_ldb_conf {
     int bloom_bits;       /* bloom filter bits per key; 0: no filter */
     int compaction_nice;  /* LevelDB's background thread at the node's nice + this
                              (at most 19); 0: the node's priority (ldb_bgprio.c) */
+    size_t writeback;     /* writeback_kb in bytes; 0: off (ldb_wback.c) */
 };
 
 /* The plugin instance returned by init(). */
@@ -31,6 +32,8 @@ struct skv_ldb_inst {
     const struct skv_host *host;
     struct skv_ldb_conf conf;
 };
+
+struct skv_ldb_wback;   /* ldb_wback.c */
 
 /* One open store. Options objects are shared read-only by all threads. */
 struct skv_ldb_db {
@@ -48,6 +51,7 @@ struct skv_ldb_db {
      * to write no-op bound entries (see ldb_compact.c). */
     pthread_rwlock_t wlock;
     int wlock_ok;                       /* wlock was initialised */
+    struct skv_ldb_wback *wback;        /* NULL: writeback_kb 0, or it failed */
 };
 
 /* Map a LevelDB error string for `what` on the store at `path` to an
@@ -69,6 +73,12 @@ int skv_ldb_write(void *db, const struct skv_batch_op *ops, size_t n,
                   int sync, struct skv_err *err);
 int skv_ldb_view_new(void *db, void **view, struct skv_err *err);
 void skv_ldb_view_release(void *db, void *view);
+
+/* ldb_wback.c: the table writeback thread of an open store. start sets
+ * d->wback, or logs a warning and leaves it NULL (the store works
+ * without); stop joins the thread and clears it. */
+void skv_ldb_wback_start(struct skv_ldb_db *d);
+void skv_ldb_wback_stop(struct skv_ldb_db *d);
 
 /* ldb_compact.c */
 int skv_ldb_compact(void *db, const void *begin, size_t begin_len,

@@ -23,6 +23,7 @@ static const char skv_ldb_empty[1] = "";
 
 static void db_free(struct skv_ldb_db *d)
 {
+    skv_ldb_wback_stop(d);
     if (d->db)
         leveldb_close(d->db); /* before the cache it uses */
     if (d->opt)
@@ -140,6 +141,7 @@ int skv_ldb_open(void *state, const char *path, void **out,
         return rc;
     }
     drop_old_info_log(d);
+    skv_ldb_wback_start(d);
     inst->host->log(inst->host->ctx, SKV_LOG_DEBUG, "opened %s", path);
     *out = d;
     return SKV_OK;

@@ -10,6 +10,7 @@ plugins_storage_leveldb_storage_leveldb_la_SOURCES = \
 	plugins/storage-leveldb/ldb_iter.c \
 	plugins/storage-leveldb/ldb_compact.c \
 	plugins/storage-leveldb/ldb_bgprio.c \
+	plugins/storage-leveldb/ldb_wback.c \
 	plugins/storage-leveldb/storage_leveldb.c
 plugins_storage_leveldb_storage_leveldb_la_CPPFLAGS = $(PLUGIN_CPPFLAGS)
 plugins_storage_leveldb_storage_leveldb_la_CFLAGS = $(PLUGIN_CFLAGS) \

@@ -7,14 +7,17 @@
  * Options (plugins.storage.options):
  *   cache_mb         block cache, MiB       0..65536, default 32 (0 = off)
  *   block_size_kb    table block size, KiB  1..1024,  default 4
- *   write_buffer_mb  memtable size, MiB     1..1024,  default 16
+ *   write_buffer_mb  memtable size, MiB     1..1024,  default 32
  *                    (a write that finds the memtable full while the last
  *                    one is still being flushed waits, on the node's loop
  *                    for FSM batches: 4 MiB filled every ~60 ms at 4 KiB
- *                    values; docs/PERFORMANCE.md "Write points")
+ *                    values; and level 0 stops all writes at 12 tables,
+ *                    which at 16 MiB a 4 KiB c64 burst reached in seconds;
+ *                    docs/PERFORMANCE.md "Table files written back as
+ *                    they grow")
  *   write_buffer_stagger  bool, default true: node N's memtable is
  *                    write_buffer_mb x (1 + ((N - 1) mod 5) / 10) — node 1
- *                    16 MiB, node 2 17.6, node 3 19.2, ... A flush ends in
+ *                    32 MiB, node 2 35.2, node 3 38.4, ... A flush ends in
  *                    one fsync of the whole table that the raft log's fsync
  *                    waits behind; nodes that take the same write stream
  *                    into equal memtables flush at the same moment, so the
@@ -37,6 +40,11 @@
  *                    flush/compaction thread          at most nice 19)
  *                    (background work yields the CPU to the loop, the raft
  *                    writer and HTTP on a busy machine; ldb_bgprio.c)
+ *   writeback_kb     start writing a table  0..1048576, default 1024
+ *                    file to disk each time (0 = off: a table is written
+ *                    it grew by this much    at its one sync)
+ *                    (a table's single fdatasync held up the raft log's
+ *                    WAL sync on the same disk; ldb_wback.c)
  */
 #include "ldb.h"
 
@@ -53,14 +61,15 @@
 static int ldb_read_ints(const struct skv_host *h, struct skv_ldb_conf *c,
                          struct skv_err *err)
 {
-    int64_t cache_mb, block_kb, wbuf_mb, max_files, bloom, nice;
+    int64_t cache_mb, block_kb, wbuf_mb, max_files, bloom, nice, wback_kb;
     int rc;
     if ((rc = h->opt_int(h->ctx, "cache_mb", 32, 0, 65536, &cache_mb, err)) ||
         (rc = h->opt_int(h->ctx, "block_size_kb", 4, 1, 1024, &block_kb, err)) ||
-        (rc = h->opt_int(h->ctx, "write_buffer_mb", 16, 1, 1024, &wbuf_mb, err)) ||
+        (rc = h->opt_int(h->ctx, "write_buffer_mb", 32, 1, 1024, &wbuf_mb, err)) ||
         (rc = h->opt_int(h->ctx, "max_open_files", 500, 64, 65536, &max_files, err)) ||
         (rc = h->opt_int(h->ctx, "bloom_bits", 10, 0, 32, &bloom, err)) ||
-        (rc = h->opt_int(h->ctx, "compaction_nice", 10, 0, 19, &nice, err)))
+        (rc = h->opt_int(h->ctx, "compaction_nice", 10, 0, 19, &nice, err)) ||
+        (rc = h->opt_int(h->ctx, "writeback_kb", 1024, 0, 1048576, &wback_kb, err)))
         return rc;
     if ((uint64_t)cache_mb > SIZE_MAX / MIB || (uint64_t)wbuf_mb > SIZE_MAX / MIB)
         return skv_err_set(err, SKV_ERR_CONFIG,
@@ -71,6 +80,7 @@ static int ldb_read_ints(const struct skv_host *h, struct skv_ldb_conf *c,
     c->max_open_files = (int)max_files;
     c->bloom_bits = (int)bloom;
     c->compaction_nice = (int)nice;
+    c->writeback = (size_t)((uint64_t)wback_kb * KIB);
     return SKV_OK;
 }
 
@@ -125,12 +135,12 @@ static int ldb_init(const struct skv_host *host, void **state,
     host->log(host->ctx, SKV_LOG_DEBUG,
               "leveldb %d.%d: cache %zu B, block %zu B, write buffer %zu B, "
               "compression %s, paranoid %s, max_open_files %d, bloom %d bits/key, "
-              "compaction nice %d",
+              "compaction nice %d, writeback %zu B",
               leveldb_major_version(), leveldb_minor_version(),
               inst->conf.cache_bytes, inst->conf.block_size,
               inst->conf.write_buffer, inst->conf.compression ? "on" : "off",
               inst->conf.paranoid ? "on" : "off", inst->conf.max_open_files,
-              inst->conf.bloom_bits, inst->conf.compaction_nice);
+              inst->conf.bloom_bits, inst->conf.compaction_nice, inst->conf.writeback);
     *state = inst;
     return SKV_OK;
 }

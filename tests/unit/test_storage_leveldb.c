@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- fixture ------------------------------------------------------- */
@@ -726,6 +727,8 @@ static void test_bad_options(void)
     expect_refused("bloom_bits", "33");
     expect_refused("compaction_nice", "-1");
     expect_refused("compaction_nice", "20");
+    expect_refused("writeback_kb", "-1");
+    expect_refused("writeback_kb", "1048577");
     expect_refused("compression", "maybe");
     expect_refused("paranoid_checks", "2");
     expect_refused("cahce_mb", "32"); /* unknown key */
@@ -886,6 +889,108 @@ static void test_write_buffer_stagger(void)
     CU_ASSERT(write_buffer_as(6, NULL) == mib);
     CU_ASSERT(write_buffer_as(0, NULL) == mib);
     CU_ASSERT(write_buffer_as(3, "false") == mib);
+}
+
+/* ---- writeback_kb ------------------------------------------------------- */
+
+/* The number of NNNNNN.ldb files in `dir` of at least `min` bytes. */
+static int tables_of(const char *dir, off_t min)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    struct stat st;
+    char p[4096];
+    int n = 0;
+    if (!d)
+        return -1;
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (l < 5 || strcmp(e->d_name + l - 4, ".ldb") != 0)
+            continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        if (stat(p, &st) == 0 && st.st_size >= min)
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+/* Open a store with write_buffer_mb 1 and writeback_kb `kb`, write 2.5
+ * MiB (two memtable flushes), wait for a flushed table of 512 KiB, close,
+ * all with the plugin's debug lines captured from stderr; the ranges the
+ * writeback thread started, from its summary line at close, or -1 when
+ * there is none (or on a failure, asserted). */
+static long writeback_ranges(const char *kb)
+{
+    struct skv_conf_plugin c;
+    struct skv_host_hooks hooks;
+    struct fx f;
+    struct skv_err err = {0};
+    char tmpl[] = "/tmp/skv-ldb-log-XXXXXX", buf[16384], key[16], *p, val[4096];
+    int fd = mkstemp(tmpl), saved = dup(2), i, rc;
+    long ranges = -1;
+    ssize_t n;
+    struct timespec t0, t;
+    CU_ASSERT_FATAL(fd >= 0 && saved >= 0);
+    memset(&f, 0, sizeof f);
+    memset(&hooks, 0, sizeof hooks);
+    memset(val, 'v', sizeof val);
+    hooks.node_id = 1;
+    hooks.log_level = SKV_LOG_DEBUG;
+    conf_init(&c);
+    conf_add(&c, "write_buffer_mb", "1", 2, 3);
+    conf_add(&c, "writeback_kb", kb, 3, 3);
+    fflush(stderr);
+    dup2(fd, 2);
+    rc = skv_plugin_load(SKV_KIND_STORAGE, &c, "test.yaml", NULL, 0, &hooks, &f.inst, &err);
+    if (rc == SKV_OK) {
+        f.ops = skv_plugin_ops(f.inst);
+        f.state = skv_plugin_state(f.inst);
+        f.dir = skv_test_tmpdir("ldb");
+        snprintf(f.path, sizeof f.path, "%s/db", f.dir ? f.dir : "/nonexistent");
+        rc = f.ops->open(f.state, f.path, &f.db, &err);
+    }
+    for (i = 0; rc == SKV_OK && i < 640; i++) {
+        snprintf(key, sizeof key, "k%06d", i);
+        rc = put(&f, key, strlen(key), val, sizeof val, 0);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    t = t0;
+    while (rc == SKV_OK && tables_of(f.path, 512 * 1024) < 1 && t.tv_sec - t0.tv_sec < 20) {
+        usleep(10000);
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    }
+    CU_ASSERT(rc == SKV_OK && tables_of(f.path, 512 * 1024) >= 1);
+    if (f.db)
+        f.ops->close(f.db);
+    f.db = NULL;
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    n = pread(fd, buf, sizeof buf - 1, 0);
+    buf[n > 0 ? n : 0] = 0;
+    if ((p = strstr(buf, "ranges started over ")) && p > buf) {
+        while (p > buf && p[-1] == ' ')
+            p--;
+        while (p > buf && p[-1] >= '0' && p[-1] <= '9')
+            p--;
+        ranges = strtol(p, NULL, 10);
+    }
+    if (rc != SKV_OK)
+        fprintf(stderr, "writeback_kb %s: %s\n", kb, err.msg);
+    close(fd);
+    unlink(tmpl);
+    fx_close(&f);
+    conf_free(&c);
+    return ranges;
+}
+
+/* A table file is handed to the kernel's writeback in writeback_kb steps
+ * as LevelDB writes it (ldb_wback.c); writeback_kb 0 starts no thread. */
+static void test_writeback(void)
+{
+    CU_ASSERT(writeback_ranges("64") >= 1);
+    CU_ASSERT(writeback_ranges("0") == -1);
 }
 
 /* ---- the background thread's priority --------------------------------- */
@@ -1173,6 +1278,7 @@ int main(void)
     if (!s ||
         !CU_add_test(s, "compaction thread at nice 10", test_compaction_nice) ||
         !CU_add_test(s, "memtable size staggered by node id", test_write_buffer_stagger) ||
+        !CU_add_test(s, "table files written back as they grow", test_writeback) ||
         !CU_add_test(s, "put/get/delete", test_put_get_delete) ||
         !CU_add_test(s, "binary keys and values", test_binary_values) ||
         !CU_add_test(s, "1 MiB value", test_large_value) ||
