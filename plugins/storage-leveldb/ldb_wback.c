@@ -44,6 +44,8 @@
 /* LevelDB writes one table at a time per store (one background thread);
  * the spare slots cover a close event missed in a queue overflow. */
 #define WB_FILES 4
+/* Ranges end on a page boundary so the page LevelDB is still filling is
+ * not written twice (with larger pages, only a little more is). */
 #define WB_PAGE ((off_t)4096)
 
 struct wb_file {
@@ -253,6 +255,7 @@ void skv_ldb_wback_start(struct skv_ldb_db *d)
         wb_free(w);
         return;
     }
+    pthread_setname_np(w->thr, "skv-ldb-wback");  /* for ps -L; best effort */
     d->wback = w;
 }
 
