@@ -42,7 +42,9 @@
 #include <unistd.h>
 
 /* LevelDB writes one table at a time per store (one background thread);
- * the spare slots cover a close event missed in a queue overflow. */
+ * the spare slots are slack. After a queue overflow, which may have lost
+ * close events, every slot is dropped (a table still being written is
+ * reopened at its next write), so no fd keeps a deleted table's space. */
 #define WB_FILES 4
 /* Ranges end on a page boundary so the page LevelDB is still filling is
  * not written twice (with larger pages, only a little more is). */
@@ -102,6 +104,13 @@ static void wb_drop(struct wb_file *f)
     if (f->fd >= 0)
         close(f->fd);
     f->fd = -1;
+}
+
+static void wb_drop_all(struct skv_ldb_wback *w)
+{
+    int i;
+    for (i = 0; i < WB_FILES; i++)
+        wb_drop(&w->f[i]);
 }
 
 /* A slot for table `num`, opened: a free one, or the oldest table's. */
@@ -181,7 +190,10 @@ static int wb_read(struct skv_ldb_wback *w)
             return -1;
         if (e->mask & IN_IGNORED)
             return -1;
-        wb_event(w, e);
+        if (e->mask & IN_Q_OVERFLOW)   /* close events may be lost: start over */
+            wb_drop_all(w);
+        else
+            wb_event(w, e);
         p += sizeof *e + e->len;
     }
     return n > 0 ? 1 : 0;
@@ -210,9 +222,7 @@ static void *wb_main(void *arg)
 
 static void wb_free(struct skv_ldb_wback *w)
 {
-    int i;
-    for (i = 0; i < WB_FILES; i++)
-        wb_drop(&w->f[i]);
+    wb_drop_all(w);
     if (w->ino >= 0)
         close(w->ino);
     if (w->stopfd >= 0)
