@@ -86,8 +86,9 @@ static void wb_warn(struct skv_ldb_wback *w, const char *what, int e)
     if (w->warned++)
         return;
     w->host->log(w->host->ctx, SKV_LOG_WARN,
-                 "writeback_kb: %s in %s: %s (table files of this store are written "
-                 "at their sync only; later failures not logged)", what, w->path, strerror(e));
+                 "writeback_kb: %s in %s: %s (LevelDB's own sync still makes each table "
+                 "durable; later writeback failures of this store are not logged)", what,
+                 w->path, strerror(e));
 }
 
 static struct wb_file *wb_find(struct skv_ldb_wback *w, uint64_t num)
