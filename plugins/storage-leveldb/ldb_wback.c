@@ -150,6 +150,8 @@ static void wb_grew(struct skv_ldb_wback *w, struct wb_file *f)
     if (st.st_size - f->done < w->step)
         return;
     end = st.st_size - st.st_size % WB_PAGE;
+    if (end <= f->done)   /* a step under a page (writeback_kb < 4): wait for more */
+        return;           /* (a length of 0 would mean "to the end of the file") */
     if (sync_file_range(f->fd, f->done, end - f->done, SYNC_FILE_RANGE_WRITE) != 0 ||
         (f->done > 0 && sync_file_range(f->fd, 0, f->done, SYNC_FILE_RANGE_WAIT_BEFORE) != 0)) {
         wb_warn(w, "sync_file_range", errno);
