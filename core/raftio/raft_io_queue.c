@@ -367,14 +367,27 @@ static int install_start(struct rio_log_job *job)
     return 0;
 }
 
+static void queue_start(struct skv_rio *rio, int early);
+
+/* Loop thread: a log job finished on its worker. A job that succeeded
+ * hands the disk to the next one (the appends queued while it synced)
+ * before its callbacks run: they commit, apply, answer clients and write
+ * the FSM's round, and the next synced batch need not wait for all that
+ * (at PUT c8 the disk sat idle for ~0.4 ms of each ~0.8 ms round). Storage
+ * order is the queue's either way; callbacks still fire in queue order,
+ * since the next job's come from a later after_cb. A failed job does not:
+ * fail_all takes what is still queued. */
 static void log_after_cb(uv_work_t *w, int status)
 {
     struct rio_log_job *job = w->data;
+    struct skv_rio *rio = job->rio;
     (void)status; /* jobs are never uv_cancel()ed */
     if (install_start(job))
         return;
-    job->rio->log_busy = 0;
-    job->rio->n_work--;
+    rio->log_busy = 0;
+    rio->n_work--;
+    if (job->status == 0)
+        queue_start(rio, 1);
     log_job_done(job);
 }
 
@@ -392,11 +405,29 @@ static struct skv_rio_op *queue_take(struct skv_rio *rio)
     return first;
 }
 
-void skv_rio_queue_kick(struct skv_rio *rio)
+/* Put a job's ops back at the head of the queue (an early start that
+ * could not be made: the idle handle retries it after the callbacks). */
+static void queue_untake(struct skv_rio *rio, struct rio_log_job *job)
+{
+    struct skv_rio_op *last = job->ops;
+    while (last->next)
+        last = last->next;
+    last->next = rio->q_head;
+    rio->q_head = job->ops;
+    if (!rio->q_tail)
+        rio->q_tail = last;
+    free(job);
+}
+
+/* Start the next log job on a worker. `early`: called from the previous
+ * job's after_cb before its callbacks fire — then nothing may fail here
+ * (a failure's callbacks would run before the earlier job's), so a failed
+ * log or a failed start leaves the ops queued for the idle handle. */
+static void queue_start(struct skv_rio *rio, int early)
 {
     struct rio_log_job *job;
     int rc;
-    if (rio->log_busy || !rio->q_head || rio->closing)
+    if (rio->log_busy || !rio->q_head || rio->closing || (early && rio->failed))
         return;
     if (!(job = calloc(1, sizeof *job)))
         return; /* the idle handle stays on: retried next turn */
@@ -411,6 +442,10 @@ void skv_rio_queue_kick(struct skv_rio *rio)
         return;
     }
     rc = uv_queue_work(rio->env.loop, &job->work, log_work_cb, log_after_cb);
+    if (rc != 0 && early) {
+        queue_untake(rio, job);
+        return;
+    }
     if (rc != 0) {
         job->status = RAFT_IOERR;
         snprintf(job->errmsg, sizeof job->errmsg, "queue log write: %s",
@@ -420,6 +455,11 @@ void skv_rio_queue_kick(struct skv_rio *rio)
     }
     rio->log_busy = 1;
     rio->n_work++;
+}
+
+void skv_rio_queue_kick(struct skv_rio *rio)
+{
+    queue_start(rio, 0);
 }
 
 /* Close: fail what never reached the worker, newest first — the same

@@ -11,6 +11,7 @@
 #include "util/crc32.h"
 #include "util/keys.h"
 #include "raftio/raft_conf.h"
+#include "raftio/raft_io_impl.h"
 
 static struct fx F;
 
@@ -36,12 +37,16 @@ struct app {
     int done;
 };
 static struct app A;
+static int probe_busy = -1; /* at request 0's callback: a log job on a worker */
 
 static void app_cb(struct raft_io_append *req, int status)
 {
     int i = (int)(req - A.req);
+    const struct skv_rio *rio = F.io.impl;
     A.status[i] = status;
     A.order[A.done++] = i;
+    if (i == 0)
+        probe_busy = rio->log_busy;
 }
 
 /* Queue request i of n entries (term, payload "r<i>e<j>"); returns rc. */
@@ -241,6 +246,40 @@ static void test_append_group_commit(void)
     CU_ASSERT(entry_is(&l.entries[4], 2, RAFT_COMMAND, "r2e0"));
     CU_ASSERT(entry_is(&l.entries[6], 2, RAFT_COMMAND, "r2e2"));
     CU_ASSERT(entry_is(&l.entries[7], 2, RAFT_COMMAND, "r3e0"));
+    fx_loaded_free(&l);
+    fx_teardown(&F);
+}
+
+/* A batch queued behind a running one goes to storage as soon as the
+ * running one is done, before its callbacks (which commit, apply and
+ * answer clients) run: the disk does not wait for them. */
+static void test_append_next_before_callbacks(void)
+{
+    struct fx_loaded l;
+    const struct skv_rio *rio;
+    unsigned w;
+    SETUP();
+    rio = F.io.impl;
+    bootstrap1();
+    CU_ASSERT_EQUAL_FATAL(fx_load(&F, &l), 0);
+    fx_loaded_free(&l);
+    memset(&A, 0, sizeof A);
+    w = atomic_load(&fx_writes);
+    CU_ASSERT_EQUAL(app_submit(0, 1, 1), 0);
+    fx_turn(&F); /* its job starts on a worker */
+    CU_ASSERT_EQUAL_FATAL(rio->log_busy, 1);
+    CU_ASSERT_EQUAL(app_submit(1, 2, 1), 0); /* queued behind it */
+    probe_busy = -1;
+    CU_ASSERT_FATAL(fx_wait(&F, &A.done, 2, 5000));
+    CU_ASSERT_EQUAL(probe_busy, 1);
+    CU_ASSERT(A.order[0] == 0 && A.order[1] == 1);
+    CU_ASSERT(A.status[0] == 0 && A.status[1] == 0);
+    CU_ASSERT_EQUAL(atomic_load(&fx_writes), w + 2);
+    CU_ASSERT_EQUAL_FATAL(fx_reopen(&F), 0);
+    CU_ASSERT_EQUAL_FATAL(fx_load(&F, &l), 0);
+    CU_ASSERT_EQUAL_FATAL(l.n, 4);
+    CU_ASSERT(entry_is(&l.entries[1], 1, RAFT_COMMAND, "r0e0"));
+    CU_ASSERT(entry_is(&l.entries[3], 1, RAFT_COMMAND, "r1e1"));
     fx_loaded_free(&l);
     fx_teardown(&F);
 }
@@ -771,6 +810,8 @@ int main(void)
         !CU_add_test(s, "load on an empty store", test_load_empty) ||
         !CU_add_test(s, "term and vote are durable", test_hard_state_durable) ||
         !CU_add_test(s, "appends in one turn are one synced batch", test_append_group_commit) ||
+        !CU_add_test(s, "the next batch is written before the callbacks",
+                     test_append_next_before_callbacks) ||
         !CU_add_test(s, "truncate is ordered with appends", test_truncate_ordering) ||
         !CU_add_test(s, "snapshot keeps exactly the trailing entries", test_snapshot_trailing) ||
         !CU_add_test(s, "installed snapshot replaces the log", test_snapshot_install_replaces_log) ||
