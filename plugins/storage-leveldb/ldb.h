@@ -25,6 +25,8 @@ struct skv_ldb_conf {
     int compaction_nice;  /* LevelDB's background thread at the node's nice + this
                              (at most 19); 0: the node's priority (ldb_bgprio.c) */
     size_t writeback;     /* writeback_kb in bytes; 0: off (ldb_wback.c) */
+    long l0_slowdown_us;  /* per level-0 table from the 8th, before a synced
+                             write; 0: off (skv_ldb_write) */
 };
 
 /* The plugin instance returned by init(). */
@@ -47,6 +49,7 @@ struct skv_ldb_db {
     leveldb_writeoptions_t *wopt_sync;
     leveldb_writeoptions_t *wopt_nosync;
     atomic_long live;                   /* views + iterators not released */
+    atomic_ulong l0_waits;              /* synced writes slowed (l0_slowdown_ms) */
     /* write() holds it shared; compact() holds it exclusive for a moment
      * to write no-op bound entries (see ldb_compact.c). */
     pthread_rwlock_t wlock;

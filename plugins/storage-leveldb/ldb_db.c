@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* A non-NULL pointer for empty keys/values given as NULL. */
 static const char skv_ldb_empty[1] = "";
@@ -23,7 +24,11 @@ static const char skv_ldb_empty[1] = "";
 
 static void db_free(struct skv_ldb_db *d)
 {
+    const struct skv_host *h = d->inst->host;
     skv_ldb_wback_stop(d);
+    if (atomic_load(&d->l0_waits) > 0)
+        h->log(h->ctx, SKV_LOG_DEBUG, "level 0 %s: %lu synced writes slowed down", d->path,
+               atomic_load(&d->l0_waits));
     if (d->db)
         leveldb_close(d->db); /* before the cache it uses */
     if (d->opt)
@@ -128,6 +133,7 @@ int skv_ldb_open(void *state, const char *path, void **out,
     }
     d->inst = inst;
     atomic_init(&d->live, 0);
+    atomic_init(&d->l0_waits, 0);
     if ((rc = db_init_lock(d, err)) != SKV_OK ||
         (rc = db_make_options(d, &inst->conf, err)) != SKV_OK) {
         db_free(d);
@@ -238,6 +244,32 @@ static int batch_fill(leveldb_writebatch_t *b, const struct skv_batch_op *ops,
     return SKV_OK;
 }
 
+/* Level 0 from its 8th table (LevelDB's slowdown point; it stops every
+ * write at 12): a synced write — the raft log's batches, on a raft worker
+ * — waits l0_slowdown_ms per table from the 8th, so the log's rate drops
+ * while compaction catches up instead of everything stopping for 0.5-1 s
+ * at 12 (docs/PERFORMANCE.md "Level 0 full"). Unsynced writes (the FSM's
+ * rounds, on the loop thread) never wait here. */
+static void l0_slowdown(struct skv_ldb_db *d)
+{
+    char *v;
+    long n;
+    struct timespec ts;
+    if (d->inst->conf.l0_slowdown_us <= 0 ||
+        !(v = leveldb_property_value(d->db, "leveldb.num-files-at-level0")))
+        return;
+    n = strtol(v, NULL, 10);
+    leveldb_free(v);
+    if (n < 8)
+        return;
+    n = (n - 7) * d->inst->conf.l0_slowdown_us;
+    ts.tv_sec = n / 1000000;
+    ts.tv_nsec = n % 1000000 * 1000;
+    atomic_fetch_add(&d->l0_waits, 1);
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
 int skv_ldb_write(void *db, const struct skv_batch_op *ops, size_t n,
                   int sync, struct skv_err *err)
 {
@@ -252,6 +284,8 @@ int skv_ldb_write(void *db, const struct skv_batch_op *ops, size_t n,
         return skv_err_set(err, SKV_ERR_NOMEM, "leveldb write on %s: out of memory",
                            d->path);
     rc = batch_fill(b, ops, n, d->path, err);
+    if (rc == SKV_OK && sync)
+        l0_slowdown(d);
     if (rc == SKV_OK) {
         pthread_rwlock_rdlock(&d->wlock);
         leveldb_write(d->db, sync ? d->wopt_sync : d->wopt_nosync, b, &emsg);

@@ -45,6 +45,12 @@
  *                    it grew by this much    at its one sync)
  *                    (a table's single fdatasync held up the raft log's
  *                    WAL sync on the same disk; ldb_wback.c)
+ *   l0_slowdown_ms   a synced write waits    0..100,   default 5
+ *                    this long per level-0 (0 = off: LevelDB's own 1 ms
+ *                    table from the 8th      per write at 8, then its
+ *                                            stop at 12)
+ *                    (the raft log's batches are the synced writes: they
+ *                    slow down before LevelDB stops every write; ldb_db.c)
  */
 #include "ldb.h"
 
@@ -61,7 +67,7 @@
 static int ldb_read_ints(const struct skv_host *h, struct skv_ldb_conf *c,
                          struct skv_err *err)
 {
-    int64_t cache_mb, block_kb, wbuf_mb, max_files, bloom, nice, wback_kb;
+    int64_t cache_mb, block_kb, wbuf_mb, max_files, bloom, nice, wback_kb, l0_ms;
     int rc;
     if ((rc = h->opt_int(h->ctx, "cache_mb", 32, 0, 65536, &cache_mb, err)) ||
         (rc = h->opt_int(h->ctx, "block_size_kb", 4, 1, 1024, &block_kb, err)) ||
@@ -69,7 +75,8 @@ static int ldb_read_ints(const struct skv_host *h, struct skv_ldb_conf *c,
         (rc = h->opt_int(h->ctx, "max_open_files", 500, 64, 65536, &max_files, err)) ||
         (rc = h->opt_int(h->ctx, "bloom_bits", 10, 0, 32, &bloom, err)) ||
         (rc = h->opt_int(h->ctx, "compaction_nice", 10, 0, 19, &nice, err)) ||
-        (rc = h->opt_int(h->ctx, "writeback_kb", 1024, 0, 1048576, &wback_kb, err)))
+        (rc = h->opt_int(h->ctx, "writeback_kb", 1024, 0, 1048576, &wback_kb, err)) ||
+        (rc = h->opt_int(h->ctx, "l0_slowdown_ms", 5, 0, 100, &l0_ms, err)))
         return rc;
     if ((uint64_t)cache_mb > SIZE_MAX / MIB || (uint64_t)wbuf_mb > SIZE_MAX / MIB)
         return skv_err_set(err, SKV_ERR_CONFIG,
@@ -81,6 +88,7 @@ static int ldb_read_ints(const struct skv_host *h, struct skv_ldb_conf *c,
     c->bloom_bits = (int)bloom;
     c->compaction_nice = (int)nice;
     c->writeback = (size_t)((uint64_t)wback_kb * KIB);
+    c->l0_slowdown_us = (long)l0_ms * 1000;
     return SKV_OK;
 }
 

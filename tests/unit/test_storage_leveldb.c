@@ -729,6 +729,8 @@ static void test_bad_options(void)
     expect_refused("compaction_nice", "20");
     expect_refused("writeback_kb", "-1");
     expect_refused("writeback_kb", "1048577");
+    expect_refused("l0_slowdown_ms", "-1");
+    expect_refused("l0_slowdown_ms", "101");
     expect_refused("compression", "maybe");
     expect_refused("paranoid_checks", "2");
     expect_refused("cahce_mb", "32"); /* unknown key */
