@@ -248,8 +248,10 @@ static int batch_fill(leveldb_writebatch_t *b, const struct skv_batch_op *ops,
  * write at 12): a synced write — the raft log's batches, on a raft worker
  * — waits l0_slowdown_ms per table from the 8th, so the log's rate drops
  * while compaction catches up instead of everything stopping for 0.5-1 s
- * at 12 (docs/PERFORMANCE.md "Level 0 full"). Unsynced writes (the FSM's
- * rounds, on the loop thread) never wait here. */
+ * at 12 (docs/PERFORMANCE.md "The disk's idle gap"). The few other synced
+ * writes (the term and vote at an election, a snapshot's record) wait the
+ * same, at most 4 steps; unsynced writes (the FSM's rounds, on the loop
+ * thread) never wait here. */
 static void l0_slowdown(struct skv_ldb_db *d)
 {
     char *v;
@@ -262,7 +264,7 @@ static void l0_slowdown(struct skv_ldb_db *d)
     leveldb_free(v);
     if (n < 8)
         return;
-    n = (n - 7) * d->inst->conf.l0_slowdown_us;
+    n = (n < 11 ? n - 7 : 4) * d->inst->conf.l0_slowdown_us; /* at 12 LevelDB stops */
     ts.tv_sec = n / 1000000;
     ts.tv_nsec = n % 1000000 * 1000;
     atomic_fetch_add(&d->l0_waits, 1);
