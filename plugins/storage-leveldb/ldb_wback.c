@@ -135,34 +135,6 @@ static int wb_watch(struct skv_ldb_wback *w, int fd)
     return inotify_add_watch(w->ino, p, IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB);
 }
 
-/* A new table `num`: opened and watched in a slot, a free one or the
- * oldest table's. */
-static void wb_open(struct skv_ldb_wback *w, const char *name, uint64_t num)
-{
-    struct wb_file *f = &w->f[0];
-    int i, fd, wd;
-    for (i = 1; i < WB_FILES && f->fd >= 0; i++)
-        if (w->f[i].fd < 0 || w->f[i].num < f->num)
-            f = &w->f[i];
-    fd = openat(w->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) {
-        if (errno != ENOENT)   /* ENOENT: already deleted (a failed write) */
-            wb_warn(w, "open", errno);
-        return;
-    }
-    if ((wd = wb_watch(w, fd)) < 0) {
-        wb_warn(w, "inotify watch", errno);
-        close(fd);
-        return;
-    }
-    wb_drop(w, f, 1);
-    f->fd = fd;
-    f->wd = wd;
-    f->num = num;
-    f->done = 0;
-    w->files++;
-}
-
 /* The file grew: start writing [done, size rounded down to a page) once
  * that is a step, then wait for what was started before it. */
 static void wb_grew(struct skv_ldb_wback *w, struct wb_file *f)
@@ -187,6 +159,39 @@ static void wb_grew(struct skv_ldb_wback *w, struct wb_file *f)
     }
     f->done = end;
     w->ranges++;
+}
+
+/* A new table `num`: opened and watched in a slot, a free one or the
+ * oldest table's. LevelDB may have written part or all of it (even
+ * closed it) before this thread saw its creation — on a loaded machine a
+ * 1 MiB flush takes about a millisecond — so what is already there is
+ * handed over at once rather than waiting for a write event that may
+ * never come. */
+static void wb_open(struct skv_ldb_wback *w, const char *name, uint64_t num)
+{
+    struct wb_file *f = &w->f[0];
+    int i, fd, wd;
+    for (i = 1; i < WB_FILES && f->fd >= 0; i++)
+        if (w->f[i].fd < 0 || w->f[i].num < f->num)
+            f = &w->f[i];
+    fd = openat(w->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        if (errno != ENOENT)   /* ENOENT: already deleted (a failed write) */
+            wb_warn(w, "open", errno);
+        return;
+    }
+    if ((wd = wb_watch(w, fd)) < 0) {
+        wb_warn(w, "inotify watch", errno);
+        close(fd);
+        return;
+    }
+    wb_drop(w, f, 1);
+    f->fd = fd;
+    f->wd = wd;
+    f->num = num;
+    f->done = 0;
+    w->files++;
+    wb_grew(w, f);   /* what was written before the watch (no event for it) */
 }
 
 /* An event of a watched table: it grew, was closed or lost its name. */

@@ -13,12 +13,15 @@ FREEPORT="$B/tests/integration/freeport"
 SKV_PIDS=""           # "i:pid" pairs we started
 SKV_FAILS=0
 SKV_CHECKS=0
+SKV_FAILED=""         # the failed checks, repeated after the log tails
 
 skv_log() { printf '%s [%s] %s\n' "$(date +%H:%M:%S)" "${SKV_TEST:-test}" "$*"; }
 
 skv_fail() {
     skv_log "FAIL: $*"
     SKV_FAILS=$((SKV_FAILS + 1))
+    SKV_FAILED="$SKV_FAILED
+  $(date +%H:%M:%S) $*"
 }
 
 # assert "description" command...
@@ -256,6 +259,8 @@ skv_cleanup() {
     if [ "$SKV_FAILS" -gt 0 ] || [ -n "${SKV_KEEP:-}" ]; then
         for f in "$SKV_DIR"/n*.log; do [ -f "$f" ] && { echo "--- $f (tail)"; tail -25 "$f"; }; done
     fi
+    # last, so an excerpt of the output's end (a CI summary) still names them
+    [ -z "$SKV_FAILED" ] || printf -- '--- %s: failed checks:%s\n' "${SKV_TEST:-test}" "$SKV_FAILED"
     [ -n "${SKV_KEEP:-}" ] || rm -rf "$SKV_DIR"
 }
 
