@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE /* pthread_rwlockattr_setkind_np */
 #include "ldb.h"
+#include "ldb_l0.h"
 
 #include <errno.h>
 #include <unistd.h>
@@ -260,11 +261,10 @@ static void l0_slowdown(struct skv_ldb_db *d)
     if (d->inst->conf.l0_slowdown_us <= 0 ||
         !(v = leveldb_property_value(d->db, "leveldb.num-files-at-level0")))
         return;
-    n = strtol(v, NULL, 10);
+    n = skv_ldb_l0_wait_us(strtol(v, NULL, 10), d->inst->conf.l0_slowdown_us);
     leveldb_free(v);
-    if (n < 8)
+    if (n <= 0)
         return;
-    n = (n < 11 ? n - 7 : 4) * d->inst->conf.l0_slowdown_us; /* at 12 LevelDB stops */
     ts.tv_sec = n / 1000000;
     ts.tv_nsec = n % 1000000 * 1000;
     atomic_fetch_add(&d->l0_waits, 1);

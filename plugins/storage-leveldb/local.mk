@@ -5,6 +5,7 @@
 plugins_LTLIBRARIES += plugins/storage-leveldb/storage-leveldb.la
 plugins_storage_leveldb_storage_leveldb_la_SOURCES = \
 	plugins/storage-leveldb/ldb.h \
+	plugins/storage-leveldb/ldb_l0.h \
 	plugins/storage-leveldb/ldb_err.c \
 	plugins/storage-leveldb/ldb_db.c \
 	plugins/storage-leveldb/ldb_iter.c \
@@ -26,6 +27,7 @@ check_PROGRAMS += tests/unit/test_storage_leveldb
 TESTS += tests/unit/test_storage_leveldb
 tests_unit_test_storage_leveldb_SOURCES = tests/unit/test_storage_leveldb.c
 tests_unit_test_storage_leveldb_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_storage_leveldb_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/plugins/storage-leveldb
 tests_unit_test_storage_leveldb_LDADD = $(TEST_LIBS) $(AX_PTHREAD_LIBS)
 tests_unit_test_storage_leveldb_DEPENDENCIES = core/libsealkv-core.la \
 	plugins/storage-leveldb/storage-leveldb.la

@@ -11,6 +11,7 @@
 #include "skv_test.h"
 
 #include <stdatomic.h>
+#include <unistd.h>
 
 #include <raft.h>
 #include <uv.h>
@@ -25,6 +26,7 @@ static atomic_uint fx_writes;      /* write() calls */
 static atomic_uint fx_unsynced;    /* write() calls with sync == 0 */
 static atomic_int fx_fail_writes;  /* non-zero: write() fails */
 static atomic_int fx_fatals;       /* env.fatal calls (the node would halt) */
+static atomic_int fx_gate;         /* non-zero: write() waits (at most 10 s) until it is 0 */
 
 static void fx_fatal_cb(void *arg, const char *msg)
 {
@@ -47,9 +49,12 @@ static void fx_w_free_buf(void *db, void *b) { fx_real->free_buf(db, b); }
 static int fx_w_write(void *db, const struct skv_batch_op *ops, size_t n,
                       int sync, struct skv_err *e)
 {
+    int i;
     atomic_fetch_add(&fx_writes, 1);
     if (!sync)
         atomic_fetch_add(&fx_unsynced, 1);
+    for (i = 0; i < 10000 && atomic_load(&fx_gate); i++)
+        usleep(1000);   /* a worker held in its job until the test opens the gate */
     if (atomic_load(&fx_fail_writes))
         return skv_err_set(e, SKV_ERR_IO, "injected: disk on fire");
     return fx_real->write(db, ops, n, sync, e);
@@ -140,6 +145,7 @@ static inline int fx_setup(struct fx *f)
     atomic_store(&fx_writes, 0);
     atomic_store(&fx_unsynced, 0);
     atomic_store(&fx_fail_writes, 0);
+    atomic_store(&fx_gate, 0);
     atomic_store(&fx_fatals, 0);
     if (!(f->dir = skv_test_tmpdir("raftio")))
         return -1;

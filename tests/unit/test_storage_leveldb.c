@@ -10,6 +10,7 @@
 #include <sealkv/storage.h>
 
 #include "plugin/loader.h"
+#include "ldb_l0.h" /* the plugin's own pure function, compiled in */
 
 #include <dirent.h>
 #include <dlfcn.h>
@@ -1121,6 +1122,25 @@ static void test_writeback_watch(void)
         fprintf(stderr, "written before it was seen: %ld ranges over %ld files\n", ranges, files);
 }
 
+/* l0_slowdown_ms's wait per synced write by level-0 table count
+ * (ldb_l0.h): none below 8, one step per table from the 8th, at most 4
+ * (LevelDB stops at 12), none with the option off or an unread count. */
+static void test_l0_wait(void)
+{
+    CU_ASSERT_EQUAL(skv_ldb_l0_wait_us(-1, 5000), 0);
+    CU_ASSERT_EQUAL(skv_ldb_l0_wait_us(0, 5000), 0);
+    CU_ASSERT_EQUAL(skv_ldb_l0_wait_us(7, 5000), 0);
+    CU_ASSERT_EQUAL(skv_ldb_l0_wait_us(8, 5000), 5000);
+    CU_ASSERT_EQUAL(skv_ldb_l0_wait_us(9, 5000), 10000);
+    CU_ASSERT_EQUAL(skv_ldb_l0_wait_us(10, 5000), 15000);
+    CU_ASSERT_EQUAL(skv_ldb_l0_wait_us(11, 5000), 20000);
+    CU_ASSERT_EQUAL(skv_ldb_l0_wait_us(12, 5000), 20000);
+    CU_ASSERT_EQUAL(skv_ldb_l0_wait_us(1000, 5000), 20000);
+    CU_ASSERT_EQUAL(skv_ldb_l0_wait_us(10, 0), 0);
+    CU_ASSERT_EQUAL(skv_ldb_l0_wait_us(10, -1), 0);
+    CU_ASSERT_EQUAL(skv_ldb_l0_wait_us(8, 100000), 100000);
+}
+
 /* ---- the background thread's priority --------------------------------- */
 
 /* The nice value of thread tid of this process (/proc: field 19 of
@@ -1408,6 +1428,7 @@ int main(void)
         !CU_add_test(s, "memtable size staggered by node id", test_write_buffer_stagger) ||
         !CU_add_test(s, "table files written back as they grow", test_writeback) ||
         !CU_add_test(s, "writeback: watched writes, tables seen late", test_writeback_watch) ||
+        !CU_add_test(s, "level-0 slowdown steps", test_l0_wait) ||
         !CU_add_test(s, "put/get/delete", test_put_get_delete) ||
         !CU_add_test(s, "binary keys and values", test_binary_values) ||
         !CU_add_test(s, "1 MiB value", test_large_value) ||
