@@ -2,13 +2,15 @@
 /*
  * health.c — the probe ops behind GET /healthz ("health": the loop
  * answers, so the process serves) and GET /readyz ("ready": this node
- * knows a leader, a leader has applied a barrier of its own term, and
- * the applied index is within max_lag entries of the commit index the
- * leader advertised; else 503 ErrNotReady with a "reason"). Both answer
+ * knows a leader, is not installing a snapshot, a leader has applied a
+ * barrier of its own term, and the applied index is within max_lag
+ * entries of the commit index the leader advertised; else 503
+ * ErrNotReady with a "reason"). Both answer
  * while halted (ready then says so). They reveal no key, value or
  * secret: state, leader id and indexes, like /v1/status's first lines.
  */
 #include "admin/admin_ops.h"
+#include "fsm/fsm.h"
 #include "intake/intake.h"
 
 #include <jansson.h>
@@ -66,6 +68,10 @@ static void judge(struct skv_node *n, uint64_t max_lag, struct readiness *r)
     } else if (n->stopping || n->run_state != SKV_RUN_SERVING) {
         r->reason = n->stopping ? "stopping" : "starting";
         snprintf(r->message, sizeof r->message, "node is %s", r->reason);
+    } else if (skv_fsm_installing(&n->fsm)) {
+        r->reason = "installing";   /* the key space is being replaced */
+        snprintf(r->message, sizeof r->message,
+                 "a snapshot from the leader is being installed; reads are refused until it is done");
     } else if (lid == 0) {
         r->reason = "no_leader";
         snprintf(r->message, sizeof r->message, "no known leader");

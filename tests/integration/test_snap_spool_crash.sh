@@ -124,6 +124,9 @@ skv_assert "term: node 4 installs off the loop" skv_wait 60 "node 4 installs" in
 r=$(curl -s -m 5 -w ' %{http_code}' "$(skv_endpoint 4)/v1/kv/key1?consistency=local")
 refused() { case "$r" in *ErrSnapshotInstalling*" 503") return 0 ;; esac; return 1; }
 skv_assert "term: a local read during the install is refused as retryable ($r)" refused
+r=$(curl -s -m 5 -w ' %{http_code}' "$(skv_endpoint 4)/readyz")
+not_ready_installing() { case "$r" in *'"reason"'*'"installing"'*" 503") return 0 ;; esac; return 1; }
+skv_assert "term: /readyz during the install is 503, reason installing ($r)" not_ready_installing
 skv_assert "term: status answers during the install" skv_status_field 4 id
 t0=$(date +%s)
 skv_stop 4
