@@ -252,6 +252,12 @@ skv_stop() {
     skv_log "stopped node $1 (pid $pid, signal ${2:-TERM}, rc $SKV_LAST_RC)"
 }
 
+# Every failed check so far, with its time (skv_cleanup prints it after
+# the node logs; a test that cleans up per case prints it before skv_finish).
+skv_failed_summary() {
+    [ -z "$SKV_FAILED" ] || printf -- '--- %s: failed checks:%s\n' "${SKV_TEST:-test}" "$SKV_FAILED"
+}
+
 skv_cleanup() {
     for e in $SKV_PIDS; do kill -KILL "${e#*:}" 2>/dev/null; done
     for e in $SKV_PIDS; do wait "${e#*:}" 2>/dev/null; done
@@ -260,7 +266,7 @@ skv_cleanup() {
         for f in "$SKV_DIR"/n*.log; do [ -f "$f" ] && { echo "--- $f (tail)"; tail -25 "$f"; }; done
     fi
     # last, so an excerpt of the output's end (a CI summary) still names them
-    [ -z "$SKV_FAILED" ] || printf -- '--- %s: failed checks:%s\n' "${SKV_TEST:-test}" "$SKV_FAILED"
+    [ "$SKV_FAILS" -eq 0 ] || skv_failed_summary
     [ -n "${SKV_KEEP:-}" ] || rm -rf "$SKV_DIR"
 }
 

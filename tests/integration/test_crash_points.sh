@@ -41,6 +41,7 @@ names_done_on() { # nodes...: key names sealed and every record moved
             grep -q '"sealed":true.*"migration":"done"' || return 1
     done
 }
+enc_bootstrapped() { [ "$(encf "$1" bootstrapped)" = true ]; }
 crashed_99() { pid=$(skv_pid 3); [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; }
 kek_in_use() { curl -s "$(skv_endpoint "$1")/v1/status" | grep -o '"ids_in_use":\[[^]]*\]' | grep -o '[0-9a-f]\{32\}' | sort -u | tr '\n' ' '; }
 kek_conf() { # node kek_file [previous]
@@ -68,6 +69,10 @@ run_case() { # kind[/variant] step
     case $kind in
     registration)
         post 1 enable-storage-envelope >/dev/null
+        # node 2 restarts only once it has applied the bootstrap itself:
+        # a node that starts un-bootstrapped has no epoch to register
+        # (CI once restarted it 5 ms too early and node 3 never crashed)
+        skv_wait 20 "node 2 applied the encryption bootstrap" enc_bootstrapped 2
         skv_stop 2; skv_start 2 ;;   # node 2's new-epoch registration reaches node 3
     bootstrap|storage-flag) post 1 enable-storage-envelope >/dev/null ;;
     raft-flag) post 1 enable-storage-envelope >/dev/null; post 2 enable-raft-envelope >/dev/null ;;
@@ -153,4 +158,5 @@ for kv in ${SKV_CRASH_KINDS:-bootstrap storage-flag raft-flag registration rotat
     done
 done
 SKV_FAILS=$total_fails; SKV_CHECKS=$total_checks
+skv_failed_summary   # each case cleaned up after itself: the end names them again
 skv_finish

@@ -959,7 +959,8 @@ static int wb_open(struct wb *w, const char *kb)
 
 /* Close the store; the ranges the writeback thread started and the
  * tables it watched (`files`), from its summary line, or -1 when there
- * is none. On a failure the captured log is shown. */
+ * is none. The thread's warning, if it logged one (what failed), and
+ * an open's error are passed on to the real stderr. */
 static long wb_close(struct wb *w, long *files)
 {
     char buf[16384], *p;
@@ -982,6 +983,8 @@ static long wb_close(struct wb *w, long *files)
             p--;
         ranges = strtol(p, NULL, 10);
     }
+    if ((p = strstr(buf, "writeback_kb: ")))
+        fprintf(stderr, "%.*s\n", (int)strcspn(p, "\n"), p);
     if (w->rc != SKV_OK)
         fprintf(stderr, "%s\n", w->err.msg);
     close(w->fd);
