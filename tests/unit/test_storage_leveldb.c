@@ -1139,6 +1139,80 @@ static void test_writeback_watch(void)
         fprintf(stderr, "written before it was seen: %ld ranges over %ld files\n", ranges, files);
 }
 
+/* The writeback thread's voluntary context switches (each sleep it
+ * takes), from /proc/self/task/TID/status; -1 when it is not found. */
+static long wb_thread_sleeps(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    struct dirent *e;
+    char p[300], buf[4096], *q;
+    long sleeps = -1;
+    FILE *fp;
+    while (d && sleeps < 0 && (e = readdir(d))) {
+        snprintf(p, sizeof p, "/proc/self/task/%s/comm", e->d_name);
+        if (!(fp = fopen(p, "r")))
+            continue;
+        buf[0] = 0;
+        if (!fgets(buf, sizeof buf, fp))
+            buf[0] = 0;
+        fclose(fp);
+        if (strncmp(buf, "skv-ldb-wback", 13) != 0)
+            continue;
+        snprintf(p, sizeof p, "/proc/self/task/%s/status", e->d_name);
+        if (!(fp = fopen(p, "r")))
+            continue;
+        while (fgets(buf, sizeof buf, fp))
+            if ((q = strstr(buf, "voluntary_ctxt_switches:")) == buf)
+                sleeps = strtol(q + strlen("voluntary_ctxt_switches:"), NULL, 10);
+        fclose(fp);
+    }
+    if (d)
+        closedir(d);
+    return sleeps;
+}
+
+/* The thread reads its events at most every 5 ms (WB_PACE_MS), so a
+ * table written 4 KiB a millisecond costs it at most two sleeps (the
+ * wait for an event, the pace) per 5 ms, not one wake-up per write:
+ * 60 writes over >= 60 ms, at most 2 * (ms / 5 + 3) sleeps. writeback_kb
+ * is past the table's size, so no range (and no wait for one) is made. */
+static void test_writeback_pace(void)
+{
+    struct wb w;
+    char t[4200], chunk[4096];
+    struct timespec t0, t1;
+    long files, s0, s1, ms;
+    int ino, fd, i, ok;
+    memset(chunk, 'p', sizeof chunk);
+    if (wb_open(&w, "1048576") != SKV_OK) {
+        CU_FAIL("cannot open the store with writeback_kb 1048576");
+        wb_close(&w, &files);
+        return;
+    }
+    ino = inotify_fd();
+    snprintf(t, sizeof t, "%s/990002.ldb", w.f.path);
+    fd = open(t, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    ok = fd >= 0 && ino >= 0 && wb_settled(ino, 2) == 0;
+    s0 = wb_thread_sleeps();
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (i = 0; ok && i < 60; i++) {
+        ok = write(fd, chunk, sizeof chunk) == (ssize_t)sizeof chunk;
+        usleep(1000);
+    }
+    ok = ok && wb_settled(ino, 2) == 0;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    s1 = wb_thread_sleeps();
+    ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    if (fd >= 0)
+        close(fd);
+    unlink(t);
+    wb_close(&w, &files);   /* stderr is the test's again */
+    CU_ASSERT(ok && s0 >= 0 && s1 >= s0);
+    CU_ASSERT(s1 - s0 <= 2 * (ms / 5 + 3));
+    if (!(s1 - s0 <= 2 * (ms / 5 + 3)))
+        fprintf(stderr, "writeback thread: %ld sleeps over 60 writes in %ld ms\n", s1 - s0, ms);
+}
+
 /* l0_slowdown_ms's wait per synced write by level-0 table count
  * (ldb_l0.h): none below 8, one step per table from the 8th, at most 4
  * (LevelDB stops at 12), none with the option off or an unread count. */
@@ -1445,6 +1519,7 @@ int main(void)
         !CU_add_test(s, "memtable size staggered by node id", test_write_buffer_stagger) ||
         !CU_add_test(s, "table files written back as they grow", test_writeback) ||
         !CU_add_test(s, "writeback: watched writes, tables seen late", test_writeback_watch) ||
+        !CU_add_test(s, "writeback: events read at a pace", test_writeback_pace) ||
         !CU_add_test(s, "level-0 slowdown steps", test_l0_wait) ||
         !CU_add_test(s, "put/get/delete", test_put_get_delete) ||
         !CU_add_test(s, "binary keys and values", test_binary_values) ||
