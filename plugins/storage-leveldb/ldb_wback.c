@@ -68,6 +68,9 @@
  * A range then starts up to 5 ms later, which at the disk's rates is
  * less than one writeback_kb step. */
 #define WB_PACE_MS 5
+/* Reads per wake-up before the pace (16 KiB each): the queue is emptied,
+ * unless something keeps filling it faster than the thread reads. */
+#define WB_READS 16
 
 struct wb_file {
     int fd;            /* -1: slot free */
@@ -264,6 +267,7 @@ static void *wb_main(void *arg)
 {
     struct skv_ldb_wback *w = arg;
     struct pollfd pf[2] = {{.fd = w->ino, .events = POLLIN}, {.fd = w->stopfd, .events = POLLIN}};
+    int i, rc = 0;
     for (;;) {
         if (poll(pf, 2, -1) < 0) {
             if (errno == EINTR)
@@ -273,7 +277,9 @@ static void *wb_main(void *arg)
         }
         if (pf[1].revents)
             break;
-        if (wb_read(w) < 0)
+        for (i = 0; i < WB_READS && (rc = wb_read(w)) > 0; i++)
+            ;   /* what is queued, then the pace */
+        if (rc < 0)
             break;
         /* The pace: until WB_PACE_MS have passed, wait for the stop only. */
         if (poll(&pf[1], 1, WB_PACE_MS) > 0)
