@@ -1018,14 +1018,14 @@ static long writeback_ranges(const char *kb)
     return wb_close(&w, &files);
 }
 
-/* wb_open with writeback_kb 64, asserted; on a failure the store is
+/* wb_open with writeback_kb `kb`, asserted; on a failure the store is
  * closed again (stderr restored) and 0 returned. */
-static int wb_opened(struct wb *w)
+static int wb_opened(struct wb *w, const char *kb)
 {
     long files;
-    if (wb_open(w, "64") == SKV_OK)
+    if (wb_open(w, kb) == SKV_OK)
         return 1;
-    CU_FAIL("cannot open the store with writeback_kb 64");
+    CU_FAIL("cannot open the store with writeback_kb");
     wb_close(w, &files);
     return 0;
 }
@@ -1098,7 +1098,7 @@ static void test_writeback_watch(void)
     long files, ranges;
     int ino, fd, i, ok;
     memset(chunk, 't', sizeof chunk);
-    if (!wb_opened(&w))
+    if (!wb_opened(&w, "64"))
         return;
     ino = inotify_fd();
     CU_ASSERT(ino >= 0 && wb_settled(ino, 1) == 0);
@@ -1116,7 +1116,7 @@ static void test_writeback_watch(void)
     if (!(ranges >= 3 && files == 1))
         fprintf(stderr, "written while watched: %ld ranges over %ld files\n", ranges, files);
 
-    if (!wb_opened(&w))
+    if (!wb_opened(&w, "64"))
         return;
     ino = inotify_fd();
     CU_ASSERT(ino >= 0 && wb_settled(ino, 1) == 0);
@@ -1184,11 +1184,8 @@ static void test_writeback_pace(void)
     long files, s0, s1, ms;
     int ino, fd, i, ok;
     memset(chunk, 'p', sizeof chunk);
-    if (wb_open(&w, "1048576") != SKV_OK) {
-        CU_FAIL("cannot open the store with writeback_kb 1048576");
-        wb_close(&w, &files);
+    if (!wb_opened(&w, "1048576"))
         return;
-    }
     ino = inotify_fd();
     snprintf(t, sizeof t, "%s/990002.ldb", w.f.path);
     fd = open(t, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
